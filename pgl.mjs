@@ -1,0 +1,13 @@
+import { PGlite, types } from '@electric-sql/pglite';
+let t=Date.now();
+const db = await PGlite.create({ parsers: { [types.INT8]: (v) => Number(v) } });
+console.log('create ms', Date.now()-t);
+await db.exec("create table x(id bigserial primary key, at timestamptz default now(), j jsonb, a text[])");
+await db.query("insert into x(j,a) values ($1,$2)", [{a:1}, ['x','y']]);
+const r = await db.query("select *, count(*) over () c from x");
+console.log(r.rows, typeof r.rows[0].id, r.rows[0].at instanceof Date);
+t=Date.now(); const dump = await db.dumpDataDir('none'); console.log('dump ms', Date.now()-t, dump.size);
+t=Date.now(); const db2 = await PGlite.create({ loadDataDir: dump }); console.log('load ms', Date.now()-t, (await db2.query('select count(*)::int n from x')).rows);
+await db2.listen('chan', p => console.log('notified', p));
+await db2.transaction(async tx => { await tx.query("select pg_notify('chan','hello')"); });
+await new Promise(r=>setTimeout(r,50));

@@ -1,0 +1,73 @@
+import swagger from '@fastify/swagger';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import { systemClock, type Clock } from './clock.ts';
+import type { Config } from './config.ts';
+import { randomIds, type IdSource } from './domain/ids.ts';
+import { authPlugin } from './plugins/auth.ts';
+import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { idempotencyPlugin } from './plugins/idempotency.ts';
+import { jobsPlugin } from './plugins/jobs.ts';
+import { publicSnapshotPlugin } from './plugins/public-snapshot.ts';
+import { storagePlugin } from './plugins/storage.ts';
+import { configureValidation } from './plugins/validation.ts';
+import { viewsPlugin } from './plugins/views.ts';
+import { componentRoutes } from './routes/api/components.ts';
+import { incidentRoutes } from './routes/api/incidents.ts';
+import { maintenanceRoutes } from './routes/api/maintenances.ts';
+import { openApiRoutes } from './routes/api/openapi.ts';
+import { tokenRoutes } from './routes/api/tokens.ts';
+import { healthRoutes } from './routes/health.ts';
+import { publicApiRoutes } from './routes/public-api/index.ts';
+import { statusPageRoutes } from './routes/status-page/index.ts';
+import type { Database } from './storage/database.ts';
+
+export interface AppOptions {
+  config: Config;
+  /** An already open database (tests); otherwise one is opened from the config. */
+  db?: Database;
+  clock?: Clock;
+  ids?: IdSource;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config } = options;
+  const app = Fastify({
+    logger: options.logger ?? { level: config.env.LOG_LEVEL },
+    trustProxy: config.env.LIFELINE_TRUST_PROXY,
+    bodyLimit: 256 * 1024,
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    // A stampede must not become a flood of access logs; writes are in the audit log, errors are logged.
+    disableRequestLogging: true,
+  });
+  configureValidation(app);
+
+  await app.register(errorHandlerPlugin);
+  await app.register(storagePlugin, { config, db: options.db, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds });
+  await app.register(viewsPlugin);
+  await app.register(authPlugin);
+  await app.register(idempotencyPlugin);
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'Lifeline responder API', version: '1', description: 'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+
+  const web = config.roles.includes('web');
+  await app.register(publicSnapshotPlugin);
+  await app.register(healthRoutes);
+  if (web) {
+    await app.register(statusPageRoutes);
+    await app.register(publicApiRoutes);
+    await app.register(incidentRoutes);
+    await app.register(componentRoutes);
+    await app.register(maintenanceRoutes);
+    await app.register(tokenRoutes);
+    await app.register(openApiRoutes);
+  }
+  if (config.roles.includes('worker')) await app.register(jobsPlugin);
+  return app;
+}

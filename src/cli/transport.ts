@@ -1,0 +1,73 @@
+import { request as httpRequest } from 'node:http';
+import { userInfo } from 'node:os';
+import { buildApp } from '../app.ts';
+import type { Config } from '../config.ts';
+import { OPERATOR_HEADER } from '../plugins/auth.ts';
+import { adminSocketPath, isSocketLive } from './admin-socket.ts';
+
+export interface Response {
+  status: number;
+  body: unknown;
+}
+
+export interface Transport {
+  request(method: string, path: string, body?: unknown): Promise<Response>;
+  close(): Promise<void>;
+  /** Where the CLI reached the store, for the first line of output. */
+  via: string;
+}
+
+function operatorUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return 'operator';
+  }
+}
+
+/**
+ * The CLI speaks the responder API: to the running server over its admin socket when there is one,
+ * otherwise to an in-process app on the same LIFELINE_DATA_DIR / DATABASE_URL.
+ */
+export async function connect(config: Config): Promise<Transport> {
+  const socketPath = adminSocketPath(config.dataDir);
+  const user = operatorUser();
+  if (await isSocketLive(socketPath)) {
+    return {
+      via: `the running server (${socketPath})`,
+      request: (method, path, body) =>
+        new Promise((resolve, reject) => {
+          const payload = body === undefined ? undefined : JSON.stringify(body);
+          const req = httpRequest(
+            { socketPath, method, path, headers: { 'x-lifeline-operator-user': user, ...(payload ? { 'content-type': 'application/json' } : {}) } },
+            (res) => {
+              const chunks: Buffer[] = [];
+              res.on('data', (chunk: Buffer) => chunks.push(chunk));
+              res.on('end', () => {
+                const text = Buffer.concat(chunks).toString('utf8');
+                resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+              });
+            },
+          );
+          req.on('error', reject);
+          req.end(payload);
+        }),
+      close: async () => {},
+    };
+  }
+  const app = await buildApp({ config: { ...config, roles: ['web'] }, logger: false });
+  await app.ready();
+  return {
+    via: config.databaseUrl ? 'the database at DATABASE_URL' : `the embedded database in ${config.dataDir}`,
+    request: async (method, path, body) => {
+      const response = await app.inject({
+        method: method as 'GET',
+        url: path,
+        headers: { [OPERATOR_HEADER]: app.operatorSecret, 'x-lifeline-operator-user': user },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : null };
+    },
+    close: () => app.close(),
+  };
+}

@@ -1,0 +1,197 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import Type, { type Static } from 'typebox';
+import Value from 'typebox/value';
+import { parse as parseYaml } from 'yaml';
+
+/** A start-up problem the operator must fix; the message names the variable or file field. */
+export class ConfigError extends Error {}
+
+type Parser<T> = (raw: string, name: string) => T;
+
+const int = (min: number, max: number): Parser<number> => (raw, name) => {
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  return value;
+};
+const bool: Parser<boolean> = (raw, name) => {
+  if (/^(1|true|yes|on)$/i.test(raw)) return true;
+  if (/^(0|false|no|off)$/i.test(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
+};
+const str: Parser<string> = (raw) => raw;
+const url = (protocols: string[]): Parser<string> => (raw, name) => {
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(raw)}`);
+  }
+  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
+  return raw.replace(/\/+$/, '');
+};
+const ROLES = ['web', 'worker'] as const;
+export type Role = (typeof ROLES)[number];
+const roles: Parser<Role[]> = (raw, name) => {
+  const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const unknown = list.filter((r) => !(ROLES as readonly string[]).includes(r));
+  if (list.length === 0 || unknown.length > 0) throw new ConfigError(`${name} must be a comma-separated list of ${ROLES.join(', ')}; unknown: ${JSON.stringify(unknown.join(',') || raw)}`);
+  return [...new Set(list)] as Role[];
+};
+const logLevel: Parser<string> = (raw, name) => {
+  const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+  if (!levels.includes(raw)) throw new ConfigError(`${name} must be one of ${levels.join(', ')}, got ${JSON.stringify(raw)}`);
+  return raw;
+};
+
+/** Every environment variable Lifeline reads: name, default and meaning. The README lists the same. */
+export const ENVIRONMENT = {
+  PORT: { parse: int(0, 65535), default: '8080', doc: 'HTTP port.' },
+  HOST: { parse: str, default: '0.0.0.0', doc: 'Interface to listen on.' },
+  LIFELINE_DATA_DIR: { parse: str, default: './data', doc: 'Embedded database, last good page snapshot and admin socket live here.' },
+  DATABASE_URL: { parse: url(['postgres:', 'postgresql:']), default: '', doc: 'PostgreSQL server; when empty, embedded PGlite under LIFELINE_DATA_DIR is used (one process only).' },
+  DATABASE_POOL_SIZE: { parse: int(1, 200), default: '10', doc: 'Connections per instance to DATABASE_URL.' },
+  LIFELINE_ROLES: { parse: roles, default: 'web,worker', doc: 'What this process runs: web (pages, APIs), worker (background jobs).' },
+  LIFELINE_CONFIG: { parse: str, default: '', doc: 'Page definition file; default: lifeline.config.yaml, .yml or .json in the working directory.' },
+  LIFELINE_PUBLIC_URL: { parse: url(['http:', 'https:']), default: '', doc: 'Public base URL of the status page, for links in feeds (default http://localhost:PORT).' },
+  LIFELINE_TRUST_PROXY: { parse: bool, default: 'false', doc: 'Trust X-Forwarded-* headers (true behind Cloud Run or a load balancer).' },
+  LIFELINE_REVISION_POLL_SECONDS: { parse: int(1, 3600), default: '5', doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.' },
+  LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
+  LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
+  LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
+} as const;
+
+type Env = typeof ENVIRONMENT;
+export type EnvValues = { [K in keyof Env]: ReturnType<Env[K]['parse']> };
+
+export interface Config {
+  env: EnvValues;
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  roles: Role[];
+  publicUrl: string;
+  pageDefinition: PageDefinition;
+  pageDefinitionPath: string | null;
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function readEnvironment(source: Record<string, string | undefined> = process.env): EnvValues {
+  const values: Record<string, unknown> = {};
+  for (const [name, spec] of Object.entries(ENVIRONMENT)) {
+    const raw = source[name];
+    const value = raw === undefined || raw === '' ? spec.default : raw;
+    values[name] = value === '' ? '' : (spec.parse as Parser<unknown>)(value, name);
+  }
+  return values as EnvValues;
+}
+
+export function loadConfig(source: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
+  const env = readEnvironment(source);
+  const definitionPath = findPageDefinition(env.LIFELINE_CONFIG, cwd);
+  return {
+    env,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: resolve(cwd, env.LIFELINE_DATA_DIR),
+    databaseUrl: env.DATABASE_URL || null,
+    roles: env.LIFELINE_ROLES,
+    publicUrl: env.LIFELINE_PUBLIC_URL || `http://localhost:${env.PORT}`,
+    pageDefinition: definitionPath ? readPageDefinition(definitionPath) : DEFAULT_PAGE_DEFINITION,
+    pageDefinitionPath: definitionPath,
+  };
+}
+
+function findPageDefinition(explicit: string, cwd: string): string | null {
+  if (explicit) {
+    const path = isAbsolute(explicit) ? explicit : resolve(cwd, explicit);
+    if (!existsSync(path)) throw new ConfigError(`LIFELINE_CONFIG: file not found: ${path}`);
+    return path;
+  }
+  for (const name of ['lifeline.config.yaml', 'lifeline.config.yml', 'lifeline.config.json']) {
+    const path = resolve(cwd, name);
+    if (existsSync(path)) return path;
+  }
+  return null;
+}
+
+// ---- the page definition file -------------------------------------------------------------
+
+const Key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'stable identifier: lowercase letters, digits, dashes' });
+const ComponentDefinition = Type.Object(
+  {
+    key: Key,
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    only_show_if_degraded: Type.Optional(Type.Boolean()),
+    start_date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+  },
+  { additionalProperties: false },
+);
+const GroupDefinition = Type.Object(
+  {
+    key: Key,
+    name: Type.String({ minLength: 1, maxLength: 120 }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    components: Type.Array(ComponentDefinition, { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
+export const PageDefinitionSchema = Type.Object(
+  {
+    page: Type.Object(
+      {
+        name: Type.String({ minLength: 1, maxLength: 120 }),
+        url: Type.Optional(Type.String({ pattern: '^https?://' })),
+        time_zone: Type.Optional(Type.String({ minLength: 1 })),
+      },
+      { additionalProperties: false },
+    ),
+    groups: Type.Optional(Type.Array(GroupDefinition)),
+    components: Type.Optional(Type.Array(ComponentDefinition)),
+  },
+  { additionalProperties: false },
+);
+export type PageDefinition = Static<typeof PageDefinitionSchema>;
+
+export const DEFAULT_PAGE_DEFINITION: PageDefinition = {
+  page: { name: 'Status', time_zone: 'Etc/UTC' },
+  components: [{ key: 'service', name: 'Service' }],
+};
+
+export function readPageDefinition(path: string): PageDefinition {
+  let data: unknown;
+  try {
+    const text = readFileSync(path, 'utf8');
+    data = path.endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot be read: ${(error as Error).message}`);
+  }
+  return validatePageDefinition(data, path);
+}
+
+export function validatePageDefinition(data: unknown, source = 'page definition'): PageDefinition {
+  const errors = Value.Errors(PageDefinitionSchema, data).filter((e) => e.keyword !== 'boolean');
+  if (errors.length > 0) {
+    const first = errors[0];
+    const field = first.instancePath.slice(1).replaceAll('/', '.') || '(top level)';
+    throw new ConfigError(`${source}: ${field}: ${first.message}`);
+  }
+  const definition = data as PageDefinition;
+  const seen = new Set<string>();
+  const keys = [...(definition.groups ?? []).flatMap((g) => [g.key, ...g.components.map((c) => c.key)]), ...(definition.components ?? []).map((c) => c.key)];
+  for (const key of keys) {
+    if (seen.has(key)) throw new ConfigError(`${source}: key ${JSON.stringify(key)} is used twice; keys must be unique across groups and components`);
+    seen.add(key);
+  }
+  const zone = definition.page.time_zone;
+  if (zone) {
+    try {
+      new Intl.DateTimeFormat('en', { timeZone: zone });
+    } catch {
+      throw new ConfigError(`${source}: page.time_zone: unknown time zone ${JSON.stringify(zone)}`);
+    }
+  }
+  return definition;
+}

@@ -1,0 +1,31 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { ServiceContext } from '../services/context.ts';
+import { runDueMaintenances } from '../services/run-due-maintenances.ts';
+import { deleteExpiredIdempotencyKeys } from '../storage/idempotency-repository.ts';
+
+/**
+ * Ticks on an interval: starts and completes maintenances that are due, and drops idempotency
+ * keys older than a day. Retry policy: none needed, the next tick retries whatever failed.
+ */
+export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: number; log: FastifyBaseLogger }): () => Promise<void> {
+  let running: Promise<void> | null = null;
+  const tick = () => {
+    if (running) return;
+    running = (async () => {
+      const moved = await runDueMaintenances(options.ctx);
+      if (moved.started.length + moved.completed.length > 0) options.log.info(moved, 'maintenance windows moved');
+      await deleteExpiredIdempotencyKeys(options.ctx.db, new Date(options.ctx.clock.now().getTime() - 86_400_000));
+    })()
+      .catch((error) => options.log.warn({ err: error }, 'maintenance job tick failed; retrying next tick'))
+      .finally(() => {
+        running = null;
+      });
+  };
+  const timer = setInterval(tick, options.intervalMs);
+  timer.unref();
+  tick();
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
+}

@@ -1,0 +1,83 @@
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { buildHistoryFeeds } from '../presenters/feeds.ts';
+import { statusPageView } from '../presenters/status-page-view.ts';
+import { presentV2Documents } from '../presenters/statuspage-v2.ts';
+import { loadPublicStatus } from '../services/load-public-status.ts';
+import type { EncodedBody } from '../snapshot/encoded-body.ts';
+import { PublicSnapshot, type Rendered } from '../snapshot/public-snapshot.ts';
+import { readRevision } from '../storage/page-repository.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    snapshot: PublicSnapshot;
+    /** Sends a prebuilt body with the encoding the client accepts, ETag/304 and CDN cache headers. */
+    sendEncoded(request: FastifyRequest, reply: FastifyReply, body: EncodedBody): FastifyReply;
+  }
+}
+
+export const PAGE_CHANGED_CHANNEL = 'lifeline_page_changed';
+// Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
+const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400';
+
+export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
+  const publicUrl = app.config.publicUrl;
+  const snapshot = new PublicSnapshot({
+    log: app.log,
+    persistPath: join(app.config.dataDir, 'snapshot', 'public.json'),
+    source: {
+      load: async () => {
+        const status = await loadPublicStatus(app.db, app.clock.now());
+        return { status, revision: status.page.revision };
+      },
+      readRevision: () => readRevision(app.db),
+      render: async (status, stale) => {
+        const rendered: Rendered = new Map();
+        rendered.set('/', { contentType: 'text/html; charset=utf-8', text: await app.view('pages/index.hbs', statusPageView(status, { stale })) });
+        for (const [path, document] of Object.entries(presentV2Documents(status, { publicUrl }))) {
+          rendered.set(path, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(document) });
+        }
+        const feeds = buildHistoryFeeds(status, publicUrl);
+        rendered.set('/history.rss', { contentType: 'application/rss+xml; charset=utf-8', text: feeds.rss });
+        rendered.set('/history.atom', { contentType: 'application/atom+xml; charset=utf-8', text: feeds.atom });
+        return rendered;
+      },
+    },
+  });
+  app.decorate('snapshot', snapshot);
+
+  app.decorate('sendEncoded', (request: FastifyRequest, reply: FastifyReply, body: EncodedBody) => {
+    reply
+      .header('content-type', body.contentType)
+      .header('cache-control', CACHE_CONTROL)
+      .header('vary', 'Accept-Encoding')
+      .header('last-modified', body.builtAt.toUTCString());
+    if (snapshot.stale) reply.header('x-lifeline-stale', 'true');
+    const accept = request.headers['accept-encoding'] ?? '';
+    const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null;
+    const etag = encoding ? `${body.etag.slice(0, -1)}-${encoding}"` : body.etag;
+    reply.header('etag', etag);
+    const ifNoneMatch = request.headers['if-none-match'];
+    if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1)))) return reply.code(304).send();
+    if (encoding) reply.header('content-encoding', encoding);
+    return reply.send(encoding === 'br' ? body.br : encoding === 'gzip' ? body.gzip : body.identity);
+  });
+
+  let unlisten: (() => Promise<void>) | null = null;
+  const timer = setInterval(() => void snapshot.checkRevision(), app.config.env.LIFELINE_REVISION_POLL_SECONDS * 1000);
+  timer.unref();
+  app.addHook('onReady', async () => {
+    await snapshot.invalidate();
+    if (!snapshot.ready && (await snapshot.restoreFromDisk())) app.log.warn('serving the snapshot saved on disk');
+    try {
+      unlisten = await app.db.listen(PAGE_CHANGED_CHANNEL, () => void snapshot.invalidate());
+    } catch (error) {
+      app.log.warn({ err: error }, 'LISTEN failed; relying on the periodic revision check');
+    }
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    if (unlisten) await unlisten();
+  });
+});

@@ -1,0 +1,51 @@
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { Clock } from '../clock.ts';
+import type { Config } from '../config.ts';
+import type { IdSource } from '../domain/ids.ts';
+import type { ServiceContext } from '../services/context.ts';
+import { syncPageDefinition } from '../services/sync-page-definition.ts';
+import { DatabaseUnavailableError, type Database } from '../storage/database.ts';
+import { migrate } from '../storage/migrate.ts';
+import { openDatabase } from '../storage/open-database.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    config: Config;
+    db: Database;
+    clock: Clock;
+    ids: IdSource;
+    /** A use-case context acting as `actor`. */
+    serviceContext(actor: string): ServiceContext;
+  }
+}
+
+/** Opens the database (or takes the one given), applies migrations and syncs the page definition. */
+export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource }) => {
+  const db = options.db ?? (await openDatabase({ databaseUrl: options.config.databaseUrl, dataDir: options.config.dataDir, poolSize: options.config.env.DATABASE_POOL_SIZE }));
+  if (!options.db) app.addHook('onClose', async () => db.close());
+  app.decorate('config', options.config);
+  app.decorate('db', db);
+  app.decorate('clock', options.clock);
+  app.decorate('ids', options.ids);
+  app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log }));
+
+  const initialize = async () => {
+    const applied = await migrate(db);
+    if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
+    const synced = await syncPageDefinition(app.serviceContext('system:config'), options.config.pageDefinition);
+    if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');
+  };
+  try {
+    await initialize();
+  } catch (error) {
+    if (!(error instanceof DatabaseUnavailableError)) throw error;
+    // Start anyway and serve the snapshot saved on disk; keep trying to reach the database.
+    app.log.error({ err: error }, 'database unreachable at start; serving the saved snapshot until it is back');
+    const retry = setInterval(() => {
+      initialize().then(() => clearInterval(retry), () => {});
+    }, 5_000);
+    retry.unref();
+    app.addHook('onClose', async () => clearInterval(retry));
+  }
+});

@@ -1,0 +1,36 @@
+/** Date and duration formatting for pages and feeds, in the page's time zone. */
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+export function formatDateTime(date: Date, timeZone: string): string {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    });
+    formatters.set(timeZone, formatter);
+  }
+  return formatter.format(date);
+}
+
+export function formatDay(isoDay: string): string {
+  return new Date(`${isoDay}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' });
+}
+
+export function formatMonth(date: Date): string {
+  return date.toLocaleDateString('en-US', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+}
+
+export function formatDuration(seconds: number): string {
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest ? `${hours} h ${rest} min` : `${hours} h`;
+}
+
+export function formatPercent(fraction: number | null): string {
+  if (fraction === null) return 'No data';
+  const value = Math.floor(fraction * 10_000) / 100;
+  return `${value.toFixed(2)} %`;
+}

@@ -1,0 +1,148 @@
+/** Domain → view models for the Handlebars status page. Pure: no I/O, time passed in. */
+import type { Component, Incident } from '../domain/model.ts';
+import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
+import { computeUptime, type UptimeDay } from '../domain/uptime.ts';
+import { UPTIME_DAYS, type PublicStatus } from '../services/load-public-status.ts';
+import { formatDateTime, formatDay, formatDuration, formatMonth, formatPercent } from './format.ts';
+import { renderMarkdown } from './markdown.ts';
+import { pageIndicator } from './statuspage-v2.ts';
+
+const STATUS_LABELS: Record<string, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+  postmortem: 'Postmortem',
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
+};
+
+const IMPACT_LABELS: Record<string, string> = { none: 'No impact', minor: 'Minor', major: 'Major', critical: 'Critical', maintenance: 'Maintenance' };
+
+export interface PageChrome {
+  name: string;
+  companyUrl: string;
+  timeZone: string;
+}
+
+function chrome(status: PublicStatus): PageChrome {
+  return { name: status.page.name, companyUrl: status.page.url, timeZone: status.page.time_zone };
+}
+
+function time(date: Date, timeZone: string) {
+  return { iso: date.toISOString(), text: formatDateTime(date, timeZone) };
+}
+
+function dayView(day: UptimeDay) {
+  const outages = (['major_outage', 'partial_outage', 'degraded_performance', 'under_maintenance'] as const)
+    .filter((status) => day.seconds[status] > 0)
+    .map((status) => `${COMPONENT_STATUS_LABELS[status]} ${formatDuration(day.seconds[status])}`);
+  const summary = day.worst === 'no_data' ? 'No data' : outages.length > 0 ? outages.join(', ') : 'No downtime recorded';
+  return { state: day.worst, title: `${formatDay(day.date)}: ${summary}`, hasOutage: outages.length > 0, date: formatDay(day.date), summary };
+}
+
+function componentView(component: Component, status: PublicStatus) {
+  const since = component.start_date ? new Date(`${component.start_date}T00:00:00Z`) : component.created_at;
+  const uptime = computeUptime({ changes: status.statusChanges.get(component.id) ?? [], since, now: status.readAt, days: UPTIME_DAYS });
+  const days = uptime.days.map(dayView);
+  return {
+    id: component.id,
+    name: component.name,
+    description: component.description,
+    status: component.status,
+    statusLabel: COMPONENT_STATUS_LABELS[component.status],
+    uptimeText: formatPercent(uptime.uptime),
+    uptimeLabel: `${component.name}: ${formatPercent(uptime.uptime)} uptime over the last ${UPTIME_DAYS} days`,
+    days,
+    outageDays: days.filter((d) => d.hasOutage),
+  };
+}
+
+export function incidentView(incident: Incident, components: Component[], timeZone: string) {
+  const names = components.filter((c) => incident.component_ids.includes(c.id)).map((c) => c.name);
+  return {
+    id: incident.id,
+    name: incident.name,
+    kind: incident.kind,
+    impact: incident.impact,
+    impactLabel: IMPACT_LABELS[incident.impact],
+    status: incident.status,
+    statusLabel: STATUS_LABELS[incident.status],
+    url: `/incidents/${incident.id}`,
+    automatic: incident.source === 'heartbeat',
+    started: time(incident.started_at, timeZone),
+    resolved: incident.resolved_at ? time(incident.resolved_at, timeZone) : null,
+    scheduledFor: incident.scheduled_for ? time(incident.scheduled_for, timeZone) : null,
+    scheduledUntil: incident.scheduled_until ? time(incident.scheduled_until, timeZone) : null,
+    componentsText: names.join(', '),
+    postmortemUrl: incident.postmortem_url,
+    updates: incident.updates.map((update) => ({
+      statusLabel: STATUS_LABELS[update.status],
+      bodyHtml: renderMarkdown(update.body),
+      at: time(update.display_at, timeZone),
+      affected: update.affected_components.map((a) => ({ name: a.name, status: a.new_status, statusLabel: COMPONENT_STATUS_LABELS[a.new_status] })),
+    })),
+  };
+}
+
+/** The main page. `stale` marks a snapshot served while the database is unreachable. */
+export function statusPageView(status: PublicStatus, options: { stale: boolean }) {
+  const tz = status.page.time_zone;
+  const indicator = pageIndicator(status);
+  const visible = (c: Component) => !c.only_show_if_degraded || c.status !== 'operational';
+  const groups = status.groups
+    .map((group) => {
+      const members = status.components.filter((c) => c.group_id === group.id);
+      const worst = worstComponentStatus(members.map((c) => c.status)) as ComponentStatus;
+      return {
+        id: group.id,
+        name: group.name,
+        description: group.description,
+        status: worst,
+        statusLabel: COMPONENT_STATUS_LABELS[worst],
+        components: members.filter(visible).map((c) => componentView(c, status)),
+      };
+    })
+    .filter((g) => g.components.length > 0);
+  const pastWeek = new Date(status.readAt.getTime() - 7 * 86_400_000);
+  return {
+    chrome: chrome(status),
+    title: status.page.name,
+    banner: { indicator: indicator.indicator, description: indicator.description },
+    stale: options.stale,
+    lastUpdated: time(status.readAt, tz),
+    activeIncidents: status.unresolvedIncidents.map((i) => incidentView(i, status.components, tz)),
+    activeMaintenances: status.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying').map((m) => incidentView(m, status.components, tz)),
+    upcomingMaintenances: status.maintenances
+      .filter((m) => m.status === 'scheduled')
+      .sort((a, b) => Number(a.scheduled_for) - Number(b.scheduled_for))
+      .map((m) => incidentView(m, status.components, tz)),
+    groups,
+    ungrouped: status.components.filter((c) => c.group_id === null && visible(c)).map((c) => componentView(c, status)),
+    recentIncidents: status.recentIncidents.filter((i) => i.resolved_at && i.started_at >= pastWeek).map((i) => incidentView(i, status.components, tz)),
+    uptimeDays: UPTIME_DAYS,
+  };
+}
+
+export function incidentPageView(status: PublicStatus, incident: Incident) {
+  const view = incidentView(incident, status.components, status.page.time_zone);
+  return { chrome: chrome(status), title: `${incident.name} · ${status.page.name}`, incident: view, lastUpdated: time(status.readAt, status.page.time_zone) };
+}
+
+export function historyPageView(
+  status: PublicStatus,
+  history: { months: { month: Date; incidents: Incident[] }[]; hasOlder: boolean; hasNewer: boolean },
+  pageNumber: number,
+) {
+  const tz = status.page.time_zone;
+  return {
+    chrome: chrome(status),
+    title: `Incident history · ${status.page.name}`,
+    months: history.months.map((m) => ({ label: formatMonth(m.month), incidents: m.incidents.map((i) => incidentView(i, status.components, tz)) })),
+    olderUrl: history.hasOlder ? `/history?page=${pageNumber + 1}` : null,
+    newerUrl: history.hasNewer ? (pageNumber === 2 ? '/history' : `/history?page=${pageNumber - 1}`) : null,
+    lastUpdated: time(status.readAt, tz),
+  };
+}

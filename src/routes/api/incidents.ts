@@ -1,0 +1,88 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Incident } from '../../domain/model.ts';
+import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
+import { presentIncident } from '../../presenters/statuspage-v2.ts';
+import { declareIncident } from '../../services/declare-incident.ts';
+import { postIncidentUpdate } from '../../services/post-incident-update.ts';
+import { getIncident, listComponents, listIncidents } from '../../services/read-incidents.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import { errorResponses, IncidentSchema } from '../schemas.ts';
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }), {
+  description: 'Map of component id (or key) to its new status',
+});
+const Body = Type.String({ minLength: 1, maxLength: 25_000, description: 'Markdown; raw HTML is not rendered' });
+const Security = [{ bearer: [] }];
+
+/** Loads what presenting an incident needs (components for `components`, the page id). */
+export async function incidentPresenter(app: FastifyInstance) {
+  const [components, page] = await Promise.all([listComponents(app.db), findPage(app.db)]);
+  return (incident: Incident) => presentIncident(incident, components, page?.id ?? '', { publicUrl: app.config.publicUrl });
+}
+
+export async function incidentRoutes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/api/v1/incidents', {
+    preHandler: app.requireScope(null),
+    schema: {
+      tags: ['incidents'], summary: 'List recent incidents, newest first', security: Security,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
+      response: { 200: Type.Object({ incidents: Type.Array(IncidentSchema) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const present = await incidentPresenter(app);
+    return { incidents: (await listIncidents(app.db, 'incident', request.query.limit ?? 50)).map(present) };
+  });
+
+  app.get('/api/v1/incidents/:id', {
+    preHandler: app.requireScope(null),
+    schema: { tags: ['incidents'], summary: 'One incident with its timeline', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
+  }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id)));
+
+  app.post('/api/v1/incidents', {
+    preHandler: app.requireScope('incidents:write'),
+    schema: {
+      tags: ['incidents'], summary: 'Declare an incident', security: Security,
+      description: 'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 255 }),
+        status: Type.Optional(Type.String({ enum: INCIDENT_STATUSES.filter((s) => s !== 'postmortem') })),
+        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance'), description: 'computed from the component statuses when omitted' })),
+        body: Body,
+        components: Type.Optional(ComponentChanges),
+        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+      }, { additionalProperties: false }),
+      response: { 201: IncidentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const present = await incidentPresenter(app);
+    return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, request.body), present);
+  });
+
+  app.post('/api/v1/incidents/:id/updates', {
+    preHandler: app.requireScope('incidents:write'),
+    schema: {
+      tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
+      description: 'Resolving returns the incident\'s components to operational unless the update sets them or another open incident holds them.',
+      params: Id,
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+      body: Type.Object({
+        status: Type.Optional(Type.String({ enum: [...INCIDENT_STATUSES] })),
+        body: Body,
+        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance') })),
+        components: Type.Optional(ComponentChanges),
+        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+        postmortem_url: Type.Optional(Type.String({ maxLength: 2000 })),
+      }, { additionalProperties: false }),
+      response: { 201: IncidentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const present = await incidentPresenter(app);
+    return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
+  });
+}

@@ -1,0 +1,72 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { advanceMaintenance } from '../../services/advance-maintenance.ts';
+import { getIncident, listIncidents } from '../../services/read-incidents.ts';
+import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
+import { errorResponses, IncidentSchema } from '../schemas.ts';
+import { incidentPresenter } from './incidents.ts';
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Security = [{ bearer: [] }];
+const Transition = Type.Object({
+  body: Type.Optional(Type.String({ maxLength: 25_000, description: 'Markdown; a standard message is used when omitted' })),
+  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+}, { additionalProperties: false });
+
+export async function maintenanceRoutes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/api/v1/maintenances', {
+    preHandler: app.requireScope(null),
+    schema: {
+      tags: ['maintenances'], summary: 'Recent and upcoming maintenances', security: Security,
+      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
+      response: { 200: Type.Object({ scheduled_maintenances: Type.Array(IncidentSchema) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const present = await incidentPresenter(app);
+    return { scheduled_maintenances: (await listIncidents(app.db, 'maintenance', request.query.limit ?? 50)).map(present) };
+  });
+
+  app.get('/api/v1/maintenances/:id', {
+    preHandler: app.requireScope(null),
+    schema: { tags: ['maintenances'], summary: 'One maintenance', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
+  }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id, 'maintenance')));
+
+  app.post('/api/v1/maintenances', {
+    preHandler: app.requireScope('maintenances:write'),
+    schema: {
+      tags: ['maintenances'], summary: 'Schedule a maintenance', security: Security,
+      description: 'With auto_start and auto_complete (default true) the window opens and closes by itself; components go under maintenance when it starts.',
+      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+      body: Type.Object({
+        name: Type.String({ minLength: 1, maxLength: 255 }),
+        body: Type.String({ minLength: 1, maxLength: 25_000 }),
+        scheduled_for: Type.String({ format: 'date-time' }),
+        scheduled_until: Type.String({ format: 'date-time' }),
+        components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'component ids or keys' })),
+        auto_start: Type.Optional(Type.Boolean({ default: true })),
+        auto_complete: Type.Optional(Type.Boolean({ default: true })),
+        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+      }, { additionalProperties: false }),
+      response: { 201: IncidentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const present = await incidentPresenter(app);
+    return app.idempotentWrite(request, reply, 201, (ctx) => scheduleMaintenance(ctx, request.body), present);
+  });
+
+  for (const [action, status] of [['start', 'in_progress'], ['verify', 'verifying'], ['complete', 'completed']] as const) {
+    app.post(`/api/v1/maintenances/:id/${action}`, {
+      preHandler: app.requireScope('maintenances:write'),
+      schema: {
+        tags: ['maintenances'], summary: `${action[0].toUpperCase()}${action.slice(1)} a maintenance (status ${status})`, security: Security,
+        params: Id, body: Type.Optional(Transition), response: { 200: IncidentSchema, ...errorResponses },
+      },
+    }, async (request) => {
+      const maintenance = await advanceMaintenance(app.serviceContext(request.actor), request.params.id, { ...(request.body ?? {}), status });
+      return (await incidentPresenter(app))(maintenance);
+    });
+  }
+}

@@ -1,0 +1,28 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.ts';
+import type { IdSource } from '../domain/ids.ts';
+import type { Database, Transaction } from '../storage/database.ts';
+
+/** What every use-case receives: where to read and write, what time it is, and who is acting. */
+export interface ServiceContext {
+  db: Database;
+  clock: Clock;
+  ids: IdSource;
+  /** Who is acting, as written to the audit log: `token:<name>`, `cli:<user>`, `system`. */
+  actor: string;
+  log?: FastifyBaseLogger;
+}
+
+/**
+ * A Database view of an open transaction: services called with it join the caller's transaction
+ * (used to commit an idempotency record together with the change it protects).
+ */
+export function joinTransaction(tx: Transaction): Database {
+  return {
+    kind: 'postgres',
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    listen: () => Promise.reject(new Error('cannot LISTEN inside a transaction')),
+    close: () => Promise.resolve(),
+  };
+}

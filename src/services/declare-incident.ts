@@ -1,0 +1,56 @@
+import { lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
+import type { Incident } from '../domain/model.ts';
+import { IMPACTS, impactOfComponentStatuses, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
+import { BODY_MAX, NAME_MAX, requireOneOf, requireText } from '../domain/validation.ts';
+import { addIncidentComponents, findIncident, insertIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
+import { findPage } from '../storage/page-repository.ts';
+import type { ServiceContext } from './context.ts';
+import { applyComponentStatuses, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
+import { recordChange } from './shared/record-change.ts';
+
+export interface DeclareIncidentInput {
+  name: string;
+  status?: string;
+  impact?: string;
+  body: string;
+  /** `{component id or key: new status}` */
+  components?: Record<string, string>;
+  deliver_notifications?: boolean;
+  source?: Incident['source'];
+}
+
+const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
+const INCIDENT_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
+
+/** Opens an incident with its first update and component statuses, in one transaction. */
+export async function declareIncident(ctx: ServiceContext, input: DeclareIncidentInput): Promise<Incident> {
+  const name = requireText('name', input.name, { max: NAME_MAX });
+  const body = requireText('body', input.body, { max: BODY_MAX });
+  const status: IncidentStatus = input.status === undefined ? 'investigating' : requireOneOf('status', input.status, OPENING_STATUSES);
+  const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, INCIDENT_IMPACTS);
+  const at = ctx.clock.now();
+  const id = ctx.ids.id();
+
+  await ctx.db.transaction(async (tx) => {
+    const page = await findPage(tx);
+    if (!page) throw new Error('the page has not been synced yet');
+    const changes = await resolveComponentStatuses(tx, input.components);
+    const impact = explicitImpact ?? impactOfComponentStatuses(changes.map((c) => c.status));
+    await insertIncident(tx, {
+      id, page_id: page.id, kind: 'incident', name, status, impact, source: input.source ?? 'responder',
+      scheduled_for: null, scheduled_until: null, auto_start: false, auto_complete: false, started_at: at, at,
+    });
+    const stamps = lifecycleTimestamps(status, at);
+    if (Object.keys(stamps).length > 0) await updateIncidentState(tx, { id, status, impact, at, ...stamps });
+    await addIncidentComponents(tx, id, changes.map((c) => c.component.id));
+    const affected = await applyComponentStatuses(tx, changes, at, id);
+    const updateId = ctx.ids.id();
+    const deliver = input.deliver_notifications ?? true;
+    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await recordChange(tx, ctx, {
+      action: 'incident.created', targetType: 'incident', targetId: id, details: { name, status, impact, components: input.components ?? {} },
+      event: { type: 'incident.created', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: changes.map((c) => c.component.id) } },
+    }, at);
+  });
+  return (await findIncident(ctx.db, id)) as Incident;
+}

@@ -1,0 +1,39 @@
+import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
+import type { StatusChange } from '../domain/uptime.ts';
+import type { Database } from '../storage/database.ts';
+import { listRecent, listUnresolved } from '../storage/incident-repository.ts';
+import { findPage, listComponents, listGroups, listStatusChanges } from '../storage/page-repository.ts';
+
+export const UPTIME_DAYS = 90;
+const RECENT_LIMIT = 50;
+
+/** Everything the public page and the v2 API show, read in one go for the snapshot. */
+export interface PublicStatus {
+  page: Page;
+  groups: ComponentGroup[];
+  components: Component[];
+  unresolvedIncidents: Incident[];
+  recentIncidents: Incident[];
+  maintenances: Incident[];
+  statusChanges: Map<string, StatusChange[]>;
+  readAt: Date;
+}
+
+export async function loadPublicStatus(db: Database, now: Date): Promise<PublicStatus> {
+  // One repeatable-read transaction, so the page never mixes two moments.
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    const page = await findPage(tx);
+    if (!page) throw new Error('the page has not been synced yet');
+    const since = new Date(now.getTime() - UPTIME_DAYS * 86_400_000);
+    const groups = await listGroups(tx);
+    const components = await listComponents(tx);
+    const unresolvedIncidents = await listUnresolved(tx, 'incident');
+    const recentIncidents = await listRecent(tx, 'incident', RECENT_LIMIT);
+    const recentMaintenances = await listRecent(tx, 'maintenance', RECENT_LIMIT);
+    const openMaintenances = await listUnresolved(tx, 'maintenance');
+    const maintenances = [...openMaintenances, ...recentMaintenances.filter((m) => !openMaintenances.some((o) => o.id === m.id))];
+    const statusChanges = await listStatusChanges(tx, since);
+    return { page, groups, components, unresolvedIncidents, recentIncidents, maintenances, statusChanges, readAt: now };
+  });
+}

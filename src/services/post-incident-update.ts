@@ -1,0 +1,62 @@
+import { NotFoundError, ValidationError } from '../domain/errors.ts';
+import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
+import type { Incident } from '../domain/model.ts';
+import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
+import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
+import { addIncidentComponents, componentsHeldElsewhere, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
+import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
+import type { ServiceContext } from './context.ts';
+import { applyComponentStatuses, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
+import { recordChange } from './shared/record-change.ts';
+
+export interface PostIncidentUpdateInput {
+  status?: string;
+  body: string;
+  impact?: string;
+  components?: Record<string, string>;
+  deliver_notifications?: boolean;
+  postmortem_url?: string;
+}
+
+/**
+ * Adds an update to an incident's timeline, moving its status and component statuses.
+ * Resolving puts the incident's components back to operational unless the update sets them,
+ * or another open incident or maintenance still holds them.
+ */
+export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<Incident> {
+  const body = requireText('body', input.body, { max: BODY_MAX });
+  const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, IMPACTS.filter((i) => i !== 'maintenance'));
+  if (input.postmortem_url !== undefined && !/^https?:\/\/\S+$/.test(input.postmortem_url)) throw new ValidationError('postmortem_url', 'must be an http(s) URL');
+  const at = ctx.clock.now();
+
+  await ctx.db.transaction(async (tx) => {
+    const incident = await findIncident(tx, incidentId, 'incident', { forUpdate: true });
+    if (!incident) throw new NotFoundError('incident', incidentId);
+    const from = incident.status as IncidentStatus;
+    const status: IncidentStatus = input.status === undefined ? from : requireOneOf('status', input.status, INCIDENT_STATUSES);
+    assertIncidentTransition(from, status);
+
+    const changes = await resolveComponentStatuses(tx, input.components);
+    if (status === 'resolved' && isUnresolved(from)) {
+      const named = new Set(changes.map((c) => c.component.id));
+      const held = await componentsHeldElsewhere(tx, incident.id, incident.component_ids);
+      const toRestore = incident.component_ids.filter((id) => !named.has(id) && !held.has(id));
+      for (const component of await findComponentsByIdOrKey(tx, toRestore, { forUpdate: true })) {
+        if (component.status !== 'operational') changes.push({ component, status: 'operational' });
+      }
+    }
+    await addIncidentComponents(tx, incident.id, changes.map((c) => c.component.id));
+    const affected = await applyComponentStatuses(tx, changes, at, incident.id);
+    const impact = explicitImpact ?? incident.impact;
+    await updateIncidentState(tx, { id: incident.id, status, impact, at, postmortem_url: input.postmortem_url, ...lifecycleTimestamps(status, at) });
+    const updateId = ctx.ids.id();
+    const deliver = input.deliver_notifications ?? true;
+    await insertUpdate(tx, { id: updateId, incident_id: incident.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    const eventType = status === 'resolved' && from !== 'resolved' ? 'incident.resolved' : 'incident.updated';
+    await recordChange(tx, ctx, {
+      action: eventType, targetType: 'incident', targetId: incident.id, details: { status, impact, components: input.components ?? {} },
+      event: { type: eventType, payload: { incident_id: incident.id, update_id: updateId, deliver_notifications: deliver, component_ids: [...new Set([...incident.component_ids, ...changes.map((c) => c.component.id)])] } },
+    }, at);
+  });
+  return (await findIncident(ctx.db, incidentId)) as Incident;
+}

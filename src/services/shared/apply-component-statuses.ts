@@ -1,0 +1,45 @@
+import { ValidationError } from '../../domain/errors.ts';
+import type { AffectedComponent, Component } from '../../domain/model.ts';
+import { COMPONENT_STATUSES, type ComponentStatus } from '../../domain/status.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { findComponentsByIdOrKey, setComponentStatus } from '../../storage/page-repository.ts';
+
+/**
+ * Checks a `{component id or key: status}` map from a request and resolves it to components.
+ * `field` is how the map was named in the request, for error messages.
+ */
+export async function resolveComponentStatuses(
+  db: Queryable,
+  requested: Record<string, string> | undefined,
+  field = 'components',
+): Promise<{ component: Component; status: ComponentStatus }[]> {
+  const entries = Object.entries(requested ?? {});
+  for (const [ref, status] of entries) {
+    if (!(COMPONENT_STATUSES as readonly string[]).includes(status)) {
+      throw new ValidationError(`${field}.${ref}`, `must be one of ${COMPONENT_STATUSES.join(', ')}`);
+    }
+  }
+  const found = await findComponentsByIdOrKey(db, entries.map(([ref]) => ref), { forUpdate: true });
+  const resolved: { component: Component; status: ComponentStatus }[] = [];
+  for (const [ref, status] of entries) {
+    const component = found.find((c) => c.id === ref || c.key === ref);
+    if (!component) throw new ValidationError(`${field}.${ref}`, 'no such component (use an id from /api/v2/components.json)');
+    resolved.push({ component, status: status as ComponentStatus });
+  }
+  return resolved;
+}
+
+/** Writes the new statuses and their history; returns the changes as Statuspage lists them. */
+export async function applyComponentStatuses(
+  db: Queryable,
+  changes: { component: Component; status: ComponentStatus }[],
+  at: Date,
+  incidentId: string | null,
+): Promise<AffectedComponent[]> {
+  const affected: AffectedComponent[] = [];
+  for (const { component, status } of changes) {
+    affected.push({ code: component.id, name: component.name, old_status: component.status, new_status: status });
+    if (component.status !== status) await setComponentStatus(db, { id: component.id, status, at, incidentId });
+  }
+  return affected;
+}

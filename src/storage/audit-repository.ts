@@ -1,0 +1,34 @@
+import type { Queryable } from './database.ts';
+
+export type AuditEntry = {
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  details?: Record<string, unknown>;
+  at: Date;
+};
+
+export async function insertAudit(db: Queryable, entry: AuditEntry): Promise<void> {
+  await db.query('INSERT INTO audit_log (at, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
+    entry.at, entry.actor, entry.action, entry.target_type, entry.target_id, JSON.stringify(entry.details ?? {}),
+  ]);
+}
+
+export async function listAudit(db: Queryable, options: { limit: number; actor?: string; action?: string }): Promise<(AuditEntry & { id: number; details: Record<string, unknown> })[]> {
+  return db.query<AuditEntry & { id: number; details: Record<string, unknown> }>(
+    `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
+     WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action LIKE $2 || '%')
+     ORDER BY id DESC LIMIT $3`,
+    [options.actor ?? null, options.action ?? null, options.limit],
+  );
+}
+
+/** The outbox: events committed with the change they announce, for the notification dispatcher. */
+export async function insertOutboxEvent(db: Queryable, event: { type: string; payload: Record<string, unknown>; at: Date }): Promise<void> {
+  await db.query('INSERT INTO outbox_event (type, payload, created_at) VALUES ($1, $2, $3)', [event.type, JSON.stringify(event.payload), event.at]);
+}
+
+export async function listOutboxEvents(db: Queryable, limit = 100): Promise<{ id: number; type: string; payload: Record<string, unknown> }[]> {
+  return db.query('SELECT id, type, payload FROM outbox_event ORDER BY id LIMIT $1', [limit]);
+}

@@ -1,0 +1,169 @@
+import type { AffectedComponent, Incident, IncidentUpdate } from '../domain/model.ts';
+import type { Impact, IncidentStatus, MaintenanceStatus } from '../domain/status.ts';
+import type { Queryable, Row } from './database.ts';
+import { toDate, toDateOrNull, toJson } from './rows.ts';
+
+type Kind = Incident['kind'];
+
+function toIncident(row: Row, updates: IncidentUpdate[], componentIds: string[]): Incident {
+  return {
+    id: row.id as string,
+    kind: row.kind as Kind,
+    name: row.name as string,
+    status: row.status as Incident['status'],
+    impact: row.impact as Impact,
+    source: row.source as Incident['source'],
+    postmortem_url: (row.postmortem_url as string | null) ?? null,
+    scheduled_for: toDateOrNull(row.scheduled_for),
+    scheduled_until: toDateOrNull(row.scheduled_until),
+    auto_start: Boolean(row.auto_start),
+    auto_complete: Boolean(row.auto_complete),
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+    started_at: toDate(row.started_at),
+    monitoring_at: toDateOrNull(row.monitoring_at),
+    resolved_at: toDateOrNull(row.resolved_at),
+    component_ids: componentIds,
+    updates,
+  };
+}
+
+function toUpdate(row: Row): IncidentUpdate {
+  return {
+    id: row.id as string,
+    incident_id: row.incident_id as string,
+    status: row.status as IncidentUpdate['status'],
+    body: row.body as string,
+    affected_components: toJson<AffectedComponent[]>(row.affected_components),
+    deliver_notifications: Boolean(row.deliver_notifications),
+    created_by: row.created_by as string,
+    created_at: toDate(row.created_at),
+    display_at: toDate(row.display_at),
+  };
+}
+
+/** Loads incidents matching `where` with their updates and components, in the order of `orderBy`. */
+async function loadIncidents(db: Queryable, where: string, params: unknown[], tail: string): Promise<Incident[]> {
+  const rows = await db.query(`SELECT * FROM incident WHERE ${where} ${tail}`, params);
+  if (rows.length === 0) return [];
+  const ids = rows.map((row) => row.id as string);
+  const [updateRows, componentRows] = await Promise.all([
+    db.query('SELECT * FROM incident_update WHERE incident_id = ANY($1) ORDER BY display_at DESC, created_at DESC', [ids]),
+    db.query<{ incident_id: string; component_id: string }>('SELECT incident_id, component_id FROM incident_component WHERE incident_id = ANY($1) ORDER BY component_id', [ids]),
+  ]);
+  const updates = new Map<string, IncidentUpdate[]>();
+  for (const row of updateRows) {
+    const update = toUpdate(row);
+    updates.set(update.incident_id, [...(updates.get(update.incident_id) ?? []), update]);
+  }
+  const components = new Map<string, string[]>();
+  for (const row of componentRows) components.set(row.incident_id, [...(components.get(row.incident_id) ?? []), row.component_id]);
+  return rows.map((row) => toIncident(row, updates.get(row.id as string) ?? [], components.get(row.id as string) ?? []));
+}
+
+export async function findIncident(db: Queryable, id: string, kind?: Kind, options: { forUpdate?: boolean } = {}): Promise<Incident | null> {
+  if (options.forUpdate) await db.query('SELECT 1 FROM incident WHERE id = $1 FOR UPDATE', [id]);
+  const found = await loadIncidents(db, kind ? 'id = $1 AND kind = $2' : 'id = $1', kind ? [id, kind] : [id], '');
+  return found[0] ?? null;
+}
+
+export function listRecent(db: Queryable, kind: Kind, limit: number): Promise<Incident[]> {
+  const order = kind === 'maintenance' ? 'scheduled_for DESC' : 'started_at DESC';
+  return loadIncidents(db, 'kind = $1', [kind, limit], `ORDER BY ${order}, id LIMIT $2`);
+}
+
+export function listUnresolved(db: Queryable, kind: Kind): Promise<Incident[]> {
+  return loadIncidents(db, 'kind = $1 AND resolved_at IS NULL', [kind], 'ORDER BY started_at DESC, id');
+}
+
+/** Incidents that started in [from, to), newest first: one page of the history. */
+export function listStartedBetween(db: Queryable, kind: Kind, from: Date, to: Date): Promise<Incident[]> {
+  return loadIncidents(db, 'kind = $1 AND started_at >= $2 AND started_at < $3', [kind, from, to], 'ORDER BY started_at DESC, id');
+}
+
+export async function oldestStart(db: Queryable, kind: Kind): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | null }>('SELECT min(started_at) AS at FROM incident WHERE kind = $1', [kind]);
+  return toDateOrNull(rows[0]?.at);
+}
+
+/** Scheduled maintenances whose automatic start or completion is due at `now`. */
+export async function listDueMaintenanceIds(db: Queryable, now: Date): Promise<{ start: string[]; complete: string[] }> {
+  const rows = await db.query<{ id: string; action: 'start' | 'complete' }>(
+    `SELECT id, 'start' AS action FROM incident
+       WHERE kind = 'maintenance' AND status = 'scheduled' AND auto_start AND scheduled_for <= $1
+     UNION ALL
+     SELECT id, 'complete' AS action FROM incident
+       WHERE kind = 'maintenance' AND status IN ('in_progress', 'verifying') AND auto_complete AND scheduled_until <= $1`,
+    [now],
+  );
+  return { start: rows.filter((r) => r.action === 'start').map((r) => r.id), complete: rows.filter((r) => r.action === 'complete').map((r) => r.id) };
+}
+
+export async function insertIncident(
+  db: Queryable,
+  incident: {
+    id: string;
+    page_id: string;
+    kind: Kind;
+    name: string;
+    status: IncidentStatus | MaintenanceStatus;
+    impact: Impact;
+    source: Incident['source'];
+    scheduled_for: Date | null;
+    scheduled_until: Date | null;
+    auto_start: boolean;
+    auto_complete: boolean;
+    started_at: Date;
+    at: Date;
+  },
+): Promise<void> {
+  await db.query(
+    `INSERT INTO incident (id, page_id, kind, name, status, impact, source, scheduled_for, scheduled_until, auto_start, auto_complete,
+       created_at, updated_at, started_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)`,
+    [incident.id, incident.page_id, incident.kind, incident.name, incident.status, incident.impact, incident.source, incident.scheduled_for,
+      incident.scheduled_until, incident.auto_start, incident.auto_complete, incident.at, incident.started_at],
+  );
+}
+
+export async function updateIncidentState(
+  db: Queryable,
+  change: { id: string; status: string; impact: Impact; at: Date; monitoring_at?: Date; resolved_at?: Date; started_at?: Date; postmortem_url?: string },
+): Promise<void> {
+  await db.query(
+    `UPDATE incident SET status = $2, impact = $3, updated_at = $4,
+       monitoring_at = COALESCE(monitoring_at, $5), resolved_at = COALESCE($6, resolved_at),
+       started_at = COALESCE($7, started_at), postmortem_url = COALESCE($8, postmortem_url)
+     WHERE id = $1`,
+    [change.id, change.status, change.impact, change.at, change.monitoring_at ?? null, change.resolved_at ?? null, change.started_at ?? null,
+      change.postmortem_url ?? null],
+  );
+}
+
+export async function addIncidentComponents(db: Queryable, incidentId: string, componentIds: string[]): Promise<void> {
+  if (componentIds.length === 0) return;
+  await db.query(
+    `INSERT INTO incident_component (incident_id, component_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
+    [incidentId, componentIds],
+  );
+}
+
+/** Components another unresolved incident or active maintenance still holds, so resolving one leaves them alone. */
+export async function componentsHeldElsewhere(db: Queryable, incidentId: string, componentIds: string[]): Promise<Set<string>> {
+  if (componentIds.length === 0) return new Set();
+  const rows = await db.query<{ component_id: string }>(
+    `SELECT DISTINCT ic.component_id FROM incident_component ic JOIN incident i ON i.id = ic.incident_id
+     WHERE i.id <> $1 AND i.resolved_at IS NULL AND i.status <> 'scheduled' AND ic.component_id = ANY($2)`,
+    [incidentId, componentIds],
+  );
+  return new Set(rows.map((row) => row.component_id));
+}
+
+export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, 'display_at'> & { display_at?: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO incident_update (id, incident_id, status, body, affected_components, deliver_notifications, created_by, created_at, display_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [update.id, update.incident_id, update.status, update.body, JSON.stringify(update.affected_components), update.deliver_notifications,
+      update.created_by, update.created_at, update.display_at ?? update.created_at],
+  );
+}

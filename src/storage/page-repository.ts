@@ -1,0 +1,170 @@
+import type { Component, ComponentGroup, Page } from '../domain/model.ts';
+import type { ComponentStatus } from '../domain/status.ts';
+import type { StatusChange } from '../domain/uptime.ts';
+import type { Queryable, Row } from './database.ts';
+import { toDate } from './rows.ts';
+
+const COMPONENT_COLUMNS = `id, key, group_id, name, description, position, status, showcase, only_show_if_degraded,
+  start_date::text AS start_date, created_at, updated_at`;
+
+function toPage(row: Row): Page {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    url: row.url as string,
+    time_zone: row.time_zone as string,
+    revision: Number(row.revision),
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+  };
+}
+
+function toGroup(row: Row): ComponentGroup {
+  return {
+    id: row.id as string,
+    key: row.key as string,
+    name: row.name as string,
+    description: (row.description as string | null) ?? null,
+    position: Number(row.position),
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+  };
+}
+
+function toComponent(row: Row): Component {
+  return {
+    id: row.id as string,
+    key: row.key as string,
+    group_id: (row.group_id as string | null) ?? null,
+    name: row.name as string,
+    description: (row.description as string | null) ?? null,
+    position: Number(row.position),
+    status: row.status as ComponentStatus,
+    showcase: Boolean(row.showcase),
+    only_show_if_degraded: Boolean(row.only_show_if_degraded),
+    start_date: (row.start_date as string | null) ?? null,
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+  };
+}
+
+export async function findPage(db: Queryable): Promise<Page | null> {
+  const rows = await db.query('SELECT * FROM page ORDER BY created_at LIMIT 1');
+  return rows.length > 0 ? toPage(rows[0]) : null;
+}
+
+export async function insertPage(db: Queryable, page: { id: string; name: string; url: string; time_zone: string; at: Date }): Promise<void> {
+  await db.query('INSERT INTO page (id, name, url, time_zone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [page.id, page.name, page.url, page.time_zone, page.at]);
+}
+
+export async function updatePage(db: Queryable, page: { id: string; name: string; url: string; time_zone: string; at: Date }): Promise<void> {
+  await db.query(
+    `UPDATE page SET name = $2, url = $3, time_zone = $4, updated_at = $5
+     WHERE id = $1 AND (name, url, time_zone) IS DISTINCT FROM ($2, $3, $4)`,
+    [page.id, page.name, page.url, page.time_zone, page.at],
+  );
+}
+
+/** Marks the public page as changed: bumps its revision and tells every instance (delivered on commit). */
+export async function touchPage(db: Queryable, at: Date): Promise<void> {
+  const rows = await db.query<{ revision: number }>('UPDATE page SET revision = revision + 1, updated_at = $1 RETURNING revision', [at]);
+  await db.query("SELECT pg_notify('lifeline_page_changed', $1)", [String(rows[0]?.revision ?? 0)]);
+}
+
+export async function readRevision(db: Queryable): Promise<number> {
+  const rows = await db.query<{ revision: number }>('SELECT revision FROM page ORDER BY created_at LIMIT 1');
+  return rows.length > 0 ? Number(rows[0].revision) : 0;
+}
+
+export async function listGroups(db: Queryable, options: { includeArchived?: boolean } = {}): Promise<(ComponentGroup & { archived: boolean })[]> {
+  const rows = await db.query(`SELECT *, archived_at IS NOT NULL AS archived FROM component_group ${options.includeArchived ? '' : 'WHERE archived_at IS NULL'} ORDER BY position, name`);
+  return rows.map((row) => ({ ...toGroup(row), archived: Boolean(row.archived) }));
+}
+
+export async function upsertGroup(
+  db: Queryable,
+  group: { id: string; page_id: string; key: string; name: string; description: string | null; position: number; at: Date },
+): Promise<string> {
+  const rows = await db.query<{ id: string }>(
+    `INSERT INTO component_group (id, page_id, key, name, description, position, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $7)
+     ON CONFLICT (key) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description, position = EXCLUDED.position,
+       archived_at = NULL, updated_at = EXCLUDED.updated_at
+     RETURNING id`,
+    [group.id, group.page_id, group.key, group.name, group.description, group.position, group.at],
+  );
+  return rows[0].id;
+}
+
+export async function listComponents(db: Queryable): Promise<Component[]> {
+  const rows = await db.query(`SELECT ${COMPONENT_COLUMNS} FROM component WHERE archived_at IS NULL ORDER BY position, name`);
+  return rows.map(toComponent);
+}
+
+export async function findComponentsByIdOrKey(db: Queryable, idsOrKeys: string[], options: { forUpdate?: boolean } = {}): Promise<Component[]> {
+  if (idsOrKeys.length === 0) return [];
+  const rows = await db.query(
+    `SELECT ${COMPONENT_COLUMNS} FROM component WHERE archived_at IS NULL AND (id = ANY($1) OR key = ANY($1)) ORDER BY id ${options.forUpdate ? 'FOR UPDATE' : ''}`,
+    [idsOrKeys],
+  );
+  return rows.map(toComponent);
+}
+
+/** Inserts or updates a component by key; returns its id and whether it is new. */
+export async function upsertComponent(
+  db: Queryable,
+  component: {
+    id: string;
+    page_id: string;
+    key: string;
+    group_id: string | null;
+    name: string;
+    description: string | null;
+    position: number;
+    only_show_if_degraded: boolean;
+    start_date: string | null;
+    at: Date;
+  },
+): Promise<{ id: string; created: boolean }> {
+  const rows = await db.query<{ id: string; created: boolean }>(
+    `INSERT INTO component (id, page_id, key, group_id, name, description, position, only_show_if_degraded, start_date, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::date, $10, $10)
+     ON CONFLICT (key) DO UPDATE SET group_id = EXCLUDED.group_id, name = EXCLUDED.name, description = EXCLUDED.description,
+       position = EXCLUDED.position, only_show_if_degraded = EXCLUDED.only_show_if_degraded, start_date = EXCLUDED.start_date,
+       archived_at = NULL, updated_at = EXCLUDED.updated_at
+     RETURNING id, (xmax = 0) AS created`,
+    [component.id, component.page_id, component.key, component.group_id, component.name, component.description, component.position,
+      component.only_show_if_degraded, component.start_date, component.at],
+  );
+  return { id: rows[0].id, created: Boolean(rows[0].created) };
+}
+
+/** Archives what the definition no longer lists; history is kept. Returns the keys archived. */
+export async function archiveMissing(db: Queryable, table: 'component' | 'component_group', keepKeys: string[], at: Date): Promise<string[]> {
+  const rows = await db.query<{ key: string }>(`UPDATE ${table} SET archived_at = $2 WHERE archived_at IS NULL AND NOT (key = ANY($1)) RETURNING key`, [keepKeys, at]);
+  return rows.map((row) => row.key);
+}
+
+export async function setComponentStatus(db: Queryable, change: { id: string; status: ComponentStatus; at: Date; incidentId: string | null }): Promise<void> {
+  await db.query('UPDATE component SET status = $2, updated_at = $3 WHERE id = $1', [change.id, change.status, change.at]);
+  await db.query('INSERT INTO component_status_change (component_id, status, changed_at, incident_id) VALUES ($1, $2, $3, $4)', [change.id, change.status, change.at, change.incidentId]);
+}
+
+/** Status history since `since`, plus the last change before it (the status the window opens with). */
+export async function listStatusChanges(db: Queryable, since: Date): Promise<Map<string, StatusChange[]>> {
+  const rows = await db.query<{ component_id: string; status: ComponentStatus; changed_at: Date }>(
+    `(SELECT component_id, status, changed_at FROM component_status_change WHERE changed_at >= $1)
+     UNION ALL
+     (SELECT DISTINCT ON (component_id) component_id, status, changed_at FROM component_status_change
+       WHERE changed_at < $1 ORDER BY component_id, changed_at DESC)
+     ORDER BY component_id, changed_at`,
+    [since],
+  );
+  const byComponent = new Map<string, StatusChange[]>();
+  for (const row of rows) {
+    const list = byComponent.get(row.component_id) ?? [];
+    list.push({ status: row.status, at: toDate(row.changed_at) });
+    byComponent.set(row.component_id, list);
+  }
+  return byComponent;
+}

@@ -1,0 +1,98 @@
+import pg from 'pg';
+import type { Database, Row, Transaction } from './database.ts';
+import { DatabaseUnavailableError } from './database.ts';
+
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+
+const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
+
+function translate(error: unknown): unknown {
+  const code = (error as { code?: string }).code;
+  const message = error instanceof Error ? error.message : '';
+  if ((code && CONNECTION_ERRORS.has(code)) || /Connection terminated|timeout exceeded when trying to connect|does not allow connections/i.test(message)) {
+    return new DatabaseUnavailableError(error);
+  }
+  return error;
+}
+
+/** A PostgreSQL server (Cloud SQL in production), shared by several instances. */
+export async function openPostgresDatabase(connectionString: string, options: { poolSize?: number } = {}): Promise<Database> {
+  const pool = new pg.Pool({
+    connectionString,
+    max: options.poolSize ?? 10,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 30_000,
+  });
+  // An idle client losing its server must not crash the process; the next query reports it.
+  pool.on('error', () => {});
+  // No connection is made here: an instance may start during a database outage and serve its saved snapshot.
+  return new PostgresDatabase(pool, connectionString);
+}
+
+class PostgresDatabase implements Database {
+  readonly kind = 'postgres' as const;
+  private readonly pool: pg.Pool;
+  private readonly connectionString: string;
+  private readonly listeners = new Set<pg.Client>();
+
+  constructor(pool: pg.Pool, connectionString: string) {
+    this.pool = pool;
+    this.connectionString = connectionString;
+  }
+
+  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    try {
+      const result = await this.pool.query(sql, params);
+      return result.rows as T[];
+    } catch (error) {
+      throw translate(error);
+    }
+  }
+
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      throw translate(error);
+    }
+    try {
+      await client.query('BEGIN');
+      const result = await fn({
+        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        exec: async (sql: string) => {
+          await client.query(sql);
+        },
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw translate(error);
+    } finally {
+      client.release();
+    }
+  }
+
+  /** A dedicated connection per LISTEN; if it drops, the caller's periodic check covers the gap. */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const client = new pg.Client({ connectionString: this.connectionString });
+    client.on('error', () => {});
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify(message.payload ?? '');
+    });
+    await client.connect();
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    this.listeners.add(client);
+    return async () => {
+      this.listeners.delete(client);
+      await client.end().catch(() => {});
+    };
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.listeners].map((client) => client.end().catch(() => {})));
+    this.listeners.clear();
+    await this.pool.end();
+  }
+}
