@@ -81,6 +81,8 @@ CREATE TABLE incident_component (
 
 CREATE TABLE incident_update (
   id                    text PRIMARY KEY,
+  -- insertion order: breaks ties between updates displayed at the same instant
+  seq                   bigserial NOT NULL,
   incident_id           text NOT NULL REFERENCES incident(id),
   status                text NOT NULL,
   body                  text NOT NULL,

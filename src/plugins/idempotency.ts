@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { ConflictError, ValidationError } from '../domain/errors.ts';
+import { DomainError, ValidationError } from '../domain/errors.ts';
 import { joinTransaction, type ServiceContext } from '../services/context.ts';
 import { claimIdempotencyKey, completeIdempotencyKey } from '../storage/idempotency-repository.ts';
 
@@ -40,7 +40,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
     });
     if (!outcome.replayed) return reply.code(status).send(outcome.body);
     if (outcome.stored.request_hash !== requestHash) {
-      throw new ConflictError('Idempotency-Key was already used with a different request; use a new key');
+      throw new DomainError('idempotency_key_reused', 422, 'Idempotency-Key was already used with a different request; use a new key');
     }
     return reply.code(outcome.stored.response_status).header('idempotent-replayed', 'true').send(outcome.stored.response_body);
   });

@@ -48,7 +48,7 @@ async function loadIncidents(db: Queryable, where: string, params: unknown[], ta
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id as string);
   const [updateRows, componentRows] = await Promise.all([
-    db.query('SELECT * FROM incident_update WHERE incident_id = ANY($1) ORDER BY display_at DESC, created_at DESC', [ids]),
+    db.query('SELECT * FROM incident_update WHERE incident_id = ANY($1) ORDER BY display_at DESC, seq DESC', [ids]),
     db.query<{ incident_id: string; component_id: string }>('SELECT incident_id, component_id FROM incident_component WHERE incident_id = ANY($1) ORDER BY component_id', [ids]),
   ]);
   const updates = new Map<string, IncidentUpdate[]>();

@@ -28,7 +28,7 @@ export async function findActiveTokenByHash(db: Queryable, hash: string): Promis
 
 /** Records use at most once a minute per token, so authentication stays a read on the hot path. */
 export async function markTokenUsed(db: Queryable, id: string, at: Date): Promise<void> {
-  await db.query("UPDATE api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2 - interval '1 minute')", [id, at]);
+  await db.query("UPDATE api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')", [id, at]);
 }
 
 export async function listTokens(db: Queryable): Promise<ApiToken[]> {
