@@ -1,5 +1,5 @@
 /** Domain → view models for the Handlebars status page. Pure: no I/O, time passed in. */
-import type { Component, Incident } from '../domain/model.ts';
+import type { Component, ComponentGroup, Incident } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
 import { computeUptime, type UptimeDay } from '../domain/uptime.ts';
 import { UPTIME_DAYS, type PublicStatus } from '../services/load-public-status.ts';
@@ -60,8 +60,21 @@ function componentView(component: Component, status: PublicStatus) {
   };
 }
 
-export function incidentView(incident: Incident, components: Component[], timeZone: string) {
-  const names = components.filter((c) => incident.component_ids.includes(c.id)).map((c) => c.name);
+/**
+ * A component's name as a visitor can tell it apart: groups often repeat names
+ * ("Messaging" in United States and in Europe), so grouped components carry their group.
+ */
+function qualifiedName(component: Component, groups: ComponentGroup[]): string {
+  const group = groups.find((g) => g.id === component.group_id);
+  return group ? `${component.name} (${group.name})` : component.name;
+}
+
+export function incidentView(incident: Incident, components: Component[], timeZone: string, groups: ComponentGroup[] = []) {
+  const names = components.filter((c) => incident.component_ids.includes(c.id)).map((c) => qualifiedName(c, groups));
+  const nameOf = (code: string, fallback: string) => {
+    const component = components.find((c) => c.id === code);
+    return component ? qualifiedName(component, groups) : fallback;
+  };
   return {
     id: incident.id,
     name: incident.name,
@@ -82,7 +95,7 @@ export function incidentView(incident: Incident, components: Component[], timeZo
       statusLabel: STATUS_LABELS[update.status],
       bodyHtml: renderMarkdown(update.body),
       at: time(update.display_at, timeZone),
-      affected: update.affected_components.map((a) => ({ name: a.name, status: a.new_status, statusLabel: COMPONENT_STATUS_LABELS[a.new_status] })),
+      affected: update.affected_components.map((a) => ({ name: nameOf(a.code, a.name), status: a.new_status, statusLabel: COMPONENT_STATUS_LABELS[a.new_status] })),
     })),
   };
 }
@@ -113,21 +126,21 @@ export function statusPageView(status: PublicStatus, options: { stale: boolean }
     banner: { indicator: indicator.indicator, description: indicator.description },
     stale: options.stale,
     lastUpdated: time(status.readAt, tz),
-    activeIncidents: status.unresolvedIncidents.map((i) => incidentView(i, status.components, tz)),
-    activeMaintenances: status.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying').map((m) => incidentView(m, status.components, tz)),
+    activeIncidents: status.unresolvedIncidents.map((i) => incidentView(i, status.components, tz, status.groups)),
+    activeMaintenances: status.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying').map((m) => incidentView(m, status.components, tz, status.groups)),
     upcomingMaintenances: status.maintenances
       .filter((m) => m.status === 'scheduled')
       .sort((a, b) => Number(a.scheduled_for) - Number(b.scheduled_for))
-      .map((m) => incidentView(m, status.components, tz)),
+      .map((m) => incidentView(m, status.components, tz, status.groups)),
     groups,
     ungrouped: status.components.filter((c) => c.group_id === null && visible(c)).map((c) => componentView(c, status)),
-    recentIncidents: status.recentIncidents.filter((i) => i.resolved_at && i.started_at >= pastWeek).map((i) => incidentView(i, status.components, tz)),
+    recentIncidents: status.recentIncidents.filter((i) => i.resolved_at && i.started_at >= pastWeek).map((i) => incidentView(i, status.components, tz, status.groups)),
     uptimeDays: UPTIME_DAYS,
   };
 }
 
 export function incidentPageView(status: PublicStatus, incident: Incident) {
-  const view = incidentView(incident, status.components, status.page.time_zone);
+  const view = incidentView(incident, status.components, status.page.time_zone, status.groups);
   return { chrome: chrome(status), title: `${incident.name} · ${status.page.name}`, incident: view, lastUpdated: time(status.readAt, status.page.time_zone) };
 }
 
@@ -140,7 +153,7 @@ export function historyPageView(
   return {
     chrome: chrome(status),
     title: `Incident history · ${status.page.name}`,
-    months: history.months.map((m) => ({ label: formatMonth(m.month), incidents: m.incidents.map((i) => incidentView(i, status.components, tz)) })),
+    months: history.months.map((m) => ({ label: formatMonth(m.month), incidents: m.incidents.map((i) => incidentView(i, status.components, tz, status.groups)) })),
     olderUrl: history.hasOlder ? `/history?page=${pageNumber + 1}` : null,
     newerUrl: history.hasNewer ? (pageNumber === 2 ? '/history' : `/history?page=${pageNumber - 1}`) : null,
     lastUpdated: time(status.readAt, tz),
