@@ -1,0 +1,21 @@
+# Lifeline for Cloud Run: the same steps as a local `npm ci && npm run build && npm prune --omit=dev`.
+FROM node:24-slim AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN npm run build && npm prune --omit=dev
+
+FROM node:24-slim
+ENV NODE_ENV=production PORT=8080 LIFELINE_DATA_DIR=/tmp/lifeline LIFELINE_TRUST_PROXY=true
+WORKDIR /app
+COPY --from=build /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+COPY package.json lifeline.config.yaml ./
+COPY bin ./bin
+COPY migrations ./migrations
+COPY views ./views
+USER node
+EXPOSE 8080
+CMD ["node", "dist/server.js"]
