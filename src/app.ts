@@ -7,6 +7,7 @@ import { authPlugin } from './plugins/auth.ts';
 import { errorHandlerPlugin } from './plugins/error-handler.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { jobsPlugin } from './plugins/jobs.ts';
+import { notificationsPlugin } from './plugins/notifications.ts';
 import { publicSnapshotPlugin } from './plugins/public-snapshot.ts';
 import { storagePlugin } from './plugins/storage.ts';
 import { configureValidation } from './plugins/validation.ts';
@@ -27,6 +28,8 @@ export interface AppOptions {
   db?: Database;
   clock?: Clock;
   ids?: IdSource;
+  /** Source of randomness for retry jitter; tests pin it. */
+  random?: () => number;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -45,7 +48,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   configureValidation(app);
 
   await app.register(errorHandlerPlugin);
-  await app.register(storagePlugin, { config, db: options.db, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds });
+  await app.register(storagePlugin, { config, db: options.db, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds, random: options.random ?? Math.random });
   await app.register(viewsPlugin);
   await app.register(authPlugin);
   await app.register(idempotencyPlugin);
@@ -68,6 +71,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(tokenRoutes);
     await app.register(openApiRoutes);
   }
+  await app.register(notificationsPlugin);
   if (config.roles.includes('worker')) await app.register(jobsPlugin);
   return app;
 }

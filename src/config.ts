@@ -59,6 +59,19 @@ export const ENVIRONMENT = {
   LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
   LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
   LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
+  SMTP_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'SMTP relay for subscriber email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.' },
+  SMTP_FALLBACK_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'Second SMTP relay (another provider), used when the first fails.' },
+  SMTP_POOL_SIZE: { parse: int(1, 100), default: '5', doc: 'Pooled SMTP connections per relay.' },
+  SMTP_RATE_PER_SECOND: { parse: int(0, 100_000), default: '0', doc: 'Most messages per second per relay; 0: no limit.' },
+  MAIL_FROM: { parse: str, default: 'Status updates <status@localhost>', doc: 'From address of subscriber email.' },
+  DKIM_DOMAIN: { parse: str, default: '', doc: 'Sign email with DKIM for this domain (with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE).' },
+  DKIM_SELECTOR: { parse: str, default: '', doc: 'DKIM selector.' },
+  DKIM_PRIVATE_KEY_FILE: { parse: str, default: '', doc: 'Path of the PEM private key for DKIM.' },
+  GOOGLE_CLOUD_PROJECT: { parse: str, default: '', doc: 'Google Cloud project; with LIFELINE_PUBSUB_TOPIC, deliveries fan out through Pub/Sub (PUBSUB_EMULATOR_HOST is honoured).' },
+  LIFELINE_PUBSUB_TOPIC: { parse: str, default: '', doc: 'Pub/Sub topic for delivery batches; empty: the embedded in-process queue.' },
+  PUBSUB_EMULATOR_HOST: { parse: str, default: '', doc: 'host:port of a Pub/Sub emulator (read by the Google client too); topic and subscription are then created when missing.' },
+  LIFELINE_PUBSUB_SUBSCRIPTION: { parse: str, default: 'lifeline-deliveries', doc: 'Pub/Sub pull subscription the worker role consumes.' },
+  LIFELINE_ALLOW_PRIVATE_WEBHOOKS: { parse: bool, default: 'false', doc: 'Allow webhook targets on private and loopback addresses and plain http (development and tests only).' },
 } as const;
 
 type Env = typeof ENVIRONMENT;
@@ -90,6 +103,14 @@ export function readEnvironment(source: Record<string, string | undefined> = pro
 export function loadConfig(source: Record<string, string | undefined> = process.env, cwd = process.cwd()): Config {
   const env = readEnvironment(source);
   const definitionPath = findPageDefinition(env.LIFELINE_CONFIG, cwd);
+  if (env.LIFELINE_PUBSUB_TOPIC && !env.GOOGLE_CLOUD_PROJECT && env.PUBSUB_EMULATOR_HOST) {
+    throw new ConfigError('GOOGLE_CLOUD_PROJECT must be set when LIFELINE_PUBSUB_TOPIC is used with PUBSUB_EMULATOR_HOST');
+  }
+  for (const name of ['LIFELINE_PUBSUB_TOPIC', 'LIFELINE_PUBSUB_SUBSCRIPTION'] as const) {
+    if (env[name] && !/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(env[name])) {
+      throw new ConfigError(`${name} must be 3 to 255 letters, digits or -_.~+% and start with a letter, got ${JSON.stringify(env[name])}`);
+    }
+  }
   return {
     env,
     port: env.PORT,

@@ -87,3 +87,36 @@ export interface ApiToken {
   last_used_at: Date | null;
   revoked_at: Date | null;
 }
+
+export interface Subscriber {
+  id: string;
+  type: 'email' | 'webhook';
+  email: string | null;
+  url: string | null;
+  all_components: boolean;
+  component_ids: string[];
+  source: 'public' | 'api' | 'import';
+  confirmed_at: Date | null;
+  suppressed_at: Date | null;
+  suppressed_reason: string | null;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+  unsubscribed_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type DeliveryState = 'pending' | 'sending' | 'sent' | 'dead';
+
+export interface Delivery {
+  id: number;
+  event_id: number;
+  subscriber_id: string;
+  channel: 'email' | 'webhook';
+  state: DeliveryState;
+  attempts: number;
+  next_attempt_at: Date;
+  sent_at: Date | null;
+  last_error: string | null;
+  created_at: Date;
+}

@@ -7,6 +7,7 @@ import type { ServiceContext } from '../services/context.ts';
 import { syncPageDefinition } from '../services/sync-page-definition.ts';
 import { DatabaseUnavailableError, type Database } from '../storage/database.ts';
 import { migrate } from '../storage/migrate.ts';
+import { ensureSecret } from '../storage/secret-repository.ts';
 import { openDatabase } from '../storage/open-database.ts';
 
 declare module 'fastify' {
@@ -15,23 +16,33 @@ declare module 'fastify' {
     db: Database;
     clock: Clock;
     ids: IdSource;
+    random: () => number;
     /** A use-case context acting as `actor`. */
     serviceContext(actor: string): ServiceContext;
+    /** Key that signs subscriber links; shared by all instances through the database. */
+    linkKey(): string;
   }
 }
 
 /** Opens the database (or takes the one given), applies migrations and syncs the page definition. */
-export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource }) => {
+export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource; random: () => number }) => {
   const db = options.db ?? (await openDatabase({ databaseUrl: options.config.databaseUrl, dataDir: options.config.dataDir, poolSize: options.config.env.DATABASE_POOL_SIZE }));
   if (!options.db) app.addHook('onClose', async () => db.close());
   app.decorate('config', options.config);
   app.decorate('db', db);
   app.decorate('clock', options.clock);
   app.decorate('ids', options.ids);
+  app.decorate('random', options.random);
   app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log }));
 
+  let linkKey: string | null = null;
+  app.decorate('linkKey', () => {
+    if (!linkKey) throw new DatabaseUnavailableError(new Error('link signing key not loaded yet'));
+    return linkKey;
+  });
   const initialize = async () => {
     const applied = await migrate(db);
+    linkKey = await ensureSecret(db, 'link-signing-key', () => options.ids.bytes(32).toString('base64url'), options.clock.now());
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const synced = await syncPageDefinition(app.serviceContext('system:config'), options.config.pageDefinition);
     if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');

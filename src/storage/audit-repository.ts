@@ -27,6 +27,8 @@ export async function listAudit(db: Queryable, options: { limit: number; actor?:
 /** The outbox: events committed with the change they announce, for the notification dispatcher. */
 export async function insertOutboxEvent(db: Queryable, event: { type: string; payload: Record<string, unknown>; at: Date }): Promise<void> {
   await db.query('INSERT INTO outbox_event (type, payload, created_at) VALUES ($1, $2, $3)', [event.type, JSON.stringify(event.payload), event.at]);
+  // Wakes the dispatcher on commit, so the first notice leaves within a second or two.
+  await db.query("SELECT pg_notify('lifeline_outbox', '')");
 }
 
 export async function listOutboxEvents(db: Queryable, limit = 100): Promise<{ id: number; type: string; payload: Record<string, unknown> }[]> {

@@ -45,7 +45,7 @@ export async function startTestApp(options: { engine?: EngineKind; database?: Te
   const database = options.database ?? (await createTestDatabase(options.engine));
   const clock = options.clock ?? new ManualClock('2026-03-10T12:00:00Z');
   const { config, dataDir } = testConfig(options.env, options.definition);
-  const app = await buildApp({ config, db: database.db, clock, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  const app = await buildApp({ config, db: database.db, clock, random: () => 0.5, logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
   return {
     app,

@@ -1,0 +1,69 @@
+/**
+ * Outbound channel contracts. Only files in channels/ import nodemailer, undici or
+ * @google-cloud/pubsub; everything else sees these types.
+ */
+
+/** What a send attempt came to, as the delivery worker needs to record it. */
+export type SendOutcome =
+  | { ok: true; detail?: string }
+  | {
+      ok: false;
+      /** Retrying cannot help (SMTP 5xx, webhook 4xx other than 408/429, blocked address). */
+      permanent: boolean;
+      /** The receiver asked us to wait (Retry-After, SMTP 421): at least this long before the next try. */
+      retryAfterMs?: number;
+      /** The endpoint is gone (HTTP 410): stop sending to it at all. */
+      disable?: boolean;
+      error: string;
+    };
+
+export interface EmailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /** Stable per delivery, so a retried message keeps its Message-ID (`<id@domain>`). */
+  messageId: string;
+  /** Extra headers: List-Unsubscribe, List-Unsubscribe-Post, List-Id, ... (single-line values). */
+  headers: Record<string, string>;
+}
+
+export interface EmailChannel {
+  send(message: EmailMessage): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+export interface WebhookRequest {
+  url: string;
+  /** `whsec_<base64>` secret of the endpoint (Standard Webhooks). */
+  secret: string;
+  /** `webhook-id`: the same on every retry of this delivery. */
+  messageId: string;
+  /** When this attempt is made (`webhook-timestamp`). */
+  timestamp: Date;
+  /** The exact JSON body to send and sign. */
+  body: string;
+}
+
+export interface WebhookChannel {
+  send(request: WebhookRequest): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+/** A batch of delivery rows to attempt; delivery ids refer to the `delivery` table. */
+export interface DeliveryBatch {
+  deliveryIds: number[];
+}
+
+/**
+ * Carries delivery batches from the dispatcher to delivery workers: Google Cloud Pub/Sub when
+ * configured, an in-process queue otherwise. At-least-once: a handler that throws gets the batch
+ * again later; workers are idempotent (they claim rows), so duplicates send nothing twice.
+ */
+export interface Queue {
+  readonly kind: 'pubsub' | 'embedded';
+  publish(batches: DeliveryBatch[]): Promise<void>;
+  /** Starts consuming; returns a function that stops consuming and waits for handlers in flight. */
+  consume(handler: (batch: DeliveryBatch) => Promise<void>): Promise<() => Promise<void>>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,151 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.ts';
+import type { DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
+import { signLinkToken } from '../domain/link-token.ts';
+import type { Delivery, Subscriber } from '../domain/model.ts';
+import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
+import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
+import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
+import { loadNoticeData } from '../services/load-notice-data.ts';
+import type { Database } from '../storage/database.ts';
+import {
+  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, type OutboxEvent,
+} from '../storage/delivery-repository.ts';
+import { insertAudit } from '../storage/audit-repository.ts';
+import { loadSubscribersForDelivery, markWebhookResult, updateSubscriber } from '../storage/subscriber-repository.ts';
+
+const CONFIRM_LINK_TTL_S = 48 * 3600;
+const SENDS_IN_FLIGHT = 32;
+
+export interface DeliveryWorkerDeps {
+  db: Database;
+  clock: Clock;
+  random: () => number;
+  email: EmailChannel;
+  webhook: WebhookChannel;
+  publicUrl: string;
+  linkKey: () => string;
+  mailFrom: string;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Handles one queue batch: claims its due deliveries (a redelivered batch claims nothing, so it
+ * sends nothing twice), sends each, and records the outcome right after the send. The only
+ * duplicate window is a crash between a receiver accepting a message and that record.
+ */
+export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
+  const { db, clock, log } = deps;
+  const host = new URL(deps.publicUrl).hostname;
+  const mailDomain = /@([^>\s]+)>?\s*$/.exec(deps.mailFrom)?.[1] ?? host;
+  const notices = new Map<number, Promise<{ data: NoticeData; notice: Notice | null }>>();
+
+  const noticeFor = (event: OutboxEvent) => {
+    let pending = notices.get(event.id);
+    if (!pending) {
+      if (notices.size > 200) notices.delete(notices.keys().next().value as number);
+      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: event.type === CONFIRMATION_EVENT ? null : buildNotice(data) }));
+      pending.catch(() => notices.delete(event.id));
+      notices.set(event.id, pending);
+    }
+    return pending;
+  };
+
+  const links = (subscriberId: string) => {
+    const manage = signLinkToken({ subscriberId, purpose: 'manage', expiresAt: null }, deps.linkKey());
+    const unsubscribe = signLinkToken({ subscriberId, purpose: 'unsubscribe', expiresAt: null }, deps.linkKey());
+    return { manageUrl: `${deps.publicUrl}/manage/${manage}`, unsubscribeUrl: `${deps.publicUrl}/unsubscribe/${unsubscribe}`, unsubscribeToken: unsubscribe };
+  };
+
+  async function send(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber & { secret: string | null }): Promise<SendOutcome> {
+    const { data, notice } = await noticeFor(event);
+    const link = links(subscriber.id);
+    if (delivery.channel === 'webhook') {
+      if (!subscriber.url || !subscriber.secret || !notice) return { ok: false, permanent: true, error: 'webhook subscriber has no url or secret' };
+      return deps.webhook.send({
+        url: subscriber.url, secret: subscriber.secret, messageId: `msg_${event.id}_${subscriber.id}`, timestamp: clock.now(),
+        body: buildWebhookBody(notice, data, link, clock.now()),
+      });
+    }
+    const content = notice
+      ? renderNoticeEmail(notice, data, link)
+      : renderConfirmationEmail({
+          pageName: data.page.name, publicUrl: deps.publicUrl, manageUrl: link.manageUrl, alreadyConfirmed: event.payload.already_confirmed === true,
+          confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
+        });
+    const headers: Record<string, string> = { 'List-Id': `${data.page.name.replace(/[^\w .-]/g, '')} status <status.${host}>` };
+    if (notice) {
+      headers['List-Unsubscribe'] = `<${link.unsubscribeUrl}>, <mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${link.unsubscribeToken}>`;
+      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
+    }
+    return deps.email.send({ to: subscriber.email as string, ...content, messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers });
+  }
+
+  async function record(delivery: Delivery, subscriber: Subscriber, outcome: SendOutcome): Promise<void> {
+    const now = clock.now();
+    if (delivery.channel === 'webhook') {
+      const failingSince = await markWebhookResult(db, subscriber.id, outcome.ok, now);
+      if (!outcome.ok && failingSince && now.getTime() - failingSince.getTime() > WEBHOOK_DISABLE_AFTER_MS) {
+        await disable(subscriber, `failing since ${failingSince.toISOString()}: ${outcome.error}`, now);
+      }
+    }
+    if (outcome.ok) return markSent(db, delivery.id, now);
+    if (outcome.disable) await disable(subscriber, outcome.error, now);
+    if (outcome.permanent) {
+      if (delivery.channel === 'email') await suppress(subscriber, outcome.error, now);
+      return markDead(db, delivery.id, outcome.error);
+    }
+    const delay = nextRetryDelay(delivery.channel, delivery.attempts, { retryAfterMs: outcome.retryAfterMs, random: deps.random() });
+    if (delay === null) return markDead(db, delivery.id, `gave up after ${delivery.attempts} attempts: ${outcome.error}`);
+    return markRetry(db, delivery.id, new Date(now.getTime() + delay), outcome.error);
+  }
+
+  async function suppress(subscriber: Subscriber, reason: string, at: Date) {
+    await db.transaction(async (tx) => {
+      await updateSubscriber(tx, subscriber.id, { suppressed_at: at, suppressed_reason: reason }, at);
+      await killPendingForSubscriber(tx, subscriber.id, `address suppressed: ${reason}`);
+      await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.suppressed', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
+    });
+    log.warn({ subscriber: subscriber.id, reason }, 'email address suppressed after a hard bounce');
+  }
+
+  async function disable(subscriber: Subscriber, reason: string, at: Date) {
+    await db.transaction(async (tx) => {
+      await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
+      await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
+      await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
+    });
+    log.warn({ subscriber: subscriber.id, reason }, 'webhook endpoint disabled');
+  }
+
+  async function deliver(delivery: Delivery, event: OutboxEvent | undefined, subscriber: (Subscriber & { secret: string | null }) | undefined): Promise<void> {
+    try {
+      if (!event || !subscriber) return await markDead(db, delivery.id, 'event or subscriber no longer exists');
+      const inactive = subscriber.unsubscribed_at ? 'unsubscribed' : subscriber.suppressed_at ? 'address suppressed' : subscriber.disabled_at ? 'endpoint disabled' : null;
+      if (inactive) return await markDead(db, delivery.id, inactive);
+      await record(delivery, subscriber, await send(delivery, event, subscriber));
+    } catch (error) {
+      // A bug or the database: leave the claim; the sweeper releases it after the lease.
+      log.error({ err: error, delivery: delivery.id }, 'delivery failed unexpectedly');
+    }
+  }
+
+  async function handle(batch: DeliveryBatch): Promise<void> {
+    const claimed = await claimDeliveries(db, batch.deliveryIds, clock.now());
+    if (claimed.length === 0) return;
+    const [events, subscribers] = await Promise.all([
+      loadEvents(db, [...new Set(claimed.map((d) => d.event_id))]),
+      loadSubscribersForDelivery(db, [...new Set(claimed.map((d) => d.subscriber_id))]),
+    ]);
+    let next = 0;
+    const lane = async () => {
+      while (next < claimed.length) {
+        const delivery = claimed[next++];
+        await deliver(delivery, events.get(delivery.event_id), subscribers.get(delivery.subscriber_id));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(SENDS_IN_FLIGHT, claimed.length) }, lane));
+  }
+
+  return { handle };
+}

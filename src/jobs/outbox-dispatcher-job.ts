@@ -1,0 +1,87 @@
+import type { FastifyBaseLogger } from 'fastify';
+import type { Clock } from '../clock.ts';
+import type { DeliveryBatch, Queue } from '../channels/channel.ts';
+import { CONFIRMATION_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
+import type { Database } from '../storage/database.ts';
+import { claimUndispatchedEvents, insertDeliveriesForAudience, markEventDispatched, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+
+export const OUTBOX_CHANNEL = 'lifeline_outbox';
+/** A claimed delivery whose worker has not reported back after this long is tried again (the worker died). */
+export const CLAIM_LEASE_MS = 5 * 60_000;
+/** A published delivery still pending after this long is published again (its queue message was lost). */
+export const REPUBLISH_AFTER_MS = 2 * 60_000;
+const BATCH_SIZE = 100;
+const PUBLISH_CHUNK = 5_000;
+
+/**
+ * Expands outbox events into delivery rows (one per subscriber and channel) and publishes due
+ * deliveries to the queue in batches. Also the sweeper: releases claims of dead workers and
+ * republishes what a lost message left behind. Retry policy: every pass is idempotent, so a
+ * failed pass is simply repeated on the next tick.
+ */
+export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue: Queue; log: FastifyBaseLogger }) {
+  const { db, clock, queue, log } = deps;
+
+  async function expandEvents(): Promise<number> {
+    let expanded = 0;
+    for (;;) {
+      const count = await db.transaction(async (tx) => {
+        const events = await claimUndispatchedEvents(tx, 20);
+        const at = clock.now();
+        for (const event of events) {
+          const payload = event.payload;
+          if (event.type === CONFIRMATION_EVENT) {
+            await insertDeliveriesForAudience(tx, { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string }, at);
+          } else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
+            const created = await insertDeliveriesForAudience(tx, { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] }, at);
+            log.info({ event: event.id, type: event.type, recipients: created }, 'notice fanned out');
+          }
+          await markEventDispatched(tx, event.id, at);
+        }
+        return events.length;
+      });
+      expanded += count;
+      if (count === 0) return expanded;
+    }
+  }
+
+  async function publishDue(): Promise<number> {
+    let published = 0;
+    for (;;) {
+      const now = clock.now();
+      const ids = await takeDueForPublishing(db, now, new Date(now.getTime() - REPUBLISH_AFTER_MS), PUBLISH_CHUNK);
+      if (ids.length === 0) return published;
+      const batches: DeliveryBatch[] = [];
+      for (let i = 0; i < ids.length; i += BATCH_SIZE) batches.push({ deliveryIds: ids.slice(i, i + BATCH_SIZE) });
+      await queue.publish(batches);
+      published += ids.length;
+      if (ids.length < PUBLISH_CHUNK) return published;
+    }
+  }
+
+  let running: Promise<void> | null = null;
+  let again = false;
+  /** One pass: expand new events, release stale claims, publish what is due. Coalesces concurrent calls. */
+  function run(): Promise<void> {
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      do {
+        again = false;
+        await expandEvents();
+        const released = await releaseStaleClaims(db, new Date(clock.now().getTime() - CLAIM_LEASE_MS));
+        if (released > 0) log.warn({ released }, 'released deliveries claimed by a worker that stopped');
+        await publishDue();
+      } while (again);
+    })()
+      .catch((error) => log.error({ err: error }, 'dispatch pass failed; retrying on the next tick'))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  }
+
+  return { run, expandEvents, publishDue };
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { EmailChannel, Queue, WebhookChannel } from '../channels/channel.ts';
+import { createEmailChannel } from '../channels/email-channel.ts';
+import { createEmbeddedQueue } from '../channels/embedded-queue.ts';
+import { createPubSubQueue } from '../channels/pubsub-queue.ts';
+import { checkWebhookUrl } from '../channels/ssrf-guard.ts';
+import { createWebhookChannel, generateWebhookSecret } from '../channels/webhook-channel.ts';
+import { createDeliveryWorker } from '../jobs/delivery-worker.ts';
+import { createOutboxDispatcher, OUTBOX_CHANNEL } from '../jobs/outbox-dispatcher-job.ts';
+import { subscriberRoutes } from '../routes/api/subscribers.ts';
+import { subscriptionRoutes } from '../routes/subscriptions/index.ts';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    notifications: { queue: Queue; email: EmailChannel | null; webhook: WebhookChannel | null; dispatch(): Promise<void> };
+  }
+}
+
+/** How often the dispatcher looks for due retries and lost batches when nothing wakes it. */
+const DISPATCH_TICK_MS = 2_000;
+
+/**
+ * Flow 1, declare → notify: the queue (Pub/Sub or embedded), the outbox dispatcher, the delivery
+ * worker with its email and webhook channels, and the subscriber routes. The web role publishes
+ * nothing itself: its writes land in the outbox, which the worker role dispatches.
+ */
+export const notificationsPlugin = fp(async (app: FastifyInstance) => {
+  const env = app.config.env;
+  const web = app.config.roles.includes('web');
+  const worker = app.config.roles.includes('worker');
+  const allowPrivate = env.LIFELINE_ALLOW_PRIVATE_WEBHOOKS;
+
+  if (web) {
+    await app.register(subscriptionRoutes);
+    await app.register(subscriberRoutes, { checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate }), generateWebhookSecret: () => generateWebhookSecret() });
+  }
+
+  const queue: Queue = env.LIFELINE_PUBSUB_TOPIC
+    ? await createPubSubQueue({
+        projectId: env.GOOGLE_CLOUD_PROJECT, topic: env.LIFELINE_PUBSUB_TOPIC, subscription: env.LIFELINE_PUBSUB_SUBSCRIPTION,
+        createIfMissing: Boolean(env.PUBSUB_EMULATOR_HOST), log: app.log,
+      })
+    : createEmbeddedQueue({ log: app.log });
+  const state = { queue, email: null as EmailChannel | null, webhook: null as WebhookChannel | null, dispatch: async () => {} };
+  app.decorate('notifications', state);
+  if (!worker) {
+    app.addHook('onClose', async () => queue.close());
+    return;
+  }
+
+  state.email = createEmailChannel({
+    smtpUrl: env.SMTP_URL || null,
+    fallbackSmtpUrl: env.SMTP_FALLBACK_URL || null,
+    from: env.MAIL_FROM,
+    poolSize: env.SMTP_POOL_SIZE,
+    rateLimitPerSecond: env.SMTP_RATE_PER_SECOND || null,
+    dkim: env.DKIM_DOMAIN ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: readFileSync(env.DKIM_PRIVATE_KEY_FILE, 'utf8') } : null,
+    mailDir: join(app.config.dataDir, 'mail'),
+    log: app.log,
+    clock: app.clock,
+  });
+  state.webhook = createWebhookChannel({ allowPrivate });
+  const dispatcher = createOutboxDispatcher({ db: app.db, clock: app.clock, queue, log: app.log });
+  state.dispatch = dispatcher.run;
+
+  let stopConsuming: (() => Promise<void>) | null = null;
+  let unlisten: (() => Promise<void>) | null = null;
+  const timer = setInterval(() => void dispatcher.run(), DISPATCH_TICK_MS);
+  timer.unref();
+  app.addHook('onReady', async () => {
+    const deliveryWorker = createDeliveryWorker({
+      db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
+      publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, log: app.log,
+    });
+    stopConsuming = await queue.consume(deliveryWorker.handle);
+    try {
+      unlisten = await app.db.listen(OUTBOX_CHANNEL, () => void dispatcher.run());
+    } catch (error) {
+      app.log.warn({ err: error }, 'LISTEN for the outbox failed; dispatching on the timer only');
+    }
+    void dispatcher.run();
+  });
+  app.addHook('onClose', async () => {
+    clearInterval(timer);
+    await unlisten?.();
+    await stopConsuming?.();
+    await state.email?.close();
+    await state.webhook?.close();
+    await queue.close();
+  });
+});

@@ -1,0 +1,116 @@
+/**
+ * What a subscriber is told about an event: the email (subject, HTML, text) and the webhook body
+ * (Statuspage's webhook shape plus an explicit `event_type`). Pure: the worker loads the data.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import Handlebars from 'handlebars';
+import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
+import { COMPONENT_STATUS_LABELS, type ComponentStatus, type Indicator } from '../domain/status.ts';
+import { formatDateTime } from './format.ts';
+import { renderMarkdown } from './markdown.ts';
+import { presentComponent, presentIncident } from './statuspage-v2.ts';
+
+const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
+const handlebars = Handlebars.create();
+const template = (name: string) => handlebars.compile(readFileSync(`${EMAILS_DIR}/${name}`, 'utf8'));
+handlebars.registerPartial('email-layout-top', readFileSync(`${EMAILS_DIR}/partials/top.hbs`, 'utf8'));
+handlebars.registerPartial('email-layout-bottom', readFileSync(`${EMAILS_DIR}/partials/bottom.hbs`, 'utf8'));
+const templates = {
+  noticeHtml: template('notice.html.hbs'),
+  noticeText: template('notice.text.hbs'),
+  confirmHtml: template('confirm.html.hbs'),
+  confirmText: template('confirm.text.hbs'),
+};
+
+const STATUS_LABELS: Record<string, string> = {
+  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved', postmortem: 'Postmortem',
+  scheduled: 'Scheduled', in_progress: 'In progress', verifying: 'Verifying', completed: 'Completed',
+};
+
+export interface NoticeData {
+  eventType: string;
+  page: Page;
+  publicUrl: string;
+  indicator: { indicator: Indicator; description: string };
+  components: Component[];
+  groups: ComponentGroup[];
+  /** The incident or maintenance the event is about, with the update it announces. */
+  incident?: Incident;
+  updateId?: string;
+  /** For component.updated */
+  componentChange?: { component: Component; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: Date };
+}
+
+export interface RecipientLinks {
+  manageUrl: string;
+  unsubscribeUrl: string;
+}
+
+/** The parts of a notice shared by every recipient: computed once per event. */
+export function buildNotice(data: NoticeData) {
+  const tz = data.page.time_zone;
+  const groupName = new Map(data.groups.map((g) => [g.id, g.name]));
+  const label = (c: { id?: string; code?: string; name: string }) => {
+    const component = data.components.find((x) => x.id === (c.id ?? c.code));
+    const group = component?.group_id ? groupName.get(component.group_id) : null;
+    return group ? `${c.name} (${group})` : c.name;
+  };
+  if (data.componentChange) {
+    const { component, newStatus, oldStatus, at } = data.componentChange;
+    const statusLabel = COMPONENT_STATUS_LABELS[newStatus];
+    return {
+      subject: `[${data.page.name}] ${label(component)}: ${statusLabel}`,
+      title: `${label(component)} is now ${statusLabel.toLowerCase()}`,
+      statusLabel,
+      bodyHtml: `<p>${handlebars.escapeExpression(label(component))} changed from ${COMPONENT_STATUS_LABELS[oldStatus].toLowerCase()} to ${statusLabel.toLowerCase()}.</p>`,
+      bodyText: `${label(component)} changed from ${COMPONENT_STATUS_LABELS[oldStatus].toLowerCase()} to ${statusLabel.toLowerCase()}.`,
+      at: formatDateTime(at, tz),
+      url: `${data.publicUrl}/`,
+      affected: [] as { name: string; status: string }[],
+      webhookObject: {
+        component_update: { id: `${component.id}-${at.getTime()}`, component_id: component.id, old_status: oldStatus, new_status: newStatus, created_at: at.toISOString(), component_type: 'Component' },
+        component: presentComponent({ ...component, status: newStatus }, data.page.id),
+      },
+    };
+  }
+  const incident = data.incident as Incident;
+  const update = incident.updates.find((u) => u.id === data.updateId) ?? incident.updates[0];
+  const statusLabel = STATUS_LABELS[update.status] ?? update.status;
+  const kind = incident.kind === 'maintenance' ? 'Maintenance' : 'Incident';
+  return {
+    subject: `[${data.page.name}] ${incident.kind === 'maintenance' ? 'Maintenance' : statusLabel}: ${incident.name}`,
+    title: incident.name,
+    statusLabel: incident.kind === 'maintenance' ? `${kind} ${statusLabel.toLowerCase()}` : statusLabel,
+    bodyHtml: renderMarkdown(update.body),
+    bodyText: update.body,
+    at: formatDateTime(update.display_at, tz),
+    url: `${data.publicUrl}/incidents/${incident.id}`,
+    scheduled: incident.scheduled_for && incident.scheduled_until
+      ? `${formatDateTime(incident.scheduled_for, tz)} to ${formatDateTime(incident.scheduled_until, tz)}` : null,
+    affected: update.affected_components.map((a) => ({ name: label(a), status: COMPONENT_STATUS_LABELS[a.new_status] })),
+    webhookObject: { incident: presentIncident(incident, data.components, data.page.id, { publicUrl: data.publicUrl }) },
+  };
+}
+
+export type Notice = ReturnType<typeof buildNotice>;
+
+export function renderNoticeEmail(notice: Notice, data: Pick<NoticeData, 'page' | 'publicUrl'>, links: RecipientLinks) {
+  const model = { ...notice, pageName: data.page.name, publicUrl: data.publicUrl, ...links };
+  return { subject: notice.subject, html: templates.noticeHtml(model), text: templates.noticeText(model) };
+}
+
+export function renderConfirmationEmail(data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean }) {
+  const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates subscription` : `[${data.pageName}] Confirm your subscription to status updates`;
+  return { subject, html: templates.confirmHtml(data), text: templates.confirmText(data) };
+}
+
+/** Statuspage's webhook body, with `event_type` and the recipient's own unsubscribe link. */
+export function buildWebhookBody(notice: Notice, data: Pick<NoticeData, 'page' | 'indicator' | 'eventType'>, links: RecipientLinks, generatedAt: Date): string {
+  return JSON.stringify({
+    event_type: data.eventType,
+    meta: { unsubscribe: links.unsubscribeUrl, documentation: `${links.manageUrl.split('/manage')[0]}/api/v1/openapi.json`, generated_at: generatedAt.toISOString() },
+    page: { id: data.page.id, status_indicator: data.indicator.indicator, status_description: data.indicator.description },
+    ...notice.webhookObject,
+  });
+}

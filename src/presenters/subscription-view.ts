@@ -1,0 +1,17 @@
+import type { Component, ComponentGroup, Page } from '../domain/model.ts';
+
+/** The component picker of the subscribe and manage forms: grouped, regions visible. */
+export function componentChoices(groups: ComponentGroup[], components: Component[], selected: { all: boolean; ids: string[] }) {
+  const option = (c: Component) => ({ id: c.id, name: c.name, checked: !selected.all && selected.ids.includes(c.id) });
+  return {
+    allChecked: selected.all,
+    groups: [
+      ...groups.map((g) => ({ name: g.name, description: g.description, components: components.filter((c) => c.group_id === g.id).map(option) })),
+      { name: 'Other', description: null, components: components.filter((c) => c.group_id === null).map(option) },
+    ].filter((g) => g.components.length > 0),
+  };
+}
+
+export function subscriptionPageView(page: Page, view: { title: string; heading: string; message?: string; form?: { action: string; button: string; danger?: boolean }; choices?: ReturnType<typeof componentChoices>; secondary?: { action: string; button: string }; email?: string | null }) {
+  return { chrome: { name: page.name, companyUrl: page.url, timeZone: page.time_zone }, ...view };
+}

@@ -1,0 +1,153 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { Subscriber } from '../../domain/model.ts';
+import { reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
+import { getIncident } from '../../services/read-incidents.ts';
+import { deliveryProgressForIncident, listDeadDeliveries, replayDeadDeliveries } from '../../storage/delivery-repository.ts';
+import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
+import { errorResponses } from '../schemas.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+
+const Security = [{ bearer: [] }];
+const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
+export const SubscriberSchema = Type.Object({
+  id: Type.String(),
+  type: Type.String({ enum: ['email', 'webhook'] }),
+  email: Type.Union([Type.String(), Type.Null()]),
+  url: Type.Union([Type.String(), Type.Null()]),
+  component_ids: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'null: all components' }),
+  source: Type.String(),
+  confirmed_at: Timestamp,
+  suppressed_at: Timestamp,
+  suppressed_reason: Type.Union([Type.String(), Type.Null()]),
+  disabled_at: Timestamp,
+  disabled_reason: Type.Union([Type.String(), Type.Null()]),
+  unsubscribed_at: Timestamp,
+  created_at: Type.String({ format: 'date-time' }),
+  secret: Type.Optional(Type.String({ description: 'webhook signing secret; only in the response that creates the subscriber' })),
+});
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+export const presentSubscriber = (s: Subscriber) => ({
+  id: s.id, type: s.type, email: s.email, url: s.url, component_ids: s.all_components ? null : s.component_ids, source: s.source,
+  confirmed_at: iso(s.confirmed_at), suppressed_at: iso(s.suppressed_at), suppressed_reason: s.suppressed_reason,
+  disabled_at: iso(s.disabled_at), disabled_reason: s.disabled_reason, unsubscribed_at: iso(s.unsubscribed_at), created_at: s.created_at.toISOString(),
+});
+
+export interface SubscriberRouteOptions {
+  checkWebhookUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  generateWebhookSecret: () => string;
+}
+
+export async function subscriberRoutes(parent: FastifyInstance, options: SubscriberRouteOptions) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.post('/api/v1/subscribers', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: {
+      tags: ['subscribers'], summary: 'Add an email or webhook subscriber', security: Security,
+      description: 'Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber\'s `secret` (Standard Webhooks, whsec_...) is in this response only.',
+      body: Type.Union([
+        Type.Object({ type: Type.Literal('email'), email: Type.String({ maxLength: 320 }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), confirmed: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
+        Type.Object({ type: Type.Literal('webhook'), url: Type.String({ maxLength: 2000 }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), email: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
+      ]),
+      response: { 201: SubscriberSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const ctx = app.serviceContext(request.actor);
+    const body = request.body;
+    if (body.type === 'email') {
+      const { subscriber } = await subscribeByEmail(ctx, { email: body.email, component_ids: body.component_ids, confirmed: body.confirmed, source: 'api' });
+      return reply.code(201).send(presentSubscriber(subscriber));
+    }
+    const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
+    return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+  });
+
+  app.get('/api/v1/subscribers', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: {
+      tags: ['subscribers'], summary: 'List active subscribers (page with `after`)', security: Security,
+      querystring: Type.Object({
+        type: Type.Optional(Type.String({ enum: ['email', 'webhook'] })), search: Type.Optional(Type.String({ maxLength: 200 })),
+        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), after: Type.Optional(Type.String()),
+      }),
+      response: { 200: Type.Object({ subscribers: Type.Array(SubscriberSchema), next: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+    },
+  }, async (request) => {
+    const limit = request.query.limit ?? 100;
+    const list = await listSubscribers(app.db, { type: request.query.type, search: request.query.search, limit, afterId: request.query.after });
+    return { subscribers: list.map(presentSubscriber), next: list.length === limit ? list[list.length - 1].id : null };
+  });
+
+  app.get('/api/v1/subscribers/:id', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: { tags: ['subscribers'], summary: 'One subscriber', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
+  }, async (request, reply) => {
+    const subscriber = await findSubscriber(app.db, request.params.id);
+    if (!subscriber) return reply.code(404).send({ error: 'not_found', message: `subscriber ${JSON.stringify(request.params.id)} not found` });
+    return presentSubscriber(subscriber);
+  });
+
+  app.delete('/api/v1/subscribers/:id', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: { tags: ['subscribers'], summary: 'Remove a subscriber; its pending deliveries are dropped', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
+  }, async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')));
+
+  app.post('/api/v1/subscribers/:id/reactivate', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: { tags: ['subscribers'], summary: 'Re-enable a disabled webhook endpoint or a suppressed address', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
+  }, async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id)));
+
+  app.get('/api/v1/incidents/:id/deliveries', {
+    preHandler: app.requireScope(null),
+    schema: {
+      tags: ['deliveries'], summary: 'Notification progress of an incident or maintenance, per update and channel', security: Security,
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      response: {
+        200: Type.Object({
+          totals: Type.Object({ targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() }),
+          notices: Type.Array(Type.Object({ event_id: Type.Integer(), event_type: Type.String(), update_id: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(), channel: Type.String(), targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() })),
+        }),
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    const incident = await getIncident(app.db, request.params.id).catch(() => getIncident(app.db, request.params.id, 'maintenance'));
+    const notices = await deliveryProgressForIncident(app.db, incident.id);
+    const totals = { targeted: 0, sent: 0, failed: 0, pending: 0 };
+    for (const n of notices) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += n[key];
+    return { totals, notices: notices.map((n) => ({ ...n, created_at: n.created_at.toISOString() })) };
+  });
+
+  app.get('/api/v1/deliveries/dead', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: {
+      tags: ['deliveries'], summary: 'Dead-lettered deliveries with the reason', security: Security,
+      querystring: Type.Object({ event_id: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+      response: {
+        200: Type.Object({ deliveries: Type.Array(Type.Object({ id: Type.Integer(), event_id: Type.Integer(), event_type: Type.String(), subscriber_id: Type.String(), recipient: Type.Union([Type.String(), Type.Null()]), channel: Type.String(), attempts: Type.Integer(), last_error: Type.Union([Type.String(), Type.Null()]), created_at: Type.String() })) }),
+        ...errorResponses,
+      },
+    },
+  }, async (request) => {
+    const dead = await listDeadDeliveries(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
+    return { deliveries: dead.map((d) => ({ ...d, created_at: d.created_at.toISOString() })) };
+  });
+
+  app.post('/api/v1/deliveries/replay', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: {
+      tags: ['deliveries'], summary: 'Replay dead-lettered deliveries (by id, or all of one event)', security: Security,
+      body: Type.Object({ ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })), event_id: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+      response: { 200: Type.Object({ replayed: Type.Integer() }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    if (!request.body.ids && request.body.event_id === undefined) return reply.code(400).send({ error: 'invalid_input', field: 'ids', message: 'ids: give ids or event_id' });
+    const replayed = await replayDeadDeliveries(app.db, { ids: request.body.ids, eventId: request.body.event_id }, app.clock.now());
+    await insertAudit(app.db, { actor: request.actor, action: 'delivery.replayed', target_type: 'delivery', target_id: null, details: { ids: replayed }, at: app.clock.now() });
+    await app.db.query("SELECT pg_notify('lifeline_outbox', '')");
+    return { replayed: replayed.length };
+  });
+}

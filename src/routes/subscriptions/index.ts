@@ -1,0 +1,127 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { DomainError, NotFoundError } from '../../domain/errors.ts';
+import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
+import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
+import { assertSameOrigin } from '../../plugins/same-origin.ts';
+import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
+import { confirmSubscriber, normaliseEmail, subscribeByEmail, unsubscribe, updateSubscription } from '../../services/manage-subscribers.ts';
+import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { findSubscriber } from '../../storage/subscriber-repository.ts';
+
+const Token = Type.Object({ token: Type.String({ minLength: 10, maxLength: 400 }) });
+const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 500 })]));
+const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
+const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/**
+ * Public subscription pages: sign up (double opt-in), confirm, manage, one-click unsubscribe.
+ * Forms work without JavaScript; answers never reveal whether an address is known.
+ */
+export async function subscriptionRoutes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+  const perAddress = new KeyedRateLimit({ max: 5, windowMs: 3_600_000, now: () => app.clock.now().getTime() });
+  const ipLimit = { rateLimit: { max: 20, timeWindow: 60_000 } };
+
+  const render = async (reply: FastifyReply, status: number, view: Parameters<typeof subscriptionPageView>[1]) => {
+    const page = await findPage(app.db);
+    if (!page) throw new NotFoundError('page', 'default');
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+      .send(await app.view('pages/subscription.hbs', subscriptionPageView(page, view)));
+  };
+  const choices = async (selected: { all: boolean; ids: string[] }) => {
+    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    return componentChoices(groups, components, selected);
+  };
+  const claims = (request: { params: { token: string } }, purpose: LinkPurpose) =>
+    verifyLinkToken(request.params.token, purpose, app.linkKey(), app.clock.now());
+  const invalidLink = (reply: FastifyReply) =>
+    render(reply, 404, { title: 'Link not valid', heading: 'This link is not valid', message: 'It may have expired or been used already. You can sign up again from the status page.' });
+
+  // HTML errors for HTML pages: a 400/403/429 says what is wrong in words, not JSON.
+  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown }, _request, reply) => {
+    const status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : error.statusCode === 429 ? 429 : (error.statusCode ?? 500);
+    if (status >= 500) throw error;
+    const message = status === 429 ? 'Too many requests. Please wait a little and try again.' : error.message;
+    return render(reply, status, { title: 'Subscription', heading: status === 403 ? 'Request refused' : 'Please check your request', message });
+  });
+
+  app.get('/subscribe', { schema: { hide: true, response: HTML } }, async (_request, reply) =>
+    render(reply, 200, {
+      title: 'Subscribe to updates', heading: 'Get notified of incidents and maintenance',
+      message: 'Enter your email address. We will send a confirmation link; nothing else is sent until you click it.',
+      form: { action: '/subscribe', button: 'Subscribe' }, choices: await choices({ all: true, ids: [] }), email: '',
+    }));
+
+  app.post('/subscribe', {
+    config: ipLimit,
+    schema: { hide: true, body: Type.Object({ email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+  }, async (request, reply) => {
+    assertSameOrigin(request);
+    const email = normaliseEmail(request.body.email);
+    if (!perAddress.hit(email)) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
+    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
+    await subscribeByEmail(app.serviceContext('public'), { email, component_ids: ids, source: 'public' });
+    return render(reply, 200, {
+      title: 'Check your inbox', heading: 'Check your inbox',
+      message: `If ${email} can receive updates, a message is on its way with a link to confirm or manage the subscription.`,
+    });
+  });
+
+  app.get('/subscribe/confirm/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    if (!claims(request, 'confirm')) return invalidLink(reply);
+    return render(reply, 200, { title: 'Confirm subscription', heading: 'Confirm your subscription', form: { action: `/subscribe/confirm/${request.params.token}`, button: 'Confirm subscription' } });
+  });
+
+  // Confirmation is a POST behind a button: link scanners that prefetch GETs must not confirm.
+  app.post('/subscribe/confirm/:token', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const claim = claims(request, 'confirm');
+    if (!claim) return invalidLink(reply);
+    await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch(() => null);
+    return render(reply, 200, { title: 'Subscribed', heading: 'You are subscribed', message: 'You will get an email when we post about an incident or maintenance.' });
+  });
+
+  app.get('/manage/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    const claim = claims(request, 'manage');
+    const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
+    if (!subscriber || subscriber.unsubscribed_at) return invalidLink(reply);
+    return render(reply, 200, {
+      title: 'Manage subscription', heading: 'Manage your subscription', email: subscriber.email ?? subscriber.url,
+      form: { action: `/manage/${request.params.token}`, button: 'Save' }, choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
+    });
+  });
+
+  app.post('/manage/:token', {
+    config: ipLimit,
+    schema: { hide: true, params: Token, body: Type.Object({ components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+  }, async (request, reply) => {
+    assertSameOrigin(request);
+    const claim = claims(request, 'manage');
+    if (!claim) return invalidLink(reply);
+    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
+    await updateSubscription(app.serviceContext('subscriber'), claim.subscriberId, { component_ids: ids });
+    return render(reply, 200, { title: 'Saved', heading: 'Your choices are saved', message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.' });
+  });
+
+  // A GET never unsubscribes (mail scanners follow links): it shows a button.
+  app.get('/unsubscribe/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    if (!claims(request, 'unsubscribe')) return invalidLink(reply);
+    return render(reply, 200, { title: 'Unsubscribe', heading: 'Unsubscribe from status updates?', form: { action: `/unsubscribe/${request.params.token}`, button: 'Unsubscribe', danger: true } });
+  });
+
+  // RFC 8058 one-click: mailbox providers POST "List-Unsubscribe=One-Click" with no cookies; the token is the credential.
+  app.post('/unsubscribe/:token', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    const claim = claims(request, 'unsubscribe');
+    if (!claim) return invalidLink(reply);
+    await unsubscribe(app.serviceContext('subscriber'), claim.subscriberId, 'unsubscribed').catch((error) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+    return render(reply, 200, { title: 'Unsubscribed', heading: 'You are unsubscribed', message: 'You will not receive status updates any more.' });
+  });
+}

@@ -1,0 +1,29 @@
+import type { NoticeData } from '../presenters/notice.ts';
+import { pageIndicator } from '../presenters/statuspage-v2.ts';
+import type { Database } from '../storage/database.ts';
+import type { OutboxEvent } from '../storage/delivery-repository.ts';
+import { findIncident, listUnresolved } from '../storage/incident-repository.ts';
+import { findPage, listComponents, listGroups } from '../storage/page-repository.ts';
+import type { ComponentStatus } from '../domain/status.ts';
+
+/** Everything needed to tell subscribers about one outbox event, read once per event. */
+export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl: string): Promise<NoticeData> {
+  const [page, components, groups, unresolvedIncidents, openMaintenances] = await Promise.all([
+    findPage(db), listComponents(db), listGroups(db), listUnresolved(db, 'incident'), listUnresolved(db, 'maintenance'),
+  ]);
+  if (!page) throw new Error('the page has not been synced yet');
+  const indicator = pageIndicator({ components, unresolvedIncidents, maintenances: openMaintenances } as Parameters<typeof pageIndicator>[0]);
+  const data: NoticeData = { eventType: event.type, page, publicUrl, indicator, components, groups };
+  const payload = event.payload;
+  if (typeof payload.incident_id === 'string') {
+    const incident = await findIncident(db, payload.incident_id);
+    if (!incident) throw new Error(`incident ${payload.incident_id} of event ${event.id} no longer exists`);
+    data.incident = incident;
+    data.updateId = payload.update_id as string | undefined;
+  } else if (typeof payload.component_id === 'string') {
+    const component = components.find((c) => c.id === payload.component_id);
+    if (!component) throw new Error(`component ${payload.component_id} of event ${event.id} no longer exists`);
+    data.componentChange = { component, oldStatus: payload.old_status as ComponentStatus, newStatus: payload.new_status as ComponentStatus, at: event.created_at };
+  }
+  return data;
+}

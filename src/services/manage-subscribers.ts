@@ -1,0 +1,149 @@
+import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
+import type { Subscriber } from '../domain/model.ts';
+import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
+import type { Queryable } from '../storage/database.ts';
+import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
+import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
+import {
+  findActiveEmailSubscriber, findActiveWebhookSubscriber, findSubscriber, insertSubscriber, updateSubscriber,
+} from '../storage/subscriber-repository.ts';
+import type { ServiceContext } from './context.ts';
+
+// Deliberately simple: one @, no spaces, a dot in the domain. The confirmation email is the real check.
+const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,251}\.[^\s@]{2,}$/;
+/** Resending a confirmation to one address at most this often, whatever the rate limits upstream. */
+const CONFIRMATION_RESEND_MS = 60_000;
+
+export function normaliseEmail(value: unknown, field = 'email'): string {
+  if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+  const email = value.trim();
+  if (email.length > 254 || !EMAIL.test(email)) throw new ValidationError(field, 'must be an email address such as ops@example.com');
+  const at = email.lastIndexOf('@');
+  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
+}
+
+/** Resolves component ids or keys to ids; an empty or missing list means "all components". */
+export async function resolveComponentFilter(db: Queryable, refs: string[] | undefined, field = 'component_ids'): Promise<{ all: boolean; ids: string[] }> {
+  if (!refs || refs.length === 0) return { all: true, ids: [] };
+  const found = await findComponentsByIdOrKey(db, refs);
+  const ids: string[] = [];
+  for (const [index, ref] of refs.entries()) {
+    const component = found.find((c) => c.id === ref || c.key === ref);
+    if (!component) throw new ValidationError(`${field}.${index}`, `no such component ${JSON.stringify(ref)}`);
+    if (!ids.includes(component.id)) ids.push(component.id);
+  }
+  return { all: false, ids };
+}
+
+async function requestConfirmation(tx: Queryable, ctx: ServiceContext, subscriber: Subscriber, at: Date, lastSentAt: Date | null): Promise<void> {
+  if (lastSentAt && at.getTime() - lastSentAt.getTime() < CONFIRMATION_RESEND_MS) return;
+  await updateSubscriber(tx, subscriber.id, { confirmation_sent_at: at }, at);
+  await insertOutboxEvent(tx, { type: CONFIRMATION_EVENT, payload: { subscriber_id: subscriber.id, already_confirmed: subscriber.confirmed_at !== null }, at });
+}
+
+/**
+ * Email sign-up. Public sign-ups always confirm by email (double opt-in); responders importing an
+ * already-consented list may pass `confirmed`. A public sign-up for an address already subscribed
+ * sends that address a "manage" link instead, and answers the same: no enumeration.
+ */
+export async function subscribeByEmail(
+  ctx: ServiceContext,
+  input: { email: unknown; component_ids?: string[]; confirmed?: boolean; source: 'public' | 'api' | 'import' },
+): Promise<{ subscriber: Subscriber; created: boolean }> {
+  const email = normaliseEmail(input.email);
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const filter = await resolveComponentFilter(tx, input.component_ids);
+    const existing = await findActiveEmailSubscriber(tx, email);
+    if (existing) {
+      if (input.source !== 'public') throw new ConflictError(`email: ${email} is already subscribed (subscriber ${existing.id})`);
+      const rows = await tx.query<{ confirmation_sent_at: Date | null }>('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [existing.id]);
+      if (!existing.confirmed_at) await updateSubscriber(tx, existing.id, { all_components: filter.all, component_ids: filter.ids }, at);
+      await requestConfirmation(tx, ctx, existing, at, rows[0].confirmation_sent_at);
+      return { subscriber: existing, created: false };
+    }
+    const subscriber = await insertSubscriber(tx, {
+      id: ctx.ids.id(), type: 'email', email, url: null, secret: null, all_components: filter.all, component_ids: filter.ids,
+      source: input.source, confirmed_at: input.confirmed && input.source !== 'public' ? at : null, at,
+    });
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'email', source: input.source, confirmed: subscriber.confirmed_at !== null }, at });
+    if (!subscriber.confirmed_at) await requestConfirmation(tx, ctx, subscriber, at, null);
+    return { subscriber, created: true };
+  });
+}
+
+/** A webhook endpoint registered by a responder: active at once; its secret is returned this once. */
+export async function registerWebhook(
+  ctx: ServiceContext,
+  input: { url: string; component_ids?: string[]; email?: string },
+  checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>,
+  generateSecret: () => string,
+): Promise<{ subscriber: Subscriber; secret: string }> {
+  const check = await checkUrl(input.url);
+  if (!check.ok) throw new ValidationError('url', check.reason);
+  const owner = input.email === undefined ? null : normaliseEmail(input.email);
+  const at = ctx.clock.now();
+  const secret = generateSecret();
+  return ctx.db.transaction(async (tx) => {
+    const filter = await resolveComponentFilter(tx, input.component_ids);
+    const existing = await findActiveWebhookSubscriber(tx, input.url);
+    if (existing) throw new ConflictError(`url: this endpoint is already subscribed (subscriber ${existing.id})`);
+    const subscriber = await insertSubscriber(tx, {
+      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret, all_components: filter.all, component_ids: filter.ids, source: 'api', confirmed_at: at, at,
+    });
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', url: input.url }, at });
+    return { subscriber, secret };
+  });
+}
+
+export async function confirmSubscriber(ctx: ServiceContext, subscriberId: string): Promise<Subscriber> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
+    if (!subscriber.confirmed_at) {
+      await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
+      await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
+    }
+    return { ...subscriber, confirmed_at: subscriber.confirmed_at ?? at };
+  });
+}
+
+export async function updateSubscription(ctx: ServiceContext, subscriberId: string, input: { component_ids?: string[] }): Promise<Subscriber> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
+    const filter = await resolveComponentFilter(tx, input.component_ids);
+    await updateSubscriber(tx, subscriber.id, { all_components: filter.all, component_ids: filter.ids }, at);
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.updated', target_type: 'subscriber', target_id: subscriber.id, details: { components: filter.all ? 'all' : filter.ids }, at });
+    return { ...subscriber, all_components: filter.all, component_ids: filter.ids };
+  });
+}
+
+/** Unsubscribes (or, from the API, removes) a subscriber; its pending deliveries are dropped. Idempotent. */
+export async function unsubscribe(ctx: ServiceContext, subscriberId: string, reason: 'unsubscribed' | 'removed'): Promise<Subscriber> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber) throw new NotFoundError('subscriber', subscriberId);
+    if (subscriber.unsubscribed_at) return subscriber;
+    await updateSubscriber(tx, subscriber.id, { unsubscribed_at: at }, at);
+    await killPendingForSubscriber(tx, subscriber.id, reason);
+    await insertAudit(tx, { actor: ctx.actor, action: `subscriber.${reason}`, target_type: 'subscriber', target_id: subscriber.id, at });
+    return { ...subscriber, unsubscribed_at: at };
+  });
+}
+
+/** Turns a disabled (or suppressed) subscriber back on, e.g. once a broken webhook endpoint is fixed. */
+export async function reactivateSubscriber(ctx: ServiceContext, subscriberId: string): Promise<Subscriber> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', subscriberId);
+    await tx.query('UPDATE subscriber SET disabled_at = NULL, disabled_reason = NULL, suppressed_at = NULL, suppressed_reason = NULL, failing_since = NULL, updated_at = $2 WHERE id = $1', [subscriberId, at]);
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.reactivated', target_type: 'subscriber', target_id: subscriberId, at });
+    return { ...subscriber, disabled_at: null, disabled_reason: null, suppressed_at: null, suppressed_reason: null };
+  });
+}

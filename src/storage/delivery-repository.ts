@@ -1,0 +1,156 @@
+import type { Delivery } from '../domain/model.ts';
+import type { Queryable, Row } from './database.ts';
+import { toDate, toDateOrNull } from './rows.ts';
+
+function toDelivery(row: Row): Delivery {
+  return {
+    id: Number(row.id),
+    event_id: Number(row.event_id),
+    subscriber_id: row.subscriber_id as string,
+    channel: row.channel as Delivery['channel'],
+    state: row.state as Delivery['state'],
+    attempts: Number(row.attempts),
+    next_attempt_at: toDate(row.next_attempt_at),
+    sent_at: toDateOrNull(row.sent_at),
+    last_error: (row.last_error as string | null) ?? null,
+    created_at: toDate(row.created_at),
+  };
+}
+
+export interface OutboxEvent {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** Takes the oldest undispatched events, locking them so two dispatchers never expand one event twice. */
+export async function claimUndispatchedEvents(db: Queryable, limit: number): Promise<OutboxEvent[]> {
+  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [limit]);
+  return rows.map((row) => ({ id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }));
+}
+
+export async function markEventDispatched(db: Queryable, id: number, at: Date): Promise<void> {
+  await db.query('UPDATE outbox_event SET dispatched_at = $2 WHERE id = $1', [id, at]);
+}
+
+/**
+ * Creates one pending delivery per matching subscriber and channel (the rules of
+ * domain/notification-audience.ts in SQL). Returns how many rows were created.
+ */
+export async function insertDeliveriesForAudience(db: Queryable, event: { id: number; componentIds: string[]; onlySubscriberId?: string }, at: Date): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `WITH created AS (
+       INSERT INTO delivery (event_id, subscriber_id, channel, next_attempt_at, created_at)
+       SELECT $1, s.id, s.type, $2, $2 FROM subscriber s
+       WHERE ($4::text IS NOT NULL AND s.id = $4)
+          OR ($4::text IS NULL AND s.confirmed_at IS NOT NULL AND s.suppressed_at IS NULL AND s.disabled_at IS NULL AND s.unsubscribed_at IS NULL
+              AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[]))
+       ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
+       RETURNING 1)
+     SELECT count(*)::int AS n FROM created`,
+    [event.id, at, event.componentIds, event.onlySubscriberId ?? null],
+  );
+  return rows[0].n;
+}
+
+/**
+ * Pending deliveries that are due and not published recently, marked as published now: the
+ * dispatcher's first publish, retries, and anything a lost queue message left behind.
+ */
+export async function takeDueForPublishing(db: Queryable, now: Date, republishBefore: Date, limit: number): Promise<number[]> {
+  const rows = await db.query<{ id: number }>(
+    `UPDATE delivery SET published_at = $1 WHERE id IN (
+       SELECT id FROM delivery WHERE state = 'pending' AND next_attempt_at <= $1 AND (published_at IS NULL OR published_at < $2)
+       ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+     RETURNING id`,
+    [now, republishBefore, limit],
+  );
+  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+}
+
+/** Claims deliveries for sending: only due, pending ones; a redelivered batch claims nothing. */
+export async function claimDeliveries(db: Queryable, ids: number[], now: Date): Promise<Delivery[]> {
+  const rows = await db.query(
+    `UPDATE delivery SET state = 'sending', claimed_at = $2, attempts = attempts + 1
+     WHERE id = ANY($1) AND state = 'pending' AND next_attempt_at <= $2 RETURNING *`,
+    [ids, now],
+  );
+  return rows.map(toDelivery);
+}
+
+export async function markSent(db: Queryable, id: number, at: Date): Promise<void> {
+  await db.query("UPDATE delivery SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'", [id, at]);
+}
+
+export async function markRetry(db: Queryable, id: number, nextAttemptAt: Date, error: string): Promise<void> {
+  await db.query("UPDATE delivery SET state = 'pending', next_attempt_at = $2, published_at = NULL, last_error = $3 WHERE id = $1 AND state = 'sending'", [id, nextAttemptAt, error]);
+}
+
+export async function markDead(db: Queryable, id: number, error: string): Promise<void> {
+  await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE id = $1 AND state = 'sending'", [id, error]);
+}
+
+/** Deliveries claimed by a worker that died: back to pending after the lease. */
+export async function releaseStaleClaims(db: Queryable, claimedBefore: Date): Promise<number> {
+  const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' AND claimed_at < $1 RETURNING id", [claimedBefore]);
+  return rows.length;
+}
+
+/** Pending deliveries of a subscriber that can no longer receive anything are dead-lettered at once. */
+export async function killPendingForSubscriber(db: Queryable, subscriberId: string, reason: string): Promise<void> {
+  await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE subscriber_id = $1 AND state = 'pending'", [subscriberId, reason]);
+}
+
+export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
+  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids]);
+  return new Map(rows.map((row) => [Number(row.id), { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }]));
+}
+
+export interface DeliveryProgress {
+  event_id: number;
+  event_type: string;
+  update_id: string | null;
+  created_at: Date;
+  channel: string;
+  targeted: number;
+  sent: number;
+  failed: number;
+  pending: number;
+}
+
+/** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */
+export async function deliveryProgressForIncident(db: Queryable, incidentId: string): Promise<DeliveryProgress[]> {
+  const rows = await db.query(
+    `SELECT e.id AS event_id, e.type AS event_type, e.payload->>'update_id' AS update_id, e.created_at, d.channel,
+            count(d.id)::int AS targeted,
+            count(*) FILTER (WHERE d.state = 'sent')::int AS sent,
+            count(*) FILTER (WHERE d.state = 'dead')::int AS failed,
+            count(*) FILTER (WHERE d.state IN ('pending', 'sending'))::int AS pending
+     FROM outbox_event e JOIN delivery d ON d.event_id = e.id
+     WHERE e.payload->>'incident_id' = $1
+     GROUP BY e.id, e.type, e.payload, e.created_at, d.channel ORDER BY e.id, d.channel`,
+    [incidentId],
+  );
+  return rows.map((row) => ({ ...(row as unknown as DeliveryProgress), event_id: Number(row.event_id), created_at: toDate(row.created_at) }));
+}
+
+export async function listDeadDeliveries(db: Queryable, options: { limit: number; eventId?: number }): Promise<(Delivery & { recipient: string | null; event_type: string })[]> {
+  const rows = await db.query(
+    `SELECT d.*, COALESCE(s.email, s.url) AS recipient, e.type AS event_type FROM delivery d
+     JOIN subscriber s ON s.id = d.subscriber_id JOIN outbox_event e ON e.id = d.event_id
+     WHERE d.state = 'dead' AND ($1::bigint IS NULL OR d.event_id = $1) ORDER BY d.id DESC LIMIT $2`,
+    [options.eventId ?? null, options.limit],
+  );
+  return rows.map((row) => ({ ...toDelivery(row), recipient: (row.recipient as string | null) ?? null, event_type: row.event_type as string }));
+}
+
+/** Dead letters back to pending, now. Returns the ids replayed. */
+export async function replayDeadDeliveries(db: Queryable, filter: { ids?: number[]; eventId?: number }, now: Date): Promise<number[]> {
+  const rows = await db.query<{ id: number }>(
+    `UPDATE delivery SET state = 'pending', next_attempt_at = $1, published_at = NULL, attempts = 0
+     WHERE state = 'dead' AND (($2::bigint[] IS NOT NULL AND id = ANY($2)) OR ($3::bigint IS NOT NULL AND event_id = $3)) RETURNING id`,
+    [now, filter.ids ?? null, filter.eventId ?? null],
+  );
+  return rows.map((row) => Number(row.id));
+}

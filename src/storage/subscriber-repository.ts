@@ -1,0 +1,95 @@
+import type { Subscriber } from '../domain/model.ts';
+import type { Queryable, Row } from './database.ts';
+import { toDate, toDateOrNull, toJson } from './rows.ts';
+
+const COLUMNS = `id, type, email, url, all_components, component_ids, source, confirmed_at, suppressed_at, suppressed_reason,
+  disabled_at, disabled_reason, unsubscribed_at, created_at, updated_at`;
+
+export function toSubscriber(row: Row): Subscriber {
+  return {
+    id: row.id as string,
+    type: row.type as Subscriber['type'],
+    email: (row.email as string | null) ?? null,
+    url: (row.url as string | null) ?? null,
+    all_components: Boolean(row.all_components),
+    component_ids: toJson<string[]>(row.component_ids),
+    source: row.source as Subscriber['source'],
+    confirmed_at: toDateOrNull(row.confirmed_at),
+    suppressed_at: toDateOrNull(row.suppressed_at),
+    suppressed_reason: (row.suppressed_reason as string | null) ?? null,
+    disabled_at: toDateOrNull(row.disabled_at),
+    disabled_reason: (row.disabled_reason as string | null) ?? null,
+    unsubscribed_at: toDateOrNull(row.unsubscribed_at),
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+  };
+}
+
+export async function insertSubscriber(
+  db: Queryable,
+  s: { id: string; type: Subscriber['type']; email: string | null; url: string | null; secret: string | null; all_components: boolean; component_ids: string[]; source: Subscriber['source']; confirmed_at: Date | null; at: Date },
+): Promise<Subscriber> {
+  const rows = await db.query(
+    `INSERT INTO subscriber (id, type, email, url, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${COLUMNS}`,
+    [s.id, s.type, s.email, s.url, s.secret, s.all_components, JSON.stringify(s.component_ids), s.source, s.confirmed_at, s.at],
+  );
+  return toSubscriber(rows[0]);
+}
+
+export async function findSubscriber(db: Queryable, id: string): Promise<Subscriber | null> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE id = $1`, [id]);
+  return rows.length > 0 ? toSubscriber(rows[0]) : null;
+}
+
+export async function findActiveEmailSubscriber(db: Queryable, email: string): Promise<Subscriber | null> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
+  return rows.length > 0 ? toSubscriber(rows[0]) : null;
+}
+
+export async function findActiveWebhookSubscriber(db: Queryable, url: string): Promise<Subscriber | null> {
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
+  return rows.length > 0 ? toSubscriber(rows[0]) : null;
+}
+
+/** Subscribers with their secrets, for the delivery worker. */
+export async function loadSubscribersForDelivery(db: Queryable, ids: string[]): Promise<Map<string, Subscriber & { secret: string | null }>> {
+  const rows = await db.query(`SELECT ${COLUMNS}, secret FROM subscriber WHERE id = ANY($1)`, [ids]);
+  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: (row.secret as string | null) ?? null }]));
+}
+
+export async function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
+  const rows = await db.query(
+    `SELECT ${COLUMNS} FROM subscriber
+     WHERE unsubscribed_at IS NULL AND ($1::text IS NULL OR type = $1)
+       AND ($2::text IS NULL OR email ILIKE '%' || $2 || '%' OR url ILIKE '%' || $2 || '%')
+       AND ($3::text IS NULL OR id > $3)
+     ORDER BY id LIMIT $4`,
+    [options.type ?? null, options.search ?? null, options.afterId ?? null, options.limit],
+  );
+  return rows.map(toSubscriber);
+}
+
+export async function updateSubscriber(
+  db: Queryable,
+  id: string,
+  change: Partial<{ all_components: boolean; component_ids: string[]; confirmed_at: Date; confirmation_sent_at: Date; suppressed_at: Date; suppressed_reason: string; disabled_at: Date | null; disabled_reason: string | null; unsubscribed_at: Date; secret: string }>,
+  at: Date,
+): Promise<void> {
+  const sets: string[] = [];
+  const params: unknown[] = [id, at];
+  for (const [key, value] of Object.entries(change)) {
+    params.push(key === 'component_ids' ? JSON.stringify(value) : value);
+    sets.push(`${key} = $${params.length}`);
+  }
+  await db.query(`UPDATE subscriber SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, params);
+}
+
+/** Records the result of a webhook attempt for auto-disable: returns since when the endpoint has been failing. */
+export async function markWebhookResult(db: Queryable, id: string, ok: boolean, at: Date): Promise<Date | null> {
+  const rows = await db.query<{ failing_since: Date | null }>(
+    `UPDATE subscriber SET failing_since = CASE WHEN $2 THEN NULL ELSE COALESCE(failing_since, $3) END WHERE id = $1 RETURNING failing_since`,
+    [id, ok, at],
+  );
+  return toDateOrNull(rows[0]?.failing_since);
+}
