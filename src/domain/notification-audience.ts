@@ -15,6 +15,9 @@ export const SUBSCRIBER_EVENTS = [
 /** Sent to one subscriber whatever its state: the double opt-in email. */
 export const CONFIRMATION_EVENT = 'subscriber.confirmation_requested';
 
+/** Sent by email to the owner of a webhook endpoint that was disabled after failing for days. */
+export const ENDPOINT_DISABLED_EVENT = 'subscriber.disabled';
+
 export interface AudienceSubscriber {
   confirmed: boolean;
   suppressed: boolean;

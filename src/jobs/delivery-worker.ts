@@ -3,15 +3,15 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
 import { signLinkToken } from '../domain/link-token.ts';
 import type { Delivery, Subscriber } from '../domain/model.ts';
-import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
+import { CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
-import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
+import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
 import { loadNoticeData } from '../services/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import {
   claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, type OutboxEvent,
 } from '../storage/delivery-repository.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
+import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markWebhookResult, updateSubscriber } from '../storage/subscriber-repository.ts';
 
 const CONFIRM_LINK_TTL_S = 48 * 3600;
@@ -44,7 +44,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     let pending = notices.get(event.id);
     if (!pending) {
       if (notices.size > 200) notices.delete(notices.keys().next().value as number);
-      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: event.type === CONFIRMATION_EVENT ? null : buildNotice(data) }));
+      const personal = event.type === CONFIRMATION_EVENT || event.type === ENDPOINT_DISABLED_EVENT;
+      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: personal ? null : buildNotice(data) }));
       pending.catch(() => notices.delete(event.id));
       notices.set(event.id, pending);
     }
@@ -69,7 +70,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     }
     const content = notice
       ? renderNoticeEmail(notice, data, link)
-      : renderConfirmationEmail({
+      : event.type === ENDPOINT_DISABLED_EVENT
+        ? renderEndpointDisabledEmail({ pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? '') })
+        : renderConfirmationEmail({
           pageName: data.page.name, publicUrl: deps.publicUrl, manageUrl: link.manageUrl, alreadyConfirmed: event.payload.already_confirmed === true,
           confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
         });
@@ -113,6 +116,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     await db.transaction(async (tx) => {
       await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
       await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
+      // Its owner hears about it by email (the one channel that still works for them).
+      if (subscriber.email) await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason }, at });
       await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
     });
     log.warn({ subscriber: subscriber.id, reason }, 'webhook endpoint disabled');
@@ -121,7 +126,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   async function deliver(delivery: Delivery, event: OutboxEvent | undefined, subscriber: (Subscriber & { secret: string | null }) | undefined): Promise<void> {
     try {
       if (!event || !subscriber) return await markDead(db, delivery.id, 'event or subscriber no longer exists');
-      const inactive = subscriber.unsubscribed_at ? 'unsubscribed' : subscriber.suppressed_at ? 'address suppressed' : subscriber.disabled_at ? 'endpoint disabled' : null;
+      // The notice that an endpoint was disabled goes to its owner by email, so that state does not stop it.
+      const disabled = subscriber.disabled_at && event.type !== ENDPOINT_DISABLED_EVENT;
+      const inactive = subscriber.unsubscribed_at ? 'unsubscribed' : subscriber.suppressed_at ? 'address suppressed' : disabled ? 'endpoint disabled' : null;
       if (inactive) return await markDead(db, delivery.id, inactive);
       await record(delivery, subscriber, await send(delivery, event, subscriber));
     } catch (error) {

@@ -1,13 +1,11 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
-import { CONFIRMATION_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
+import { CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database } from '../storage/database.ts';
-import { claimUndispatchedEvents, insertDeliveriesForAudience, markEventDispatched, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+import { claimUndispatchedEvents, insertDeliveriesForAudience, markEventDispatched, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
-/** A claimed delivery whose worker has not reported back after this long is tried again (the worker died). */
-export const CLAIM_LEASE_MS = 5 * 60_000;
 /** A published delivery still pending after this long is published again (its queue message was lost). */
 export const REPUBLISH_AFTER_MS = 2 * 60_000;
 const BATCH_SIZE = 100;
@@ -19,7 +17,7 @@ const PUBLISH_CHUNK = 5_000;
  * republishes what a lost message left behind. Retry policy: every pass is idempotent, so a
  * failed pass is simply repeated on the next tick.
  */
-export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue: Queue; log: FastifyBaseLogger }) {
+export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue: Queue; log: FastifyBaseLogger; claimLeaseMs: number }) {
   const { db, clock, queue, log } = deps;
 
   async function expandEvents(): Promise<number> {
@@ -32,6 +30,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
           const payload = event.payload;
           if (event.type === CONFIRMATION_EVENT) {
             await insertDeliveriesForAudience(tx, { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string }, at);
+          } else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') {
+            await insertDeliveriesForAudience(tx, { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' }, at);
           } else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
             const created = await insertDeliveriesForAudience(tx, { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] }, at);
             log.info({ event: event.id, type: event.type, recipients: created }, 'notice fanned out');
@@ -71,7 +71,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       do {
         again = false;
         await expandEvents();
-        const released = await releaseStaleClaims(db, new Date(clock.now().getTime() - CLAIM_LEASE_MS));
+        const released = await releaseStaleClaims(db, new Date(clock.now().getTime() - deps.claimLeaseMs));
         if (released > 0) log.warn({ released }, 'released deliveries claimed by a worker that stopped');
         await publishDue();
       } while (again);
@@ -83,5 +83,13 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     return running;
   }
 
-  return { run, expandEvents, publishDue };
+  /**
+   * On embedded PGlite this is the only process on the data directory, so every claim left in the
+   * database belongs to a process that died: release them at once instead of after the lease.
+   */
+  async function releaseClaimsOfDeadProcess(): Promise<number> {
+    return releaseAllClaims(db);
+  }
+
+  return { run, expandEvents, publishDue, releaseClaimsOfDeadProcess };
 }

@@ -63,7 +63,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     clock: app.clock,
   });
   state.webhook = createWebhookChannel({ allowPrivate });
-  const dispatcher = createOutboxDispatcher({ db: app.db, clock: app.clock, queue, log: app.log });
+  const dispatcher = createOutboxDispatcher({ db: app.db, clock: app.clock, queue, log: app.log, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000 });
   state.dispatch = dispatcher.run;
 
   let stopConsuming: (() => Promise<void>) | null = null;
@@ -75,6 +75,10 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
       db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
       publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, log: app.log,
     });
+    if (app.db.kind === 'pglite') {
+      const released = await dispatcher.releaseClaimsOfDeadProcess();
+      if (released > 0) app.log.warn({ released }, 'retrying deliveries left in flight by the previous run');
+    }
     stopConsuming = await queue.consume(deliveryWorker.handle);
     try {
       unlisten = await app.db.listen(OUTBOX_CHANNEL, () => void dispatcher.run());

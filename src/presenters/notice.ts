@@ -21,6 +21,8 @@ const templates = {
   noticeText: template('notice.text.hbs'),
   confirmHtml: template('confirm.html.hbs'),
   confirmText: template('confirm.text.hbs'),
+  disabledHtml: template('endpoint-disabled.html.hbs'),
+  disabledText: template('endpoint-disabled.text.hbs'),
 };
 
 const STATUS_LABELS: Record<string, string> = {
@@ -103,6 +105,10 @@ export function renderNoticeEmail(notice: Notice, data: Pick<NoticeData, 'page' 
 export function renderConfirmationEmail(data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean }) {
   const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates subscription` : `[${data.pageName}] Confirm your subscription to status updates`;
   return { subject, html: templates.confirmHtml(data), text: templates.confirmText(data) };
+}
+
+export function renderEndpointDisabledEmail(data: { pageName: string; publicUrl: string; url: string; reason: string }) {
+  return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, html: templates.disabledHtml(data), text: templates.disabledText(data) };
 }
 
 /** Statuspage's webhook body, with `event_type` and the recipient's own unsubscribe link. */

@@ -147,3 +147,30 @@ export async function reactivateSubscriber(ctx: ServiceContext, subscriberId: st
     return { ...subscriber, disabled_at: null, disabled_reason: null, suppressed_at: null, suppressed_reason: null };
   });
 }
+
+export interface ImportResult {
+  created: number;
+  existing: number;
+  invalid: { line: number; error: string }[];
+}
+
+/**
+ * Imports email subscribers from parsed CSV rows (`email`, optional `components`: keys or ids
+ * separated by spaces or semicolons). Valid rows are added even when others are invalid; each
+ * invalid row is reported with its line and reason. `confirmed` marks an already-consented list.
+ */
+export async function importEmailSubscribers(ctx: ServiceContext, rows: { line: number; email: string; components: string }[], options: { confirmed: boolean }): Promise<ImportResult> {
+  const result: ImportResult = { created: 0, existing: 0, invalid: [] };
+  for (const row of rows) {
+    try {
+      const componentIds = row.components.split(/[\s;]+/).filter(Boolean);
+      await subscribeByEmail(ctx, { email: row.email, component_ids: componentIds, confirmed: options.confirmed, source: 'import' });
+      result.created += 1;
+    } catch (error) {
+      if (error instanceof ConflictError) result.existing += 1;
+      else if (error instanceof ValidationError) result.invalid.push({ line: row.line, error: error.message });
+      else throw error;
+    }
+  }
+  return result;
+}

@@ -38,18 +38,18 @@ export async function markEventDispatched(db: Queryable, id: number, at: Date): 
  * Creates one pending delivery per matching subscriber and channel (the rules of
  * domain/notification-audience.ts in SQL). Returns how many rows were created.
  */
-export async function insertDeliveriesForAudience(db: Queryable, event: { id: number; componentIds: string[]; onlySubscriberId?: string }, at: Date): Promise<number> {
+export async function insertDeliveriesForAudience(db: Queryable, event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email' }, at: Date): Promise<number> {
   const rows = await db.query<{ n: number }>(
     `WITH created AS (
        INSERT INTO delivery (event_id, subscriber_id, channel, next_attempt_at, created_at)
-       SELECT $1, s.id, s.type, $2, $2 FROM subscriber s
+       SELECT $1, s.id, COALESCE($5::text, s.type), $2, $2 FROM subscriber s
        WHERE ($4::text IS NOT NULL AND s.id = $4)
           OR ($4::text IS NULL AND s.confirmed_at IS NOT NULL AND s.suppressed_at IS NULL AND s.disabled_at IS NULL AND s.unsubscribed_at IS NULL
               AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[]))
        ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
        RETURNING 1)
      SELECT count(*)::int AS n FROM created`,
-    [event.id, at, event.componentIds, event.onlySubscriberId ?? null],
+    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null],
   );
   return rows[0].n;
 }
@@ -94,6 +94,12 @@ export async function markDead(db: Queryable, id: number, error: string): Promis
 /** Deliveries claimed by a worker that died: back to pending after the lease. */
 export async function releaseStaleClaims(db: Queryable, claimedBefore: Date): Promise<number> {
   const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' AND claimed_at < $1 RETURNING id", [claimedBefore]);
+  return rows.length;
+}
+
+/** Every claim, back to pending: on embedded PGlite at start, when any claim is a dead process's. */
+export async function releaseAllClaims(db: Queryable): Promise<number> {
+  const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' RETURNING id");
   return rows.length;
 }
 

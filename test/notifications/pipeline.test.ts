@@ -95,7 +95,7 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
   });
 
   it('emails each confirmed subscriber once per update, with one-click unsubscribe, and signs webhooks', async () => {
-    const hook = await api('POST', '/api/v1/subscribers', { type: 'webhook', url: receiver.url });
+    const hook = await api('POST', '/api/v1/subscribers', { type: 'webhook', url: receiver.url, email: 'hooks@example.org' });
     expect(hook.statusCode).toBe(201);
     const secret = hook.json().secret as string;
     expect(secret).toMatch(/^whsec_/);
@@ -139,6 +139,14 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     // One-click unsubscribe: a POST without cookies, as a mailbox provider sends it; a GET never unsubscribes.
     const unsubscribeUrl = /<https:\/\/status\.acme\.example([^>]+)>/.exec(header('list-unsubscribe'))?.[1] as string;
     expect((await t.app.inject({ method: 'GET', url: unsubscribeUrl })).body).toContain('Unsubscribe from status updates?');
+    // The manage link from the same email shows the component choices.
+    const manageUrl = /https:\/\/status\.acme\.example(\/manage\/[^\s]+)/.exec(mail.parsed.text ?? '')?.[1] as string;
+    const manage = await t.app.inject({ method: 'GET', url: manageUrl });
+    expect(manage.body).toContain('Manage your subscription');
+    expect(manage.body).toContain('United States');
+    const saved = await t.app.inject({ method: 'POST', url: manageUrl, payload: `scope=some&components=${await t.componentId('eu-api')}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(saved.body).toContain('Your choices are saved');
+    expect((await api('GET', '/api/v1/subscribers?search=reader')).json().subscribers[0].component_ids).toEqual([await t.componentId('eu-api')]);
     const oneClick = await t.app.inject({ method: 'POST', url: unsubscribeUrl, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
     expect(oneClick.statusCode).toBe(200);
     const count = smtp.messages.length;
@@ -200,6 +208,15 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     const [endpoint] = await t.db.query<{ id: string; disabled_at: Date | null; disabled_reason: string }>("SELECT id, disabled_at, disabled_reason FROM subscriber WHERE type = 'webhook'");
     expect(endpoint.disabled_at).not.toBeNull();
     expect(endpoint.disabled_reason).toMatch(/failing since/);
+    // ...and its owner is told by email.
+    await pump();
+    const ownerMail = await vi.waitFor(() => {
+      const found = smtp.messages.find((m) => m.envelope.rcptTo.includes('hooks@example.org'));
+      expect(found).toBeDefined();
+      return found!;
+    }, { timeout: 5000, interval: 10 });
+    expect(ownerMail.parsed.subject).toContain('Your webhook endpoint was disabled');
+    expect(ownerMail.parsed.text).toContain(receiver.url);
     receiverStatus = 204;
     expect((await api('POST', `/api/v1/subscribers/${endpoint.id}/reactivate`)).json().disabled_at).toBeNull();
     const replay = await api('POST', '/api/v1/deliveries/replay', { ids: [row.id] });

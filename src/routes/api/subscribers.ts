@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Subscriber } from '../../domain/model.ts';
-import { reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
+import { parse as parseCsv } from 'csv-parse/sync';
+import { ValidationError } from '../../domain/errors.ts';
+import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
 import { getIncident } from '../../services/read-incidents.ts';
 import { deliveryProgressForIncident, listDeadDeliveries, replayDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
@@ -63,6 +65,32 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     }
     const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
     return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+  });
+
+  // CSV bodies arrive as text; csv-parse handles quoting, BOMs and line endings.
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_request, body, done) => done(null, body));
+
+  app.post('/api/v1/subscribers/import', {
+    preHandler: app.requireScope('subscribers:write'),
+    bodyLimit: 10 * 1024 * 1024,
+    schema: {
+      tags: ['subscribers'], summary: 'Import email subscribers from CSV', security: Security,
+      description: 'Content-Type: text/csv, with a header row: `email` (required) and optionally `components` (component keys or ids separated by spaces or semicolons; empty for all). With `confirmed=true` the list is taken as already consented; otherwise each address gets a confirmation email.',
+      querystring: Type.Object({ confirmed: Type.Optional(Type.Boolean({ default: false })) }),
+      body: Type.String({ maxLength: 10 * 1024 * 1024 }),
+      response: { 200: Type.Object({ created: Type.Integer(), existing: Type.Integer(), invalid: Type.Array(Type.Object({ line: Type.Integer(), error: Type.String() })) }), ...errorResponses },
+    },
+  }, async (request) => {
+    let records: Record<string, string>[];
+    try {
+      records = parseCsv(request.body, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
+    } catch (error) {
+      throw new ValidationError('body', `not valid CSV: ${(error as Error).message}`);
+    }
+    if (records.length > 0 && !('email' in records[0])) throw new ValidationError('body', 'the CSV needs a header row with an "email" column');
+    if (records.length > 50_000) throw new ValidationError('body', 'at most 50,000 rows per import');
+    const rows = records.map((record, index) => ({ line: index + 2, email: record.email ?? '', components: record.components ?? '' }));
+    return importEmailSubscribers(app.serviceContext(request.actor), rows, { confirmed: request.query.confirmed ?? false });
   });
 
   app.get('/api/v1/subscribers', {

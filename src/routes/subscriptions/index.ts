@@ -94,6 +94,7 @@ export async function subscriptionRoutes(parent: FastifyInstance) {
     return render(reply, 200, {
       title: 'Manage subscription', heading: 'Manage your subscription', email: subscriber.email ?? subscriber.url,
       form: { action: `/manage/${request.params.token}`, button: 'Save' }, choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
+      secondary: { action: `/manage/${request.params.token}/unsubscribe`, button: 'Unsubscribe from all updates' },
     });
   });
 
@@ -107,6 +108,14 @@ export async function subscriptionRoutes(parent: FastifyInstance) {
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
     await updateSubscription(app.serviceContext('subscriber'), claim.subscriberId, { component_ids: ids });
     return render(reply, 200, { title: 'Saved', heading: 'Your choices are saved', message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.' });
+  });
+
+  app.post('/manage/:token/unsubscribe', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const claim = claims(request, 'manage');
+    if (!claim) return invalidLink(reply);
+    await unsubscribe(app.serviceContext('subscriber'), claim.subscriberId, 'unsubscribed');
+    return render(reply, 200, { title: 'Unsubscribed', heading: 'You are unsubscribed', message: 'You will not receive status updates any more.' });
   });
 
   // A GET never unsubscribes (mail scanners follow links): it shows a button.
