@@ -18,6 +18,7 @@ import { maintenanceRoutes } from './routes/api/maintenances.ts';
 import { openApiRoutes } from './routes/api/openapi.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
+import { ingestRoutes } from './routes/ingest/index.ts';
 import { publicApiRoutes } from './routes/public-api/index.ts';
 import { statusPageRoutes } from './routes/status-page/index.ts';
 import type { Database } from './storage/database.ts';
@@ -69,6 +70,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(componentRoutes);
     await app.register(maintenanceRoutes);
     await app.register(tokenRoutes);
+    await app.register(ingestRoutes);
     await app.register(openApiRoutes);
   }
   await app.register(notificationsPlugin);

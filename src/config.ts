@@ -160,6 +160,24 @@ const GroupDefinition = Type.Object(
   },
   { additionalProperties: false },
 );
+const HeartbeatDefinition = Type.Object(
+  {
+    key: Key,
+    label: Type.String({ minLength: 1, maxLength: 120, description: 'public name, e.g. "Messages created"' }),
+    description: Type.Optional(Type.String({ maxLength: 500 })),
+    bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'size of one pushed count; default 10' })),
+    regions: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), { minItems: 1 }),
+    public: Type.Optional(Type.Boolean({ description: 'shown on the status page; default true' })),
+    threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
+    notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),
+    alert: Type.Optional(Type.Object({
+      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254 }))),
+      webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
+    }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+
 export const PageDefinitionSchema = Type.Object(
   {
     page: Type.Object(
@@ -172,10 +190,12 @@ export const PageDefinitionSchema = Type.Object(
     ),
     groups: Type.Optional(Type.Array(GroupDefinition)),
     components: Type.Optional(Type.Array(ComponentDefinition)),
+    heartbeats: Type.Optional(Type.Array(HeartbeatDefinition)),
   },
   { additionalProperties: false },
 );
 export type PageDefinition = Static<typeof PageDefinitionSchema>;
+export type HeartbeatDefinition = Static<typeof HeartbeatDefinition>;
 
 export const DEFAULT_PAGE_DEFINITION: PageDefinition = {
   page: { name: 'Status', time_zone: 'Etc/UTC' },
@@ -201,6 +221,9 @@ export function validatePageDefinition(data: unknown, source = 'page definition'
     throw new ConfigError(`${source}: ${field}: ${first.message}`);
   }
   const definition = data as PageDefinition;
+  const metricKeys = (definition.heartbeats ?? []).map((h) => h.key);
+  const duplicateMetric = metricKeys.find((key, index) => metricKeys.indexOf(key) !== index);
+  if (duplicateMetric) throw new ConfigError(`${source}: heartbeats: key ${JSON.stringify(duplicateMetric)} is used twice`);
   const seen = new Set<string>();
   const keys = [...(definition.groups ?? []).flatMap((g) => [g.key, ...g.components.map((c) => c.key)]), ...(definition.components ?? []).map((c) => c.key)];
   for (const key of keys) {

@@ -1,0 +1,48 @@
+import type { HeartbeatDefinition } from '../config.ts';
+import { ValidationError } from '../domain/errors.ts';
+import { upsertHeartbeatPoints, type HeartbeatPoint } from '../storage/heartbeat-repository.ts';
+import type { ServiceContext } from './context.ts';
+
+export const MAX_BATCH = 5_000;
+/** Raw buckets are kept 48 h: older points cannot be stored as raw data any more. */
+export const MAX_AGE_MS = 48 * 3_600_000;
+/** Allowed clock skew of the pushing product. */
+export const MAX_FUTURE_MS = 60_000;
+
+export interface RawPoint {
+  metric?: unknown;
+  region?: unknown;
+  timestamp?: unknown;
+  value?: unknown;
+}
+
+/**
+ * Validates a pushed batch against the declared metrics and stores it. All or nothing: the first
+ * invalid point is reported by its position (`points.3.value`) and nothing is written.
+ */
+export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], raw: RawPoint[]): Promise<{ accepted: number }> {
+  if (raw.length > MAX_BATCH) throw new ValidationError('points', `at most ${MAX_BATCH} points per request, got ${raw.length}`);
+  const now = ctx.clock.now().getTime();
+  const byKey = new Map(metrics.map((m) => [m.key, m]));
+  const points: HeartbeatPoint[] = [];
+  for (const [index, point] of raw.entries()) {
+    const field = (name: string) => `points.${index}.${name}`;
+    const metric = typeof point.metric === 'string' ? byKey.get(point.metric) : undefined;
+    if (!metric) throw new ValidationError(field('metric'), `unknown metric ${JSON.stringify(point.metric)}; declared: ${[...byKey.keys()].join(', ') || 'none'}`);
+    if (typeof point.region !== 'string' || !metric.regions.includes(point.region)) {
+      throw new ValidationError(field('region'), `unknown region ${JSON.stringify(point.region)} for ${metric.key}; declared: ${metric.regions.join(', ')}`);
+    }
+    const bucketMs = (metric.bucket_seconds ?? 10) * 1000;
+    const at = typeof point.timestamp === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(point.timestamp) ? Date.parse(point.timestamp) : Number.NaN;
+    if (Number.isNaN(at)) throw new ValidationError(field('timestamp'), 'must be an ISO 8601 date-time with a zone, e.g. 2026-05-01T10:00:10Z');
+    if (at % bucketMs !== 0) throw new ValidationError(field('timestamp'), `must be the start of a ${bucketMs / 1000} s bucket (e.g. ${new Date(at - (at % bucketMs)).toISOString()})`);
+    if (at > now + MAX_FUTURE_MS) throw new ValidationError(field('timestamp'), 'is in the future');
+    if (at < now - MAX_AGE_MS) throw new ValidationError(field('timestamp'), 'is more than 48 hours old');
+    if (typeof point.value !== 'number' || !Number.isInteger(point.value) || point.value < 0) {
+      throw new ValidationError(field('value'), 'must be a count: an integer of 0 or more');
+    }
+    points.push({ metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
+  }
+  await upsertHeartbeatPoints(ctx.db, points, new Date(now));
+  return { accepted: points.length };
+}
