@@ -18,8 +18,6 @@ declare module 'fastify' {
 }
 
 export const PAGE_CHANGED_CHANNEL = 'lifeline_page_changed';
-// Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
-const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400';
 
 export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   const publicUrl = app.config.publicUrl;
@@ -48,20 +46,17 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('snapshot', snapshot);
 
   app.decorate('sendEncoded', (request: FastifyRequest, reply: FastifyReply, body: EncodedBody) => {
-    reply
-      .header('content-type', body.contentType)
-      .header('cache-control', CACHE_CONTROL)
-      .header('vary', 'Accept-Encoding')
-      .header('last-modified', body.builtAt.toUTCString());
-    if (snapshot.stale) reply.header('x-lifeline-stale', 'true');
     const accept = request.headers['accept-encoding'] ?? '';
-    const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : null;
-    const etag = encoding ? `${body.etag.slice(0, -1)}-${encoding}"` : body.etag;
-    reply.header('etag', etag);
+    const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
+    reply.headers(body.headers[encoding]);
+    if (snapshot.stale) reply.header('x-lifeline-stale', 'true');
     const ifNoneMatch = request.headers['if-none-match'];
-    if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1)))) return reply.code(304).send();
-    if (encoding) reply.header('content-encoding', encoding);
-    return reply.send(encoding === 'br' ? body.br : encoding === 'gzip' ? body.gzip : body.identity);
+    // Any encoding's tag matches: they all name the same content.
+    if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1)))) {
+      reply.removeHeader('content-encoding');
+      return reply.code(304).send();
+    }
+    return reply.send(body[encoding]);
   });
 
   let unlisten: (() => Promise<void>) | null = null;

@@ -12,12 +12,16 @@ export function formatDateTime(date: Date, timeZone: string): string {
   return formatter.format(date);
 }
 
+// Building an Intl formatter costs ~100 µs; a page rebuild formats thousands of days, so keep one.
+const dayFormatter = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' });
+const monthFormatter = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+
 export function formatDay(isoDay: string): string {
-  return new Date(`${isoDay}T00:00:00Z`).toLocaleDateString('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' });
+  return dayFormatter.format(new Date(`${isoDay}T00:00:00Z`));
 }
 
 export function formatMonth(date: Date): string {
-  return date.toLocaleDateString('en-US', { timeZone: 'UTC', month: 'long', year: 'numeric' });
+  return monthFormatter.format(date);
 }
 
 export function formatDuration(seconds: number): string {

@@ -13,7 +13,12 @@ export interface EncodedBody {
   br: Buffer;
   etag: string;
   builtAt: Date;
+  /** Response headers per encoding, built once so serving a request only picks one. */
+  headers: Record<'identity' | 'gzip' | 'br', Record<string, string>>;
 }
+
+// Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
+export const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400';
 
 export async function encodeBody(contentType: string, text: string | Buffer, builtAt: Date): Promise<EncodedBody> {
   const identity = Buffer.isBuffer(text) ? text : Buffer.from(text);
@@ -21,6 +26,13 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
     gz(identity, { level: 9 }),
     brotli(identity, { params: { [constants.BROTLI_PARAM_QUALITY]: 9, [constants.BROTLI_PARAM_SIZE_HINT]: identity.length } }),
   ]);
-  const etag = `"${createHash('sha256').update(identity).digest('base64url').slice(0, 22)}"`;
-  return { contentType, identity, gzip: gzipped, br: brotlied, etag, builtAt };
+  const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
+  const etag = `"${hash}"`;
+  const common = { 'content-type': contentType, 'cache-control': CACHE_CONTROL, vary: 'Accept-Encoding', 'last-modified': builtAt.toUTCString() };
+  const headers = {
+    identity: { ...common, etag },
+    gzip: { ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip' },
+    br: { ...common, etag: `"${hash}-br"`, 'content-encoding': 'br' },
+  };
+  return { contentType, identity, gzip: gzipped, br: brotlied, etag, builtAt, headers };
 }
