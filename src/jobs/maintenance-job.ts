@@ -2,10 +2,12 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { ServiceContext } from '../services/context.ts';
 import { runDueMaintenances } from '../services/run-due-maintenances.ts';
 import { deleteExpiredIdempotencyKeys } from '../storage/idempotency-repository.ts';
+import { enforceHeartbeatRetention, rollUpHeartbeats } from '../storage/heartbeat-repository.ts';
 
 /**
- * Ticks on an interval: starts and completes maintenances that are due, and drops idempotency
- * keys older than a day. Retry policy: none needed, the next tick retries whatever failed.
+ * Ticks on an interval: starts and completes maintenances that are due, rolls heartbeat buckets
+ * up (re-rolling the last 2 hours, so late pushes count) and enforces their retention, and drops
+ * idempotency keys older than a day. Retry policy: none needed, the next tick retries.
  */
 export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: number; log: FastifyBaseLogger }): () => Promise<void> {
   let running: Promise<void> | null = null;
@@ -14,7 +16,10 @@ export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: 
     running = (async () => {
       const moved = await runDueMaintenances(options.ctx);
       if (moved.started.length + moved.completed.length > 0) options.log.info(moved, 'maintenance windows moved');
-      await deleteExpiredIdempotencyKeys(options.ctx.db, new Date(options.ctx.clock.now().getTime() - 86_400_000));
+      const now = options.ctx.clock.now();
+      await deleteExpiredIdempotencyKeys(options.ctx.db, new Date(now.getTime() - 86_400_000));
+      await rollUpHeartbeats(options.ctx.db, { from: new Date(now.getTime() - 2 * 3_600_000), to: now });
+      await enforceHeartbeatRetention(options.ctx.db, now);
     })()
       .catch((error) => options.log.warn({ err: error }, 'maintenance job tick failed; retrying next tick'))
       .finally(() => {

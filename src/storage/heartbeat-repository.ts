@@ -24,3 +24,31 @@ export async function listHeartbeatPoints(db: Queryable, series: { metric: strin
     [series.metric, series.region, from, to],
   );
 }
+
+/**
+ * Re-rolls raw buckets in [from, to) into 1-minute sums, and those into 1-hour sums; late or
+ * replaced points are picked up because recent windows are rolled again on every pass.
+ */
+export async function rollUpHeartbeats(db: Queryable, window: { from: Date; to: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
+     SELECT metric, region, '1m', date_trunc('minute', bucket), sum(value), count(*)::int FROM heartbeat_point
+     WHERE bucket >= date_trunc('minute', $1::timestamptz) AND bucket < $2 GROUP BY metric, region, date_trunc('minute', bucket)
+     ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
+    [window.from, window.to],
+  );
+  await db.query(
+    `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
+     SELECT metric, region, '1h', date_trunc('hour', bucket), sum(value), sum(samples)::int FROM heartbeat_rollup
+     WHERE resolution = '1m' AND bucket >= date_trunc('hour', $1::timestamptz) AND bucket < $2 GROUP BY metric, region, date_trunc('hour', bucket)
+     ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
+    [window.from, window.to],
+  );
+}
+
+/** Retention: raw buckets 48 h, 1-minute roll-ups 90 days, hourly roll-ups kept. Returns rows removed. */
+export async function enforceHeartbeatRetention(db: Queryable, now: Date): Promise<number> {
+  const raw = await db.query('DELETE FROM heartbeat_point WHERE bucket < $1 RETURNING 1', [new Date(now.getTime() - 48 * 3_600_000)]);
+  const minute = await db.query("DELETE FROM heartbeat_rollup WHERE resolution = '1m' AND bucket < $1 RETURNING 1", [new Date(now.getTime() - 90 * 86_400_000)]);
+  return raw.length + minute.length;
+}

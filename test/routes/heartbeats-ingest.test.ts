@@ -53,3 +53,27 @@ describe('heartbeat ingest', () => {
     expect((await push([], await t.token('incidents:write'))).statusCode).toBe(403);
   });
 });
+
+describe('heartbeat roll-ups and retention', () => {
+  it('sums raw buckets per minute and hour, re-rolls late points, and drops raw data after 48 h', async () => {
+    const { rollUpHeartbeats, enforceHeartbeatRetention } = await import('../../src/storage/heartbeat-repository.ts');
+    await t.db.query('DELETE FROM heartbeat_point');
+    const points = [0, 10, 20, 30, 40, 50, 60].map((s) => ({ metric: 'messages-created', region: 'us', timestamp: new Date(Date.parse('2026-03-10T11:58:00Z') + s * 1000).toISOString(), value: 10 }));
+    expect((await push(points)).statusCode).toBe(202);
+    const window = { from: new Date('2026-03-10T10:00:00Z'), to: t.clock.now() };
+    await rollUpHeartbeats(t.db, window);
+    const minutes = await t.db.query<{ bucket: Date; value: number; samples: number }>("SELECT bucket, value, samples FROM heartbeat_rollup WHERE resolution = '1m' ORDER BY bucket");
+    expect(minutes.map((m) => [new Date(m.bucket).toISOString(), m.value, m.samples])).toEqual([
+      ['2026-03-10T11:58:00.000Z', 60, 6],
+      ['2026-03-10T11:59:00.000Z', 10, 1],
+    ]);
+    // A late, corrected push for a bucket already rolled up replaces it.
+    await push([{ metric: 'messages-created', region: 'us', timestamp: '2026-03-10T11:58:00Z', value: 40 }]);
+    await rollUpHeartbeats(t.db, window);
+    const [hour] = await t.db.query<{ value: number }>("SELECT value FROM heartbeat_rollup WHERE resolution = '1h'");
+    expect(hour.value).toBe(100);
+    expect(await enforceHeartbeatRetention(t.db, new Date(t.clock.now().getTime() + 49 * 3_600_000))).toBe(7);
+    expect(await t.db.query('SELECT 1 FROM heartbeat_point')).toHaveLength(0);
+    expect(await t.db.query("SELECT 1 FROM heartbeat_rollup WHERE resolution = '1h'")).toHaveLength(1);
+  });
+});
