@@ -5,7 +5,7 @@
  * provisional. A median of 4 does not move for one bad week; past outages, holidays and
  * maintenance passed as exclusions are skipped altogether.
  */
-import { smoothingPadMs } from './history.ts';
+import { pastGrainMs, smoothingPadMs } from './window.ts';
 import { HOUR_MS, isWeekend, localDaysBefore } from './time.ts';
 import type { Baseline, BaselineMethod, CountHistory, DetectorConfig, Exclusion } from './types.ts';
 
@@ -44,11 +44,12 @@ export function windowBaseline(history: CountHistory, end: number, maxLengthMs: 
   const pad = smoothingPadMs(config);
   const from = end - maxLengthMs;
 
+  const grain = pastGrainMs(config);
   // How far back (ms) each usable past day lies; pastEnd - shift is the same instant that day.
   const usable = (days: number): number | 'excluded' | 'unknown' => {
-    const start = localDaysBefore(zone, from - pad, days);
+    const start = Math.floor(localDaysBefore(zone, from - pad, days) / grain) * grain;
     if (start < history.since) return 'unknown';
-    const stop = localDaysBefore(zone, end + pad, days);
+    const stop = Math.ceil(localDaysBefore(zone, end + pad, days) / grain) * grain;
     if (overlapsAny(exclusions, start, stop)) return 'excluded';
     return end - localDaysBefore(zone, end, days);
   };
@@ -61,7 +62,7 @@ export function windowBaseline(history: CountHistory, end: number, maxLengthMs: 
   }
   if (weekly.length >= b.minWeeks) {
     const level = levelFactor(history, end, maxLengthMs, weekly.length, config, options);
-    return medianBaseline('weekly', false, weekly, level, history, end, pad);
+    return medianBaseline('weekly', false, weekly, level, history, end, pad, grain);
   }
 
   const daily: number[] = [];
@@ -72,7 +73,7 @@ export function windowBaseline(history: CountHistory, end: number, maxLengthMs: 
     if (shift === 'unknown') break;
     if (shift !== 'excluded') daily.push(shift);
   }
-  if (daily.length >= b.minDays) return medianBaseline('daily', true, daily, 1, history, end, pad);
+  if (daily.length >= b.minDays) return medianBaseline('daily', true, daily, 1, history, end, pad, grain);
 
   const recentEnd = Math.min(from, options.episodeSince ?? from);
   const recentStart = Math.max(history.since, recentEnd - b.recentHours * HOUR_MS);
@@ -89,7 +90,16 @@ export function expectedCount(history: CountHistory, from: number, to: number, c
   return { expected: baseline.expected(to - from), method: baseline.method, provisional: baseline.provisional, samples: baseline.samples };
 }
 
-function medianBaseline(method: BaselineMethod, provisional: boolean, shifts: number[], level: number, history: CountHistory, end: number, pad: number): WindowBaseline {
+function medianBaseline(
+  method: BaselineMethod,
+  provisional: boolean,
+  shifts: number[],
+  level: number,
+  history: CountHistory,
+  end: number,
+  pad: number,
+  grain: number,
+): WindowBaseline {
   const values = new Float64Array(shifts.length);
   return {
     method,
@@ -97,42 +107,69 @@ function medianBaseline(method: BaselineMethod, provisional: boolean, shifts: nu
     samples: shifts.length,
     level,
     expected(lengthMs: number) {
-      // Each past window is widened by the smoothing margin, then scaled back to the length.
-      const scale = lengthMs / (lengthMs + 2 * pad);
-      for (let i = 0; i < shifts.length; i++) values[i] = history.count(end - lengthMs - pad - shifts[i], end + pad - shifts[i]) * scale;
+      // Each past window is widened by the smoothing margin and out to whole grains (so that
+      // 1-minute roll-ups can answer it), then scaled back to the length.
+      for (let i = 0; i < shifts.length; i++) {
+        const start = Math.floor((end - lengthMs - pad - shifts[i]) / grain) * grain;
+        const stop = Math.ceil((end + pad - shifts[i]) / grain) * grain;
+        values[i] = (history.count(start, stop) * lengthMs) / (stop - start);
+      }
       return medianInPlace(values) * level;
     },
   };
 }
 
+
 /**
  * Recent level versus the weekly median over the `levelHours` before the longest window (or
- * before the open episode), clamped to `levelClamp`: absorbs a season (January quieter than
- * December) without learning an outage. 1 when that period holds an incident or maintenance.
+ * before the open episode), clamped to `levelClamp`. Lowering takes the whole period's ratio;
+ * raising takes the smaller of its two halves' ratios, so a one-off burst does not raise the
+ * expected value. 1 when the period holds an incident or maintenance, or lacks history.
  */
+/** Reused by levelFactor, which is synchronous and never re-entered: the hot path allocates nothing. */
+let levelScratch = new Float64Array(0);
+
 function levelFactor(history: CountHistory, end: number, maxLengthMs: number, weeks: number, config: DetectorConfig, options: BaselineOptions): number {
   const b = config.baseline;
   if (b.levelHours <= 0) return 1;
   const refEnd = Math.min(end - maxLengthMs, options.episodeSince ?? Infinity);
-  const refLength = b.levelHours * HOUR_MS;
-  const refStart = refEnd - refLength;
+  const half = (b.levelHours * HOUR_MS) / 2;
+  const refStart = refEnd - 2 * half;
+  if (refStart < history.since) return 1;
   const exclusions = options.exclusions ?? [];
   for (const x of exclusions) {
     if (x.reason !== 'holiday' && x.from < refEnd && x.to > refStart) return 1;
   }
-  if (refStart < history.since) return 1;
-  const values: number[] = [];
-  for (let week = 1; week <= b.lookbackWeeks && values.length < weeks; week++) {
-    const start = localDaysBefore(b.timeZone, refStart, 7 * week);
+  // One pass over the weeks: each half's count, scaled to the half's length (whole minutes).
+  const grain = pastGrainMs(config);
+  if (levelScratch.length < 3 * weeks) levelScratch = new Float64Array(3 * weeks);
+  const older = levelScratch.subarray(0, weeks);
+  const newer = levelScratch.subarray(weeks, 2 * weeks);
+  const whole = levelScratch.subarray(2 * weeks, 3 * weeks);
+  let found = 0;
+  for (let week = 1; week <= b.lookbackWeeks && found < weeks; week++) {
+    const start = Math.floor(localDaysBefore(b.timeZone, refStart, 7 * week) / grain) * grain;
     if (start < history.since) break;
-    const stop = localDaysBefore(b.timeZone, refEnd, 7 * week);
-    if (!overlapsAny(exclusions, start, stop)) values.push((history.count(start, stop) * refLength) / (stop - start));
+    const middle = Math.round(localDaysBefore(b.timeZone, refStart + half, 7 * week) / grain) * grain;
+    const stop = Math.ceil(localDaysBefore(b.timeZone, refEnd, 7 * week) / grain) * grain;
+    if (overlapsAny(exclusions, start, stop)) continue;
+    const first = history.count(start, middle);
+    const second = history.count(middle, stop);
+    older[found] = (first * half) / (middle - start);
+    newer[found] = (second * half) / (stop - middle);
+    whole[found] = ((first + second) * 2 * half) / (stop - start);
+    found++;
   }
-  if (values.length < b.minWeeks) return 1;
-  const expected = medianInPlace(Float64Array.from(values));
-  if (!(expected > 0)) return 1;
+  if (found < b.minWeeks) return 1;
+  const observedOlder = history.count(refStart, refStart + half);
+  const observedNewer = history.count(refStart + half, refEnd);
+  const ratio = (observed: number, expected: number) => (expected > 0 ? observed / expected : 1);
   const [low, high] = b.levelClamp;
-  return Math.min(high, Math.max(low, history.count(refStart, refEnd) / expected));
+  const overall = ratio(observedOlder + observedNewer, medianInPlace(whole.subarray(0, found)));
+  if (overall <= 1) return Math.max(low, overall);
+  // Raising expectations needs both halves to agree, so a one-off burst does not.
+  const both = Math.min(overall, ratio(observedOlder, medianInPlace(older.subarray(0, found))), ratio(observedNewer, medianInPlace(newer.subarray(0, found))));
+  return Math.min(high, Math.max(1, both));
 }
 
 export function overlapsAny(exclusions: readonly Exclusion[], from: number, to: number, reason?: Exclusion['reason']): boolean {

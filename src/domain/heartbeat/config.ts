@@ -1,14 +1,14 @@
 import { ValidationError } from '../errors.ts';
 import type { DetectorConfig, DetectorConfigInput } from './types.ts';
 
-/** The defaults of docs/reference heartbeat-detection.md §2: 10 s buckets, α = 1e-6, 2 to fire, 3 to recover. */
+/** Defaults after the reference design (shared/reference/heartbeat-detection.md §2): 10 s buckets, α = 1e-6, 2 to fire, 3 to recover. */
 export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   bucketSeconds: 10,
   graceSeconds: 5,
   threshold: 0.5,
   criticalThreshold: 0.1,
   recoverThreshold: 0.8,
-  thresholdSlackSd: 2,
+  thresholdTolerance: 0.1,
   alpha: 1e-6,
   fireAfter: 2,
   recoverAfter: 3,
@@ -18,7 +18,7 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
   majorWhenProvisional: false,
   baseline: Object.freeze({
     weeks: 4,
-    minWeeks: 2,
+    minWeeks: 3,
     lookbackWeeks: 6,
     smoothingSeconds: 300,
     days: 5,
@@ -26,7 +26,8 @@ export const DEFAULT_DETECTOR_CONFIG: DetectorConfig = Object.freeze({
     lookbackDays: 14,
     recentHours: 2,
     levelHours: 2,
-    levelClamp: Object.freeze([0.8, 1.25]) as readonly [number, number],
+    levelClamp: Object.freeze([0.8, 1.1]) as readonly [number, number],
+    pastResolutionSeconds: 60,
     timeZone: 'UTC',
   }),
 });
@@ -52,6 +53,7 @@ export function detectorConfig(overrides: DetectorConfigInput = {}): DetectorCon
   if (!(config.criticalThreshold > 0 && config.criticalThreshold <= config.threshold && config.threshold < config.recoverThreshold && config.recoverThreshold <= 1)) {
     problems.push(['threshold', 'must satisfy 0 < criticalThreshold ≤ threshold < recoverThreshold ≤ 1']);
   }
+  if (!(config.thresholdTolerance >= 0 && config.thresholdTolerance < 1)) problems.push(['thresholdTolerance', 'must be in [0, 1)']);
   if (config.alpha >= 0.5) problems.push(['alpha', 'must be below 0.5']);
   if (!Number.isInteger(config.fireAfter) || config.fireAfter < 1) problems.push(['fireAfter', 'must be a whole number ≥ 1']);
   if (!Number.isInteger(config.recoverAfter) || config.recoverAfter < 1) problems.push(['recoverAfter', 'must be a whole number ≥ 1']);
@@ -60,6 +62,7 @@ export function detectorConfig(overrides: DetectorConfigInput = {}): DetectorCon
   if (!(b.minDays >= 1 && b.minDays <= b.days && b.days <= b.lookbackDays)) problems.push(['baseline.days', 'must satisfy 1 ≤ minDays ≤ days ≤ lookbackDays']);
   if (b.smoothingSeconds < 0) problems.push(['baseline.smoothingSeconds', 'must not be negative']);
   positive('baseline.recentHours', b.recentHours);
+  positive('baseline.pastResolutionSeconds', b.pastResolutionSeconds);
   if (!(b.levelHours >= 0)) problems.push(['baseline.levelHours', 'must not be negative']);
   if (!(b.levelClamp[0] > 0 && b.levelClamp[0] <= 1 && b.levelClamp[1] >= 1)) problems.push(['baseline.levelClamp', 'must be [low ≤ 1, high ≥ 1] with low > 0']);
   try {

@@ -2,17 +2,22 @@
  * The heartbeat drop detector: one evaluation per closed bucket, a pure function of
  * (state, counts, exclusions, now, config).
  *
- * An evaluation is bad when, over some trailing window, the observed count is below the
- * threshold fraction of expected AND the Poisson lower tail P(X ≤ observed | expected) is below
- * alpha. Windows grow from one bucket until a drop to the threshold would be significant, so a
- * busy series is judged on 10 s and a quiet one on as many minutes as significance needs. The
- * most recent half of a bad window must be low too, so a blip that has already ended does not
- * keep counting. It fires after `fireAfter` bad evaluations and recovers after `recoverAfter`
- * good ones (≥ recoverThreshold).
+ * An evaluation is bad when, over some trailing window, observed < threshold × expected (with a
+ * 10% tolerance) AND the Poisson lower tail P(X ≤ observed | expected) is below alpha (shared by
+ * the windows tried; quasi-Poisson when the series is measurably bursty). Windows grow from one
+ * bucket until a drop to the threshold would be significant, so a busy series is judged on its
+ * last 10 s and a quiet one on as many minutes as significance needs. The latest half of a bad
+ * window must be low too, so a blip that has ended does not keep counting. Critical: below 0.1 of
+ * expected and significantly below the major level too, or no push at all.
+ *
+ * It fires on the `fireAfter`-th bad evaluation (one not back at the recovery level in between is
+ * tolerated), escalates major → critical after `fireAfter` critical ones in a row, and recovers
+ * after `recoverAfter` consecutive evaluations at ≥ recoverThreshold of expected.
  */
 import { overlapsAny, windowBaseline } from './baseline.ts';
 import { DEFAULT_DETECTOR_CONFIG } from './config.ts';
-import { logPoissonCdf, minExpectedForDrop } from './poisson.ts';
+import { windowDispersion } from './dispersion.ts';
+import { logPoissonCdf, logQuasiPoissonCdf, minExpectedForDrop } from './poisson.ts';
 import type { CountHistory, DetectorConfig, DetectorInput, DetectorState, Evaluation, Tier, Transition } from './types.ts';
 import { closedWindowEnd, minWindowBuckets, windowLadder } from './window.ts';
 
@@ -21,9 +26,10 @@ export function initialDetectorState(): DetectorState {
     version: 1,
     status: 'ok',
     tier: null,
-    majorStreak: 0,
-    criticalStreak: 0,
-    goodStreak: 0,
+    badEvaluations: 0,
+    criticalEvaluations: 0,
+    missedEvaluations: 0,
+    goodEvaluations: 0,
     since: null,
     lastWindowEnd: null,
     lastRecoveredAt: null,
@@ -35,8 +41,9 @@ interface Derived {
   readonly bucketMs: number;
   readonly ladder: readonly number[];
   readonly minGood: number;
+  /** ln of the per-window significance level (alpha shared by the ladder's windows). */
   readonly logAlpha: number;
-  /** Expected count at which a complete stop is significant (-ln alpha). */
+  /** Expected count at which a complete stop is significant (-ln of the per-window alpha). */
   readonly stopMin: number;
   /** Expected count at which a drop to the major threshold is significant. */
   readonly majorMin: number;
@@ -46,13 +53,16 @@ const derivedCache = new WeakMap<DetectorConfig, Derived>();
 function derive(config: DetectorConfig): Derived {
   let d = derivedCache.get(config);
   if (!d) {
+    const ladder = windowLadder(config);
+    // alpha is per evaluation; the windows tried share it (Bonferroni).
+    const windowAlpha = config.alpha / ladder.length;
     d = {
       bucketMs: config.bucketSeconds * 1000,
-      ladder: windowLadder(config),
+      ladder,
       minGood: minWindowBuckets(config),
-      logAlpha: Math.log(config.alpha),
-      stopMin: minExpectedForDrop(0, config.alpha),
-      majorMin: minExpectedForDrop(config.threshold, config.alpha),
+      logAlpha: Math.log(windowAlpha),
+      stopMin: minExpectedForDrop(0, windowAlpha),
+      majorMin: minExpectedForDrop(config.threshold, windowAlpha),
     };
     derivedCache.set(config, d);
   }
@@ -60,11 +70,13 @@ function derive(config: DetectorConfig): Derived {
 }
 
 /**
- * Worst-case seconds from the onset of a drop to `dropTo`·expected (0, the default, is a complete
- * stop beginning at a bucket boundary) until `fired`, for a series expecting `expectedPerSecond`:
- * the shortest window in which the drop is significant, plus the persistence evaluations, plus
- * the grace. With `criticalOnly` (holiday, provisional baseline) the drop must also be
- * significant against the major level. Null when even the longest window is not enough.
+ * Seconds from the onset of a drop to `dropTo`·expected (0, the default, is a complete stop
+ * beginning at a bucket boundary) until `fired`, for a Poisson-like series expecting
+ * `expectedPerSecond`: the shortest window in which the drop is significant (with 10% headroom),
+ * plus the persistence evaluations, plus the grace. With `criticalOnly` (holiday, provisional
+ * baseline) the drop must also be significant against the major level. Null when even the
+ * longest window is not enough. A drop to exactly the threshold is caught later than this when
+ * the day runs above its baseline; the promise is firm for stops.
  */
 export function promisedDelaySeconds(
   expectedPerSecond: number,
@@ -76,18 +88,21 @@ export function promisedDelaySeconds(
   const dropTo = options.dropTo ?? 0;
   if (options.criticalOnly && dropTo >= config.criticalThreshold) return null;
   const needed = options.criticalOnly
-    ? minExpectedForDrop(dropTo / config.threshold, config.alpha) / config.threshold
+    ? minExpectedForDrop(dropTo / config.threshold, Math.exp(d.logAlpha)) / config.threshold
     : dropTo === 0
       ? d.stopMin
       : dropTo === config.threshold
         ? d.majorMin
-        : minExpectedForDrop(dropTo, config.alpha);
+        : minExpectedForDrop(dropTo, Math.exp(d.logAlpha));
+  // 10% headroom: the level the promise is made at can sag a little after the onset (evening).
   const perBucket = expectedPerSecond * config.bucketSeconds;
   for (const n of d.ladder) {
-    if (n * perBucket >= needed) return (n + config.fireAfter - 1) * config.bucketSeconds + config.graceSeconds;
+    if (n * perBucket >= PROMISE_HEADROOM * needed) return (n + config.fireAfter - 1) * config.bucketSeconds + config.graceSeconds;
   }
   return null;
 }
+
+const PROMISE_HEADROOM = 1.1;
 
 interface Window {
   readonly n: number;
@@ -97,6 +112,7 @@ interface Window {
   readonly logP: number | null;
   readonly tier: Tier | null;
   readonly noData: boolean;
+  readonly dispersion: number | null;
 }
 
 /** Judge the bucket(s) closed at `input.now` and advance the state. Never throws on data. */
@@ -126,20 +142,29 @@ export function evaluate(previous: DetectorState | null | undefined, input: Dete
     let tier: Tier | null = null;
     let logP: number | null = null;
     let noData = false;
+    let phi: number | null = null;
     if (testing && expected >= d.stopMin && observed <= limit(config.threshold, expected, config)) {
       logP = logPoissonCdf(observed, expected);
+      // Burstiness only ever weakens the evidence, so it is measured only when Poisson alone is significant.
+      if (logP < d.logAlpha) {
+        phi = windowDispersion(history, end, n, d.bucketMs);
+        if (phi > 1) logP = logQuasiPoissonCdf(observed, expected, phi);
+      }
       if (logP < d.logAlpha && recentHalfIsLow(n, end, expected, history, config, d)) {
         noData = history.pushes(from, end) === 0;
         // Critical must also be significantly below the major level, so that a holiday or a
         // quiet series at 0.3x, which gives runs of zeros by chance, is not called an outage.
-        const belowMajor = observed <= limit(config.criticalThreshold, expected, config) && logPoissonCdf(observed, config.threshold * expected) < d.logAlpha;
+        const belowMajor =
+          observed <= limit(config.criticalThreshold, expected, config) && logQuasiPoissonCdf(observed, config.threshold * expected, phi ?? 1) < d.logAlpha;
         tier = noData || belowMajor ? 'critical' : 'major';
       }
     }
-    const window: Window = { n, from, observed, expected, logP, tier, noData };
+    const window: Window = { n, from, observed, expected, logP, tier, noData, dispersion: phi };
     judged.push(window);
     if (tier && (!trigger || (tier === 'critical' && trigger.tier === 'major'))) trigger = window;
-    if (expected >= d.majorMin) testing = false;
+    // Longer windows are needed while a drop to the threshold would not be significant yet
+    // (with the burstiness allowed for, when this window was tested).
+    if (expected >= d.majorMin * (phi ?? 1)) testing = false;
     if (!testing && n >= Math.max(d.minGood, stopWindow ?? Infinity)) break;
   }
 
@@ -156,88 +181,98 @@ export function evaluate(previous: DetectorState | null | undefined, input: Dete
   const shown = signal && trigger ? trigger : goodWindow;
 
   const ratePerSecond = goodWindow && goodWindow.expected > 0 ? goodWindow.expected / (goodWindow.n * config.bucketSeconds) : 0;
-  const common = {
+  const repeated = state.lastWindowEnd !== null && end <= state.lastWindowEnd;
+  const next = repeated ? { state, transition: undefined, reopened: false } : advance(state, { signal, good, muted, onset: trigger?.from ?? end, end }, config);
+  // One literal with every field (no spreads): this runs for every series on every tick.
+  return {
+    state: next.state,
+    transition: next.transition,
+    reopened: next.reopened,
+    status: next.state.status,
+    tier: next.state.tier,
     signal,
     observed: shown?.observed ?? 0,
     expected: shown?.expected ?? 0,
     ratio: shown && shown.expected > 0 ? shown.observed / shown.expected : null,
-    logPValue: shown ? (shown.logP ?? (shown.expected > 0 ? logPoissonCdf(shown.observed, shown.expected) : null)) : null,
+    logPValue: shown?.logP ?? null,
+    dispersion: shown?.dispersion ?? null,
     windowStart: shown?.from ?? lastBucket,
     windowEnd: end,
     noData: signal !== null && trigger !== null && trigger.noData,
+    since: next.state.since,
     baseline: baseline.method,
     provisional: baseline.provisional,
     level: baseline.level,
     majorSuppressedBy,
     muted,
+    repeated,
     expectedPerSecond: ratePerSecond,
     promisedDelaySeconds: promisedDelaySeconds(ratePerSecond, config, { criticalOnly: majorSuppressedBy !== null }),
-  } as const;
-
-  if (state.lastWindowEnd !== null && end <= state.lastWindowEnd) {
-    return { ...common, state, reopened: false, status: state.status, tier: state.tier, since: state.since, repeated: true };
-  }
-
-  const next = advance(state, signal, good, trigger?.from ?? end, end, config);
-  return { ...common, ...next, status: next.state.status, tier: next.state.tier, since: next.state.since, repeated: false };
+  };
 }
 
 /** The persistence and hysteresis rules, on one evaluation's verdict. */
 function advance(
   s: DetectorState,
-  signal: Tier | null,
-  good: boolean,
-  onset: number,
-  end: number,
+  verdict: { signal: Tier | null; good: boolean; muted: boolean; onset: number; end: number },
   config: DetectorConfig,
 ): { state: DetectorState; transition?: Transition; reopened: boolean } {
-  const majorStreak = signal ? s.majorStreak + 1 : 0;
-  const criticalStreak = signal === 'critical' ? s.criticalStreak + 1 : 0;
-  const base = { ...s, majorStreak, criticalStreak, lastWindowEnd: end };
+  const { signal, good, muted, onset, end } = verdict;
+  const badEvaluations = signal ? s.badEvaluations + 1 : 0;
+  const criticalEvaluations = signal === 'critical' ? s.criticalEvaluations + 1 : 0;
+  const base: DetectorState = { ...s, badEvaluations, criticalEvaluations, missedEvaluations: 0, lastWindowEnd: end };
 
   if (s.status === 'firing') {
     if (signal) {
-      if (s.tier === 'major' && criticalStreak >= config.fireAfter) {
-        return { state: { ...base, tier: 'critical', goodStreak: 0 }, transition: 'escalated', reopened: false };
+      if (s.tier === 'major' && criticalEvaluations >= config.fireAfter) {
+        return { state: { ...base, tier: 'critical', goodEvaluations: 0 }, transition: 'escalated', reopened: false };
       }
-      return { state: { ...base, goodStreak: 0 }, reopened: false };
+      return { state: { ...base, goodEvaluations: 0 }, reopened: false };
     }
-    const goodStreak = good ? s.goodStreak + 1 : 0;
-    if (goodStreak >= config.recoverAfter) {
+    const goodEvaluations = good ? s.goodEvaluations + 1 : 0;
+    if (goodEvaluations >= config.recoverAfter) {
       return {
-        state: { ...base, status: 'ok', tier: null, goodStreak: 0, since: null, lastRecoveredAt: end, lastEpisodeSince: s.since },
+        state: { ...base, status: 'ok', tier: null, goodEvaluations: 0, since: null, lastRecoveredAt: end, lastEpisodeSince: s.since },
         transition: 'recovered',
         reopened: false,
       };
     }
-    return { state: { ...base, goodStreak }, reopened: false };
+    return { state: { ...base, goodEvaluations }, reopened: false };
   }
 
-  if (!signal) return { state: { ...base, status: 'ok', since: null, goodStreak: 0 }, reopened: false };
+  if (!signal) {
+    // Hysteresis on the way in too: a pending episode survives up to `fireAfter` evaluations that
+    // are neither bad nor back at the recovery level, so a drop hovering at the threshold
+    // (0.48, 0.52, 0.49) still fires, while flukes hours apart do not add up.
+    const missedEvaluations = s.missedEvaluations + 1;
+    if (s.status === 'pending' && !good && !muted && missedEvaluations <= config.fireAfter) {
+      return { state: { ...s, missedEvaluations, lastWindowEnd: end }, reopened: false };
+    }
+    return { state: { ...base, status: 'ok', since: null, goodEvaluations: 0 }, reopened: false };
+  }
   const since = s.status === 'pending' && s.since !== null ? Math.min(s.since, onset) : onset;
-  if (majorStreak < config.fireAfter) return { state: { ...base, status: 'pending', since, goodStreak: 0 }, reopened: false };
-  const tier: Tier = criticalStreak >= config.fireAfter ? 'critical' : 'major';
+  if (badEvaluations < config.fireAfter) return { state: { ...base, status: 'pending', since, goodEvaluations: 0 }, reopened: false };
+  const tier: Tier = criticalEvaluations >= config.fireAfter ? 'critical' : 'major';
   const reopened = s.lastRecoveredAt !== null && end - s.lastRecoveredAt <= config.reopenWithinSeconds * 1000;
   return {
-    state: { ...base, status: 'firing', tier, goodStreak: 0, since: reopened && s.lastEpisodeSince !== null ? s.lastEpisodeSince : since },
+    state: { ...base, status: 'firing', tier, goodEvaluations: 0, since: reopened && s.lastEpisodeSince !== null ? s.lastEpisodeSince : since },
     transition: 'fired',
     reopened,
   };
 }
 
-/**
- * The count allowed under `fraction` of expected: the fraction plus `thresholdSlackSd` Poisson sd
- * of it (counting noise), but never more than a tenth of it, so the gate stays a ratio gate.
- */
+/** The count allowed under `fraction` of expected, with the configured relative tolerance. */
 function limit(fraction: number, expected: number, config: DetectorConfig): number {
-  const atThreshold = fraction * expected;
-  return atThreshold + Math.min(config.thresholdSlackSd * Math.sqrt(atThreshold), 0.1 * atThreshold);
+  return fraction * expected * (1 + config.thresholdTolerance);
 }
 
-/** The drop is still on: the latest half of the window is below the recovery level too. */
+/**
+ * The drop is still on: the latest half of the window is low too (below the midpoint of the
+ * threshold and the recovery level), so a blip that has ended does not keep a window bad.
+ */
 function recentHalfIsLow(n: number, end: number, expected: number, history: CountHistory, config: DetectorConfig, d: Derived): boolean {
   if (n === 1) return true;
   const half = Math.ceil(n / 2);
   const observedHalf = history.count(end - half * d.bucketMs, end);
-  return observedHalf < config.recoverThreshold * expected * (half / n);
+  return observedHalf < ((config.threshold + config.recoverThreshold) / 2) * expected * (half / n);
 }

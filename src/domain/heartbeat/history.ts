@@ -3,7 +3,8 @@
  * evaluation reads (so the caller loads exactly those from the store).
  */
 import type { CountHistory, DetectorConfig } from './types.ts';
-import { closedWindowEnd, maxWindowBuckets } from './window.ts';
+import { DISPERSION_HORIZON_MS } from './dispersion.ts';
+import { closedWindowEnd, maxWindowBuckets, pastGrainMs, smoothingPadMs } from './window.ts';
 import { DAY_MS, HOUR_MS, localDaysBefore } from './time.ts';
 
 export interface BucketPoint {
@@ -45,6 +46,8 @@ export function denseHistory(options: {
 /**
  * A history over the rows a store returned (any order, gaps allowed: a missing bucket is a
  * bucket without a push). Queries are O(log n). `since` is when the series' history begins.
+ * Rows may be raw buckets for `historyRanges(...).recent` and 1-minute roll-ups for `.past`, as
+ * long as the two do not overlap (past reads are whole minutes, so a roll-up row counts fully).
  */
 export function pointsHistory(points: readonly BucketPoint[], options: { since: Date | number }): CountHistory {
   const sorted = points
@@ -87,30 +90,40 @@ export interface TimeRange {
   readonly to: number;
 }
 
+export interface HistoryRanges {
+  /** The last day or so, read bucket by bucket (trailing windows, burstiness, no-data): raw buckets. */
+  readonly recent: TimeRange;
+  /** Weeks and days back, read in whole minutes (`pastResolutionSeconds`): 1-minute roll-ups suffice. Sorted, disjoint. */
+  readonly past: TimeRange[];
+}
+
 /**
- * The bucket ranges one evaluation at `now` may read, merged and sorted: the trailing window, the
- * recent level before it (or before `since`, the open episode's onset), and the same windows
- * 1..lookbackWeeks weeks and 1..lookbackDays days back. With `weeklyOnly`, the daily and recent
- * fallbacks' ranges are left out (a series with `minWeeks` of history never uses them).
+ * The ranges one evaluation at `now` may read, so the caller loads exactly those: `recent` covers
+ * the longest window plus `DISPERSION_HORIZON_MS` (24 h) and the level period before the window
+ * (or before `since`, the open episode's onset); `past` covers, 1..lookbackWeeks weeks and
+ * 1..lookbackDays days back, the longest window, its smoothing margins and the level period. With
+ * `weeklyOnly` the daily fallback's ranges are left out (a series with `minWeeks` of clean
+ * history never reads them).
  */
-export function historyRanges(now: number, config: DetectorConfig, options: { since?: number | null; weeklyOnly?: boolean } = {}): TimeRange[] {
+export function historyRanges(now: number, config: DetectorConfig, options: { since?: number | null; weeklyOnly?: boolean } = {}): HistoryRanges {
   const bucketMs = config.bucketSeconds * 1000;
   const end = closedWindowEnd(now, config);
   const windowStart = end - maxWindowBuckets(config) * bucketMs;
   const pad = smoothingPadMs(config);
+  const grain = pastGrainMs(config);
   const zone = config.baseline.timeZone;
   // A past window can stretch by an hour across a DST change.
   const slack = zone === 'UTC' || zone === 'Etc/UTC' ? 0 : HOUR_MS;
-  const ranges: TimeRange[] = [{ from: windowStart, to: end }];
-  const past = (days: number) => ({
-    from: localDaysBefore(zone, windowStart - pad, days) - slack,
-    to: localDaysBefore(zone, end + pad, days) + slack,
+  const reference = Math.min(windowStart, options.since ?? windowStart) - Math.max(config.baseline.levelHours, config.baseline.recentHours) * HOUR_MS;
+  const recent = { from: Math.min(reference, windowStart - DISPERSION_HORIZON_MS), to: end };
+  const past = (days: number, from: number) => ({
+    from: Math.floor((localDaysBefore(zone, from - pad, days) - slack) / grain) * grain,
+    to: Math.ceil((localDaysBefore(zone, end + pad, days) + slack) / grain) * grain,
   });
-  for (let week = 1; week <= config.baseline.lookbackWeeks; week++) ranges.push(past(7 * week));
+  const ranges: TimeRange[] = [];
+  for (let week = 1; week <= config.baseline.lookbackWeeks; week++) ranges.push(past(7 * week, reference));
   if (!options.weeklyOnly) {
-    for (let day = 1; day <= config.baseline.lookbackDays; day++) ranges.push(past(day));
-    const recentEnd = Math.min(windowStart, options.since ?? windowStart);
-    ranges.push({ from: recentEnd - config.baseline.recentHours * HOUR_MS, to: end });
+    for (let day = 1; day <= config.baseline.lookbackDays; day++) ranges.push(past(day, windowStart));
   }
   ranges.sort((a, b) => a.from - b.from);
   const merged: TimeRange[] = [];
@@ -119,16 +132,11 @@ export function historyRanges(now: number, config: DetectorConfig, options: { si
     if (last && range.from <= last.to) merged[merged.length - 1] = { from: last.from, to: Math.max(last.to, range.to) };
     else merged.push(range);
   }
-  return merged;
-}
-
-/** The smoothing margin, a whole number of buckets. */
-export function smoothingPadMs(config: DetectorConfig): number {
-  const bucketMs = config.bucketSeconds * 1000;
-  return Math.round(config.baseline.smoothingSeconds / config.bucketSeconds) * bucketMs;
+  return { recent, past: merged };
 }
 
 /** How much history an integrator must keep for a series (lookback plus margins), in ms. */
 export function historyRetentionMs(config: DetectorConfig): number {
-  return config.baseline.lookbackWeeks * 7 * DAY_MS + config.maxWindowSeconds * 1000 + smoothingPadMs(config) + HOUR_MS;
+  const b = config.baseline;
+  return b.lookbackWeeks * 7 * DAY_MS + config.maxWindowSeconds * 1000 + smoothingPadMs(config) + Math.max(b.levelHours, b.recentHours) * HOUR_MS + HOUR_MS;
 }

@@ -49,6 +49,7 @@ export function zoneOffsetMs(timeZone: string, t: number): number {
 /** The instant `days` local days before t at the same wall-clock time. */
 export function localDaysBefore(timeZone: string, t: number, days: number): number {
   const shifted = t - days * DAY_MS;
+  if (timeZone === 'UTC') return shifted;
   return shifted + zoneOffsetMs(timeZone, t) - zoneOffsetMs(timeZone, shifted);
 }
 

@@ -36,9 +36,12 @@ export interface Exclusion {
 export interface BaselineConfig {
   /** Weeks whose same time-of-week is medianed (4). */
   readonly weeks: number;
-  /** Fewer usable weeks than this falls back to the daily, then the recent baseline (2). */
+  /**
+   * Fewer usable weeks than this (3: a median of 3 ignores one odd week, a "median" of 2 is a
+   * mean) falls back to the daily, then the recent baseline, both provisional.
+   */
   readonly minWeeks: number;
-  /** How far back to look for `weeks` usable (not excluded) weeks (6); history to keep. */
+  /** How far back to look for `weeks` usable (not excluded) weeks (6): the history to keep. */
   readonly lookbackWeeks: number;
   /** Each past window is widened by this much on both sides, then scaled back (300 s). */
   readonly smoothingSeconds: number;
@@ -51,12 +54,19 @@ export interface BaselineConfig {
   /** Recent fallback: the mean level over this many hours before the window (2). */
   readonly recentHours: number;
   /**
-   * The weekly median is scaled by the recent level (observed / expected over this many hours
-   * before the window, 2; 0 turns it off), clamped to `levelClamp` ([0.8, 1.25]): a season or a
-   * trend is absorbed, an outage is not (an open episode's own period is never used).
+   * The weekly median is scaled by the recent level: observed / expected over this many hours
+   * before the window (2; 0 turns it off), clamped to `levelClamp` ([0.8, 1.1]). Lowering absorbs
+   * a quieter season (January after December); raising needs both hours to agree, so a news burst
+   * or a campaign does not make the return to normal look like a drop. An open episode's own
+   * period is never used, so an outage is not learnt.
    */
   readonly levelHours: number;
   readonly levelClamp: readonly [low: number, high: number];
+  /**
+   * Reads of past days and weeks cover whole multiples of this (60 s), so the store can answer
+   * them from 1-minute roll-ups; only the last 25 hours are read bucket by bucket.
+   */
+  readonly pastResolutionSeconds: number;
   /** IANA zone whose wall clock defines "same time of week" and weekends ('UTC'). */
   readonly timeZone: string;
 }
@@ -73,13 +83,17 @@ export interface DetectorConfig {
   /** Recovery: observed at or above this fraction of expected (0.8). */
   readonly recoverThreshold: number;
   /**
-   * Counting noise allowed on the ratio gates, in Poisson standard deviations of the count at the
-   * threshold (2): a drop to exactly half is then caught reliably, not one evaluation in two.
+   * Relative tolerance on the ratio gates (0.1: major below 0.55, critical below 0.11). Counting
+   * noise and the baseline's own error (a day running 4% above its weeks) would otherwise make a
+   * drop of exactly half fire one evaluation in two. Significance is still required on top.
    */
-  readonly thresholdSlackSd: number;
-  /** Poisson lower-tail significance per evaluation (1e-6). */
+  readonly thresholdTolerance: number;
+  /** Poisson lower-tail significance per evaluation (1e-6), shared by the windows it tries (Bonferroni). */
   readonly alpha: number;
-  /** Consecutive bad evaluations to fire, and to escalate to critical (2). */
+  /**
+   * Bad evaluations to fire (2; one in between that is not back at the recovery level is
+   * tolerated), and critical ones in a row to escalate a major episode.
+   */
   readonly fireAfter: number;
   /** Consecutive good evaluations to recover (3). */
   readonly recoverAfter: number;
@@ -111,11 +125,17 @@ export interface DetectorState {
   readonly status: 'ok' | 'pending' | 'firing';
   /** Alarm tier while firing. */
   readonly tier: Tier | null;
-  /** Consecutive evaluations bad at major or worse / at critical. */
-  readonly majorStreak: number;
-  readonly criticalStreak: number;
+  /**
+   * Bad evaluations in the current episode (major or worse / critical in a row). A pending
+   * episode is dropped by an evaluation back at the recovery level, or after `fireAfter`
+   * evaluations that are not bad; a firing major one escalates after `fireAfter` critical ones.
+   */
+  readonly badEvaluations: number;
+  readonly criticalEvaluations: number;
+  /** Evaluations since the last bad one while pending (pending lapses after `fireAfter` of them). */
+  readonly missedEvaluations: number;
   /** Consecutive good evaluations while firing. */
-  readonly goodStreak: number;
+  readonly goodEvaluations: number;
   /** Estimated onset of the current pending or firing episode. */
   readonly since: number | null;
   /** End of the last evaluated window; a repeat of it changes nothing. */
@@ -148,8 +168,10 @@ export interface Evaluation {
   readonly observed: number;
   readonly expected: number;
   readonly ratio: number | null;
-  /** ln P(X ≤ observed | expected), for the notice's "how sure". */
+  /** ln P(X ≤ observed | expected) (quasi-Poisson when dispersion > 1), when the window was tested. */
   readonly logPValue: number | null;
+  /** Burstiness (variance / mean) the test allowed for, when the window was tested; 1 = Poisson. */
+  readonly dispersion: number | null;
   readonly windowStart: number;
   readonly windowEnd: number;
   /** No push at all in the judged window ("no data received since ..."). */
@@ -169,8 +191,10 @@ export interface Evaluation {
   /** Expected events per second now (from the recovery window), the level the promise is for. */
   readonly expectedPerSecond: number;
   /**
-   * Worst-case seconds from the onset of a complete stop (at a bucket boundary) to `fired`,
-   * at the current expected level; null when even the longest window cannot reach significance.
+   * Seconds from the onset of a complete stop (at a bucket boundary) to `fired` at the current
+   * expected level, with 10% headroom; null when even the longest window cannot reach
+   * significance. For a Poisson-like series: a bursty one (dispersion > 1) can take up to that
+   * factor longer.
    */
   readonly promisedDelaySeconds: number | null;
 }

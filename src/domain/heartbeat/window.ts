@@ -31,3 +31,14 @@ export function windowLadder(config: DetectorConfig): readonly number[] {
   ladders.set(config, ladder);
   return ladder;
 }
+
+/** The smoothing margin, a whole number of buckets. */
+export function smoothingPadMs(config: DetectorConfig): number {
+  const bucketMs = config.bucketSeconds * 1000;
+  return Math.round(config.baseline.smoothingSeconds / config.bucketSeconds) * bucketMs;
+}
+
+/** Past reads are whole multiples of this: the roll-up resolution, or the bucket if coarser. */
+export function pastGrainMs(config: DetectorConfig): number {
+  return Math.max(config.baseline.pastResolutionSeconds, config.bucketSeconds) * 1000;
+}
