@@ -23,9 +23,13 @@ CREATE TABLE heartbeat_rollup (
 
 -- The detector's state machine per series, so a restart or another instance carries on.
 CREATE TABLE detector_state (
-  metric     text NOT NULL,
-  region     text NOT NULL,
-  state      jsonb NOT NULL,
-  updated_at timestamptz NOT NULL,
+  metric      text NOT NULL,
+  region      text NOT NULL,
+  state       jsonb NOT NULL,
+  -- what the last evaluation saw, for /api/v2/heartbeats.json and the charts
+  summary     jsonb NOT NULL DEFAULT '{}',
+  -- the automatic notice open for this series, if any
+  incident_id text,
+  updated_at  timestamptz NOT NULL,
   PRIMARY KEY (metric, region)
 );

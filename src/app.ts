@@ -19,6 +19,7 @@ import { openApiRoutes } from './routes/api/openapi.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest/index.ts';
+import { heartbeatApiRoutes } from './routes/public-api/heartbeats.ts';
 import { publicApiRoutes } from './routes/public-api/index.ts';
 import { statusPageRoutes } from './routes/status-page/index.ts';
 import type { Database } from './storage/database.ts';
@@ -66,6 +67,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   if (web) {
     await app.register(statusPageRoutes);
     await app.register(publicApiRoutes);
+    await app.register(heartbeatApiRoutes);
     await app.register(incidentRoutes);
     await app.register(componentRoutes);
     await app.register(maintenanceRoutes);

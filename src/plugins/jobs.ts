@@ -1,14 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { startHeartbeatDetectorJob } from '../jobs/heartbeat-detector-job.ts';
 import { startMaintenanceJob } from '../jobs/maintenance-job.ts';
 
 /** Background jobs of the worker role, started when the app is ready and stopped when it closes. */
 export const jobsPlugin = fp(async (app: FastifyInstance) => {
-  let stop: (() => Promise<void>) | null = null;
+  const stops: (() => Promise<void>)[] = [];
   app.addHook('onReady', async () => {
-    stop = startMaintenanceJob({ ctx: app.serviceContext('system:scheduler'), intervalMs: app.config.env.LIFELINE_JOB_TICK_SECONDS * 1000, log: app.log });
+    stops.push(startMaintenanceJob({ ctx: app.serviceContext('system:scheduler'), intervalMs: app.config.env.LIFELINE_JOB_TICK_SECONDS * 1000, log: app.log }));
+    stops.push(startHeartbeatDetectorJob({
+      ctx: app.serviceContext('system:heartbeat'), metrics: app.config.pageDefinition.heartbeats ?? [], timeZone: app.config.pageDefinition.page.time_zone ?? 'Etc/UTC',
+      intervalMs: app.config.env.LIFELINE_DETECTOR_TICK_SECONDS * 1000, log: app.log,
+    }));
   });
   app.addHook('onClose', async () => {
-    if (stop) await stop();
+    await Promise.all(stops.map((stop) => stop()));
   });
 });

@@ -52,3 +52,45 @@ export async function enforceHeartbeatRetention(db: Queryable, now: Date): Promi
   const minute = await db.query("DELETE FROM heartbeat_rollup WHERE resolution = '1m' AND bucket < $1 RETURNING 1", [new Date(now.getTime() - 90 * 86_400_000)]);
   return raw.length + minute.length;
 }
+
+export type DetectorRow = {
+  metric: string;
+  region: string;
+  state: unknown;
+  summary: Record<string, unknown>;
+  incident_id: string | null;
+};
+
+/** The series' detector row, locked for this transaction (created empty when missing), so one instance evaluates it at a time. */
+export async function lockDetectorState(db: Queryable, series: { metric: string; region: string }, at: Date): Promise<DetectorRow> {
+  await db.query("INSERT INTO detector_state (metric, region, state, updated_at) VALUES ($1, $2, 'null', $3) ON CONFLICT DO NOTHING", [series.metric, series.region, at]);
+  const rows = await db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id FROM detector_state WHERE metric = $1 AND region = $2 FOR UPDATE', [series.metric, series.region]);
+  return rows[0];
+}
+
+export async function saveDetectorState(db: Queryable, row: DetectorRow, at: Date): Promise<void> {
+  await db.query('UPDATE detector_state SET state = $3, summary = $4, incident_id = $5, updated_at = $6 WHERE metric = $1 AND region = $2', [
+    row.metric, row.region, JSON.stringify(row.state), JSON.stringify(row.summary), row.incident_id, at,
+  ]);
+}
+
+export async function listDetectorRows(db: Queryable): Promise<DetectorRow[]> {
+  return db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id FROM detector_state ORDER BY metric, region');
+}
+
+/** When the series' history begins: its oldest roll-up or raw bucket; null before its first push. */
+export async function seriesStart(db: Queryable, series: { metric: string; region: string }): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | null }>(
+    `SELECT least((SELECT min(bucket) FROM heartbeat_rollup WHERE metric = $1 AND region = $2 AND resolution = '1m'),
+                  (SELECT min(bucket) FROM heartbeat_point WHERE metric = $1 AND region = $2)) AS at`,
+    [series.metric, series.region],
+  );
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}
+
+export async function listRollups(db: Queryable, series: { metric: string; region: string }, from: Date, to: Date): Promise<{ bucket: Date; value: number }[]> {
+  return db.query<{ bucket: Date; value: number }>(
+    "SELECT bucket, value FROM heartbeat_rollup WHERE metric = $1 AND region = $2 AND resolution = '1m' AND bucket >= $3 AND bucket < $4 ORDER BY bucket",
+    [series.metric, series.region, from, to],
+  );
+}

@@ -1,0 +1,111 @@
+import type { HeartbeatDefinition } from '../config.ts';
+import { detectorConfig } from '../domain/heartbeat/config.ts';
+import { evaluate } from '../domain/heartbeat/detector.ts';
+import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
+import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../domain/heartbeat/types.ts';
+import { formatDateTime } from '../presenters/format.ts';
+import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../storage/heartbeat-repository.ts';
+import type { ServiceContext } from './context.ts';
+import { joinTransaction } from './context.ts';
+import { declareIncident } from './declare-incident.ts';
+import { postIncidentUpdate } from './post-incident-update.ts';
+
+const configs = new Map<string, DetectorConfig>();
+function configFor(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
+  const key = `${metric.key}|${timeZone}`;
+  let config = configs.get(key);
+  if (!config) {
+    config = detectorConfig({ bucketSeconds: metric.bucket_seconds ?? 10, threshold: metric.threshold ?? 0.5, baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone } });
+    configs.set(key, config);
+  }
+  return config;
+}
+
+/** What /api/v2/heartbeats.json and the charts show for a series. */
+export interface SeriesSummary {
+  state: 'ok' | 'major' | 'critical' | 'no_baseline';
+  observed: number | null;
+  expected: number | null;
+  since: string | null;
+  provisional: boolean;
+  promised_delay_seconds: number | null;
+  evaluated_at: string;
+}
+
+function summarise(evaluation: Evaluation | null, at: Date): SeriesSummary {
+  if (!evaluation || evaluation.baseline === 'none') {
+    return { state: 'no_baseline', observed: evaluation?.observed ?? null, expected: null, since: null, provisional: true, promised_delay_seconds: null, evaluated_at: at.toISOString() };
+  }
+  return {
+    state: evaluation.status === 'firing' && evaluation.tier ? evaluation.tier : 'ok',
+    observed: evaluation.observed,
+    expected: Math.round(evaluation.expected * 100) / 100,
+    since: evaluation.status === 'firing' && evaluation.since !== null ? new Date(evaluation.since).toISOString() : null,
+    provisional: evaluation.provisional,
+    promised_delay_seconds: evaluation.promisedDelaySeconds,
+    evaluated_at: at.toISOString(),
+  };
+}
+
+/**
+ * One detector tick over every declared series: loads what the evaluation reads (raw buckets for
+ * the last day, 1-minute roll-ups for past weeks), evaluates, and acts on a transition in the same
+ * transaction: an automatic notice opens (the page says "we know"), escalates, or closes.
+ */
+export async function evaluateHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], options: { timeZone: string; maintenance: Exclusion[] }): Promise<{ series: number; transitions: string[] }> {
+  const transitions: string[] = [];
+  let series = 0;
+  for (const metric of metrics) {
+    const config = configFor(metric, options.timeZone);
+    for (const region of metric.regions) {
+      series += 1;
+      const key = { metric: metric.key, region };
+      const now = ctx.clock.now();
+      await ctx.db.transaction(async (tx) => {
+        const row = await lockDetectorState(tx, key, now);
+        const start = await seriesStart(tx, key);
+        if (!start) {
+          await saveDetectorState(tx, { ...row, summary: summarise(null, now) as unknown as Record<string, unknown> }, now);
+          return;
+        }
+        const previous = row.state as DetectorState | null;
+        const ranges = historyRanges(now.getTime(), config, { since: previous?.since ?? null });
+        const recent = await listHeartbeatPoints(tx, key, new Date(ranges.recent.from), new Date(ranges.recent.to));
+        const past: { bucket: Date; value: number }[] = [];
+        for (const range of ranges.past) {
+          const to = Math.min(range.to, ranges.recent.from);
+          if (to > range.from) past.push(...(await listRollups(tx, key, new Date(range.from), new Date(to))));
+        }
+        const history = pointsHistory([...past, ...recent].map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })), { since: start });
+        const evaluation = evaluate(previous, { now: now.getTime(), history, exclusions: options.maintenance }, config);
+        let incidentId = row.incident_id;
+        const sub = { ...ctx, db: joinTransaction(tx), actor: 'system:heartbeat' };
+        const where = `${metric.label} in ${region.toUpperCase()}`;
+        if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId)) {
+          const since = formatDateTime(new Date(evaluation.since ?? now.getTime()), options.timeZone);
+          const what = evaluation.noData ? `have received no ${metric.label.toLowerCase()} data from ${region.toUpperCase()} since ${since}` : `are seeing reduced activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} since ${since}`;
+          const incident = await declareIncident(sub, {
+            name: `Reduced activity: ${where}`,
+            status: 'investigating',
+            impact: evaluation.tier === 'critical' ? 'critical' : 'major',
+            body: `We ${what} and are investigating. This notice was posted automatically when the signal dropped; a responder will follow up.`,
+            deliver_notifications: metric.notify_subscribers ?? false,
+            source: 'heartbeat',
+          });
+          incidentId = incident.id;
+          transitions.push(`fired:${metric.key}:${region}`);
+        } else if (evaluation.transition === 'escalated' && incidentId) {
+          await postIncidentUpdate(sub, incidentId, { body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`, impact: 'critical', deliver_notifications: metric.notify_subscribers ?? false }).catch(() => null);
+          transitions.push(`escalated:${metric.key}:${region}`);
+        } else if (evaluation.transition === 'recovered' && incidentId) {
+          // A responder may have taken the notice over (or resolved it); only close what is still open.
+          await postIncidentUpdate(sub, incidentId, { status: 'resolved', body: `Activity has returned to normal for ${where}. This notice was closed automatically.`, deliver_notifications: metric.notify_subscribers ?? false }).catch(() => null);
+          incidentId = null;
+          transitions.push(`recovered:${metric.key}:${region}`);
+        }
+        await saveDetectorState(tx, { ...row, state: evaluation.state, summary: summarise(evaluation, now) as unknown as Record<string, unknown>, incident_id: incidentId }, now);
+      });
+    }
+  }
+  return { series, transitions };
+}
