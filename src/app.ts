@@ -62,7 +62,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const web = config.roles.includes('web');
-  await app.register(publicSnapshotPlugin);
+  // The page snapshot is the web role's: a worker-only process does not rebuild pages on every change.
+  if (web) await app.register(publicSnapshotPlugin);
   await app.register(healthRoutes);
   if (web) {
     await app.register(statusPageRoutes);

@@ -6,8 +6,12 @@ import type { Database } from '../storage/database.ts';
 import { claimUndispatchedEvents, insertDeliveriesForAudience, markEventDispatched, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
-/** A published delivery still pending after this long is published again (its queue message was lost). */
-export const REPUBLISH_AFTER_MS = 2 * 60_000;
+/**
+ * A published delivery still pending after this long is published again (its queue message was
+ * lost). Longer than Pub/Sub's lease extension (15 min), so a backlog that is still moving is not
+ * published twice; the embedded queue republishes its backlog at start instead.
+ */
+export const REPUBLISH_AFTER_MS = 20 * 60_000;
 const BATCH_SIZE = 100;
 const PUBLISH_CHUNK = 5_000;
 
@@ -91,5 +95,10 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     return releaseAllClaims(db);
   }
 
-  return { run, expandEvents, publishDue, releaseClaimsOfDeadProcess };
+  /** The embedded queue lives in memory: at start, whatever was published to it before is published again. */
+  async function republishBacklog(): Promise<void> {
+    await db.query("UPDATE delivery SET published_at = NULL WHERE state = 'pending' AND published_at IS NOT NULL");
+  }
+
+  return { run, expandEvents, publishDue, releaseClaimsOfDeadProcess, republishBacklog };
 }

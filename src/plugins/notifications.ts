@@ -79,6 +79,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
       const released = await dispatcher.releaseClaimsOfDeadProcess();
       if (released > 0) app.log.warn({ released }, 'retrying deliveries left in flight by the previous run');
     }
+    if (queue.kind === 'embedded') await dispatcher.republishBacklog();
     stopConsuming = await queue.consume(deliveryWorker.handle);
     try {
       unlisten = await app.db.listen(OUTBOX_CHANNEL, () => void dispatcher.run());

@@ -15,6 +15,7 @@ export async function healthRoutes(app: FastifyInstance) {
       },
     },
   }, async (_request, reply) => {
+    if (!app.hasDecorator('snapshot')) return { status: 'ok', database: 'unknown', snapshot_age_seconds: null };
     const snapshot = app.snapshot;
     const age = snapshot.builtAt ? Math.round((app.clock.now().getTime() - snapshot.builtAt.getTime()) / 1000) : null;
     const body = { status: snapshot.stale ? 'degraded' : 'ok', database: snapshot.stale ? 'unreachable' : 'ok', snapshot_age_seconds: age };

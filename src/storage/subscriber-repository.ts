@@ -53,9 +53,9 @@ export async function findActiveWebhookSubscriber(db: Queryable, url: string): P
 }
 
 /** Subscribers with their secrets, for the delivery worker. */
-export async function loadSubscribersForDelivery(db: Queryable, ids: string[]): Promise<Map<string, Subscriber & { secret: string | null }>> {
-  const rows = await db.query(`SELECT ${COLUMNS}, secret FROM subscriber WHERE id = ANY($1)`, [ids]);
-  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: (row.secret as string | null) ?? null }]));
+export async function loadSubscribersForDelivery(db: Queryable, ids: string[]): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
+  const rows = await db.query(`SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids]);
+  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: (row.secret as string | null) ?? null, failing_since: toDateOrNull(row.failing_since) }]));
 }
 
 export async function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
