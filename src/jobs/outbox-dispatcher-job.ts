@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
 import { CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database } from '../storage/database.ts';
-import { claimUndispatchedEvents, insertDeliveriesForAudience, markEventDispatched, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+import { claimNextUndispatchedEvent, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
 /**
@@ -13,6 +13,7 @@ export const OUTBOX_CHANNEL = 'lifeline_outbox';
  */
 export const REPUBLISH_AFTER_MS = 20 * 60_000;
 const BATCH_SIZE = 100;
+const EXPANSION_CHUNK = 2_000;
 const PUBLISH_CHUNK = 5_000;
 
 /**
@@ -24,29 +25,36 @@ const PUBLISH_CHUNK = 5_000;
 export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue: Queue; log: FastifyBaseLogger; claimLeaseMs: number }) {
   const { db, clock, queue, log } = deps;
 
-  async function expandEvents(): Promise<number> {
-    let expanded = 0;
-    for (;;) {
-      const count = await db.transaction(async (tx) => {
-        const events = await claimUndispatchedEvents(tx, 20);
-        const at = clock.now();
-        for (const event of events) {
-          const payload = event.payload;
-          if (event.type === CONFIRMATION_EVENT) {
-            await insertDeliveriesForAudience(tx, { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string }, at);
-          } else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') {
-            await insertDeliveriesForAudience(tx, { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' }, at);
-          } else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
-            const created = await insertDeliveriesForAudience(tx, { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] }, at);
-            log.info({ event: event.id, type: event.type, recipients: created }, 'notice fanned out');
-          }
-          await markEventDispatched(tx, event.id, at);
-        }
-        return events.length;
-      });
-      expanded += count;
-      if (count === 0) return expanded;
-    }
+  /**
+   * Expands one chunk of the oldest undispatched event into delivery rows, in its own
+   * transaction; returns false when there is nothing left to expand. Chunks keep the first
+   * notices leaving within a second even for a very large audience.
+   */
+  async function expandChunk(): Promise<boolean> {
+    return db.transaction(async (tx) => {
+      const event = await claimNextUndispatchedEvent(tx);
+      if (!event) return false;
+      const at = clock.now();
+      const payload = event.payload;
+      let audience: Parameters<typeof insertDeliveryChunk>[1] | null = null;
+      if (event.type === CONFIRMATION_EVENT) audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string };
+      else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
+      else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
+        audience = { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] };
+      }
+      if (!audience) {
+        await markEventDispatched(tx, event.id, at);
+        return true;
+      }
+      const chunk = await insertDeliveryChunk(tx, audience, { after: event.expanded_through, limit: EXPANSION_CHUNK }, at);
+      if (chunk.covered < EXPANSION_CHUNK) {
+        await markEventDispatched(tx, event.id, at);
+        if (event.expanded_through === null || chunk.created > 0) log.info({ event: event.id, type: event.type }, 'notice fanned out');
+      } else {
+        await markEventExpandedThrough(tx, event.id, chunk.lastId as string);
+      }
+      return true;
+    });
   }
 
   async function publishDue(): Promise<number> {
@@ -74,7 +82,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     running = (async () => {
       do {
         again = false;
-        await expandEvents();
+        // Publish after every chunk, so sending starts while a large audience is still expanding.
+        while (await expandChunk()) await publishDue();
         const released = await releaseStaleClaims(db, new Date(clock.now().getTime() - deps.claimLeaseMs));
         if (released > 0) log.warn({ released }, 'released deliveries claimed by a worker that stopped');
         await publishDue();
@@ -100,5 +109,5 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     await db.query("UPDATE delivery SET published_at = NULL WHERE state = 'pending' AND published_at IS NOT NULL");
   }
 
-  return { run, expandEvents, publishDue, releaseClaimsOfDeadProcess, republishBacklog };
+  return { run, publishDue, releaseClaimsOfDeadProcess, republishBacklog };
 }

@@ -24,34 +24,53 @@ export interface OutboxEvent {
   created_at: Date;
 }
 
-/** Takes the oldest undispatched events, locking them so two dispatchers never expand one event twice. */
-export async function claimUndispatchedEvents(db: Queryable, limit: number): Promise<OutboxEvent[]> {
-  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE dispatched_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [limit]);
-  return rows.map((row) => ({ id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }));
+/**
+ * Takes the oldest undispatched event, locked against other dispatchers (NO KEY UPDATE: delivery
+ * rows referencing it can still be inserted by this transaction's chunk without a lock conflict).
+ */
+export async function claimNextUndispatchedEvent(db: Queryable): Promise<(OutboxEvent & { expanded_through: string | null }) | null> {
+  const rows = await db.query('SELECT id, type, payload, created_at, expanded_through FROM outbox_event WHERE dispatched_at IS NULL ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED');
+  if (rows.length === 0) return null;
+  const row = rows[0];
+  return { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at), expanded_through: (row.expanded_through as string | null) ?? null };
 }
 
 export async function markEventDispatched(db: Queryable, id: number, at: Date): Promise<void> {
   await db.query('UPDATE outbox_event SET dispatched_at = $2 WHERE id = $1', [id, at]);
 }
 
+export async function markEventExpandedThrough(db: Queryable, id: number, subscriberId: string): Promise<void> {
+  await db.query('UPDATE outbox_event SET expanded_through = $2 WHERE id = $1', [id, subscriberId]);
+}
+
 /**
- * Creates one pending delivery per matching subscriber and channel (the rules of
- * domain/notification-audience.ts in SQL). Returns how many rows were created.
+ * Creates pending deliveries for the next `limit` matching subscribers after `after` (by id),
+ * one per subscriber and channel (the rules of domain/notification-audience.ts in SQL).
+ * Returns how many subscribers the chunk covered and the last one, to continue from.
  */
-export async function insertDeliveriesForAudience(db: Queryable, event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email' }, at: Date): Promise<number> {
-  const rows = await db.query<{ n: number }>(
-    `WITH created AS (
-       INSERT INTO delivery (event_id, subscriber_id, channel, next_attempt_at, created_at)
-       SELECT $1, s.id, COALESCE($5::text, s.type), $2, $2 FROM subscriber s
-       WHERE ($4::text IS NOT NULL AND s.id = $4)
+export async function insertDeliveryChunk(
+  db: Queryable,
+  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email' },
+  chunk: { after: string | null; limit: number },
+  at: Date,
+): Promise<{ covered: number; lastId: string | null; created: number }> {
+  const rows = await db.query<{ covered: number; last_id: string | null; created: number }>(
+    `WITH chosen AS (
+       SELECT s.id, COALESCE($5::text, s.type) AS channel FROM subscriber s
+       WHERE (($4::text IS NOT NULL AND s.id = $4)
           OR ($4::text IS NULL AND s.confirmed_at IS NOT NULL AND s.suppressed_at IS NULL AND s.disabled_at IS NULL AND s.unsubscribed_at IS NULL
-              AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[]))
+              AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[])))
+         AND ($6::text IS NULL OR s.id > $6)
+       ORDER BY s.id LIMIT $7),
+     created AS (
+       INSERT INTO delivery (event_id, subscriber_id, channel, next_attempt_at, created_at)
+       SELECT $1, id, channel, $2, $2 FROM chosen
        ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
        RETURNING 1)
-     SELECT count(*)::int AS n FROM created`,
-    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null],
+     SELECT (SELECT count(*) FROM chosen)::int AS covered, (SELECT max(id) FROM chosen) AS last_id, (SELECT count(*) FROM created)::int AS created`,
+    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit],
   );
-  return rows[0].n;
+  return { covered: rows[0].covered, lastId: rows[0].last_id, created: rows[0].created };
 }
 
 /**

@@ -1,0 +1,47 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createEmbeddedQueue } from '../../src/channels/embedded-queue.ts';
+import { createOutboxDispatcher } from '../../src/jobs/outbox-dispatcher-job.ts';
+import { declareIncident } from '../../src/services/declare-incident.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+/** The dispatcher expands a large audience in chunks, publishing as it goes, each subscriber once. */
+describe('outbox dispatcher', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+    await t.db.query(
+      `INSERT INTO subscriber (id, type, email, all_components, component_ids, source, confirmed_at, created_at, updated_at)
+       SELECT 'sub' || lpad(i::text, 6, '0'), 'email', 'user' || i || '@example.org', true, '[]', 'import', $1, $1, $1
+       FROM generate_series(1, 4500) AS i`,
+      [t.clock.now()],
+    );
+    // Not confirmed, suppressed, or only interested in another component: no delivery.
+    await t.db.query("UPDATE subscriber SET confirmed_at = NULL WHERE id = 'sub000001'");
+    await t.db.query("UPDATE subscriber SET suppressed_at = $1 WHERE id = 'sub000002'", [t.clock.now()]);
+    await t.db.query(`UPDATE subscriber SET all_components = false, component_ids = $1 WHERE id = 'sub000003'`, [JSON.stringify([await t.componentId('eu-api')])]);
+  });
+  afterAll(() => t.close());
+
+  it('creates one delivery per matching subscriber across chunks and publishes each once', async () => {
+    const queue = createEmbeddedQueue();
+    const published: number[] = [];
+    const stop = await queue.consume(async (batch) => {
+      published.push(...batch.deliveryIds);
+    });
+    const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
+    await declareIncident(t.app.serviceContext('test'), { name: 'Big audience', body: 'b', components: { 'us-api': 'major_outage' } });
+    await dispatcher.run();
+    await vi.waitFor(() => expect(published.length).toBe(4497), { timeout: 5000, interval: 10 });
+    expect(new Set(published).size).toBe(4497);
+    const [{ n }] = await t.db.query<{ n: number }>('SELECT count(DISTINCT subscriber_id)::int AS n FROM delivery');
+    expect(n).toBe(4497);
+    expect(await t.db.query("SELECT 1 FROM delivery WHERE subscriber_id IN ('sub000001', 'sub000002', 'sub000003')")).toHaveLength(0);
+    const [event] = await t.db.query<{ dispatched_at: Date | null }>("SELECT dispatched_at FROM outbox_event WHERE type = 'incident.created'");
+    expect(event.dispatched_at).not.toBeNull();
+    // Running again expands and publishes nothing more.
+    await dispatcher.run();
+    expect(published.length).toBe(4497);
+    await stop();
+    await queue.close();
+  });
+});
