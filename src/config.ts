@@ -72,7 +72,7 @@ export const ENVIRONMENT = {
   LIFELINE_PUBSUB_TOPIC: { parse: str, default: '', doc: 'Pub/Sub topic for delivery batches; empty: the embedded in-process queue.' },
   PUBSUB_EMULATOR_HOST: { parse: str, default: '', doc: 'host:port of a Pub/Sub emulator (read by the Google client too); topic and subscription are then created when missing.' },
   LIFELINE_PUBSUB_SUBSCRIPTION: { parse: str, default: 'lifeline-deliveries', doc: 'Pub/Sub pull subscription the worker role consumes.' },
-  LIFELINE_DELIVERY_LEASE_SECONDS: { parse: int(5, 86_400), default: '300', doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).' },
+  LIFELINE_DELIVERY_LEASE_SECONDS: { parse: int(30, 86_400), default: '300', doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).' },
   LIFELINE_ALLOW_PRIVATE_WEBHOOKS: { parse: bool, default: 'false', doc: 'Allow webhook targets on private and loopback addresses and plain http (development and tests only).' },
 } as const;
 

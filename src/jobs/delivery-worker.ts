@@ -9,7 +9,7 @@ import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointD
 import { loadNoticeData } from '../services/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import {
-  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, type OutboxEvent,
+  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims, type OutboxEvent,
 } from '../storage/delivery-repository.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markWebhookResult, updateSubscriber } from '../storage/subscriber-repository.ts';
@@ -26,6 +26,8 @@ export interface DeliveryWorkerDeps {
   publicUrl: string;
   linkKey: () => string;
   mailFrom: string;
+  /** Claims older than this are taken back by the dispatcher; held claims are renewed well before. */
+  claimLeaseMs: number;
   log: FastifyBaseLogger;
 }
 
@@ -145,14 +147,25 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       loadEvents(db, [...new Set(claimed.map((d) => d.event_id))]),
       loadSubscribersForDelivery(db, [...new Set(claimed.map((d) => d.subscriber_id))]),
     ]);
+    // Renew what is still held, so a batch slowed by a slow relay is not released and sent twice.
+    const held = new Set(claimed.map((d) => d.id));
+    const renewal = setInterval(() => {
+      renewClaims(db, [...held], clock.now()).catch((error) => log.warn({ err: error }, 'could not renew delivery claims'));
+    }, Math.max(1_000, deps.claimLeaseMs / 3));
+    renewal.unref();
     let next = 0;
     const lane = async () => {
       while (next < claimed.length) {
         const delivery = claimed[next++];
         await deliver(delivery, events.get(delivery.event_id), subscribers.get(delivery.subscriber_id));
+        held.delete(delivery.id);
       }
     };
-    await Promise.all(Array.from({ length: Math.min(SENDS_IN_FLIGHT, claimed.length) }, lane));
+    try {
+      await Promise.all(Array.from({ length: Math.min(SENDS_IN_FLIGHT, claimed.length) }, lane));
+    } finally {
+      clearInterval(renewal);
+    }
   }
 
   return { handle };

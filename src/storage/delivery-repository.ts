@@ -110,6 +110,12 @@ export async function markDead(db: Queryable, id: number, error: string): Promis
   await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE id = $1 AND state = 'sending'", [id, error]);
 }
 
+/** A live worker extends its claims, so a slow batch is never mistaken for a dead worker's. */
+export async function renewClaims(db: Queryable, ids: number[], at: Date): Promise<void> {
+  if (ids.length === 0) return;
+  await db.query("UPDATE delivery SET claimed_at = $2 WHERE id = ANY($1) AND state = 'sending'", [ids, at]);
+}
+
 /** Deliveries claimed by a worker that died: back to pending after the lease. */
 export async function releaseStaleClaims(db: Queryable, claimedBefore: Date): Promise<number> {
   const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' AND claimed_at < $1 RETURNING id", [claimedBefore]);

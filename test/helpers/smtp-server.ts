@@ -103,6 +103,8 @@ export async function startSmtpServer(options: { recipientRules?: RecipientRule[
       resolve();
     });
   });
+  // A client killed mid-connection (crash tests) must not fail the test run with ECONNRESET.
+  server.on('error', () => {});
   const port = (server.server.address() as AddressInfo).port;
 
   return {
