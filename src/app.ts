@@ -1,4 +1,5 @@
 import swagger from '@fastify/swagger';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
@@ -11,6 +12,7 @@ import { notificationsPlugin } from './plugins/notifications.ts';
 import { publicSnapshotPlugin } from './plugins/public-snapshot.ts';
 import { storagePlugin } from './plugins/storage.ts';
 import { configureValidation } from './plugins/validation.ts';
+import { chooseResponse } from './snapshot/encoded-body.ts';
 import { viewsPlugin } from './plugins/views.ts';
 import { componentRoutes } from './routes/api/components.ts';
 import { incidentRoutes } from './routes/api/incidents.ts';
@@ -38,7 +40,14 @@ export interface AppOptions {
 /** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
+  // The stampede path: a GET for a document the snapshot holds is answered before Fastify's
+  // routing, with exactly what the route would send (same chooseResponse), for less CPU per visitor.
+  let fastPath: ((request: IncomingMessage, response: ServerResponse) => boolean) | null = null;
   const app = Fastify({
+    serverFactory: (handler) => createServer((request, response) => {
+      if (fastPath?.(request, response)) return;
+      handler(request, response);
+    }),
     logger: options.logger ?? { level: config.env.LOG_LEVEL },
     trustProxy: config.env.LIFELINE_TRUST_PROXY,
     bodyLimit: 256 * 1024,
@@ -63,7 +72,18 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const web = config.roles.includes('web');
   // The page snapshot is the web role's: a worker-only process does not rebuild pages on every change.
-  if (web) await app.register(publicSnapshotPlugin);
+  if (web) {
+    await app.register(publicSnapshotPlugin);
+    fastPath = (request, response) => {
+      if (request.method !== 'GET' || !request.url) return false;
+      const body = app.snapshot.get(request.url);
+      if (!body) return false;
+      const answer = chooseResponse(body, { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] });
+      response.writeHead(answer.status, app.snapshot.stale ? { ...answer.headers, 'x-lifeline-stale': 'true' } : answer.headers);
+      response.end(answer.payload ?? undefined);
+      return true;
+    };
+  }
   await app.register(healthRoutes);
   if (web) {
     await app.register(statusPageRoutes);

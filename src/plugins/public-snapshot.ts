@@ -5,7 +5,7 @@ import { buildHistoryFeeds } from '../presenters/feeds.ts';
 import { statusPageView } from '../presenters/status-page-view.ts';
 import { presentV2Documents } from '../presenters/statuspage-v2.ts';
 import { loadPublicStatus } from '../services/load-public-status.ts';
-import type { EncodedBody } from '../snapshot/encoded-body.ts';
+import { chooseResponse, type EncodedBody } from '../snapshot/encoded-body.ts';
 import { PublicSnapshot, type Rendered } from '../snapshot/public-snapshot.ts';
 import { readRevision } from '../storage/page-repository.ts';
 
@@ -46,17 +46,10 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('snapshot', snapshot);
 
   app.decorate('sendEncoded', (request: FastifyRequest, reply: FastifyReply, body: EncodedBody) => {
-    const accept = request.headers['accept-encoding'] ?? '';
-    const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
-    reply.headers(body.headers[encoding]);
+    const answer = chooseResponse(body, { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] });
+    reply.headers(answer.headers);
     if (snapshot.stale) reply.header('x-lifeline-stale', 'true');
-    const ifNoneMatch = request.headers['if-none-match'];
-    // Any encoding's tag matches: they all name the same content.
-    if (ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1)))) {
-      reply.removeHeader('content-encoding');
-      return reply.code(304).send();
-    }
-    return reply.send(body[encoding]);
+    return reply.code(answer.status).send(answer.payload ?? undefined);
   });
 
   let unlisten: (() => Promise<void>) | null = null;

@@ -36,3 +36,20 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
   };
   return { contentType, identity, gzip: gzipped, br: brotlied, etag, builtAt, headers };
 }
+
+/**
+ * What to answer for a prebuilt body: the encoding the client accepts, or 304 when its
+ * If-None-Match names the same content (any encoding's tag). Shared by the Fastify route and the
+ * server's fast path, so both answer byte for byte the same.
+ */
+export function chooseResponse(body: EncodedBody, request: { acceptEncoding: string | undefined; ifNoneMatch: string | undefined }): { status: 200 | 304; headers: Record<string, string>; payload: Buffer | null } {
+  const accept = request.acceptEncoding ?? '';
+  const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
+  const headers = body.headers[encoding];
+  const inm = request.ifNoneMatch;
+  if (inm && (inm === '*' || inm.includes(body.etag.slice(1, -1)))) {
+    const { 'content-encoding': _omit, ...rest } = headers;
+    return { status: 304, headers: rest, payload: null };
+  }
+  return { status: 200, headers, payload: body[encoding] };
+}

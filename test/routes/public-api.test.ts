@@ -1,3 +1,4 @@
+import { get as httpGet } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -193,5 +194,35 @@ describe('feeds', () => {
     const parsed = new XMLParser().parse(response.body);
     const titles = url.endsWith('rss') ? [parsed.rss.channel.item].flat().map((i: { title: string }) => i.title) : [parsed.feed.entry].flat().map((e: { title: string }) => e.title);
     expect(titles).toEqual(expect.arrayContaining(['Login failures', 'DB upgrade']));
+  });
+});
+
+/** A GET that keeps the body as sent (fetch would decompress it). */
+function rawGet(url: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: Buffer }> {
+  return new Promise((resolve, reject) => {
+    httpGet(url, { headers }, (response) => {
+      const chunks: Buffer[] = [];
+      response.on('data', (chunk: Buffer) => chunks.push(chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, headers: response.headers, body: Buffer.concat(chunks) }));
+    }).on('error', reject);
+  });
+}
+
+describe('the fast path of the listening server', () => {
+  it('answers snapshot documents over HTTP exactly as the route does', async () => {
+    const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    for (const [path, encoding] of [['/api/v2/summary.json', 'br'], ['/', 'gzip'], ['/history.rss', '']] as const) {
+      const headers: Record<string, string> = encoding ? { 'accept-encoding': encoding } : {};
+      const routed = await get(path, headers);
+      const served = await rawGet(`${address}${path}`, headers);
+      expect(served.status).toBe(200);
+      for (const name of ['content-type', 'content-encoding', 'etag', 'cache-control', 'vary', 'last-modified']) expect(served.headers[name], `${path} ${name}`).toBe(routed.headers[name]);
+      expect(served.body.equals(routed.rawPayload), path).toBe(true);
+      const again = await rawGet(`${address}${path}`, { ...headers, 'if-none-match': served.headers.etag as string });
+      expect(again.status).toBe(304);
+    }
+    // Anything else still goes through Fastify.
+    expect((await fetch(`${address}/api/v2/summary.json?x=1`)).status).toBe(200);
+    expect((await fetch(`${address}/api/v1/incidents`)).status).toBe(401);
   });
 });
