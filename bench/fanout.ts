@@ -29,6 +29,7 @@ import { GroupSampler, memoryOf, type GroupWindow } from './fanout-procs.ts';
 import { formatSummary, summarizeProfile } from './fanout-profile.ts';
 import { runToCompletion, startChild, stopAllChildren, stopChild, waitForHttp200, type Child } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi } from './lib/seed.ts';
+import { fmt, setting, sleep } from './lib/settings.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -39,12 +40,6 @@ const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
 const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const MiB = 1024 * 1024;
 
-function setting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 const EMAILS = setting('FANOUT_EMAILS', 100_000, 0, 2_000_000);
 const WEBHOOKS = setting('FANOUT_WEBHOOKS', 10_000, 0, 200_000);
 const WORKERS = setting('FANOUT_WORKERS', 2, 1, 4);
@@ -66,8 +61,6 @@ const RESERVE_MS = 45_000;
 const wall = () => performance.timeOrigin + performance.now();
 const started = wall();
 const log = (message: string) => process.stderr.write(`[${((wall() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const fmt = (n: number | null | undefined, digits = 0) => (n == null || !Number.isFinite(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const secs = (ms: number | null | undefined, digits = 2) => (ms == null || !Number.isFinite(ms) ? '–' : `${fmt(ms / 1000, digits)} s`);
 const mib = (bytes: number | null | undefined) => (bytes == null || !Number.isFinite(bytes) ? '–' : `${fmt(bytes / MiB)} MiB`);
 const verdict = (met: boolean | null) => (met === null ? 'n/a' : met ? 'MET' : 'MISSED');

@@ -18,6 +18,7 @@ import { decode, rawGet, type RawResponse } from './lib/http.ts';
 import { runLoad, type LoadResult } from './lib/load.ts';
 import { runToCompletion, startChild, stopAllChildren, waitForHttp200, type Child } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi, seedIncidents, type SeedResult } from './lib/seed.ts';
+import { fmt, setting, sleep } from './lib/settings.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -29,12 +30,6 @@ const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
 const PATHS = ['/', '/api/v2/summary.json'];
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
 
-function setting(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  const value = raw === undefined || raw === '' ? fallback : Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new Error(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-}
 const SECONDS = setting('BENCH_SECONDS', 10, 1, 60);
 const WARMUP_SECONDS = setting('BENCH_WARMUP_SECONDS', 3, 0, 30);
 const CONNECTIONS = setting('BENCH_CONNECTIONS', 64, 1, 1024);
@@ -48,8 +43,6 @@ const TARGETS = { ratio: 0.8, p99Ms: 10, freshnessMs: 1000 };
 const SEED = { resolvedCount: 200, activeCount: 3, updatesPerActive: 6, concurrency: SEED_CONCURRENCY };
 
 const log = (message: string) => process.stderr.write(`[${new Date().toISOString().slice(11, 19)}] ${message}\n`);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-const fmt = (n: number | null | undefined, digits = 0) => (n == null || Number.isNaN(n) ? '–' : n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits }));
 const median = (values: number[]) => {
   const sorted = values.filter((v) => Number.isFinite(v)).sort((a, b) => a - b);
   if (sorted.length === 0) return Number.NaN;

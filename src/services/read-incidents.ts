@@ -1,7 +1,6 @@
 import { NotFoundError } from '../domain/errors.ts';
 import type { Incident } from '../domain/model.ts';
 import { findIncident, listRecent, listStartedBetween, oldestStart } from '../storage/incident-repository.ts';
-import { listComponents } from '../storage/page-repository.ts';
 import type { Database } from '../storage/database.ts';
 
 export async function getIncident(db: Database, id: string, kind: Incident['kind'] = 'incident'): Promise<Incident> {
@@ -13,8 +12,6 @@ export async function getIncident(db: Database, id: string, kind: Incident['kind
 export function listIncidents(db: Database, kind: Incident['kind'], limit: number): Promise<Incident[]> {
   return listRecent(db, kind, limit);
 }
-
-export { listComponents };
 
 /**
  * One page of the incident history: `monthsPerPage` calendar months (UTC), newest first.

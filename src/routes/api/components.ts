@@ -4,8 +4,7 @@ import Type from 'typebox';
 import { COMPONENT_STATUSES } from '../../domain/status.ts';
 import { presentComponent, presentComponents } from '../../presenters/statuspage-v2.ts';
 import { setComponentStatus } from '../../services/set-component-status.ts';
-import { listComponents } from '../../services/read-incidents.ts';
-import { findPage, listGroups } from '../../storage/page-repository.ts';
+import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import { ComponentSchema, errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];

@@ -6,8 +6,8 @@ import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/sta
 import { presentIncident } from '../../presenters/statuspage-v2.ts';
 import { declareIncident } from '../../services/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
-import { getIncident, listComponents, listIncidents } from '../../services/read-incidents.ts';
-import { findPage } from '../../storage/page-repository.ts';
+import { getIncident, listIncidents } from '../../services/read-incidents.ts';
+import { findPage, listComponents } from '../../storage/page-repository.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });

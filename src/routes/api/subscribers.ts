@@ -3,9 +3,9 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { Subscriber } from '../../domain/model.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
-import { ValidationError } from '../../domain/errors.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
-import { getIncident } from '../../services/read-incidents.ts';
+import { findIncident } from '../../storage/incident-repository.ts';
 import { deliveryProgressForIncident, listDeadDeliveries, replayDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
 import { errorResponses } from '../schemas.ts';
@@ -142,7 +142,8 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       },
     },
   }, async (request) => {
-    const incident = await getIncident(app.db, request.params.id).catch(() => getIncident(app.db, request.params.id, 'maintenance'));
+    const incident = await findIncident(app.db, request.params.id);
+    if (!incident) throw new NotFoundError('incident or maintenance', request.params.id);
     const notices = await deliveryProgressForIncident(app.db, incident.id);
     const totals = { targeted: 0, sent: 0, failed: 0, pending: 0 };
     for (const n of notices) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += n[key];
