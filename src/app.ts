@@ -15,6 +15,7 @@ import { configureValidation } from './plugins/validation.ts';
 import { chooseResponse } from './snapshot/encoded-body.ts';
 import { viewsPlugin } from './plugins/views.ts';
 import { componentRoutes } from './routes/api/components.ts';
+import { heartbeatNoticeRoutes } from './routes/api/heartbeat-notices.ts';
 import { incidentRoutes } from './routes/api/incidents.ts';
 import { maintenanceRoutes } from './routes/api/maintenances.ts';
 import { openApiRoutes } from './routes/api/openapi.ts';
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(publicApiRoutes);
     await app.register(heartbeatApiRoutes);
     await app.register(incidentRoutes);
+    await app.register(heartbeatNoticeRoutes);
     await app.register(componentRoutes);
     await app.register(maintenanceRoutes);
     await app.register(tokenRoutes);

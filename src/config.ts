@@ -172,7 +172,7 @@ const HeartbeatDefinition = Type.Object(
     threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
     notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),
     alert: Type.Optional(Type.Object({
-      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254 }))),
+      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'responders alerted by email' }))),
       webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
     }, { additionalProperties: false })),
   },
@@ -192,6 +192,7 @@ export const PageDefinitionSchema = Type.Object(
     groups: Type.Optional(Type.Array(GroupDefinition)),
     components: Type.Optional(Type.Array(ComponentDefinition)),
     heartbeats: Type.Optional(Type.Array(HeartbeatDefinition)),
+    holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'days (in the page time zone) left out of heartbeat baselines; only critical drops alert on them' }))),
   },
   { additionalProperties: false },
 );

@@ -12,6 +12,12 @@ export const SUBSCRIBER_EVENTS = [
   'component.updated',
 ] as const;
 
+/**
+ * Heartbeat alarms for responders (the page definition's `alert:` recipients of the metric),
+ * whatever the subscriber policy; subscribers hear through the automatic notice's incident events.
+ */
+export const ALERT_EVENTS = ['heartbeat.fired', 'heartbeat.escalated', 'heartbeat.recovered'] as const;
+
 /** Sent to one subscriber whatever its state: the double opt-in email. */
 export const CONFIRMATION_EVENT = 'subscriber.confirmation_requested';
 

@@ -3,8 +3,9 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
 import { signLinkToken } from '../domain/link-token.ts';
 import type { Delivery, Subscriber } from '../domain/model.ts';
-import { CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
+import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
+import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
 import { loadNoticeData } from '../services/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
@@ -15,6 +16,7 @@ import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markWebhookResult, updateSubscriber } from '../storage/subscriber-repository.ts';
 
 const CONFIRM_LINK_TTL_S = 48 * 3600;
+const isAlert = (event: OutboxEvent) => (ALERT_EVENTS as readonly string[]).includes(event.type);
 const SENDS_IN_FLIGHT = 32;
 
 export interface DeliveryWorkerDeps {
@@ -46,7 +48,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     let pending = notices.get(event.id);
     if (!pending) {
       if (notices.size > 200) notices.delete(notices.keys().next().value as number);
-      const personal = event.type === CONFIRMATION_EVENT || event.type === ENDPOINT_DISABLED_EVENT;
+      const personal = event.type === CONFIRMATION_EVENT || event.type === ENDPOINT_DISABLED_EVENT || isAlert(event);
       pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: personal ? null : buildNotice(data) }));
       pending.catch(() => notices.delete(event.id));
       notices.set(event.id, pending);
@@ -62,6 +64,17 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
 
   async function send(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber & { secret: string | null }): Promise<SendOutcome> {
     const { data, notice } = await noticeFor(event);
+    if (isAlert(event)) {
+      const payload = event.payload as unknown as AlertPayload;
+      if (delivery.channel === 'webhook') {
+        if (!subscriber.url || !subscriber.secret) return { ok: false, permanent: true, error: 'alert webhook has no url or secret' };
+        return deps.webhook.send({
+          url: subscriber.url, secret: subscriber.secret, messageId: `msg_${event.id}_${subscriber.id}`, timestamp: clock.now(),
+          body: buildAlertWebhookBody(event.type, payload, data.page, deps.publicUrl, clock.now()),
+        });
+      }
+      return deps.email.send({ to: subscriber.email as string, ...renderAlertEmail(event.type, payload, data.page, deps.publicUrl), messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers: { 'X-Lifeline-Alert': event.type } });
+    }
     const link = links(subscriber.id);
     if (delivery.channel === 'webhook') {
       if (!subscriber.url || !subscriber.secret || !notice) return { ok: false, permanent: true, error: 'webhook subscriber has no url or secret' };

@@ -1,7 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
-import { CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
+import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database } from '../storage/database.ts';
 import { claimNextUndispatchedEvent, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
@@ -41,6 +41,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
       else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
         audience = { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] };
+      } else if ((ALERT_EVENTS as readonly string[]).includes(event.type) && typeof payload.metric === 'string') {
+        audience = { id: event.id, componentIds: [], alertMetric: payload.metric };
       }
       if (!audience) {
         await markEventDispatched(tx, event.id, at);

@@ -10,6 +10,7 @@ export const jobsPlugin = fp(async (app: FastifyInstance) => {
     stops.push(startMaintenanceJob({ ctx: app.serviceContext('system:scheduler'), intervalMs: app.config.env.LIFELINE_JOB_TICK_SECONDS * 1000, log: app.log }));
     stops.push(startHeartbeatDetectorJob({
       ctx: app.serviceContext('system:heartbeat'), metrics: app.config.pageDefinition.heartbeats ?? [], timeZone: app.config.pageDefinition.page.time_zone ?? 'Etc/UTC',
+      holidays: app.config.pageDefinition.holidays ?? [], publicUrl: app.config.publicUrl,
       intervalMs: app.config.env.LIFELINE_DETECTOR_TICK_SECONDS * 1000, log: app.log,
     }));
   });

@@ -4,6 +4,7 @@ import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
+import { syncAlertRecipients } from '../services/sync-alert-recipients.ts';
 import { syncPageDefinition } from '../services/sync-page-definition.ts';
 import { DatabaseUnavailableError, type Database } from '../storage/database.ts';
 import { migrate } from '../storage/migrate.ts';
@@ -46,6 +47,8 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const synced = await syncPageDefinition(app.serviceContext('system:config'), options.config.pageDefinition);
     if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');
+    const recipients = await syncAlertRecipients(app.serviceContext('system:config'), options.config.pageDefinition.heartbeats ?? []);
+    if (recipients.added.length + recipients.removed.length > 0) app.log.info(recipients, 'heartbeat alert recipients synced');
   };
   try {
     await initialize();

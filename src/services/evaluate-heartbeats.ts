@@ -4,6 +4,9 @@ import { evaluate } from '../domain/heartbeat/detector.ts';
 import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
 import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../domain/heartbeat/types.ts';
 import { formatDateTime } from '../presenters/format.ts';
+import { localDayBounds, WEEK_MS } from '../domain/heartbeat/time.ts';
+import { insertOutboxEvent } from '../storage/audit-repository.ts';
+import { endEpisode, escalateEpisode, findOpenEpisode, listEpisodes, openEpisode } from '../storage/heartbeat-episode-repository.ts';
 import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../storage/heartbeat-repository.ts';
 import type { ServiceContext } from './context.ts';
 import { joinTransaction } from './context.ts';
@@ -47,13 +50,32 @@ function summarise(evaluation: Evaluation | null, at: Date): SeriesSummary {
   };
 }
 
+export interface EvaluateOptions {
+  timeZone: string;
+  /** Maintenance in progress or recent: left out of baselines, and mutes new alarms. */
+  maintenance: Exclusion[];
+  /** Local days (YYYY-MM-DD in `timeZone`) left out of baselines; only critical drops alert on them. */
+  holidays?: string[];
+  /** For the chart link in alerts. */
+  publicUrl?: string;
+}
+
+/** The page definition's holidays as detector exclusions. */
+export function holidayExclusions(days: readonly string[], timeZone: string): Exclusion[] {
+  return days.map((day) => ({ ...localDayBounds(timeZone === 'Etc/UTC' ? 'UTC' : timeZone, day), reason: 'holiday' as const }));
+}
+
 /**
  * One detector tick over every declared series: loads what the evaluation reads (raw buckets for
  * the last day, 1-minute roll-ups for past weeks), evaluates, and acts on a transition in the same
- * transaction: an automatic notice opens (the page says "we know"), escalates, or closes.
+ * transaction: an automatic notice opens (the page says "we know"), escalates, or closes; the
+ * episode is recorded (charts shade it, later baselines leave it out) and the metric's responders
+ * are alerted through the outbox. After a responder dismissed or took over an episode the series
+ * stays quiet until it recovers.
  */
-export async function evaluateHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], options: { timeZone: string; maintenance: Exclusion[] }): Promise<{ series: number; transitions: string[] }> {
+export async function evaluateHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], options: EvaluateOptions): Promise<{ series: number; transitions: string[] }> {
   const transitions: string[] = [];
+  const holidays = holidayExclusions(options.holidays ?? [], options.timeZone);
   let series = 0;
   for (const metric of metrics) {
     const config = configFor(metric, options.timeZone);
@@ -77,11 +99,32 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
           if (to > range.from) past.push(...(await listRollups(tx, key, new Date(range.from), new Date(to))));
         }
         const history = pointsHistory([...past, ...recent].map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })), { since: start });
-        const evaluation = evaluate(previous, { now: now.getTime(), history, exclusions: options.maintenance }, config);
+        // Past episodes (outages and false alarms alike) must not pull the baseline down.
+        const lookback = new Date(now.getTime() - (config.baseline.lookbackWeeks + 1) * WEEK_MS);
+        const episodes = (await listEpisodes(tx, key, lookback, now))
+          .filter((e) => e.ended_at !== null)
+          .map((e) => ({ from: e.started_at.getTime(), to: (e.ended_at as Date).getTime(), reason: 'incident' as const }));
+        const exclusions = [...options.maintenance, ...holidays, ...episodes];
+        const evaluation = evaluate(previous, { now: now.getTime(), history, exclusions }, config);
         let incidentId = row.incident_id;
+        let muted = row.muted_until_recovery;
         const sub = { ...ctx, db: joinTransaction(tx), actor: 'system:heartbeat' };
         const where = `${metric.label} in ${region.toUpperCase()}`;
-        if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId)) {
+        const notify = metric.notify_subscribers ?? false;
+        const alert = (type: string) =>
+          insertOutboxEvent(tx, {
+            type,
+            at: now,
+            payload: {
+              metric: metric.key, region, label: metric.label, tier: evaluation.tier, no_data: evaluation.noData,
+              since: evaluation.since !== null ? new Date(evaluation.since).toISOString() : null,
+              observed: evaluation.observed, expected: Math.round(evaluation.expected * 100) / 100,
+              window_seconds: Math.round((evaluation.windowEnd - evaluation.windowStart) / 1000),
+              incident_id: incidentId, reopened: evaluation.reopened,
+              chart_url: options.publicUrl ? `${options.publicUrl}/heartbeat/${encodeURIComponent(metric.key)}/${encodeURIComponent(region)}` : null,
+            },
+          });
+        if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId && !muted)) {
           const since = formatDateTime(new Date(evaluation.since ?? now.getTime()), options.timeZone);
           const what = evaluation.noData ? `have received no ${metric.label.toLowerCase()} data from ${region.toUpperCase()} since ${since}` : `are seeing reduced activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} since ${since}`;
           const incident = await declareIncident(sub, {
@@ -89,21 +132,39 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
             status: 'investigating',
             impact: evaluation.tier === 'critical' ? 'critical' : 'major',
             body: `We ${what} and are investigating. This notice was posted automatically when the signal dropped; a responder will follow up.`,
-            deliver_notifications: metric.notify_subscribers ?? false,
+            deliver_notifications: notify,
             source: 'heartbeat',
           });
           incidentId = incident.id;
+          muted = false;
+          const open = await findOpenEpisode(tx, key);
+          if (!open) await openEpisode(tx, key, { startedAt: new Date(evaluation.since ?? now.getTime()), tier: evaluation.tier ?? 'major', incidentId });
+          await alert('heartbeat.fired');
           transitions.push(`fired:${metric.key}:${region}`);
-        } else if (evaluation.transition === 'escalated' && incidentId) {
-          await postIncidentUpdate(sub, incidentId, { body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`, impact: 'critical', deliver_notifications: metric.notify_subscribers ?? false }).catch(() => null);
+        } else if (evaluation.transition === 'escalated') {
+          const open = await findOpenEpisode(tx, key);
+          if (open) await escalateEpisode(tx, open.id, 'critical');
+          if (!muted) {
+            if (incidentId) {
+              await postIncidentUpdate(sub, incidentId, { body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`, impact: 'critical', deliver_notifications: notify }).catch(() => null);
+            }
+            await alert('heartbeat.escalated');
+          }
           transitions.push(`escalated:${metric.key}:${region}`);
-        } else if (evaluation.transition === 'recovered' && incidentId) {
-          // A responder may have taken the notice over (or resolved it); only close what is still open.
-          await postIncidentUpdate(sub, incidentId, { status: 'resolved', body: `Activity has returned to normal for ${where}. This notice was closed automatically.`, deliver_notifications: metric.notify_subscribers ?? false }).catch(() => null);
+        } else if (evaluation.transition === 'recovered') {
+          const open = await findOpenEpisode(tx, key);
+          if (open) await endEpisode(tx, open.id, now);
+          if (incidentId) {
+            // A responder may have resolved it meanwhile; only close what is still open.
+            await postIncidentUpdate(sub, incidentId, { status: 'resolved', body: `Activity has returned to normal for ${where}. This notice was closed automatically.`, deliver_notifications: notify }).catch(() => null);
+          }
+          // A dismissed false alarm ends quietly; an incident a responder took over hears the signal is back.
+          if (open?.outcome !== 'dismissed') await alert('heartbeat.recovered');
           incidentId = null;
+          muted = false;
           transitions.push(`recovered:${metric.key}:${region}`);
         }
-        await saveDetectorState(tx, { ...row, state: evaluation.state, summary: summarise(evaluation, now) as unknown as Record<string, unknown>, incident_id: incidentId }, now);
+        await saveDetectorState(tx, { ...row, state: evaluation.state, summary: summarise(evaluation, now) as unknown as Record<string, unknown>, incident_id: incidentId, muted_until_recovery: muted }, now);
       });
     }
   }

@@ -45,12 +45,13 @@ export async function markEventExpandedThrough(db: Queryable, id: number, subscr
 
 /**
  * Creates pending deliveries for the next `limit` matching subscribers after `after` (by id),
- * one per subscriber and channel (the rules of domain/notification-audience.ts in SQL).
+ * one per subscriber and channel (the rules of domain/notification-audience.ts in SQL). With
+ * `alertMetric`, the audience is the responders alerted for that heartbeat metric instead.
  * Returns how many subscribers the chunk covered and the last one, to continue from.
  */
 export async function insertDeliveryChunk(
   db: Queryable,
-  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email' },
+  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email'; alertMetric?: string },
   chunk: { after: string | null; limit: number },
   at: Date,
 ): Promise<{ covered: number; lastId: string | null; created: number }> {
@@ -59,7 +60,8 @@ export async function insertDeliveryChunk(
        SELECT s.id, COALESCE($5::text, s.type) AS channel FROM subscriber s
        WHERE (($4::text IS NOT NULL AND s.id = $4)
           OR ($4::text IS NULL AND s.confirmed_at IS NOT NULL AND s.suppressed_at IS NULL AND s.disabled_at IS NULL AND s.unsubscribed_at IS NULL
-              AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[])))
+              AND (($8::text IS NULL AND s.audience = 'public' AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[]))
+                OR ($8::text IS NOT NULL AND s.audience = 'responder' AND s.alert_metrics ? $8::text))))
          AND ($6::text IS NULL OR s.id > $6)
        ORDER BY s.id LIMIT $7),
      created AS (
@@ -68,7 +70,7 @@ export async function insertDeliveryChunk(
        ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
        RETURNING 1)
      SELECT (SELECT count(*) FROM chosen)::int AS covered, (SELECT max(id) FROM chosen) AS last_id, (SELECT count(*) FROM created)::int AS created`,
-    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit],
+    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit, event.alertMetric ?? null],
   );
   return { covered: rows[0].covered, lastId: rows[0].last_id, created: rows[0].created };
 }

@@ -59,23 +59,25 @@ export type DetectorRow = {
   state: unknown;
   summary: Record<string, unknown>;
   incident_id: string | null;
+  /** A responder dismissed or took over the episode: no notice or alert until the series recovers. */
+  muted_until_recovery: boolean;
 };
 
 /** The series' detector row, locked for this transaction (created empty when missing), so one instance evaluates it at a time. */
 export async function lockDetectorState(db: Queryable, series: { metric: string; region: string }, at: Date): Promise<DetectorRow> {
   await db.query("INSERT INTO detector_state (metric, region, state, updated_at) VALUES ($1, $2, 'null', $3) ON CONFLICT DO NOTHING", [series.metric, series.region, at]);
-  const rows = await db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id FROM detector_state WHERE metric = $1 AND region = $2 FOR UPDATE', [series.metric, series.region]);
+  const rows = await db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id, muted_until_recovery FROM detector_state WHERE metric = $1 AND region = $2 FOR UPDATE', [series.metric, series.region]);
   return rows[0];
 }
 
 export async function saveDetectorState(db: Queryable, row: DetectorRow, at: Date): Promise<void> {
-  await db.query('UPDATE detector_state SET state = $3, summary = $4, incident_id = $5, updated_at = $6 WHERE metric = $1 AND region = $2', [
-    row.metric, row.region, JSON.stringify(row.state), JSON.stringify(row.summary), row.incident_id, at,
+  await db.query('UPDATE detector_state SET state = $3, summary = $4, incident_id = $5, muted_until_recovery = $6, updated_at = $7 WHERE metric = $1 AND region = $2', [
+    row.metric, row.region, JSON.stringify(row.state), JSON.stringify(row.summary), row.incident_id, row.muted_until_recovery, at,
   ]);
 }
 
 export async function listDetectorRows(db: Queryable): Promise<DetectorRow[]> {
-  return db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id FROM detector_state ORDER BY metric, region');
+  return db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id, muted_until_recovery FROM detector_state ORDER BY metric, region');
 }
 
 /** When the series' history begins: its oldest roll-up or raw bucket; null before its first push. */

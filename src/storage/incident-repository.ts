@@ -167,3 +167,8 @@ export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, '
       update.created_by, update.created_at, update.display_at ?? update.created_at],
   );
 }
+
+/** A responder took over an automatic notice: it is theirs now, no longer marked automatic. */
+export async function setIncidentSource(db: Queryable, id: string, source: Incident['source'], at: Date): Promise<void> {
+  await db.query('UPDATE incident SET source = $2, updated_at = $3 WHERE id = $1', [id, source, at]);
+}

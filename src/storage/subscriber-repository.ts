@@ -38,17 +38,17 @@ export async function insertSubscriber(
 }
 
 export async function findSubscriber(db: Queryable, id: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE id = $1`, [id]);
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE id = $1 AND audience = 'public'`, [id]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 export async function findActiveEmailSubscriber(db: Queryable, email: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND audience = 'public' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 export async function findActiveWebhookSubscriber(db: Queryable, url: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
+  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
@@ -61,7 +61,7 @@ export async function loadSubscribersForDelivery(db: Queryable, ids: string[]): 
 export async function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
   const rows = await db.query(
     `SELECT ${COLUMNS} FROM subscriber
-     WHERE unsubscribed_at IS NULL AND ($1::text IS NULL OR type = $1)
+     WHERE unsubscribed_at IS NULL AND audience = 'public' AND ($1::text IS NULL OR type = $1)
        AND ($2::text IS NULL OR email ILIKE '%' || $2 || '%' OR url ILIKE '%' || $2 || '%')
        AND ($3::text IS NULL OR id > $3)
      ORDER BY id LIMIT $4`,
@@ -92,4 +92,38 @@ export async function markWebhookResult(db: Queryable, id: string, ok: boolean, 
     [id, ok, at],
   );
   return toDateOrNull(rows[0]?.failing_since);
+}
+
+/** A responder alert recipient (from the page definition's `alert:`), with the metrics it is alerted for. */
+export interface AlertRecipient {
+  id: string;
+  type: 'email' | 'webhook';
+  address: string;
+  metrics: string[];
+  secret: string | null;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+}
+
+export async function listAlertRecipients(db: Queryable): Promise<AlertRecipient[]> {
+  const rows = await db.query(
+    `SELECT id, type, COALESCE(email, url) AS address, alert_metrics, secret, disabled_at, disabled_reason FROM subscriber
+     WHERE audience = 'responder' AND unsubscribed_at IS NULL ORDER BY type, address`,
+  );
+  return rows.map((row) => ({
+    id: row.id as string, type: row.type as AlertRecipient['type'], address: row.address as string, metrics: toJson<string[]>(row.alert_metrics),
+    secret: (row.secret as string | null) ?? null, disabled_at: toDateOrNull(row.disabled_at), disabled_reason: (row.disabled_reason as string | null) ?? null,
+  }));
+}
+
+export async function insertAlertRecipient(db: Queryable, r: { id: string; type: 'email' | 'webhook'; address: string; metrics: string[]; secret: string | null; at: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO subscriber (id, type, email, url, secret, all_components, source, audience, alert_metrics, confirmed_at, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, false, 'api', 'responder', $6, $7, $7, $7)`,
+    [r.id, r.type, r.type === 'email' ? r.address : null, r.type === 'webhook' ? r.address : null, r.secret, JSON.stringify(r.metrics), r.at],
+  );
+}
+
+export async function setAlertMetrics(db: Queryable, id: string, metrics: string[], at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET alert_metrics = $2, updated_at = $3 WHERE id = $1', [id, JSON.stringify(metrics), at]);
 }

@@ -63,3 +63,11 @@ export function isWeekend(timeZone: string, t: number): boolean {
   const day = localWeekday(timeZone, t);
   return day === 0 || day === 6;
 }
+
+/** [start, end) of a local calendar day `YYYY-MM-DD` in the zone, as instants. */
+export function localDayBounds(timeZone: string, day: string): { from: number; to: number } {
+  const [y, m, d] = day.split('-').map(Number);
+  const midnight = (utcMidnight: number) => utcMidnight - zoneOffsetMs(timeZone, utcMidnight - zoneOffsetMs(timeZone, utcMidnight));
+  const start = Date.UTC(y, m - 1, d);
+  return { from: midnight(start), to: midnight(start + DAY_MS) };
+}

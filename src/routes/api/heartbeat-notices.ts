@@ -1,0 +1,71 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
+import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
+import { listAlertRecipients } from '../../storage/subscriber-repository.ts';
+import { errorResponses, IncidentSchema } from '../schemas.ts';
+import { incidentPresenter } from './incidents.ts';
+
+const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Security = [{ bearer: [] }];
+const Idempotency = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
+
+/** A responder's decision on an automatic heartbeat notice, and who the detector alerts. */
+export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const metrics = app.config.pageDefinition.heartbeats ?? [];
+
+  app.post('/api/v1/incidents/:id/dismiss', {
+    preHandler: app.requireScope('incidents:write'),
+    schema: {
+      tags: ['heartbeats'], summary: 'Dismiss an automatic heartbeat notice as a false alarm', security: Security,
+      description: 'Closes the notice saying it was a false alarm, records the episode as dismissed (left out of future baselines) and keeps the series quiet until it recovers.',
+      params: Id, headers: Idempotency,
+      body: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'for the audit log' })) }, { additionalProperties: false }),
+      response: { 200: IncidentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const present = await incidentPresenter(app);
+    return app.idempotentWrite(request, reply, 200, (ctx) => dismissHeartbeatNotice(ctx, request.params.id, request.body ?? {}, metrics), present);
+  });
+
+  app.post('/api/v1/incidents/:id/convert', {
+    preHandler: app.requireScope('incidents:write'),
+    schema: {
+      tags: ['heartbeats'], summary: 'Take an automatic heartbeat notice over as a full incident', security: Security,
+      description: 'The notice stops being automatic: the detector no longer updates or closes it. With a body, the first responder update is posted at once.',
+      params: Id, headers: Idempotency,
+      body: Type.Object({
+        status: Type.Optional(Type.String({ enum: [...INCIDENT_STATUSES] })),
+        body: Type.Optional(Type.String({ minLength: 1, maxLength: 25_000 })),
+        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance') })),
+        components: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }))),
+        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+      }, { additionalProperties: false }),
+      response: { 200: IncidentSchema, ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const present = await incidentPresenter(app);
+    return app.idempotentWrite(request, reply, 200, (ctx) => convertHeartbeatNotice(ctx, request.params.id, request.body ?? {}), present);
+  });
+
+  app.get('/api/v1/alert-recipients', {
+    preHandler: app.requireScope('admin'),
+    schema: {
+      tags: ['heartbeats'], summary: 'Responders alerted by heartbeat alarms, with webhook signing secrets', security: Security,
+      description: 'Synced from the page definition\'s `alert:` lists at start. Webhook alerts are signed like subscriber webhooks (Standard Webhooks) with the secret shown here.',
+      response: {
+        200: Type.Object({
+          recipients: Type.Array(Type.Object({
+            id: Type.String(), type: Type.String({ enum: ['email', 'webhook'] }), address: Type.String(), metrics: Type.Array(Type.String()),
+            secret: Type.Union([Type.String(), Type.Null()]), disabled_at: Type.Union([Type.String(), Type.Null()]), disabled_reason: Type.Union([Type.String(), Type.Null()]),
+          })),
+        }),
+        ...errorResponses,
+      },
+    },
+  }, async () => ({
+    recipients: (await listAlertRecipients(app.db)).map((r) => ({ ...r, disabled_at: r.disabled_at?.toISOString() ?? null })),
+  }));
+}
