@@ -58,6 +58,7 @@ export const ENVIRONMENT = {
   LIFELINE_REVISION_POLL_SECONDS: { parse: int(1, 3600), default: '5', doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.' },
   LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
   LIFELINE_DETECTOR_TICK_SECONDS: { parse: int(1, 600), default: '5', doc: 'How often the heartbeat detector evaluates every series (buckets close 5 s after their end).' },
+  LIFELINE_DEMO_HEARTBEATS: { parse: bool, default: 'false', doc: 'Generate demo traffic for every declared heartbeat series (5 weeks of history, then a push per bucket), so the charts and detector can be tried without a product pushing.' },
   LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
   LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
   SMTP_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'SMTP relay for subscriber email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.' },

@@ -96,3 +96,20 @@ export async function listRollups(db: Queryable, series: { metric: string; regio
     [series.metric, series.region, from, to],
   );
 }
+
+/** Bulk insert of 1-minute roll-ups (demo history, imports); existing buckets are kept. */
+export async function insertMinuteRollups(db: Queryable, rows: { metric: string; region: string; bucket: Date; value: number; samples: number }[]): Promise<void> {
+  if (rows.length === 0) return;
+  await db.query(
+    `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
+     SELECT m, r, '1m', b, v, s FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int[]) AS p(m, r, b, v, s)
+     ON CONFLICT (metric, region, resolution, bucket) DO NOTHING`,
+    [rows.map((p) => p.metric), rows.map((p) => p.region), rows.map((p) => p.bucket), rows.map((p) => p.value), rows.map((p) => p.samples)],
+  );
+}
+
+/** The newest raw bucket of a series, if any. */
+export async function latestPoint(db: Queryable, series: { metric: string; region: string }): Promise<Date | null> {
+  const rows = await db.query<{ at: Date | null }>('SELECT max(bucket) AS at FROM heartbeat_point WHERE metric = $1 AND region = $2', [series.metric, series.region]);
+  return rows[0]?.at ? new Date(rows[0].at) : null;
+}
