@@ -70,7 +70,7 @@ export const ENVIRONMENT = {
   DKIM_SELECTOR: { parse: str, default: '', doc: 'DKIM selector.' },
   DKIM_PRIVATE_KEY_FILE: { parse: str, default: '', doc: 'Path of the PEM private key for DKIM.' },
   GOOGLE_CLOUD_PROJECT: { parse: str, default: '', doc: 'Google Cloud project; with LIFELINE_PUBSUB_TOPIC, deliveries fan out through Pub/Sub (PUBSUB_EMULATOR_HOST is honoured).' },
-  LIFELINE_PUBSUB_TOPIC: { parse: str, default: '', doc: 'Pub/Sub topic for delivery batches; empty: the embedded in-process queue.' },
+  LIFELINE_PUBSUB_TOPIC: { parse: str, default: '', doc: 'Pub/Sub topic for email delivery batches (webhook batches: <topic>-webhooks); empty: the embedded in-process queue.' },
   PUBSUB_EMULATOR_HOST: { parse: str, default: '', doc: 'host:port of a Pub/Sub emulator (read by the Google client too); topic and subscription are then created when missing.' },
   LIFELINE_PUBSUB_SUBSCRIPTION: { parse: str, default: 'lifeline-deliveries', doc: 'Pub/Sub pull subscription the worker role consumes.' },
   LIFELINE_DELIVERY_LEASE_SECONDS: { parse: int(30, 86_400), default: '300', doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).' },

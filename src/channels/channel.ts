@@ -50,10 +50,18 @@ export interface WebhookChannel {
   close(): Promise<void>;
 }
 
-/** A batch of delivery rows to attempt; delivery ids refer to the `delivery` table. */
+/**
+ * A batch of delivery rows to attempt; delivery ids refer to the `delivery` table. Webhook
+ * batches travel in their own lane, so thousands of fast webhooks never wait behind the emails
+ * of a large fan-out (nor emails behind slow receivers).
+ */
 export interface DeliveryBatch {
   deliveryIds: number[];
+  lane?: DeliveryLane;
 }
+
+export type DeliveryLane = 'email' | 'webhook';
+export const laneOf = (batch: DeliveryBatch): DeliveryLane => batch.lane ?? 'email';
 
 /**
  * Carries delivery batches from the dispatcher to delivery workers: Google Cloud Pub/Sub when

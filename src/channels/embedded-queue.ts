@@ -1,4 +1,4 @@
-import type { DeliveryBatch, Queue } from './channel.ts';
+import { laneOf, type DeliveryBatch, type DeliveryLane, type Queue } from './channel.ts';
 
 /** The part of a pino/Fastify logger the queue uses. */
 export interface EmbeddedQueueLog {
@@ -7,7 +7,7 @@ export interface EmbeddedQueueLog {
 }
 
 export interface EmbeddedQueueOptions {
-  /** Handlers running at once. Default 4. */
+  /** Handlers running at once per lane (email, webhook). Default 4. */
   concurrency?: number;
   /** Handler runs per batch before it is dropped (the database sweeper republishes it). Default 5. */
   maxAttempts?: number;
@@ -24,8 +24,8 @@ interface Entry {
 }
 
 /**
- * The in-process queue for the single-process mode: FIFO, at most `concurrency` handlers at
- * once, a failed batch requeued after a backoff. Nothing survives a restart: the delivery rows
+ * The in-process queue for the single-process mode: FIFO per lane, at most `concurrency`
+ * handlers at once in each lane, a failed batch requeued after a backoff. Nothing survives a restart: the delivery rows
  * do, and the sweeper republishes them.
  */
 export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
@@ -36,21 +36,26 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
   const schedule = options.schedule ?? ((fn: () => void, ms: number) => void setTimeout(fn, ms).unref());
   const log = options.log;
 
-  const waiting: Entry[] = [];
-  const inFlight = new Set<Promise<void>>();
+  const lanes: Record<DeliveryLane, { waiting: Entry[]; inFlight: Set<Promise<void>> }> = {
+    email: { waiting: [], inFlight: new Set() },
+    webhook: { waiting: [], inFlight: new Set() },
+  };
+  const allInFlight = () => [...lanes.email.inFlight, ...lanes.webhook.inFlight];
   let handler: ((batch: DeliveryBatch) => Promise<void>) | null = null;
   let closed = false;
 
   const pump = () => {
-    while (handler && !closed && inFlight.size < concurrency && waiting.length > 0) {
-      run(handler, waiting.shift()!);
+    for (const lane of Object.values(lanes)) {
+      while (handler && !closed && lane.inFlight.size < concurrency && lane.waiting.length > 0) {
+        run(handler, lane.waiting.shift()!, lane.inFlight);
+      }
     }
   };
 
-  const run = (handle: (batch: DeliveryBatch) => Promise<void>, entry: Entry) => {
+  const run = (handle: (batch: DeliveryBatch) => Promise<void>, entry: Entry, inFlight: Set<Promise<void>>) => {
     const running = (async () => {
       try {
-        await handle({ deliveryIds: [...entry.batch.deliveryIds] });
+        await handle({ ...entry.batch, deliveryIds: [...entry.batch.deliveryIds] });
       } catch (error) {
         retryLater(entry, error);
       }
@@ -61,6 +66,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
       pump();
     });
   };
+  const enqueue = (entry: Entry) => lanes[laneOf(entry.batch)].waiting.push(entry);
 
   const retryLater = (entry: Entry, error: unknown) => {
     const failures = entry.failures + 1;
@@ -72,7 +78,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
     log?.warn({ err: error, deliveryIds: entry.batch.deliveryIds, attempt: failures, retryInMs: delay }, 'Delivery batch handler failed; retrying');
     schedule(() => {
       if (closed) return;
-      waiting.push({ batch: entry.batch, failures });
+      enqueue({ batch: entry.batch, failures });
       pump();
     }, delay);
   };
@@ -84,7 +90,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
       if (closed) throw new Error('The embedded queue is closed');
       for (const batch of batches) {
         // A copy: the caller may reuse its array.
-        if (batch.deliveryIds.length > 0) waiting.push({ batch: { deliveryIds: [...batch.deliveryIds] }, failures: 0 });
+        if (batch.deliveryIds.length > 0) enqueue({ batch: { ...batch, deliveryIds: [...batch.deliveryIds] }, failures: 0 });
       }
       pump();
     },
@@ -99,7 +105,7 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
         stopped ??= (async () => {
           if (handler === next) handler = null;
           // Retries scheduled meanwhile stay queued for the next consumer.
-          while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+          for (let running = allInFlight(); running.length > 0; running = allInFlight()) await Promise.allSettled(running);
         })();
         return stopped;
       };
@@ -109,10 +115,12 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
       if (closed) return;
       closed = true;
       handler = null;
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
-      if (waiting.length > 0) {
-        log?.warn({ batches: waiting.length }, 'Embedded queue closed with batches still waiting; the sweeper will republish them');
-        waiting.length = 0;
+      for (let running = allInFlight(); running.length > 0; running = allInFlight()) await Promise.allSettled(running);
+      const left = lanes.email.waiting.length + lanes.webhook.waiting.length;
+      if (left > 0) {
+        log?.warn({ batches: left }, 'Embedded queue closed with batches still waiting; the sweeper will republish them');
+        lanes.email.waiting.length = 0;
+        lanes.webhook.waiting.length = 0;
       }
     },
   };

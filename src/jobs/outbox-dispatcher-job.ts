@@ -63,13 +63,16 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     let published = 0;
     for (;;) {
       const now = clock.now();
-      const ids = await takeDueForPublishing(db, now, new Date(now.getTime() - REPUBLISH_AFTER_MS), PUBLISH_CHUNK);
-      if (ids.length === 0) return published;
+      const due = await takeDueForPublishing(db, now, new Date(now.getTime() - REPUBLISH_AFTER_MS), PUBLISH_CHUNK);
+      if (due.length === 0) return published;
       const batches: DeliveryBatch[] = [];
-      for (let i = 0; i < ids.length; i += BATCH_SIZE) batches.push({ deliveryIds: ids.slice(i, i + BATCH_SIZE) });
+      for (const lane of ['webhook', 'email'] as const) {
+        const ids = due.filter((d) => (d.channel === 'webhook') === (lane === 'webhook')).map((d) => d.id);
+        for (let i = 0; i < ids.length; i += BATCH_SIZE) batches.push(lane === 'webhook' ? { deliveryIds: ids.slice(i, i + BATCH_SIZE), lane } : { deliveryIds: ids.slice(i, i + BATCH_SIZE) });
+      }
       await queue.publish(batches);
-      published += ids.length;
-      if (ids.length < PUBLISH_CHUNK) return published;
+      published += due.length;
+      if (due.length < PUBLISH_CHUNK) return published;
     }
   }
 

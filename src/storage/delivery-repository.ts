@@ -79,15 +79,15 @@ export async function insertDeliveryChunk(
  * Pending deliveries that are due and not published recently, marked as published now: the
  * dispatcher's first publish, retries, and anything a lost queue message left behind.
  */
-export async function takeDueForPublishing(db: Queryable, now: Date, republishBefore: Date, limit: number): Promise<number[]> {
-  const rows = await db.query<{ id: number }>(
+export async function takeDueForPublishing(db: Queryable, now: Date, republishBefore: Date, limit: number): Promise<{ id: number; channel: string }[]> {
+  const rows = await db.query<{ id: number; channel: string }>(
     `UPDATE delivery SET published_at = $1 WHERE id IN (
        SELECT id FROM delivery WHERE state = 'pending' AND next_attempt_at <= $1 AND (published_at IS NULL OR published_at < $2)
        ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
-     RETURNING id`,
+     RETURNING id, channel`,
     [now, republishBefore, limit],
   );
-  return rows.map((row) => Number(row.id)).sort((a, b) => a - b);
+  return rows.map((row) => ({ id: Number(row.id), channel: row.channel })).sort((a, b) => a.id - b.id);
 }
 
 /** Claims deliveries for sending: only due, pending ones; a redelivered batch claims nothing. */

@@ -204,6 +204,30 @@ describe.skipIf(!emulatorHost)(emulatorHost ? 'Pub/Sub queue (emulator)' : `Pub/
     expect(most).toBe(3);
   });
 
+  it('carries webhook batches in their own lane: handled while every email handler is busy', async () => {
+    const { queue, topic, subscription } = await open({ maxInFlight: 1 });
+    expect((await admin.topic(`${topic}-webhooks`).exists())[0]).toBe(true);
+    const release = gate();
+    const seen: DeliveryBatch[] = [];
+    const changed = probe();
+    const stop = await queue.consume(async (batch) => {
+      seen.push(batch);
+      changed.notify();
+      if (batch.lane !== 'webhook') await release.opened;
+    });
+    await queue.publish(batches(3));
+    await changed.until(() => seen.length === 1, 'the first email batch');
+    await queue.publish([{ deliveryIds: [901, 902], lane: 'webhook' }]);
+    await changed.until(() => seen.some((b) => b.lane === 'webhook'), 'the webhook batch while the email lane is blocked');
+    expect(seen.filter((b) => b.lane !== 'webhook')).toHaveLength(1);
+    expect(seen.find((b) => b.lane === 'webhook')).toEqual({ deliveryIds: [901, 902], lane: 'webhook' });
+    release.open();
+    await changed.until(() => seen.length === 4, 'all batches');
+    await stop();
+    expect(await backlog(subscription)).toBe(0);
+    expect(await backlog(`${subscription}-webhooks`)).toBe(0);
+  });
+
   it('redelivers a batch whose handler threw, then acks it after one successful handling', async () => {
     const { queue, subscription } = await open();
     const calls: Array<'failed' | 'handled'> = [];
@@ -389,6 +413,25 @@ describe('embedded queue', () => {
     await stop();
     await queue.close();
     expect(seen).toEqual(sent.map(key));
+  });
+
+  it('runs webhook batches in their own lane, so they never wait behind email batches', async () => {
+    const queue = createEmbeddedQueue({ concurrency: 1 });
+    const release = gate();
+    const seen: DeliveryBatch[] = [];
+    const changed = probe();
+    const stop = await queue.consume(async (batch) => {
+      seen.push(batch);
+      changed.notify();
+      if (batch.lane !== 'webhook') await release.opened;
+    });
+    await queue.publish([...batches(3), { deliveryIds: [901], lane: 'webhook' }, { deliveryIds: [903], lane: 'webhook' }]);
+    await changed.until(() => seen.filter((b) => b.lane === 'webhook').length === 2, 'both webhook batches while the email lane is blocked');
+    expect(seen.map(key)).toEqual(['1,2', '901', '903']);
+    release.open();
+    await changed.until(() => seen.length === 5, 'all batches');
+    await stop();
+    await queue.close();
   });
 
   it('runs at most `concurrency` handlers at once (default 4)', async () => {
