@@ -37,7 +37,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       const at = clock.now();
       const payload = event.payload;
       let audience: Parameters<typeof insertDeliveryChunk>[1] | null = null;
-      if (event.type === CONFIRMATION_EVENT) audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string };
+      // Confirmations always go by email: to the address itself, or to a webhook endpoint's owner.
+      if (event.type === CONFIRMATION_EVENT) audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
       else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
       else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
         audience = { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] };

@@ -34,8 +34,9 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
   const allowPrivate = env.LIFELINE_ALLOW_PRIVATE_WEBHOOKS;
 
   if (web) {
-    await app.register(subscriptionRoutes);
-    await app.register(subscriberRoutes, { checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate }), generateWebhookSecret: () => generateWebhookSecret() });
+    const webhookOptions = { checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate }), generateWebhookSecret: () => generateWebhookSecret() };
+    await app.register(subscriptionRoutes, webhookOptions);
+    await app.register(subscriberRoutes, webhookOptions);
   }
 
   const queue: Queue = env.LIFELINE_PUBSUB_TOPIC

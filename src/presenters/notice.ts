@@ -102,8 +102,9 @@ export function renderNoticeEmail(notice: Notice, data: Pick<NoticeData, 'page' 
   return { subject: notice.subject, html: templates.noticeHtml(model), text: templates.noticeText(model) };
 }
 
-export function renderConfirmationEmail(data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean }) {
-  const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates subscription` : `[${data.pageName}] Confirm your subscription to status updates`;
+export function renderConfirmationEmail(data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean; webhookUrl?: string | null }) {
+  const what = data.webhookUrl ? 'webhook subscription' : 'subscription';
+  const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates ${what}` : `[${data.pageName}] Confirm your ${what} to status updates`;
   return { subject, html: templates.confirmHtml(data), text: templates.confirmText(data) };
 }
 

@@ -12,6 +12,24 @@ export function componentChoices(groups: ComponentGroup[], components: Component
   };
 }
 
-export function subscriptionPageView(page: Page, view: { title: string; heading: string; message?: string; form?: { action: string; button: string; danger?: boolean }; choices?: ReturnType<typeof componentChoices>; secondary?: { action: string; button: string }; email?: string | null }) {
+export interface SubscriptionPage {
+  title: string;
+  heading: string;
+  message?: string;
+  form?: { action: string; button: string; danger?: boolean };
+  /** The form asks for an endpoint URL and its owner's address instead of an email address. */
+  webhookForm?: boolean;
+  url?: string;
+  choices?: ReturnType<typeof componentChoices>;
+  /** Extra one-button forms (e.g. rotate a webhook secret), then the secondary (unsubscribe). */
+  actions?: { action: string; button: string }[];
+  secondary?: { action: string; button: string };
+  alternative?: { href: string; text: string };
+  email?: string | null;
+  /** A webhook signing secret, shown once. */
+  secret?: string;
+}
+
+export function subscriptionPageView(page: Page, view: SubscriptionPage) {
   return { chrome: { name: page.name, companyUrl: page.url, timeZone: page.time_zone }, ...view };
 }

@@ -97,16 +97,62 @@ export async function registerWebhook(
   });
 }
 
-export async function confirmSubscriber(ctx: ServiceContext, subscriberId: string): Promise<Subscriber> {
+/**
+ * A webhook endpoint signed up from the public page: nothing is sent to it until its owner
+ * confirms by email (the confirmation page then shows the signing secret, once). A sign-up for
+ * an endpoint already subscribed mails its recorded owner a manage link and answers the same.
+ */
+export async function requestWebhookSubscription(
+  ctx: ServiceContext,
+  input: { url: string; email: string; component_ids?: string[] },
+  checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>,
+  generateSecret: () => string,
+): Promise<void> {
+  const owner = normaliseEmail(input.email);
+  const check = await checkUrl(input.url);
+  if (!check.ok) throw new ValidationError('url', check.reason);
+  const at = ctx.clock.now();
+  await ctx.db.transaction(async (tx) => {
+    const filter = await resolveComponentFilter(tx, input.component_ids);
+    const existing = await findActiveWebhookSubscriber(tx, input.url);
+    if (existing) {
+      const rows = await tx.query<{ confirmation_sent_at: Date | null }>('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [existing.id]);
+      // Only the recorded owner hears about it; an endpoint without one (registered by a responder) is left alone.
+      if (existing.email) await requestConfirmation(tx, ctx, existing, at, rows[0].confirmation_sent_at);
+      return;
+    }
+    const subscriber = await insertSubscriber(tx, {
+      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: generateSecret(), all_components: filter.all, component_ids: filter.ids, source: 'public', confirmed_at: null, at,
+    });
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', source: 'public', url: input.url }, at });
+    await requestConfirmation(tx, ctx, subscriber, at, null);
+  });
+}
+
+/** A new signing secret for a webhook endpoint (the old one stops working at once); returned this once. */
+export async function rotateWebhookSecret(ctx: ServiceContext, subscriberId: string, generateSecret: () => string): Promise<string> {
+  const at = ctx.clock.now();
+  const secret = generateSecret();
+  await ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
+    await updateSubscriber(tx, subscriber.id, { secret }, at);
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.secret_rotated', target_type: 'subscriber', target_id: subscriber.id, at });
+  });
+  return secret;
+}
+
+/** Confirms a subscription; `secret` is the webhook signing secret, returned only by the confirmation that activates it. */
+export async function confirmSubscriber(ctx: ServiceContext, subscriberId: string): Promise<Subscriber & { secret: string | null }> {
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
-    if (!subscriber.confirmed_at) {
-      await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
-      await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
-    }
-    return { ...subscriber, confirmed_at: subscriber.confirmed_at ?? at };
+    if (subscriber.confirmed_at) return { ...subscriber, secret: null };
+    await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
+    const secret = subscriber.type === 'webhook' ? ((await tx.query<{ secret: string | null }>('SELECT secret FROM subscriber WHERE id = $1', [subscriber.id]))[0].secret ?? null) : null;
+    return { ...subscriber, confirmed_at: at, secret };
   });
 }
 

@@ -8,7 +8,9 @@ import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
-import { confirmSubscriber, normaliseEmail, subscribeByEmail, unsubscribe, updateSubscription } from '../../services/manage-subscribers.ts';
+import {
+  confirmSubscriber, normaliseEmail, requestWebhookSubscription, rotateWebhookSecret, subscribeByEmail, unsubscribe, updateSubscription,
+} from '../../services/manage-subscribers.ts';
 import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import { findSubscriber } from '../../storage/subscriber-repository.ts';
 
@@ -17,11 +19,17 @@ const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.Stri
 const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+export interface SubscriptionRouteOptions {
+  checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  generateWebhookSecret(): string;
+}
+
 /**
- * Public subscription pages: sign up (double opt-in), confirm, manage, one-click unsubscribe.
- * Forms work without JavaScript; answers never reveal whether an address is known.
+ * Public subscription pages: sign up by email or webhook (double opt-in: the owner's email
+ * confirms), confirm, manage, one-click unsubscribe. Forms work without JavaScript; answers never
+ * reveal whether an address or endpoint is known.
  */
-export async function subscriptionRoutes(parent: FastifyInstance) {
+export async function subscriptionRoutes(parent: FastifyInstance, options: SubscriptionRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
@@ -56,7 +64,36 @@ export async function subscriptionRoutes(parent: FastifyInstance) {
       title: 'Subscribe to updates', heading: 'Get notified of incidents and maintenance',
       message: 'Enter your email address. We will send a confirmation link; nothing else is sent until you click it.',
       form: { action: '/subscribe', button: 'Subscribe' }, choices: await choices({ all: true, ids: [] }), email: '',
+      alternative: { href: '/subscribe/webhook', text: 'Integrating a system? Receive signed webhooks instead.' },
     }));
+
+  const webhookForm = async (url: string) => ({
+    title: 'Subscribe a webhook', heading: 'Receive status updates as signed webhooks',
+    message: 'We POST Statuspage-style JSON (with an event_type) to your https endpoint, signed per Standard Webhooks. Its owner confirms by email first; nothing is sent before.',
+    form: { action: '/subscribe/webhook', button: 'Register endpoint' }, webhookForm: true, url, choices: await choices({ all: true, ids: [] }),
+  });
+  app.get('/subscribe/webhook', { schema: { hide: true, response: HTML } }, async (_request, reply) => render(reply, 200, await webhookForm('')));
+
+  app.post('/subscribe/webhook', {
+    config: ipLimit,
+    schema: { hide: true, body: Type.Object({ url: Type.String({ maxLength: 2000 }), email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+  }, async (request, reply) => {
+    assertSameOrigin(request);
+    const email = normaliseEmail(request.body.email);
+    if (!perAddress.hit(email)) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
+    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
+    try {
+      await requestWebhookSubscription(app.serviceContext('public'), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
+    } catch (error) {
+      // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
+      if (error instanceof DomainError && error.httpStatus === 400) return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
+      throw error;
+    }
+    return render(reply, 200, {
+      title: 'Check your inbox', heading: 'Check your inbox',
+      message: `If ${email} can receive email, a message is on its way with a link to confirm the endpoint. Nothing is sent to it before.`,
+    });
+  });
 
   app.post('/subscribe', {
     config: ipLimit,
@@ -83,7 +120,13 @@ export async function subscriptionRoutes(parent: FastifyInstance) {
     assertSameOrigin(request);
     const claim = claims(request, 'confirm');
     if (!claim) return invalidLink(reply);
-    await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch(() => null);
+    const subscriber = await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch(() => null);
+    if (subscriber?.type === 'webhook') {
+      return render(reply, 200, {
+        title: 'Endpoint confirmed', heading: 'Your endpoint is subscribed',
+        message: `${subscriber.url} will receive a signed POST whenever we post about an incident, maintenance or component change.`, secret: subscriber.secret ?? undefined,
+      });
+    }
     return render(reply, 200, { title: 'Subscribed', heading: 'You are subscribed', message: 'You will get an email when we post about an incident or maintenance.' });
   });
 
@@ -94,8 +137,18 @@ export async function subscriptionRoutes(parent: FastifyInstance) {
     return render(reply, 200, {
       title: 'Manage subscription', heading: 'Manage your subscription', email: subscriber.email ?? subscriber.url,
       form: { action: `/manage/${request.params.token}`, button: 'Save' }, choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
+      actions: subscriber.type === 'webhook' && subscriber.confirmed_at ? [{ action: `/manage/${request.params.token}/rotate-secret`, button: 'Make a new signing secret' }] : [],
       secondary: { action: `/manage/${request.params.token}/unsubscribe`, button: 'Unsubscribe from all updates' },
     });
+  });
+
+  app.post('/manage/:token/rotate-secret', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const claim = claims(request, 'manage');
+    const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
+    if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook' || !subscriber.confirmed_at) return invalidLink(reply);
+    const secret = await rotateWebhookSecret(app.serviceContext('subscriber'), subscriber.id, options.generateWebhookSecret);
+    return render(reply, 200, { title: 'New signing secret', heading: 'A new signing secret', message: `Deliveries to ${subscriber.url} are signed with this secret from now on; the old one no longer verifies.`, secret });
   });
 
   app.post('/manage/:token', {
