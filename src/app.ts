@@ -15,11 +15,13 @@ import { configureValidation } from './plugins/validation.ts';
 import { chooseResponse } from './snapshot/encoded-body.ts';
 import { viewsPlugin } from './plugins/views.ts';
 import { componentRoutes } from './routes/api/components.ts';
+import { consoleRoutes } from './routes/console/index.ts';
 import { heartbeatNoticeRoutes } from './routes/api/heartbeat-notices.ts';
 import { incidentRoutes } from './routes/api/incidents.ts';
 import { maintenanceRoutes } from './routes/api/maintenances.ts';
 import { openApiRoutes } from './routes/api/openapi.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
+import { userRoutes } from './routes/api/users.ts';
 import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest/index.ts';
 import { heartbeatApiRoutes } from './routes/public-api/heartbeats.ts';
@@ -95,8 +97,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(componentRoutes);
     await app.register(maintenanceRoutes);
     await app.register(tokenRoutes);
+    await app.register(userRoutes);
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
+    await app.register(consoleRoutes);
   }
   await app.register(notificationsPlugin);
   if (config.roles.includes('worker')) await app.register(jobsPlugin);

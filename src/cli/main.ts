@@ -9,6 +9,12 @@ Tokens
   token list
   token revoke ID_OR_PREFIX
 
+Console accounts
+  user create --email EMAIL --role admin|responder|viewer [--name NAME]
+                  prints a one-time sign-in link (15 minutes) alone on the last line
+  user list
+  user disable --email EMAIL
+
 Incidents
   incident create --name NAME --body TEXT [--status investigating] [--impact minor]
                   [--component ID_OR_KEY=STATUS ...] [--no-notify]
@@ -73,6 +79,8 @@ export async function run(argv: string[], env: Record<string, string | undefined
       from: { type: 'string' },
       until: { type: 'string' },
       manual: { type: 'boolean' },
+      email: { type: 'string' },
+      role: { type: 'string' },
     },
   });
   const required = (name: keyof typeof values) => {
@@ -107,6 +115,24 @@ export async function run(argv: string[], env: Record<string, string | undefined
       case 'token revoke': {
         const token = await call('DELETE', `/api/v1/tokens/${positional('a token id or prefix')}`);
         out(`Revoked ${token.prefix} "${token.name}".`);
+        return;
+      }
+      case 'user create': {
+        const user = await call('POST', '/api/v1/users', { email: required('email'), role: required('role'), ...(values.name ? { name: values.name } : {}) });
+        out(`Created ${user.role} account ${user.email} (${user.id}).`);
+        out(`Open this link within 15 minutes to sign in and choose a password (it works once):`);
+        out(String(user.sign_in_url));
+        return;
+      }
+      case 'user list': {
+        const { users } = (await call('GET', '/api/v1/users')) as { users: Record<string, unknown>[] };
+        if (users.length === 0) out('No console accounts. Create one with: lifeline user create --email EMAIL --role admin');
+        for (const u of users) out(`${u.id}  ${String(u.role).padEnd(9)}  ${u.disabled_at ? 'disabled' : 'active  '}  ${u.has_password ? 'password   ' : 'no password'}  ${u.email}${u.name ? ` (${u.name})` : ''}`);
+        return;
+      }
+      case 'user disable': {
+        const user = await call('POST', `/api/v1/users/${encodeURIComponent(required('email'))}/disable`);
+        out(`Disabled ${user.email}: its sessions and sign-in links no longer work.`);
         return;
       }
       case 'incident create': {

@@ -1,0 +1,58 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { createUser, disableUser, listUsers } from '../../services/manage-users.ts';
+import { USER_ROLES, type ResponderUser } from '../../storage/user-repository.ts';
+import { errorResponses } from '../schemas.ts';
+
+const Security = [{ bearer: [] }];
+const UserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  name: Type.Union([Type.String(), Type.Null()]),
+  role: Type.String({ enum: [...USER_ROLES] }),
+  has_password: Type.Boolean(),
+  created_at: Type.String({ format: 'date-time' }),
+  disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+const presentUser = (u: ResponderUser) => ({
+  id: u.id, email: u.email, name: u.name, role: u.role, has_password: u.has_password, created_at: u.created_at.toISOString(), disabled_at: u.disabled_at?.toISOString() ?? null,
+});
+
+/**
+ * Console accounts, for the local operator (the CLI) and admin tokens: create (with a one-time
+ * sign-in link, shown in this response only), list, disable.
+ */
+export async function userRoutes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/api/v1/users', {
+    preHandler: app.requireScope('admin'),
+    schema: { tags: ['users'], summary: 'Console accounts', security: Security, response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } },
+  }, async (request) => ({ users: (await listUsers(app.serviceContext(request.actor))).map(presentUser) }));
+
+  app.post('/api/v1/users', {
+    preHandler: app.requireScope('admin'),
+    schema: {
+      tags: ['users'], summary: 'Create a console account; the one-time sign-in link is in this response only', security: Security,
+      body: Type.Object({
+        email: Type.String({ minLength: 1, maxLength: 254 }),
+        role: Type.String({ enum: [...USER_ROLES] }),
+        name: Type.Optional(Type.String({ maxLength: 120 })),
+      }, { additionalProperties: false }),
+      response: { 201: Type.Object({ ...UserSchema.properties, sign_in_url: Type.String(), sign_in_expires_at: Type.String({ format: 'date-time' }) }), ...errorResponses },
+    },
+  }, async (request, reply) => {
+    const { user, link } = await createUser(app.serviceContext(request.actor), request.body);
+    return reply.code(201).send({ ...presentUser(user), sign_in_url: `${app.config.publicUrl}/console/sign-in/${link.token}`, sign_in_expires_at: link.expiresAt.toISOString() });
+  });
+
+  app.post('/api/v1/users/:id/disable', {
+    preHandler: app.requireScope('admin'),
+    schema: {
+      tags: ['users'], summary: 'Disable an account (by id or email): its sessions and sign-in links stop working at once', security: Security,
+      params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 254 }) }),
+      response: { 200: UserSchema, ...errorResponses },
+    },
+  }, async (request) => presentUser(await disableUser(app.serviceContext(request.actor), request.params.id)));
+}

@@ -1,0 +1,60 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ValidationError } from '../../domain/errors.ts';
+import { sessionListItem } from '../../presenters/console-view.ts';
+import { setPassword } from '../../services/manage-users.ts';
+import { listSessions, mayResetPassword, revokeSession } from '../../services/sign-in.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import type { ConsoleSession } from '../../storage/session-repository.ts';
+import type { ResponderUser } from '../../storage/user-repository.ts';
+import { errorsOf, field, FormBody, HTML, type ConsoleKit, type Form } from './kit.ts';
+
+const SessionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
+
+/** The signed-in user's own account: set or change the password, see and sign out sessions. */
+export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, status: number, errors: Record<string, string> = {}) => {
+    const user = request.consoleUser as ResponderUser;
+    const session = request.consoleSession as ConsoleSession;
+    const tz = (await findPage(app.db))?.time_zone ?? 'Etc/UTC';
+    const sessions = await listSessions(kit.ctx(request), user.id);
+    return kit.send(request, reply, status, 'account', {
+      title: 'Your account',
+      account: { email: user.email, name: user.name, role: user.role, hasPassword: user.has_password },
+      askCurrent: user.has_password && !mayResetPassword(session, app.clock.now()),
+      sessions: sessions.map((s) => sessionListItem(s, session, tz)),
+      errors,
+    }, { nav: 'account' });
+  };
+
+  app.get('/console/account', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } },
+    async (request, reply) => page(request, reply, 200));
+
+  app.post('/console/account/password', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const session = request.consoleSession as ConsoleSession;
+    try {
+      await setPassword(kit.ctx(request), (request.consoleUser as ResponderUser).id, {
+        current: field(body, 'current'), password: field(body, 'password'), confirm: field(body, 'confirm'),
+        currentNotRequired: mayResetPassword(session, app.clock.now()), keepSessionId: session.id,
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, 400, errorsOf(error));
+    }
+    return reply.redirect('/console/account?done=password-saved', 303);
+  });
+
+  app.post('/console/account/sessions/:id/revoke', { preHandler: app.requireRole('viewer'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const user = request.consoleUser as ResponderUser;
+    await revokeSession(kit.ctx(request), request.params.id, user.id);
+    if (request.params.id === request.consoleSession?.id) {
+      app.clearSessionCookie(request, reply);
+      return reply.redirect('/console/sign-in?done=signed-out', 303);
+    }
+    return reply.redirect('/console/account?done=session-revoked', 303);
+  });
+}

@@ -1,0 +1,191 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import type { Component } from '../../domain/model.ts';
+import { COMPONENT_STATUSES, INCIDENT_STATUSES, type ComponentStatus } from '../../domain/status.ts';
+import {
+  componentField, componentGrid, dashboardView, IMPACT_LABELS, incidentConsoleView, options, previewView, STATUS_LABELS, templateListItem,
+} from '../../presenters/console-view.ts';
+import { declareIncident } from '../../services/declare-incident.ts';
+import { listTemplates } from '../../services/manage-templates.ts';
+import { postIncidentUpdate } from '../../services/post-incident-update.ts';
+import { findIncident, listRecent, listUnresolved } from '../../storage/incident-repository.ts';
+import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { findTemplate } from '../../storage/template-repository.ts';
+import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+
+const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
+const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
+const IMPACT_CHOICE_LABELS = { '': 'From the component statuses', ...IMPACT_LABELS };
+
+/** `{component id: status}` from the grid's selects; "no change" is left out. */
+export function gridSelection(body: Form | undefined): Record<string, string> {
+  const selected: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body ?? {})) {
+    if (name.startsWith('component:') && typeof value === 'string' && value !== '') selected[name.slice('component:'.length)] = value;
+  }
+  return selected;
+}
+
+/** Names a service's `components.<id>` error after the component, as the form shows it. */
+function componentErrorField(components: Component[]) {
+  return (name: string) => {
+    if (!name.startsWith('components.')) return name;
+    const ref = name.slice('components.'.length);
+    const component = components.find((c) => c.id === ref || c.key === ref);
+    return component ? componentField(component.id) : 'components';
+  };
+}
+
+/**
+ * Dashboard, declare, the incident's page with its update and resolve forms, and the live preview.
+ * Publishing goes through the same use-cases as the API (declareIncident, postIncidentUpdate).
+ */
+export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const catalog = async () => {
+    const [page, groups, components] = await Promise.all([findPage(app.db), listGroups(app.db), listComponents(app.db)]);
+    return { page, groups, components, tz: page?.time_zone ?? 'Etc/UTC' };
+  };
+
+  app.get('/console', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
+    const [{ groups, components, tz }, open, maintenances, recent] = await Promise.all([
+      catalog(), listUnresolved(app.db, 'incident'), listUnresolved(app.db, 'maintenance'), listRecent(app.db, 'incident', 10),
+    ]);
+    return kit.send(request, reply, 200, 'dashboard', dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), { nav: 'dashboard' });
+  });
+
+  // ---- declare ---------------------------------------------------------------------------
+
+  interface DeclareForm {
+    name: string;
+    status: string;
+    impact: string;
+    body: string;
+    notify: boolean;
+    selected: Record<string, string>;
+    templateId: string;
+  }
+
+  const declarePage = async (request: FastifyRequest, reply: FastifyReply, status: number, form: DeclareForm, extra: { errors?: Record<string, string>; preview?: unknown } = {}) => {
+    const [{ groups, components }, templates] = await Promise.all([catalog(), listTemplates(kit.ctx(request))]);
+    return kit.send(request, reply, status, 'incident-new', {
+      title: 'Declare an incident',
+      form: { ...form, formId: newFormId(app) },
+      statusOptions: options(OPENING_STATUSES, STATUS_LABELS, form.status),
+      impactOptions: options(['', ...IMPACT_CHOICES], IMPACT_CHOICE_LABELS, form.impact),
+      grid: componentGrid(groups, components, form.selected),
+      templates: templates.map((t) => ({ ...templateListItem(t, components), selected: t.id === form.templateId })),
+      errors: extra.errors ?? {},
+      preview: extra.preview ?? null,
+      script: true,
+    }, { nav: 'declare' });
+  };
+
+  app.get('/console/incidents/new', {
+    preHandler: app.requireRole('responder'),
+    schema: { hide: true, querystring: Type.Object({ template: Type.Optional(Type.String({ maxLength: 64 })) }), response: HTML },
+  }, async (request, reply) => {
+    const templateId = request.query.template ?? '';
+    const template = templateId ? await findTemplate(app.db, templateId) : null;
+    if (templateId && !template) {
+      return declarePage(request, reply, 404, { name: '', status: 'investigating', impact: '', body: '', notify: true, selected: {}, templateId: '' }, { errors: { template: 'That template does not exist (any more). Pick another one or start blank.' } });
+    }
+    return declarePage(request, reply, 200, {
+      name: template?.title ?? '', status: template?.status ?? 'investigating', impact: template?.impact ?? '', body: template?.body ?? '', notify: true,
+      selected: template?.component_statuses ?? {}, templateId: template?.id ?? '',
+    });
+  });
+
+  const readDeclareForm = (body: Form): DeclareForm => ({
+    name: field(body, 'name'), status: field(body, 'status') || 'investigating', impact: field(body, 'impact'), body: field(body, 'body'),
+    notify: checked(body, 'notify'), selected: gridSelection(body), templateId: field(body, 'template'),
+  });
+
+  app.post('/console/incidents', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const form = readDeclareForm(body);
+    const { page, groups, components } = await catalog();
+    if (field(body, 'intent') === 'preview') {
+      return declarePage(request, reply, 200, form, { preview: preview(page, form.name, form.status, form.body, form.selected, components, groups) });
+    }
+    try {
+      const result = await kit.once(request, (ctx) => declareIncident(ctx, {
+        name: form.name, status: form.status, impact: form.impact || undefined, body: form.body, components: form.selected, deliver_notifications: form.notify,
+      }));
+      return reply.redirect(`/console/incidents/${result.id}?done=${result.replayed ? 'replayed' : 'published'}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return declarePage(request, reply, 400, form, { errors: errorsOf(error, componentErrorField(components)) });
+    }
+  });
+
+  // ---- preview -----------------------------------------------------------------------------
+
+  function preview(page: Awaited<ReturnType<typeof findPage>>, name: string, status: string, body: string, selected: Record<string, string>, components: Component[], groups: Awaited<ReturnType<typeof listGroups>>) {
+    if (!page) return null;
+    const changes = Object.entries(selected)
+      .map(([id, s]) => ({ component: components.find((c) => c.id === id), status: s as ComponentStatus }))
+      .filter((c): c is { component: Component; status: ComponentStatus } => c.component !== undefined && (COMPONENT_STATUSES as readonly string[]).includes(c.status));
+    return previewView({ page, name, status, body, changes, groups, now: app.clock.now() });
+  }
+
+  // The live preview's fragment (called by the page's script as the responder types).
+  app.post('/console/preview', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const { page, groups, components } = await catalog();
+    const incident = field(body, 'incident_id') ? await findIncident(app.db, field(body, 'incident_id'), 'incident') : null;
+    const model = preview(page, incident?.name ?? field(body, 'name'), field(body, 'status') || incident?.status || 'investigating', field(body, 'body'), gridSelection(body), components, groups);
+    return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(kit.renderer.fragment('preview', { preview: model }));
+  });
+
+  // ---- one incident --------------------------------------------------------------------------
+
+  const incidentPage = async (request: FastifyRequest, reply: FastifyReply, id: string, status: number, extra: { form?: Partial<{ status: string; body: string; notify: boolean; postmortemUrl: string; selected: Record<string, string> }>; errors?: Record<string, string>; preview?: unknown } = {}) => {
+    const [{ groups, components, tz }, incident] = await Promise.all([catalog(), findIncident(app.db, id, 'incident')]);
+    if (!incident) return kit.send(request, reply, 404, 'message', { title: 'Not found', heading: 'No such incident', message: `There is no incident ${id}.`, link: { href: '/console', text: 'Back to the dashboard' } }, { nav: 'dashboard' });
+    const form = { status: incident.status, body: '', notify: true, postmortemUrl: incident.postmortem_url ?? '', selected: {}, ...extra.form };
+    const nextStatuses = incident.resolved_at ? ['resolved', 'postmortem'] : INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
+    return kit.send(request, reply, status, 'incident', {
+      title: incident.name,
+      incident: incidentConsoleView(incident, components, groups, tz),
+      form: { ...form, formId: newFormId(app), resolveFormId: newFormId(app) },
+      statusOptions: options(nextStatuses, STATUS_LABELS, form.status),
+      grid: componentGrid(groups, components, form.selected),
+      errors: extra.errors ?? {},
+      preview: extra.preview ?? null,
+      script: request.consoleUser?.role !== 'viewer',
+    }, { nav: 'dashboard' });
+  };
+
+  app.get('/console/incidents/:id', {
+    preHandler: app.requireRole('viewer'),
+    schema: { hide: true, params: IdParams, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
+  }, async (request, reply) => incidentPage(request, reply, request.params.id, 200));
+
+  app.post('/console/incidents/:id/updates', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const id = request.params.id;
+    const form = {
+      status: field(body, 'status'), body: field(body, 'body'), notify: checked(body, 'notify'), postmortemUrl: field(body, 'postmortem_url').trim(), selected: gridSelection(body),
+    };
+    const { page, groups, components } = await catalog();
+    if (field(body, 'intent') === 'preview') {
+      const incident = await findIncident(app.db, id, 'incident');
+      return incidentPage(request, reply, id, 200, { form, preview: preview(page, incident?.name ?? '', form.status, form.body, form.selected, components, groups) });
+    }
+    try {
+      const result = await kit.once(request, (ctx) => postIncidentUpdate(ctx, id, {
+        status: form.status || undefined, body: form.body, components: form.selected, deliver_notifications: form.notify,
+        postmortem_url: form.postmortemUrl || undefined,
+      }));
+      const done = result.replayed ? 'replayed' : form.status === 'resolved' ? 'resolved' : 'updated';
+      return reply.redirect(`/console/incidents/${result.id}?done=${done}`, 303);
+    } catch (error) {
+      if (error instanceof ConflictError) return incidentPage(request, reply, id, 409, { form, errors: { status: error.message.replace(/^status: /, ''), summary: error.message } });
+      if (!(error instanceof ValidationError)) throw error;
+      return incidentPage(request, reply, id, 400, { form, errors: errorsOf(error, componentErrorField(components)) });
+    }
+  });
+}

@@ -1,0 +1,58 @@
+import formbody from '@fastify/formbody';
+import rateLimit from '@fastify/rate-limit';
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { DomainError } from '../../domain/errors.ts';
+import { consoleSessionPlugin } from '../../plugins/console-session.ts';
+import { DatabaseUnavailableError } from '../../storage/database.ts';
+import { accountRoutes } from './account.ts';
+import { incidentConsoleRoutes } from './incidents.ts';
+import { createKit } from './kit.ts';
+import { maintenanceConsoleRoutes } from './maintenances.ts';
+import { createConsoleRenderer } from './render.ts';
+import { signInRoutes } from './sign-in.ts';
+import { templateConsoleRoutes } from './templates.ts';
+
+interface ValidationIssue {
+  instancePath?: string;
+  params?: { missingProperty?: string; additionalProperty?: string };
+  message?: string;
+}
+
+/**
+ * The responder console under /console: server-rendered pages behind a cookie session, every
+ * state-changing form same-origin and CSRF-checked. Its own plugin context: form bodies, the
+ * session cookie and HTML error pages stay here.
+ */
+export async function consoleRoutes(app: FastifyInstance) {
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+  await app.register(consoleSessionPlugin);
+  const kit = createKit(app, createConsoleRenderer());
+
+  // HTML errors for HTML pages: what is wrong in words, never a stack trace or JSON.
+  app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    let status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : (error.statusCode ?? 500);
+    let message = error.message;
+    if (error.validation) {
+      const issue = error.validation[0] as ValidationIssue;
+      const field = [(issue.instancePath ?? '').slice(1).replaceAll('/', '.'), issue.params?.missingProperty ?? issue.params?.additionalProperty].filter(Boolean).join('.') || (error.validationContext ?? 'request');
+      message = `${field}: ${issue.message ?? 'is invalid'}`;
+    } else if (error instanceof DatabaseUnavailableError) {
+      status = 503;
+      message = 'The database cannot be reached right now. The public status page keeps being served; try again in a moment.';
+    } else if (status === 429) {
+      message = 'Too many requests. Please wait a minute and try again.';
+    } else if (status >= 500) {
+      request.log.error({ err: error }, 'console error');
+      message = 'Something went wrong on our side; it has been logged.';
+    }
+    const heading = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status === 429 ? 'Slow down' : status >= 500 ? 'Something went wrong' : 'Please check your request';
+    return kit.send(request, reply, status, 'message', { title: heading, heading, message });
+  });
+
+  await app.register(signInRoutes, { kit });
+  await app.register(accountRoutes, { kit });
+  await app.register(incidentConsoleRoutes, { kit });
+  await app.register(templateConsoleRoutes, { kit });
+  await app.register(maintenanceConsoleRoutes, { kit });
+}

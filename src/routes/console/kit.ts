@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { ValidationError } from '../../domain/errors.ts';
+import { consoleChrome } from '../../presenters/console-view.ts';
+import { joinTransaction, type ServiceContext } from '../../services/context.ts';
+import { claimIdempotencyKey, completeIdempotencyKey } from '../../storage/idempotency-repository.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import { CSRF_FIELD } from '../../plugins/console-session.ts';
+import { consoleHeaders, type ConsoleRenderer } from './render.ts';
+
+/** Any urlencoded form: fields are read and checked by the handler, which re-renders the form with the error next to the field. */
+export const FormBody = Type.Record(
+  Type.String({ maxLength: 200 }),
+  Type.Union([Type.String({ maxLength: 30_000 }), Type.Array(Type.String({ maxLength: 30_000 }), { maxItems: 1000 })]),
+);
+export type Form = Record<string, string | string[]>;
+export const HTML = { 200: Type.String(), 303: Type.Null(), 400: Type.String(), 401: Type.String(), 403: Type.String(), 404: Type.String(), 409: Type.String(), 429: Type.String() };
+export const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
+
+/** The first value of a form field, trimmed of nothing (bodies keep their whitespace). */
+export function field(form: Form | undefined, name: string): string {
+  const value = form?.[name];
+  return Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+}
+
+export function fieldList(form: Form | undefined, name: string): string[] {
+  const value = form?.[name];
+  return value === undefined ? [] : Array.isArray(value) ? value : [value];
+}
+
+export const checked = (form: Form | undefined, name: string) => field(form, name) === 'on' || field(form, name) === 'true';
+
+/** Field errors for a form, keyed by field name; a ValidationError's field is mapped to the form's name for it. */
+export function errorsOf(error: ValidationError, map: (field: string) => string = (f) => f): Record<string, string> {
+  const name = map(error.field);
+  // The service prefixes its message with the field; the form shows it next to the field, so drop the prefix.
+  const message = error.message.startsWith(`${error.field}: `) ? error.message.slice(error.field.length + 2) : error.message;
+  return { [name]: message, summary: `${error.field}: ${message}` };
+}
+
+/** Only local console paths are followed after sign-in (no open redirect). */
+export function safeNext(next: string | undefined): string {
+  if (!next || !/^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) || next.includes('..') || next.includes('//') || next.startsWith('/console/sign-')) return '/console';
+  return next;
+}
+
+/** Fixed flash messages, chosen by a query parameter: nothing the URL carries is reflected. */
+const FLASH: Record<string, string> = {
+  published: 'Published. The status page and summary.json show it now.',
+  updated: 'Update posted.',
+  resolved: 'Incident resolved.',
+  replayed: 'This form was already submitted; here is the result.',
+  scheduled: 'Maintenance scheduled.',
+  'template-saved': 'Template saved.',
+  'template-deleted': 'Template deleted.',
+  'password-saved': 'Your password is saved.',
+  'session-revoked': 'That session is signed out.',
+  welcome: 'You are signed in. Choose a password so you can sign in without a link next time.',
+  'signed-out': 'You are signed out.',
+};
+
+export function flashFor(query: unknown): string | null {
+  const key = (query as { done?: unknown } | undefined)?.done;
+  return typeof key === 'string' ? (FLASH[key] ?? null) : null;
+}
+
+export interface ConsoleKit {
+  renderer: ConsoleRenderer;
+  /** Renders a console page with the layout, chrome (page name, user, CSRF token) and security headers. */
+  send(request: FastifyRequest, reply: FastifyReply, status: number, view: string, model: Record<string, unknown>, options?: { nav?: string; referrer?: 'no-referrer' | 'same-origin' }): Promise<FastifyReply>;
+  /** The use-case context acting as the signed-in user (`user:<email>` in the audit log). */
+  ctx(request: FastifyRequest): ServiceContext;
+  /**
+   * Runs a publishing write at most once per rendered form (its hidden `form_id`): a double click
+   * or a re-sent POST returns the first result instead of publishing twice.
+   */
+  once<T extends { id: string }>(request: FastifyRequest, run: (ctx: ServiceContext) => Promise<T>): Promise<{ id: string; replayed: boolean }>;
+}
+
+export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): ConsoleKit {
+  const ctx = (request: FastifyRequest) => app.serviceContext(request.consoleUser ? `user:${request.consoleUser.email}` : 'console');
+  return {
+    renderer,
+    ctx,
+    async send(request, reply, status, view, model, options = {}) {
+      const nonce = consoleHeaders(reply, { referrer: options.referrer });
+      const page = await findPage(app.db);
+      const session = request.consoleSession;
+      const chrome = consoleChrome(page, request.consoleUser, session ? app.csrfTokenFor(session) : null, options.nav ?? view);
+      const html = renderer.page(view, { ...chrome, flash: flashFor(request.query), ...model, nonce });
+      return reply.code(status).type('text/html; charset=utf-8').send(html);
+    },
+    async once(request, run) {
+      const formId = field(request.body as Form, 'form_id');
+      const context = ctx(request);
+      if (!/^[A-Za-z0-9_-]{16,64}$/.test(formId)) return { id: (await run(context)).id, replayed: false };
+      const actor = `console:${request.consoleUser?.id ?? 'anonymous'}`;
+      const fields = Object.entries(request.body as Form).filter(([name]) => name !== CSRF_FIELD).sort(([a], [b]) => a.localeCompare(b));
+      const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(fields)}`).digest('hex');
+      return app.db.transaction(async (tx) => {
+        const stored = await claimIdempotencyKey(tx, { actor, key: `form:${formId}`, requestHash, at: app.clock.now() });
+        if (stored) return { id: (stored.response_body as { id: string }).id, replayed: true };
+        const result = await run({ ...context, db: joinTransaction(tx) });
+        await completeIdempotencyKey(tx, { actor, key: `form:${formId}`, status: 303, body: { id: result.id } });
+        return { id: result.id, replayed: false };
+      });
+    },
+  };
+}
+
+export const newFormId = (app: FastifyInstance) => app.ids.bytes(18).toString('base64url');

@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ConflictError, ValidationError } from '../../domain/errors.ts';
+import { componentChecklist } from '../../presenters/console-view.ts';
+import { advanceMaintenance } from '../../services/advance-maintenance.ts';
+import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
+import { listComponents, listGroups } from '../../storage/page-repository.ts';
+import { checked, errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+
+interface MaintenanceForm {
+  name: string;
+  body: string;
+  from: string;
+  until: string;
+  components: string[];
+  autoStart: boolean;
+  autoComplete: boolean;
+  notify: boolean;
+}
+
+/** `<input type="datetime-local">` gives "2026-03-12T02:00" without a zone: the form says it is UTC. */
+export function utcFromLocalInput(value: string): string {
+  const trimmed = value.trim();
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(trimmed)) return `${trimmed}:00Z`;
+  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(trimmed)) return `${trimmed}Z`;
+  return trimmed;
+}
+
+const FIELD_NAMES: Record<string, string> = { scheduled_for: 'from', scheduled_until: 'until' };
+
+/** Schedule maintenance (auto-start and auto-complete by default), and start or complete it by hand. */
+export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: MaintenanceForm, errors: Record<string, string> = {}) => {
+    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    return kit.send(request, reply, status, 'maintenance-new', {
+      title: 'Schedule maintenance', form: { ...form, formId: newFormId(app) }, checklist: componentChecklist(groups, components, form.components), errors,
+    }, { nav: 'maintenance' });
+  };
+
+  app.get('/console/maintenances/new', { preHandler: app.requireRole('responder'), schema: { hide: true, response: HTML } }, async (request, reply) =>
+    page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true }));
+
+  app.post('/console/maintenances', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const form: MaintenanceForm = {
+      name: field(body, 'name'), body: field(body, 'body'), from: field(body, 'from'), until: field(body, 'until'), components: fieldList(body, 'components'),
+      autoStart: checked(body, 'auto_start'), autoComplete: checked(body, 'auto_complete'), notify: checked(body, 'notify'),
+    };
+    try {
+      await kit.once(request, (ctx) => scheduleMaintenance(ctx, {
+        name: form.name, body: form.body, scheduled_for: utcFromLocalInput(form.from), scheduled_until: utcFromLocalInput(form.until), components: form.components,
+        auto_start: form.autoStart, auto_complete: form.autoComplete, deliver_notifications: form.notify,
+      }));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, 400, form, errorsOf(error, (name) => FIELD_NAMES[name] ?? (name.startsWith('components') ? 'components' : name)));
+    }
+    return reply.redirect('/console?done=scheduled', 303);
+  });
+
+  app.post('/console/maintenances/:id/advance', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const status = field(request.body as Form, 'status');
+    try {
+      await advanceMaintenance(kit.ctx(request), request.params.id, { status, deliver_notifications: checked(request.body as Form, 'notify') });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return kit.send(request, reply, 409, 'message', { title: 'Maintenance', heading: 'That did not change anything', message: error.message, link: { href: '/console', text: 'Back to the dashboard' } });
+    }
+    return reply.redirect('/console?done=updated', 303);
+  });
+}

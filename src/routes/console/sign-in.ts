@@ -1,0 +1,126 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ValidationError } from '../../domain/errors.ts';
+import { assertSameOrigin } from '../../plugins/same-origin.ts';
+import { normaliseAccountEmail } from '../../services/manage-users.ts';
+import { peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword, SIGN_IN_LINK_TTL_MS } from '../../services/sign-in.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import { field, FormBody, HTML, safeNext, type ConsoleKit, type Form } from './kit.ts';
+import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
+import { FailureThrottle } from './sign-in-throttle.ts';
+
+const Token = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
+const Next = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.String({ maxLength: 40 })) });
+const FAILURE_WINDOW_MS = 15 * 60_000;
+
+/**
+ * Sign-in: password, or a one-time link sent by email. Every answer is the same for an unknown,
+ * disabled or password-less account as for a wrong password, and failures are limited per address
+ * and per IP (429).
+ */
+export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const now = () => app.clock.now().getTime();
+  const failuresPerAddress = new FailureThrottle({ max: 5, windowMs: FAILURE_WINDOW_MS, now });
+  const failuresPerIp = new FailureThrottle({ max: 20, windowMs: FAILURE_WINDOW_MS, now });
+  const linksPerAddress = new KeyedRateLimit({ max: 3, windowMs: FAILURE_WINDOW_MS, now });
+  const ipLimit = { rateLimit: { max: 30, timeWindow: 60_000 } };
+
+  const form = (request: FastifyRequest, reply: FastifyReply, status: number, model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string }) =>
+    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent }, { nav: 'sign-in' });
+
+  const tooMany = (request: FastifyRequest, reply: FastifyReply, email: string, next: string) =>
+    form(request, reply, 429, { email, next, errors: { summary: 'Too many failed sign-ins. Wait 15 minutes, or ask for a sign-in link by email.' } });
+
+  app.get('/console/sign-in', { schema: { hide: true, querystring: Next, response: HTML } }, async (request, reply) => {
+    if (request.consoleUser) return reply.redirect(safeNext(request.query.next), 303);
+    return form(request, reply, 200, { next: request.query.next });
+  });
+
+  app.post('/console/sign-in', { config: ipLimit, schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const body = request.body as Form;
+    const email = field(body, 'email').trim();
+    const password = field(body, 'password');
+    const next = field(body, 'next');
+    if (!email) return form(request, reply, 400, { email, next, errors: { email: 'Enter your email address.', summary: 'email: enter your email address' } });
+    if (!password) return form(request, reply, 400, { email, next, errors: { password: 'Enter your password, or ask for a sign-in link below.', summary: 'password: enter your password' } });
+    const address = email.toLowerCase();
+    if (failuresPerAddress.blocked(address) || failuresPerIp.blocked(request.ip)) return tooMany(request, reply, email, next);
+    const signedIn = await signInWithPassword(kit.ctx(request), { email, password, userAgent: request.headers['user-agent'] ?? null });
+    if (!signedIn) {
+      failuresPerAddress.fail(address);
+      failuresPerIp.fail(request.ip);
+      return form(request, reply, 401, { email, next, errors: { password: 'That email address and password do not match an account.', summary: 'The email address or the password is not right.' } });
+    }
+    failuresPerAddress.clear(address);
+    app.setSessionCookie(request, reply, signedIn.token);
+    return reply.header('cache-control', 'no-store').redirect(safeNext(next), 303);
+  });
+
+  // "Email me a sign-in link": the same answer whether or not the address has an account.
+  app.post('/console/sign-in/link', { config: ipLimit, schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const body = request.body as Form;
+    let email: string;
+    try {
+      email = normaliseAccountEmail(field(body, 'email'));
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return form(request, reply, 400, { email: field(body, 'email'), errors: { linkEmail: 'Enter an email address such as ops@example.com.', summary: error.message } });
+    }
+    if (!linksPerAddress.hit(email.toLowerCase())) return form(request, reply, 429, { email, errors: { summary: 'Too many links were asked for this address. Wait 15 minutes, then try again.' } });
+    const issued = await requestSignInLink(kit.ctx(request), email);
+    // Sent in the background: awaiting the relay would make the answer slower for real accounts.
+    if (issued) void sendLink(request, issued.user.email, issued.link.token);
+    return form(request, reply, 200, { email, linkSent: email });
+  });
+
+  async function sendLink(request: FastifyRequest, to: string, token: string) {
+    const log = request.log;
+    const channel = app.notifications?.email;
+    if (!channel || !app.config.env.SMTP_URL) {
+      log.warn({ to }, channel ? 'no SMTP_URL set: the sign-in link was written to the mail directory, not emailed' : 'the sign-in link could not be emailed: this process has no email channel (worker role) configured');
+      if (!channel) return;
+    }
+    try {
+      const page = await findPage(app.db);
+      const publicUrl = app.config.publicUrl;
+      const content = kit.renderer.signInEmail({ pageName: page?.name ?? 'Status', publicUrl, url: `${publicUrl}/console/sign-in/${token}`, email: to, minutes: SIGN_IN_LINK_TTL_MS / 60_000 });
+      const host = new URL(publicUrl).hostname;
+      const outcome = await channel.send({ to, ...content, messageId: `<sign-in-${app.ids.id()}@${host}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
+      if (!outcome.ok) log.warn({ to, error: outcome.error }, 'the sign-in link could not be emailed');
+    } catch (error) {
+      log.error({ err: error, to }, 'the sign-in link could not be emailed');
+    }
+  }
+
+  // A GET never signs in (mail scanners follow links): it shows a button that POSTs.
+  app.get('/console/sign-in/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+    const user = await peekSignInLink(kit.ctx(request), request.params.token);
+    if (!user) return kit.send(request, reply, 404, 'message', invalidLink, { referrer: 'no-referrer', nav: 'sign-in' });
+    return kit.send(request, reply, 200, 'confirm-link', { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` }, { referrer: 'no-referrer', nav: 'sign-in' });
+  });
+
+  app.post('/console/sign-in/:token', { config: ipLimit, schema: { hide: true, params: Token, body: Type.Optional(FormBody), response: HTML } }, async (request, reply) => {
+    assertSameOrigin(request);
+    const signedIn = await redeemSignInLink(kit.ctx(request), request.params.token, request.headers['user-agent'] ?? null);
+    if (!signedIn) return kit.send(request, reply, 404, 'message', invalidLink, { referrer: 'no-referrer', nav: 'sign-in' });
+    app.setSessionCookie(request, reply, signedIn.token);
+    return reply.header('cache-control', 'no-store').redirect(signedIn.user.has_password ? '/console' : '/console/account?done=welcome', 303);
+  });
+
+  app.post('/console/sign-out', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    if (request.consoleSession) await revokeSession(kit.ctx(request), request.consoleSession.id);
+    app.clearSessionCookie(request, reply);
+    return reply.redirect('/console/sign-in?done=signed-out', 303);
+  });
+}
+
+const invalidLink = {
+  title: 'Link not valid',
+  heading: 'This sign-in link is not valid',
+  message: 'Sign-in links work once, for 15 minutes. Ask for a new one on the sign-in page.',
+  link: { href: '/console/sign-in', text: 'Go to the sign-in page' },
+};

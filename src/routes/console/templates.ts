@@ -1,0 +1,84 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Component } from '../../domain/model.ts';
+import { componentField, componentGrid, IMPACT_LABELS, options, STATUS_LABELS, templateListItem } from '../../presenters/console-view.ts';
+import { createTemplate, deleteTemplate, listTemplates, TEMPLATE_IMPACTS, TEMPLATE_STATUSES, updateTemplate } from '../../services/manage-templates.ts';
+import { listComponents, listGroups } from '../../storage/page-repository.ts';
+import { findTemplate } from '../../storage/template-repository.ts';
+import { gridSelection } from './incidents.ts';
+import { errorsOf, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
+
+interface TemplateForm {
+  name: string;
+  title: string;
+  status: string;
+  impact: string;
+  body: string;
+  selected: Record<string, string>;
+}
+
+const EMPTY: TemplateForm = { name: '', title: '', status: 'investigating', impact: '', body: '', selected: {} };
+
+/** Incident templates (name, title, status, impact, body, component statuses): everyone reads, responders and admins edit. */
+export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/console/templates', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
+    const [templates, components] = await Promise.all([listTemplates(kit.ctx(request)), listComponents(app.db)]);
+    return kit.send(request, reply, 200, 'templates', { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) }, { nav: 'templates' });
+  });
+
+  const editor = async (request: FastifyRequest, reply: FastifyReply, status: number, form: TemplateForm, id: string | null, errors: Record<string, string> = {}) => {
+    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    return kit.send(request, reply, status, 'template-edit', {
+      title: id ? `Template: ${form.name}` : 'New incident template',
+      id,
+      action: id ? `/console/templates/${id}` : '/console/templates',
+      form,
+      statusOptions: options(TEMPLATE_STATUSES, STATUS_LABELS, form.status),
+      impactOptions: options(['', ...TEMPLATE_IMPACTS], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
+      grid: componentGrid(groups, components, form.selected),
+      errors,
+    }, { nav: 'templates' });
+  };
+
+  app.get('/console/templates/new', { preHandler: app.requireRole('responder'), schema: { hide: true, response: HTML } }, async (request, reply) => editor(request, reply, 200, EMPTY, null));
+
+  app.get('/console/templates/:id', { preHandler: app.requireRole('viewer'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
+    const template = await findTemplate(app.db, request.params.id);
+    if (!template) throw new NotFoundError('template', request.params.id);
+    return editor(request, reply, 200, { name: template.name, title: template.title, status: template.status, impact: template.impact ?? '', body: template.body, selected: template.component_statuses }, template.id);
+  });
+
+  const readForm = (body: Form): TemplateForm => ({
+    name: field(body, 'name'), title: field(body, 'title'), status: field(body, 'status'), impact: field(body, 'impact'), body: field(body, 'body'), selected: gridSelection(body),
+  });
+  const errorField = (components: Component[]) => (name: string) => {
+    if (!name.startsWith('components.')) return name;
+    const ref = name.slice('components.'.length);
+    const component = components.find((c) => c.id === ref || c.key === ref);
+    return component ? componentField(component.id) : 'components';
+  };
+  const save = async (request: FastifyRequest, reply: FastifyReply, id: string | null) => {
+    const form = readForm(request.body as Form);
+    const input = { name: form.name, title: form.title, status: form.status, impact: form.impact, body: form.body, component_statuses: form.selected };
+    try {
+      if (id) await updateTemplate(kit.ctx(request), id, input);
+      else await createTemplate(kit.ctx(request), input);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return editor(request, reply, 400, form, id, errorsOf(error, errorField(await listComponents(app.db))));
+    }
+    return reply.redirect('/console/templates?done=template-saved', 303);
+  };
+
+  app.post('/console/templates', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, null));
+  app.post('/console/templates/:id', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, request.params.id));
+
+  app.post('/console/templates/:id/delete', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    await deleteTemplate(kit.ctx(request), request.params.id);
+    return reply.redirect('/console/templates?done=template-deleted', 303);
+  });
+}

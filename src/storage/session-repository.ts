@@ -1,0 +1,105 @@
+import type { Queryable, Row } from './database.ts';
+import { toDate, toDateOrNull } from './rows.ts';
+import { toUser, type ResponderUser } from './user-repository.ts';
+
+export interface ConsoleSession {
+  /** SHA-256 (hex) of the cookie token. */
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  method: 'password' | 'link';
+  user_agent: string | null;
+}
+
+function toSession(row: Row, prefix = ''): ConsoleSession {
+  return {
+    id: row[`${prefix}id`] as string,
+    user_id: row[`${prefix}user_id`] as string,
+    created_at: toDate(row[`${prefix}created_at`]),
+    last_seen_at: toDate(row[`${prefix}last_seen_at`]),
+    expires_at: toDate(row[`${prefix}expires_at`]),
+    revoked_at: toDateOrNull(row[`${prefix}revoked_at`]),
+    method: row[`${prefix}method`] as ConsoleSession['method'],
+    user_agent: (row[`${prefix}user_agent`] as string | null) ?? null,
+  };
+}
+
+export async function insertSession(db: Queryable, session: Omit<ConsoleSession, 'revoked_at'>): Promise<void> {
+  await db.query(
+    'INSERT INTO console_session (id, user_id, created_at, last_seen_at, expires_at, method, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+    [session.id, session.user_id, session.created_at, session.last_seen_at, session.expires_at, session.method, session.user_agent],
+  );
+}
+
+/** A live session (not revoked, not expired at `now`) of an enabled user, with that user; one round trip. */
+export async function findLiveSession(db: Queryable, id: string, now: Date): Promise<{ session: ConsoleSession; user: ResponderUser } | null> {
+  const rows = await db.query(
+    `SELECT u.*, s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at,
+            s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at, s.method AS s_method, s.user_agent AS s_user_agent
+     FROM console_session s JOIN responder_user u ON u.id = s.user_id
+     WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled_at IS NULL`,
+    [id, now],
+  );
+  return rows.length > 0 ? { session: toSession(rows[0], 's_'), user: toUser(rows[0]) } : null;
+}
+
+export async function touchSession(db: Queryable, id: string, lastSeenAt: Date, expiresAt: Date): Promise<void> {
+  await db.query('UPDATE console_session SET last_seen_at = $2, expires_at = $3 WHERE id = $1 AND revoked_at IS NULL', [id, lastSeenAt, expiresAt]);
+}
+
+export async function revokeSession(db: Queryable, id: string, at: Date, userId?: string): Promise<boolean> {
+  const rows = await db.query(
+    'UPDATE console_session SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL AND ($3::text IS NULL OR user_id = $3) RETURNING id',
+    [id, at, userId ?? null],
+  );
+  return rows.length > 0;
+}
+
+export async function revokeUserSessions(db: Queryable, userId: string, at: Date, exceptId?: string): Promise<number> {
+  const rows = await db.query(
+    'UPDATE console_session SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL AND ($3::text IS NULL OR id <> $3) RETURNING id',
+    [userId, at, exceptId ?? null],
+  );
+  return rows.length;
+}
+
+/** The user's sessions that are still live, newest first. */
+export async function listLiveSessions(db: Queryable, userId: string, now: Date): Promise<ConsoleSession[]> {
+  const rows = await db.query(
+    'SELECT * FROM console_session WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, id',
+    [userId, now],
+  );
+  return rows.map((row) => toSession(row));
+}
+
+export async function insertSignInLink(db: Queryable, link: { hash: string; user_id: string; created_at: Date; expires_at: Date }): Promise<void> {
+  await db.query('INSERT INTO sign_in_link (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [link.hash, link.user_id, link.created_at, link.expires_at]);
+}
+
+/** The user a link would sign in, if it is unused, unexpired and its user enabled; does not use it. */
+export async function peekSignInLink(db: Queryable, hash: string, now: Date): Promise<ResponderUser | null> {
+  const rows = await db.query(
+    `SELECT u.* FROM sign_in_link l JOIN responder_user u ON u.id = l.user_id
+     WHERE l.hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND u.disabled_at IS NULL`,
+    [hash, now],
+  );
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
+
+/** Marks the link used and returns its user: one statement, so two concurrent redemptions cannot both win. */
+export async function useSignInLink(db: Queryable, hash: string, now: Date): Promise<string | null> {
+  const rows = await db.query<{ user_id: string }>(
+    `UPDATE sign_in_link SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
+     AND user_id IN (SELECT id FROM responder_user WHERE disabled_at IS NULL) RETURNING user_id`,
+    [hash, now],
+  );
+  return rows[0]?.user_id ?? null;
+}
+
+/** Burns every unused link of a user (disabled account, or a new link superseding older ones). */
+export async function expireUserLinks(db: Queryable, userId: string, at: Date): Promise<void> {
+  await db.query('UPDATE sign_in_link SET used_at = $2 WHERE user_id = $1 AND used_at IS NULL', [userId, at]);
+}

@@ -1,0 +1,73 @@
+import type { ComponentStatus, Impact, IncidentStatus } from '../domain/status.ts';
+import type { Queryable, Row } from './database.ts';
+import { toDate, toJson } from './rows.ts';
+
+/** A ready-made incident declaration: title, status, impact, first update and component statuses. */
+export interface IncidentTemplate {
+  id: string;
+  name: string;
+  title: string;
+  status: IncidentStatus;
+  impact: Impact | null;
+  body: string;
+  /** {component id: new status} */
+  component_statuses: Record<string, ComponentStatus>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toTemplate(row: Row): IncidentTemplate {
+  return {
+    id: row.id as string,
+    name: row.name as string,
+    title: row.title as string,
+    status: row.status as IncidentStatus,
+    impact: (row.impact as Impact | null) ?? null,
+    body: row.body as string,
+    component_statuses: toJson<Record<string, ComponentStatus>>(row.component_statuses),
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+  };
+}
+
+export type TemplateFields = Omit<IncidentTemplate, 'id' | 'created_at' | 'updated_at'>;
+
+/** Inserts a template; null when another template already has that name (case-insensitive). */
+export async function insertTemplate(db: Queryable, template: TemplateFields & { id: string; at: Date }): Promise<IncidentTemplate | null> {
+  const rows = await db.query(
+    `INSERT INTO incident_template (id, name, title, status, impact, body, component_statuses, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (lower(name)) DO NOTHING RETURNING *`,
+    [template.id, template.name, template.title, template.status, template.impact, template.body, JSON.stringify(template.component_statuses), template.at],
+  );
+  return rows.length > 0 ? toTemplate(rows[0]) : null;
+}
+
+/** Updates a template; null when it does not exist. Throws on a name clash (unique index). */
+export async function updateTemplate(db: Queryable, id: string, template: TemplateFields & { at: Date }): Promise<IncidentTemplate | null> {
+  const rows = await db.query(
+    `UPDATE incident_template SET name = $2, title = $3, status = $4, impact = $5, body = $6, component_statuses = $7, updated_at = $8
+     WHERE id = $1 RETURNING *`,
+    [id, template.name, template.title, template.status, template.impact, template.body, JSON.stringify(template.component_statuses), template.at],
+  );
+  return rows.length > 0 ? toTemplate(rows[0]) : null;
+}
+
+export async function findTemplateByName(db: Queryable, name: string): Promise<IncidentTemplate | null> {
+  const rows = await db.query('SELECT * FROM incident_template WHERE lower(name) = lower($1)', [name]);
+  return rows.length > 0 ? toTemplate(rows[0]) : null;
+}
+
+export async function findTemplate(db: Queryable, id: string): Promise<IncidentTemplate | null> {
+  const rows = await db.query('SELECT * FROM incident_template WHERE id = $1', [id]);
+  return rows.length > 0 ? toTemplate(rows[0]) : null;
+}
+
+export async function listTemplates(db: Queryable): Promise<IncidentTemplate[]> {
+  const rows = await db.query('SELECT * FROM incident_template ORDER BY lower(name), id');
+  return rows.map(toTemplate);
+}
+
+export async function deleteTemplate(db: Queryable, id: string): Promise<IncidentTemplate | null> {
+  const rows = await db.query('DELETE FROM incident_template WHERE id = $1 RETURNING *', [id]);
+  return rows.length > 0 ? toTemplate(rows[0]) : null;
+}

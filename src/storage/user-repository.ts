@@ -1,0 +1,74 @@
+import type { Queryable, Row } from './database.ts';
+import { toDate, toDateOrNull } from './rows.ts';
+
+export const USER_ROLES = ['admin', 'responder', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
+
+/** A responder account of the console. `password_hash` never leaves the services. */
+export interface ResponderUser {
+  id: string;
+  email: string;
+  name: string | null;
+  role: UserRole;
+  has_password: boolean;
+  created_at: Date;
+  updated_at: Date;
+  disabled_at: Date | null;
+}
+
+export function toUser(row: Row): ResponderUser {
+  return {
+    id: row.id as string,
+    email: row.email as string,
+    name: (row.name as string | null) ?? null,
+    role: row.role as UserRole,
+    has_password: row.password_hash !== null && row.password_hash !== undefined,
+    created_at: toDate(row.created_at),
+    updated_at: toDate(row.updated_at),
+    disabled_at: toDateOrNull(row.disabled_at),
+  };
+}
+
+export async function insertUser(db: Queryable, user: { id: string; email: string; name: string | null; role: UserRole; at: Date }): Promise<ResponderUser | null> {
+  const rows = await db.query(
+    `INSERT INTO responder_user (id, email, name, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
+     ON CONFLICT (lower(email)) DO NOTHING RETURNING *`,
+    [user.id, user.email, user.name, user.role, user.at],
+  );
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
+
+export async function findUserById(db: Queryable, id: string): Promise<ResponderUser | null> {
+  const rows = await db.query('SELECT * FROM responder_user WHERE id = $1', [id]);
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
+
+export async function findUserByEmail(db: Queryable, email: string): Promise<ResponderUser | null> {
+  const rows = await db.query('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
+
+/** The user and the stored hash, for a password check. */
+export async function findCredentials(db: Queryable, email: string): Promise<{ user: ResponderUser; passwordHash: string | null } | null> {
+  const rows = await db.query('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
+  return rows.length > 0 ? { user: toUser(rows[0]), passwordHash: (rows[0].password_hash as string | null) ?? null } : null;
+}
+
+export async function readPasswordHash(db: Queryable, userId: string): Promise<string | null> {
+  const rows = await db.query<{ password_hash: string | null }>('SELECT password_hash FROM responder_user WHERE id = $1', [userId]);
+  return rows[0]?.password_hash ?? null;
+}
+
+export async function setPasswordHash(db: Queryable, userId: string, hash: string, at: Date): Promise<void> {
+  await db.query('UPDATE responder_user SET password_hash = $2, updated_at = $3 WHERE id = $1', [userId, hash, at]);
+}
+
+export async function listUsers(db: Queryable): Promise<ResponderUser[]> {
+  const rows = await db.query('SELECT * FROM responder_user ORDER BY disabled_at IS NOT NULL, lower(email)');
+  return rows.map(toUser);
+}
+
+export async function disableUser(db: Queryable, id: string, at: Date): Promise<ResponderUser | null> {
+  const rows = await db.query('UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *', [id, at]);
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
