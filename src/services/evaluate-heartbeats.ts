@@ -121,7 +121,8 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
               observed: evaluation.observed, expected: Math.round(evaluation.expected * 100) / 100,
               window_seconds: Math.round((evaluation.windowEnd - evaluation.windowStart) / 1000),
               incident_id: incidentId, reopened: evaluation.reopened,
-              chart_url: options.publicUrl ? `${options.publicUrl}/heartbeat/${encodeURIComponent(metric.key)}/${encodeURIComponent(region)}` : null,
+              // Internal metrics have no public chart.
+              chart_url: options.publicUrl && metric.public !== false ? `${options.publicUrl}/heartbeat/${encodeURIComponent(metric.key)}/${encodeURIComponent(region)}` : null,
             },
           });
         if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId && !muted)) {

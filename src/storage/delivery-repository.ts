@@ -25,11 +25,16 @@ export interface OutboxEvent {
 }
 
 /**
- * Takes the oldest undispatched event, locked against other dispatchers (NO KEY UPDATE: delivery
+ * Takes the next undispatched event, locked against other dispatchers (NO KEY UPDATE: delivery
  * rows referencing it can still be inserted by this transaction's chunk without a lock conflict).
+ * Responder alerts and personal messages (a few recipients each, and urgent) go before the oldest
+ * public notice, so an on-call page never waits behind a 100,000-subscriber fan-out.
  */
 export async function claimNextUndispatchedEvent(db: Queryable): Promise<(OutboxEvent & { expanded_through: string | null }) | null> {
-  const rows = await db.query('SELECT id, type, payload, created_at, expanded_through FROM outbox_event WHERE dispatched_at IS NULL ORDER BY id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED');
+  const rows = await db.query(
+    `SELECT id, type, payload, created_at, expanded_through FROM outbox_event WHERE dispatched_at IS NULL
+     ORDER BY (type LIKE 'heartbeat.%' OR type LIKE 'subscriber.%') DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
+  );
   if (rows.length === 0) return null;
   const row = rows[0];
   return { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at), expanded_through: (row.expanded_through as string | null) ?? null };

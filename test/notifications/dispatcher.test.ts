@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmbeddedQueue } from '../../src/channels/embedded-queue.ts';
 import { createOutboxDispatcher } from '../../src/jobs/outbox-dispatcher-job.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
+import { insertOutboxEvent } from '../../src/storage/audit-repository.ts';
+import { insertAlertRecipient } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 /** The dispatcher expands a large audience in chunks, publishing as it goes, each subscriber once. */
@@ -41,6 +43,26 @@ describe('outbox dispatcher', () => {
     // Running again expands and publishes nothing more.
     await dispatcher.run();
     expect(published.length).toBe(4497);
+    await stop();
+    await queue.close();
+  });
+
+  it('takes a responder alert ahead of an older public fan-out, and keeps responders out of public notices', async () => {
+    await insertAlertRecipient(t.db, { id: 'zz-oncall', type: 'email', address: 'oncall@example.org', metrics: ['messages-created'], secret: null, at: t.clock.now() });
+    const queue = createEmbeddedQueue({ concurrency: 1 });
+    const published: number[][] = [];
+    const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
+    await declareIncident(t.app.serviceContext('test'), { name: 'Second big audience', body: 'b' });
+    await insertOutboxEvent(t.db, { type: 'heartbeat.fired', payload: { metric: 'messages-created', region: 'eu' }, at: t.clock.now() });
+    await dispatcher.run();
+    const stop = await queue.consume(async (batch) => {
+      published.push(batch.deliveryIds);
+    });
+    // 4,498 subscribers (this incident names no component, so the eu-api-only one hears too) + the on-call address.
+    await vi.waitFor(() => expect(published.flat().length).toBe(4499), { timeout: 5000, interval: 10 });
+    const [alert] = await t.db.query<{ id: number }>("SELECT d.id::int AS id FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'heartbeat.fired'");
+    expect(published[0]).toEqual([alert.id]);
+    expect(await t.db.query("SELECT 1 FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'incident.created' AND d.subscriber_id = 'zz-oncall'")).toHaveLength(0);
     await stop();
     await queue.close();
   });
