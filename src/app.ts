@@ -26,6 +26,7 @@ import { healthRoutes } from './routes/health.ts';
 import { ingestRoutes } from './routes/ingest/index.ts';
 import { heartbeatApiRoutes } from './routes/public-api/heartbeats.ts';
 import { publicApiRoutes } from './routes/public-api/index.ts';
+import { heartbeatPageRoutes } from './routes/status-page/heartbeat.ts';
 import { statusPageRoutes } from './routes/status-page/index.ts';
 import type { Database } from './storage/database.ts';
 
@@ -90,6 +91,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthRoutes);
   if (web) {
     await app.register(statusPageRoutes);
+    await app.register(heartbeatPageRoutes);
     await app.register(publicApiRoutes);
     await app.register(heartbeatApiRoutes);
     await app.register(incidentRoutes);

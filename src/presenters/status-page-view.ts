@@ -100,8 +100,29 @@ export function incidentView(incident: Incident, components: Component[], timeZo
   };
 }
 
+/** What the main page needs of a heartbeat definition (from the page definition file). */
+export interface PageHeartbeat {
+  key: string;
+  label: string;
+  regions: string[];
+  public?: boolean;
+}
+
+/**
+ * "Live activity": one sparkline per public metric × region. The page is a snapshot rebuilt only on
+ * changes, so it holds the static part (label, link); the live data is in the sparkline images.
+ */
+function liveActivity(heartbeats: readonly PageHeartbeat[]) {
+  return heartbeats
+    .filter((m) => m.public !== false)
+    .flatMap((m) => m.regions.map((region) => {
+      const path = `/heartbeat/${encodeURIComponent(m.key)}/${encodeURIComponent(region)}`;
+      return { label: `${m.label} in ${region.toUpperCase()}`, href: path, src: `${path}/sparkline.svg`, alt: 'chart of the last hour' };
+    }));
+}
+
 /** The main page. `stale` marks a snapshot served while the database is unreachable. */
-export function statusPageView(status: PublicStatus, options: { stale: boolean }) {
+export function statusPageView(status: PublicStatus, options: { stale: boolean }, heartbeats: readonly PageHeartbeat[] = []) {
   const tz = status.page.time_zone;
   const indicator = pageIndicator(status);
   const visible = (c: Component) => !c.only_show_if_degraded || c.status !== 'operational';
@@ -136,6 +157,7 @@ export function statusPageView(status: PublicStatus, options: { stale: boolean }
     ungrouped: status.components.filter((c) => c.group_id === null && visible(c)).map((c) => componentView(c, status)),
     recentIncidents: status.recentIncidents.filter((i) => i.resolved_at && i.started_at >= pastWeek).map((i) => incidentView(i, status.components, tz, status.groups)),
     uptimeDays: UPTIME_DAYS,
+    liveActivity: liveActivity(heartbeats),
   };
 }
 

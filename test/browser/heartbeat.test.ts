@@ -1,0 +1,213 @@
+/**
+ * The heartbeat charts in a real Chromium: the server-rendered SVG shows the observed line and the
+ * expected band, with and without JavaScript; the optional script offers the visitor's time zone;
+ * the main page's sparkline images load; axe-core finds no serious or critical violation.
+ */
+import { existsSync, mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validatePageDefinition } from '../../src/config.ts';
+import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
+import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
+import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
+import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
+const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
+const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
+
+const chromiumMissing = !existsSync(CHROMIUM);
+// In CI a missing browser is a broken image, not a reason to go green: the suite runs and fails in beforeAll.
+const skip = chromiumMissing && process.env.CI !== 'true';
+if (skip) console.warn(`[heartbeat browser test] skipped: ${MISSING}`);
+
+const METRIC = 'messages-created';
+const MINUTE = 60_000;
+const definition = validatePageDefinition({
+  ...TEST_DEFINITION,
+  heartbeats: [{ key: METRIC, label: 'Messages created', description: 'Messages customers sent', bucket_seconds: 10, regions: ['eu', 'us'] }],
+});
+
+describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})` : 'heartbeat charts in Chromium', () => {
+  let t: TestApp;
+  let launching: Promise<Browser> | undefined;
+  let browser: Browser;
+  let base: string;
+
+  beforeAll(async () => {
+    if (chromiumMissing) throw new Error(`${MISSING}; CI=true, so this test may not be skipped`);
+    launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    launching.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    t = await startTestApp({ definition });
+    const now = t.clock.now().getTime();
+    // Six hours of traffic with a daily-looking wave; US stops 3 minutes before now.
+    await t.db.query(
+      `INSERT INTO heartbeat_point (metric, region, bucket, value, received_at)
+       SELECT $1, r, b, round(1000 + 300 * sin(extract(epoch FROM b) / 3600)), b
+       FROM unnest(ARRAY['eu', 'us']) AS r, generate_series($2::timestamptz - interval '6 hours', $2::timestamptz + interval '1 minute', interval '10 seconds') AS b
+       WHERE r = 'eu' OR b < $2::timestamptz - interval '3 minutes'`,
+      [METRIC, new Date(now)],
+    );
+    // What the worker's maintenance job keeps doing: 1-minute roll-ups (the 7-day chart reads them).
+    await rollUpHeartbeats(t.db, { from: new Date(now - 7 * 60 * MINUTE), to: new Date(now) });
+    const id = await openEpisode(t.db, { metric: METRIC, region: 'eu' }, { startedAt: new Date(now - 40 * MINUTE), tier: 'major', incidentId: null });
+    await endEpisode(t.db, id, new Date(now - 30 * MINUTE));
+    const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+    await tick();
+    t.clock.advance(10_000);
+    await tick();
+    await t.settle();
+    base = await t.app.listen({ port: 0, host: '127.0.0.1' });
+    browser = await launching;
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await (await launching?.catch(() => undefined))?.close();
+    await t?.close();
+  });
+
+  async function open(path: string, options: BrowserContextOptions = {}): Promise<Page> {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...options });
+    const page = await context.newPage();
+    const response = await page.goto(`${base}${path}`);
+    expect(response?.status(), path).toBe(200);
+    return page;
+  }
+
+  /** The chart with this accessible name: its observed line and band, as drawn. */
+  async function drawn(page: Page, name: string) {
+    const chart = page.getByRole('img', { name });
+    expect(await chart.count(), name).toBe(1);
+    return chart.evaluate((svg) => {
+      const line = svg.querySelector('path.observed') as SVGPathElement | null;
+      const band = svg.querySelector('polygon.expected-band') as SVGPolygonElement | null;
+      const box = (e: SVGGraphicsElement | null) => {
+        if (!e) return null;
+        const { width, height } = e.getBBox();
+        return { width, height };
+      };
+      return {
+        lineVertices: (line?.getAttribute('d')?.match(/[ML]/g) ?? []).length,
+        lineBox: box(line),
+        lineStroke: line ? getComputedStyle(line).stroke : null,
+        lineWidth: line ? getComputedStyle(line).strokeWidth : null,
+        bandBox: box(band),
+        bandFill: band ? getComputedStyle(band).fill : null,
+        bandOpacity: band ? Number(getComputedStyle(band).fillOpacity) : null,
+        episodes: svg.querySelectorAll('rect.episode').length,
+        description: svg.querySelector('desc')?.textContent ?? '',
+        width: svg.getBoundingClientRect().width,
+      };
+    });
+  }
+
+  it('draws the observed line and the expected band of every series on /heartbeat, without JavaScript', async () => {
+    const page = await open('/heartbeat', { javaScriptEnabled: false });
+    expect(await page.title()).toBe('Live activity · Acme Chat');
+    for (const region of ['EU', 'US']) {
+      const chart = await drawn(page, `Messages created in ${region}, last 24 hours`);
+      // The series began 6 hours ago: 180 two-minute steps, nothing drawn before.
+      expect(chart.lineVertices).toBe(180);
+      expect(chart.lineBox?.width).toBeGreaterThan(100);
+      expect(chart.lineStroke).not.toBe('none');
+      expect(chart.lineWidth).toBe('2px');
+      // The band is painted (an area, a colour, visible opacity) behind the line.
+      expect(chart.bandBox?.width).toBeGreaterThan(100);
+      expect(chart.bandBox?.height).toBeGreaterThan(1);
+      expect(chart.bandFill).not.toBe('none');
+      expect(chart.bandOpacity).toBeGreaterThan(0);
+      expect(chart.width).toBeGreaterThan(600);
+      expect(chart.description).toMatch(new RegExp(`^Messages created in ${region} over the last 24 hours: now [\\d,]+ per 10 s, expected [\\d,]+;`));
+    }
+    const eu = await drawn(page, 'Messages created in EU, last 24 hours');
+    expect(eu.episodes).toBe(1);
+    // The state in words next to each chart.
+    const us = page.getByRole('region', { name: 'Messages created in US' });
+    expect(await us.locator('.status').innerText()).toMatch(/^No data since \d\d:\d\d$/);
+    expect(await page.getByRole('region', { name: 'Messages created in EU' }).locator('.status').innerText()).toBe('Normal');
+    expect(await page.locator('a[data-tz-offer]').isVisible()).toBe(false);
+    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-no-js.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('offers the visitor their own time zone through the optional script', async () => {
+    const page = await open('/heartbeat', { timezoneId: 'Europe/Berlin' });
+    const offer = page.locator('a[data-tz-offer]');
+    expect(await offer.isVisible()).toBe(true);
+    expect(await offer.innerText()).toBe('Show times in your time zone (Europe/Berlin)');
+    expect(await page.getByRole('link', { name: '1 hour' }).getAttribute('href')).toBe('/heartbeat?range=1h&tz=Europe%2FBerlin');
+    await page.getByRole('link', { name: '1 hour' }).click();
+    await page.waitForURL(/range=1h/);
+    expect(await page.locator('main').innerText()).toContain('Times in Europe/Berlin.');
+    const chart = await drawn(page, 'Messages created in EU, last hour');
+    expect(chart.lineVertices).toBe(360);
+    // 12:00 UTC is 13:00 in Berlin in March.
+    expect(await page.locator('svg.hb-chart').first().locator('g.x-tick text').allTextContents()).toContain('13:00');
+    await page.context().close();
+  });
+
+  it('shows one series over the three ranges on its own page, with links to its data', async () => {
+    const page = await open(`/heartbeat/${METRIC}/eu`);
+    expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Messages created in EU');
+    // The series began 6 hours ago: 360 ten-second, 180 two-minute and 24 fifteen-minute steps.
+    for (const [name, vertices] of [['last hour', 360], ['last 24 hours', 180], ['last 7 days', 24]] as const) {
+      const chart = await drawn(page, `Messages created in EU, ${name}`);
+      expect(chart.lineVertices, name).toBe(vertices);
+      expect(chart.bandBox?.width, name).toBeGreaterThan(10);
+    }
+    const csv = await page.getByRole('link', { name: 'CSV of the last 24 hours' }).getAttribute('href');
+    const response = await page.request.get(`${base}${csv}`);
+    expect(response.headers()['content-type']).toMatch(/^text\/csv/);
+    expect((await response.text()).split('\r\n')[0]).toBe('bucket_start,observed,expected,expected_low,expected_high,in_episode');
+    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-series.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('loads the sparkline images on the main page', async () => {
+    const page = await open('/');
+    const images = page.getByRole('region', { name: 'Live activity' }).locator('img');
+    expect(await images.count()).toBe(2);
+    await page.waitForFunction(() => [...document.querySelectorAll('.hb-sparks img')].every((img) => (img as HTMLImageElement).complete));
+    const sizes = await images.evaluateAll((imgs) => imgs.map((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]));
+    expect(sizes).toEqual([[120, 28], [120, 28]]);
+    await page.getByRole('region', { name: 'Live activity' }).screenshot({ path: join(SCREENSHOTS, 'status-live-activity.png') });
+    await page.context().close();
+  });
+
+  it('fits a 390px wide phone without sideways scrolling', async () => {
+    const page = await open('/heartbeat', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-mobile.png'), fullPage: true });
+    await page.context().close();
+  });
+
+  it('has no serious or critical axe violations on /heartbeat and a series page, in light and dark', async () => {
+    const failures: string[] = [];
+    for (const [path, name] of [['/heartbeat', 'heartbeat'], [`/heartbeat/${METRIC}/us`, 'heartbeat-series-us']]) {
+      const page = await open(path);
+      await page.addScriptTag({ path: AXE_SOURCE });
+      for (const colorScheme of ['light', 'dark'] as const) {
+        await page.emulateMedia({ colorScheme });
+        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(colorScheme === 'dark');
+        await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
+        const violations = await page.evaluate(async () => {
+          const { axe } = window as unknown as { axe: typeof import('axe-core') };
+          const results = await axe.run(document, { resultTypes: ['violations'] });
+          return results.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`) }));
+        });
+        for (const v of violations) {
+          const report = `${path} (${colorScheme}) ${v.impact ?? 'unknown impact'}: ${v.id}: ${v.help}\n  ${v.nodes.join('\n  ')}`;
+          if (v.impact === 'serious' || v.impact === 'critical') failures.push(report);
+          else console.info(`axe, not failing the test: ${report}`);
+        }
+      }
+      await page.context().close();
+    }
+    expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
+  });
+});
