@@ -200,6 +200,11 @@ export const PageDefinitionSchema = Type.Object(
 export type PageDefinition = Static<typeof PageDefinitionSchema>;
 export type HeartbeatDefinition = Static<typeof HeartbeatDefinition>;
 
+/** Every declared heartbeat series (metric × region). */
+export function heartbeatSeries(definition: PageDefinition): { metric: string; region: string }[] {
+  return (definition.heartbeats ?? []).flatMap((m) => m.regions.map((region) => ({ metric: m.key, region })));
+}
+
 export const DEFAULT_PAGE_DEFINITION: PageDefinition = {
   page: { name: 'Status', time_zone: 'Etc/UTC' },
   components: [{ key: 'service', name: 'Service' }],

@@ -4,13 +4,18 @@ import { runDueMaintenances } from '../services/run-due-maintenances.ts';
 import { deleteExpiredIdempotencyKeys } from '../storage/idempotency-repository.ts';
 import { enforceHeartbeatRetention, rollUpHeartbeats } from '../storage/heartbeat-repository.ts';
 
+/** A full scan for the points of series no longer declared is rare: once an hour. */
+const FULL_RETENTION_EVERY_MS = 3_600_000;
+
 /**
- * Ticks on an interval: starts and completes maintenances that are due, rolls heartbeat buckets
- * up (re-rolling the last 2 hours, so late pushes count) and enforces their retention, and drops
- * idempotency keys older than a day. Retry policy: none needed, the next tick retries.
+ * Ticks on an interval: starts and completes maintenances that are due, rolls the declared
+ * heartbeat series up (re-rolling the last 2 hours, so late pushes count) and enforces their
+ * retention, and drops idempotency keys older than a day. Retry policy: none needed, the next
+ * tick retries.
  */
-export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: number; log: FastifyBaseLogger }): () => Promise<void> {
+export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: number; series: { metric: string; region: string }[]; log: FastifyBaseLogger }): () => Promise<void> {
   let running: Promise<void> | null = null;
+  let fullRetentionAt = 0;
   const tick = () => {
     if (running) return;
     running = (async () => {
@@ -18,8 +23,10 @@ export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: 
       if (moved.started.length + moved.completed.length > 0) options.log.info(moved, 'maintenance windows moved');
       const now = options.ctx.clock.now();
       await deleteExpiredIdempotencyKeys(options.ctx.db, new Date(now.getTime() - 86_400_000));
-      await rollUpHeartbeats(options.ctx.db, { from: new Date(now.getTime() - 2 * 3_600_000), to: now });
-      await enforceHeartbeatRetention(options.ctx.db, now);
+      await rollUpHeartbeats(options.ctx.db, { from: new Date(now.getTime() - 2 * 3_600_000), to: now }, options.series);
+      const full = now.getTime() - fullRetentionAt >= FULL_RETENTION_EVERY_MS;
+      await enforceHeartbeatRetention(options.ctx.db, now, full ? 'all' : options.series);
+      if (full) fullRetentionAt = now.getTime();
     })()
       .catch((error) => options.log.warn({ err: error }, 'maintenance job tick failed; retrying next tick'))
       .finally(() => {

@@ -25,31 +25,59 @@ export async function listHeartbeatPoints(db: Queryable, series: { metric: strin
   );
 }
 
+type Series = { metric: string; region: string };
+/** The series as two arrays joined by unnest, so each is read through the primary key's (metric, region, bucket) order. */
+const seriesParams = (series: readonly Series[]) => [series.map((s) => s.metric), series.map((s) => s.region)];
+
 /**
- * Re-rolls raw buckets in [from, to) into 1-minute sums, and those into 1-hour sums; late or
- * replaced points are picked up because recent windows are rolled again on every pass.
+ * Re-rolls the raw buckets of these series in [from, to) into 1-minute sums, and those into
+ * 1-hour sums; late or replaced points are picked up because recent windows are rolled again on
+ * every pass. Each series is a range scan of the primary key, whatever the table's size.
  */
-export async function rollUpHeartbeats(db: Queryable, window: { from: Date; to: Date }): Promise<void> {
+export async function rollUpHeartbeats(db: Queryable, window: { from: Date; to: Date }, series: readonly Series[]): Promise<void> {
+  if (series.length === 0) return;
   await db.query(
     `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
-     SELECT metric, region, '1m', date_trunc('minute', bucket), sum(value), count(*)::int FROM heartbeat_point
-     WHERE bucket >= date_trunc('minute', $1::timestamptz) AND bucket < $2 GROUP BY metric, region, date_trunc('minute', bucket)
+     SELECT p.metric, p.region, '1m', date_trunc('minute', p.bucket), sum(p.value), count(*)::int
+     FROM unnest($3::text[], $4::text[]) AS s(metric, region)
+     JOIN heartbeat_point p ON p.metric = s.metric AND p.region = s.region AND p.bucket >= date_trunc('minute', $1::timestamptz) AND p.bucket < $2
+     GROUP BY p.metric, p.region, date_trunc('minute', p.bucket)
      ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
-    [window.from, window.to],
+    [window.from, window.to, ...seriesParams(series)],
   );
   await db.query(
     `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
-     SELECT metric, region, '1h', date_trunc('hour', bucket), sum(value), sum(samples)::int FROM heartbeat_rollup
-     WHERE resolution = '1m' AND bucket >= date_trunc('hour', $1::timestamptz) AND bucket < $2 GROUP BY metric, region, date_trunc('hour', bucket)
+     SELECT r.metric, r.region, '1h', date_trunc('hour', r.bucket), sum(r.value), sum(r.samples)::int
+     FROM unnest($3::text[], $4::text[]) AS s(metric, region)
+     JOIN heartbeat_rollup r ON r.metric = s.metric AND r.region = s.region AND r.resolution = '1m' AND r.bucket >= date_trunc('hour', $1::timestamptz) AND r.bucket < $2
+     GROUP BY r.metric, r.region, date_trunc('hour', r.bucket)
      ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
-    [window.from, window.to],
+    [window.from, window.to, ...seriesParams(series)],
   );
 }
 
-/** Retention: raw buckets 48 h, 1-minute roll-ups 90 days, hourly roll-ups kept. Returns rows removed. */
-export async function enforceHeartbeatRetention(db: Queryable, now: Date): Promise<number> {
-  const raw = await db.query('DELETE FROM heartbeat_point WHERE bucket < $1 RETURNING 1', [new Date(now.getTime() - 48 * 3_600_000)]);
-  const minute = await db.query("DELETE FROM heartbeat_rollup WHERE resolution = '1m' AND bucket < $1 RETURNING 1", [new Date(now.getTime() - 90 * 86_400_000)]);
+/**
+ * Retention: raw buckets 48 h, 1-minute roll-ups 90 days, hourly roll-ups kept. Returns rows
+ * removed. Per series it is a primary-key range scan; `'all'` scans the tables (series no longer
+ * declared), which the maintenance job does only now and then.
+ */
+export async function enforceHeartbeatRetention(db: Queryable, now: Date, series: readonly Series[] | 'all'): Promise<number> {
+  const rawBefore = new Date(now.getTime() - 48 * 3_600_000);
+  const minuteBefore = new Date(now.getTime() - 90 * 86_400_000);
+  if (series === 'all') {
+    const raw = await db.query('DELETE FROM heartbeat_point WHERE bucket < $1 RETURNING 1', [rawBefore]);
+    const minute = await db.query("DELETE FROM heartbeat_rollup WHERE resolution = '1m' AND bucket < $1 RETURNING 1", [minuteBefore]);
+    return raw.length + minute.length;
+  }
+  if (series.length === 0) return 0;
+  const raw = await db.query(
+    'DELETE FROM heartbeat_point p USING unnest($2::text[], $3::text[]) AS s(metric, region) WHERE p.metric = s.metric AND p.region = s.region AND p.bucket < $1 RETURNING 1',
+    [rawBefore, ...seriesParams(series)],
+  );
+  const minute = await db.query(
+    "DELETE FROM heartbeat_rollup r USING unnest($2::text[], $3::text[]) AS s(metric, region) WHERE r.metric = s.metric AND r.region = s.region AND r.resolution = '1m' AND r.bucket < $1 RETURNING 1",
+    [minuteBefore, ...seriesParams(series)],
+  );
   return raw.length + minute.length;
 }
 

@@ -8,7 +8,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validatePageDefinition } from '../../src/config.ts';
+import { heartbeatSeries, validatePageDefinition } from '../../src/config.ts';
 import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
@@ -53,7 +53,7 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
       [METRIC, new Date(now)],
     );
     // What the worker's maintenance job keeps doing: 1-minute roll-ups (the 7-day chart reads them).
-    await rollUpHeartbeats(t.db, { from: new Date(now - 7 * 60 * MINUTE), to: new Date(now) });
+    await rollUpHeartbeats(t.db, { from: new Date(now - 7 * 60 * MINUTE), to: new Date(now) }, heartbeatSeries(definition));
     const id = await openEpisode(t.db, { metric: METRIC, region: 'eu' }, { startedAt: new Date(now - 40 * MINUTE), tier: 'major', incidentId: null });
     await endEpisode(t.db, id, new Date(now - 30 * MINUTE));
     const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { validatePageDefinition } from '../../src/config.ts';
+import { heartbeatSeries, validatePageDefinition } from '../../src/config.ts';
 import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { CACHE_CONTROL } from '../../src/snapshot/encoded-body.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
@@ -61,7 +61,7 @@ beforeAll(async () => {
   await insertRaw('eu', start - 180 * MINUTE, start + 5 * MINUTE, 1000);
   await insertRaw('au', start - 180 * MINUTE, start + 5 * MINUTE, 1000);
   await insertRaw('us', start - 180 * MINUTE, start - 10 * MINUTE, 1000);
-  await rollUpHeartbeats(t.db, { from: new Date(start - 181 * MINUTE), to: new Date(start) });
+  await rollUpHeartbeats(t.db, { from: new Date(start - 181 * MINUTE), to: new Date(start) }, heartbeatSeries(definition));
   // A past alarm episode of EU, 50 to 40 minutes ago.
   episode = { from: start - 50 * MINUTE, to: start - 40 * MINUTE };
   const id = await openEpisode(t.db, { metric: METRIC, region: 'eu' }, { startedAt: new Date(episode.from), tier: 'major', incidentId: null });

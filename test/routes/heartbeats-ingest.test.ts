@@ -61,7 +61,11 @@ describe('heartbeat roll-ups and retention', () => {
     const points = [0, 10, 20, 30, 40, 50, 60].map((s) => ({ metric: 'messages-created', region: 'us', timestamp: new Date(Date.parse('2026-03-10T11:58:00Z') + s * 1000).toISOString(), value: 10 }));
     expect((await push(points)).statusCode).toBe(202);
     const window = { from: new Date('2026-03-10T10:00:00Z'), to: t.clock.now() };
-    await rollUpHeartbeats(t.db, window);
+    const series = [{ metric: 'messages-created', region: 'us' }];
+    // A series not asked for is left alone.
+    await rollUpHeartbeats(t.db, window, [{ metric: 'messages-created', region: 'eu' }]);
+    expect(await t.db.query('SELECT 1 FROM heartbeat_rollup')).toHaveLength(0);
+    await rollUpHeartbeats(t.db, window, series);
     const minutes = await t.db.query<{ bucket: Date; value: number; samples: number }>("SELECT bucket, value, samples FROM heartbeat_rollup WHERE resolution = '1m' ORDER BY bucket");
     expect(minutes.map((m) => [new Date(m.bucket).toISOString(), m.value, m.samples])).toEqual([
       ['2026-03-10T11:58:00.000Z', 60, 6],
@@ -69,10 +73,14 @@ describe('heartbeat roll-ups and retention', () => {
     ]);
     // A late, corrected push for a bucket already rolled up replaces it.
     await push([{ metric: 'messages-created', region: 'us', timestamp: '2026-03-10T11:58:00Z', value: 40 }]);
-    await rollUpHeartbeats(t.db, window);
+    await rollUpHeartbeats(t.db, window, series);
     const [hour] = await t.db.query<{ value: number }>("SELECT value FROM heartbeat_rollup WHERE resolution = '1h'");
     expect(hour.value).toBe(100);
-    expect(await enforceHeartbeatRetention(t.db, new Date(t.clock.now().getTime() + 49 * 3_600_000))).toBe(7);
+    const later = new Date(t.clock.now().getTime() + 49 * 3_600_000);
+    expect(await enforceHeartbeatRetention(t.db, later, [{ metric: 'messages-created', region: 'eu' }])).toBe(0);
+    expect(await enforceHeartbeatRetention(t.db, later, series)).toBe(7);
+    await push([{ metric: 'messages-created', region: 'us', timestamp: '2026-03-10T11:59:30Z', value: 1 }]);
+    expect(await enforceHeartbeatRetention(t.db, later, 'all')).toBe(1);
     expect(await t.db.query('SELECT 1 FROM heartbeat_point')).toHaveLength(0);
     expect(await t.db.query("SELECT 1 FROM heartbeat_rollup WHERE resolution = '1h'")).toHaveLength(1);
   });
