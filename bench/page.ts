@@ -3,6 +3,7 @@
 // Everything runs on 127.0.0.1; every child is stopped by PID and the bench database dropped, even on failure.
 // Settings (environment): BENCH_SECONDS=10 BENCH_WARMUP_SECONDS=3 BENCH_CONNECTIONS=64 BENCH_ROUNDS=3
 // BENCH_FRESHNESS_SAMPLES=5 BENCH_SEED_CONCURRENCY=32 BENCH_DEADLINE_SECONDS=600 BENCH_CPU_PROF=1;
+// BENCH_CLIENT=wrk|autocannon (default wrk when installed, as in shared/bench/ceilings: apt-get install wrk);
 // DATABASE_URL to use an existing database (not dropped).
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { CpuSampler, type CpuWindow } from './lib/cpu.ts';
 import { decode, rawGet, type RawResponse } from './lib/http.ts';
-import { runLoad, type LoadResult } from './lib/load.ts';
+import { runLoad, wrkAvailable, type LoadClient, type LoadResult } from './lib/load.ts';
 import { runToCompletion, startChild, stopAllChildren, waitForHttp200, type Child } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi, seedIncidents, type SeedResult } from './lib/seed.ts';
 import { fmt, setting, sleep } from './lib/settings.ts';
@@ -37,6 +38,12 @@ const ROUNDS = setting('BENCH_ROUNDS', 3, 1, 10);
 const FRESHNESS_SAMPLES = setting('BENCH_FRESHNESS_SAMPLES', 5, 1, 20);
 const DEADLINE_SECONDS = setting('BENCH_DEADLINE_SECONDS', 600, 60, 3600);
 const SEED_CONCURRENCY = setting('BENCH_SEED_CONCURRENCY', 32, 1, 64);
+const CLIENT: LoadClient = (() => {
+  const chosen = process.env.BENCH_CLIENT || (wrkAvailable() ? 'wrk' : 'autocannon');
+  if (chosen !== 'wrk' && chosen !== 'autocannon') throw new Error(`BENCH_CLIENT must be wrk or autocannon, got ${JSON.stringify(chosen)}`);
+  if (chosen === 'wrk' && !wrkAvailable()) throw new Error('BENCH_CLIENT=wrk but wrk is not installed (apt-get install wrk)');
+  return chosen;
+})();
 /** BENCH_CPU_PROF=1: Lifeline runs with --cpu-prof; the .cpuprofile lands in the scratch folder. */
 const CPU_PROF = /^(1|true|yes)$/i.test(process.env.BENCH_CPU_PROF ?? '');
 const TARGETS = { ratio: 0.8, p99Ms: 10, freshnessMs: 1000 };
@@ -222,8 +229,8 @@ interface Run {
 async function measure(options: { round: number; path: string; target: 'lifeline' | 'reference'; base: string; sampler: CpuSampler; seconds: number; warmupSeconds: number }): Promise<Run> {
   const { path, target, base, sampler } = options;
   const headers = { 'accept-encoding': BROWSER_ACCEPT_ENCODING };
-  if (options.warmupSeconds > 0) await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.warmupSeconds, headers });
-  const load = await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.seconds, headers, onStart: (child) => sampler.track('client', child.pid) });
+  if (options.warmupSeconds > 0) await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.warmupSeconds, headers, client: CLIENT });
+  const load = await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.seconds, headers, client: CLIENT, onStart: (child) => sampler.track('client', child.pid) });
   await sleep(300); // one more CPU sample after the run's end
   const cpu = sampler.window(load.start + 500, load.finish);
   const serverCpuPct = cpu?.processes[target] ?? null;
@@ -288,7 +295,7 @@ async function measureFreshness(base: string, api: ResponderApi, active: SeedRes
   const seconds = Math.max(SECONDS, Math.ceil(4 + FRESHNESS_SAMPLES * 1.8));
   let loadDone = false;
   const loading = runLoad(NODE, {
-    url: `${base}/api/v2/summary.json`, connections: CONNECTIONS, seconds, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING },
+    url: `${base}/api/v2/summary.json`, connections: CONNECTIONS, seconds, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING }, client: CLIENT,
     onStart: (child) => sampler.track('client', child.pid),
   }).finally(() => {
     loadDone = true;
@@ -391,11 +398,11 @@ async function main(): Promise<void> {
           log(`round ${round}/${ROUNDS} ${target} ${path}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s at ${CONNECTIONS} connections`);
           const run = await measure({ round, path, target, base: target === 'lifeline' ? base : referenceBase, sampler, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
           runs.push(run);
-          log(`  ${fmt(run.load.rps)} req/s, p50 ${run.load.latencyMs.p50} ms, p99 ${run.load.latencyMs.p99} ms, server CPU ${fmt(run.serverCpuPct)}%, autocannon CPU ${fmt(run.clientCpuPct)}%, other CPU ${fmt(run.otherCpuPct)}%, errors ${run.load.errors + run.load.non2xx}`);
+          log(`  ${fmt(run.load.rps)} req/s, p50 ${run.load.latencyMs.p50} ms, p99 ${run.load.latencyMs.p99} ms, server CPU ${fmt(run.serverCpuPct)}%, ${CLIENT} CPU ${fmt(run.clientCpuPct)}%, other CPU ${fmt(run.otherCpuPct)}%, errors ${run.load.errors + run.load.non2xx}`);
         }
       }
     }
-    log(`freshness: ${FRESHNESS_SAMPLES} updates posted while autocannon drives /api/v2/summary.json`);
+    log(`freshness: ${FRESHNESS_SAMPLES} updates posted while ${CLIENT} drives /api/v2/summary.json`);
     freshness = await measureFreshness(base, api, seed.active, sampler);
   } finally {
     sampler.stop();
@@ -474,7 +481,7 @@ async function main(): Promise<void> {
   p(`Lifeline page bench · ${meta.startedAt} · node ${meta.node}, fastify ${meta.fastify}, autocannon ${meta.autocannon}, PostgreSQL ${meta.postgres}`);
   p(`${meta.cpu}, ${meta.memoryGiB} GiB, kernel ${meta.kernel} · load generator and servers share the machine`);
   p(`page: 25 components in 5 groups, ${SEED.activeCount} active incidents × ${SEED.updatesPerActive} updates, ${SEED.resolvedCount} resolved incidents (seeded through the API)`);
-  p(`load: autocannon -c ${CONNECTIONS} -d ${SECONDS} (after ${WARMUP_SECONDS} s unrecorded warm-up), keep-alive, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}; ${ROUNDS} round(s), servers alternating`);
+  p(`load: ${CLIENT === 'wrk' ? `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s` : `autocannon -c ${CONNECTIONS} -d ${SECONDS}`} (after ${WARMUP_SECONDS} s unrecorded warm-up), keep-alive, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}; ${ROUNDS} round(s), servers alternating`);
   for (const b of bodies) p(`body ${b.path}: ${fmt(b.identityBytes)} B identity, ${fmt(b.gzipBytes)} B gzip, ${fmt(b.brBytes)} B br (served: ${b.browser.encoding})`);
   p('');
   const header = ['path', 'server', 'req/s', 'p50 ms', 'p99 ms', 'mean ms*', 'B/resp', 'hdr B', 'srv CPU%', 'ac CPU%', 'other%', 'CPU µs/req', 'per round req/s'];
@@ -488,16 +495,16 @@ async function main(): Promise<void> {
     }
     p(`${''.padEnd(23)}ratio Lifeline/reference ${fmt(s.ratio, 2)} (per round ${s.ratioPerRound.map((r) => fmt(r, 2)).join(', ')}) target ≥ ${TARGETS.ratio}: ${s.ratioMet ? 'MET' : 'MISSED'}` +
       ` · p99 ${fmt(s.lifeline.p99Worst)} ms (worst round; reference ${fmt(s.reference.p99Worst)} ms) target < ${TARGETS.p99Ms} ms: ${s.p99Met ? 'MET' : 'MISSED'}`);
-    p(`${''.padEnd(23)}CPU per request reference/Lifeline ${fmt(s.cpuPerRequestRatio, 2)}${s.clientBound ? ' · autocannon ≥ 90% of a core on the reference: client-bound, so the req/s ratio understates the gap' : ''}` +
+    p(`${''.padEnd(23)}CPU per request reference/Lifeline ${fmt(s.cpuPerRequestRatio, 2)}${s.clientBound ? ` · ${CLIENT} ≥ 90% of a core on the reference: client-bound, so the req/s ratio understates the gap` : ''}` +
       `${s.lifeline.errors + s.reference.errors > 0 ? ` · ERRORS ${s.lifeline.errors + s.reference.errors}` : ''}`);
   }
-  p('* mean ms = connections / req/s (Little\'s law); autocannon\'s p50/p99 are whole-millisecond buckets (2 = 2.00–2.99 ms).');
-  p('  CPU% = % of one core (2 cores = 200%); ac = autocannon; other = busy time on the machine used by none of them.');
+  p(CLIENT === 'wrk' ? '* mean ms = connections / req/s (Little\'s law); wrk\'s percentiles are in microseconds.' : '* mean ms = connections / req/s (Little\'s law); autocannon\'s p50/p99 are whole-millisecond buckets (2 = 2.00–2.99 ms).');
+  p(`  CPU% = % of one core (2 cores = 200%); ac = the load client (${CLIENT}); other = busy time on the machine used by none of them.`);
   const busiest = Math.max(...runs.map((r) => r.otherCpuPct ?? 0));
   if (busiest > 25) p(`  WARNING: up to ${fmt(busiest)}% of a core went to other work during the runs: the req/s figures are depressed and noisy; compare the CPU µs/req columns and re-run on a quiet machine.`);
   p('');
   const f = freshnessSummary;
-  p(`freshness under load (autocannon -c ${CONNECTIONS} on /api/v2/summary.json: ${fmt(f.load.rps)} req/s, p99 ${fmt(f.load.p99)} ms, p99.9 ${fmt(f.load.p99_9)} ms, max ${fmt(f.load.max)} ms, Lifeline CPU ${fmt(f.load.serverCpuPct)}%):`);
+  p(`freshness under load (${CLIENT} -c ${CONNECTIONS} on /api/v2/summary.json: ${fmt(f.load.rps)} req/s, p99 ${fmt(f.load.p99)} ms, p99.9 ${fmt(f.load.p99_9)} ms, max ${fmt(f.load.max)} ms, Lifeline CPU ${fmt(f.load.serverCpuPct)}%):`);
   p(`  POST → visible in summary.json: ${f.samples.map((s) => (s.visibleAfterPostMs === null ? 'NOT SEEN in 5 s' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}`);
   p(`  median ${fmt(f.medianMs)} ms, max ${f.maxMs === null ? 'not seen' : `${fmt(f.maxMs)} ms`} · target ≤ ${TARGETS.freshnessMs} ms: ${f.met ? 'MET' : 'MISSED'} · POST latency under load: median ${fmt(f.postMedianMs)} ms, max ${fmt(f.samples.length ? Math.max(...f.samples.map((s) => s.postMs)) : null)} ms`);
   p(`  without load (before the runs): ${f.idle.samples.map((s) => (s.visibleAfterPostMs === null ? 'not seen' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}; POST median ${fmt(f.idle.postMedianMs)} ms`);
