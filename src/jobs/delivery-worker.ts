@@ -31,7 +31,15 @@ export interface DeliveryWorkerDeps {
   /** Claims older than this are taken back by the dispatcher; held claims are renewed well before. */
   claimLeaseMs: number;
   log: FastifyBaseLogger;
+  /** Runs fn every ms until the returned stop is called; injectable so tests need not wait. Default: an unref'd setInterval. */
+  every?: (fn: () => void, ms: number) => () => void;
 }
+
+const everyInterval = (fn: () => void, ms: number) => {
+  const timer = setInterval(fn, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 /**
  * Handles one queue batch: claims its due deliveries (a redelivered batch claims nothing, so it
@@ -162,10 +170,9 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     ]);
     // Renew what is still held, so a batch slowed by a slow relay is not released and sent twice.
     const held = new Set(claimed.map((d) => d.id));
-    const renewal = setInterval(() => {
+    const stopRenewing = (deps.every ?? everyInterval)(() => {
       renewClaims(db, [...held], clock.now()).catch((error) => log.warn({ err: error }, 'could not renew delivery claims'));
     }, Math.max(1_000, deps.claimLeaseMs / 3));
-    renewal.unref();
     let next = 0;
     const lane = async () => {
       while (next < claimed.length) {
@@ -177,7 +184,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     try {
       await Promise.all(Array.from({ length: Math.min(SENDS_IN_FLIGHT, claimed.length) }, lane));
     } finally {
-      clearInterval(renewal);
+      stopRenewing();
     }
   }
 
