@@ -19,6 +19,18 @@ const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.Stri
 const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+/** The token from "unsubscribe <token>" in a subject, wherever the inbound mail format puts it. */
+export function unsubscribeTokenIn(body: unknown): string | null {
+  let subject: unknown = null;
+  if (typeof body === 'string') subject = /^subject:[ \t]*(.*)$/im.exec(body)?.[1] ?? null;
+  else if (body && typeof body === 'object') {
+    const fields = body as Record<string, unknown>;
+    subject = fields.subject ?? fields.Subject ?? (fields.headers && typeof fields.headers === 'object' ? (fields.headers as Record<string, unknown>).subject : null);
+  }
+  if (typeof subject !== 'string') return null;
+  return /\bunsubscribe\s+([A-Za-z0-9_.~-]{10,400})/i.exec(subject)?.[1] ?? null;
+}
+
 export interface SubscriptionRouteOptions {
   checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
   generateWebhookSecret(): string;
@@ -32,6 +44,8 @@ export interface SubscriptionRouteOptions {
 export async function subscriptionRoutes(parent: FastifyInstance, options: SubscriptionRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   await app.register(formbody);
+  // Raw messages piped from a mail server to /inbound/unsubscribe.
+  app.addContentTypeParser(['message/rfc822', 'text/plain'], { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) => done(null, body));
   await app.register(rateLimit, { global: false });
   const perAddress = new KeyedRateLimit({ max: 5, windowMs: 3_600_000, now: () => app.clock.now().getTime() });
   const ipLimit = { rateLimit: { max: 20, timeWindow: 60_000 } };
@@ -175,6 +189,22 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   app.get('/unsubscribe/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     if (!claims(request, 'unsubscribe')) return invalidLink(reply);
     return render(reply, 200, { title: 'Unsubscribe', heading: 'Unsubscribe from status updates?', form: { action: `/unsubscribe/${request.params.token}`, button: 'Unsubscribe', danger: true } });
+  });
+
+  // The List-Unsubscribe mailto (unsubscribe@<MAIL_FROM domain>, subject "unsubscribe <token>"):
+  // route that mailbox to this endpoint (Postmark/SendGrid/Mailgun inbound JSON or form fields, or
+  // the raw message piped from an MTA). The signed token is the credential, as for one-click.
+  app.post('/inbound/unsubscribe', {
+    config: ipLimit,
+    schema: { hide: true, response: { 200: Type.Object({ unsubscribed: Type.Boolean() }), 400: Type.Object({ error: Type.String(), message: Type.String() }) } },
+  }, async (request, reply) => {
+    const token = unsubscribeTokenIn(request.body);
+    const claim = token ? verifyLinkToken(token, 'unsubscribe', app.linkKey(), app.clock.now()) : null;
+    if (!claim) return reply.code(400).send({ error: 'invalid_input', message: 'subject: no valid "unsubscribe <token>" found' });
+    await unsubscribe(app.serviceContext('subscriber:mailto'), claim.subscriberId, 'unsubscribed').catch((error) => {
+      if (!(error instanceof NotFoundError)) throw error;
+    });
+    return { unsubscribed: true };
   });
 
   // RFC 8058 one-click: mailbox providers POST "List-Unsubscribe=One-Click" with no cookies; the token is the credential.
