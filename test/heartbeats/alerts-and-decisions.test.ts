@@ -1,4 +1,3 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
@@ -7,6 +6,7 @@ import { evaluateHeartbeats, holidayExclusions } from '../../src/services/evalua
 import { syncAlertRecipients } from '../../src/services/sync-alert-recipients.ts';
 import { listEpisodes } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
 
 /**
@@ -14,26 +14,9 @@ import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts'
  * real HTTP receiver, email to a real SMTP server) through the outbox, subscribers hear nothing
  * unless the policy says so, and a responder can dismiss the notice or take it over.
  */
-interface Received { headers: IncomingHttpHeaders; body: string }
-
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/page-me`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 describe('heartbeat alerts and responder decisions', () => {
   let smtp: TestSmtpServer;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: HttpReceiver;
   let t: TestApp;
   let admin: string;
   let definition: ReturnType<typeof validatePageDefinition>;
@@ -41,7 +24,7 @@ describe('heartbeat alerts and responder decisions', () => {
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    receiver = await startReceiver();
+    receiver = await startHttpReceiver({ path: '/page-me' });
     definition = validatePageDefinition({
       ...TEST_DEFINITION,
       heartbeats: [{ key: 'messages-created', label: 'Messages created', bucket_seconds: 10, regions: ['eu'], alert: { webhooks: [receiver.url], emails: ['oncall@acme.example'] } }],

@@ -1,29 +1,12 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
 
 /** Flow 1 end to end through the real app: outbox → dispatcher → embedded queue → worker → SMTP / HTTP. */
-interface Received { headers: IncomingHttpHeaders; body: string }
-
-async function startReceiver(status: () => number): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(status()).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 const emulatorHost = inject('pubsubEmulatorHost');
 const queues = emulatorHost ? (['embedded', 'pubsub'] as const) : (['embedded'] as const);
 
@@ -31,12 +14,12 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
   let smtp: TestSmtpServer;
   let t: TestApp;
   let admin: string;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: HttpReceiver;
   let receiverStatus = 204;
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    receiver = await startReceiver(() => receiverStatus);
+    receiver = await startHttpReceiver({ status: () => receiverStatus });
     // The reference verifier checks webhook-timestamp against the real time: start the clock at now.
     const pubsub: Record<string, string> = queueKind === 'pubsub'
       ? { PUBSUB_EMULATOR_HOST: emulatorHost as string, GOOGLE_CLOUD_PROJECT: inject('pubsubEmulatorProjectId'), LIFELINE_PUBSUB_TOPIC: `deliveries-${randomBytes(4).toString('hex')}`, LIFELINE_PUBSUB_SUBSCRIPTION: `workers-${randomBytes(4).toString('hex')}` }

@@ -1,28 +1,11 @@
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
 
 /** The public webhook sign-up: the owner confirms by email, sees the secret once, can rotate it. */
-interface Received { headers: IncomingHttpHeaders; body: string }
-
-async function startReceiver(): Promise<{ url: string; received: Received[]; close(): Promise<void> }> {
-  const received: Received[] = [];
-  const server: Server = createServer((request, response) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (c: Buffer) => chunks.push(c));
-    request.on('end', () => {
-      received.push({ headers: request.headers, body: Buffer.concat(chunks).toString('utf8') });
-      response.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  return { url: `http://127.0.0.1:${port}/status-hook`, received, close: () => new Promise((resolve) => server.close(() => resolve())) };
-}
-
 const form = (fields: Record<string, string>) => ({
   payload: new URLSearchParams(fields).toString(),
   headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
@@ -65,14 +48,14 @@ describe('public webhook sign-up, guarded', () => {
 
 describe('public webhook sign-up, end to end', () => {
   let smtp: TestSmtpServer;
-  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiver: HttpReceiver;
   let t: TestApp;
   let admin: string;
   let manageLink: string;
 
   beforeAll(async () => {
     smtp = await startSmtpServer();
-    receiver = await startReceiver();
+    receiver = await startHttpReceiver({ path: '/status-hook' });
     // The reference verifier checks webhook-timestamp against the real time.
     t = await startTestApp({ clock: new ManualClock(new Date()), env: { LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
     admin = await t.token('admin');
