@@ -30,6 +30,12 @@ const url = (protocols: string[]): Parser<string> => (raw, name) => {
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
   return raw.replace(/\/+$/, '');
 };
+/** 32 random bytes, base64 or base64url (e.g. `openssl rand -base64 32`). */
+const secretKey: Parser<Buffer> = (raw, name) => {
+  const key = Buffer.from(raw.trim(), /[-_]/.test(raw) ? 'base64url' : 'base64');
+  if (key.length !== 32) throw new ConfigError(`${name} must be 32 random bytes in base64 (openssl rand -base64 32), got ${key.length} bytes`);
+  return key;
+};
 const ROLES = ['web', 'worker'] as const;
 export type Role = (typeof ROLES)[number];
 const roles: Parser<Role[]> = (raw, name) => {
@@ -58,6 +64,7 @@ export const ENVIRONMENT = {
   LIFELINE_REVISION_POLL_SECONDS: { parse: int(1, 3600), default: '5', doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.' },
   LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
   LIFELINE_DETECTOR_TICK_SECONDS: { parse: int(1, 600), default: '5', doc: 'How often the heartbeat detector evaluates every series (buckets close 5 s after their end).' },
+  LIFELINE_SECRET_KEY: { parse: secretKey, default: '', doc: 'Key (32 bytes, base64) that encrypts webhook signing secrets and the link-signing key in the database; keep it in a secret store. Empty: stored unencrypted.' },
   LIFELINE_DEMO_HEARTBEATS: { parse: bool, default: 'false', doc: 'Generate demo traffic for every declared heartbeat series (5 weeks of history, then a push per bucket), so the charts and detector can be tried without a product pushing.' },
   LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
   LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },

@@ -9,6 +9,7 @@ import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../p
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
 import { loadNoticeData } from '../services/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
+import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import {
   claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims, type OutboxEvent,
 } from '../storage/delivery-repository.ts';
@@ -31,6 +32,8 @@ export interface DeliveryWorkerDeps {
   /** Claims older than this are taken back by the dispatcher; held claims are renewed well before. */
   claimLeaseMs: number;
   log: FastifyBaseLogger;
+  /** Opens the stored webhook signing secrets (LIFELINE_SECRET_KEY); plain when absent. */
+  secrets?: SecretBox;
   /** Runs fn every ms until the returned stop is called; injectable so tests need not wait. Default: an unref'd setInterval. */
   every?: (fn: () => void, ms: number) => () => void;
 }
@@ -166,7 +169,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     if (claimed.length === 0) return;
     const [events, subscribers] = await Promise.all([
       loadEvents(db, [...new Set(claimed.map((d) => d.event_id))]),
-      loadSubscribersForDelivery(db, [...new Set(claimed.map((d) => d.subscriber_id))]),
+      loadSubscribersForDelivery(db, [...new Set(claimed.map((d) => d.subscriber_id))], deps.secrets ?? PLAIN_BOX),
     ]);
     // Renew what is still held, so a batch slowed by a slow relay is not released and sent twice.
     const held = new Set(claimed.map((d) => d.id));

@@ -74,7 +74,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onReady', async () => {
     const deliveryWorker = createDeliveryWorker({
       db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
-      publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000, log: app.log,
+      publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000, log: app.log, secrets: app.secretBox,
     });
     if (app.db.kind === 'pglite') {
       const released = await dispatcher.releaseClaimsOfDeadProcess();

@@ -8,7 +8,8 @@ import { syncAlertRecipients } from '../services/sync-alert-recipients.ts';
 import { syncPageDefinition } from '../services/sync-page-definition.ts';
 import { DatabaseUnavailableError, type Database } from '../storage/database.ts';
 import { migrate } from '../storage/migrate.ts';
-import { ensureSecret } from '../storage/secret-repository.ts';
+import { createSecretBox, PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
+import { ensureSecret, sealStoredSecrets } from '../storage/secret-repository.ts';
 import { openDatabase } from '../storage/open-database.ts';
 
 declare module 'fastify' {
@@ -22,6 +23,8 @@ declare module 'fastify' {
     serviceContext(actor: string): ServiceContext;
     /** Key that signs subscriber links; shared by all instances through the database. */
     linkKey(): string;
+    /** Seals and opens the secrets kept in the database (LIFELINE_SECRET_KEY). */
+    secretBox: SecretBox;
   }
 }
 
@@ -34,7 +37,10 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   app.decorate('clock', options.clock);
   app.decorate('ids', options.ids);
   app.decorate('random', options.random);
-  app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log }));
+  const key = options.config.env.LIFELINE_SECRET_KEY as Buffer | '';
+  const secretBox = key ? createSecretBox(key) : PLAIN_BOX;
+  app.decorate('secretBox', secretBox);
+  app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log, secrets: secretBox }));
 
   let linkKey: string | null = null;
   app.decorate('linkKey', () => {
@@ -43,7 +49,11 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   });
   const initialize = async () => {
     const applied = await migrate(db);
-    linkKey = await ensureSecret(db, 'link-signing-key', () => options.ids.bytes(32).toString('base64url'), options.clock.now());
+    if (secretBox.encrypting) {
+      const sealed = await sealStoredSecrets(db, secretBox);
+      if (sealed > 0) app.log.info({ sealed }, 'stored secrets encrypted with LIFELINE_SECRET_KEY');
+    }
+    linkKey = await ensureSecret(db, 'link-signing-key', () => options.ids.bytes(32).toString('base64url'), options.clock.now(), secretBox);
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
     const synced = await syncPageDefinition(app.serviceContext('system:config'), options.config.pageDefinition);
     if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');

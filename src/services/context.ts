@@ -2,6 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { Database, Transaction } from '../storage/database.ts';
+import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 
 /** What every use-case receives: where to read and write, what time it is, and who is acting. */
 export interface ServiceContext {
@@ -11,7 +12,12 @@ export interface ServiceContext {
   /** Who is acting, as written to the audit log: `token:<name>`, `cli:<user>`, `system`. */
   actor: string;
   log?: FastifyBaseLogger;
+  /** Seals secrets the app must read back (webhook signing secrets); unencrypted when absent. */
+  secrets?: SecretBox;
 }
+
+/** The context's secret box (plain when the context has none). */
+export const secretsOf = (ctx: ServiceContext): SecretBox => ctx.secrets ?? PLAIN_BOX;
 
 /**
  * A Database view of an open transaction: services called with it join the caller's transaction

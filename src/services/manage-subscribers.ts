@@ -6,9 +6,9 @@ import type { Queryable } from '../storage/database.ts';
 import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import {
-  findActiveEmailSubscriber, findActiveWebhookSubscriber, findSubscriber, insertSubscriber, updateSubscriber,
+  findActiveEmailSubscriber, findActiveWebhookSubscriber, findSubscriber, findWebhookSecret, insertSubscriber, updateSubscriber,
 } from '../storage/subscriber-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { secretsOf, type ServiceContext } from './context.ts';
 
 // Deliberately simple: one @, no spaces, a dot in the domain. The confirmation email is the real check.
 const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,251}\.[^\s@]{2,}$/;
@@ -90,7 +90,7 @@ export async function registerWebhook(
     const existing = await findActiveWebhookSubscriber(tx, input.url);
     if (existing) throw new ConflictError(`url: this endpoint is already subscribed (subscriber ${existing.id})`);
     const subscriber = await insertSubscriber(tx, {
-      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret, all_components: filter.all, component_ids: filter.ids, source: 'api', confirmed_at: at, at,
+      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: secretsOf(ctx).seal(secret), all_components: filter.all, component_ids: filter.ids, source: 'api', confirmed_at: at, at,
     });
     await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', url: input.url }, at });
     return { subscriber, secret };
@@ -122,7 +122,7 @@ export async function requestWebhookSubscription(
       return;
     }
     const subscriber = await insertSubscriber(tx, {
-      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: generateSecret(), all_components: filter.all, component_ids: filter.ids, source: 'public', confirmed_at: null, at,
+      id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: secretsOf(ctx).seal(generateSecret()), all_components: filter.all, component_ids: filter.ids, source: 'public', confirmed_at: null, at,
     });
     await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', source: 'public', url: input.url }, at });
     await requestConfirmation(tx, ctx, subscriber, at, null);
@@ -136,7 +136,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, subscriberId: str
   await ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
-    await updateSubscriber(tx, subscriber.id, { secret }, at);
+    await updateSubscriber(tx, subscriber.id, { secret: secretsOf(ctx).seal(secret) }, at);
     await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.secret_rotated', target_type: 'subscriber', target_id: subscriber.id, at });
   });
   return secret;
@@ -151,7 +151,7 @@ export async function confirmSubscriber(ctx: ServiceContext, subscriberId: strin
     if (subscriber.confirmed_at) return { ...subscriber, secret: null };
     await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
     await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
-    const secret = subscriber.type === 'webhook' ? ((await tx.query<{ secret: string | null }>('SELECT secret FROM subscriber WHERE id = $1', [subscriber.id]))[0].secret ?? null) : null;
+    const secret = subscriber.type === 'webhook' ? await findWebhookSecret(tx, subscriber.id, secretsOf(ctx)) : null;
     return { ...subscriber, confirmed_at: at, secret };
   });
 }

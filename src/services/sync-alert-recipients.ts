@@ -1,7 +1,8 @@
 import type { HeartbeatDefinition } from '../config.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
 import { insertAlertRecipient, listAlertRecipients, setAlertMetrics, updateSubscriber } from '../storage/subscriber-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { PLAIN_BOX } from '../storage/secret-box.ts';
+import { secretsOf, type ServiceContext } from './context.ts';
 
 /**
  * Makes the responder alert recipients match the page definition's `alert:` lists: one recipient
@@ -25,7 +26,8 @@ export async function syncAlertRecipients(ctx: ServiceContext, metrics: Heartbea
     await tx.query('SELECT pg_advisory_xact_lock(4242003)');
     const added: string[] = [];
     const removed: string[] = [];
-    for (const existing of await listAlertRecipients(tx)) {
+    // Only addresses are compared here; secrets stay sealed.
+    for (const existing of await listAlertRecipients(tx, { ...PLAIN_BOX, open: (stored) => stored })) {
       const key = `${existing.type}|${existing.type === 'email' ? existing.address.toLowerCase() : existing.address}`;
       const entry = wanted.get(key);
       wanted.delete(key);
@@ -37,7 +39,7 @@ export async function syncAlertRecipients(ctx: ServiceContext, metrics: Heartbea
       }
     }
     for (const entry of wanted.values()) {
-      const secret = entry.type === 'webhook' ? `whsec_${ctx.ids.bytes(32).toString('base64')}` : null;
+      const secret = entry.type === 'webhook' ? secretsOf(ctx).seal(`whsec_${ctx.ids.bytes(32).toString('base64')}`) : null;
       await insertAlertRecipient(tx, { id: ctx.ids.id(), ...entry, secret, at });
       added.push(entry.address);
     }

@@ -1,5 +1,6 @@
 import type { Subscriber } from '../domain/model.ts';
 import type { Queryable, Row } from './database.ts';
+import type { SecretBox } from './secret-box.ts';
 import { toDate, toDateOrNull, toJson } from './rows.ts';
 
 const COLUMNS = `id, type, email, url, all_components, component_ids, source, confirmed_at, suppressed_at, suppressed_reason,
@@ -25,6 +26,7 @@ export function toSubscriber(row: Row): Subscriber {
   };
 }
 
+/** Writers pass `secret` as stored (sealed with the app's SecretBox); readers take the box to open it. */
 export async function insertSubscriber(
   db: Queryable,
   s: { id: string; type: Subscriber['type']; email: string | null; url: string | null; secret: string | null; all_components: boolean; component_ids: string[]; source: Subscriber['source']; confirmed_at: Date | null; at: Date },
@@ -52,10 +54,18 @@ export async function findActiveWebhookSubscriber(db: Queryable, url: string): P
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
-/** Subscribers with their secrets, for the delivery worker. */
-export async function loadSubscribersForDelivery(db: Queryable, ids: string[]): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
+/** Subscribers with their (opened) secrets, for the delivery worker. */
+export async function loadSubscribersForDelivery(db: Queryable, ids: string[], box: SecretBox): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
   const rows = await db.query(`SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids]);
-  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: (row.secret as string | null) ?? null, failing_since: toDateOrNull(row.failing_since) }]));
+  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: openSecret(row.secret, box), failing_since: toDateOrNull(row.failing_since) }]));
+}
+
+const openSecret = (stored: unknown, box: SecretBox) => (typeof stored === 'string' ? box.open(stored) : null);
+
+/** A webhook subscriber's signing secret, opened. */
+export async function findWebhookSecret(db: Queryable, id: string, box: SecretBox): Promise<string | null> {
+  const rows = await db.query<{ secret: string | null }>('SELECT secret FROM subscriber WHERE id = $1', [id]);
+  return openSecret(rows[0]?.secret, box);
 }
 
 export async function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
@@ -105,14 +115,14 @@ export interface AlertRecipient {
   disabled_reason: string | null;
 }
 
-export async function listAlertRecipients(db: Queryable): Promise<AlertRecipient[]> {
+export async function listAlertRecipients(db: Queryable, box: SecretBox): Promise<AlertRecipient[]> {
   const rows = await db.query(
     `SELECT id, type, COALESCE(email, url) AS address, alert_metrics, secret, disabled_at, disabled_reason FROM subscriber
      WHERE audience = 'responder' AND unsubscribed_at IS NULL ORDER BY type, address`,
   );
   return rows.map((row) => ({
     id: row.id as string, type: row.type as AlertRecipient['type'], address: row.address as string, metrics: toJson<string[]>(row.alert_metrics),
-    secret: (row.secret as string | null) ?? null, disabled_at: toDateOrNull(row.disabled_at), disabled_reason: (row.disabled_reason as string | null) ?? null,
+    secret: openSecret(row.secret, box), disabled_at: toDateOrNull(row.disabled_at), disabled_reason: (row.disabled_reason as string | null) ?? null,
   }));
 }
 

@@ -66,6 +66,6 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
       },
     },
   }, async () => ({
-    recipients: (await listAlertRecipients(app.db)).map((r) => ({ ...r, disabled_at: r.disabled_at?.toISOString() ?? null })),
+    recipients: (await listAlertRecipients(app.db, app.secretBox)).map((r) => ({ ...r, disabled_at: r.disabled_at?.toISOString() ?? null })),
   }));
 }
