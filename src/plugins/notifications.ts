@@ -47,11 +47,8 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     : createEmbeddedQueue({ log: app.log });
   const state = { queue, email: null as EmailChannel | null, webhook: null as WebhookChannel | null, dispatch: async () => {} };
   app.decorate('notifications', state);
-  if (!worker) {
-    app.addHook('onClose', async () => queue.close());
-    return;
-  }
-
+  // Every role has the email channel (a pool that connects on first use): the web role emails the
+  // console's one-time sign-in links itself; the worker sends every notice through it.
   state.email = createEmailChannel({
     smtpUrl: env.SMTP_URL || null,
     fallbackSmtpUrl: env.SMTP_FALLBACK_URL || null,
@@ -63,6 +60,14 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     log: app.log,
     clock: app.clock,
   });
+  if (!worker) {
+    app.addHook('onClose', async () => {
+      await state.email?.close();
+      await queue.close();
+    });
+    return;
+  }
+
   state.webhook = createWebhookChannel({ allowPrivate });
   const dispatcher = createOutboxDispatcher({ db: app.db, clock: app.clock, queue, log: app.log, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000 });
   state.dispatch = dispatcher.run;

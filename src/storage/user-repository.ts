@@ -72,3 +72,14 @@ export async function disableUser(db: Queryable, id: string, at: Date): Promise<
   const rows = await db.query('UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *', [id, at]);
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
+
+export async function setUserRole(db: Queryable, id: string, role: UserRole, at: Date): Promise<ResponderUser | null> {
+  const rows = await db.query('UPDATE responder_user SET role = $2, updated_at = $3 WHERE id = $1 RETURNING *', [id, role, at]);
+  return rows.length > 0 ? toUser(rows[0]) : null;
+}
+
+/** Enabled admin accounts, locked for the caller's transaction (so two demotions cannot both leave none). */
+export async function lockEnabledAdmins(db: Queryable): Promise<string[]> {
+  const rows = await db.query<{ id: string }>("SELECT id FROM responder_user WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE");
+  return rows.map((row) => row.id);
+}

@@ -13,7 +13,9 @@ import { postIncidentUpdate } from '../../services/post-incident-update.ts';
 import { findIncident, listRecent, listUnresolved } from '../../storage/incident-repository.ts';
 import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import { findTemplate } from '../../storage/template-repository.ts';
+import { loadDeliveryProgress } from './deliveries.ts';
 import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+import { loadSignalPanel } from './signal.ts';
 
 const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
 const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
@@ -26,6 +28,11 @@ export function gridSelection(body: Form | undefined): Record<string, string> {
     if (name.startsWith('component:') && typeof value === 'string' && value !== '') selected[name.slice('component:'.length)] = value;
   }
   return selected;
+}
+
+/** Each timeline entry with its delivery progress (the incident page's "reach"). */
+function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: Awaited<ReturnType<typeof loadDeliveryProgress>>) {
+  return { ...view, updates: view.updates.map((u) => ({ ...u, progress: progress.byUpdate.get(u.id) ?? null })) };
 }
 
 /** Names a service's `components.<id>` error after the component, as the form shows it. */
@@ -53,7 +60,9 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const [{ groups, components, tz }, open, maintenances, recent] = await Promise.all([
       catalog(), listUnresolved(app.db, 'incident'), listUnresolved(app.db, 'maintenance'), listRecent(app.db, 'incident', 10),
     ]);
-    return kit.send(request, reply, 200, 'dashboard', dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), { nav: 'dashboard' });
+    const signal = await loadSignalPanel(app, tz);
+    const notices = signal?.notices.map((n) => ({ ...n, formId: newFormId(app), errors: {}, reason: '' })) ?? [];
+    return kit.send(request, reply, 200, 'dashboard', { ...dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), signal: signal ? { ...signal, notices } : null }, { nav: 'dashboard' });
   });
 
   // ---- declare ---------------------------------------------------------------------------
@@ -145,17 +154,23 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   const incidentPage = async (request: FastifyRequest, reply: FastifyReply, id: string, status: number, extra: { form?: Partial<{ status: string; body: string; notify: boolean; postmortemUrl: string; selected: Record<string, string> }>; errors?: Record<string, string>; preview?: unknown } = {}) => {
     const [{ groups, components, tz }, incident] = await Promise.all([catalog(), findIncident(app.db, id, 'incident')]);
     if (!incident) return kit.send(request, reply, 404, 'message', { title: 'Not found', heading: 'No such incident', message: `There is no incident ${id}.`, link: { href: '/console', text: 'Back to the dashboard' } }, { nav: 'dashboard' });
+    const progress = await loadDeliveryProgress(app.db, incident);
     const form = { status: incident.status, body: '', notify: true, postmortemUrl: incident.postmortem_url ?? '', selected: {}, ...extra.form };
     const nextStatuses = incident.resolved_at ? ['resolved', 'postmortem'] : INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
     return kit.send(request, reply, status, 'incident', {
       title: incident.name,
-      incident: incidentConsoleView(incident, components, groups, tz),
+      incident: withProgress(incidentConsoleView(incident, components, groups, tz), progress),
+      progress: {
+        active: progress.active, other: progress.other, url: `/console/incidents/${incident.id}/progress.json`,
+        otherView: { text: 'Alerts to the responders listed for the heartbeat series.', channels: progress.other, deadUrl: null },
+      },
+      automaticOpen: incident.source === 'heartbeat' && incident.resolved_at === null,
       form: { ...form, formId: newFormId(app), resolveFormId: newFormId(app) },
       statusOptions: options(nextStatuses, STATUS_LABELS, form.status),
       grid: componentGrid(groups, components, form.selected),
       errors: extra.errors ?? {},
       preview: extra.preview ?? null,
-      script: request.consoleUser?.role !== 'viewer',
+      script: true,
     }, { nav: 'dashboard' });
   };
 

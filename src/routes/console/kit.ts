@@ -58,6 +58,18 @@ const FLASH: Record<string, string> = {
   'session-revoked': 'That session is signed out.',
   welcome: 'You are signed in. Choose a password so you can sign in without a link next time.',
   'signed-out': 'You are signed out.',
+  converted: 'Taken over: this is now a normal incident. The detector will not update or close it.',
+  dismissed: 'Dismissed as a false alarm: the notice is closed, and the series stays quiet until it recovers.',
+  'deliveries-replayed': 'Replayed: those deliveries are queued again and leave within seconds.',
+  'nothing-replayed': 'Nothing was replayed: those deliveries are no longer dead-lettered.',
+  'subscriber-removed': 'Subscriber removed: nothing more is sent to it.',
+  'endpoint-disabled': 'Webhook endpoint disabled: nothing is sent to it until it is re-enabled.',
+  'subscriber-reactivated': 'Re-enabled: it receives notices again.',
+  'token-revoked': 'Token revoked: it stops working at once.',
+  'role-changed': 'Role changed: it applies from the account\'s next request.',
+  'user-disabled': 'Account disabled: its sessions and sign-in links stopped working.',
+  'component-updated': 'Component status saved. The status page shows it now.',
+  'component-unchanged': 'That component already had this status: nothing changed.',
 };
 
 export function flashFor(query: unknown): string | null {

@@ -4,10 +4,10 @@ import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { normaliseAccountEmail } from '../../services/manage-users.ts';
-import { peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword, SIGN_IN_LINK_TTL_MS } from '../../services/sign-in.ts';
-import { findPage } from '../../storage/page-repository.ts';
+import { peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword } from '../../services/sign-in.ts';
 import { field, FormBody, HTML, safeNext, type ConsoleKit, type Form } from './kit.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
+import { emailSignInLink } from './sign-in-email.ts';
 import { FailureThrottle } from './sign-in-throttle.ts';
 
 const Token = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
@@ -73,28 +73,9 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
     if (!linksPerAddress.hit(email.toLowerCase())) return form(request, reply, 429, { email, errors: { summary: 'Too many links were asked for this address. Wait 15 minutes, then try again.' } });
     const issued = await requestSignInLink(kit.ctx(request), email);
     // Sent in the background: awaiting the relay would make the answer slower for real accounts.
-    if (issued) void sendLink(request, issued.user.email, issued.link.token);
+    if (issued) void emailSignInLink(app, kit.renderer, request.log, issued.user.email, issued.link.token);
     return form(request, reply, 200, { email, linkSent: email });
   });
-
-  async function sendLink(request: FastifyRequest, to: string, token: string) {
-    const log = request.log;
-    const channel = app.notifications?.email;
-    if (!channel || !app.config.env.SMTP_URL) {
-      log.warn({ to }, channel ? 'no SMTP_URL set: the sign-in link was written to the mail directory, not emailed' : 'the sign-in link could not be emailed: this process has no email channel (worker role) configured');
-      if (!channel) return;
-    }
-    try {
-      const page = await findPage(app.db);
-      const publicUrl = app.config.publicUrl;
-      const content = kit.renderer.signInEmail({ pageName: page?.name ?? 'Status', publicUrl, url: `${publicUrl}/console/sign-in/${token}`, email: to, minutes: SIGN_IN_LINK_TTL_MS / 60_000 });
-      const host = new URL(publicUrl).hostname;
-      const outcome = await channel.send({ to, ...content, messageId: `<sign-in-${app.ids.id()}@${host}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
-      if (!outcome.ok) log.warn({ to, error: outcome.error }, 'the sign-in link could not be emailed');
-    } catch (error) {
-      log.error({ err: error, to }, 'the sign-in link could not be emailed');
-    }
-  }
 
   // A GET never signs in (mail scanners follow links): it shows a button that POSTs.
   app.get('/console/sign-in/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {

@@ -1,0 +1,101 @@
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Incident } from '../../domain/model.ts';
+import { deadLetterItem, deliveryProgressView, formatNumber } from '../../presenters/console-view.ts';
+import { formatDateTime } from '../../presenters/format.ts';
+import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { summarizeDeadLetters } from '../../storage/dead-letter-repository.ts';
+import { listDeadDeliveries } from '../../storage/delivery-repository.ts';
+import { incidentDeliveryCounts } from '../../storage/incident-event-repository.ts';
+import { findIncident } from '../../storage/incident-repository.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import { field, fieldList, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
+
+/** How many dead letters the page lists (the newest); "replay all" of a notice covers every one. */
+const DEAD_LIST_LIMIT = 100;
+
+/** The incident's delivery progress per update and channel, as the incident page and its JSON show it. */
+export async function loadDeliveryProgress(db: Queryable, incident: Incident) {
+  const { events, counts } = await incidentDeliveryCounts(db, incident.id);
+  return deliveryProgressView(incident.updates, events, counts);
+}
+
+const Channel = Type.Object({
+  channel: Type.String(), label: Type.String(), targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer(), donePercent: Type.Integer(),
+  targetedText: Type.String(), sentText: Type.String(), failedText: Type.String(), pendingText: Type.String(),
+});
+
+/**
+ * See the reach: the incident page's live delivery progress (a small JSON document its script polls
+ * while anything is pending), and the dead letters with their reasons and a replay.
+ */
+export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  app.get('/console/incidents/:id/progress.json', {
+    preHandler: app.requireRole('viewer'),
+    schema: {
+      hide: true, params: IdParams,
+      response: {
+        200: Type.Object({
+          active: Type.Boolean(),
+          updates: Type.Array(Type.Object({ update_id: Type.String(), state: Type.String(), text: Type.String(), dead_url: Type.Union([Type.String(), Type.Null()]), channels: Type.Array(Channel) })),
+          other: Type.Array(Channel),
+        }),
+        404: Type.String(),
+      },
+    },
+  }, async (request, reply) => {
+    const incident = await findIncident(app.db, request.params.id);
+    if (!incident) throw new NotFoundError('incident', request.params.id);
+    const progress = await loadDeliveryProgress(app.db, incident);
+    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+    return {
+      active: progress.active,
+      updates: [...progress.byUpdate.entries()].map(([id, p]) => ({ update_id: id, state: p.state, text: p.text, dead_url: p.deadUrl, channels: p.channels })),
+      other: progress.other,
+    };
+  });
+
+  app.get('/console/deliveries/dead', {
+    preHandler: app.requireRole('viewer'),
+    schema: { hide: true, querystring: Type.Object({ event: Type.Optional(Type.Integer({ minimum: 1 })), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
+  }, async (request, reply) => {
+    const eventId = request.query.event;
+    const [page, groups, dead] = await Promise.all([
+      findPage(app.db), summarizeDeadLetters(app.db, 50), listDeadDeliveries(app.db, { limit: DEAD_LIST_LIMIT, eventId }),
+    ]);
+    const tz = page?.time_zone ?? 'Etc/UTC';
+    const total = groups.reduce((n, g) => n + g.dead, 0);
+    const shown = eventId === undefined ? total : (groups.find((g) => g.event_id === eventId)?.dead ?? dead.length);
+    return kit.send(request, reply, 200, 'dead-letters', {
+      title: 'Failed deliveries',
+      eventId: eventId ?? null,
+      groups: groups.map((g) => ({
+        eventId: g.event_id, eventType: g.event_type, dead: formatNumber(g.dead), incidentName: g.incident_name, incidentUrl: g.incident_id ? `/console/incidents/${g.incident_id}` : null,
+        created: { iso: g.event_created_at.toISOString(), text: formatDateTime(g.event_created_at, tz) }, current: g.event_id === eventId, filterUrl: `/console/deliveries/dead?event=${g.event_id}`,
+      })),
+      deliveries: dead.map((d) => deadLetterItem(d, tz)),
+      totalText: formatNumber(total),
+      shownText: dead.length < shown ? `Showing the newest ${formatNumber(dead.length)} of ${formatNumber(shown)}.` : null,
+    }, { nav: 'deliveries' });
+  });
+
+  app.post('/console/deliveries/replay', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const eventText = field(body, 'event_id');
+    const ids = [...fieldList(body, 'ids'), ...fieldList(body, 'id')].map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
+    const back = field(body, 'back') === 'event' && /^\d+$/.test(eventText) ? `/console/deliveries/dead?event=${eventText}&` : '/console/deliveries/dead?';
+    let replayed: number[];
+    try {
+      replayed = await replayDeadLetters(kit.ctx(request), ids.length > 0 ? { ids } : { eventId: /^\d{1,15}$/.test(eventText) ? Number(eventText) : undefined });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return kit.send(request, reply, 400, 'message', { title: 'Nothing to replay', heading: 'Nothing to replay', message: 'Choose the deliveries to replay.', link: { href: '/console/deliveries/dead', text: 'Back to the failed deliveries' } }, { nav: 'deliveries' });
+    }
+    return reply.redirect(`${back}done=${replayed.length > 0 ? 'deliveries-replayed' : 'nothing-replayed'}`, 303);
+  });
+}

@@ -1,0 +1,174 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Component, Incident } from '../../domain/model.ts';
+import { INCIDENT_STATUSES } from '../../domain/status.ts';
+import {
+  automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, signalPanelView, STATUS_LABELS,
+} from '../../presenters/console-view.ts';
+import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
+import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
+import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../services/load-heartbeat-chart.ts';
+import type { PostIncidentUpdateInput } from '../../services/post-incident-update.ts';
+import { findEpisodeByIncident } from '../../storage/heartbeat-episode-repository.ts';
+import { listDetectorRows } from '../../storage/heartbeat-repository.ts';
+import { findIncident, listUnresolved } from '../../storage/incident-repository.ts';
+import { listComponents, listGroups } from '../../storage/page-repository.ts';
+import { gridSelection } from './incidents.ts';
+import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+
+const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
+const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
+
+/** The open automatic notices (incidents the detector opened), each with its series. */
+export async function loadAutomaticNotices(app: FastifyInstance, timeZone: string) {
+  const metrics = app.config.pageDefinition.heartbeats ?? [];
+  const open = (await listUnresolved(app.db, 'incident')).filter((i) => i.source === 'heartbeat');
+  return Promise.all(open.map(async (incident) => {
+    const episode = await findEpisodeByIncident(app.db, incident.id);
+    const label = episode ? (metrics.find((m) => m.key === episode.metric)?.label ?? null) : null;
+    return automaticNoticeView(incident, episode, label, timeZone);
+  }));
+}
+
+/** The dashboard's signal panel: every declared series' state (from the detector) and the open notices. */
+export async function loadSignalPanel(app: FastifyInstance, timeZone: string) {
+  const metrics = app.config.pageDefinition.heartbeats ?? [];
+  if (metrics.length === 0) return null;
+  const [rows, notices] = await Promise.all([listDetectorRows(app.db), loadAutomaticNotices(app, timeZone)]);
+  const series = metrics.flatMap((m) => m.regions.map((region) => ({
+    metric: m.key, region, label: m.label, isPublic: m.public !== false, summary: rows.find((r) => r.metric === m.key && r.region === region)?.summary ?? null,
+  })));
+  return signalPanelView(series, notices, timeZone);
+}
+
+/**
+ * See the signal: every heartbeat series' chart (internal ones too: responders are signed in),
+ * its state, and the open automatic notices with the two decisions: take it over as an incident
+ * (convertHeartbeatNotice) or dismiss it as a false alarm (dismissHeartbeatNotice).
+ */
+export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  const metrics = app.config.pageDefinition.heartbeats ?? [];
+  const timeZone = app.config.pageDefinition.page.time_zone ?? 'Etc/UTC';
+  // Points are computed once per plotted step and shared by every responder's request.
+  const loader = createHeartbeatChartLoader(app.db, { timeZone, holidays: app.config.pageDefinition.holidays });
+
+  const signalPage = async (request: FastifyRequest, reply: FastifyReply, status: number, range: ChartRange, dismissErrors: { id: string; errors: Record<string, string>; reason: string } | null = null) => {
+    const now = app.clock.now();
+    const [notices, ...charts] = await Promise.all([
+      loadAutomaticNotices(app, timeZone),
+      ...metrics.flatMap((m) => m.regions.map((region) => loader.load(m, region, range, now).then((data) => ({ metric: m, data })))),
+    ]);
+    return kit.send(request, reply, status, 'signal', {
+      title: 'Signal',
+      range,
+      ranges: CHART_RANGES.map((r) => ({ label: RANGE_SHORT[r], href: `/console/signal?range=${r}`, current: r === range })),
+      zone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone,
+      notices: notices.map((n) => ({
+        ...n,
+        formId: newFormId(app),
+        errors: dismissErrors?.id === n.id ? dismissErrors.errors : {},
+        reason: dismissErrors?.id === n.id ? dismissErrors.reason : '',
+      })),
+      errors: dismissErrors?.errors ?? {},
+      charts: charts.map(({ metric, data }) => {
+        const view = heartbeatChartView(data, { timeZone, tz: null });
+        const notice = notices.find((n) => n.anchor === `series-${data.metric}-${data.region}`);
+        return {
+          ...view,
+          anchor: `series-${data.metric}-${data.region}`,
+          isPublic: metric.public !== false,
+          publicUrl: metric.public !== false ? seriesPath(data.metric, data.region) : null,
+          state: seriesStateView(data.summary ? { state: data.summary.state, observed: data.summary.observed, since: data.summary.since ? new Date(data.summary.since).toISOString() : null } : null, timeZone),
+          notice: notice ? { id: notice.id, name: notice.name, consoleUrl: notice.consoleUrl } : null,
+        };
+      }),
+    }, { nav: 'signal' });
+  };
+
+  app.get('/console/signal', {
+    preHandler: app.requireRole('viewer'),
+    schema: { hide: true, querystring: Type.Object({ range: Type.Optional(Type.String({ enum: [...CHART_RANGES] })), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
+  }, async (request, reply) => signalPage(request, reply, 200, (request.query.range ?? '24h') as ChartRange));
+
+  const conflict = (request: FastifyRequest, reply: FastifyReply, error: ConflictError, id: string) =>
+    kit.send(request, reply, 409, 'message', {
+      title: 'Already decided', heading: 'This notice cannot be changed that way', message: error.message,
+      link: { href: `/console/incidents/${id}`, text: 'See the incident' },
+    }, { nav: 'signal' });
+
+  app.post('/console/signal/notices/:id/dismiss', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const id = request.params.id;
+    const reason = field(request.body as Form, 'reason');
+    try {
+      await kit.once(request, (ctx) => dismissHeartbeatNotice(ctx, id, { reason: reason.trim() ? reason : undefined }, metrics));
+    } catch (error) {
+      if (error instanceof ConflictError) return conflict(request, reply, error, id);
+      if (!(error instanceof ValidationError)) throw error;
+      const errors = errorsOf(error, () => 'reason');
+      return signalPage(request, reply, 400, '24h', { id, errors, reason });
+    }
+    return reply.redirect('/console/signal?done=dismissed', 303);
+  });
+
+  // ---- take over as an incident -------------------------------------------------------------
+
+  interface ConvertForm { status: string; impact: string; body: string; notify: boolean; selected: Record<string, string> }
+
+  const loadNotice = async (id: string): Promise<Incident> => {
+    const incident = await findIncident(app.db, id, 'incident');
+    if (!incident) throw new NotFoundError('incident', id);
+    return incident;
+  };
+
+  const convertPage = async (request: FastifyRequest, reply: FastifyReply, status: number, incident: Incident, form: ConvertForm, errors: Record<string, string> = {}) => {
+    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const episode = await findEpisodeByIncident(app.db, incident.id);
+    const label = episode ? (metrics.find((m) => m.key === episode.metric)?.label ?? null) : null;
+    return kit.send(request, reply, status, 'notice-convert', {
+      title: `Take over: ${incident.name}`,
+      notice: automaticNoticeView(incident, episode, label, timeZone),
+      automatic: incident.source === 'heartbeat' && incident.resolved_at === null,
+      form: { ...form, formId: newFormId(app) },
+      statusOptions: options(OPEN_STATUSES, STATUS_LABELS, form.status),
+      impactOptions: options(['', ...IMPACT_CHOICES], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
+      grid: componentGrid(groups, components, form.selected),
+      errors,
+    }, { nav: 'signal' });
+  };
+
+  app.get('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
+    const incident = await loadNotice(request.params.id);
+    return convertPage(request, reply, 200, incident, { status: 'identified', impact: '', body: '', notify: true, selected: {} });
+  });
+
+  app.post('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const id = request.params.id;
+    const body = request.body as Form;
+    const form: ConvertForm = { status: field(body, 'status') || 'identified', impact: field(body, 'impact'), body: field(body, 'body'), notify: checked(body, 'notify'), selected: gridSelection(body) };
+    const input: Partial<PostIncidentUpdateInput> = {};
+    if (form.body.trim()) Object.assign(input, { body: form.body, status: form.status, deliver_notifications: form.notify }, form.impact ? { impact: form.impact } : {});
+    if (Object.keys(form.selected).length > 0) input.components = form.selected;
+    try {
+      const result = await kit.once(request, (ctx) => convertHeartbeatNotice(ctx, id, input));
+      return reply.redirect(`/console/incidents/${result.id}?done=${result.replayed ? 'replayed' : 'converted'}`, 303);
+    } catch (error) {
+      if (error instanceof ConflictError) return conflict(request, reply, error, id);
+      if (!(error instanceof ValidationError)) throw error;
+      const components = await listComponents(app.db);
+      return convertPage(request, reply, 400, await loadNotice(id), form, errorsOf(error, componentErrorField(components)));
+    }
+  });
+}
+
+/** Names a service's `components.<id>` error after the grid's field, as the form shows it. */
+function componentErrorField(components: Component[]) {
+  return (name: string) => {
+    if (!name.startsWith('components.')) return name;
+    const ref = name.slice('components.'.length);
+    const component = components.find((c) => c.id === ref || c.key === ref);
+    return component ? componentField(component.id) : 'components';
+  };
+}

@@ -1,0 +1,74 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { ValidationError } from '../../domain/errors.ts';
+import { tokenListItem } from '../../presenters/console-view.ts';
+import { createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
+import { findPage } from '../../storage/page-repository.ts';
+import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+
+const SCOPE_HINTS: Record<string, string> = {
+  'incidents:write': 'declare and update incidents, decide on automatic notices',
+  'components:write': 'set component statuses',
+  'maintenances:write': 'schedule and advance maintenance',
+  'subscribers:write': 'manage subscribers, see and replay failed deliveries',
+  'heartbeats:write': 'push heartbeat counts (for your product)',
+  'tokens:write': 'create and revoke tokens',
+  admin: 'everything, including accounts and the audit log',
+};
+
+/** API tokens (admin only): create with scopes (the token is shown once), list, revoke. */
+export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: { name: string; scopes: string[] }, errors: Record<string, string> = {}) => {
+    const [p, tokens] = await Promise.all([findPage(app.db), listApiTokens(kit.ctx(request))]);
+    const tz = p?.time_zone ?? 'Etc/UTC';
+    return kit.send(request, reply, status, 'tokens', {
+      title: 'API tokens',
+      active: tokens.filter((t) => !t.revoked_at).map((t) => tokenListItem(t, tz)),
+      revoked: tokens.filter((t) => t.revoked_at).slice(0, 20).map((t) => tokenListItem(t, tz)),
+      form: { name: form.name, formId: newFormId(app) },
+      scopes: SCOPES.map((s) => ({ value: s, hint: SCOPE_HINTS[s] ?? '', checked: form.scopes.includes(s) })),
+      errors,
+    }, { nav: 'tokens' });
+  };
+
+  app.get('/console/tokens', { preHandler: app.requireRole('admin'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
+    page(request, reply, 200, { name: '', scopes: [] }));
+
+  app.post('/console/tokens', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const form = { name: field(body, 'name'), scopes: fieldList(body, 'scopes') };
+    let token: string | null = null;
+    let prefix = '';
+    let replayed: boolean;
+    try {
+      replayed = (await kit.once(request, async (ctx) => {
+        const created = await createApiToken(ctx, form);
+        token = created.token;
+        prefix = created.record.prefix;
+        return { id: created.record.id };
+      })).replayed;
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, 400, form, errorsOf(error, (name) => (name.startsWith('scopes') ? 'scopes' : name)));
+    }
+    return kit.send(request, reply, 201, 'shown-once', {
+      script: true,
+      title: 'Token created',
+      heading: `Token “${form.name.trim()}” created`,
+      replayed,
+      lead: `Copy it now: it is shown only this once (only its hash is stored). It is listed as ${prefix}; revoke it there if it leaks.`,
+      label: 'API token',
+      value: token,
+      usage: token ? `Authorization: Bearer ${token}` : null,
+      link: { href: '/console/tokens', text: 'Back to the tokens' },
+    }, { nav: 'tokens', referrer: 'no-referrer' });
+  });
+
+  app.post('/console/tokens/:id/revoke', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    await revokeApiToken(kit.ctx(request), request.params.id);
+    return reply.redirect('/console/tokens?done=token-revoked', 303);
+  });
+}

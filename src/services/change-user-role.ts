@@ -1,0 +1,26 @@
+import { ConflictError, NotFoundError } from '../domain/errors.ts';
+import { requireOneOf } from '../domain/validation.ts';
+import { insertAudit } from '../storage/audit-repository.ts';
+import { findUserById, lockEnabledAdmins, setUserRole, USER_ROLES, type ResponderUser, type UserRole } from '../storage/user-repository.ts';
+import type { ServiceContext } from './context.ts';
+
+/**
+ * Gives an account another role; it applies to its open sessions at their next request. The last
+ * enabled admin cannot be demoted (nobody could manage accounts or tokens from the console then).
+ */
+export async function changeUserRole(ctx: ServiceContext, userId: string, input: { role: string }): Promise<ResponderUser> {
+  const role: UserRole = requireOneOf('role', input.role, USER_ROLES);
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const admins = await lockEnabledAdmins(tx);
+    const user = await findUserById(tx, userId);
+    if (!user) throw new NotFoundError('user', userId);
+    if (user.role === role) return user;
+    if (user.role === 'admin' && !user.disabled_at && admins.length <= 1) {
+      throw new ConflictError('role: this is the only admin; make another account admin first');
+    }
+    const updated = (await setUserRole(tx, user.id, role, at)) as ResponderUser;
+    await insertAudit(tx, { actor: ctx.actor, action: 'user.role_changed', target_type: 'responder_user', target_id: user.id, details: { email: user.email, from: user.role, to: role }, at });
+    return updated;
+  });
+}

@@ -1,0 +1,26 @@
+import { NotFoundError } from '../domain/errors.ts';
+import type { Subscriber } from '../domain/model.ts';
+import { requireText } from '../domain/validation.ts';
+import { insertAudit } from '../storage/audit-repository.ts';
+import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
+import { findSubscriber, updateSubscriber } from '../storage/subscriber-repository.ts';
+import type { ServiceContext } from './context.ts';
+
+/**
+ * A responder turns a webhook endpoint off on purpose (it misbehaves, its owner asked): nothing is
+ * sent to it until it is re-enabled (reactivateSubscriber); its pending deliveries are
+ * dead-lettered with the reason, so they can be replayed once it is back. Idempotent.
+ */
+export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, input: { reason?: string } = {}): Promise<Subscriber> {
+  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500 });
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    const subscriber = await findSubscriber(tx, subscriberId);
+    if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
+    if (subscriber.disabled_at) return subscriber;
+    await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
+    await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
+    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason, url: subscriber.url }, at });
+    return { ...subscriber, disabled_at: at, disabled_reason: reason };
+  });
+}

@@ -1,0 +1,33 @@
+import type { Queryable } from './database.ts';
+import { toDate, toJson } from './rows.ts';
+
+export interface AuditRow {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  details: Record<string, unknown>;
+}
+
+/**
+ * One page of the audit log, newest first, continuing below `beforeId` (keyset, so a page deep in
+ * a long log costs the same as the first). `actor` matches exactly, or as a user's email or a
+ * token's name (`ana@example.com` finds `user:ana@example.com`); `actionPrefix` is a plain prefix
+ * (`subscriber.` finds every subscriber change; no wildcards).
+ */
+export async function searchAuditLog(db: Queryable, options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<AuditRow[]> {
+  const rows = await db.query(
+    `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
+     WHERE ($1::text IS NULL OR actor = $1 OR actor = 'user:' || $1 OR actor = 'token:' || $1)
+       AND ($2::text IS NULL OR starts_with(action, $2))
+       AND ($3::bigint IS NULL OR id < $3)
+     ORDER BY id DESC LIMIT $4`,
+    [options.actor ?? null, options.actionPrefix ?? null, options.beforeId ?? null, options.limit],
+  );
+  return rows.map((row) => ({
+    id: Number(row.id), at: toDate(row.at), actor: row.actor as string, action: row.action as string, target_type: row.target_type as string,
+    target_id: (row.target_id as string | null) ?? null, details: toJson<Record<string, unknown>>(row.details) ?? {},
+  }));
+}

@@ -1,0 +1,31 @@
+import type { Queryable } from './database.ts';
+import { toDate } from './rows.ts';
+
+/** Dead-lettered deliveries of one notice (outbox event), with what it was about. */
+export interface DeadLetterGroup {
+  event_id: number;
+  event_type: string;
+  event_created_at: Date;
+  incident_id: string | null;
+  incident_name: string | null;
+  dead: number;
+}
+
+/**
+ * Dead letters grouped by the notice they belong to, the most recently dead-lettered first (the
+ * partial index on dead rows keeps this small however many deliveries were sent).
+ */
+export async function summarizeDeadLetters(db: Queryable, limit: number): Promise<DeadLetterGroup[]> {
+  const rows = await db.query(
+    `SELECT g.event_id, e.type AS event_type, e.created_at AS event_created_at, e.payload->>'incident_id' AS incident_id, i.name AS incident_name, g.dead
+     FROM (SELECT event_id, count(*)::int AS dead, max(id) AS newest FROM delivery WHERE state = 'dead' GROUP BY event_id) g
+     JOIN outbox_event e ON e.id = g.event_id
+     LEFT JOIN incident i ON i.id = e.payload->>'incident_id'
+     ORDER BY g.newest DESC LIMIT $1`,
+    [limit],
+  );
+  return rows.map((row) => ({
+    event_id: Number(row.event_id), event_type: row.event_type as string, event_created_at: toDate(row.event_created_at),
+    incident_id: (row.incident_id as string | null) ?? null, incident_name: (row.incident_name as string | null) ?? null, dead: Number(row.dead),
+  }));
+}
