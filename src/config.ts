@@ -68,7 +68,7 @@ export const ENVIRONMENT = {
   LIFELINE_DEMO_HEARTBEATS: { parse: bool, default: 'false', doc: 'Generate demo traffic for every declared heartbeat series (5 weeks of history, then a push per bucket), so the charts and detector can be tried without a product pushing.' },
   LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
   LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
-  SMTP_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'SMTP relay for subscriber email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.' },
+  SMTP_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'SMTP relay for subscriber, alert and sign-in email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.' },
   SMTP_FALLBACK_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'Second SMTP relay (another provider), used when the first fails.' },
   SMTP_POOL_SIZE: { parse: int(1, 100), default: '5', doc: 'Pooled SMTP connections per relay.' },
   SMTP_RATE_PER_SECOND: { parse: int(0, 100_000), default: '0', doc: 'Most messages per second per relay; 0: no limit.' },
@@ -120,6 +120,12 @@ export function loadConfig(source: Record<string, string | undefined> = process.
     if (env[name] && !/^[A-Za-z][A-Za-z0-9\-_.~+%]{2,254}$/.test(env[name])) {
       throw new ConfigError(`${name} must be 3 to 255 letters, digits or -_.~+% and start with a letter, got ${JSON.stringify(env[name])}`);
     }
+  }
+  if (env.DKIM_DOMAIN) {
+    if (!env.DKIM_SELECTOR) throw new ConfigError('DKIM_SELECTOR must be set when DKIM_DOMAIN is');
+    if (!env.DKIM_PRIVATE_KEY_FILE) throw new ConfigError('DKIM_PRIVATE_KEY_FILE must be set when DKIM_DOMAIN is');
+    const keyFile = resolve(cwd, env.DKIM_PRIVATE_KEY_FILE);
+    if (!existsSync(keyFile)) throw new ConfigError(`DKIM_PRIVATE_KEY_FILE: file not found: ${keyFile}`);
   }
   return {
     env,

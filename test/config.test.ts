@@ -21,6 +21,11 @@ describe('environment', () => {
     expect(() => readEnvironment({ [name]: value })).toThrow(ConfigError);
     expect(() => readEnvironment({ [name]: value })).toThrow(name);
   });
+  it('checks the DKIM settings together at start, naming the missing one', () => {
+    expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example' })).toThrow(/^DKIM_SELECTOR must be set/);
+    expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1' })).toThrow(/^DKIM_PRIVATE_KEY_FILE must be set/);
+    expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: '/nonexistent/dkim.pem' })).toThrow(/^DKIM_PRIVATE_KEY_FILE: file not found/);
+  });
   it('documents every variable in the README', () => {
     const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
     for (const name of Object.keys(ENVIRONMENT)) expect(readme, name).toContain(`\`${name}\``);

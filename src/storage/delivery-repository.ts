@@ -160,14 +160,18 @@ export interface DeliveryProgress {
 /** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */
 export async function deliveryProgressForIncident(db: Queryable, incidentId: string): Promise<DeliveryProgress[]> {
   const rows = await db.query(
-    `SELECT e.id AS event_id, e.type AS event_type, e.payload->>'update_id' AS update_id, e.created_at, d.channel,
-            count(d.id)::int AS targeted,
-            count(*) FILTER (WHERE d.state = 'sent')::int AS sent,
-            count(*) FILTER (WHERE d.state = 'dead')::int AS failed,
-            count(*) FILTER (WHERE d.state IN ('pending', 'sending'))::int AS pending
-     FROM outbox_event e JOIN delivery d ON d.event_id = e.id
+    `SELECT e.id AS event_id, e.type AS event_type, e.payload->>'update_id' AS update_id, e.created_at, c.channel,
+            c.targeted, c.sent, c.failed, c.pending
+     FROM outbox_event e
+     -- Counted per event from the (event, channel, state) index, not by grouping on the event's payload.
+     JOIN LATERAL (
+       SELECT channel, count(*)::int AS targeted,
+              count(*) FILTER (WHERE state = 'sent')::int AS sent,
+              count(*) FILTER (WHERE state = 'dead')::int AS failed,
+              count(*) FILTER (WHERE state IN ('pending', 'sending'))::int AS pending
+       FROM delivery WHERE event_id = e.id GROUP BY channel) c ON true
      WHERE e.payload->>'incident_id' = $1
-     GROUP BY e.id, e.type, e.payload, e.created_at, d.channel ORDER BY e.id, d.channel`,
+     ORDER BY e.id, c.channel`,
     [incidentId],
   );
   return rows.map((row) => ({ ...(row as unknown as DeliveryProgress), event_id: Number(row.event_id), created_at: toDate(row.created_at) }));

@@ -6,10 +6,10 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
 import { findIncident } from '../../storage/incident-repository.ts';
-import { deliveryProgressForIncident, listDeadDeliveries, replayDeadDeliveries } from '../../storage/delivery-repository.ts';
+import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
+import { deliveryProgressForIncident, listDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
 import { errorResponses } from '../schemas.ts';
-import { insertAudit } from '../../storage/audit-repository.ts';
 
 const Security = [{ bearer: [] }];
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
@@ -172,11 +172,8 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       body: Type.Object({ ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })), event_id: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
       response: { 200: Type.Object({ replayed: Type.Integer() }), ...errorResponses },
     },
-  }, async (request, reply) => {
-    if (!request.body.ids && request.body.event_id === undefined) return reply.code(400).send({ error: 'invalid_input', field: 'ids', message: 'ids: give ids or event_id' });
-    const replayed = await replayDeadDeliveries(app.db, { ids: request.body.ids, eventId: request.body.event_id }, app.clock.now());
-    await insertAudit(app.db, { actor: request.actor, action: 'delivery.replayed', target_type: 'delivery', target_id: null, details: { ids: replayed }, at: app.clock.now() });
-    await app.db.query("SELECT pg_notify('lifeline_outbox', '')");
+  }, async (request) => {
+    const replayed = await replayDeadLetters(app.serviceContext(request.actor), { ids: request.body.ids, eventId: request.body.event_id });
     return { replayed: replayed.length };
   });
 }
