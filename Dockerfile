@@ -18,4 +18,5 @@ COPY migrations ./migrations
 COPY views ./views
 USER node
 EXPOSE 8080
-CMD ["node", "dist/server.js"]
+# A 32 MB young generation keeps old-generation GC pauses out of the page's p99 (bench:page).
+CMD ["node", "--max-semi-space-size=32", "dist/server.js"]

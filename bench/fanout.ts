@@ -29,7 +29,7 @@ import { GroupSampler, memoryOf, type GroupWindow } from './fanout-procs.ts';
 import { formatSummary, summarizeProfile } from './fanout-profile.ts';
 import { runToCompletion, startChild, stopAllChildren, stopChild, waitForHttp200, type Child } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi } from './lib/seed.ts';
-import { fmt, setting, sleep } from './lib/settings.ts';
+import { fmt, LIFELINE_NODE_FLAGS, setting, sleep } from './lib/settings.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -299,7 +299,7 @@ async function startLifeline(name: string, role: 'web' | 'worker', env: NodeJS.P
   const tmp = state.tmp as string;
   const logFile = join(tmp, `${name}.log`);
   const flags = profile ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'profiles')}`, `--cpu-prof-name=${name}.cpuprofile`] : [];
-  const child = startChild(name, NODE, [...NODE_FLAGS, ...flags, 'src/server.ts'], {
+  const child = startChild(name, NODE, [...LIFELINE_NODE_FLAGS, ...flags, 'src/server.ts'], {
     env: { ...env, PORT: String(port), LIFELINE_ROLES: role, LIFELINE_DATA_DIR: join(tmp, `data-${name}`) },
     logFile,
   });

@@ -45,7 +45,7 @@ import { formatSummary, summarizeProfile } from './fanout-profile.ts';
 import { createScratchDatabase, createToken, freePort, type ScratchDatabase } from './lib/lifeline.ts';
 import { runPostLoad, type LoadItem, type PostLoadResult } from './lib/post-load.ts';
 import { startChild, stopAllChildren, stopChild, waitForHttp200, type Child } from './lib/processes.ts';
-import { fmt, setting, sleep } from './lib/settings.ts';
+import { fmt, LIFELINE_NODE_FLAGS, setting, sleep } from './lib/settings.ts';
 import { startSmtpSink, type SmtpSink } from './lib/smtp-sink.ts';
 import { startWebhookReceiver, type WebhookReceiver } from './lib/webhook-receiver.ts';
 
@@ -631,7 +631,7 @@ async function main(): Promise<void> {
   state.serverLog = serverLog;
   const profileDir = join(tmp, 'profiles');
   const profileFlags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-  const lifeline = startChild('lifeline', NODE, [...NODE_FLAGS, ...profileFlags, 'src/server.ts'], { env, logFile: serverLog });
+  const lifeline = startChild('lifeline', NODE, [...LIFELINE_NODE_FLAGS, ...profileFlags, 'src/server.ts'], { env, logFile: serverLog });
   state.lifeline = lifeline;
   try {
     const ms = await waitForHttp200(`${base}/healthz`, 60_000, lifeline);

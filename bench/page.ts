@@ -19,7 +19,7 @@ import { decode, rawGet, type RawResponse } from './lib/http.ts';
 import { runLoad, wrkAvailable, type LoadClient, type LoadResult } from './lib/load.ts';
 import { runToCompletion, startChild, stopAllChildren, waitForHttp200, type Child } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi, seedIncidents, type SeedResult } from './lib/seed.ts';
-import { fmt, setting, sleep } from './lib/settings.ts';
+import { fmt, LIFELINE_NODE_FLAGS, setting, sleep } from './lib/settings.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -350,7 +350,7 @@ async function main(): Promise<void> {
   log('created an admin token with the CLI');
 
   const profileFlags = CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${join(tmp, 'profiles')}`] : [];
-  const lifeline = startChild('lifeline', NODE, [...NODE_FLAGS, ...profileFlags, 'src/server.ts'], { env, logFile: serverLog });
+  const lifeline = startChild('lifeline', NODE, [...LIFELINE_NODE_FLAGS, ...profileFlags, 'src/server.ts'], { env, logFile: serverLog });
   const base = `http://${HOST}:${lifelinePort}`;
   try {
     const ms = await waitForHttp200(`${base}/healthz`, 60_000, lifeline);
