@@ -9,8 +9,9 @@
 //   FANOUT_EMAILS=100000 FANOUT_WEBHOOKS=10000   subscriber counts (try 2000 / 200 first)
 //   FANOUT_WORKERS=2         Lifeline processes with LIFELINE_ROLES=worker (plus one web process)
 //   FANOUT_SMTP_POOL=5       SMTP_POOL_SIZE per worker
-//   FANOUT_WEBHOOK_ORIGINS=1 ports the HTTP receiver listens on (webhook n goes to port n mod N): one origin
-//                            each, since Lifeline limits requests in flight per origin
+//   FANOUT_WEBHOOK_ORIGINS=10 ports the HTTP receiver listens on (webhook n goes to port n mod N). 10,000
+//                            webhook subscribers are many receivers, and Lifeline allows only 4 requests in
+//                            flight per endpoint (per worker): with 1 origin the bench measures that cap
 //   FANOUT_ORDER=mixed       subscriber order: mixed (webhooks spread evenly), emails-first, webhooks-first
 //   FANOUT_DEADLINE_SECONDS=360   overall bound; at the deadline it prints what it has and cleans up
 //   FANOUT_CEILING_N=5000    messages nodemailer builds for the ceiling (0 skips it)
@@ -46,7 +47,7 @@ const WORKERS = setting('FANOUT_WORKERS', 2, 1, 4);
 const SMTP_POOL = setting('FANOUT_SMTP_POOL', 5, 1, 100);
 const DEADLINE_SECONDS = setting('FANOUT_DEADLINE_SECONDS', 360, 60, 3600);
 const CEILING_N = setting('FANOUT_CEILING_N', 5_000, 0, 100_000);
-const WEBHOOK_ORIGINS = setting('FANOUT_WEBHOOK_ORIGINS', 1, 1, 1_000);
+const WEBHOOK_ORIGINS = setting('FANOUT_WEBHOOK_ORIGINS', 10, 1, 1_000);
 const ORDER = process.env.FANOUT_ORDER || 'mixed';
 if (!['mixed', 'emails-first', 'webhooks-first'].includes(ORDER)) throw new Error(`FANOUT_ORDER must be mixed, emails-first or webhooks-first, got ${JSON.stringify(ORDER)}`);
 const CPU_PROF = (process.env.FANOUT_CPU_PROF ?? '').toLowerCase();

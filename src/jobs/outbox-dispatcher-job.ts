@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
-import type { Database } from '../storage/database.ts';
+import type { Database, Transaction } from '../storage/database.ts';
 import { claimNextUndispatchedEvent, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
@@ -15,6 +15,27 @@ export const REPUBLISH_AFTER_MS = 20 * 60_000;
 const BATCH_SIZE = 100;
 const EXPANSION_CHUNK = 2_000;
 const PUBLISH_CHUNK = 5_000;
+
+/**
+ * Where a public notice's expansion stands, stored in `outbox_event.expanded_through` as JSON.
+ * Order: a first small chunk of email addresses (so the first emails leave at once), then every
+ * webhook endpoint (few, and fast to send), then the remaining addresses.
+ */
+interface Cursor {
+  phase: 'first-emails' | 'webhooks' | 'emails';
+  /** Last webhook subscriber expanded. */
+  webhook: string | null;
+  /** Last email subscriber expanded; `emailsDone` once the first chunk already covered them all. */
+  email: string | null;
+  emailsDone?: boolean;
+}
+const FIRST_EMAIL_CHUNK = 500;
+
+function parseCursor(stored: string | null): Cursor | { legacy: string } {
+  if (stored === null) return { phase: 'first-emails', webhook: null, email: null };
+  // Written before the phases existed: the last subscriber id, every type.
+  return stored.startsWith('{') ? (JSON.parse(stored) as Cursor) : { legacy: stored };
+}
 
 /**
  * Expands outbox events into delivery rows (one per subscriber and channel) and publishes due
@@ -49,15 +70,39 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
         await markEventDispatched(tx, event.id, at);
         return true;
       }
-      const chunk = await insertDeliveryChunk(tx, audience, { after: event.expanded_through, limit: EXPANSION_CHUNK }, at);
-      if (chunk.covered < EXPANSION_CHUNK) {
+      const cursor = audience.onlySubscriberId || audience.alertMetric ? { legacy: event.expanded_through } : parseCursor(event.expanded_through);
+      const next = 'legacy' in cursor
+        ? await expandLegacy(tx, audience, cursor.legacy, at)
+        : await expandPhase(tx, audience, cursor, at);
+      if (next === null) {
         await markEventDispatched(tx, event.id, at);
-        if (event.expanded_through === null || chunk.created > 0) log.info({ event: event.id, type: event.type }, 'notice fanned out');
+        log.info({ event: event.id, type: event.type }, 'notice fanned out');
       } else {
-        await markEventExpandedThrough(tx, event.id, chunk.lastId as string);
+        await markEventExpandedThrough(tx, event.id, next);
       }
       return true;
     });
+  }
+
+  type Audience = Parameters<typeof insertDeliveryChunk>[1];
+
+  /** One chunk of every matching subscriber after `after`; returns the cursor to store, or null when done. */
+  async function expandLegacy(tx: Transaction, audience: Audience, after: string | null, at: Date): Promise<string | null> {
+    const chunk = await insertDeliveryChunk(tx, audience, { after, limit: EXPANSION_CHUNK }, at);
+    return chunk.covered === EXPANSION_CHUNK ? (chunk.lastId as string) : null;
+  }
+
+  /** One chunk of a public notice's current phase; returns the next cursor (JSON), or null when done. */
+  async function expandPhase(tx: Transaction, audience: Audience, cursor: Cursor, at: Date): Promise<string | null> {
+    const type = cursor.phase === 'webhooks' ? 'webhook' : 'email';
+    const limit = cursor.phase === 'first-emails' ? FIRST_EMAIL_CHUNK : EXPANSION_CHUNK;
+    const chunk = await insertDeliveryChunk(tx, { ...audience, subscriberType: type }, { after: type === 'webhook' ? cursor.webhook : cursor.email, limit }, at);
+    const full = chunk.covered === limit;
+    let next: Cursor | null;
+    if (cursor.phase === 'first-emails') next = { phase: 'webhooks', webhook: null, email: chunk.lastId, emailsDone: !full };
+    else if (cursor.phase === 'webhooks') next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails' };
+    else next = full ? { ...cursor, email: chunk.lastId } : null;
+    return next && JSON.stringify(next);
   }
 
   async function publishDue(): Promise<number> {

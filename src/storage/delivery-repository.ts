@@ -44,8 +44,9 @@ export async function markEventDispatched(db: Queryable, id: number, at: Date): 
   await db.query('UPDATE outbox_event SET dispatched_at = $2 WHERE id = $1', [id, at]);
 }
 
-export async function markEventExpandedThrough(db: Queryable, id: number, subscriberId: string): Promise<void> {
-  await db.query('UPDATE outbox_event SET expanded_through = $2 WHERE id = $1', [id, subscriberId]);
+/** How far an event's expansion got (the dispatcher's cursor: phase and last subscriber id). */
+export async function markEventExpandedThrough(db: Queryable, id: number, cursor: string): Promise<void> {
+  await db.query('UPDATE outbox_event SET expanded_through = $2 WHERE id = $1', [id, cursor]);
 }
 
 /**
@@ -56,7 +57,7 @@ export async function markEventExpandedThrough(db: Queryable, id: number, subscr
  */
 export async function insertDeliveryChunk(
   db: Queryable,
-  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email'; alertMetric?: string },
+  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email'; alertMetric?: string; subscriberType?: 'email' | 'webhook' },
   chunk: { after: string | null; limit: number },
   at: Date,
 ): Promise<{ covered: number; lastId: string | null; created: number }> {
@@ -67,7 +68,7 @@ export async function insertDeliveryChunk(
           OR ($4::text IS NULL AND s.confirmed_at IS NOT NULL AND s.suppressed_at IS NULL AND s.disabled_at IS NULL AND s.unsubscribed_at IS NULL
               AND (($8::text IS NULL AND s.audience = 'public' AND (s.all_components OR cardinality($3::text[]) = 0 OR s.component_ids ?| $3::text[]))
                 OR ($8::text IS NOT NULL AND s.audience = 'responder' AND s.alert_metrics ? $8::text))))
-         AND ($6::text IS NULL OR s.id > $6)
+         AND ($6::text IS NULL OR s.id > $6) AND ($9::text IS NULL OR s.type = $9)
        ORDER BY s.id LIMIT $7),
      created AS (
        INSERT INTO delivery (event_id, subscriber_id, channel, next_attempt_at, created_at)
@@ -75,7 +76,7 @@ export async function insertDeliveryChunk(
        ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
        RETURNING 1)
      SELECT (SELECT count(*) FROM chosen)::int AS covered, (SELECT max(id) FROM chosen) AS last_id, (SELECT count(*) FROM created)::int AS created`,
-    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit, event.alertMetric ?? null],
+    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit, event.alertMetric ?? null, event.subscriberType ?? null],
   );
   return { covered: rows[0].covered, lastId: rows[0].last_id, created: rows[0].created };
 }

@@ -17,6 +17,8 @@ describe('outbox dispatcher', () => {
        FROM generate_series(1, 4500) AS i`,
       [t.clock.now()],
     );
+    // A few webhook endpoints among them (ids spread through the table).
+    await t.db.query("UPDATE subscriber SET type = 'webhook', email = NULL, url = 'https://hooks.example.org/' || id, secret = 'whsec_x' WHERE id IN ('sub000010', 'sub002500', 'sub004400')");
     // Not confirmed, suppressed, or only interested in another component: no delivery.
     await t.db.query("UPDATE subscriber SET confirmed_at = NULL WHERE id = 'sub000001'");
     await t.db.query("UPDATE subscriber SET suppressed_at = $1 WHERE id = 'sub000002'", [t.clock.now()]);
@@ -40,6 +42,11 @@ describe('outbox dispatcher', () => {
     expect(await t.db.query("SELECT 1 FROM delivery WHERE subscriber_id IN ('sub000001', 'sub000002', 'sub000003')")).toHaveLength(0);
     const [event] = await t.db.query<{ dispatched_at: Date | null }>("SELECT dispatched_at FROM outbox_event WHERE type = 'incident.created'");
     expect(event.dispatched_at).not.toBeNull();
+    // Order: a first chunk of 500 addresses (the first emails leave at once), every webhook endpoint, the other addresses.
+    const order = (await t.db.query<{ channel: string }>('SELECT channel FROM delivery ORDER BY id')).map((d) => d.channel);
+    expect(order.slice(0, 500).every((c) => c === 'email')).toBe(true);
+    expect(order.slice(500, 503)).toEqual(['webhook', 'webhook', 'webhook']);
+    expect(order.slice(503).every((c) => c === 'email')).toBe(true);
     // Running again expands and publishes nothing more.
     await dispatcher.run();
     expect(published.length).toBe(4497);

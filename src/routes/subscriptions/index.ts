@@ -19,7 +19,7 @@ const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.Stri
 const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-/** The token from "unsubscribe <token>" in a subject, wherever the inbound mail format puts it. */
+/** The token of a subject such as "unsubscribe <token>", wherever the inbound mail format puts it. */
 export function unsubscribeTokenIn(body: unknown): string | null {
   let subject: unknown = null;
   if (typeof body === 'string') subject = /^subject:[ \t]*(.*)$/im.exec(body)?.[1] ?? null;
