@@ -43,7 +43,14 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     request.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ error: 'internal', message: 'something went wrong on our side; it has been logged' });
   });
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${request.url.split('?')[0]}` });
+  app.setNotFoundHandler(async (request, reply) => {
+    const path = request.url.split('?')[0];
+    // A browser gets the site's 404 page; API clients (and everything under /api) get JSON.
+    const wantsPage = request.method === 'GET' && !path.startsWith('/api/') && /text\/html/.test(request.headers.accept ?? '') && app.hasDecorator('view');
+    if (wantsPage) {
+      const chrome = { name: app.hasDecorator('snapshot') ? (app.snapshot.status?.page.name ?? 'Status') : 'Status' };
+      return reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/not-found.hbs', { title: 'Not found', chrome }));
+    }
+    return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });
   });
 });

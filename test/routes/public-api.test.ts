@@ -151,6 +151,22 @@ describe('serving from the snapshot', () => {
   });
 });
 
+describe('unknown addresses', () => {
+  it('gives a browser the site 404 page, and API clients JSON', async () => {
+    for (const url of ['/no-such-page', '/console/no-such-page']) {
+      const page = await t.app.inject({ method: 'GET', url, headers: { accept: 'text/html,application/xhtml+xml' } });
+      expect(page.statusCode, url).toBe(404);
+      expect(page.headers['content-type']).toContain('text/html');
+      expect(page.body).toContain('There is no page at this address.');
+      expect(page.body).toContain('Acme Chat');
+    }
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/nope', headers: { accept: 'text/html' } });
+    expect(api.statusCode).toBe(404);
+    expect(api.json()).toMatchObject({ error: 'not_found', message: 'no route for GET /api/v1/nope' });
+    expect((await t.app.inject({ method: 'GET', url: '/no-such-page' })).json().error).toBe('not_found');
+  });
+});
+
 describe('the HTML page', () => {
   it('escapes names and renders Markdown without raw HTML', async () => {
     const html = (await get('/')).body;

@@ -47,7 +47,7 @@ export async function statusPageRoutes(parent: FastifyInstance) {
     });
     if (!body) {
       if (!app.snapshot.status) return unavailable(reply);
-      return reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/not-found.hbs', { title: 'Not found', chrome: { name: app.snapshot.status.page.name } }));
+      return reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/not-found.hbs', { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } }));
     }
     return app.sendEncoded(request, reply, body);
   });
