@@ -4,10 +4,7 @@
  * whose delivery progress follows the pipeline live, replaying a failed delivery, subscribers (search,
  * CSV import from a file), API tokens (shown once, revoked), the phone menu, and axe-core audits.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
@@ -15,17 +12,10 @@ import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { registerWebhook } from '../../src/services/manage-subscribers.ts';
 import { createUser, setPassword } from '../../src/services/manage-users.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
 import { freePort } from '../helpers/lifeline-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
-const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-
-const chromiumMissing = !existsSync(CHROMIUM);
-const skip = chromiumMissing && process.env.CI !== 'true';
-if (skip) console.warn(`[console-manage browser test] skipped: ${MISSING}`);
+const { skip, titleSuffix } = browserTestSetup('console-manage');
 
 const PASSWORD = 'a long on-call passphrase';
 const DEFINITION = validatePageDefinition({
@@ -36,9 +26,7 @@ const DEFINITION = validatePageDefinition({
   ],
 });
 
-interface Violation { id: string; impact: string | null; help: string; nodes: { target: string; summary: string }[] }
-
-describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})` : 'console slice 2 in Chromium', () => {
+describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   let t: TestApp;
   let launching: Promise<Browser> | undefined;
   let browser: Browser;
@@ -46,13 +34,10 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
   let responder: Page;
   let admin: Page;
   let incidentPath: string;
-  const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${MISSING}; CI=true, so this test may not be skipped`);
-    launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    launching.catch(() => {});
+    launching = launchChromium(); // starts while the app and its data are prepared
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     t = await startTestApp({ definition: DEFINITION, env: { LIFELINE_PUBLIC_URL: base } });
@@ -77,25 +62,15 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     expect((await t.db.query("SELECT id FROM incident WHERE source = 'heartbeat' AND resolved_at IS NULL")).length).toBe(1);
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await launching;
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await (await launching?.catch(() => undefined))?.close();
+    await closeChromium(launching);
     await t?.close();
   });
 
-  async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(`${page.url()}: ${dialog.type()} ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    return page;
-  }
+  /** A page in a fresh context (closed with the browser) whose dialogs are recorded: the tests expect none. */
+  const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options, dialogs);
 
   async function signIn(page: Page, email: string) {
     await page.goto(`${base}/console/sign-in`);
@@ -120,7 +95,7 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     expect(await responder.getByRole('heading', { name: 'Logins in EU internal' }).count()).toBe(1);
     const notices = responder.getByRole('region', { name: 'Automatic notices' });
     expect(await notices.getByRole('link', { name: /Take over as incident/ }).count()).toBe(1);
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-signal.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-signal');
 
     await notices.getByLabel('Why is it a false alarm?').fill('Planned load test in eu-west-1');
     await Promise.all([responder.waitForURL(`${base}/console/signal?done=dismissed`), notices.getByRole('button', { name: /Dismiss as false alarm/ }).click()]);
@@ -149,7 +124,7 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     const progress = responder.locator('[data-progress]').first();
     expect(await progress.innerText()).toContain('Sending: 1 to go.');
     expect(await progress.locator('tbody tr').first().innerText()).toMatch(/Email\s+3\s+1\s+1\s+1/);
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-incident-progress.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-incident-progress');
 
     // The pending one is sent: the page's script picks it up without a reload.
     await t.db.query("UPDATE delivery SET state = 'sent', sent_at = $2 WHERE event_id = $1 AND state = 'pending'", [event.id, t.clock.now()]);
@@ -159,7 +134,7 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
 
     await Promise.all([responder.waitForURL(/\/console\/deliveries\/dead\?event=\d+$/), progress.getByRole('link', { name: 'See the failures and replay them' }).click()]);
     expect(await responder.locator('main').innerText()).toContain('SMTP 550 mailbox unavailable');
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-failed-deliveries.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-failed-deliveries');
     await Promise.all([responder.waitForURL(/done=deliveries-replayed$/), responder.getByRole('button', { name: 'Replay the delivery to reader3@example.org' }).click()]);
     expect(await responder.getByRole('status').innerText()).toContain('Replayed');
     expect((await t.db.query<{ state: string }>("SELECT state FROM delivery WHERE subscriber_id = 'live3'"))[0].state).toBe('pending');
@@ -186,7 +161,7 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     await registerWebhook(t.app.serviceContext('test'), { url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
     await responder.goto(`${base}/console/subscribers`);
     await responder.getByText('New secret for https://hooks.example.com/status…').click();
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-subscribers.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-subscribers');
   });
 
   it('creates an API token shown once, and revokes it (admin)', async () => {
@@ -201,14 +176,14 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     const token = await admin.getByLabel('API token').inputValue();
     expect(token).toMatch(/^lfl_/);
     expect(await admin.getByRole('button', { name: 'Copy' }).isVisible()).toBe(true);
-    await admin.screenshot({ path: join(SCREENSHOTS, 'console-token-created.png'), fullPage: true });
+    await saveScreenshot(admin, 'console-token-created');
     const read = await fetch(`${base}/api/v1/incidents`, { headers: { authorization: `Bearer ${token}` } });
     expect(read.status).toBe(200); // any valid token may read
 
     await admin.getByRole('link', { name: 'Back to the tokens' }).click();
     await admin.waitForURL(`${base}/console/tokens`);
     expect(await admin.locator('main').innerText()).not.toContain(token);
-    await admin.screenshot({ path: join(SCREENSHOTS, 'console-tokens.png'), fullPage: true });
+    await saveScreenshot(admin, 'console-tokens');
     await admin.getByText('Revoke product-heartbeats…').click();
     await Promise.all([admin.waitForURL(/done=token-revoked$/), admin.getByRole('button', { name: 'Revoke token product-heartbeats' }).click()]);
     expect((await fetch(`${base}/api/v1/incidents`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
@@ -224,33 +199,17 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
     }
     expect(await phone.getByRole('navigation', { name: 'Console', exact: true }).isVisible()).toBe(false);
     await phone.getByText('Menu', { exact: true }).click();
-    await phone.screenshot({ path: join(SCREENSHOTS, 'console-mobile-menu.png'), fullPage: true });
+    await saveScreenshot(phone, 'console-mobile-menu');
     await Promise.all([phone.waitForURL(`${base}/console/subscribers`), phone.getByRole('navigation', { name: 'Console menu' }).getByRole('link', { name: 'Subscribers' }).click()]);
     await phone.goto(`${base}/console/signal`);
-    await phone.screenshot({ path: join(SCREENSHOTS, 'console-mobile-signal.png'), fullPage: true });
+    await saveScreenshot(phone, 'console-mobile-signal');
   });
 
   it('has no serious or critical axe violations on the new console pages, in light and dark', async () => {
     // axe is injected as a script, which the console's Content-Security-Policy would block: bypass it for the audit only.
     const page = await newPage({ bypassCSP: true });
     const failures: string[] = [];
-    const audit = async (name: string) => {
-      await page.addScriptTag({ path: AXE_SOURCE });
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const violations: Violation[] = await page.evaluate(async () => {
-          const { axe } = window as unknown as { axe: typeof import('axe-core') };
-          const results = await axe.run(document, { resultTypes: ['violations'] });
-          return results.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })) }));
-        });
-        for (const v of violations) {
-          const report = `${name} (${colorScheme}) ${v.impact}: ${v.id}: ${v.help}\n${v.nodes.map((n) => `  - ${n.target}\n    ${n.summary.replaceAll('\n', '\n    ')}`).join('\n')}`;
-          if (v.impact === 'serious' || v.impact === 'critical') failures.push(report);
-          else console.info(`axe, not failing the test: ${report}`);
-        }
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
-    };
+    const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };
     await signIn(page, 'boss@acme.example');
     const notice = (await t.db.query<{ id: string }>("SELECT id FROM incident WHERE name LIKE 'Reduced activity%'"))[0].id;
     for (const [path, name] of [
@@ -263,11 +222,11 @@ describe.skipIf(skip)(skip ? `console slice 2 in Chromium (skipped: ${MISSING})`
       await audit(name);
       if (name === 'signal') {
         await page.emulateMedia({ colorScheme: 'dark' });
-        await page.screenshot({ path: join(SCREENSHOTS, 'console-signal-dark.png'), fullPage: true });
+        await saveScreenshot(page, 'console-signal-dark');
         await page.emulateMedia({ colorScheme: 'light' });
       }
-      if (name === 'audit log') await page.screenshot({ path: join(SCREENSHOTS, 'console-audit.png'), fullPage: true });
-      if (name === 'components') await page.screenshot({ path: join(SCREENSHOTS, 'console-components.png'), fullPage: true });
+      if (name === 'audit log') await saveScreenshot(page, 'console-audit');
+      if (name === 'components') await saveScreenshot(page, 'console-components');
     }
     // The open Menu on a phone and a page with a shown-once secret are audited too.
     await page.setViewportSize({ width: 375, height: 812 });

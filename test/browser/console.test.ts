@@ -3,50 +3,30 @@
  * set, else PGlite): sign in, declare from a template, see it on the public page and in
  * summary.json, update, resolve; cross-site posts and viewers are refused; axe-core audits.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/services/manage-templates.ts';
 import { createUser, setPassword } from '../../src/services/manage-users.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
 import { freePort } from '../helpers/lifeline-process.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
-const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-
-const chromiumMissing = !existsSync(CHROMIUM);
-const skip = chromiumMissing && process.env.CI !== 'true';
-if (skip) console.warn(`[console browser test] skipped: ${MISSING}`);
+const { skip, titleSuffix } = browserTestSetup('console');
 
 const PASSWORD = 'a long on-call passphrase';
 const TITLE = 'Messages delayed in the US and Europe';
 
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  nodes: { target: string; summary: string }[];
-}
-
-describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'console in Chromium', () => {
+describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
   let t: TestApp;
   let launching: Promise<Browser> | undefined;
   let browser: Browser;
   let base: string;
   let responder: Page;
   let incidentUrl: string;
-  const contexts: BrowserContext[] = [];
   const dialogs: string[] = [];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${MISSING}; CI=true, so this test may not be skipped`);
-    launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    launching.catch(() => {});
+    launching = launchChromium(); // starts while the app and its data are prepared
     // The public URL is the address the browser uses, so cookies and links match it.
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -62,25 +42,15 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
     });
     await t.app.listen({ port, host: '127.0.0.1' });
     browser = await launching;
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    for (const context of contexts) await context.close().catch(() => {});
-    await (await launching?.catch(() => undefined))?.close();
+    await closeChromium(launching);
     await t?.close();
   });
 
-  async function newPage(options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-    contexts.push(context);
-    const page = await context.newPage();
-    page.on('dialog', (dialog) => {
-      dialogs.push(`${page.url()}: ${dialog.type()} ${dialog.message()}`);
-      void dialog.dismiss();
-    });
-    return page;
-  }
+  /** A page in a fresh context (closed with the browser) whose dialogs are recorded: the tests expect none. */
+  const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options, dialogs);
 
   async function signIn(page: Page, email: string) {
     const response = await page.goto(`${base}/console`);
@@ -96,7 +66,7 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
   it('signs a responder in with a password; the cookie is HttpOnly and scoped to /console', async () => {
     responder = await newPage();
     await responder.goto(`${base}/console/sign-in`);
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-sign-in.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-sign-in');
     await signIn(responder, 'oncall@acme.example');
     expect(await responder.getByRole('heading', { level: 1 }).innerText()).toBe('Dashboard');
     const [cookie] = await responder.context().cookies(`${base}/console`);
@@ -120,13 +90,13 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
     expect(await preview.locator('strong', { hasText: 'delayed messages' }).count()).toBe(2); // page card and email
     expect(await preview.innerText()).toContain(`Subject: [Acme Chat] Investigating: ${TITLE}`);
     expect(await preview.innerText()).toContain('Messaging (Europe) — Major outage');
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-declare.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-declare');
 
     await Promise.all([responder.waitForURL(/\/console\/incidents\/[a-z0-9]+\?done=published$/), responder.getByRole('button', { name: 'Publish incident' }).click()]);
     incidentUrl = responder.url().replace(/\?.*$/, '');
     expect(await responder.getByRole('status').innerText()).toContain('Published');
     expect(await responder.getByRole('heading', { level: 1 }).innerText()).toBe(TITLE);
-    await responder.screenshot({ path: join(SCREENSHOTS, 'console-incident.png'), fullPage: true });
+    await saveScreenshot(responder, 'console-incident');
   });
 
   it('shows the incident on the public page and in summary.json', async () => {
@@ -196,7 +166,7 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
       return response.status;
     }, incidentUrl);
     expect(status).toBe(403);
-    await viewer.screenshot({ path: join(SCREENSHOTS, 'console-viewer.png'), fullPage: true });
+    await saveScreenshot(viewer, 'console-viewer');
   });
 
   it('fits a phone without sideways scrolling', async () => {
@@ -207,7 +177,7 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
       expect(await phone.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(390);
     }
     await phone.goto(`${base}/console/incidents/new`);
-    await phone.screenshot({ path: join(SCREENSHOTS, 'console-mobile-declare.png'), fullPage: true });
+    await saveScreenshot(phone, 'console-mobile-declare');
   });
 
   it('has no serious or critical axe violations on the console pages, in light and dark', async () => {
@@ -215,23 +185,7 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
     const page = await newPage({ bypassCSP: true });
     const templateId = (await t.db.query<{ id: string }>('SELECT id FROM incident_template LIMIT 1'))[0].id;
     const failures: string[] = [];
-    const audit = async (name: string) => {
-      await page.addScriptTag({ path: AXE_SOURCE });
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        const violations: Violation[] = await page.evaluate(async () => {
-          const { axe } = window as unknown as { axe: typeof import('axe-core') };
-          const results = await axe.run(document, { resultTypes: ['violations'] });
-          return results.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => ({ target: n.target.join(' '), summary: n.failureSummary ?? '' })) }));
-        });
-        for (const v of violations) {
-          const report = `${name} (${colorScheme}) ${v.impact}: ${v.id}: ${v.help}\n${v.nodes.map((n) => `  - ${n.target}\n    ${n.summary.replaceAll('\n', '\n    ')}`).join('\n')}`;
-          if (v.impact === 'serious' || v.impact === 'critical') failures.push(report);
-          else console.info(`axe, not failing the test: ${report}`);
-        }
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
-    };
+    const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };
     await page.goto(`${base}/console/sign-in`);
     await audit('sign-in');
     await signIn(page, 'oncall@acme.example');
@@ -244,9 +198,9 @@ describe.skipIf(skip)(skip ? `console in Chromium (skipped: ${MISSING})` : 'cons
       await audit(name);
       if (name === 'dashboard') {
         await page.emulateMedia({ colorScheme: 'dark' });
-        await page.screenshot({ path: join(SCREENSHOTS, 'console-dashboard-dark.png'), fullPage: true });
+        await saveScreenshot(page, 'console-dashboard-dark');
         await page.emulateMedia({ colorScheme: 'light' });
-        await page.screenshot({ path: join(SCREENSHOTS, 'console-dashboard.png'), fullPage: true });
+        await saveScreenshot(page, 'console-dashboard');
       }
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);

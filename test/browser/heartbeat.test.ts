@@ -3,27 +3,16 @@
  * expected band, with and without JavaScript; the optional script offers the visitor's time zone;
  * the main page's sparkline images load; axe-core finds no serious or critical violation.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatSeries, validatePageDefinition } from '../../src/config.ts';
 import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot, screenshotPath } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
-const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-
-const chromiumMissing = !existsSync(CHROMIUM);
-// In CI a missing browser is a broken image, not a reason to go green: the suite runs and fails in beforeAll.
-const skip = chromiumMissing && process.env.CI !== 'true';
-if (skip) console.warn(`[heartbeat browser test] skipped: ${MISSING}`);
+const { skip, titleSuffix } = browserTestSetup('heartbeat');
 
 const METRIC = 'messages-created';
 const MINUTE = 60_000;
@@ -32,16 +21,14 @@ const definition = validatePageDefinition({
   heartbeats: [{ key: METRIC, label: 'Messages created', description: 'Messages customers sent', bucket_seconds: 10, regions: ['eu', 'us'] }],
 });
 
-describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})` : 'heartbeat charts in Chromium', () => {
+describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
   let t: TestApp;
   let launching: Promise<Browser> | undefined;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${MISSING}; CI=true, so this test may not be skipped`);
-    launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    launching.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    launching = launchChromium(); // starts while the data is prepared
     t = await startTestApp({ definition });
     const now = t.clock.now().getTime();
     // Six hours of traffic with a daily-looking wave; US stops 3 minutes before now.
@@ -63,17 +50,16 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
     await t.settle();
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launching;
-    mkdirSync(SCREENSHOTS, { recursive: true });
   });
 
   afterAll(async () => {
-    await (await launching?.catch(() => undefined))?.close();
+    await closeChromium(launching);
     await t?.close();
   });
 
+  /** `path` in a fresh page, in UTC unless `options` say otherwise (the axis labels depend on it). */
   async function open(path: string, options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, timezoneId: 'UTC', ...options });
-    const page = await context.newPage();
+    const page = await openPage(browser, { timezoneId: 'UTC', ...options });
     const response = await page.goto(`${base}${path}`);
     expect(response?.status(), path).toBe(200);
     return page;
@@ -131,7 +117,7 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
     expect(await us.locator('.status').innerText()).toMatch(/^No data since \d\d:\d\d$/);
     expect(await page.getByRole('region', { name: 'Messages created in EU' }).locator('.status').innerText()).toBe('Normal');
     expect(await page.locator('a[data-tz-offer]').isVisible()).toBe(false);
-    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-no-js.png'), fullPage: true });
+    await saveScreenshot(page, 'heartbeat-no-js');
     await page.context().close();
   });
 
@@ -164,7 +150,7 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
     const response = await page.request.get(`${base}${csv}`);
     expect(response.headers()['content-type']).toMatch(/^text\/csv/);
     expect((await response.text()).split('\r\n')[0]).toBe('bucket_start,observed,expected,expected_low,expected_high,in_episode');
-    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-series.png'), fullPage: true });
+    await saveScreenshot(page, 'heartbeat-series');
     await page.context().close();
   });
 
@@ -175,14 +161,14 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
     await page.waitForFunction(() => [...document.querySelectorAll('.hb-sparks img')].every((img) => (img as HTMLImageElement).complete));
     const sizes = await images.evaluateAll((imgs) => imgs.map((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]));
     expect(sizes).toEqual([[120, 28], [120, 28]]);
-    await page.getByRole('region', { name: 'Live activity' }).screenshot({ path: join(SCREENSHOTS, 'status-live-activity.png') });
+    await page.getByRole('region', { name: 'Live activity' }).screenshot({ path: screenshotPath('status-live-activity') });
     await page.context().close();
   });
 
   it('fits a 390px wide phone without sideways scrolling', async () => {
     const page = await open('/heartbeat', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await page.screenshot({ path: join(SCREENSHOTS, 'heartbeat-mobile.png'), fullPage: true });
+    await saveScreenshot(page, 'heartbeat-mobile');
     await page.context().close();
   });
 
@@ -190,22 +176,7 @@ describe.skipIf(skip)(skip ? `heartbeat charts in Chromium (skipped: ${MISSING})
     const failures: string[] = [];
     for (const [path, name] of [['/heartbeat', 'heartbeat'], [`/heartbeat/${METRIC}/us`, 'heartbeat-series-us']]) {
       const page = await open(path);
-      await page.addScriptTag({ path: AXE_SOURCE });
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(colorScheme === 'dark');
-        await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
-        const violations = await page.evaluate(async () => {
-          const { axe } = window as unknown as { axe: typeof import('axe-core') };
-          const results = await axe.run(document, { resultTypes: ['violations'] });
-          return results.violations.map((v) => ({ id: v.id, impact: v.impact ?? null, help: v.help, nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`) }));
-        });
-        for (const v of violations) {
-          const report = `${path} (${colorScheme}) ${v.impact ?? 'unknown impact'}: ${v.id}: ${v.help}\n  ${v.nodes.join('\n  ')}`;
-          if (v.impact === 'serious' || v.impact === 'critical') failures.push(report);
-          else console.info(`axe, not failing the test: ${report}`);
-        }
-      }
+      failures.push(...await auditWithAxe(page, path, (colorScheme) => saveScreenshot(page, `${name}-${colorScheme}`)));
       await page.context().close();
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);

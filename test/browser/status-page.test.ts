@@ -2,39 +2,20 @@
  * The public status page in a real Chromium: what a visitor sees (light, dark, mobile, no JavaScript),
  * that responders' Markdown cannot inject markup, and axe-core's accessibility audit.
  */
-import { existsSync, mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { chromium, type Browser, type BrowserContextOptions, type Locator, type Page } from 'playwright-core';
+import type { Browser, BrowserContextOptions, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
-const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
-const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
-const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
-
-const chromiumMissing = !existsSync(CHROMIUM);
-// In CI a missing browser is a broken image, not a reason to go green: the suite runs and fails in beforeAll.
-const skip = chromiumMissing && process.env.CI !== 'true';
-if (skip) console.warn(`[status-page browser test] skipped: ${MISSING}`);
+const { skip, titleSuffix } = browserTestSetup('status-page');
 
 const SCRIPT_TEXT = '<script>alert(1)</script>';
 const INCIDENT = 'Messages delayed in the US and Europe';
 const RESOLVED = 'Website slow to load';
 const MAINTENANCE = 'Database upgrade';
 
-interface Violation {
-  id: string;
-  impact: string | null;
-  help: string;
-  helpUrl: string;
-  nodes: { target: string; html: string; summary: string }[];
-}
-
-describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : 'status page in Chromium', () => {
+describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
   let t: TestApp;
   let launching: Promise<Browser> | undefined;
   let browser: Browser;
@@ -48,10 +29,7 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
   let expectedTimeline: [string, string][];
 
   beforeAll(async () => {
-    if (chromiumMissing) throw new Error(`${MISSING}; CI=true, so this test may not be skipped`);
-    // Chromium starts while the database is prepared.
-    launching = chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    launching.catch(() => {}); // awaited below; this only keeps an early failure from going unhandled
+    launching = launchChromium(); // starts while the database is prepared
     // Start two days back, so the resolved incident is in "Past incidents" and time only moves forward.
     t = await startTestApp({ clock: new ManualClock('2026-03-08T08:00:00Z') });
     const token = await t.token('incidents:write', 'maintenances:write');
@@ -90,24 +68,17 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
     await t.settle();
     base = await t.app.listen({ port: 0, host: '127.0.0.1' });
     browser = await launching;
-    mkdirSync(SCREENSHOTS, { recursive: true });
     page = await open('/');
   });
 
   afterAll(async () => {
-    await (await launching?.catch(() => undefined))?.close();
+    await closeChromium(launching);
     await t?.close();
   });
 
-  /** A page in a fresh context, so viewport, colour scheme and JavaScript settings never leak between checks. */
+  /** `path` in a fresh page; its dialogs are recorded, since one would mean responder text ran as script. */
   async function open(path: string, options: BrowserContextOptions = {}): Promise<Page> {
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, ...options });
-    const page = await context.newPage();
-    // A dialog would mean responder text ran as script.
-    page.on('dialog', (dialog) => {
-      dialogs.push(`${page.url()}: ${dialog.type()} ${dialog.message()}`);
-      void dialog.dismiss();
-    });
+    const page = await openPage(browser, options, dialogs);
     await visit(page, path);
     return page;
   }
@@ -121,17 +92,6 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
   async function timeline(scope: Page | Locator, incidentName: string) {
     const article = scope.getByRole('article', { name: incidentName });
     return article.locator('section.update').evaluateAll((updates) => updates.map((u) => [u.querySelector('time')?.getAttribute('datetime'), u.querySelector('.label')?.textContent]));
-  }
-
-  async function audit(page: Page): Promise<Violation[]> {
-    return page.evaluate(async () => {
-      const { axe } = window as unknown as { axe: typeof import('axe-core') };
-      const results = await axe.run(document, { resultTypes: ['violations'] });
-      return results.violations.map((v) => ({
-        id: v.id, impact: v.impact ?? null, help: v.help, helpUrl: v.helpUrl,
-        nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary ?? '' })),
-      }));
-    });
   }
 
   it('spells out the roll-up, shows the active incident timeline newest first with times, and names the affected components', async () => {
@@ -161,7 +121,7 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
     expect(us).toMatch(/Messaging\s+Partial outage/);
     expect(us).toMatch(/API\s+Operational/);
     expect(await components.getByRole('region', { name: 'Europe' }).innerText()).toMatch(/Messaging\s+Degraded performance/);
-    await page.screenshot({ path: join(SCREENSHOTS, 'status-light.png'), fullPage: true });
+    await saveScreenshot(page, 'status-light');
   });
 
   it('draws 90 uptime day bars for every component', async () => {
@@ -223,7 +183,7 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
     const mobile = await open('/', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     expect(await mobile.locator('.banner').innerText()).toBe('Minor Service Outage');
     expect(await mobile.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await mobile.screenshot({ path: join(SCREENSHOTS, 'status-mobile.png'), fullPage: true });
+    await saveScreenshot(mobile, 'status-mobile');
     await mobile.context().close();
   });
 
@@ -231,19 +191,10 @@ describe.skipIf(skip)(skip ? `status page in Chromium (skipped: ${MISSING})` : '
     const failures: string[] = [];
     for (const [path, name] of [['/', 'status'], ['/history', 'history'], [`/incidents/${incidentId}`, 'incident']]) {
       await visit(page, path);
-      await page.addScriptTag({ path: AXE_SOURCE });
-      // Same loaded page, both schemes: axe is injected once per page.
-      for (const colorScheme of ['light', 'dark'] as const) {
-        await page.emulateMedia({ colorScheme });
-        expect(await page.evaluate(() => matchMedia('(prefers-color-scheme: dark)').matches)).toBe(colorScheme === 'dark');
-        if (name !== 'status' || colorScheme === 'dark') await page.screenshot({ path: join(SCREENSHOTS, `${name}-${colorScheme}.png`), fullPage: true });
-        for (const v of await audit(page)) {
-          const report = `${path} (${colorScheme}) ${v.impact ?? 'unknown impact'}: ${v.id}: ${v.help}\n  ${v.helpUrl}\n${v.nodes.map((n) => `  - ${n.target}\n    ${n.html}\n    ${n.summary.replaceAll('\n', '\n    ')}`).join('\n')}`;
-          if (v.impact === 'serious' || v.impact === 'critical') failures.push(report);
-          else console.info(`axe, not failing the test: ${report}`);
-        }
-      }
-      await page.emulateMedia({ colorScheme: 'light' });
+      // A screenshot in each scheme, except status-light.png: the first check already took it.
+      failures.push(...await auditWithAxe(page, path, async (colorScheme) => {
+        if (name !== 'status' || colorScheme === 'dark') await saveScreenshot(page, `${name}-${colorScheme}`);
+      }));
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
   });
