@@ -200,6 +200,9 @@ export const PageDefinitionSchema = Type.Object(
         name: Type.String({ minLength: 1, maxLength: 120 }),
         url: Type.Optional(Type.String({ pattern: '^https?://' })),
         time_zone: Type.Optional(Type.String({ minLength: 1 })),
+        components_from: Type.Optional(Type.Union([Type.Literal('file'), Type.Literal('console')], {
+          description: 'file (default): groups and components are listed here and synced at start; console: they are managed in the console and API',
+        })),
       },
       { additionalProperties: false },
     ),
@@ -250,6 +253,10 @@ export function validatePageDefinition(data: unknown, source = 'page definition'
   for (const key of keys) {
     if (seen.has(key)) throw new ConfigError(`${source}: key ${JSON.stringify(key)} is used twice; keys must be unique across groups and components`);
     seen.add(key);
+  }
+  if (definition.page.components_from === 'console' && (definition.groups || definition.components)) {
+    const field = definition.groups ? 'groups' : 'components';
+    throw new ConfigError(`${source}: ${field}: page.components_from is "console", so groups and components are managed in the console; remove them from the file`);
   }
   const zone = definition.page.time_zone;
   if (zone) {

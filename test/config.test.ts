@@ -42,5 +42,8 @@ describe('page definition file', () => {
     expect(() => validatePageDefinition({ page: { name: 'x' }, components: [{ key: 'a', name: 'x' }, { key: 'a', name: 'y' }] })).toThrow(/"a" is used twice/);
     expect(() => validatePageDefinition({ page: { name: 'x', time_zone: 'Mars/Olympus' } })).toThrow(/page\.time_zone/);
     expect(() => validatePageDefinition({ page: { name: 'x' }, colour: 'red' })).toThrow(/colour|additional/);
+    expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'console' }, groups: [{ key: 'g', name: 'G', components: [{ key: 'a', name: 'A' }] }] }))
+      .toThrow(/^page definition: groups: page\.components_from is "console"/);
+    expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'database' } })).toThrow(/page\.components_from/);
   });
 });

@@ -5,6 +5,8 @@ export interface Page {
   name: string;
   url: string;
   time_zone: string;
+  /** Who owns the groups and components: the page definition file, or the console and API. */
+  components_from: 'file' | 'console';
   revision: number;
   created_at: Date;
   updated_at: Date;

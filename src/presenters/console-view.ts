@@ -377,14 +377,17 @@ export function auditListItem(e: { id: number; at: Date; actor: string; action: 
   };
 }
 
-/** Components by group with their current status and the status choices (the status form). */
-export function componentStatusView(groups: ComponentGroup[], components: Component[]) {
+/**
+ * Components by group with their current status and the status choices (the status form); empty
+ * groups are kept where the structure is edited in the console.
+ */
+export function componentStatusView(groups: ComponentGroup[], components: Component[], options: { keepEmptyGroups?: boolean } = {}) {
   const row = (c: Component) => ({
     id: c.id, key: c.key, name: c.name, description: c.description, status: c.status, statusLabel: COMPONENT_STATUS_LABELS[c.status],
     options: COMPONENT_STATUSES.map((s) => ({ value: s, label: COMPONENT_STATUS_LABELS[s], selected: s === c.status })),
   });
   return [
-    ...groups.map((g) => ({ name: g.name, key: g.key, components: components.filter((c) => c.group_id === g.id).map(row) })),
-    { name: 'Not in a group', key: null, components: components.filter((c) => c.group_id === null).map(row) },
-  ].filter((g) => g.components.length > 0);
+    ...groups.map((g) => ({ id: g.id as string | null, name: g.name, key: g.key, components: components.filter((c) => c.group_id === g.id).map(row) })),
+    { id: null, name: 'Not in a group', key: null, components: components.filter((c) => c.group_id === null).map(row) },
+  ].filter((g) => g.components.length > 0 || (options.keepEmptyGroups && g.id !== null));
 }

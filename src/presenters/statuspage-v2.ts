@@ -38,7 +38,7 @@ export function presentComponent(component: Component, pageId: string) {
   };
 }
 
-function presentGroup(group: ComponentGroup, children: Component[], pageId: string) {
+export function presentGroup(group: ComponentGroup, children: Component[], pageId: string) {
   const latest = children.reduce((at, c) => (c.updated_at > at ? c.updated_at : at), group.updated_at);
   return {
     id: group.id,

@@ -6,6 +6,8 @@ import type { ServiceContext } from './context.ts';
 /**
  * Makes the database match the page definition file: creates or updates the page, groups and
  * components by key, archives what the file no longer lists. Statuses and history are kept.
+ * With `page.components_from: console` the file owns only the page itself: groups and components
+ * are left to the console and API (manage-page-structure.ts).
  */
 export async function syncPageDefinition(ctx: ServiceContext, definition: PageDefinition): Promise<{ pageId: string; created: string[]; archived: string[] }> {
   const at = ctx.clock.now();
@@ -15,12 +17,19 @@ export async function syncPageDefinition(ctx: ServiceContext, definition: PageDe
       name: definition.page.name,
       url: definition.page.url ?? '',
       time_zone: definition.page.time_zone ?? 'Etc/UTC',
+      components_from: definition.page.components_from ?? 'file',
       at,
     };
     const existing = await findPage(tx);
     const pageId = existing?.id ?? ctx.ids.id();
     if (existing) await updatePage(tx, { id: pageId, ...page });
     else await insertPage(tx, { id: pageId, ...page });
+
+    if (page.components_from === 'console') {
+      if (!existing) await insertAudit(tx, { actor: ctx.actor, action: 'page.synced', target_type: 'page', target_id: pageId, details: { created: [], archived: [] }, at });
+      await touchPage(tx, at);
+      return { pageId, created: [], archived: [] };
+    }
 
     const created: string[] = [];
     const componentKeys: string[] = [];

@@ -13,6 +13,7 @@ function toPage(row: Row): Page {
     name: row.name as string,
     url: row.url as string,
     time_zone: row.time_zone as string,
+    components_from: row.components_from === 'console' ? 'console' : 'file',
     revision: Number(row.revision),
     created_at: toDate(row.created_at),
     updated_at: toDate(row.updated_at),
@@ -53,15 +54,20 @@ export async function findPage(db: Queryable): Promise<Page | null> {
   return rows.length > 0 ? toPage(rows[0]) : null;
 }
 
-export async function insertPage(db: Queryable, page: { id: string; name: string; url: string; time_zone: string; at: Date }): Promise<void> {
-  await db.query('INSERT INTO page (id, name, url, time_zone, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)', [page.id, page.name, page.url, page.time_zone, page.at]);
+type PageFields = { id: string; name: string; url: string; time_zone: string; components_from: Page['components_from']; at: Date };
+
+export async function insertPage(db: Queryable, page: PageFields): Promise<void> {
+  await db.query(
+    'INSERT INTO page (id, name, url, time_zone, components_from, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)',
+    [page.id, page.name, page.url, page.time_zone, page.components_from, page.at],
+  );
 }
 
-export async function updatePage(db: Queryable, page: { id: string; name: string; url: string; time_zone: string; at: Date }): Promise<void> {
+export async function updatePage(db: Queryable, page: PageFields): Promise<void> {
   await db.query(
-    `UPDATE page SET name = $2, url = $3, time_zone = $4, updated_at = $5
-     WHERE id = $1 AND (name, url, time_zone) IS DISTINCT FROM ($2, $3, $4)`,
-    [page.id, page.name, page.url, page.time_zone, page.at],
+    `UPDATE page SET name = $2, url = $3, time_zone = $4, components_from = $5, updated_at = $6
+     WHERE id = $1 AND (name, url, time_zone, components_from) IS DISTINCT FROM ($2, $3, $4, $5)`,
+    [page.id, page.name, page.url, page.time_zone, page.components_from, page.at],
   );
 }
 
@@ -167,4 +173,67 @@ export async function listStatusChanges(db: Queryable, since: Date): Promise<Map
     byComponent.set(row.component_id, list);
   }
   return byComponent;
+}
+
+// ---- structure edits (pages whose components are managed in the console) --------------------
+
+/** Whether a group or component key is taken, archived ones included (keys are never reused). */
+export async function keyTaken(db: Queryable, table: 'component' | 'component_group', key: string): Promise<boolean> {
+  const rows = await db.query(`SELECT 1 FROM ${table} WHERE key = $1`, [key]);
+  return rows.length > 0;
+}
+
+export async function findGroup(db: Queryable, idOrKey: string, options: { forUpdate?: boolean } = {}): Promise<ComponentGroup | null> {
+  const rows = await db.query(`SELECT * FROM component_group WHERE archived_at IS NULL AND (id = $1 OR key = $1) ${options.forUpdate ? 'FOR UPDATE' : ''}`, [idOrKey]);
+  return rows.length > 0 ? toGroup(rows[0]) : null;
+}
+
+export async function nextPosition(db: Queryable, table: 'component' | 'component_group'): Promise<number> {
+  const rows = await db.query<{ next: number }>(`SELECT COALESCE(MAX(position), 0) + 1 AS next FROM ${table}`);
+  return Number(rows[0].next);
+}
+
+export async function updateGroupFields(db: Queryable, id: string, fields: { name: string; description: string | null; at: Date }): Promise<void> {
+  await db.query('UPDATE component_group SET name = $2, description = $3, updated_at = $4 WHERE id = $1', [id, fields.name, fields.description, fields.at]);
+}
+
+/** Archives a group; its components stay on the page, ungrouped (as Statuspage does). */
+export async function archiveGroup(db: Queryable, id: string, at: Date): Promise<string[]> {
+  const moved = await db.query<{ id: string }>('UPDATE component SET group_id = NULL, updated_at = $2 WHERE group_id = $1 AND archived_at IS NULL RETURNING id', [id, at]);
+  await db.query('UPDATE component_group SET archived_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
+  return moved.map((row) => row.id);
+}
+
+export async function updateComponentFields(
+  db: Queryable,
+  id: string,
+  fields: { name: string; description: string | null; group_id: string | null; only_show_if_degraded: boolean; position: number; at: Date },
+): Promise<void> {
+  await db.query(
+    'UPDATE component SET name = $2, description = $3, group_id = $4, only_show_if_degraded = $5, position = $6, updated_at = $7 WHERE id = $1',
+    [id, fields.name, fields.description, fields.group_id, fields.only_show_if_degraded, fields.position, fields.at],
+  );
+}
+
+export async function archiveComponent(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE component SET archived_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
+}
+
+/** Gives rows new positions (ids in their new order take the given position numbers). */
+export async function setPositions(db: Queryable, table: 'component' | 'component_group', ids: string[], positions: number[], at: Date): Promise<void> {
+  await db.query(
+    `UPDATE ${table} AS t SET position = v.position, updated_at = $3
+     FROM unnest($1::text[], $2::int[]) AS v(id, position) WHERE t.id = v.id`,
+    [ids, positions, at],
+  );
+}
+
+/** Ids of unresolved incidents or maintenances that list this component as affected. */
+export async function openIncidentsAffecting(db: Queryable, componentId: string): Promise<string[]> {
+  const rows = await db.query<{ id: string }>(
+    `SELECT i.id FROM incident i JOIN incident_component ic ON ic.incident_id = i.id
+     WHERE ic.component_id = $1 AND i.resolved_at IS NULL ORDER BY i.created_at`,
+    [componentId],
+  );
+  return rows.map((row) => row.id);
 }

@@ -375,7 +375,8 @@ describe('manage: components, tokens, accounts, audit', () => {
   it('sets a component status through the use-case; the page says the structure comes from the config file', async () => {
     const page = await get('/console/components', responder);
     expect(page.body).toContain('lifeline.config.yaml');
-    expect(page.body).toContain('Structural editing is not done here');
+    expect(page.body).toContain('To manage them here instead, set');
+    expect(page.body).not.toContain('Add a component');
     const id = await t.componentId('website');
     const bad = await post(`/console/components/${id}/status`, { _csrf: responder.csrf, status: 'on_fire' }, responder);
     expect(bad.statusCode).toBe(400);

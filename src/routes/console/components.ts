@@ -1,25 +1,42 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ValidationError } from '../../domain/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { componentStatusView } from '../../presenters/console-view.ts';
+import {
+  archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
+} from '../../services/manage-page-structure.ts';
 import { setComponentStatus } from '../../services/set-component-status.ts';
-import { findComponentsByIdOrKey, listComponents, listGroups } from '../../storage/page-repository.ts';
-import { checked, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
+import { findComponentsByIdOrKey, findGroup, findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { checked, errorsOf, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
+
+interface ComponentForm { name: string; description: string; key: string; group_id: string; only_show_if_degraded: boolean; position: string }
+const EMPTY_COMPONENT: ComponentForm = { name: '', description: '', key: '', group_id: '', only_show_if_degraded: false, position: '' };
+const EMPTY_GROUP = { name: '', description: '' };
 
 /**
  * Components by group with their current status, and a form to set one outside an incident (the
- * set-component-status use-case). Groups and components themselves come from the page definition
- * file, synced at every start, so they are not edited here.
+ * set-component-status use-case). Where the page definition file owns the structure (the default)
+ * that is all; with `page.components_from: console`, admins also add, edit, reorder and remove
+ * groups and components here (the manage-page-structure use-cases, as the API does).
  */
 export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const configFile = app.config.env.LIFELINE_CONFIG || 'lifeline.config.yaml';
 
-  const page = async (request: Parameters<ConsoleKit['send']>[0], reply: Parameters<ConsoleKit['send']>[1], status: number, errors: Record<string, string> = {}) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
-    const view = componentStatusView(groups, components).map((g) => ({ ...g, components: g.components.map((c) => ({ ...c, error: errors[`status-${c.id}`] ?? null })) }));
-    return kit.send(request, reply, status, 'components', { title: 'Components', configFile, groups: view, errors }, { nav: 'components' });
+  const groupOptions = (groups: { id: string; name: string }[], selected: string) =>
+    [{ id: '', name: 'No group' }, ...groups].map((g) => ({ value: g.id, label: g.name, selected: g.id === selected }));
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, status: number, errors: Record<string, string> = {}, forms: { form?: ComponentForm; groupForm?: typeof EMPTY_GROUP } = {}) => {
+    const [groups, components, pageRow] = await Promise.all([listGroups(app.db), listComponents(app.db), findPage(app.db)]);
+    const structure = pageRow?.components_from === 'console';
+    const view = componentStatusView(groups, components, { keepEmptyGroups: structure })
+      .map((g) => ({ ...g, components: g.components.map((c) => ({ ...c, error: errors[`status-${c.id}`] ?? null })) }));
+    const form = forms.form ?? EMPTY_COMPONENT;
+    return kit.send(request, reply, status, 'components', {
+      title: 'Components', configFile, groups: view, errors, structure, canEditStructure: structure && request.consoleUser?.role === 'admin',
+      form, groupForm: forms.groupForm ?? EMPTY_GROUP, groupOptions: groupOptions(groups, form.group_id),
+    }, { nav: 'components' });
   };
 
   app.get('/console/components', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
@@ -38,5 +55,106 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     }
     const unchanged = before && before.status === field(body, 'status');
     return reply.redirect(`/console/components?done=${unchanged ? 'component-unchanged' : 'component-updated'}#component-${id}`, 303);
+  });
+
+  // ---- structure (admins, on console-managed pages) -------------------------------------------
+
+  const readComponentForm = (body: Form): ComponentForm => ({
+    name: field(body, 'name'), description: field(body, 'description'), key: field(body, 'key'), group_id: field(body, 'group_id'),
+    only_show_if_degraded: checked(body, 'only_show_if_degraded'), position: field(body, 'position'),
+  });
+  const positionOf = (text: string) => (text.trim() === '' ? undefined : Number(text));
+
+  app.post('/console/components', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const form = readComponentForm(request.body as Form);
+    try {
+      const component = await createComponent(kit.ctx(request), { ...form, position: undefined });
+      return reply.redirect(`/console/components?done=component-added#component-${component.id}`, 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, 400, errorsOf(error), { form });
+    }
+  });
+
+  app.post('/console/component-groups', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+    const groupForm = { name: field(request.body as Form, 'name'), description: field(request.body as Form, 'description') };
+    try {
+      await createComponentGroup(kit.ctx(request), groupForm);
+      return reply.redirect('/console/components?done=group-added', 303);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return page(request, reply, 400, errorsOf(error, (name) => `group_${name}`), { groupForm });
+    }
+  });
+
+  const componentEditor = async (request: FastifyRequest, reply: FastifyReply, status: number, id: string, form: ComponentForm | null, errors: Record<string, string> = {}) => {
+    const [component] = await findComponentsByIdOrKey(app.db, [id]);
+    if (!component) throw new NotFoundError('component', id);
+    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const siblings = components.filter((c) => c.group_id === component.group_id);
+    const shown = form ?? {
+      name: component.name, description: component.description ?? '', key: component.key, group_id: component.group_id ?? '',
+      only_show_if_degraded: component.only_show_if_degraded, position: String(siblings.findIndex((c) => c.id === component.id) + 1),
+    };
+    return kit.send(request, reply, status, 'component-edit', {
+      title: `Component: ${component.name}`, group: false, key: component.key, action: `/console/components/${component.id}`,
+      form: shown, groupOptions: groupOptions(groups, shown.group_id), siblings: siblings.length, errors,
+    }, { nav: 'components' });
+  };
+
+  const groupEditor = async (request: FastifyRequest, reply: FastifyReply, status: number, id: string, form: { name: string; description: string; position: string } | null, errors: Record<string, string> = {}) => {
+    const group = await findGroup(app.db, id);
+    if (!group) throw new NotFoundError('component group', id);
+    const groups = await listGroups(app.db);
+    const shown = form ?? { name: group.name, description: group.description ?? '', position: String(groups.findIndex((g) => g.id === group.id) + 1) };
+    return kit.send(request, reply, status, 'component-edit', {
+      title: `Group: ${group.name}`, group: true, key: group.key, action: `/console/component-groups/${group.id}`, form: shown, siblings: groups.length, errors,
+    }, { nav: 'components' });
+  };
+
+  app.get('/console/components/:id/edit', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
+    componentEditor(request, reply, 200, request.params.id, null));
+
+  app.get('/console/component-groups/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
+    groupEditor(request, reply, 200, request.params.id, null));
+
+  app.post('/console/components/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const form = readComponentForm(request.body as Form);
+    try {
+      await updateComponent(kit.ctx(request), request.params.id, {
+        name: form.name, description: form.description, group_id: form.group_id, only_show_if_degraded: form.only_show_if_degraded, position: positionOf(form.position),
+      });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return componentEditor(request, reply, 400, request.params.id, form, errorsOf(error));
+    }
+    return reply.redirect(`/console/components?done=component-saved#component-${request.params.id}`, 303);
+  });
+
+  app.post('/console/component-groups/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    const body = request.body as Form;
+    const form = { name: field(body, 'name'), description: field(body, 'description'), position: field(body, 'position') };
+    try {
+      await updateComponentGroup(kit.ctx(request), request.params.id, { name: form.name, description: form.description, position: positionOf(form.position) });
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      return groupEditor(request, reply, 400, request.params.id, form, errorsOf(error));
+    }
+    return reply.redirect('/console/components?done=group-saved', 303);
+  });
+
+  app.post('/console/components/:id/archive', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    try {
+      await archiveComponent(kit.ctx(request), request.params.id);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return componentEditor(request, reply, 409, request.params.id, null, { summary: error.message });
+    }
+    return reply.redirect('/console/components?done=component-removed', 303);
+  });
+
+  app.post('/console/component-groups/:id/archive', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+    await archiveComponentGroup(kit.ctx(request), request.params.id);
+    return reply.redirect('/console/components?done=group-removed', 303);
   });
 }

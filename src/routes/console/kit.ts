@@ -70,6 +70,12 @@ const FLASH: Record<string, string> = {
   'user-disabled': 'Account disabled: its sessions and sign-in links stopped working.',
   'component-updated': 'Component status saved. The status page shows it now.',
   'component-unchanged': 'That component already had this status: nothing changed.',
+  'component-added': 'Component added. The status page shows it now.',
+  'component-saved': 'Component saved.',
+  'component-removed': 'Component removed from the page; its history is kept.',
+  'group-added': 'Group added. Add components to it to show it on the page.',
+  'group-saved': 'Group saved.',
+  'group-removed': 'Group removed; its components stay on the page without a group.',
 };
 
 export function flashFor(query: unknown): string | null {
