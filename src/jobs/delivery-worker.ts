@@ -97,7 +97,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     const content = notice
       ? renderNoticeEmail(notice, data, link)
       : event.type === ENDPOINT_DISABLED_EVENT
-        ? renderEndpointDisabledEmail({ pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? '') })
+        ? renderEndpointDisabledEmail({ pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? ''), byResponder: event.payload.by_responder === true })
         : renderConfirmationEmail({
           pageName: data.page.name, publicUrl: deps.publicUrl, manageUrl: link.manageUrl, alreadyConfirmed: event.payload.already_confirmed === true, webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
           confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,

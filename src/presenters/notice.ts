@@ -108,7 +108,7 @@ export function renderConfirmationEmail(data: { pageName: string; publicUrl: str
   return { subject, html: templates.confirmHtml(data), text: templates.confirmText(data) };
 }
 
-export function renderEndpointDisabledEmail(data: { pageName: string; publicUrl: string; url: string; reason: string }) {
+export function renderEndpointDisabledEmail(data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean }) {
   return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, html: templates.disabledHtml(data), text: templates.disabledText(data) };
 }
 

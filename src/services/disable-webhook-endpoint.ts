@@ -1,7 +1,8 @@
 import { NotFoundError } from '../domain/errors.ts';
 import type { Subscriber } from '../domain/model.ts';
 import { requireText } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
+import { ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
+import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
 import { findSubscriber, updateSubscriber } from '../storage/subscriber-repository.ts';
 import type { ServiceContext } from './context.ts';
@@ -9,7 +10,8 @@ import type { ServiceContext } from './context.ts';
 /**
  * A responder turns a webhook endpoint off on purpose (it misbehaves, its owner asked): nothing is
  * sent to it until it is re-enabled (reactivateSubscriber); its pending deliveries are
- * dead-lettered with the reason, so they can be replayed once it is back. Idempotent.
+ * dead-lettered with the reason, so they can be replayed once it is back; its owner is told by
+ * email, as when the worker disables it after sustained failure. Idempotent.
  */
 export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, input: { reason?: string } = {}): Promise<Subscriber> {
   const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500 });
@@ -20,6 +22,9 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
     if (subscriber.disabled_at) return subscriber;
     await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
     await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
+    if (subscriber.email) {
+      await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, by_responder: true }, at });
+    }
     await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason, url: subscriber.url }, at });
     return { ...subscriber, disabled_at: at, disabled_reason: reason };
   });

@@ -234,5 +234,5 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     await page.getByText('Menu', { exact: true }).click();
     await audit('phone menu');
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
-  });
+  }, 120_000); // one test audits many pages in two schemes
 });

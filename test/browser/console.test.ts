@@ -204,5 +204,5 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
       }
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
-  });
+  }, 120_000); // one test audits many pages in two schemes
 });

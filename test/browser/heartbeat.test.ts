@@ -180,5 +180,5 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
       await page.context().close();
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
-  });
+  }, 120_000); // one test audits many pages in two schemes
 });

@@ -209,5 +209,18 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
       const [current] = await t.db.query<{ state: string }>('SELECT state FROM delivery WHERE id = $1', [row.id]);
       expect(current.state).toBe('sent');
     }, { timeout: 5000, interval: 10 });
+
+    // A responder can also turn it off on purpose; the owner is told that, with the reason.
+    const disabled = await api('POST', `/api/v1/subscribers/${endpoint.id}/disable`, { reason: 'answers with someone else\'s data' });
+    expect(disabled.json()).toMatchObject({ disabled_reason: 'answers with someone else\'s data' });
+    await pump();
+    const notice = await vi.waitFor(() => {
+      const found = smtp.messages.filter((m) => m.envelope.rcptTo.includes('hooks@example.org'));
+      expect(found).toHaveLength(2);
+      return found[1];
+    }, { timeout: 5000, interval: 10 });
+    expect(notice.parsed.text).toContain('The Acme Chat team stopped sending status updates to your webhook endpoint');
+    expect(notice.parsed.text).toContain('Reason: answers with someone else\'s data');
+    expect(notice.parsed.text).not.toContain('failed for several days');
   });
 });

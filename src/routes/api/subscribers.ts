@@ -4,6 +4,7 @@ import Type from 'typebox';
 import type { Subscriber } from '../../domain/model.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { disableWebhookEndpoint } from '../../services/disable-webhook-endpoint.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
 import { findIncident } from '../../storage/incident-repository.ts';
 import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
@@ -122,6 +123,16 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     preHandler: app.requireScope('subscribers:write'),
     schema: { tags: ['subscribers'], summary: 'Remove a subscriber; its pending deliveries are dropped', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
   }, async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')));
+
+  app.post('/api/v1/subscribers/:id/disable', {
+    preHandler: app.requireScope('subscribers:write'),
+    schema: {
+      tags: ['subscribers'], summary: 'Stop sending to a webhook endpoint until it is re-enabled; its pending deliveries are dead-lettered and its owner is emailed', security: Security,
+      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+      response: { 200: SubscriberSchema, ...errorResponses },
+    },
+  }, async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, { reason: request.body?.reason })));
 
   app.post('/api/v1/subscribers/:id/reactivate', {
     preHandler: app.requireScope('subscribers:write'),
