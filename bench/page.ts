@@ -17,7 +17,7 @@ import pg from 'pg';
 import { CpuSampler, type CpuWindow } from './lib/cpu.ts';
 import { decode, rawGet, type RawResponse } from './lib/http.ts';
 import { runLoad, wrkAvailable, type LoadClient, type LoadResult } from './lib/load.ts';
-import { runToCompletion, startChild, stopAllChildren, waitForHttp200, type Child } from './lib/processes.ts';
+import { runToCompletion, startChild, stopAllChildren, waitForHttp200 } from './lib/processes.ts';
 import { pageDefinitionYaml, ResponderApi, seedIncidents, type SeedResult } from './lib/seed.ts';
 import { fmt, LIFELINE_NODE_FLAGS, setting, sleep } from './lib/settings.ts';
 

@@ -238,7 +238,9 @@ function compose(from: string, message: EmailMessage): SendMailOptions {
   for (const [key, raw] of Object.entries(message.headers)) {
     if (!HEADER_NAME.test(key)) throw new Error(`invalid email header name ${JSON.stringify(key)}`);
     // Line breaks would inject headers; the contract says values are single-line.
-    const value = raw.replace(/[\r\n\t]+/g, ' ').replace(/[\x00-\x1f\x7f]/g, '').trim();
+    const value = raw.replace(/[\r\n\t]+/g, ' ')
+      // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+      .replace(/[\x00-\x1f\x7f]/g, '').trim();
     headers[key] = headerValue(key, value);
   }
   return {

@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Type from 'typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { componentChecklist } from '../../presenters/console-view.ts';
 import { advanceMaintenance } from '../../services/advance-maintenance.ts';
