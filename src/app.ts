@@ -39,6 +39,11 @@ export interface AppOptions {
   /** Source of randomness for retry jitter; tests pin it. */
   random?: () => number;
   logger?: FastifyServerOptions['logger'];
+  /**
+   * Only the responder API (v1), no public page, snapshot or console: the CLI's in-process app
+   * when no server is running, which should not spend seconds building pages nobody will see.
+   */
+  apiOnly?: boolean;
 }
 
 /** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
@@ -75,8 +80,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   const web = config.roles.includes('web');
+  const publicPages = web && !options.apiOnly;
   // The page snapshot is the web role's: a worker-only process does not rebuild pages on every change.
-  if (web) {
+  if (publicPages) {
     await app.register(publicSnapshotPlugin);
     fastPath = (request, response) => {
       if (request.method !== 'GET' || !request.url) return false;
@@ -89,11 +95,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     };
   }
   await app.register(healthRoutes);
-  if (web) {
+  if (publicPages) {
     await app.register(statusPageRoutes);
     await app.register(heartbeatPageRoutes);
     await app.register(publicApiRoutes);
     await app.register(heartbeatApiRoutes);
+  }
+  if (web) {
     await app.register(incidentRoutes);
     await app.register(heartbeatNoticeRoutes);
     await app.register(componentRoutes);
@@ -102,7 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(userRoutes);
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
-    await app.register(consoleRoutes);
+    if (publicPages) await app.register(consoleRoutes);
   }
   await app.register(notificationsPlugin);
   if (config.roles.includes('worker')) await app.register(jobsPlugin);

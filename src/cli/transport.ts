@@ -1,8 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { userInfo } from 'node:os';
-import { buildApp } from '../app.ts';
 import type { Config } from '../config.ts';
-import { OPERATOR_HEADER } from '../plugins/auth.ts';
 import { adminSocketPath, isSocketLive } from './admin-socket.ts';
 
 export interface Response {
@@ -55,7 +53,9 @@ export async function connect(config: Config): Promise<Transport> {
       close: async () => {},
     };
   }
-  const app = await buildApp({ config: { ...config, roles: ['web'] }, logger: false });
+  // Loaded only here: talking to a running server should not pay for importing the whole app.
+  const [{ buildApp }, { OPERATOR_HEADER }] = await Promise.all([import('../app.ts'), import('../plugins/auth.ts')]);
+  const app = await buildApp({ config: { ...config, roles: ['web'] }, logger: false, apiOnly: true });
   await app.ready();
   return {
     via: config.databaseUrl ? 'the database at DATABASE_URL' : `the embedded database in ${config.dataDir}`,
