@@ -1,4 +1,5 @@
 import { worstComponentStatus, type ComponentStatus } from './status.ts';
+import { DAY_MS, localDayBounds, zoneOffsetMs } from './time.ts';
 
 export interface StatusChange {
   status: ComponentStatus;
@@ -6,7 +7,7 @@ export interface StatusChange {
 }
 
 export interface UptimeDay {
-  /** UTC calendar day, YYYY-MM-DD. */
+  /** Calendar day in the page's time zone, YYYY-MM-DD. */
   date: string;
   /** Worst status seen that day, or `no_data` before the component existed. */
   worst: ComponentStatus | 'no_data';
@@ -22,7 +23,6 @@ export interface UptimeSummary {
   uptime: number | null;
 }
 
-const DAY_MS = 86_400_000;
 // Statuspage's weighting: a partial outage counts 30% of its time as downtime, degraded performance and maintenance none.
 const DOWNTIME_WEIGHT: Record<ComponentStatus, number> = {
   operational: 0,
@@ -33,14 +33,18 @@ const DOWNTIME_WEIGHT: Record<ComponentStatus, number> = {
 };
 
 /**
- * Daily uptime for the `days` UTC days ending with the day of `now`, from the component's status
- * history. `since` is when the component started being tracked; time before it has no data.
- * `changes` must be sorted by time; the status before the first change is operational.
+ * Daily uptime for the `days` local days (in `timeZone`, UTC by default) ending with the day of
+ * `now`, from the component's status history: a day is the visitor's "Tuesday" on the page, 23
+ * or 25 hours long across a daylight-saving change. `since` is when the component started being
+ * tracked; time before it has no data. `changes` must be sorted by time; the status before the
+ * first change is operational.
  */
-export function computeUptime(input: { changes: StatusChange[]; since: Date; now: Date; days: number }): UptimeSummary {
+export function computeUptime(input: { changes: StatusChange[]; since: Date; now: Date; days: number; timeZone?: string }): UptimeSummary {
   const { changes, since, now } = input;
-  const endOfToday = Math.floor(now.getTime() / DAY_MS) * DAY_MS + DAY_MS;
-  const windowStart = endOfToday - input.days * DAY_MS;
+  const timeZone = input.timeZone ?? 'Etc/UTC';
+  const today = new Date(now.getTime() + zoneOffsetMs(timeZone, now.getTime())).toISOString().slice(0, 10);
+  const todayUtc = Date.parse(`${today}T00:00:00Z`);
+  const calendar = Array.from({ length: input.days }, (_, i) => new Date(todayUtc - (input.days - 1 - i) * DAY_MS).toISOString().slice(0, 10));
 
   // Intervals [start, end) of constant status, clipped to [since, now).
   const intervals: { start: number; end: number; status: ComponentStatus }[] = [];
@@ -58,8 +62,8 @@ export function computeUptime(input: { changes: StatusChange[]; since: Date; now
   let totalObserved = 0;
   let totalDown = 0;
   let next = 0;
-  for (let dayStart = windowStart; dayStart < endOfToday; dayStart += DAY_MS) {
-    const dayEnd = dayStart + DAY_MS;
+  for (const date of calendar) {
+    const { from: dayStart, to: dayEnd } = localDayBounds(timeZone, date);
     const seconds = { major_outage: 0, partial_outage: 0, degraded_performance: 0, under_maintenance: 0 };
     const seen: ComponentStatus[] = [];
     let observed = 0;
@@ -77,7 +81,7 @@ export function computeUptime(input: { changes: StatusChange[]; since: Date; now
     totalObserved += observed;
     totalDown += down;
     days.push({
-      date: new Date(dayStart).toISOString().slice(0, 10),
+      date,
       worst: observed > 0 ? worstComponentStatus(seen) : 'no_data',
       uptime: observed > 0 ? 1 - down / observed : null,
       seconds,

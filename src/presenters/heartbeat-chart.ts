@@ -4,7 +4,7 @@
  * Colours come from CSS classes (styles.hbs; the standalone sparkline carries its own), so dark
  * mode works; the state is always also said in words.
  */
-import { zoneOffsetMs } from '../domain/heartbeat/time.ts';
+import { zoneOffsetMs } from '../domain/time.ts';
 import type { ChartRange, HeartbeatChartData } from '../services/load-heartbeat-chart.ts';
 import { formatDateTime } from './format.ts';
 

@@ -1,6 +1,7 @@
 /** Domain → view models for the Handlebars status page. Pure: no I/O, time passed in. */
 import type { Component, ComponentGroup, Incident } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
+import { localDayBounds } from '../domain/time.ts';
 import { computeUptime, type UptimeDay } from '../domain/uptime.ts';
 import { UPTIME_DAYS, type PublicStatus } from '../services/load-public-status.ts';
 import { formatDateTime, formatDay, formatDuration, formatMonth, formatPercent } from './format.ts';
@@ -44,8 +45,9 @@ function dayView(day: UptimeDay) {
 }
 
 function componentView(component: Component, status: PublicStatus) {
-  const since = component.start_date ? new Date(`${component.start_date}T00:00:00Z`) : component.created_at;
-  const uptime = computeUptime({ changes: status.statusChanges.get(component.id) ?? [], since, now: status.readAt, days: UPTIME_DAYS });
+  const timeZone = status.page.time_zone;
+  const since = component.start_date ? new Date(localDayBounds(timeZone, component.start_date).from) : component.created_at;
+  const uptime = computeUptime({ changes: status.statusChanges.get(component.id) ?? [], since, now: status.readAt, days: UPTIME_DAYS, timeZone });
   const days = uptime.days.map(dayView);
   return {
     id: component.id,

@@ -4,7 +4,7 @@ import { evaluate } from '../domain/heartbeat/detector.ts';
 import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
 import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../domain/heartbeat/types.ts';
 import { formatDateTime } from '../presenters/format.ts';
-import { localDayBounds, WEEK_MS } from '../domain/heartbeat/time.ts';
+import { localDayBounds, WEEK_MS } from '../domain/time.ts';
 import { insertOutboxEvent } from '../storage/audit-repository.ts';
 import { endEpisode, escalateEpisode, findOpenEpisode, listEpisodes, openEpisode } from '../storage/heartbeat-episode-repository.ts';
 import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../storage/heartbeat-repository.ts';

@@ -7,7 +7,7 @@ import type { HeartbeatDefinition } from '../config.ts';
 import { windowBaseline } from '../domain/heartbeat/baseline.ts';
 import { detectorConfig } from '../domain/heartbeat/config.ts';
 import { pointsHistory, type TimeRange } from '../domain/heartbeat/history.ts';
-import { DAY_MS, HOUR_MS, localDaysBefore } from '../domain/heartbeat/time.ts';
+import { DAY_MS, HOUR_MS, localDaysBefore } from '../domain/time.ts';
 import type { CountHistory, DetectorConfig, Exclusion } from '../domain/heartbeat/types.ts';
 import { closedWindowEnd, pastGrainMs, smoothingPadMs } from '../domain/heartbeat/window.ts';
 import type { Queryable } from '../storage/database.ts';

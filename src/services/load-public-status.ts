@@ -25,7 +25,8 @@ export async function loadPublicStatus(db: Database, now: Date): Promise<PublicS
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const page = await findPage(tx);
     if (!page) throw new Error('the page has not been synced yet');
-    const since = new Date(now.getTime() - UPTIME_DAYS * 86_400_000);
+    // A day more than the bars show: local days start up to 14 hours before UTC ones.
+    const since = new Date(now.getTime() - (UPTIME_DAYS + 1) * 86_400_000);
     const groups = await listGroups(tx);
     const components = await listComponents(tx);
     const unresolvedIncidents = await listUnresolved(tx, 'incident');

@@ -6,7 +6,7 @@
  * maintenance passed as exclusions are skipped altogether.
  */
 import { pastGrainMs, smoothingPadMs } from './window.ts';
-import { HOUR_MS, isWeekend, localDaysBefore } from './time.ts';
+import { HOUR_MS, isWeekend, localDaysBefore } from '../time.ts';
 import type { Baseline, BaselineMethod, CountHistory, DetectorConfig, Exclusion } from './types.ts';
 
 export interface BaselineOptions {

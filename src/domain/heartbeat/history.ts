@@ -5,7 +5,7 @@
 import type { CountHistory, DetectorConfig } from './types.ts';
 import { DISPERSION_HORIZON_MS } from './dispersion.ts';
 import { closedWindowEnd, maxWindowBuckets, pastGrainMs, smoothingPadMs } from './window.ts';
-import { DAY_MS, HOUR_MS, localDaysBefore } from './time.ts';
+import { DAY_MS, HOUR_MS, localDaysBefore } from '../time.ts';
 
 export interface BucketPoint {
   /** Bucket start (Date or epoch ms). */

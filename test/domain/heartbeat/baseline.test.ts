@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { expectedCount, medianInPlace, windowBaseline } from '../../../src/domain/heartbeat/baseline.ts';
 import { DEFAULT_DETECTOR_CONFIG, detectorConfig } from '../../../src/domain/heartbeat/config.ts';
-import { isWeekend, localDaysBefore, localWeekday, zoneOffsetMs } from '../../../src/domain/heartbeat/time.ts';
+import { isWeekend, localDaysBefore, localWeekday, zoneOffsetMs } from '../../../src/domain/time.ts';
 import type { Exclusion } from '../../../src/domain/heartbeat/types.ts';
 import { BUCKET, DAY, HOUR, MINUTE, Series, T0, WEEK } from './series.ts';
 
