@@ -52,6 +52,27 @@ async function requireConsoleStructure(db: Queryable): Promise<string> {
   return page.id;
 }
 
+/** Runs a structure edit in one transaction, serialized with the others, on a console-managed page. */
+function structureChange<T>(ctx: ServiceContext, edit: (tx: Queryable, pageId: string, at: Date) => Promise<T>): Promise<T> {
+  const at = ctx.clock.now();
+  return ctx.db.transaction(async (tx) => {
+    await tx.query(STRUCTURE_LOCK);
+    return edit(tx, await requireConsoleStructure(tx), at);
+  });
+}
+
+async function requireGroup(tx: Queryable, idOrKey: string): Promise<ComponentGroup> {
+  const group = await findGroup(tx, idOrKey, { forUpdate: true });
+  if (!group) throw new NotFoundError('component group', idOrKey);
+  return group;
+}
+
+async function requireComponent(tx: Queryable, idOrKey: string): Promise<Component> {
+  const [component] = await findComponentsByIdOrKey(tx, [idOrKey], { forUpdate: true });
+  if (!component) throw new NotFoundError('component', idOrKey);
+  return component;
+}
+
 const optionalDescription = (value: string | null | undefined) => {
   if (value === undefined || value === null) return null;
   const text = requireText('description', value, { max: 500, allowEmpty: true });
@@ -88,10 +109,7 @@ async function reorder(db: Queryable, table: 'component' | 'component_group', si
 export async function createComponentGroup(ctx: ServiceContext, input: GroupInput): Promise<ComponentGroup> {
   const name = requireText('name', input.name, { max: 120 });
   const description = optionalDescription(input.description);
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    const pageId = await requireConsoleStructure(tx);
+  return structureChange(ctx, async (tx, pageId, at) => {
     const key = await chooseKey(tx, 'component_group', input.key, name);
     const groups = await listGroups(tx);
     const id = await upsertGroup(tx, { id: ctx.ids.id(), page_id: pageId, key, name, description, position: await nextPosition(tx, 'component_group'), at });
@@ -103,12 +121,8 @@ export async function createComponentGroup(ctx: ServiceContext, input: GroupInpu
 }
 
 export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string, input: GroupInput): Promise<ComponentGroup> {
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    await requireConsoleStructure(tx);
-    const group = await findGroup(tx, idOrKey, { forUpdate: true });
-    if (!group) throw new NotFoundError('component group', idOrKey);
+  return structureChange(ctx, async (tx, _pageId, at) => {
+    const group = await requireGroup(tx, idOrKey);
     if (input.key !== undefined && input.key !== group.key) throw new ValidationError('key', 'cannot be changed: API clients and subscribers refer to it');
     const name = input.name === undefined ? group.name : requireText('name', input.name, { max: 120 });
     const description = input.description === undefined ? group.description : optionalDescription(input.description);
@@ -123,12 +137,8 @@ export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string,
 
 /** Archives a group; its components stay on the page without a group. */
 export async function archiveComponentGroup(ctx: ServiceContext, idOrKey: string): Promise<{ id: string; ungrouped: string[] }> {
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    await requireConsoleStructure(tx);
-    const group = await findGroup(tx, idOrKey, { forUpdate: true });
-    if (!group) throw new NotFoundError('component group', idOrKey);
+  return structureChange(ctx, async (tx, _pageId, at) => {
+    const group = await requireGroup(tx, idOrKey);
     const ungrouped = await archiveGroup(tx, group.id, at);
     await recordChange(tx, ctx, { action: 'component_group.archived', targetType: 'component_group', targetId: group.id, details: { key: group.key, ungrouped } }, at);
     return { id: group.id, ungrouped };
@@ -148,10 +158,7 @@ export async function createComponent(ctx: ServiceContext, input: ComponentInput
   const name = requireText('name', input.name, { max: 120 });
   const description = optionalDescription(input.description);
   const status: ComponentStatus = input.status === undefined || input.status === '' ? 'operational' : requireOneOf('status', input.status, COMPONENT_STATUSES);
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    const pageId = await requireConsoleStructure(tx);
+  return structureChange(ctx, async (tx, pageId, at) => {
     const groupId = await resolveGroupId(tx, input.group_id);
     const key = await chooseKey(tx, 'component', input.key, name);
     const siblings = await siblingsOf(tx, groupId);
@@ -170,12 +177,8 @@ export async function createComponent(ctx: ServiceContext, input: ComponentInput
 
 /** Renames, regroups, reorders or changes what a component shows; its status has its own use-case. */
 export async function updateComponent(ctx: ServiceContext, idOrKey: string, input: ComponentInput): Promise<Component> {
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    await requireConsoleStructure(tx);
-    const [component] = await findComponentsByIdOrKey(tx, [idOrKey], { forUpdate: true });
-    if (!component) throw new NotFoundError('component', idOrKey);
+  return structureChange(ctx, async (tx, _pageId, at) => {
+    const component = await requireComponent(tx, idOrKey);
     if (input.key !== undefined && input.key !== component.key) throw new ValidationError('key', 'cannot be changed: API clients and subscribers refer to it');
     const name = input.name === undefined ? component.name : requireText('name', input.name, { max: 120 });
     const description = input.description === undefined ? component.description : optionalDescription(input.description);
@@ -198,12 +201,8 @@ export async function updateComponent(ctx: ServiceContext, idOrKey: string, inpu
 
 /** Takes a component off the page; its history is kept. Refused while an open incident lists it. */
 export async function archiveComponent(ctx: ServiceContext, idOrKey: string): Promise<{ id: string }> {
-  const at = ctx.clock.now();
-  return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
-    await requireConsoleStructure(tx);
-    const [component] = await findComponentsByIdOrKey(tx, [idOrKey], { forUpdate: true });
-    if (!component) throw new NotFoundError('component', idOrKey);
+  return structureChange(ctx, async (tx, _pageId, at) => {
+    const component = await requireComponent(tx, idOrKey);
     const open = await openIncidentsAffecting(tx, component.id);
     if (open.length > 0) throw new ConflictError(`${component.name} is affected by an open incident or maintenance (${open.join(', ')}): resolve it first`);
     await archiveComponentRow(tx, component.id, at);

@@ -4,9 +4,9 @@ import { validatePageDefinition } from '../../src/config.ts';
 import { changeUserRole } from '../../src/services/change-user-role.ts';
 import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { registerWebhook } from '../../src/services/manage-subscribers.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
-import type { UserRole } from '../../src/storage/user-repository.ts';
+import { createUser } from '../../src/services/manage-users.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { consoleClient, unescapeHtml, type ConsoleSession as Session } from '../helpers/console-client.ts';
 import { startSmtpServer } from '../helpers/smtp-server.ts';
 
 /**
@@ -21,61 +21,30 @@ const DEFINITION = validatePageDefinition({
     { key: 'logins', label: 'Logins', bucket_seconds: 10, regions: ['eu'], public: false },
   ],
 });
-const PASSWORD = 'correct horse battery staple';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 let t: TestApp;
+let client: ReturnType<typeof consoleClient>;
 let admin: Session;
 let responder: Session;
 let viewer: Session;
-let ipCounter = 0;
 
-interface Session { cookie: string; csrf: string; ip: string }
-
-function encode(fields: Record<string, string | string[]>): string {
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(fields)) for (const v of Array.isArray(value) ? value : [value]) params.append(name, v);
-  return params.toString();
-}
-
-function post(url: string, fields: Record<string, string | string[]>, session: Session, headers: Record<string, string> = {}) {
-  return t.app.inject({ method: 'POST', url, payload: encode(fields), remoteAddress: session.ip, headers: { ...FORM, cookie: session.cookie, ...headers } });
-}
-
-function get(url: string, session?: Session) {
-  return t.app.inject({ method: 'GET', url, headers: session ? { cookie: session.cookie } : {}, remoteAddress: session?.ip ?? '203.0.113.1' });
-}
-
-async function account(email: string, role: UserRole) {
-  const created = await createUser(t.app.serviceContext('test'), { email, role });
-  await setPassword(t.app.serviceContext('test'), created.user.id, { password: PASSWORD, confirm: PASSWORD });
-  return created.user;
-}
-
-async function signIn(email: string): Promise<Session> {
-  const ip = `198.51.100.${++ipCounter}`;
-  const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encode({ email, password: PASSWORD }), remoteAddress: ip, headers: FORM });
-  expect(response.statusCode, response.body).toBe(303);
-  const cookie = String(response.headers['set-cookie']).split(';')[0];
-  const dashboard = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie }, remoteAddress: ip });
-  expect(dashboard.statusCode, dashboard.body).toBe(200);
-  return { cookie, csrf: (/name="_csrf" value="([^"]+)"/.exec(dashboard.body) as RegExpExecArray)[1], ip };
-}
-
-/** Attribute values as the browser reads them (Handlebars escapes `=` and friends). */
-const unescape = (text: string) => text.replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+const post = (...args: Parameters<typeof client.post>) => client.post(...args);
+const get = (...args: Parameters<typeof client.get>) => client.get(...args);
+const unescape = unescapeHtml;
 const formIdOf = (html: string) => (/name="form_id" value="([^"]+)"/.exec(html) as RegExpExecArray)[1];
 const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl });
 const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query<{ n: string }>(sql, params))[0].n);
 
 beforeAll(async () => {
   t = await startTestApp({ definition: DEFINITION });
-  await account('admin@example.com', 'admin');
-  await account('resp@example.com', 'responder');
-  await account('view@example.com', 'viewer');
-  admin = await signIn('admin@example.com');
-  responder = await signIn('resp@example.com');
-  viewer = await signIn('view@example.com');
+  client = consoleClient(t);
+  await client.account('admin@example.com', 'admin');
+  await client.account('resp@example.com', 'responder');
+  await client.account('view@example.com', 'viewer');
+  admin = await client.signIn('admin@example.com');
+  responder = await client.signIn('resp@example.com');
+  viewer = await client.signIn('view@example.com');
 });
 afterAll(() => t?.close());
 
@@ -454,7 +423,7 @@ describe('manage: components, tokens, accounts, audit', () => {
     expect((await get('/console/users', responder)).statusCode).toBe(200);
     await post(`/console/users/${respId}/role`, { _csrf: admin.csrf, role: 'responder' }, admin);
     const viewerId = (await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'view@example.com'"))[0].id;
-    const temp = await signIn('view@example.com');
+    const temp = await client.signIn('view@example.com');
     expect((await post(`/console/users/${viewerId}/disable`, { _csrf: admin.csrf }, admin)).headers.location).toBe('/console/users?done=user-disabled');
     expect((await get('/console', temp)).statusCode).toBe(303);
     expect((await get('/console/users', admin)).body).toMatch(/view@example\.com[\s\S]*?Disabled <time/);
