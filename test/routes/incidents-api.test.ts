@@ -197,7 +197,7 @@ describe('OpenAPI', () => {
   it('publishes the responder API with its schemas', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/incidents', '/api/v1/incidents/{id}/updates', '/api/v1/components/{id}', '/api/v1/maintenances']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/incidents', '/api/v1/incidents/{id}/updates', '/api/v1/components', '/api/v1/components/{id}', '/api/v1/component-groups', '/api/v1/component-groups/{id}', '/api/v1/maintenances']));
     expect(doc.paths['/api/v1/incidents'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'body']));
   });
 });
