@@ -4,16 +4,14 @@
  * whose delivery progress follows the pipeline live, replaying a failed delivery, subscribers (search,
  * CSV import from a file), API tokens (shown once, revoked), the phone menu, and axe-core audits.
  */
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
 import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
 import { registerWebhook } from '../../src/services/manage-subscribers.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
-import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
-import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
-import { freePort } from '../helpers/lifeline-process.ts';
+import { TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console-manage');
 
@@ -27,61 +25,44 @@ const DEFINITION = validatePageDefinition({
 });
 
 describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
+  let ui: ConsoleInBrowser;
   let t: TestApp;
-  let launching: Promise<Browser> | undefined;
-  let browser: Browser;
   let base: string;
   let responder: Page;
   let admin: Page;
   let incidentPath: string;
-  const dialogs: string[] = [];
 
   beforeAll(async () => {
-    launching = launchChromium(); // starts while the app and its data are prepared
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await startTestApp({ definition: DEFINITION, env: { LIFELINE_PUBLIC_URL: base } });
-    const ctx = t.app.serviceContext('test');
-    for (const [email, role] of [['oncall@acme.example', 'responder'], ['boss@acme.example', 'admin']] as const) {
-      const { user } = await createUser(ctx, { email, role });
-      await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
-    }
-    // Three hours of steady pushes, then messages-created stops (logins keeps coming): the detector opens a notice.
-    await t.db.query(
-      `INSERT INTO heartbeat_point (metric, region, bucket, value, received_at)
-       SELECT m, 'eu', b, 1000, b FROM generate_series($1::timestamptz - interval '3 hours', $1::timestamptz - interval '10 seconds', interval '10 seconds') AS b,
-         unnest(ARRAY['messages-created', 'logins']) AS m`,
-      [t.clock.now()],
-    );
-    for (let i = 0; i < 40; i++) {
-      t.clock.advance(5_000);
-      await t.db.query("INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING", [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)]);
-      const { transitions } = await evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: base });
-      if (transitions.some((x) => x.startsWith('fired:'))) break;
-    }
-    expect((await t.db.query("SELECT id FROM incident WHERE source = 'heartbeat' AND resolved_at IS NULL")).length).toBe(1);
-    await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await launching;
+    ui = await startConsoleInBrowser({
+      definition: DEFINITION,
+      accounts: [['oncall@acme.example', 'responder'], ['boss@acme.example', 'admin']],
+      password: PASSWORD,
+      // Seeded before the app listens, so the first page already shows the open notice.
+      prepare: async (t, base) => {
+        // Three hours of steady pushes, then messages-created stops (logins keeps coming): the detector opens a notice.
+        await t.db.query(
+          `INSERT INTO heartbeat_point (metric, region, bucket, value, received_at)
+           SELECT m, 'eu', b, 1000, b FROM generate_series($1::timestamptz - interval '3 hours', $1::timestamptz - interval '10 seconds', interval '10 seconds') AS b,
+             unnest(ARRAY['messages-created', 'logins']) AS m`,
+          [t.clock.now()],
+        );
+        for (let i = 0; i < 40; i++) {
+          t.clock.advance(5_000);
+          await t.db.query("INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING", [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)]);
+          const { transitions } = await evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: base });
+          if (transitions.some((x) => x.startsWith('fired:'))) break;
+        }
+        expect((await t.db.query("SELECT id FROM incident WHERE source = 'heartbeat' AND resolved_at IS NULL")).length).toBe(1);
+      },
+    });
+    ({ t, base } = ui);
   });
 
-  afterAll(async () => {
-    await closeChromium(launching);
-    await t?.close();
-  });
-
-  /** A page in a fresh context (closed with the browser) whose dialogs are recorded: the tests expect none. */
-  const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options, dialogs);
-
-  async function signIn(page: Page, email: string) {
-    await page.goto(`${base}/console/sign-in`);
-    await page.getByLabel('Email address', { exact: true }).first().fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/console`), page.getByRole('button', { name: 'Sign in' }).click()]);
-  }
+  afterAll(() => ui?.close());
 
   it('shows the signal with the chart and the automatic notice, and dismisses it as a false alarm', async () => {
-    responder = await newPage();
-    await signIn(responder, 'oncall@acme.example');
+    responder = await ui.newPage();
+    await ui.signIn(responder, 'oncall@acme.example');
     // The dashboard's signal panel names the series and offers the decision.
     const panel = responder.getByRole('region', { name: 'Signal' });
     expect(await panel.innerText()).toContain('Messages created in EU');
@@ -165,8 +146,8 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   });
 
   it('creates an API token shown once, and revokes it (admin)', async () => {
-    admin = await newPage();
-    await signIn(admin, 'boss@acme.example');
+    admin = await ui.newPage();
+    await ui.signIn(admin, 'boss@acme.example');
     await admin.getByRole('link', { name: 'API tokens' }).first().click();
     await admin.waitForURL(`${base}/console/tokens`);
     await admin.getByLabel('Name').fill('product-heartbeats');
@@ -187,12 +168,12 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     await admin.getByText('Revoke product-heartbeats…').click();
     await Promise.all([admin.waitForURL(/done=token-revoked$/), admin.getByRole('button', { name: 'Revoke token product-heartbeats' }).click()]);
     expect((await fetch(`${base}/api/v1/incidents`, { headers: { authorization: `Bearer ${token}` } })).status).toBe(401);
-    expect(dialogs).toEqual([]);
+    expect(ui.dialogs).toEqual([]);
   });
 
   it('works on a 375 px phone: no sideways scrolling, every page behind the Menu button', async () => {
-    const phone = await newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
-    await signIn(phone, 'boss@acme.example');
+    const phone = await ui.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+    await ui.signIn(phone, 'boss@acme.example');
     for (const path of ['/console', '/console/signal', incidentPath, '/console/deliveries/dead', '/console/subscribers', '/console/components', '/console/tokens', '/console/users', '/console/audit']) {
       await phone.goto(`${base}${path}`);
       expect(await phone.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(375);
@@ -207,10 +188,10 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
 
   it('has no serious or critical axe violations on the new console pages, in light and dark', async () => {
     // axe is injected as a script, which the console's Content-Security-Policy would block: bypass it for the audit only.
-    const page = await newPage({ bypassCSP: true });
+    const page = await ui.newPage({ bypassCSP: true });
     const failures: string[] = [];
     const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };
-    await signIn(page, 'boss@acme.example');
+    await ui.signIn(page, 'boss@acme.example');
     const notice = (await t.db.query<{ id: string }>("SELECT id FROM incident WHERE name LIKE 'Reduced activity%'"))[0].id;
     for (const [path, name] of [
       ['/console', 'dashboard'], ['/console/signal', 'signal'], [`/console/signal/notices/${notice}/convert`, 'take over'], [incidentPath, 'incident'],

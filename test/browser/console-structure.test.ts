@@ -5,13 +5,11 @@
  * through its Edit link, removes the other, and the pages pass axe-core audits in light and dark.
  * test/routes/console-structure.test.ts covers the same flows (and the refusals) through app.inject.
  */
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
-import { freePort } from '../helpers/lifeline-process.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console-structure');
 
@@ -22,40 +20,18 @@ const DEFINITION = validatePageDefinition({ page: { name: 'Acme Chat', component
 interface V2Component { id: string; name: string; group: boolean; group_id: string | null }
 
 describe.skipIf(skip)(`groups and components managed in the console, in Chromium${titleSuffix}`, () => {
+  let ui: ConsoleInBrowser;
   let t: TestApp;
-  let launching: Promise<Browser> | undefined;
-  let browser: Browser;
   let base: string;
   let admin: Page;
   let editPath: string;
-  const dialogs: string[] = [];
 
   beforeAll(async () => {
-    launching = launchChromium(); // starts while the app and its data are prepared
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await startTestApp({ definition: DEFINITION, env: { LIFELINE_PUBLIC_URL: base } });
-    const ctx = t.app.serviceContext('test');
-    const { user } = await createUser(ctx, { email: ADMIN, role: 'admin' });
-    await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
-    await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await launching;
+    ui = await startConsoleInBrowser({ definition: DEFINITION, accounts: [[ADMIN, 'admin']], password: PASSWORD });
+    ({ t, base } = ui);
   });
 
-  afterAll(async () => {
-    await closeChromium(launching);
-    await t?.close();
-  });
-
-  /** A page in a fresh context (closed with the browser) whose dialogs are recorded: the tests expect none. */
-  const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options, dialogs);
-
-  async function signIn(page: Page) {
-    await page.goto(`${base}/console/sign-in`);
-    await page.getByLabel('Email address', { exact: true }).first().fill(ADMIN);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/console`), page.getByRole('button', { name: 'Sign in' }).click()]);
-  }
+  afterAll(() => ui?.close());
 
   /** /api/v2/components.json as a visitor gets it, once the public snapshot has caught up with the changes. */
   async function publicComponents(page: Page): Promise<V2Component[]> {
@@ -70,8 +46,8 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
     page.getByRole('region', { name: group, exact: true }).locator('.component strong').allInnerTexts();
 
   it('adds a group and two components in it through the labelled forms', async () => {
-    admin = await newPage();
-    await signIn(admin);
+    admin = await ui.newPage();
+    await ui.signIn(admin, ADMIN);
     await admin.goto(`${base}/console/components`);
     expect(await admin.getByRole('heading', { level: 1 }).innerText()).toBe('Components');
     expect(await admin.locator('main').innerText()).toContain('There are no components yet.');
@@ -98,7 +74,7 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
 
   it('shows the group and its components on the public page', async () => {
     await t.settle(); // the snapshot is rebuilt on the change notification; wait for that rebuild, not a fixed time
-    const visitor = await newPage();
+    const visitor = await ui.newPage();
     const response = await visitor.goto(`${base}/`);
     expect(response?.status()).toBe(200);
     const group = visitor.getByRole('region', { name: 'Components' }).getByRole('region', { name: 'United States', exact: true });
@@ -142,6 +118,9 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
       admin.waitForURL(`${base}/console/components/${messaging.id}/edit`),
       admin.getByRole('link', { name: 'Edit Messaging (United States)', exact: true }).click(),
     ]);
+    // A removal asks first: the button sits behind a disclosure.
+    expect(await admin.getByRole('button', { name: /^Remove from the page/ }).isVisible()).toBe(false);
+    await admin.getByText('Remove this component…').click();
     await Promise.all([
       admin.waitForURL(`${base}/console/components?done=component-removed`),
       admin.getByRole('button', { name: /^Remove from the page/ }).click(),
@@ -156,9 +135,9 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
 
   it('has no serious or critical axe violations on the components and edit pages, in light and dark', async () => {
     // axe is injected as a script, which the console's Content-Security-Policy would block: bypass it for the audit only.
-    const page = await newPage({ bypassCSP: true });
+    const page = await ui.newPage({ bypassCSP: true });
     const failures: string[] = [];
-    await signIn(page);
+    await ui.signIn(page, ADMIN);
     const group = (await publicComponents(page)).find((c) => c.group)!;
     for (const [path, name] of [
       ['/console/components', 'components (structure)'], [editPath, 'component edit'], [`/console/component-groups/${group.id}`, 'group edit'],
@@ -168,6 +147,6 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
       failures.push(...await auditWithAxe(page, name));
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
-    expect(dialogs).toEqual([]);
+    expect(ui.dialogs).toEqual([]);
   }, 120_000); // one test audits many pages in two schemes
 });

@@ -3,13 +3,11 @@
  * set, else PGlite): sign in, declare from a template, see it on the public page and in
  * summary.json, update, resolve; cross-site posts and viewers are refused; axe-core audits.
  */
-import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/services/manage-templates.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
-import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot } from '../helpers/browser.ts';
-import { freePort } from '../helpers/lifeline-process.ts';
+import type { TestApp } from '../helpers/app.ts';
+import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console');
 
@@ -17,54 +15,40 @@ const PASSWORD = 'a long on-call passphrase';
 const TITLE = 'Messages delayed in the US and Europe';
 
 describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
+  let ui: ConsoleInBrowser;
   let t: TestApp;
-  let launching: Promise<Browser> | undefined;
-  let browser: Browser;
   let base: string;
   let responder: Page;
   let incidentUrl: string;
-  const dialogs: string[] = [];
 
   beforeAll(async () => {
-    launching = launchChromium(); // starts while the app and its data are prepared
-    // The public URL is the address the browser uses, so cookies and links match it.
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    t = await startTestApp({ env: { LIFELINE_PUBLIC_URL: base } });
-    const ctx = t.app.serviceContext('test');
-    for (const [email, role] of [['oncall@acme.example', 'responder'], ['watcher@acme.example', 'viewer']] as const) {
-      const { user } = await createUser(ctx, { email, role, name: role === 'responder' ? 'On-call' : null });
-      await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
-    }
-    await createTemplate(ctx, {
-      name: 'Messaging outage', title: TITLE, status: 'investigating', body: 'We are investigating **delayed messages**.',
-      component_statuses: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
+    ui = await startConsoleInBrowser({
+      accounts: [['oncall@acme.example', 'responder', 'On-call'], ['watcher@acme.example', 'viewer', null]],
+      password: PASSWORD,
+      prepare: async (t) => {
+        await createTemplate(t.app.serviceContext('test'), {
+          name: 'Messaging outage', title: TITLE, status: 'investigating', body: 'We are investigating **delayed messages**.',
+          component_statuses: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
+        });
+      },
     });
-    await t.app.listen({ port, host: '127.0.0.1' });
-    browser = await launching;
+    ({ t, base } = ui);
   });
 
-  afterAll(async () => {
-    await closeChromium(launching);
-    await t?.close();
-  });
+  afterAll(() => ui?.close());
 
-  /** A page in a fresh context (closed with the browser) whose dialogs are recorded: the tests expect none. */
-  const newPage = (options: BrowserContextOptions = {}) => openPage(browser, options, dialogs);
-
+  /** Signs in from /console, checking first that a signed-out visit there is sent to the sign-in form. */
   async function signIn(page: Page, email: string) {
     const response = await page.goto(`${base}/console`);
     expect(page.url()).toBe(`${base}/console/sign-in?next=%2Fconsole`);
     expect(response?.status()).toBe(200);
-    await page.getByLabel('Email address', { exact: true }).first().fill(email);
-    await page.getByLabel('Password', { exact: true }).fill(PASSWORD);
-    await Promise.all([page.waitForURL(`${base}/console`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    await ui.submitSignIn(page, email);
   }
 
   const summary = async () => (await fetch(`${base}/api/v2/summary.json`)).json() as Promise<{ incidents: { id: string; name: string; status: string }[]; components: { id: string; status: string }[] }>;
 
   it('signs a responder in with a password; the cookie is HttpOnly and scoped to /console', async () => {
-    responder = await newPage();
+    responder = await ui.newPage();
     await responder.goto(`${base}/console/sign-in`);
     await saveScreenshot(responder, 'console-sign-in');
     await signIn(responder, 'oncall@acme.example');
@@ -102,7 +86,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
   it('shows the incident on the public page and in summary.json', async () => {
     await t.settle();
     const id = incidentUrl.split('/').at(-1) as string;
-    const visitor = await newPage();
+    const visitor = await ui.newPage();
     await visitor.goto(`${base}/`);
     const active = visitor.getByRole('region', { name: 'Active incidents' });
     const text = await active.innerText();
@@ -131,7 +115,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
     expect(doc.incidents).toEqual([]);
     const eu = await t.componentId('eu-messaging');
     expect(doc.components.find((c) => c.id === eu)?.status).toBe('operational');
-    expect(dialogs).toEqual([]);
+    expect(ui.dialogs).toEqual([]);
   });
 
   it('refuses a cross-site form post, even with the session cookie', async () => {
@@ -150,7 +134,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
   });
 
   it('lets a viewer read but not publish', async () => {
-    const viewer = await newPage();
+    const viewer = await ui.newPage();
     await signIn(viewer, 'watcher@acme.example');
     expect(await viewer.getByRole('link', { name: 'Declare an incident' }).count()).toBe(0);
     await viewer.goto(incidentUrl);
@@ -170,7 +154,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
   });
 
   it('fits a phone without sideways scrolling', async () => {
-    const phone = await newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await ui.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await signIn(phone, 'oncall@acme.example');
     for (const path of ['/console', '/console/incidents/new', incidentUrl.slice(base.length)]) {
       await phone.goto(`${base}${path}`);
@@ -182,7 +166,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
 
   it('has no serious or critical axe violations on the console pages, in light and dark', async () => {
     // axe is injected as a script, which the console's Content-Security-Policy would block: bypass it for the audit only.
-    const page = await newPage({ bypassCSP: true });
+    const page = await ui.newPage({ bypassCSP: true });
     const templateId = (await t.db.query<{ id: string }>('SELECT id FROM incident_template LIMIT 1'))[0].id;
     const failures: string[] = [];
     const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };

@@ -1,12 +1,18 @@
 /**
  * The harness the browser tests share: a system Chromium driven by playwright-core, fresh pages,
- * screenshots under test-results/screenshots, and axe-core audits in the light and the dark scheme.
+ * screenshots under test-results/screenshots, axe-core audits in the light and the dark scheme, and
+ * the console set-up (app, accounts, Chromium, sign-in) the console suites start from.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
+import type { PageDefinition } from '../../src/config.ts';
+import { createUser, setPassword } from '../../src/services/manage-users.ts';
+import type { UserRole } from '../../src/storage/user-repository.ts';
+import { startTestApp, type TestApp } from './app.ts';
+import { freePort } from './lifeline-process.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -110,4 +116,75 @@ export async function auditWithAxe(page: Page, label: string, inScheme?: (colorS
   }
   await page.emulateMedia({ colorScheme: 'light' });
   return failures;
+}
+
+/** A console account made before the app listens: email, role and, optionally, a display name. */
+export type ConsoleAccount = readonly [email: string, role: UserRole, name?: string | null];
+
+/** What startConsoleInBrowser gives a console suite; fields are ready once it resolves. */
+export interface ConsoleInBrowser {
+  t: TestApp;
+  /** The address the browser uses, which is also the app's public URL. */
+  base: string;
+  /** Dialogs seen on any page from newPage: the tests expect none, since one would mean page text ran as script. */
+  dialogs: string[];
+  /** A page in a fresh context (closed with the browser) whose dialogs go to `dialogs`. */
+  newPage(options?: BrowserContextOptions): Promise<Page>;
+  /** Opens the sign-in form, signs `email` in with the suite's password, and resolves on the dashboard. */
+  signIn(page: Page, email: string): Promise<void>;
+  /** The second half of signIn, for a page already on the sign-in form (e.g. after a redirect the test checks). */
+  submitSignIn(page: Page, email: string): Promise<void>;
+  /** For afterAll: closes Chromium, then the app. */
+  close(): Promise<void>;
+}
+
+/**
+ * For a console suite's beforeAll: starts Chromium, and meanwhile an app whose public URL is the
+ * address the browser uses (so cookies and links match it) with `accounts` signed in by `password`.
+ * `prepare` seeds anything else before the app listens, so no page sees a half-made state. If any
+ * step fails, what had started is closed here, since afterAll then has nothing to close.
+ */
+export async function startConsoleInBrowser(options: {
+  definition?: PageDefinition;
+  accounts: readonly ConsoleAccount[];
+  password: string;
+  prepare?: (t: TestApp, base: string) => Promise<void>;
+}): Promise<ConsoleInBrowser> {
+  const { definition, accounts, password, prepare } = options;
+  const launching = launchChromium(); // starts while the app and its data are prepared; throws at once if missing (CI)
+  let t: TestApp | undefined;
+  const close = async () => {
+    await closeChromium(launching);
+    await t?.close();
+  };
+  try {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    t = await startTestApp({ definition, env: { LIFELINE_PUBLIC_URL: base } });
+    const ctx = t.app.serviceContext('test');
+    for (const [email, role, name] of accounts) {
+      const { user } = await createUser(ctx, { email, role, name });
+      await setPassword(ctx, user.id, { password, confirm: password });
+    }
+    await prepare?.(t, base);
+    await t.app.listen({ port, host: '127.0.0.1' });
+    const browser = await launching;
+    const dialogs: string[] = [];
+    const submitSignIn = async (page: Page, email: string) => {
+      await page.getByLabel('Email address', { exact: true }).first().fill(email);
+      await page.getByLabel('Password', { exact: true }).fill(password);
+      await Promise.all([page.waitForURL(`${base}/console`), page.getByRole('button', { name: 'Sign in' }).click()]);
+    };
+    return {
+      t, base, dialogs, close, submitSignIn,
+      newPage: (pageOptions = {}) => openPage(browser, pageOptions, dialogs),
+      signIn: async (page, email) => {
+        await page.goto(`${base}/console/sign-in`);
+        await submitSignIn(page, email);
+      },
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
 }
