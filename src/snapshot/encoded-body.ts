@@ -20,6 +20,28 @@ export interface EncodedBody {
 // Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
 export const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400';
 
+/**
+ * Headers every public body carries. Data (JSON, feeds, CSV, SVG) may be read by scripts on other
+ * sites, as Statuspage allows, so status widgets on a customer's own pages keep working. Pages get
+ * a Content-Security-Policy that allows exactly their own inline scripts (by hash: the bytes are
+ * fixed, so no nonce is needed) and inline styles, and nothing from elsewhere.
+ */
+export function publicHeaders(contentType: string, body: Buffer): Record<string, string> {
+  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff' };
+  if (!contentType.startsWith('text/html')) {
+    headers['access-control-allow-origin'] = '*';
+    return headers;
+  }
+  const scripts = [...body.toString('utf8').matchAll(/<script>([\s\S]*?)<\/script>/g)]
+    .map((match) => `'sha256-${createHash('sha256').update(match[1]).digest('base64')}'`);
+  headers['content-security-policy'] = [
+    "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
+    "connect-src 'self'", "form-action 'self'", "base-uri 'none'",
+  ].join('; ');
+  headers['referrer-policy'] = 'strict-origin-when-cross-origin';
+  return headers;
+}
+
 export async function encodeBody(contentType: string, text: string | Buffer, builtAt: Date): Promise<EncodedBody> {
   const identity = Buffer.isBuffer(text) ? text : Buffer.from(text);
   const [gzipped, brotlied] = await Promise.all([
@@ -28,7 +50,7 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
   ]);
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
   const etag = `"${hash}"`;
-  const common = { 'content-type': contentType, 'cache-control': CACHE_CONTROL, vary: 'Accept-Encoding', 'last-modified': builtAt.toUTCString() };
+  const common = { 'content-type': contentType, 'cache-control': CACHE_CONTROL, vary: 'Accept-Encoding', 'last-modified': builtAt.toUTCString(), ...publicHeaders(contentType, identity) };
   const headers = {
     identity: { ...common, etag },
     gzip: { ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip' },

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { get as httpGet } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
@@ -125,6 +126,28 @@ describe('Statuspage v2 compatibility', () => {
 });
 
 describe('serving from the snapshot', () => {
+  it('lets other sites read the data, and pages run only their own scripts', async () => {
+    for (const url of ['/api/v2/summary.json', '/api/v2/components.json', '/history.rss', '/history.atom']) {
+      const response = await get(url);
+      expect(response.headers['access-control-allow-origin'], url).toBe('*');
+      expect(response.headers['x-content-type-options'], url).toBe('nosniff');
+      expect(response.headers['content-security-policy'], url).toBeUndefined();
+    }
+    const page = await get('/');
+    expect(page.headers['access-control-allow-origin']).toBeUndefined();
+    expect(page.headers['content-security-policy']).toBe(
+      "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; script-src 'none'; connect-src 'self'; form-action 'self'; base-uri 'none'",
+    );
+    expect(page.headers['referrer-policy']).toBe('strict-origin-when-cross-origin');
+    // A page with an inline script allows exactly that script, by its hash.
+    const charts = await get('/heartbeat');
+    const script = /<script>([\s\S]*?)<\/script>/.exec(charts.body)?.[1] ?? '';
+    expect(script).toContain('time zone');
+    expect(charts.headers['content-security-policy']).toContain(`script-src 'sha256-${createHash('sha256').update(script).digest('base64')}';`);
+    const subscribe = await get('/subscribe');
+    expect(subscribe.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+  });
+
   it('serves precompressed brotli and gzip with a stable ETag and answers 304', async () => {
     const br = await get('/api/v2/summary.json', { 'accept-encoding': 'gzip, deflate, br' });
     expect(br.headers['content-encoding']).toBe('br');

@@ -53,7 +53,10 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   const render = async (reply: FastifyReply, status: number, view: Parameters<typeof subscriptionPageView>[1]) => {
     const page = await findPage(app.db);
     if (!page) throw new NotFoundError('page', 'default');
+    // Forms that change a subscription: never framed (no clickjacking), no script at all.
     return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
+      .header('x-content-type-options', 'nosniff')
+      .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
       .send(await app.view('pages/subscription.hbs', subscriptionPageView(page, view)));
   };
   const choices = async (selected: { all: boolean; ids: string[] }) => {
