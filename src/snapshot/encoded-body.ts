@@ -30,6 +30,8 @@ export function publicHeaders(contentType: string, body: Buffer): Record<string,
   const headers: Record<string, string> = { 'x-content-type-options': 'nosniff' };
   if (!contentType.startsWith('text/html')) {
     headers['access-control-allow-origin'] = '*';
+    // An SVG opened on its own is a document: it may style itself, nothing more.
+    if (contentType.startsWith('image/svg+xml')) headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'";
     return headers;
   }
   const scripts = [...body.toString('utf8').matchAll(/<script>([\s\S]*?)<\/script>/g)]

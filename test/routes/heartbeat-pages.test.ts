@@ -192,6 +192,7 @@ describe('heartbeat pages', () => {
     const response = await get(`/heartbeat/${METRIC}/eu/sparkline.svg`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe('image/svg+xml; charset=utf-8');
+    expect(response.headers['content-security-policy']).toBe("default-src 'none'; style-src 'unsafe-inline'");
     expect(response.body).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="hb-spark"[^>]* width="120" height="28"/);
     expect(observedPoints(response.body)).toBe(360);
     expect(response.body).toContain('Messages created in EU, last hour: Normal');
