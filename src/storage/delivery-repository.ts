@@ -102,26 +102,27 @@ export async function claimDeliveries(db: Queryable, ids: number[], now: Date): 
     `UPDATE delivery SET state = 'sending', claimed_at = $2, attempts = attempts + 1
      WHERE id = ANY($1) AND state = 'pending' AND next_attempt_at <= $2 RETURNING *`,
     [ids, now],
+    { prepare: true },
   );
   return rows.map(toDelivery);
 }
 
 export async function markSent(db: Queryable, id: number, at: Date): Promise<void> {
-  await db.query("UPDATE delivery SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'", [id, at]);
+  await db.query("UPDATE delivery SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'", [id, at], { prepare: true });
 }
 
 export async function markRetry(db: Queryable, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db.query("UPDATE delivery SET state = 'pending', next_attempt_at = $2, published_at = NULL, last_error = $3 WHERE id = $1 AND state = 'sending'", [id, nextAttemptAt, error]);
+  await db.query("UPDATE delivery SET state = 'pending', next_attempt_at = $2, published_at = NULL, last_error = $3 WHERE id = $1 AND state = 'sending'", [id, nextAttemptAt, error], { prepare: true });
 }
 
 export async function markDead(db: Queryable, id: number, error: string): Promise<void> {
-  await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE id = $1 AND state = 'sending'", [id, error]);
+  await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE id = $1 AND state = 'sending'", [id, error], { prepare: true });
 }
 
 /** A live worker extends its claims, so a slow batch is never mistaken for a dead worker's. */
 export async function renewClaims(db: Queryable, ids: number[], at: Date): Promise<void> {
   if (ids.length === 0) return;
-  await db.query("UPDATE delivery SET claimed_at = $2 WHERE id = ANY($1) AND state = 'sending'", [ids, at]);
+  await db.query("UPDATE delivery SET claimed_at = $2 WHERE id = ANY($1) AND state = 'sending'", [ids, at], { prepare: true });
 }
 
 /** Deliveries claimed by a worker that died: back to pending after the lease. */
@@ -142,7 +143,7 @@ export async function killPendingForSubscriber(db: Queryable, subscriberId: stri
 }
 
 export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
-  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids]);
+  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids], { prepare: true });
   return new Map(rows.map((row) => [Number(row.id), { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }]));
 }
 

@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Database, Row, Transaction } from './database.ts';
+import type { Database, QueryOptions, Row, Transaction } from './database.ts';
 import { DatabaseUnavailableError } from './database.ts';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
@@ -13,6 +14,12 @@ function translate(error: unknown): unknown {
     return new DatabaseUnavailableError(error);
   }
   return error;
+}
+
+/** The statement as pg takes it: named (so each connection prepares it once) when asked to prepare. */
+function statement(sql: string, params: unknown[], options: QueryOptions | undefined): pg.QueryConfig {
+  if (!options?.prepare) return { text: sql, values: params };
+  return { name: `lifeline_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`, text: sql, values: params };
 }
 
 /** A PostgreSQL server (Cloud SQL in production), shared by several instances. */
@@ -40,9 +47,9 @@ class PostgresDatabase implements Database {
     this.connectionString = connectionString;
   }
 
-  async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+  async query<T extends Row = Row>(sql: string, params: unknown[] = [], options?: QueryOptions): Promise<T[]> {
     try {
-      const result = await this.pool.query(sql, params);
+      const result = await this.pool.query(statement(sql, params, options));
       return result.rows as T[];
     } catch (error) {
       throw translate(error);
@@ -59,7 +66,7 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await fn({
-        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await client.query(sql, params)).rows as R[],
+        query: async <R extends Row>(sql: string, params: unknown[] = [], options?: QueryOptions) => (await client.query(statement(sql, params, options))).rows as R[],
         exec: async (sql: string) => {
           await client.query(sql);
         },

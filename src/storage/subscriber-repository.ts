@@ -56,7 +56,7 @@ export async function findActiveWebhookSubscriber(db: Queryable, url: string): P
 
 /** Subscribers with their (opened) secrets, for the delivery worker. */
 export async function loadSubscribersForDelivery(db: Queryable, ids: string[], box: SecretBox): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
-  const rows = await db.query(`SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids]);
+  const rows = await db.query(`SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids], { prepare: true });
   return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: openSecret(row.secret, box), failing_since: toDateOrNull(row.failing_since) }]));
 }
 
