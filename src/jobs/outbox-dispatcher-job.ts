@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database, Transaction } from '../storage/database.ts';
-import { claimNextUndispatchedEvent, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+import { claimNextUndispatchedEvent, hasWebhooksOnFirstTry, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
 /**
@@ -19,10 +19,15 @@ const PUBLISH_CHUNK = 5_000;
 /**
  * Where a public notice's expansion stands, stored in `outbox_event.expanded_through` as JSON.
  * Order: a first small chunk of email addresses (so the first emails leave at once), then every
- * webhook endpoint (few, and fast to send), then the remaining addresses.
+ * webhook endpoint (few, fast to send, and often feeding other tools), then the remaining
+ * addresses, once the webhooks have left or WEBHOOK_HEAD_START_MS has passed: on a small machine
+ * expanding and sending a large email audience would otherwise take most of the CPU the webhooks
+ * need.
  */
 interface Cursor {
   phase: 'first-emails' | 'webhooks' | 'emails';
+  /** When the webhook phase ended (ISO): the remaining addresses wait for the webhooks until then + the head start. */
+  webhooksFrom?: string;
   /** Last webhook subscriber expanded. */
   webhook: string | null;
   /** Last email subscriber expanded; `emailsDone` once the first chunk already covered them all. */
@@ -30,6 +35,7 @@ interface Cursor {
   emailsDone?: boolean;
 }
 const FIRST_EMAIL_CHUNK = 500;
+export const WEBHOOK_HEAD_START_MS = 30_000;
 
 function parseCursor(stored: string | null): Cursor | { legacy: string } {
   if (stored === null) return { phase: 'first-emails', webhook: null, email: null };
@@ -52,6 +58,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
    * notices leaving within a second even for a very large audience.
    */
   async function expandChunk(): Promise<boolean> {
+    // Returns false also when the oldest event waits (the webhooks' head start): the next tick or NOTIFY resumes it.
     return db.transaction(async (tx) => {
       const event = await claimNextUndispatchedEvent(tx);
       if (!event) return false;
@@ -71,6 +78,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
         return true;
       }
       const cursor = audience.onlySubscriberId || audience.alertMetric ? { legacy: event.expanded_through } : parseCursor(event.expanded_through);
+      if (!('legacy' in cursor) && (await webhooksStillLeaving(tx, event.id, cursor, at))) return false;
       const next = 'legacy' in cursor
         ? await expandLegacy(tx, audience, cursor.legacy, at)
         : await expandPhase(tx, audience, cursor, at);
@@ -92,6 +100,14 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     return chunk.covered === EXPANSION_CHUNK ? (chunk.lastId as string) : null;
   }
 
+  /** In the last phase, within the head start: are some of this event's webhooks still on their first try? */
+  async function webhooksStillLeaving(tx: Transaction, eventId: number, cursor: Cursor, at: Date): Promise<boolean> {
+    if (cursor.phase !== 'emails' || !cursor.webhooksFrom) return false;
+    if (at.getTime() - Date.parse(cursor.webhooksFrom) < WEBHOOK_HEAD_START_MS && (await hasWebhooksOnFirstTry(tx, eventId))) return true;
+    delete cursor.webhooksFrom; // settled: the next chunks do not ask again
+    return false;
+  }
+
   /** One chunk of a public notice's current phase; returns the next cursor (JSON), or null when done. */
   async function expandPhase(tx: Transaction, audience: Audience, cursor: Cursor, at: Date): Promise<string | null> {
     const type = cursor.phase === 'webhooks' ? 'webhook' : 'email';
@@ -100,7 +116,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
     const full = chunk.covered === limit;
     let next: Cursor | null;
     if (cursor.phase === 'first-emails') next = { phase: 'webhooks', webhook: null, email: chunk.lastId, emailsDone: !full };
-    else if (cursor.phase === 'webhooks') next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails' };
+    else if (cursor.phase === 'webhooks') next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails', webhooksFrom: at.toISOString() };
     else next = full ? { ...cursor, email: chunk.lastId } : null;
     return next && JSON.stringify(next);
   }

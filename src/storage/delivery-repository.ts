@@ -40,6 +40,15 @@ export async function claimNextUndispatchedEvent(db: Queryable): Promise<(Outbox
   return { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at), expanded_through: (row.expanded_through as string | null) ?? null };
 }
 
+/** Whether some of the event's webhooks are unsent or being sent for the first time (a retry later does not count). */
+export async function hasWebhooksOnFirstTry(db: Queryable, eventId: number): Promise<boolean> {
+  const rows = await db.query(
+    `SELECT 1 FROM delivery WHERE event_id = $1 AND channel = 'webhook' AND (state = 'sending' OR (state = 'pending' AND attempts = 0)) LIMIT 1`,
+    [eventId],
+  );
+  return rows.length > 0;
+}
+
 export async function markEventDispatched(db: Queryable, id: number, at: Date): Promise<void> {
   await db.query('UPDATE outbox_event SET dispatched_at = $2 WHERE id = $1', [id, at]);
 }

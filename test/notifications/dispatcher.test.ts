@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmbeddedQueue } from '../../src/channels/embedded-queue.ts';
-import { createOutboxDispatcher } from '../../src/jobs/outbox-dispatcher-job.ts';
+import { createOutboxDispatcher, WEBHOOK_HEAD_START_MS } from '../../src/jobs/outbox-dispatcher-job.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
 import { insertOutboxEvent } from '../../src/storage/audit-repository.ts';
 import { insertAlertRecipient } from '../../src/storage/subscriber-repository.ts';
@@ -35,6 +35,20 @@ describe('outbox dispatcher', () => {
     const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
     await declareIncident(t.app.serviceContext('test'), { name: 'Big audience', body: 'b', components: { 'us-api': 'major_outage' } });
     await dispatcher.run();
+    // The first 500 addresses and the 3 webhooks; the other addresses wait while the webhooks leave...
+    await vi.waitFor(() => expect(published.length).toBe(503), { timeout: 5000, interval: 10 });
+    await dispatcher.run();
+    expect(published.length).toBe(503);
+    // ...a webhook that failed and waits for its retry does not hold them; one on its first try does.
+    await t.db.query("UPDATE delivery SET attempts = 1, next_attempt_at = $1 WHERE channel = 'webhook' AND subscriber_id = 'sub000010'", [new Date(t.clock.now().getTime() + 60_000)]);
+    await t.db.query("UPDATE delivery SET state = 'sent', attempts = 1 WHERE channel = 'webhook' AND subscriber_id = 'sub002500'");
+    await dispatcher.run();
+    expect(published.length).toBe(503);
+    await t.db.query("UPDATE delivery SET state = 'sending', attempts = 1 WHERE channel = 'webhook' AND subscriber_id = 'sub004400'");
+    await dispatcher.run();
+    expect(published.length).toBe(503);
+    await t.db.query("UPDATE delivery SET state = 'sent' WHERE channel = 'webhook' AND subscriber_id = 'sub004400'");
+    await dispatcher.run();
     await vi.waitFor(() => expect(published.length).toBe(4497), { timeout: 5000, interval: 10 });
     expect(new Set(published).size).toBe(4497);
     const [{ n }] = await t.db.query<{ n: number }>('SELECT count(DISTINCT subscriber_id)::int AS n FROM delivery');
@@ -61,6 +75,9 @@ describe('outbox dispatcher', () => {
     const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
     await declareIncident(t.app.serviceContext('test'), { name: 'Second big audience', body: 'b' });
     await insertOutboxEvent(t.db, { type: 'heartbeat.fired', payload: { metric: 'messages-created', region: 'eu' }, at: t.clock.now() });
+    await dispatcher.run();
+    // Nobody sends the webhooks here: the other addresses follow once the head start has passed.
+    t.clock.advance(WEBHOOK_HEAD_START_MS);
     await dispatcher.run();
     const stop = await queue.consume(async (batch) => {
       published.push(batch.deliveryIds);
