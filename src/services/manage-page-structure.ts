@@ -73,6 +73,15 @@ async function requireComponent(tx: Queryable, idOrKey: string): Promise<Compone
   return component;
 }
 
+/** Name and description after an edit (missing fields keep their value); the key never changes. */
+function editedText(input: { key?: string; name?: string; description?: string | null }, current: { key: string; name: string; description: string | null }) {
+  if (input.key !== undefined && input.key !== current.key) throw new ValidationError('key', 'cannot be changed: API clients and subscribers refer to it');
+  return {
+    name: input.name === undefined ? current.name : requireText('name', input.name, { max: 120 }),
+    description: input.description === undefined ? current.description : optionalDescription(input.description),
+  };
+}
+
 const optionalDescription = (value: string | null | undefined) => {
   if (value === undefined || value === null) return null;
   const text = requireText('description', value, { max: 500, allowEmpty: true });
@@ -123,9 +132,7 @@ export async function createComponentGroup(ctx: ServiceContext, input: GroupInpu
 export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string, input: GroupInput): Promise<ComponentGroup> {
   return structureChange(ctx, async (tx, _pageId, at) => {
     const group = await requireGroup(tx, idOrKey);
-    if (input.key !== undefined && input.key !== group.key) throw new ValidationError('key', 'cannot be changed: API clients and subscribers refer to it');
-    const name = input.name === undefined ? group.name : requireText('name', input.name, { max: 120 });
-    const description = input.description === undefined ? group.description : optionalDescription(input.description);
+    const { name, description } = editedText(input, group);
     const groups = await listGroups(tx);
     const place = requirePosition(input.position, groups.length);
     await updateGroupFields(tx, group.id, { name, description, at });
@@ -179,21 +186,18 @@ export async function createComponent(ctx: ServiceContext, input: ComponentInput
 export async function updateComponent(ctx: ServiceContext, idOrKey: string, input: ComponentInput): Promise<Component> {
   return structureChange(ctx, async (tx, _pageId, at) => {
     const component = await requireComponent(tx, idOrKey);
-    if (input.key !== undefined && input.key !== component.key) throw new ValidationError('key', 'cannot be changed: API clients and subscribers refer to it');
-    const name = input.name === undefined ? component.name : requireText('name', input.name, { max: 120 });
-    const description = input.description === undefined ? component.description : optionalDescription(input.description);
+    const { name, description } = editedText(input, component);
+    const onlyShowIfDegraded = input.only_show_if_degraded ?? component.only_show_if_degraded;
     const groupId = input.group_id === undefined ? component.group_id : await resolveGroupId(tx, input.group_id);
     const siblings = await siblingsOf(tx, groupId);
     const moved = groupId !== component.group_id;
     const count = moved ? siblings.length + 1 : siblings.length;
     const place = requirePosition(input.position, count) ?? (moved ? count : undefined);
-    await updateComponentFields(tx, component.id, {
-      name, description, group_id: groupId, only_show_if_degraded: input.only_show_if_degraded ?? component.only_show_if_degraded, position: component.position, at,
-    });
+    await updateComponentFields(tx, component.id, { name, description, group_id: groupId, only_show_if_degraded: onlyShowIfDegraded, at });
     if (place !== undefined) await reorder(tx, 'component', moved ? [...siblings, component.id] : siblings, component.id, place, at);
     await recordChange(tx, ctx, {
       action: 'component.edited', targetType: 'component', targetId: component.id,
-      details: { name, group_id: groupId, only_show_if_degraded: input.only_show_if_degraded ?? component.only_show_if_degraded, position: place ?? null },
+      details: { name, group_id: groupId, only_show_if_degraded: onlyShowIfDegraded, position: place ?? null },
     }, at);
     return (await findComponentsByIdOrKey(tx, [component.id]))[0];
   });

@@ -207,11 +207,11 @@ export async function archiveGroup(db: Queryable, id: string, at: Date): Promise
 export async function updateComponentFields(
   db: Queryable,
   id: string,
-  fields: { name: string; description: string | null; group_id: string | null; only_show_if_degraded: boolean; position: number; at: Date },
+  fields: { name: string; description: string | null; group_id: string | null; only_show_if_degraded: boolean; at: Date },
 ): Promise<void> {
   await db.query(
-    'UPDATE component SET name = $2, description = $3, group_id = $4, only_show_if_degraded = $5, position = $6, updated_at = $7 WHERE id = $1',
-    [id, fields.name, fields.description, fields.group_id, fields.only_show_if_degraded, fields.position, fields.at],
+    'UPDATE component SET name = $2, description = $3, group_id = $4, only_show_if_degraded = $5, updated_at = $6 WHERE id = $1',
+    [id, fields.name, fields.description, fields.group_id, fields.only_show_if_degraded, fields.at],
   );
 }
 

@@ -16,10 +16,18 @@ function translate(error: unknown): unknown {
   return error;
 }
 
+// Names of the prepared statements by SQL text: a handful of fixed statements, hashed once each.
+const statementNames = new Map<string, string>();
+
 /** The statement as pg takes it: named (so each connection prepares it once) when asked to prepare. */
 function statement(sql: string, params: unknown[], options: QueryOptions | undefined): pg.QueryConfig {
   if (!options?.prepare) return { text: sql, values: params };
-  return { name: `lifeline_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`, text: sql, values: params };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `lifeline_${createHash('sha1').update(sql).digest('hex').slice(0, 16)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params };
 }
 
 /** A PostgreSQL server (Cloud SQL in production), shared by several instances. */

@@ -88,9 +88,9 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   });
 
   const componentEditor = async (request: FastifyRequest, reply: FastifyReply, status: number, id: string, form: ComponentForm | null, errors: Record<string, string> = {}) => {
-    const [component] = await findComponentsByIdOrKey(app.db, [id]);
-    if (!component) throw new NotFoundError('component', id);
     const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const component = components.find((c) => c.id === id || c.key === id);
+    if (!component) throw new NotFoundError('component', id);
     const siblings = components.filter((c) => c.group_id === component.group_id);
     const shown = form ?? {
       name: component.name, description: component.description ?? '', key: component.key, group_id: component.group_id ?? '',
