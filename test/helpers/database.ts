@@ -24,9 +24,16 @@ export function engines(): EngineKind[] {
   return inject('postgresTemplate') ? ['pglite', 'postgres'] : ['pglite'];
 }
 
-/** The engine for HTTP tests: PostgreSQL when DATABASE_URL is set (always in CI), else PGlite. */
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The engine of this vitest project (see vitest.config.ts): HTTP suites run once per engine. */
+    testEngine: EngineKind;
+  }
+}
+
+/** The engine for HTTP tests: the one of the vitest project running the file (PGlite, and PostgreSQL when DATABASE_URL is set). */
 export function defaultEngine(): EngineKind {
-  return inject('postgresTemplate') ? 'postgres' : 'pglite';
+  return inject('testEngine');
 }
 
 /** A migrated, empty database of its own, cloned from the template. */

@@ -2,9 +2,9 @@ import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import type { TestProject } from 'vitest/node';
 import { openPgliteDatabase } from '../../src/storage/pglite-database.ts';
 import { migrate } from '../../src/storage/migrate.ts';
+import { sharedGlobalSetup } from './shared-global-setup.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,7 +17,7 @@ declare module 'vitest' {
  * Migrates one template per engine, once: every test file clones it (PGlite from a dump,
  * PostgreSQL with CREATE DATABASE ... TEMPLATE), so files stay isolated and fast.
  */
-export default async function setup(project: TestProject) {
+export default sharedGlobalSetup('database-templates', async () => {
   const scratch = mkdtempSync(join(tmpdir(), 'lifeline-test-'));
   const pglite = await openPgliteDatabase();
   await migrate(pglite);
@@ -25,7 +25,6 @@ export default async function setup(project: TestProject) {
   const dumpPath = join(scratch, 'pglite-template.tar');
   writeFileSync(dumpPath, Buffer.from(await dump.arrayBuffer()));
   await pglite.close();
-  project.provide('pgliteTemplate', dumpPath);
 
   const url = process.env.DATABASE_URL;
   if (!url && process.env.CI === 'true') throw new Error('CI=true but DATABASE_URL is not set: the PostgreSQL tests cannot be skipped in CI');
@@ -46,18 +45,19 @@ export default async function setup(project: TestProject) {
     await migrate(db);
     await db.close();
   }
-  project.provide('postgresTemplate', template);
-
-  return async () => {
-    rmSync(scratch, { recursive: true, force: true });
-    if (url && template) {
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
-      await admin.end();
-    }
+  return {
+    provided: { pgliteTemplate: dumpPath, postgresTemplate: template },
+    teardown: async () => {
+      rmSync(scratch, { recursive: true, force: true });
+      if (url && template) {
+        const admin = new pg.Client({ connectionString: url });
+        await admin.connect();
+        await admin.query(`DROP DATABASE IF EXISTS ${template} WITH (FORCE)`);
+        await admin.end();
+      }
+    },
   };
-}
+});
 
 export function withDatabase(url: string, database: string): string {
   const parsed = new URL(url);

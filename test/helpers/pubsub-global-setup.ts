@@ -1,4 +1,4 @@
-import type { TestProject } from 'vitest/node';
+import { sharedGlobalSetup } from './shared-global-setup.ts';
 import { PubSubEmulatorMissing, startPubSubEmulator } from './pubsub-emulator.ts';
 
 declare module 'vitest' {
@@ -12,29 +12,23 @@ declare module 'vitest' {
 }
 
 /**
- * One Pub/Sub emulator for the whole run. A PUBSUB_EMULATOR_HOST already set (an emulator run by
- * CI as a service) is used as it is.
+ * One Pub/Sub emulator for the whole run (shared by both engine projects). A PUBSUB_EMULATOR_HOST
+ * already set (an emulator run by CI as a service) is used as it is.
  */
-export default async function setup(project: TestProject) {
+export default sharedGlobalSetup('pubsub-emulator', async () => {
   const existing = process.env.PUBSUB_EMULATOR_HOST;
-  if (existing) {
-    provide(project, existing, 'lifeline-test', '');
-    return;
-  }
+  if (existing) return { provided: provided(existing, 'lifeline-test', '') };
   try {
     const emulator = await startPubSubEmulator();
     console.info(`Pub/Sub emulator on ${emulator.host} (started in ${emulator.startMs} ms)`);
-    provide(project, emulator.host, emulator.projectId, '');
-    return () => emulator.stop();
+    return { provided: provided(emulator.host, emulator.projectId, ''), teardown: () => emulator.stop() };
   } catch (error) {
     if (!(error instanceof PubSubEmulatorMissing)) throw error;
     console.warn(`Pub/Sub emulator tests will be skipped: ${error.message}`);
-    provide(project, null, 'lifeline-test', error.message);
+    return { provided: provided(null, 'lifeline-test', error.message) };
   }
-}
+});
 
-function provide(project: TestProject, host: string | null, projectId: string, skipReason: string) {
-  project.provide('pubsubEmulatorHost', host);
-  project.provide('pubsubEmulatorProjectId', projectId);
-  project.provide('pubsubEmulatorSkipReason', skipReason);
+function provided(host: string | null, projectId: string, skipReason: string) {
+  return { pubsubEmulatorHost: host, pubsubEmulatorProjectId: projectId, pubsubEmulatorSkipReason: skipReason };
 }
