@@ -1,36 +1,81 @@
+import { XMLBuilder } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import type { Incident } from '../domain/model.ts';
 import type { PublicStatus } from '../services/load-public-status.ts';
 import { renderMarkdown } from './markdown.ts';
 
+const atomBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });
+
+/** One feed entry, whichever format carries it. */
+interface FeedEntry {
+  /** Plain text: the incident name as its responder typed it. */
+  title: string;
+  url: string;
+  updated: Date;
+  published: Date;
+  /** Plain text. */
+  summary: string;
+  /** HTML we rendered ourselves: fixed markup around Markdown rendered with raw HTML off. */
+  contentHtml: string;
+}
+
 /** RSS 2.0 and Atom 1.0 of recent incidents and maintenances, one entry per incident. */
 export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rss: string; atom: string } {
+  const title = `${status.page.name} status history`;
+  const description = `Incidents and maintenance for ${status.page.name}`;
+  const entries: FeedEntry[] = [...status.recentIncidents, ...status.maintenances]
+    .sort((a, b) => Number(b.updated_at) - Number(a.updated_at))
+    .slice(0, 50)
+    .map((incident: Incident) => ({
+      title: incident.name,
+      url: `${publicUrl}/incidents/${incident.id}`,
+      updated: incident.updated_at,
+      published: incident.created_at,
+      summary: `${incident.kind === 'maintenance' ? 'Maintenance' : 'Incident'}: ${incident.status.replace('_', ' ')}`,
+      contentHtml: incident.updates
+        .map((u) => `<p><strong>${u.status.replace('_', ' ')}</strong> (${u.display_at.toISOString()})</p>${renderMarkdown(u.body)}`)
+        .join('\n'),
+    }));
+
+  // RSS titles are plain text by the spec; the feed package writes them as CDATA (text to any XML reader).
   const feed = new Feed({
-    title: `${status.page.name} status history`,
-    description: `Incidents and maintenance for ${status.page.name}`,
-    id: `${publicUrl}/`,
-    link: `${publicUrl}/`,
-    language: 'en',
-    updated: status.page.updated_at,
-    copyright: status.page.name,
+    title, description, id: `${publicUrl}/`, link: `${publicUrl}/`, language: 'en', updated: status.page.updated_at, copyright: status.page.name,
     feedLinks: { rss: `${publicUrl}/history.rss`, atom: `${publicUrl}/history.atom` },
   });
-  const entries: Incident[] = [...status.recentIncidents, ...status.maintenances]
-    .sort((a, b) => Number(b.updated_at) - Number(a.updated_at))
-    .slice(0, 50);
-  for (const incident of entries) {
-    const timeline = incident.updates
-      .map((u) => `<p><strong>${u.status.replace('_', ' ')}</strong> (${u.display_at.toISOString()})</p>${renderMarkdown(u.body)}`)
-      .join('\n');
-    feed.addItem({
-      title: incident.name,
-      id: `${publicUrl}/incidents/${incident.id}`,
-      link: `${publicUrl}/incidents/${incident.id}`,
-      date: incident.updated_at,
-      published: incident.created_at,
-      description: `${incident.kind === 'maintenance' ? 'Maintenance' : 'Incident'}: ${incident.status.replace('_', ' ')}`,
-      content: timeline,
-    });
+  for (const entry of entries) {
+    feed.addItem({ title: entry.title, id: entry.url, link: entry.url, date: entry.updated, published: entry.published, description: entry.summary, content: entry.contentHtml });
   }
-  return { rss: feed.rss2(), atom: feed.atom1() };
+  return { rss: feed.rss2(), atom: atomFeed({ title, description, publicUrl, updated: status.page.updated_at, rights: status.page.name }, entries) };
+}
+
+/**
+ * Atom written here rather than by the feed package, which declares every entry title and summary
+ * type="html": a reader following the spec would then run markup typed into an incident name.
+ * Titles and summaries are text (escaped by the builder); only our rendered Markdown is html.
+ */
+function atomFeed(meta: { title: string; description: string; publicUrl: string; updated: Date; rights: string }, entries: FeedEntry[]): string {
+  const text = (value: string) => ({ '@_type': 'text', '#text': value });
+  return atomBuilder.build({
+    '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' },
+    feed: {
+      '@_xmlns': 'http://www.w3.org/2005/Atom',
+      id: `${meta.publicUrl}/`,
+      title: text(meta.title),
+      subtitle: text(meta.description),
+      updated: meta.updated.toISOString(),
+      link: [{ '@_rel': 'alternate', '@_href': `${meta.publicUrl}/` }, { '@_rel': 'self', '@_href': `${meta.publicUrl}/history.atom` }],
+      rights: text(meta.rights),
+      // Atom wants an author for every entry; the page speaks for itself.
+      author: { name: meta.rights },
+      entry: entries.map((entry) => ({
+        title: text(entry.title),
+        id: entry.url,
+        link: { '@_href': entry.url },
+        updated: entry.updated.toISOString(),
+        published: entry.published.toISOString(),
+        summary: text(entry.summary),
+        content: { '@_type': 'html', '#text': entry.contentHtml },
+      })),
+    },
+  }) as string;
 }
