@@ -1,12 +1,12 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { assertMaintenanceTransition, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
-import type { Incident } from '../domain/model.ts';
 import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../domain/status.ts';
 import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
 import { componentsHeldElsewhere, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
 import { applyComponentStatuses } from './shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
 const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
@@ -19,12 +19,12 @@ const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
  * Moves a maintenance forward: starting puts its components under maintenance, completing puts
  * them back to operational (unless an open incident holds them).
  */
-export async function advanceMaintenance(ctx: ServiceContext, id: string, input: { status: string; body?: string; deliver_notifications?: boolean }): Promise<Incident> {
+export async function advanceMaintenance(ctx: ServiceContext, id: string, input: { status: string; body?: string; deliver_notifications?: boolean }): Promise<IncidentAfterWrite> {
   const status = requireOneOf('status', input.status, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
-  const body = input.body === undefined || input.body.trim() === '' ? (DEFAULT_BODIES[status] as string) : requireText('body', input.body, { max: BODY_MAX });
+  const body = input.body === undefined || input.body.trim() === '' ? (DEFAULT_BODIES[status] as string) : requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const at = ctx.clock.now();
 
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const maintenance = await findIncident(tx, id, 'maintenance', { forUpdate: true });
     if (!maintenance) throw new NotFoundError('maintenance', id);
     const from = maintenance.status as MaintenanceStatus;
@@ -51,6 +51,6 @@ export async function advanceMaintenance(ctx: ServiceContext, id: string, input:
       action: eventType, targetType: 'maintenance', targetId: maintenance.id, details: { status },
       event: { type: eventType, payload: { incident_id: maintenance.id, update_id: updateId, deliver_notifications: deliver, component_ids: maintenance.component_ids } },
     }, at);
+    return readIncidentAfterWrite(tx, maintenance.id);
   });
-  return (await findIncident(ctx.db, id)) as Incident;
 }

@@ -1,7 +1,6 @@
 import type { HeartbeatDefinition } from '../config.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isUnresolved } from '../domain/incident-lifecycle.ts';
-import type { Incident } from '../domain/model.ts';
 import type { IncidentStatus } from '../domain/status.ts';
 import { BODY_MAX, requireText } from '../domain/validation.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
@@ -12,6 +11,7 @@ import { touchPage } from '../storage/page-repository.ts';
 import type { Transaction } from '../storage/database.ts';
 import { joinTransaction, type ServiceContext } from './context.ts';
 import { postIncidentUpdate, type PostIncidentUpdateInput } from './post-incident-update.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 
 /**
  * The automatic notice's episode, locked with its series' detector row, after checking that the
@@ -38,10 +38,10 @@ async function release(tx: Transaction, episode: HeartbeatEpisode, row: Awaited<
  * hear only if the metric's policy told them about it), the episode is recorded as dismissed (left
  * out of future baselines, like every episode), and the series stays quiet until it recovers.
  */
-export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: { reason?: string }, metrics: HeartbeatDefinition[]): Promise<Incident> {
-  const reason = input.reason === undefined ? null : requireText('reason', input.reason, { max: 1000 });
+export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: { reason?: string }, metrics: HeartbeatDefinition[]): Promise<IncidentAfterWrite> {
+  const reason = input.reason === undefined ? null : requireText('reason', input.reason, { max: 1000, multiline: true });
   const at = ctx.clock.now();
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const { incident, episode, row } = await loadAutomaticNotice(tx, ctx, incidentId);
     const metric = metrics.find((m) => m.key === episode.metric);
     if (isUnresolved(incident.status as IncidentStatus)) {
@@ -54,8 +54,8 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
     await decideEpisode(tx, episode.id, { outcome: 'dismissed', by: ctx.actor, at });
     await release(tx, episode, row, at);
     await insertAudit(tx, { actor: ctx.actor, action: 'heartbeat_notice.dismissed', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region, reason }, at });
+    return readIncidentAfterWrite(tx, incident.id);
   });
-  return (await findIncident(ctx.db, incidentId)) as Incident;
 }
 
 /**
@@ -63,13 +63,13 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
  * the detector stops updating or closing it, and the optional first update (status, body,
  * components, name) is posted in the same transaction.
  */
-export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: Partial<PostIncidentUpdateInput>): Promise<Incident> {
+export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: Partial<PostIncidentUpdateInput>): Promise<IncidentAfterWrite> {
   const at = ctx.clock.now();
   if (input.body === undefined && (input.status !== undefined || input.components !== undefined || input.impact !== undefined)) {
     throw new ValidationError('body', 'is required to post an update while taking the notice over');
   }
-  if (input.body !== undefined) requireText('body', input.body, { max: BODY_MAX });
-  await ctx.db.transaction(async (tx) => {
+  if (input.body !== undefined) requireText('body', input.body, { max: BODY_MAX, multiline: true });
+  return ctx.db.transaction(async (tx) => {
     const { incident, episode, row } = await loadAutomaticNotice(tx, ctx, incidentId);
     if (!isUnresolved(incident.status as IncidentStatus)) throw new ConflictError('this notice is already resolved; declare a new incident instead');
     await setIncidentSource(tx, incident.id, 'responder', at);
@@ -78,6 +78,6 @@ export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: st
     await release(tx, episode, row, at);
     await insertAudit(tx, { actor: ctx.actor, action: 'heartbeat_notice.converted', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region }, at });
     if (input.body !== undefined) await postIncidentUpdate({ ...ctx, db: joinTransaction(tx) }, incident.id, input as PostIncidentUpdateInput);
+    return readIncidentAfterWrite(tx, incident.id);
   });
-  return (await findIncident(ctx.db, incidentId)) as Incident;
 }

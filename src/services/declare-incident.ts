@@ -2,10 +2,11 @@ import { lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import type { Incident } from '../domain/model.ts';
 import { IMPACTS, impactOfComponentStatuses, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
 import { BODY_MAX, NAME_MAX, requireOneOf, requireText } from '../domain/validation.ts';
-import { addIncidentComponents, findIncident, insertIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
+import { addIncidentComponents, insertIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import { findPage } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
 import { applyComponentStatuses, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
 export interface DeclareIncidentInput {
@@ -23,15 +24,15 @@ const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
 const INCIDENT_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
 
 /** Opens an incident with its first update and component statuses, in one transaction. */
-export async function declareIncident(ctx: ServiceContext, input: DeclareIncidentInput): Promise<Incident> {
+export async function declareIncident(ctx: ServiceContext, input: DeclareIncidentInput): Promise<IncidentAfterWrite> {
   const name = requireText('name', input.name, { max: NAME_MAX });
-  const body = requireText('body', input.body, { max: BODY_MAX });
+  const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const status: IncidentStatus = input.status === undefined ? 'investigating' : requireOneOf('status', input.status, OPENING_STATUSES);
   const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, INCIDENT_IMPACTS);
   const at = ctx.clock.now();
   const id = ctx.ids.id();
 
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const page = await findPage(tx);
     if (!page) throw new Error('the page has not been synced yet');
     const changes = await resolveComponentStatuses(tx, input.components);
@@ -51,6 +52,6 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
       action: 'incident.created', targetType: 'incident', targetId: id, details: { name, status, impact, components: input.components ?? {} },
       event: { type: 'incident.created', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: changes.map((c) => c.component.id) } },
     }, at);
+    return readIncidentAfterWrite(tx, id);
   });
-  return (await findIncident(ctx.db, id)) as Incident;
 }

@@ -1,12 +1,12 @@
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
-import type { Incident } from '../domain/model.ts';
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
 import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
 import { addIncidentComponents, componentsHeldElsewhere, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
 import { applyComponentStatuses, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
 export interface PostIncidentUpdateInput {
@@ -23,13 +23,13 @@ export interface PostIncidentUpdateInput {
  * Resolving puts the incident's components back to operational unless the update sets them,
  * or another open incident or maintenance still holds them.
  */
-export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<Incident> {
-  const body = requireText('body', input.body, { max: BODY_MAX });
+export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<IncidentAfterWrite> {
+  const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, IMPACTS.filter((i) => i !== 'maintenance'));
   if (input.postmortem_url !== undefined && !/^https?:\/\/\S+$/.test(input.postmortem_url)) throw new ValidationError('postmortem_url', 'must be an http(s) URL');
   const at = ctx.clock.now();
 
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const incident = await findIncident(tx, incidentId, 'incident', { forUpdate: true });
     if (!incident) throw new NotFoundError('incident', incidentId);
     const from = incident.status as IncidentStatus;
@@ -57,6 +57,6 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
       action: eventType, targetType: 'incident', targetId: incident.id, details: { status, impact, components: input.components ?? {} },
       event: { type: eventType, payload: { incident_id: incident.id, update_id: updateId, deliver_notifications: deliver, component_ids: [...new Set([...incident.component_ids, ...changes.map((c) => c.component.id)])] } },
     }, at);
+    return readIncidentAfterWrite(tx, incident.id);
   });
-  return (await findIncident(ctx.db, incidentId)) as Incident;
 }

@@ -1,9 +1,9 @@
 import { ValidationError } from '../domain/errors.ts';
-import type { Incident } from '../domain/model.ts';
 import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../domain/validation.ts';
-import { addIncidentComponents, findIncident, insertIncident, insertUpdate } from '../storage/incident-repository.ts';
+import { addIncidentComponents, insertIncident, insertUpdate } from '../storage/incident-repository.ts';
 import { findComponentsByIdOrKey, findPage } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
 export interface ScheduleMaintenanceInput {
@@ -19,16 +19,16 @@ export interface ScheduleMaintenanceInput {
 }
 
 /** Announces a maintenance window. Components change only when it starts. */
-export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMaintenanceInput): Promise<Incident> {
+export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMaintenanceInput): Promise<IncidentAfterWrite> {
   const name = requireText('name', input.name, { max: NAME_MAX });
-  const body = requireText('body', input.body, { max: BODY_MAX });
+  const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const scheduledFor = requireDate('scheduled_for', input.scheduled_for);
   const scheduledUntil = requireDate('scheduled_until', input.scheduled_until);
   if (scheduledUntil <= scheduledFor) throw new ValidationError('scheduled_until', 'must be after scheduled_for');
   const at = ctx.clock.now();
   const id = ctx.ids.id();
 
-  await ctx.db.transaction(async (tx) => {
+  return ctx.db.transaction(async (tx) => {
     const page = await findPage(tx);
     if (!page) throw new Error('the page has not been synced yet');
     const refs = input.components ?? [];
@@ -49,6 +49,6 @@ export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMa
       action: 'maintenance.scheduled', targetType: 'maintenance', targetId: id, details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil },
       event: { type: 'maintenance.scheduled', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) } },
     }, at);
+    return readIncidentAfterWrite(tx, id);
   });
-  return (await findIncident(ctx.db, id)) as Incident;
 }

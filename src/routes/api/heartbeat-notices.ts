@@ -5,7 +5,7 @@ import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/sta
 import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
 import { listAlertRecipients } from '../../storage/subscriber-repository.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
-import { incidentPresenter } from './incidents.ts';
+import { writtenIncidentPresenter } from './incidents.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Security = [{ bearer: [] }];
@@ -26,7 +26,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
       response: { 200: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const present = await incidentPresenter(app);
+    const present = await writtenIncidentPresenter(app);
     return app.idempotentWrite(request, reply, 200, (ctx) => dismissHeartbeatNotice(ctx, request.params.id, request.body ?? {}, metrics), present);
   });
 
@@ -46,7 +46,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
       response: { 200: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const present = await incidentPresenter(app);
+    const present = await writtenIncidentPresenter(app);
     return app.idempotentWrite(request, reply, 200, (ctx) => convertHeartbeatNotice(ctx, request.params.id, request.body ?? {}), present);
   });
 

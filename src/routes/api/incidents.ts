@@ -7,6 +7,7 @@ import { presentIncident } from '../../presenters/statuspage-v2.ts';
 import { declareIncident } from '../../services/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../services/read-incidents.ts';
+import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
 import { findPage, listComponents } from '../../storage/page-repository.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 
@@ -21,6 +22,12 @@ const Security = [{ bearer: [] }];
 export async function incidentPresenter(app: FastifyInstance) {
   const [components, page] = await Promise.all([listComponents(app.db), findPage(app.db)]);
   return (incident: Incident) => presentIncident(incident, components, page?.id ?? '', { publicUrl: app.config.publicUrl });
+}
+
+/** Presents a write's answer from the state its transaction committed (components as the write left them). */
+export async function writtenIncidentPresenter(app: FastifyInstance) {
+  const page = await findPage(app.db);
+  return (incident: IncidentAfterWrite) => presentIncident(incident, incident.components, page?.id ?? '', { publicUrl: app.config.publicUrl });
 }
 
 export async function incidentRoutes(parent: FastifyInstance) {
@@ -60,7 +67,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const present = await incidentPresenter(app);
+    const present = await writtenIncidentPresenter(app);
     return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, request.body), present);
   });
 
@@ -82,7 +89,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const present = await incidentPresenter(app);
+    const present = await writtenIncidentPresenter(app);
     return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
   });
 }

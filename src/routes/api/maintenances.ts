@@ -5,7 +5,7 @@ import { advanceMaintenance } from '../../services/advance-maintenance.ts';
 import { getIncident, listIncidents } from '../../services/read-incidents.ts';
 import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
-import { incidentPresenter } from './incidents.ts';
+import { incidentPresenter, writtenIncidentPresenter } from './incidents.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Security = [{ bearer: [] }];
@@ -53,7 +53,7 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
-    const present = await incidentPresenter(app);
+    const present = await writtenIncidentPresenter(app);
     return app.idempotentWrite(request, reply, 201, (ctx) => scheduleMaintenance(ctx, request.body), present);
   });
 
@@ -66,7 +66,7 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
       },
     }, async (request) => {
       const maintenance = await advanceMaintenance(app.serviceContext(request.actor), request.params.id, { ...(request.body ?? {}), status });
-      return (await incidentPresenter(app))(maintenance);
+      return (await writtenIncidentPresenter(app))(maintenance);
     });
   }
 }
