@@ -29,6 +29,7 @@ import { publicApiRoutes } from './routes/public-api/index.ts';
 import { heartbeatPageRoutes } from './routes/status-page/heartbeat.ts';
 import { statusPageRoutes } from './routes/status-page/index.ts';
 import type { Database } from './storage/database.ts';
+import { LOG_REDACT_PATHS } from './redact.ts';
 
 export interface AppOptions {
   config: Config;
@@ -46,6 +47,12 @@ export interface AppOptions {
   apiOnly?: boolean;
 }
 
+/** Whatever logger the caller asks for (tests pass their own stream), credentials and secrets are redacted. */
+function withRedaction(logger: NonNullable<AppOptions['logger']>): AppOptions['logger'] {
+  if (logger === false) return false;
+  return { ...(logger === true ? {} : logger), redact: LOG_REDACT_PATHS };
+}
+
 /** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -57,7 +64,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (fastPath?.(request, response)) return;
       handler(request, response);
     }),
-    logger: options.logger ?? { level: config.env.LOG_LEVEL },
+    logger: withRedaction(options.logger ?? { level: config.env.LOG_LEVEL }),
     trustProxy: config.env.LIFELINE_TRUST_PROXY,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,

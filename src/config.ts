@@ -3,6 +3,7 @@ import { isAbsolute, resolve } from 'node:path';
 import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
+import { redactUrl } from './redact.ts';
 
 /** A start-up problem the operator must fix; the message names the variable or file field. */
 export class ConfigError extends Error {}
@@ -25,7 +26,7 @@ const url = (protocols: string[]): Parser<string> => (raw, name) => {
   try {
     parsed = new URL(raw);
   } catch {
-    throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(raw)}`);
+    throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(redactUrl(raw))}`);
   }
   if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
   return raw.replace(/\/+$/, '');

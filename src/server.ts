@@ -1,6 +1,7 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startAdminSocket } from './cli/admin-socket.ts';
+import { redactUrl } from './redact.ts';
 
 /** The process shell: read config, build the app, listen, stop cleanly on SIGTERM (Cloud Run) and SIGINT. */
 async function main() {
@@ -17,7 +18,7 @@ async function main() {
   const app = await buildApp({ config });
   const stopSocket = config.env.LIFELINE_ADMIN_SOCKET ? await startAdminSocket(app) : null;
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ roles: config.roles, database: config.databaseUrl ? 'postgres' : 'pglite', dataDir: config.dataDir }, `Lifeline is serving ${config.publicUrl}`);
+  app.log.info({ roles: config.roles, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'pglite', dataDir: config.dataDir }, `Lifeline is serving ${config.publicUrl}`);
 
   let closing = false;
   const shutdown = async (signal: string) => {

@@ -34,7 +34,34 @@ export interface Database extends Queryable {
 /** Thrown when the database cannot be reached, so callers can fall back to cached data. */
 export class DatabaseUnavailableError extends Error {
   constructor(cause: unknown) {
-    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    // The driver's error stays out (no `cause`): it may carry the statement's parameters.
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
     this.name = 'DatabaseUnavailableError';
+  }
+}
+
+/**
+ * A statement the database refused, described by its SQL text and the server's error fields but
+ * never its parameters: drivers attach them (PGlite `params`, PostgreSQL's `detail` such as
+ * "Key (hash)=(...)" or "Failing row contains (...)"), and they hold token hashes and webhook
+ * secrets that must not reach the logs.
+ */
+export class QueryError extends Error {
+  readonly code: string | undefined;
+  readonly constraint: string | undefined;
+  readonly table: string | undefined;
+  readonly column: string | undefined;
+  readonly sql: string | undefined;
+
+  constructor(driverError: unknown, sql: string | undefined) {
+    const fields = (driverError ?? {}) as { code?: unknown; constraint?: unknown; table?: unknown; column?: unknown };
+    const text = (value: unknown) => (typeof value === 'string' && value ? value : undefined);
+    super(driverError instanceof Error ? driverError.message : String(driverError));
+    this.name = 'QueryError';
+    this.code = text(fields.code);
+    this.constraint = text(fields.constraint);
+    this.table = text(fields.table);
+    this.column = text(fields.column);
+    this.sql = sql;
   }
 }

@@ -1,18 +1,20 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import type { Database, QueryOptions, Row, Transaction } from './database.ts';
-import { DatabaseUnavailableError } from './database.ts';
+import { DatabaseUnavailableError, QueryError } from './database.ts';
 
 pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
 
 const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EPIPE', '57P01', '57P03', '08006', '08001', '08003']);
 
-function translate(error: unknown): unknown {
+/** The error callers see: unavailability, or the server's refusal without its `detail` (parameter values). */
+function translate(error: unknown, sql?: string): unknown {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : '';
   if ((code && CONNECTION_ERRORS.has(code)) || /Connection terminated|timeout exceeded when trying to connect|does not allow connections|not currently accepting connections|terminating connection/i.test(message)) {
     return new DatabaseUnavailableError(error);
   }
+  if (error instanceof pg.DatabaseError) return new QueryError(error, sql);
   return error;
 }
 
@@ -60,7 +62,7 @@ class PostgresDatabase implements Database {
       const result = await this.pool.query(statement(sql, params, options));
       return result.rows as T[];
     } catch (error) {
-      throw translate(error);
+      throw translate(error, sql);
     }
   }
 
@@ -74,9 +76,17 @@ class PostgresDatabase implements Database {
     try {
       await client.query('BEGIN');
       const result = await fn({
-        query: async <R extends Row>(sql: string, params: unknown[] = [], options?: QueryOptions) => (await client.query(statement(sql, params, options))).rows as R[],
+        query: async <R extends Row>(sql: string, params: unknown[] = [], options?: QueryOptions) => {
+          try {
+            return (await client.query(statement(sql, params, options))).rows as R[];
+          } catch (error) {
+            throw translate(error, sql);
+          }
+        },
         exec: async (sql: string) => {
-          await client.query(sql);
+          await client.query(sql).catch((error: unknown) => {
+            throw translate(error, sql);
+          });
         },
       });
       await client.query('COMMIT');

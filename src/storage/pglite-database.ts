@@ -1,8 +1,29 @@
 import { mkdirSync } from 'node:fs';
-import { PGlite, types } from '@electric-sql/pglite';
-import type { Database, Row, Transaction } from './database.ts';
+import { messages, PGlite, types } from '@electric-sql/pglite';
+import { QueryError, type Database, type Row, type Transaction } from './database.ts';
 
 const parsers = { [types.INT8]: (value: string) => Number(value) };
+
+/**
+ * PGlite attaches the statement's `params` (and `query`) to every error it throws; parameters hold
+ * token hashes and webhook secrets, so they never leave this adapter.
+ */
+function translate(error: unknown, sql: string): unknown {
+  if (error instanceof messages.DatabaseError) return new QueryError(error, sql);
+  // Any other error PGlite marked the same way (e.g. a parameter it could not serialise): unmark it.
+  if (error && typeof error === 'object' && 'params' in error && 'query' in error) {
+    for (const field of ['params', 'query', 'queryOptions']) delete (error as Record<string, unknown>)[field];
+  }
+  return error;
+}
+
+async function run<T>(sql: string, statement: () => Promise<T>): Promise<T> {
+  try {
+    return await statement();
+  } catch (error) {
+    throw translate(error, sql);
+  }
+}
 
 /** Embedded PostgreSQL (WASM). One process per data directory. */
 export async function openPgliteDatabase(options: { dataDir?: string; loadFrom?: Blob } = {}): Promise<Database> {
@@ -20,19 +41,20 @@ class PgliteDatabase implements Database {
   }
 
   async query<T extends Row = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    const result = await this.pg.query<T>(sql, params);
+    const result = await run(sql, () => this.pg.query<T>(sql, params));
     return result.rows;
   }
 
-  transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
-    return this.pg.transaction(async (tx) =>
+  async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
+    // Statements inside are translated one by one; this catches BEGIN and COMMIT (deferred checks).
+    return run('BEGIN ... COMMIT', () => this.pg.transaction(async (tx) =>
       fn({
-        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await tx.query<R>(sql, params)).rows,
+        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await run(sql, () => tx.query<R>(sql, params))).rows,
         exec: async (sql: string) => {
-          await tx.exec(sql);
+          await run(sql, () => tx.exec(sql));
         },
       }),
-    );
+    ));
   }
 
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
