@@ -26,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createApiToken } from '../src/services/manage-api-tokens.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../src/services/manage-api-tokens.ts';
 import { createUser, setPassword } from '../src/services/manage-users.ts';
 import { createTemplate } from '../src/services/manage-templates.ts';
 import { createScratchDatabase, percentile, type ScratchDatabase } from './lib/lifeline.ts';
@@ -244,7 +244,7 @@ async function main() {
     const { user } = await createUser(ctx, { email: `responder${i}@acme.example`, role: i === 0 ? 'admin' : i < 9 ? 'responder' : 'viewer', name: `Responder ${i}` });
     if (i === 0) await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
   }
-  for (let i = 0; i < 15; i++) await createApiToken(ctx, { name: `token-${i}`, scopes: i % 2 ? ['incidents:write'] : ['heartbeats:write'] });
+  for (let i = 0; i < 15; i++) await createApiToken(ctx, { name: `token-${i}`, scopes: i % 2 ? ['incidents:write'] : ['heartbeats:write'] }, OPERATOR_GRANTOR);
   for (let i = 0; i < 8; i++) await createTemplate(ctx, { name: `Template ${i}`, title: `Outage ${i}`, status: 'investigating', body: 'We are investigating.', component_statuses: { [componentIds[i]]: 'major_outage' } });
   log('VACUUM ANALYZE');
   await client.query('VACUUM ANALYZE');

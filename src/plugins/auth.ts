@@ -6,7 +6,11 @@ import { assertScope, authenticateApiToken, SCOPES, type Scope } from '../servic
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** preHandler: the request must carry a bearer token (or come from the local CLI) with `scope`. */
+    /**
+     * onRequest hook: the request must carry a bearer token (or come from the local CLI) with `scope`.
+     * It runs before the body is parsed and validated, so a stranger gets 401 (and a token without
+     * the scope 403), never a 400 that describes the schema.
+     */
     requireScope(scope: Scope | null): (request: FastifyRequest) => Promise<void>;
     /** A secret known only to this process: the CLI's in-process and admin-socket requests carry it. */
     operatorSecret: string;
@@ -14,6 +18,8 @@ declare module 'fastify' {
   interface FastifyRequest {
     actor: string;
     scopes: string[];
+    /** True for the local operator (the CLI), who holds every scope and may grant `admin`. */
+    operator: boolean;
   }
 }
 
@@ -25,6 +31,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('operatorSecret', secret);
   app.decorateRequest('actor', '');
   app.decorateRequest('scopes', null as unknown as string[]);
+  app.decorateRequest('operator', false);
 
   const isOperator = (request: FastifyRequest): boolean => {
     const header = request.headers[OPERATOR_HEADER];
@@ -37,6 +44,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       const user = request.headers['x-lifeline-operator-user'];
       request.actor = `cli:${typeof user === 'string' && /^[\w.@-]{1,64}$/.test(user) ? user : 'operator'}`;
       request.scopes = [...SCOPES];
+      request.operator = true;
     } else {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);

@@ -4,7 +4,7 @@ import { requireOneOf } from '../domain/validation.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
 import { expireUserLinks, revokeUserSessions } from '../storage/session-repository.ts';
 import {
-  disableUser as disableUserRow, findUserByEmail, findUserById, insertUser, listUsers as listUserRows, readPasswordHash, setPasswordHash,
+  disableUser as disableUserRow, findUserByEmail, findUserById, insertUser, listUsers as listUserRows, lockEnabledAdmins, readPasswordHash, setPasswordHash,
   USER_ROLES, type ResponderUser, type UserRole,
 } from '../storage/user-repository.ts';
 import type { ServiceContext } from './context.ts';
@@ -56,11 +56,19 @@ export function getUser(ctx: ServiceContext, idOrEmail: string): Promise<Respond
   return findByIdOrEmail(ctx, idOrEmail);
 }
 
-/** Disables an account: its sessions end and its unused sign-in links stop working at once. */
+/**
+ * Disables an account: its sessions end and its unused sign-in links stop working at once. The
+ * last enabled admin cannot be disabled (nobody could manage accounts or tokens from the console then).
+ */
 export async function disableUser(ctx: ServiceContext, idOrEmail: string): Promise<ResponderUser> {
   const found = await findByIdOrEmail(ctx, idOrEmail);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
+    // Locked before the check, so two concurrent requests cannot each disable one of the last two admins.
+    const admins = await lockEnabledAdmins(tx);
+    if (admins.length <= 1 && admins.includes(found.id)) {
+      throw new ConflictError(`${found.email} is the only enabled admin; make another account admin first`);
+    }
     const user = (await disableUserRow(tx, found.id, at)) as ResponderUser;
     const sessions = await revokeUserSessions(tx, user.id, at);
     await expireUserLinks(tx, user.id, at);

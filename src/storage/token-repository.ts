@@ -36,6 +36,12 @@ export async function listTokens(db: Queryable): Promise<ApiToken[]> {
   return rows.map(toToken);
 }
 
+/** A token by id or prefix, locked for the caller's transaction (checked, then revoked). */
+export async function lockToken(db: Queryable, idOrPrefix: string): Promise<ApiToken | null> {
+  const rows = await db.query('SELECT * FROM api_token WHERE id = $1 OR prefix = $1 FOR UPDATE', [idOrPrefix]);
+  return rows.length > 0 ? toToken(rows[0]) : null;
+}
+
 export async function revokeToken(db: Queryable, idOrPrefix: string, at: Date): Promise<ApiToken | null> {
   const rows = await db.query('UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 OR prefix = $1 RETURNING *', [idOrPrefix, at]);
   return rows.length > 0 ? toToken(rows[0]) : null;

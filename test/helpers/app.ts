@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, validatePageDefinition, type Config, type PageDefinition } from '../../src/config.ts';
-import { createApiToken, type Scope } from '../../src/services/manage-api-tokens.ts';
+import { createApiToken, OPERATOR_GRANTOR, type Scope } from '../../src/services/manage-api-tokens.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { createTestDatabase, type EngineKind, type TestDatabase } from './database.ts';
 
@@ -54,7 +54,7 @@ export async function startTestApp(options: { engine?: EngineKind; database?: Te
     clock,
     config,
     dataDir,
-    token: async (...scopes) => (await createApiToken(app.serviceContext('test'), { name: `test-${scopes.join('-') || 'none'}`, scopes })).token,
+    token: async (...scopes) => (await createApiToken(app.serviceContext('test'), { name: `test-${scopes.join('-') || 'none'}`, scopes }, OPERATOR_GRANTOR)).token,
     componentId: async (key) => {
       const rows = await database.db.query<{ id: string }>('SELECT id FROM component WHERE key = $1', [key]);
       return rows[0].id;

@@ -9,7 +9,7 @@ import { buildApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig } from '../../src/config.ts';
 import { joinTransaction } from '../../src/services/context.ts';
-import { createApiToken } from '../../src/services/manage-api-tokens.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/manage-api-tokens.ts';
 import { subscribeByEmail } from '../../src/services/manage-subscribers.ts';
 import { openPgliteDatabase } from '../../src/storage/pglite-database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -387,7 +387,7 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
     try {
       await seeder.ready();
       const ctx = seeder.serviceContext('test:seed');
-      token = (await createApiToken(ctx, { name: 'crash-test', scopes: ['admin'] })).token;
+      token = (await createApiToken(ctx, { name: 'crash-test', scopes: ['admin'] }, OPERATOR_GRANTOR)).token;
       // The sign-up use-case per address, in one transaction: one commit instead of 2,000.
       await db.transaction(async (tx) => {
         for (const email of emails) await subscribeByEmail({ ...ctx, db: joinTransaction(tx) }, { email, confirmed: true, source: 'api' });

@@ -34,7 +34,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   };
 
   app.get('/api/v1/components', {
-    preHandler: app.requireScope(null),
+    onRequest: app.requireScope(null),
     schema: { tags: ['components'], summary: 'Components and groups, with the ids the other endpoints take', security: Security, response: { 200: Type.Object({ components: Type.Array(ComponentSchema) }), ...errorResponses } },
   }, async () => {
     const [page, groups, components] = await Promise.all([findPage(app.db), listGroups(app.db), listComponents(app.db)]);
@@ -42,7 +42,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/components', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Add a component', description: STRUCTURE_NOTE, security: Security,
       body: Type.Object({
@@ -57,7 +57,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.patch('/api/v1/components/:id', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Set a component\'s status outside an incident, or edit it',
       description: `\`status\` works on every page. Name, description, group, position and only_show_if_degraded: ${STRUCTURE_NOTE}`, security: Security,
@@ -82,7 +82,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.delete('/api/v1/components/:id', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Take a component off the page (its history is kept)', description: `${STRUCTURE_NOTE} Refused (409) while an open incident lists it.`,
       security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },
@@ -93,7 +93,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/component-groups', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Add a component group', description: STRUCTURE_NOTE, security: Security,
       body: Type.Object({ name: Name, description: Type.Optional(Description), key: Type.Optional(Key), position: Type.Optional(Position) }, { additionalProperties: false }),
@@ -105,7 +105,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.patch('/api/v1/component-groups/:id', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Rename, describe or reorder a component group', description: STRUCTURE_NOTE, security: Security, params: IdOrKey,
       body: Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description), position: Type.Optional(Position) }, { additionalProperties: false, minProperties: 1 }),
@@ -117,7 +117,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.delete('/api/v1/component-groups/:id', {
-    preHandler: app.requireScope('components:write'),
+    onRequest: app.requireScope('components:write'),
     schema: {
       tags: ['components'], summary: 'Remove a component group; its components stay on the page without a group', description: STRUCTURE_NOTE,
       security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },

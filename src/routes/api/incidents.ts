@@ -34,7 +34,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/incidents', {
-    preHandler: app.requireScope(null),
+    onRequest: app.requireScope(null),
     schema: {
       tags: ['incidents'], summary: 'List recent incidents, newest first', security: Security,
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
@@ -46,12 +46,12 @@ export async function incidentRoutes(parent: FastifyInstance) {
   });
 
   app.get('/api/v1/incidents/:id', {
-    preHandler: app.requireScope(null),
+    onRequest: app.requireScope(null),
     schema: { tags: ['incidents'], summary: 'One incident with its timeline', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
   }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id)));
 
   app.post('/api/v1/incidents', {
-    preHandler: app.requireScope('incidents:write'),
+    onRequest: app.requireScope('incidents:write'),
     schema: {
       tags: ['incidents'], summary: 'Declare an incident', security: Security,
       description: 'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
@@ -72,7 +72,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/incidents/:id/updates', {
-    preHandler: app.requireScope('incidents:write'),
+    onRequest: app.requireScope('incidents:write'),
     schema: {
       tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
       description: 'Resolving returns the incident\'s components to operational unless the update sets them or another open incident holds them.',

@@ -1,24 +1,26 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiToken } from '../../domain/model.ts';
-import { createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken, SCOPES, type Grantor } from '../../services/manage-api-tokens.ts';
 import { listAudit } from '../../storage/audit-repository.ts';
 import { errorResponses, TokenSchema } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
+/** The caller grants or revokes only what it holds: its token's scopes (the CLI operator holds them all). */
+const grantorOf = (request: FastifyRequest): Grantor => ({ scopes: request.scopes, operator: request.operator });
 const presentToken = (t: ApiToken) => ({ ...t, created_at: t.created_at.toISOString(), last_used_at: t.last_used_at?.toISOString() ?? null, revoked_at: t.revoked_at?.toISOString() ?? null });
 
 export async function tokenRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/tokens', {
-    preHandler: app.requireScope('tokens:write'),
+    onRequest: app.requireScope('tokens:write'),
     schema: { tags: ['tokens'], summary: 'API tokens (never their secret)', security: Security, response: { 200: Type.Object({ tokens: Type.Array(TokenSchema) }), ...errorResponses } },
   }, async (request) => ({ tokens: (await listApiTokens(app.serviceContext(request.actor))).map(presentToken) }));
 
   app.post('/api/v1/tokens', {
-    preHandler: app.requireScope('tokens:write'),
+    onRequest: app.requireScope('tokens:write'),
     schema: {
       tags: ['tokens'], summary: 'Create a token; the secret is in this response only', security: Security,
       body: Type.Object({
@@ -28,17 +30,17 @@ export async function tokenRoutes(parent: FastifyInstance) {
       response: { 201: Type.Object({ ...TokenSchema.properties, token: Type.String() }), ...errorResponses },
     },
   }, async (request, reply) => {
-    const created = await createApiToken(app.serviceContext(request.actor), request.body);
+    const created = await createApiToken(app.serviceContext(request.actor), request.body, grantorOf(request));
     return reply.code(201).send({ ...presentToken(created.record), token: created.token });
   });
 
   app.delete('/api/v1/tokens/:id', {
-    preHandler: app.requireScope('tokens:write'),
+    onRequest: app.requireScope('tokens:write'),
     schema: { tags: ['tokens'], summary: 'Revoke a token by id or prefix', security: Security, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: TokenSchema, ...errorResponses } },
-  }, async (request) => presentToken(await revokeApiToken(app.serviceContext(request.actor), request.params.id)));
+  }, async (request) => presentToken(await revokeApiToken(app.serviceContext(request.actor), request.params.id, grantorOf(request))));
 
   app.get('/api/v1/audit', {
-    preHandler: app.requireScope('admin'),
+    onRequest: app.requireScope('admin'),
     schema: {
       tags: ['audit'], summary: 'Audit log, newest first', security: Security,
       querystring: Type.Object({ actor: Type.Optional(Type.String()), action: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }),

@@ -27,12 +27,12 @@ export async function userRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/users', {
-    preHandler: app.requireScope('admin'),
+    onRequest: app.requireScope('admin'),
     schema: { tags: ['users'], summary: 'Console accounts', security: Security, response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } },
   }, async (request) => ({ users: (await listUsers(app.serviceContext(request.actor))).map(presentUser) }));
 
   app.post('/api/v1/users', {
-    preHandler: app.requireScope('admin'),
+    onRequest: app.requireScope('admin'),
     schema: {
       tags: ['users'], summary: 'Create a console account; the one-time sign-in link is in this response only', security: Security,
       body: Type.Object({
@@ -48,7 +48,7 @@ export async function userRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/users/:id/disable', {
-    preHandler: app.requireScope('admin'),
+    onRequest: app.requireScope('admin'),
     schema: {
       tags: ['users'], summary: 'Disable an account (by id or email): its sessions and sign-in links stop working at once', security: Security,
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 254 }) }),

@@ -3,7 +3,8 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { tokenListItem } from '../../presenters/console-view.ts';
-import { createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
+import { consoleGrantor, createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
+import type { ResponderUser } from '../../storage/user-repository.ts';
 import { findPage } from '../../storage/page-repository.ts';
 import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
@@ -45,7 +46,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
     let replayed: boolean;
     try {
       replayed = (await kit.once(request, async (ctx) => {
-        const created = await createApiToken(ctx, form);
+        const created = await createApiToken(ctx, form, consoleGrantor((request.consoleUser as ResponderUser).role));
         token = created.token;
         prefix = created.record.prefix;
         return { id: created.record.id };
@@ -68,7 +69,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   });
 
   app.post('/console/tokens/:id/revoke', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    await revokeApiToken(kit.ctx(request), request.params.id);
+    await revokeApiToken(kit.ctx(request), request.params.id, consoleGrantor((request.consoleUser as ResponderUser).role));
     return reply.redirect('/console/tokens?done=token-revoked', 303);
   });
 }

@@ -87,10 +87,15 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   app.post('/console/users/:id/disable', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
-    if (id === (request.consoleUser as ResponderUser).id) {
-      return page(request, reply, 409, blank, { [`role-${id}`]: 'You cannot disable your own account; ask another admin.', summary: 'You cannot disable your own account; ask another admin.' });
+    const refuse = (message: string) => page(request, reply, 409, blank, { [`role-${id}`]: message, summary: message });
+    if (id === (request.consoleUser as ResponderUser).id) return refuse('You cannot disable your own account; ask another admin.');
+    try {
+      await disableUser(kit.ctx(request), id);
+    } catch (error) {
+      // The last enabled admin (another admin may have been disabled at the same moment).
+      if (error instanceof ConflictError) return refuse(error.message);
+      throw error;
     }
-    await disableUser(kit.ctx(request), id);
     return reply.redirect('/console/users?done=user-disabled', 303);
   });
 }
