@@ -1,11 +1,12 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { assertMaintenanceTransition, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
+import type { Component } from '../domain/model.ts';
 import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../domain/status.ts';
 import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
-import { componentsHeldElsewhere, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
+import { findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses } from './shared/apply-component-statuses.ts';
+import { applyComponentStatuses, releaseComponents } from './shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
@@ -16,8 +17,8 @@ const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
 };
 
 /**
- * Moves a maintenance forward: starting puts its components under maintenance, completing puts
- * them back to operational (unless an open incident holds them).
+ * Moves a maintenance forward: starting puts its components under maintenance; completing lets go
+ * of them, each taking the worst status the open incidents on it imply, or operational.
  */
 export async function advanceMaintenance(ctx: ServiceContext, id: string, input: { status: string; body?: string; deliver_notifications?: boolean }): Promise<IncidentAfterWrite> {
   const status = requireOneOf('status', input.status, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
@@ -30,16 +31,13 @@ export async function advanceMaintenance(ctx: ServiceContext, id: string, input:
     const from = maintenance.status as MaintenanceStatus;
     assertMaintenanceTransition(from, status);
 
-    let target: ComponentStatus | null = null;
-    let componentIds = maintenance.component_ids;
-    if (from === 'scheduled' && status !== 'completed') target = 'under_maintenance';
-    if (status === 'completed' && from !== 'scheduled') {
-      target = 'operational';
-      const held = await componentsHeldElsewhere(tx, maintenance.id, componentIds);
-      componentIds = componentIds.filter((c) => !held.has(c));
+    let changes: { component: Component; status: ComponentStatus }[] = [];
+    if (from === 'scheduled' && status !== 'completed') {
+      const components = await findComponentsByIdOrKey(tx, maintenance.component_ids, { forUpdate: true });
+      changes = components.map((component) => ({ component, status: 'under_maintenance' }));
     }
-    const components = target ? await findComponentsByIdOrKey(tx, componentIds, { forUpdate: true }) : [];
-    const affected = await applyComponentStatuses(tx, components.map((component) => ({ component, status: target as ComponentStatus })), at, maintenance.id);
+    if (status === 'completed' && from !== 'scheduled') changes = await releaseComponents(tx, maintenance.id, maintenance.component_ids);
+    const affected = await applyComponentStatuses(tx, changes, at, maintenance.id);
     await updateIncidentState(tx, {
       id: maintenance.id, status, impact: 'maintenance', at, ...lifecycleTimestamps(status, at), started_at: from === 'scheduled' ? at : undefined,
     });

@@ -2,10 +2,9 @@ import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
 import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
-import { addIncidentComponents, componentsHeldElsewhere, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
-import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
+import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
+import { applyComponentStatuses, releaseComponents, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
@@ -20,8 +19,8 @@ export interface PostIncidentUpdateInput {
 
 /**
  * Adds an update to an incident's timeline, moving its status and component statuses.
- * Resolving puts the incident's components back to operational unless the update sets them,
- * or another open incident or maintenance still holds them.
+ * Resolving lets go of the incident's components the update does not set: each takes the worst
+ * status the other open incidents and maintenances in progress on it imply, or operational.
  */
 export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<IncidentAfterWrite> {
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
@@ -39,11 +38,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
     const changes = await resolveComponentStatuses(tx, input.components);
     if (status === 'resolved' && isUnresolved(from)) {
       const named = new Set(changes.map((c) => c.component.id));
-      const held = await componentsHeldElsewhere(tx, incident.id, incident.component_ids);
-      const toRestore = incident.component_ids.filter((id) => !named.has(id) && !held.has(id));
-      for (const component of await findComponentsByIdOrKey(tx, toRestore, { forUpdate: true })) {
-        if (component.status !== 'operational') changes.push({ component, status: 'operational' });
-      }
+      changes.push(...(await releaseComponents(tx, incident.id, incident.component_ids.filter((id) => !named.has(id)))));
     }
     await addIncidentComponents(tx, incident.id, changes.map((c) => c.component.id));
     const affected = await applyComponentStatuses(tx, changes, at, incident.id);

@@ -1,5 +1,5 @@
 import type { AffectedComponent, Incident, IncidentUpdate } from '../domain/model.ts';
-import type { Impact, IncidentStatus, MaintenanceStatus } from '../domain/status.ts';
+import type { ComponentStatus, Impact, IncidentStatus, MaintenanceStatus } from '../domain/status.ts';
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull, toJson } from './rows.ts';
 
@@ -148,15 +148,29 @@ export async function addIncidentComponents(db: Queryable, incidentId: string, c
   );
 }
 
-/** Components another unresolved incident or active maintenance still holds, so resolving one leaves them alone. */
-export async function componentsHeldElsewhere(db: Queryable, incidentId: string, componentIds: string[]): Promise<Set<string>> {
-  if (componentIds.length === 0) return new Set();
-  const rows = await db.query<{ component_id: string }>(
-    `SELECT DISTINCT ic.component_id FROM incident_component ic JOIN incident i ON i.id = ic.incident_id
-     WHERE i.id <> $1 AND i.resolved_at IS NULL AND i.status <> 'scheduled' AND ic.component_id = ANY($2)`,
-    [incidentId, componentIds],
+/**
+ * The statuses the other holders of these components imply, per component: every unresolved incident
+ * that set the component's status (the status its latest update gave it) and every maintenance in
+ * progress or verifying on it (`under_maintenance`). `releasingId` is the incident or maintenance
+ * letting go, left out. A component no one else holds has no entry.
+ */
+export async function statusesImpliedByOtherHolders(db: Queryable, releasingId: string, componentIds: string[]): Promise<Map<string, ComponentStatus[]>> {
+  const implied = new Map<string, ComponentStatus[]>();
+  if (componentIds.length === 0) return implied;
+  const rows = await db.query<{ component_id: string; status: ComponentStatus | null }>(
+    `SELECT ic.component_id,
+            CASE WHEN i.kind = 'maintenance' THEN 'under_maintenance'
+                 ELSE (SELECT change->>'new_status' FROM incident_update u CROSS JOIN LATERAL jsonb_array_elements(u.affected_components) change
+                        WHERE u.incident_id = i.id AND change->>'code' = ic.component_id ORDER BY u.seq DESC LIMIT 1)
+            END AS status
+       FROM incident_component ic JOIN incident i ON i.id = ic.incident_id
+      WHERE i.id <> $1 AND i.resolved_at IS NULL AND i.status <> 'scheduled' AND ic.component_id = ANY($2)`,
+    [releasingId, componentIds],
   );
-  return new Set(rows.map((row) => row.component_id));
+  for (const row of rows) {
+    if (row.status !== null) implied.set(row.component_id, [...(implied.get(row.component_id) ?? []), row.status]);
+  }
+  return implied;
 }
 
 export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, 'display_at'> & { display_at?: Date }): Promise<void> {

@@ -75,7 +75,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
     onRequest: app.requireScope('incidents:write'),
     schema: {
       tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
-      description: 'Resolving returns the incident\'s components to operational unless the update sets them or another open incident holds them.',
+      description: 'Resolving lets go of the incident\'s components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.',
       params: Id,
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
       body: Type.Object({

@@ -1,7 +1,8 @@
 import { ValidationError } from '../../domain/errors.ts';
 import type { AffectedComponent, Component } from '../../domain/model.ts';
-import { COMPONENT_STATUSES, type ComponentStatus } from '../../domain/status.ts';
+import { COMPONENT_STATUSES, worstComponentStatus, type ComponentStatus } from '../../domain/status.ts';
 import type { Queryable } from '../../storage/database.ts';
+import { statusesImpliedByOtherHolders } from '../../storage/incident-repository.ts';
 import { findComponentsByIdOrKey, setComponentStatus } from '../../storage/page-repository.ts';
 
 /**
@@ -42,4 +43,23 @@ export async function applyComponentStatuses(
     if (component.status !== status) await setComponentStatus(db, { id: component.id, status, at, incidentId });
   }
   return affected;
+}
+
+/**
+ * The changes for components an incident or maintenance lets go of (it resolves or completes): each
+ * takes the worst status its remaining holders imply, operational when none is left. Statuspage has
+ * no holders, only the latest word; this keeps a resolution from hiding what another open incident
+ * or a maintenance in progress still says about the component. Unchanged components are left out.
+ */
+export async function releaseComponents(
+  db: Queryable,
+  releasingId: string,
+  componentIds: string[],
+): Promise<{ component: Component; status: ComponentStatus }[]> {
+  // Locked before reading the other holders, so a holder's concurrent update is seen, not overwritten.
+  const components = await findComponentsByIdOrKey(db, componentIds, { forUpdate: true });
+  const implied = await statusesImpliedByOtherHolders(db, releasingId, componentIds);
+  return components
+    .map((component) => ({ component, status: worstComponentStatus(implied.get(component.id) ?? []) }))
+    .filter(({ component, status }) => component.status !== status);
 }
