@@ -1,10 +1,13 @@
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startAdminSocket } from './cli/admin-socket.ts';
+import { PRIVATE_UMASK } from './data-dir.ts';
 import { redactUrl } from './redact.ts';
 
 /** The process shell: read config, build the app, listen, stop cleanly on SIGTERM (Cloud Run) and SIGINT. */
 async function main() {
+  // Whatever this process or its libraries create (the embedded database, mail, the saved page) is private.
+  process.umask(PRIVATE_UMASK);
   let config;
   try {
     config = loadConfig();

@@ -6,6 +6,7 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { NodemailerError, SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
 import type { Clock } from '../clock.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { systemClock } from '../clock.ts';
 import type { EmailChannel, EmailMessage, SendOutcome } from './channel.ts';
 
@@ -133,12 +134,13 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   async function writeToMailDir(mail: SendMailOptions, message: EmailMessage): Promise<SendOutcome> {
     try {
       const info = await files!.sendMail(mail);
-      await mkdir(options.mailDir, { recursive: true });
+      // Each message holds live links (sign-in, confirm, unsubscribe): readable by this user only.
+      await mkdir(options.mailDir, { recursive: true, mode: PRIVATE_DIR_MODE });
       const path = join(options.mailDir, `${fileStem(message.messageId)}.eml`);
       // Write then rename, so a reader never sees half a message and a retry overwrites it whole.
       const temp = `${path}.${randomBytes(6).toString('hex')}.tmp`;
       try {
-        await writeFile(temp, info.message as Buffer);
+        await writeFile(temp, info.message as Buffer, { mode: PRIVATE_FILE_MODE });
         await rename(temp, path);
       } catch (error) {
         await rm(temp, { force: true });

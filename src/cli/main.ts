@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
+import { PRIVATE_UMASK } from '../data-dir.ts';
 import { connect, type Response, type Transport } from './transport.ts';
 
 const USAGE = `Usage: lifeline <command> [options]
@@ -202,6 +203,8 @@ export async function run(argv: string[], env: Record<string, string | undefined
 }
 
 export async function main(): Promise<void> {
+  // The CLI may create the embedded database (no server running): its files are private, as the server's.
+  process.umask(PRIVATE_UMASK);
   try {
     await run(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`));
     process.exit(0);

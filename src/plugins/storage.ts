@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
+import { prepareDataDir } from '../data-dir.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { syncAlertRecipients } from '../services/sync-alert-recipients.ts';
@@ -30,6 +31,7 @@ declare module 'fastify' {
 
 /** Opens the database (or takes the one given), applies migrations and syncs the page definition. */
 export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource; random: () => number }) => {
+  prepareDataDir(options.config.dataDir, app.log);
   const db = options.db ?? (await openDatabase({ databaseUrl: options.config.databaseUrl, dataDir: options.config.dataDir, poolSize: options.config.env.DATABASE_POOL_SIZE }));
   if (!options.db) app.addHook('onClose', async () => db.close());
   app.decorate('config', options.config);

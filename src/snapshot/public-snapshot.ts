@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
 import type { PublicStatus } from '../services/load-public-status.ts';
 import { encodeBody, type EncodedBody } from './encoded-body.ts';
@@ -151,9 +152,9 @@ export class PublicSnapshot {
     if (!this.persistPath) return;
     try {
       const documents = Object.fromEntries([...entries].map(([path, e]) => [path, { contentType: e.contentType, text: e.identity.toString('utf8') }]));
-      mkdirSync(dirname(this.persistPath), { recursive: true });
+      mkdirSync(dirname(this.persistPath), { recursive: true, mode: PRIVATE_DIR_MODE });
       const tmp = `${this.persistPath}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ builtAt: this.builtAt, documents }));
+      writeFileSync(tmp, JSON.stringify({ builtAt: this.builtAt, documents }), { mode: PRIVATE_FILE_MODE });
       renameSync(tmp, this.persistPath);
     } catch (error) {
       this.log?.warn({ err: error }, 'could not persist the public snapshot');

@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { messages, PGlite, types } from '@electric-sql/pglite';
+import { makeTreePrivate, PRIVATE_DIR_MODE } from '../data-dir.ts';
 import { QueryError, type Database, type Row, type Transaction } from './database.ts';
 
 const parsers = { [types.INT8]: (value: string) => Number(value) };
@@ -27,8 +28,9 @@ async function run<T>(sql: string, statement: () => Promise<T>): Promise<T> {
 
 /** Embedded PostgreSQL (WASM). One process per data directory. */
 export async function openPgliteDatabase(options: { dataDir?: string; loadFrom?: Blob } = {}): Promise<Database> {
-  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const pg = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadFrom, parsers });
+  if (options.dataDir) makeTreePrivate(options.dataDir);
   return new PgliteDatabase(pg);
 }
 
