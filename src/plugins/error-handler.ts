@@ -2,6 +2,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import { DomainError } from '../domain/errors.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
+import { pageSecurityHeaders } from './security-headers.ts';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -49,7 +50,8 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     const wantsPage = request.method === 'GET' && !path.startsWith('/api/') && /text\/html/.test(request.headers.accept ?? '') && app.hasDecorator('view');
     if (wantsPage) {
       const chrome = { name: app.hasDecorator('snapshot') ? (app.snapshot.status?.page.name ?? 'Status') : 'Status' };
-      return reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/not-found.hbs', { title: 'Not found', chrome }));
+      const html = await app.view('pages/not-found.hbs', { title: 'Not found', chrome });
+      return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html, { framing: 'deny' })).send(html);
     }
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });
   });

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
 import { brotliCompress, constants, gzip } from 'node:zlib';
+import { pageSecurityHeaders } from '../plugins/security-headers.ts';
 
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
@@ -23,24 +24,14 @@ export const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stal
 /**
  * Headers every public body carries. Data (JSON, feeds, CSV, SVG) may be read by scripts on other
  * sites, as Statuspage allows, so status widgets on a customer's own pages keep working. Pages get
- * a Content-Security-Policy that allows exactly their own inline scripts (by hash: the bytes are
- * fixed, so no nonce is needed) and inline styles, and nothing from elsewhere.
+ * the security headers every HTML page gets (a CSP allowing only the templates' own inline scripts
+ * by hash: their bytes are fixed, so no nonce is needed).
  */
 export function publicHeaders(contentType: string, body: Buffer): Record<string, string> {
-  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff' };
-  if (!contentType.startsWith('text/html')) {
-    headers['access-control-allow-origin'] = '*';
-    // An SVG opened on its own is a document: it may style itself, nothing more.
-    if (contentType.startsWith('image/svg+xml')) headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'";
-    return headers;
-  }
-  const scripts = [...body.toString('utf8').matchAll(/<script>([\s\S]*?)<\/script>/g)]
-    .map((match) => `'sha256-${createHash('sha256').update(match[1]).digest('base64')}'`);
-  headers['content-security-policy'] = [
-    "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
-    "connect-src 'self'", "form-action 'self'", "base-uri 'none'",
-  ].join('; ');
-  headers['referrer-policy'] = 'strict-origin-when-cross-origin';
+  if (contentType.startsWith('text/html')) return pageSecurityHeaders(body.toString('utf8'));
+  const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' };
+  // An SVG opened on its own is a document: it may style itself, nothing more.
+  if (contentType.startsWith('image/svg+xml')) headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'";
   return headers;
 }
 

@@ -3,6 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { consoleSessionPlugin } from '../../plugins/console-session.ts';
+import { describeValidation } from '../../plugins/error-handler.ts';
 import { DatabaseUnavailableError } from '../../storage/database.ts';
 import { accountRoutes } from './account.ts';
 import { auditConsoleRoutes } from './audit.ts';
@@ -11,19 +12,13 @@ import { deliveryConsoleRoutes } from './deliveries.ts';
 import { incidentConsoleRoutes } from './incidents.ts';
 import { createKit } from './kit.ts';
 import { maintenanceConsoleRoutes } from './maintenances.ts';
-import { createConsoleRenderer } from './render.ts';
+import { consoleHeaders, createConsoleRenderer } from './render.ts';
 import { signalConsoleRoutes } from './signal.ts';
 import { signInRoutes } from './sign-in.ts';
 import { subscriberConsoleRoutes } from './subscribers.ts';
 import { templateConsoleRoutes } from './templates.ts';
 import { tokenConsoleRoutes } from './tokens.ts';
 import { userConsoleRoutes } from './users.ts';
-
-interface ValidationIssue {
-  instancePath?: string;
-  params?: { missingProperty?: string; additionalProperty?: string };
-  message?: string;
-}
 
 /**
  * The responder console under /console: server-rendered pages behind a cookie session, every
@@ -41,6 +36,11 @@ export async function consoleRoutes(app: FastifyInstance) {
     const at = started.get(request);
     if (at !== undefined) reply.header('server-timing', `app;dur=${(performance.now() - at).toFixed(1)}`);
   });
+  // Every console answer (redirects, refusals, fragments, JSON) is uncacheable, unframable and runs
+  // no script; a rendered page replaces the policy with one allowing its own fixed script.
+  app.addHook('onRequest', async (_request, reply) => {
+    consoleHeaders(reply);
+  });
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
   await app.register(consoleSessionPlugin);
@@ -51,9 +51,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     let status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : (error.statusCode ?? 500);
     let message = error.message;
     if (error.validation) {
-      const issue = error.validation[0] as ValidationIssue;
-      const field = [(issue.instancePath ?? '').slice(1).replaceAll('/', '.'), issue.params?.missingProperty ?? issue.params?.additionalProperty].filter(Boolean).join('.') || (error.validationContext ?? 'request');
-      message = `${field}: ${issue.message ?? 'is invalid'}`;
+      message = describeValidation(error.validation, error.validationContext).message;
     } else if (error instanceof DatabaseUnavailableError) {
       status = 503;
       message = 'The database cannot be reached right now. The public status page keeps being served; try again in a moment.';

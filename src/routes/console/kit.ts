@@ -102,11 +102,11 @@ export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): Cons
     renderer,
     ctx,
     async send(request, reply, status, view, model, options = {}) {
-      const nonce = consoleHeaders(reply, { referrer: options.referrer });
       const page = await findPage(app.db);
       const session = request.consoleSession;
       const chrome = consoleChrome(page, request.consoleUser, session ? app.csrfTokenFor(session) : null, options.nav ?? view);
-      const html = renderer.page(view, { ...chrome, flash: flashFor(request.query), ...model, nonce });
+      const html = renderer.page(view, { ...chrome, flash: flashFor(request.query), ...model });
+      consoleHeaders(reply, html, { referrer: options.referrer });
       return reply.code(status).type('text/html; charset=utf-8').send(html);
     },
     async once(request, run) {

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import type { FastifyReply } from 'fastify';
 import Handlebars from 'handlebars';
+import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { VIEWS_DIR } from '../../plugins/views.ts';
 
 /**
@@ -52,19 +52,10 @@ export function createConsoleRenderer() {
 export type ConsoleRenderer = ReturnType<typeof createConsoleRenderer>;
 
 /**
- * Headers of every console page: never cached, not framed, and a Content-Security-Policy that lets
- * only the page's own inline script (by nonce) run. Returns the nonce for the template.
+ * Headers of every console answer: never cached, never framed, and the security headers every HTML
+ * page gets (its CSP allows only the console's fixed inline script, by hash). Given the page's HTML
+ * for a page; without it (redirects, fragments, JSON) no script is allowed at all.
  */
-export function consoleHeaders(reply: FastifyReply, options: { referrer?: 'no-referrer' | 'same-origin' } = {}): string {
-  const nonce = randomBytes(16).toString('hex');
-  reply
-    .header('cache-control', 'no-store')
-    .header('referrer-policy', options.referrer ?? 'same-origin')
-    .header('x-frame-options', 'DENY')
-    .header('x-content-type-options', 'nosniff')
-    .header(
-      'content-security-policy',
-      `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'`,
-    );
-  return nonce;
+export function consoleHeaders(reply: FastifyReply, html = '', options: { referrer?: 'no-referrer' | 'same-origin' } = {}): void {
+  reply.header('cache-control', 'no-store').headers(pageSecurityHeaders(html, { framing: 'deny', referrer: options.referrer ?? 'same-origin' }));
 }

@@ -1,6 +1,7 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import Type from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { historyPageView, incidentPageView } from '../../presenters/status-page-view.ts';
 import { loadIncidentHistory } from '../../services/read-incidents.ts';
 import { findIncident } from '../../storage/incident-repository.ts';
@@ -11,9 +12,9 @@ const HTML = { 200: Type.String({ description: 'text/html' }), 304: Type.Null(),
 export async function statusPageRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  const unavailable = (reply: import('fastify').FastifyReply) =>
-    reply.code(503).header('retry-after', '10').type('text/html; charset=utf-8')
-      .send('<!doctype html><html lang="en"><title>Status</title><main><h1>Status temporarily unavailable</h1><p>Please try again in a moment.</p></main></html>');
+  const UNAVAILABLE = '<!doctype html><html lang="en"><title>Status</title><main><h1>Status temporarily unavailable</h1><p>Please try again in a moment.</p></main></html>';
+  const unavailable = (reply: FastifyReply) =>
+    reply.code(503).header('retry-after', '10').type('text/html; charset=utf-8').headers(pageSecurityHeaders(UNAVAILABLE)).send(UNAVAILABLE);
 
   app.get('/', { schema: { hide: true, response: HTML } }, async (request, reply) => {
     const body = app.snapshot.get('/');
@@ -47,7 +48,8 @@ export async function statusPageRoutes(parent: FastifyInstance) {
     });
     if (!body) {
       if (!app.snapshot.status) return unavailable(reply);
-      return reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/not-found.hbs', { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } }));
+      const html = await app.view('pages/not-found.hbs', { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } });
+      return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
     }
     return app.sendEncoded(request, reply, body);
   });

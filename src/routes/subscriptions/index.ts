@@ -7,6 +7,7 @@ import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
+import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
 import {
   confirmSubscriber, normaliseEmail, requestWebhookSubscription, rotateWebhookSecret, subscribeByEmail, unsubscribe, updateSubscription,
@@ -53,11 +54,12 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   const render = async (reply: FastifyReply, status: number, view: Parameters<typeof subscriptionPageView>[1]) => {
     const page = await findPage(app.db);
     if (!page) throw new NotFoundError('page', 'default');
-    // Forms that change a subscription: never framed (no clickjacking), no script at all.
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store').header('referrer-policy', 'no-referrer')
-      .header('x-content-type-options', 'nosniff')
-      .header('content-security-policy', "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
-      .send(await app.view('pages/subscription.hbs', subscriptionPageView(page, view)));
+    // Forms that change a subscription: never framed (no clickjacking), no script at all. The
+    // referrer goes to this site only (the address may hold a token): with no referrer at all, an
+    // old browser would post the form with Origin: null, which same-origin checks refuse.
+    const html = await app.view('pages/subscription.hbs', subscriptionPageView(page, view));
+    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
+      .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' })).send(html);
   };
   const choices = async (selected: { all: boolean; ids: string[] }) => {
     const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { VIEWS_DIR } from './views.ts';
+
+const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
+
+const sourceHash = (script: string) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
+
+/** Every web template under views/ (emails are not pages a browser runs). */
+function webTemplates(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'emails' ? [] : webTemplates(path);
+    return entry.name.endsWith('.hbs') ? [path] : [];
+  });
+}
+
+/**
+ * CSP hashes of the inline scripts the templates themselves contain, read once from views/. A
+ * script in a template must be fixed text: one built from template values would have a hash that
+ * no policy allows (and would be an injection point), so it stops the start instead.
+ */
+export function templateScriptHashes(viewsDir: string = VIEWS_DIR): Set<string> {
+  const hashes = new Set<string>();
+  for (const file of webTemplates(viewsDir)) {
+    for (const [, script] of readFileSync(file, 'utf8').matchAll(INLINE_SCRIPT)) {
+      if (script.includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
+      hashes.add(sourceHash(script));
+    }
+  }
+  return hashes;
+}
+
+let fixedScripts: Set<string> | null = null;
+const allowedScripts = () => (fixedScripts ??= templateScriptHashes());
+
+export interface PageSecurityOptions {
+  /** Console and form pages are never framed (clickjacking); the public status page may be embedded. */
+  framing?: 'deny' | 'allow';
+  referrer?: 'strict-origin-when-cross-origin' | 'same-origin' | 'no-referrer';
+}
+
+/**
+ * The security headers of every HTML page we send: public pages, the 404 page, subscription forms
+ * and the console. The Content-Security-Policy lets run only the templates' own inline scripts that
+ * this page carries, by hash: the allowed set comes from the templates, never from the rendered
+ * text, so a script smuggled in by user content is not allowed by the page it is in.
+ */
+export function pageSecurityHeaders(html: string, options: PageSecurityOptions = {}): Record<string, string> {
+  const fixed = allowedScripts();
+  const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => fixed.has(hash));
+  const deny = options.framing === 'deny';
+  const policy = [
+    "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
+    "connect-src 'self'", "form-action 'self'", "base-uri 'none'", ...(deny ? ["frame-ancestors 'none'"] : []),
+  ];
+  return {
+    'content-security-policy': policy.join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': options.referrer ?? 'strict-origin-when-cross-origin',
+    ...(deny ? { 'x-frame-options': 'DENY' } : {}),
+  };
+}
