@@ -16,12 +16,12 @@ describe('mailto unsubscribe', () => {
   const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext('test'), { email, confirmed: true, source: 'api' })).subscriber;
   const tokenFor = (id: string) => signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
 
-  it('finds the token in provider JSON, form fields and raw messages', () => {
-    expect(unsubscribeTokenIn({ Subject: 'unsubscribe abcdefghijkl.mnop' })).toBe('abcdefghijkl.mnop');
-    expect(unsubscribeTokenIn({ subject: 'Re: unsubscribe abcdefghijkl' })).toBe('abcdefghijkl');
-    expect(unsubscribeTokenIn('From: a@example.org\r\nSubject: unsubscribe abcdefghijkl-_x\r\n\r\nbody')).toBe('abcdefghijkl-_x');
-    expect(unsubscribeTokenIn({ subject: 'hello' })).toBeNull();
-    expect(unsubscribeTokenIn(null)).toBeNull();
+  it('finds the token in provider JSON, form fields and raw messages', async () => {
+    expect(await unsubscribeTokenIn({ Subject: 'unsubscribe abcdefghijkl.mnop' })).toBe('abcdefghijkl.mnop');
+    expect(await unsubscribeTokenIn({ subject: 'Re: unsubscribe abcdefghijkl' })).toBe('abcdefghijkl');
+    expect(await unsubscribeTokenIn('From: a@example.org\r\nSubject: unsubscribe abcdefghijkl-_x\r\n\r\nbody')).toBe('abcdefghijkl-_x');
+    expect(await unsubscribeTokenIn({ subject: 'hello' })).toBeNull();
+    expect(await unsubscribeTokenIn(null)).toBeNull();
   });
 
   it('unsubscribes from a Postmark-style JSON post and from a raw message piped by an MTA', async () => {
@@ -37,6 +37,43 @@ describe('mailto unsubscribe', () => {
     expect(raw.statusCode).toBe(200);
     expect((await findSubscriber(t.db, a.id))?.unsubscribed_at).not.toBeNull();
     expect((await findSubscriber(t.db, b.id))?.unsubscribed_at).not.toBeNull();
+  });
+
+  /** A header value as mail clients encode it: RFC 2047 quoted-printable words of at most 40 characters, folded. */
+  const encodedWords = (text: string) => {
+    const q = [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : byte === 0x20 ? '_' : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+    const words = q.match(/(=[0-9A-F]{2}|[^=]){1,40}/g) ?? [];
+    return words.map((word) => `=?UTF-8?Q?${word}?=`).join('\r\n ');
+  };
+  const rawMessage = (headers: string, body = 'Please stop.\r\n') =>
+    t.app.inject({ method: 'POST', url: '/inbound/unsubscribe', headers: { 'content-type': 'message/rfc822' }, payload: `From: reader@example.org\r\nTo: unsubscribe@acme.example\r\n${headers}\r\n\r\n${body}` });
+
+  it('reads a raw message whose Subject a mail client folded onto two lines', async () => {
+    const d = await subscriber('d@example.org');
+    const response = await rawMessage(`Subject: Re: [Acme Status] unsubscribe\r\n ${tokenFor(d.id)}`);
+    expect(response.statusCode).toBe(200);
+    expect((await findSubscriber(t.db, d.id))?.unsubscribed_at).not.toBeNull();
+  });
+
+  it('reads a raw message whose long Subject is RFC 2047-encoded in several words', async () => {
+    const e = await subscriber('e@example.org');
+    const subject = `Réponse : unsubscribe ${tokenFor(e.id)}`;
+    const response = await rawMessage(`MIME-Version: 1.0\r\nSubject: ${encodedWords(subject)}`);
+    expect(response.statusCode).toBe(200);
+    expect((await findSubscriber(t.db, e.id))?.unsubscribed_at).not.toBeNull();
+  });
+
+  it('reads a multipart raw message, not taking a Subject: line in the body for the header', async () => {
+    const f = await subscriber('f@example.org');
+    const g = await subscriber('g@example.org');
+    const body = [
+      '--b1', 'Content-Type: text/plain; charset=utf-8', '', `Subject: unsubscribe ${tokenFor(g.id)}`, '',
+      '--b1', 'Content-Type: text/html; charset=utf-8', '', '<p>stop</p>', '', '--b1--', '',
+    ].join('\r\n');
+    const response = await rawMessage(`MIME-Version: 1.0\r\nSubject: ${encodedWords(`unsubscribe ${tokenFor(f.id)}`)}\r\nContent-Type: multipart/alternative; boundary="b1"`, body);
+    expect(response.statusCode).toBe(200);
+    expect((await findSubscriber(t.db, f.id))?.unsubscribed_at).not.toBeNull();
+    expect((await findSubscriber(t.db, g.id))?.unsubscribed_at).toBeNull();
   });
 
   it('refuses a forged or missing token with a 400 naming the subject', async () => {

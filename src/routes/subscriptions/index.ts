@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import PostalMime from 'postal-mime';
 import Type from 'typebox';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
@@ -20,10 +21,19 @@ const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.Stri
 const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
+/** The Subject of a raw message, unfolded and decoded (mail clients fold long subjects and RFC 2047-encode non-ASCII ones). */
+async function subjectOfRawMessage(raw: string): Promise<string | null> {
+  try {
+    return (await PostalMime.parse(raw)).subject ?? null;
+  } catch {
+    return null;
+  }
+}
+
 /** The token of a subject such as "unsubscribe <token>", wherever the inbound mail format puts it. */
-export function unsubscribeTokenIn(body: unknown): string | null {
+export async function unsubscribeTokenIn(body: unknown): Promise<string | null> {
   let subject: unknown = null;
-  if (typeof body === 'string') subject = /^subject:[ \t]*(.*)$/im.exec(body)?.[1] ?? null;
+  if (typeof body === 'string') subject = await subjectOfRawMessage(body);
   else if (body && typeof body === 'object') {
     const fields = body as Record<string, unknown>;
     subject = fields.subject ?? fields.Subject ?? (fields.headers && typeof fields.headers === 'object' ? (fields.headers as Record<string, unknown>).subject : null);
@@ -203,7 +213,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     config: ipLimit,
     schema: { hide: true, response: { 200: Type.Object({ unsubscribed: Type.Boolean() }), 400: Type.Object({ error: Type.String(), message: Type.String() }) } },
   }, async (request, reply) => {
-    const token = unsubscribeTokenIn(request.body);
+    const token = await unsubscribeTokenIn(request.body);
     const claim = token ? verifyLinkToken(token, 'unsubscribe', app.linkKey(), app.clock.now()) : null;
     if (!claim) return reply.code(400).send({ error: 'invalid_input', message: 'subject: no valid "unsubscribe <token>" found' });
     await unsubscribe(app.serviceContext('subscriber:mailto'), claim.subscriberId, 'unsubscribed').catch((error) => {
