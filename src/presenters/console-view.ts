@@ -1,6 +1,6 @@
 /** Domain → view models for the responder console (Handlebars). Pure: no I/O, time passed in. */
 import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
-import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, type ComponentStatus } from '../domain/status.ts';
+import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
 import type { ConsoleSession } from '../storage/session-repository.ts';
 import type { IncidentTemplate } from '../storage/template-repository.ts';
 import type { ResponderUser } from '../storage/user-repository.ts';
@@ -131,6 +131,8 @@ export function previewView(input: {
   groups: ComponentGroup[];
   now: Date;
   kind?: 'incident' | 'maintenance';
+  /** The impact the responder chose, or the incident already has; else the component statuses decide, as on publishing. */
+  impact?: Impact;
 }) {
   const tz = input.page.time_zone;
   const label = (c: Component) => {
@@ -144,7 +146,7 @@ export function previewView(input: {
   return {
     empty: !bodyHtml,
     card: {
-      id: 'preview', name, kind: input.kind ?? 'incident', impact: 'none', url: '#preview', automatic: false, componentsText: '',
+      id: 'preview', name, kind: input.kind ?? 'incident', impact: input.impact ?? impactOfComponentStatuses(input.changes.map((c) => c.status)), url: '#preview', automatic: false, componentsText: '',
       updates: [{ statusLabel, bodyHtml, at: when(input.now, tz), affected }],
     },
     email: {

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import type { Component } from '../../domain/model.ts';
-import { COMPONENT_STATUSES, INCIDENT_STATUSES, type ComponentStatus } from '../../domain/status.ts';
+import { COMPONENT_STATUSES, INCIDENT_STATUSES, type ComponentStatus, type Impact } from '../../domain/status.ts';
 import {
   componentField, componentGrid, dashboardView, IMPACT_LABELS, incidentConsoleView, options, previewView, STATUS_LABELS, templateListItem,
 } from '../../presenters/console-view.ts';
@@ -117,7 +117,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const form = readDeclareForm(body);
     const { page, groups, components } = await catalog();
     if (field(body, 'intent') === 'preview') {
-      return declarePage(request, reply, 200, form, { preview: preview(page, form.name, form.status, form.body, form.selected, components, groups) });
+      return declarePage(request, reply, 200, form, { preview: preview(page, form.name, form.status, form.body, form.selected, components, groups, form.impact) });
     }
     try {
       const result = await kit.once(request, (ctx) => declareIncident(ctx, {
@@ -132,12 +132,14 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   // ---- preview -----------------------------------------------------------------------------
 
-  function preview(page: Awaited<ReturnType<typeof findPage>>, name: string, status: string, body: string, selected: Record<string, string>, components: Component[], groups: Awaited<ReturnType<typeof listGroups>>) {
+  /** `impact`: what the declare form chose (empty: from the components), or an open incident's own impact. */
+  function preview(page: Awaited<ReturnType<typeof findPage>>, name: string, status: string, body: string, selected: Record<string, string>, components: Component[], groups: Awaited<ReturnType<typeof listGroups>>, impact: string) {
     if (!page) return null;
     const changes = Object.entries(selected)
       .map(([id, s]) => ({ component: components.find((c) => c.id === id), status: s as ComponentStatus }))
       .filter((c): c is { component: Component; status: ComponentStatus } => c.component !== undefined && (COMPONENT_STATUSES as readonly string[]).includes(c.status));
-    return previewView({ page, name, status, body, changes, groups, now: app.clock.now() });
+    const chosen = (IMPACT_CHOICES as readonly string[]).includes(impact) ? (impact as Impact) : undefined;
+    return previewView({ page, name, status, body, changes, groups, now: app.clock.now(), impact: chosen });
   }
 
   // The live preview's fragment (called by the page's script as the responder types).
@@ -145,7 +147,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const body = request.body as Form;
     const { page, groups, components } = await catalog();
     const incident = field(body, 'incident_id') ? await findIncident(app.db, field(body, 'incident_id'), 'incident') : null;
-    const model = preview(page, incident?.name ?? field(body, 'name'), field(body, 'status') || incident?.status || 'investigating', field(body, 'body'), gridSelection(body), components, groups);
+    const model = preview(page, incident?.name ?? field(body, 'name'), field(body, 'status') || incident?.status || 'investigating', field(body, 'body'), gridSelection(body), components, groups, incident?.impact ?? field(body, 'impact'));
     return reply.code(200).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(kit.renderer.fragment('preview', { preview: model }));
   });
 
@@ -188,7 +190,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const { page, groups, components } = await catalog();
     if (field(body, 'intent') === 'preview') {
       const incident = await findIncident(app.db, id, 'incident');
-      return incidentPage(request, reply, id, 200, { form, preview: preview(page, incident?.name ?? '', form.status, form.body, form.selected, components, groups) });
+      return incidentPage(request, reply, id, 200, { form, preview: preview(page, incident?.name ?? '', form.status, form.body, form.selected, components, groups, incident?.impact ?? '') });
     }
     try {
       const result = await kit.once(request, (ctx) => postIncidentUpdate(ctx, id, {
