@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,13 @@ describe('the production build (Dockerfile steps)', { timeout: 120_000 }, () => 
       }
     }
     expect([...missing]).toEqual([]);
+  });
+
+  it('runs the lifeline command from dist/ where there are no sources (the image copies bin/ and dist/)', async () => {
+    mkdirSync(join(work, 'bin'));
+    copyFileSync(join(ROOT, 'bin/lifeline.mjs'), join(work, 'bin/lifeline.mjs'));
+    const { stdout } = await run(process.execPath, [join(work, 'bin/lifeline.mjs'), 'help'], { cwd: work });
+    expect(stdout).toContain('Usage: lifeline <command>');
   });
 
   it('starts with `node dist/server.js` on the embedded database and serves the page', async () => {
