@@ -5,12 +5,14 @@ import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { historyPageView, incidentPageView } from '../../presenters/status-page-view.ts';
 import { loadIncidentHistory } from '../../services/read-incidents.ts';
 import { findIncident } from '../../storage/incident-repository.ts';
+import { faviconRoutes } from './favicon.ts';
 
 const HTML = { 200: Type.String({ description: 'text/html' }), 304: Type.Null(), 503: Type.String() };
 
 /** The public, server-rendered status page. Everything is served from the snapshot. */
 export async function statusPageRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  await app.register(faviconRoutes);
 
   const UNAVAILABLE = '<!doctype html><html lang="en"><title>Status</title><main><h1>Status temporarily unavailable</h1><p>Please try again in a moment.</p></main></html>';
   const unavailable = (reply: FastifyReply) =>
