@@ -3,6 +3,7 @@ import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../domain/validati
 import { addIncidentComponents, insertIncident, insertUpdate } from '../storage/incident-repository.ts';
 import { findComponentsByIdOrKey, findPage } from '../storage/page-repository.ts';
 import type { ServiceContext } from './context.ts';
+import { applyComponentStatuses } from './shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
 import { recordChange } from './shared/record-change.ts';
 
@@ -18,7 +19,13 @@ export interface ScheduleMaintenanceInput {
   deliver_notifications?: boolean;
 }
 
-/** Announces a maintenance window. Components change only when it starts. */
+/**
+ * Announces a maintenance window. Components change only when it starts. The window must end in
+ * the future: one already over would be started and completed at once, announcing nothing real.
+ * One that began in the past (a form filled in at minute precision, a window already under way)
+ * starts now if it starts by itself: it opens in progress with the responder's words as its one
+ * update and one notice, rather than a "scheduled" notice followed at once by a "started" one.
+ */
 export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMaintenanceInput): Promise<IncidentAfterWrite> {
   const name = requireText('name', input.name, { max: NAME_MAX });
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
@@ -26,28 +33,33 @@ export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMa
   const scheduledUntil = requireDate('scheduled_until', input.scheduled_until);
   if (scheduledUntil <= scheduledFor) throw new ValidationError('scheduled_until', 'must be after scheduled_for');
   const at = ctx.clock.now();
+  if (scheduledUntil <= at) throw new ValidationError('scheduled_until', `must be in the future (it is now ${at.toISOString()}): this window has already ended`);
+  const autoStart = input.auto_start ?? true;
+  const startsNow = autoStart && scheduledFor <= at;
+  const status = startsNow ? 'in_progress' : 'scheduled';
   const id = ctx.ids.id();
 
   return ctx.db.transaction(async (tx) => {
     const page = await findPage(tx);
     if (!page) throw new Error('the page has not been synced yet');
     const refs = input.components ?? [];
-    const components = await findComponentsByIdOrKey(tx, refs);
+    const components = await findComponentsByIdOrKey(tx, refs, { forUpdate: startsNow });
     for (const [index, ref] of refs.entries()) {
       if (!components.some((c) => c.id === ref || c.key === ref)) throw new ValidationError(`components.${index}`, `no such component ${JSON.stringify(ref)}`);
     }
     await insertIncident(tx, {
-      id, page_id: page.id, kind: 'maintenance', name, status: 'scheduled', impact: 'maintenance', source: 'responder',
-      scheduled_for: scheduledFor, scheduled_until: scheduledUntil, auto_start: input.auto_start ?? true, auto_complete: input.auto_complete ?? true,
-      started_at: scheduledFor, at,
+      id, page_id: page.id, kind: 'maintenance', name, status, impact: 'maintenance', source: 'responder',
+      scheduled_for: scheduledFor, scheduled_until: scheduledUntil, auto_start: autoStart, auto_complete: input.auto_complete ?? true,
+      started_at: startsNow ? at : scheduledFor, at,
     });
     await addIncidentComponents(tx, id, components.map((c) => c.id));
+    const affected = startsNow ? await applyComponentStatuses(tx, components.map((component) => ({ component, status: 'under_maintenance' as const })), at, id) : [];
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: id, status: 'scheduled', body, affected_components: [], deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
     await recordChange(tx, ctx, {
-      action: 'maintenance.scheduled', targetType: 'maintenance', targetId: id, details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil },
-      event: { type: 'maintenance.scheduled', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) } },
+      action: 'maintenance.scheduled', targetType: 'maintenance', targetId: id, details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, started: startsNow },
+      event: { type: startsNow ? 'maintenance.started' : 'maintenance.scheduled', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) } },
     }, at);
     return readIncidentAfterWrite(tx, id);
   });
