@@ -6,7 +6,7 @@ import {
   expireUserLinks, findLiveSession, insertSession, insertSignInLink, listLiveSessions, peekSignInLink as peekLinkRow, revokeSession as revokeSessionRow,
   touchSession, useSignInLink, type ConsoleSession,
 } from '../storage/session-repository.ts';
-import { findCredentials, findUserById, findUserByEmail, setPasswordHash, type ResponderUser } from '../storage/user-repository.ts';
+import { findCredentials, findUserById, findUserByEmail, noUserExists, setPasswordHash, type ResponderUser } from '../storage/user-repository.ts';
 import type { ServiceContext } from './context.ts';
 
 /**
@@ -43,6 +43,11 @@ export function sessionIdOf(token: string): string {
 
 function slidingExpiry(createdAt: Date, now: Date): Date {
   return new Date(Math.min(now.getTime() + SESSION_IDLE_MS, createdAt.getTime() + SESSION_MAX_MS));
+}
+
+/** True on a fresh install, before the first console account is created (with the CLI). */
+export function awaitsFirstAccount(ctx: Omit<ServiceContext, 'actor'>): Promise<boolean> {
+  return noUserExists(ctx.db);
 }
 
 /** Opens a session for the user; returns the token for the cookie. */

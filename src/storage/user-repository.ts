@@ -38,6 +38,12 @@ export async function insertUser(db: Queryable, user: { id: string; email: strin
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
+/** True while no console account exists at all (a fresh install). */
+export async function noUserExists(db: Queryable): Promise<boolean> {
+  const rows = await db.query<{ empty: boolean }>('SELECT NOT EXISTS (SELECT 1 FROM responder_user) AS empty');
+  return rows[0]?.empty === true;
+}
+
 export async function findUserById(db: Queryable, id: string): Promise<ResponderUser | null> {
   const rows = await db.query('SELECT * FROM responder_user WHERE id = $1', [id]);
   return rows.length > 0 ? toUser(rows[0]) : null;

@@ -1,11 +1,13 @@
 /**
- * Counts failed sign-ins per key (an IP, an address) in a sliding window, in memory. Only failures
- * count, so a responder who types the password right is never slowed down; an address is counted
- * whether or not it has an account, so a 429 reveals nothing either. Per instance: with several
- * instances an attacker gets a few more tries per window, each still costing a scrypt hash.
+ * Counts sign-in attempts per key (an IP, an address) in a sliding window, in memory. An attempt
+ * is counted before its (slow) password check, so concurrent guesses cannot all be checked before
+ * the first failure is recorded; a successful one is taken back, so a responder who types the
+ * password right is never slowed down. An address is counted whether or not it has an account, so
+ * a 429 reveals nothing either. Per instance: with several instances an attacker gets a few more
+ * tries per window, each still costing a scrypt hash.
  */
 export class FailureThrottle {
-  private readonly failures = new Map<string, number[]>();
+  private readonly attempts = new Map<string, number[]>();
   private readonly max: number;
   private readonly windowMs: number;
   private readonly now: () => number;
@@ -18,23 +20,33 @@ export class FailureThrottle {
 
   private recent(key: string): number[] {
     const since = this.now() - this.windowMs;
-    const list = (this.failures.get(key) ?? []).filter((at) => at > since);
-    if (list.length === 0) this.failures.delete(key);
-    else this.failures.set(key, list);
+    const list = (this.attempts.get(key) ?? []).filter((at) => at > since);
+    if (list.length === 0) this.attempts.delete(key);
+    else this.attempts.set(key, list);
     return list;
   }
 
-  /** True when the key has used up its failures for the window. */
-  blocked(key: string): boolean {
-    return this.recent(key).length >= this.max;
+  /**
+   * Counts an attempt for the key, unless it has used up its attempts for the window: then
+   * nothing is counted and the answer is false (refuse without checking the password).
+   */
+  tryAttempt(key: string): boolean {
+    const recent = this.recent(key);
+    if (recent.length >= this.max) return false;
+    if (this.attempts.size > 50_000) this.attempts.clear();
+    this.attempts.set(key, [...recent, this.now()]);
+    return true;
   }
 
-  fail(key: string): void {
-    if (this.failures.size > 50_000) this.failures.clear();
-    this.failures.set(key, [...this.recent(key), this.now()]);
+  /** Takes back one counted attempt (it succeeded, or was refused for another reason before the check). */
+  forgive(key: string): void {
+    const recent = this.recent(key);
+    if (recent.length <= 1) this.attempts.delete(key);
+    else this.attempts.set(key, recent.slice(0, -1));
   }
 
+  /** Forgets every attempt for the key (the address signed in). */
   clear(key: string): void {
-    this.failures.delete(key);
+    this.attempts.delete(key);
   }
 }

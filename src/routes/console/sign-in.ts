@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { normaliseAccountEmail } from '../../services/manage-users.ts';
-import { peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword } from '../../services/sign-in.ts';
+import { awaitsFirstAccount, peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword } from '../../services/sign-in.ts';
 import { field, FormBody, HTML, safeNext, type ConsoleKit, type Form } from './kit.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { emailSignInLink } from './sign-in-email.ts';
@@ -13,6 +13,8 @@ import { FailureThrottle } from './sign-in-throttle.ts';
 const Token = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
 const Next = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.String({ maxLength: 40 })) });
 const FAILURE_WINDOW_MS = 15 * 60_000;
+/** How the operator of a fresh install gets in (src/cli/main.ts: `user create`). */
+export const FIRST_ACCOUNT_COMMAND = 'npx lifeline user create --email you@example.com --role admin';
 
 /**
  * Sign-in: password, or a one-time link sent by email. Every answer is the same for an unknown,
@@ -27,15 +29,26 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
   const linksPerAddress = new KeyedRateLimit({ max: 3, windowMs: FAILURE_WINDOW_MS, now });
   const ipLimit = { rateLimit: { max: 30, timeWindow: 60_000 } };
 
-  const form = (request: FastifyRequest, reply: FastifyReply, status: number, model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string }) =>
-    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent }, { nav: 'sign-in' });
+  const form = (request: FastifyRequest, reply: FastifyReply, status: number, model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string; firstAccount?: string }) =>
+    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent, firstAccount: model.firstAccount }, { nav: 'sign-in' });
+
+  // A fresh install has no account to sign in with: the start log and the sign-in page say how to
+  // create the first one (only while none exists, so the page reveals nothing once one does).
+  const systemCtx = { db: app.db, clock: app.clock, ids: app.ids };
+  app.addHook('onListen', async () => {
+    try {
+      if (await awaitsFirstAccount(systemCtx)) app.log.warn(`No console account exists yet. Create the first one with: ${FIRST_ACCOUNT_COMMAND}`);
+    } catch (error) {
+      app.log.warn({ err: error }, 'could not check for console accounts');
+    }
+  });
 
   const tooMany = (request: FastifyRequest, reply: FastifyReply, email: string, next: string) =>
     form(request, reply, 429, { email, next, errors: { summary: 'Too many failed sign-ins. Wait 15 minutes, or ask for a sign-in link by email.' } });
 
   app.get('/console/sign-in', { schema: { hide: true, querystring: Next, response: HTML } }, async (request, reply) => {
     if (request.consoleUser) return reply.redirect(safeNext(request.query.next), 303);
-    return form(request, reply, 200, { next: request.query.next });
+    return form(request, reply, 200, { next: request.query.next, firstAccount: (await awaitsFirstAccount(systemCtx)) ? FIRST_ACCOUNT_COMMAND : undefined });
   });
 
   app.post('/console/sign-in', { config: ipLimit, schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
@@ -47,20 +60,44 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
     if (!email) return form(request, reply, 400, { email, next, errors: { email: 'Enter your email address.', summary: 'email: enter your email address' } });
     if (!password) return form(request, reply, 400, { email, next, errors: { password: 'Enter your password, or ask for a sign-in link below.', summary: 'password: enter your password' } });
     const address = email.toLowerCase();
-    if (failuresPerAddress.blocked(address) || failuresPerIp.blocked(request.ip)) return tooMany(request, reply, email, next);
+    // Counted as failed before the slow password check (so 25 concurrent guesses are not all
+    // checked), and taken back on success.
+    if (!failuresPerAddress.tryAttempt(address)) return tooMany(request, reply, email, next);
+    if (!failuresPerIp.tryAttempt(request.ip)) {
+      failuresPerAddress.forgive(address);
+      return tooMany(request, reply, email, next);
+    }
     const signedIn = await signInWithPassword(kit.ctx(request), { email, password, userAgent: request.headers['user-agent'] ?? null });
     if (!signedIn) {
-      failuresPerAddress.fail(address);
-      failuresPerIp.fail(request.ip);
       return form(request, reply, 401, { email, next, errors: { password: 'That email address and password do not match an account.', summary: 'The email address or the password is not right.' } });
     }
     failuresPerAddress.clear(address);
+    failuresPerIp.forgive(request.ip);
     app.setSessionCookie(request, reply, signedIn.token);
     return reply.header('cache-control', 'no-store').redirect(safeNext(next), 303);
   });
 
-  // "Email me a sign-in link": the same answer whether or not the address has an account.
-  app.post('/console/sign-in/link', { config: ipLimit, schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  // "Email me a sign-in link": the same answer, in the same time, whether or not the address has
+  // an account. Nothing about the account is looked up before answering: the lookup, the link
+  // and the email happen after the answer has gone (see sendLinkAfterAnswer).
+  const linkAsked = new WeakMap<FastifyRequest, string>();
+  const sendLinkAfterAnswer = async (request: FastifyRequest, email: string) => {
+    try {
+      const issued = await requestSignInLink(kit.ctx(request), email);
+      if (issued) await emailSignInLink(app, kit.renderer, request.log, issued.user.email, issued.link.token);
+    } catch (error) {
+      request.log.error({ err: error }, 'the sign-in link could not be issued');
+    }
+  };
+  app.post('/console/sign-in/link', {
+    config: ipLimit,
+    schema: { hide: true, body: FormBody, response: HTML },
+    onResponse: async (request) => {
+      const email = linkAsked.get(request);
+      // On the next turn of the event loop: none of it runs before the answer is handed over.
+      if (email) setImmediate(() => void sendLinkAfterAnswer(request, email));
+    },
+  }, async (request, reply) => {
     assertSameOrigin(request);
     const body = request.body as Form;
     let email: string;
@@ -71,9 +108,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
       return form(request, reply, 400, { email: field(body, 'email'), errors: { linkEmail: 'Enter an email address such as ops@example.com.', summary: error.message } });
     }
     if (!linksPerAddress.hit(email.toLowerCase())) return form(request, reply, 429, { email, errors: { summary: 'Too many links were asked for this address. Wait 15 minutes, then try again.' } });
-    const issued = await requestSignInLink(kit.ctx(request), email);
-    // Sent in the background: awaiting the relay would make the answer slower for real accounts.
-    if (issued) void emailSignInLink(app, kit.renderer, request.log, issued.user.email, issued.link.token);
+    linkAsked.set(request, email);
     return form(request, reply, 200, { email, linkSent: email });
   });
 
