@@ -8,7 +8,7 @@ import {
   archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
 } from '../../services/manage-page-structure.ts';
 import { setComponentStatus } from '../../services/set-component-status.ts';
-import { findComponentsByIdOrKey, findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import { ComponentSchema, errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
@@ -75,10 +75,11 @@ export async function componentRoutes(parent: FastifyInstance) {
     const ctx = app.serviceContext(request.actor);
     const edits = Object.keys(structure).length > 0;
     if (!edits && status === undefined) throw new ValidationError('status', 'give a status, or one of name, description, group_id, position, only_show_if_degraded');
+    // Each use-case answers with the component as it committed it.
+    if (status === undefined) return presentComponent(await updateComponent(ctx, request.params.id, structure), await pageId());
     if (edits) await updateComponent(ctx, request.params.id, structure);
-    if (status !== undefined) await setComponentStatus(ctx, request.params.id, { status, deliver_notifications: deliverNotifications });
-    const [component] = await findComponentsByIdOrKey(app.db, [request.params.id]);
-    return presentComponent(component, await pageId());
+    // The status change comes last and reads the component in its own transaction, so its answer holds the edits too.
+    return presentComponent(await setComponentStatus(ctx, request.params.id, { status, deliver_notifications: deliverNotifications }), await pageId());
   });
 
   app.delete('/api/v1/components/:id', {
