@@ -7,6 +7,11 @@ export const PRIVATE_FILE_MODE = 0o600;
 /** The process umask: whatever a library creates (PGlite's database files) is private too. */
 export const PRIVATE_UMASK = 0o077;
 
+/** Where the embedded database lives in the data directory. */
+export function embeddedDatabaseDir(dataDir: string): string {
+  return join(dataDir, 'pglite');
+}
+
 /**
  * Creates the data directory private to this user, or makes an existing one private when others
  * could enter it (warning, so the operator knows something changed).

@@ -60,7 +60,9 @@ function printIncident(incident: Record<string, unknown>, out: (line: string) =>
   out(`  ${incident.shortlink}`);
 }
 
-export async function run(argv: string[], env: Record<string, string | undefined>, out: (line: string) => void): Promise<void> {
+export async function run(
+  argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, warn: (line: string) => void = (line) => process.stderr.write(`lifeline: ${line}\n`),
+): Promise<void> {
   const [group, action, ...rest] = argv;
   if (!group || group === 'help' || group === '--help' || group === '-h') {
     out(USAGE);
@@ -97,6 +99,7 @@ export async function run(argv: string[], env: Record<string, string | undefined
 
   const config = loadConfig(env);
   const transport: Transport = await connect(config);
+  if (transport.notice) warn(transport.notice);
   try {
     const call = async (method: string, path: string, body?: unknown) => expectOk(await transport.request(method, path, body));
     switch (`${group} ${action}`) {

@@ -1,6 +1,8 @@
 import { request as httpRequest } from 'node:http';
 import { userInfo } from 'node:os';
 import type { Config } from '../config.ts';
+import { redactUrl } from '../redact.ts';
+import { embeddedDatabaseDir } from '../data-dir.ts';
 import { adminSocketPath, isSocketLive } from './admin-socket.ts';
 
 export interface Response {
@@ -13,6 +15,8 @@ export interface Transport {
   close(): Promise<void>;
   /** Where the CLI reached the store, for the first line of output. */
   via: string;
+  /** For stderr when the CLI works on a database itself: which one, and where no server answered. */
+  notice: string | null;
 }
 
 function operatorUser(): string {
@@ -33,6 +37,7 @@ export async function connect(config: Config): Promise<Transport> {
   if (await isSocketLive(socketPath)) {
     return {
       via: `the running server (${socketPath})`,
+      notice: null,
       request: (method, path, body) =>
         new Promise((resolve, reject) => {
           const payload = body === undefined ? undefined : JSON.stringify(body);
@@ -57,8 +62,13 @@ export async function connect(config: Config): Promise<Transport> {
   const [{ buildApp }, { OPERATOR_HEADER }] = await Promise.all([import('../app.ts'), import('../plugins/auth.ts')]);
   const app = await buildApp({ config: { ...config, roles: ['web'] }, logger: false, apiOnly: true });
   await app.ready();
+  const via = config.databaseUrl ? `the database at ${redactUrl(config.databaseUrl)}` : `the embedded database in ${embeddedDatabaseDir(config.dataDir)}`;
   return {
-    via: config.databaseUrl ? 'the database at DATABASE_URL' : `the embedded database in ${config.dataDir}`,
+    via,
+    // Said every time: a shell without the server's LIFELINE_DATA_DIR would otherwise work on a
+    // second, empty database whose tokens the running server refuses.
+    notice: `no running Lifeline server at ${socketPath}; using ${via} directly. If a server is running, `
+      + 'run the CLI with its LIFELINE_DATA_DIR (and DATABASE_URL) to talk to it.',
     request: async (method, path, body) => {
       const response = await app.inject({
         method: method as 'GET',
