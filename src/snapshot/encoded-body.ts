@@ -44,10 +44,12 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
   const etag = `"${hash}"`;
   const common = { 'content-type': contentType, 'cache-control': CACHE_CONTROL, vary: 'Accept-Encoding', 'last-modified': builtAt.toUTCString(), ...publicHeaders(contentType, identity) };
+  // Content-Length given here: the server's fast path writes the body in one piece, and without it
+  // Node would send it chunked while the Fastify route sends a length.
   const headers = {
-    identity: { ...common, etag },
-    gzip: { ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip' },
-    br: { ...common, etag: `"${hash}-br"`, 'content-encoding': 'br' },
+    identity: { ...common, etag, 'content-length': String(identity.length) },
+    gzip: { ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip', 'content-length': String(gzipped.length) },
+    br: { ...common, etag: `"${hash}-br"`, 'content-encoding': 'br', 'content-length': String(brotlied.length) },
   };
   return { contentType, identity, gzip: gzipped, br: brotlied, etag, builtAt, headers };
 }
@@ -63,7 +65,7 @@ export function chooseResponse(body: EncodedBody, request: { acceptEncoding: str
   const headers = body.headers[encoding];
   const inm = request.ifNoneMatch;
   if (inm && (inm === '*' || inm.includes(body.etag.slice(1, -1)))) {
-    const { 'content-encoding': _omit, ...rest } = headers;
+    const { 'content-encoding': _encoding, 'content-length': _length, ...rest } = headers;
     return { status: 304, headers: rest, payload: null };
   }
   return { status: 200, headers, payload: body[encoding] };

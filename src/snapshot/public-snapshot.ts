@@ -49,6 +49,11 @@ export class PublicSnapshot {
     return this.entries.get(path);
   }
 
+  /** The paths of the documents built eagerly (the ones the server's fast path answers). */
+  paths(): string[] {
+    return [...this.entries.keys()];
+  }
+
   get ready(): boolean {
     return this.entries.size > 0;
   }

@@ -3,7 +3,8 @@ import Type from 'typebox';
 import { ComponentSchema, IncidentSchema, PageSchema, StatusSchema } from '../schemas.ts';
 
 const Page = { page: PageSchema };
-const documents: Record<string, { summary: string; schema: Type.TSchema }> = {
+/** The public documents with their response schemas: the wire contract of what the snapshot serves. */
+export const PUBLIC_DOCUMENTS: Record<string, { summary: string; schema: Type.TSchema }> = {
   '/api/v2/summary.json': {
     summary: 'Status indicator, components, unresolved incidents, and upcoming or in-progress maintenance',
     schema: Type.Object({ ...Page, components: Type.Array(ComponentSchema), incidents: Type.Array(IncidentSchema), scheduled_maintenances: Type.Array(IncidentSchema), status: StatusSchema }),
@@ -21,7 +22,7 @@ const documents: Record<string, { summary: string; schema: Type.TSchema }> = {
 
 /** Statuspage-compatible public API v2 and feeds, served from the snapshot. */
 export async function publicApiRoutes(app: FastifyInstance) {
-  for (const [path, doc] of Object.entries(documents)) {
+  for (const [path, doc] of Object.entries(PUBLIC_DOCUMENTS)) {
     app.get(path, { schema: { hide: true, summary: doc.summary, response: { 200: doc.schema, 304: Type.Null(), 503: Type.Object({ error: Type.String(), message: Type.String() }) } } }, async (request, reply) => {
       const body = app.snapshot.get(path);
       if (!body) return reply.code(503).header('retry-after', '10').send({ error: 'unavailable', message: 'status not loaded yet; try again shortly' });
