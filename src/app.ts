@@ -5,7 +5,7 @@ import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { randomIds, type IdSource } from './domain/ids.ts';
 import { authPlugin } from './plugins/auth.ts';
-import { errorHandlerPlugin } from './plugins/error-handler.ts';
+import { answerFrameworkError, errorHandlerPlugin, MAX_PATH_PARAMETER_LENGTH } from './plugins/error-handler.ts';
 import { idempotencyPlugin } from './plugins/idempotency.ts';
 import { jobsPlugin } from './plugins/jobs.ts';
 import { notificationsPlugin } from './plugins/notifications.ts';
@@ -68,6 +68,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     trustProxy: config.env.LIFELINE_TRUST_PROXY,
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
+    routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    frameworkErrors: answerFrameworkError,
     forceCloseConnections: 'idle',
     // A stampede must not become a flood of access logs; writes are in the audit log, errors are logged.
     logController: new LogController({ disableRequestLogging: true }),

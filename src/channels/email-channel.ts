@@ -7,6 +7,7 @@ import { encodeWord } from 'nodemailer/lib/mime-funcs';
 import type { NodemailerError, SendMailOptions, SMTPPoolOptions, Transporter } from 'nodemailer';
 import type { Clock } from '../clock.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
+import { isPlainEmailAddress } from '../domain/email-address.ts';
 import { systemClock } from '../clock.ts';
 import type { EmailChannel, EmailMessage, SendOutcome } from './channel.ts';
 
@@ -88,6 +89,9 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     throw new Error('rateLimitPerSecond must be a positive integer or null');
   }
   if (!options.from.trim()) throw new Error('from must not be empty');
+  const fromAddresses = addressparser(options.from, { flatten: true });
+  if (fromAddresses.length !== 1 || !fromAddresses[0].address) throw new Error('from must hold exactly one address, e.g. "Acme Status" <status@acme.example>');
+  const envelopeFrom = fromAddresses[0].address;
   const dkim = options.dkim ? checkDkim(options.dkim) : undefined;
 
   const poolOptions = (url: string): SMTPPoolOptions & { pool: true } => ({
@@ -168,13 +172,14 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   return {
     async send(message) {
       if (closed) return { ok: false, permanent: false, error: 'email channel is closed' };
-      const recipients = addressparser(message.to, { flatten: true });
-      if (recipients.length !== 1 || !recipients[0].address) {
-        return { ok: false, permanent: true, error: `invalid recipient ${JSON.stringify(message.to)}: expected exactly one address` };
+      // Only a plain local@domain: nodemailer would read a display name, comment or list in a
+      // stored address as another mailbox than the one that was confirmed and rate-limited.
+      if (!isPlainEmailAddress(message.to)) {
+        return { ok: false, permanent: true, error: `invalid recipient ${JSON.stringify(message.to)}: expected exactly one address, plain local@domain` };
       }
       let mail: SendMailOptions;
       try {
-        mail = compose(options.from, message);
+        mail = compose(options.from, envelopeFrom, message);
       } catch (error) {
         // A malformed header is our bug, not the subscriber's: retryable, so it shows up in dead letters.
         return { ok: false, permanent: false, error: (error as Error).message };
@@ -235,7 +240,7 @@ function checkDkim(dkim: DkimOptions) {
   return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey: dkim.privateKey, headerFieldNames: DKIM_SIGNED_HEADERS };
 }
 
-function compose(from: string, message: EmailMessage): SendMailOptions {
+function compose(from: string, envelopeFrom: string, message: EmailMessage): SendMailOptions {
   const headers: Record<string, string | { prepared: true; value: string }> = {};
   for (const [key, raw] of Object.entries(message.headers)) {
     if (!HEADER_NAME.test(key)) throw new Error(`invalid email header name ${JSON.stringify(key)}`);
@@ -247,7 +252,9 @@ function compose(from: string, message: EmailMessage): SendMailOptions {
   }
   return {
     from,
-    to: message.to,
+    // Given as parts and with an explicit envelope: nodemailer never re-parses the recipient.
+    to: { name: '', address: message.to },
+    envelope: { from: envelopeFrom, to: [message.to] },
     subject: message.subject,
     text: message.text,
     html: message.html,

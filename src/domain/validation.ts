@@ -1,11 +1,39 @@
 import { ValidationError } from './errors.ts';
 
-/** Field checks shared by use-cases, so the API, the CLI and the console report the same errors. */
-export function requireText(field: string, value: unknown, options: { max: number; allowEmpty?: boolean }): string {
+// eslint-disable-next-line no-control-regex -- finding NUL is the point
+const NUL = /\u0000/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Characters that show nothing: spaces, zero-width and other format characters, fillers, the braille blank. */
+const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu;
+/** Bidi embeddings, overrides and isolates: in a name they reorder what is shown after them (RLO spoofing). */
+const DIRECTION_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+
+/**
+ * Why a string cannot be stored as text, or null. PostgreSQL refuses NUL in text (a 500 if it got
+ * that far), and a lone surrogate is not Unicode at all (the driver would silently replace it).
+ */
+export function invalidTextReason(value: string): string | null {
+  if (NUL.test(value)) return 'contains a NUL byte, which text may not hold';
+  if (LONE_SURROGATE.test(value)) return 'contains invalid Unicode (an unpaired surrogate)';
+  return null;
+}
+
+/**
+ * Field checks shared by use-cases, so the API, the CLI and the console report the same errors.
+ * Text is a single-line name unless `multiline` (Markdown bodies, reasons, descriptions): names may
+ * not carry direction controls, and no text may be made only of invisible characters.
+ */
+export function requireText(field: string, value: unknown, options: { max: number; allowEmpty?: boolean; multiline?: boolean }): string {
   if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
+  const invalid = invalidTextReason(value);
+  if (invalid) throw new ValidationError(field, invalid);
   const text = value.trim();
   if (!options.allowEmpty && text.length === 0) throw new ValidationError(field, 'must not be empty');
   if (text.length > options.max) throw new ValidationError(field, `must be at most ${options.max} characters`);
+  if (text.length > 0 && text.replace(INVISIBLE, '') === '') throw new ValidationError(field, 'must contain visible characters, not only invisible or formatting ones');
+  if (!options.multiline && DIRECTION_CONTROL.test(text)) {
+    throw new ValidationError(field, 'must not contain text-direction override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
+  }
   return text;
 }
 

@@ -1,31 +1,82 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { DomainError } from '../domain/errors.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
 import { pageSecurityHeaders } from './security-headers.ts';
 
+/** One ajv error, as Fastify hands it over (`error.validation`). */
 interface ValidationIssue {
+  keyword?: string;
   instancePath?: string;
-  params?: { missingProperty?: string; additionalProperty?: string };
+  params?: Record<string, unknown>;
   message?: string;
 }
 
 /** The field a schema validation error is about, named the way the client sent it. */
 function fieldOf(issue: ValidationIssue, context: string | undefined): string {
   const path = (issue.instancePath ?? '').slice(1).replaceAll('/', '.');
-  const leaf = issue.params?.missingProperty ?? issue.params?.additionalProperty;
+  const leaf = [issue.params?.missingProperty, issue.params?.additionalProperty].find((name) => typeof name === 'string');
   const field = [path, leaf].filter(Boolean).join('.');
   return field || (context === 'body' ? 'body' : (context ?? 'request'));
+}
+
+/** What is wrong, in words a client can act on (the allowed values, the limit), not ajv's generic phrasing. */
+function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
+  const limit = issue.params?.limit as number | undefined;
+  switch (issue.keyword) {
+    case 'enum': return `must be one of ${(issue.params?.allowedValues as unknown[] | undefined ?? []).join(', ')}`;
+    case 'const': return alternatives.length > 1 ? `must be one of ${alternatives.join(', ')}` : `must be ${String(issue.params?.allowedValue)}`;
+    case 'maxLength': return `must be at most ${limit} characters`;
+    case 'minLength': return limit === 1 ? 'must not be empty' : `must be at least ${limit} characters`;
+    case 'maxItems': return `must have at most ${limit} items`;
+    case 'minItems': return `must have at least ${limit} item${limit === 1 ? '' : 's'}`;
+    case 'required': return 'is required';
+    case 'additionalProperties': return 'is not a known field';
+    default: return issue.message ?? 'is invalid';
+  }
+}
+
+/**
+ * The one issue worth reporting, as `{ field, message }`. For a union (`anyOf`: an email or a
+ * webhook subscriber) each branch reports its first failure; the one deepest in the request is
+ * about the branch the client meant (`url` too long), not a field of the other branch it never sent.
+ */
+export function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): { field: string; message: string } {
+  const branches = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'oneOf');
+  const depth = (i: ValidationIssue) => (i.instancePath ?? '').split('/').length;
+  const issue = branches.length < issues.length
+    ? branches.reduce((best, i) => (depth(i) > depth(best) ? i : best), branches[0] ?? issues[0])
+    : issues[0];
+  const alternatives = issue.keyword === 'const'
+    ? issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue)
+    : [];
+  const field = fieldOf(issue, context);
+  return { field, message: `${field}: ${problemOf(issue, alternatives)}` };
+}
+
+/**
+ * Longest path parameter the router accepts. Above every route's own limit (ids, 400-character
+ * link tokens), so an over-long parameter reaches its schema and gets a 400 naming it.
+ */
+export const MAX_PATH_PARAMETER_LENGTH = 1000;
+
+/** The router's own refusals (Fastify `frameworkErrors`), in the same shape as every other error. */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  if (error.code === 'FST_ERR_MAX_PARAM_LENGTH') {
+    reply.code(414).send({ error: 'uri_too_long', field: 'path', message: `path: a path segment is longer than ${MAX_PATH_PARAMETER_LENGTH} characters` });
+  } else if (error.code === 'FST_ERR_BAD_URL') {
+    reply.code(400).send({ error: 'invalid_input', field: 'path', message: 'path: is not valid percent-encoded UTF-8' });
+  } else {
+    reply.code(error.statusCode ?? 400).send({ error: 'bad_request', message: error.message });
+  }
 }
 
 /** One place maps every error to a JSON answer: a clear 4xx for the client's mistakes, never a stack trace. */
 export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
     if (error.validation) {
-      const issue = error.validation[0] as ValidationIssue;
-      const field = fieldOf(issue, error.validationContext);
-      const what = issue.params?.additionalProperty ? 'is not a known field' : (issue.message ?? 'is invalid');
-      return reply.code(400).send({ error: 'invalid_input', field, message: `${field}: ${what}` });
+      const { field, message } = describeValidation(error.validation as ValidationIssue[], error.validationContext);
+      return reply.code(400).send({ error: 'invalid_input', field, message });
     }
     if (error instanceof DomainError) {
       const body: Record<string, string> = { error: error.code, message: error.message };

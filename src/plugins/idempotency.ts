@@ -16,6 +16,17 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * JSON with every object's keys sorted, recursively: a retry is the same request when it means
+ * the same, whatever order the client's serializer wrote the keys in (arrays keep their order).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner);
+}
+
 export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('idempotentWrite', async function idempotentWrite<T>(
     request: FastifyRequest,
@@ -29,7 +40,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
     if (header === undefined) return reply.code(status).send(present(await run(ctx)));
     const key = Array.isArray(header) ? header[0] : header;
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new ValidationError('Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
-    const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(request.body ?? null)}`).digest('hex');
+    const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
 
     const outcome = await app.db.transaction(async (tx) => {
       const stored = await claimIdempotencyKey(tx, { actor: request.actor, key, requestHash, at: app.clock.now() });

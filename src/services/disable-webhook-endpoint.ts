@@ -14,7 +14,7 @@ import type { ServiceContext } from './context.ts';
  * email, as when the worker disables it after sustained failure. Idempotent.
  */
 export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, input: { reason?: string } = {}): Promise<Subscriber> {
-  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500 });
+  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500, multiline: true });
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);

@@ -84,7 +84,7 @@ function editedText(input: { key?: string; name?: string; description?: string |
 
 const optionalDescription = (value: string | null | undefined) => {
   if (value === undefined || value === null) return null;
-  const text = requireText('description', value, { max: 500, allowEmpty: true });
+  const text = requireText('description', value, { max: 500, allowEmpty: true, multiline: true });
   return text === '' ? null : text;
 };
 

@@ -1,3 +1,4 @@
+import { parseEmailAddress } from '../domain/email-address.ts';
 import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Subscriber } from '../domain/model.ts';
@@ -10,17 +11,12 @@ import {
 } from '../storage/subscriber-repository.ts';
 import { secretsOf, type ServiceContext } from './context.ts';
 
-// Deliberately simple: one @, no spaces, a dot in the domain. The confirmation email is the real check.
-const EMAIL = /^[^\s@]{1,64}@[^\s@]{1,251}\.[^\s@]{2,}$/;
 /** Resending a confirmation to one address at most this often, whatever the rate limits upstream. */
 const CONFIRMATION_RESEND_MS = 60_000;
 
+/** A subscriber's or webhook owner's address, by the one shared rule (plain local@domain, normalised). */
 export function normaliseEmail(value: unknown, field = 'email'): string {
-  if (typeof value !== 'string') throw new ValidationError(field, 'must be a string');
-  const email = value.trim();
-  if (email.length > 254 || !EMAIL.test(email)) throw new ValidationError(field, 'must be an email address such as ops@example.com');
-  const at = email.lastIndexOf('@');
-  return `${email.slice(0, at)}@${email.slice(at + 1).toLowerCase()}`;
+  return parseEmailAddress(field, value);
 }
 
 /** Resolves component ids or keys to ids; an empty or missing list means "all components". */

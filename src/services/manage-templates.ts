@@ -30,7 +30,7 @@ async function validate(db: Queryable, input: TemplateInput): Promise<TemplateFi
   const title = requireText('title', input.title, { max: NAME_MAX });
   const status: IncidentStatus = input.status === undefined || input.status === '' ? 'investigating' : requireOneOf('status', input.status, TEMPLATE_STATUSES);
   const impact: Impact | null = input.impact === undefined || input.impact === null || input.impact === '' ? null : requireOneOf('impact', input.impact, TEMPLATE_IMPACTS);
-  const body = requireText('body', input.body, { max: BODY_MAX });
+  const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const entries = Object.entries(input.component_statuses ?? {});
   const found = await findComponentsByIdOrKey(db, entries.map(([ref]) => ref));
   const componentStatuses: Record<string, ComponentStatus> = {};

@@ -1,6 +1,7 @@
+import { parseEmailAddress } from '../domain/email-address.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../domain/password.ts';
-import { requireOneOf } from '../domain/validation.ts';
+import { requireOneOf, requireText } from '../domain/validation.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
 import { expireUserLinks, revokeUserSessions } from '../storage/session-repository.ts';
 import {
@@ -10,14 +11,9 @@ import {
 import type { ServiceContext } from './context.ts';
 import { issueSignInLink, type IssuedLink } from './sign-in.ts';
 
-const EMAIL = /^[^\s@"<>()[\]\\,;:]+@[^\s@"<>()[\]\\,;:]+\.[^\s@"<>()[\]\\,;:]+$/;
-
-/** Accounts are matched case-insensitively; the address is kept as typed, trimmed. */
+/** Accounts are matched case-insensitively; the address is kept as typed (domain lower-cased), by the shared rule. */
 export function normaliseAccountEmail(value: unknown, field = 'email'): string {
-  if (typeof value !== 'string' || value.trim() === '') throw new ValidationError(field, 'enter an email address such as ops@example.com');
-  const email = value.trim();
-  if (email.length > 254 || !EMAIL.test(email)) throw new ValidationError(field, 'must be an email address such as ops@example.com');
-  return email;
+  return parseEmailAddress(field, value);
 }
 
 export interface CreateUserInput {
@@ -30,8 +26,7 @@ export interface CreateUserInput {
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<{ user: ResponderUser; link: IssuedLink }> {
   const email = normaliseAccountEmail(input.email);
   const role: UserRole = requireOneOf('role', input.role, USER_ROLES);
-  const name = typeof input.name === 'string' && input.name.trim() ? input.name.trim() : null;
-  if (name && name.length > 120) throw new ValidationError('name', 'must be at most 120 characters');
+  const name = input.name === undefined || input.name === null ? null : requireText('name', input.name, { max: 120, allowEmpty: true }) || null;
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const user = await insertUser(tx, { id: ctx.ids.id(), email, name, role, at });

@@ -68,10 +68,11 @@ describe('lifeline user commands', { timeout: 90_000 }, () => {
 
       const listed = await cli('user', 'list');
       expect(listed.stdout).toMatch(/admin\s+active\s+no password\s+first@example\.com \(First Admin\)/);
-      expect(listed.stdout).toMatch(/viewer\s+active\s+no password\s+Viewer@Example\.com/);
+      // The domain is stored lower-cased (one address rule); the local part as typed.
+      expect(listed.stdout).toMatch(/viewer\s+active\s+no password\s+Viewer@example\.com/);
 
       const disabled = await cli('user', 'disable', '--email', 'viewer@example.com');
-      expect(disabled.stdout).toContain('Disabled Viewer@Example.com');
+      expect(disabled.stdout).toContain('Disabled Viewer@example.com');
       expect((await server.inject({ method: 'POST', url: path, headers: form, payload: '' })).statusCode).toBe(404);
       expect((await cli('user', 'list')).stdout).toMatch(/viewer\s+disabled/);
     } finally {

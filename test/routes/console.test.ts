@@ -353,7 +353,7 @@ describe('publishing from the console', () => {
     const huge = await post('/console/incidents', { _csrf: responder.csrf, name: 'n', body: 'x'.repeat(30_001) }, { session: responder });
     expect(huge.statusCode).toBe(400);
     expect(huge.headers['content-type']).toContain('text/html');
-    expect(huge.body).toMatch(/body: must NOT have more than 30000 characters/);
+    expect(huge.body).toMatch(/body: must be at most 30000 characters/);
     const missing = await get('/console/incidents/doesnotexist', responder);
     expect(missing.statusCode).toBe(404);
     const noTemplate = await get('/console/incidents/new?template=doesnotexist', responder);

@@ -1,12 +1,14 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import PostalMime from 'postal-mime';
 import Type from 'typebox';
+import { emailAddressKey } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
+import { describeValidation } from '../../plugins/error-handler.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
@@ -81,10 +83,11 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     render(reply, 404, { title: 'Link not valid', heading: 'This link is not valid', message: 'It may have expired or been used already. You can sign up again from the status page.' });
 
   // HTML errors for HTML pages: a 400/403/429 says what is wrong in words, not JSON.
-  app.setErrorHandler(async (error: Error & { statusCode?: number; validation?: unknown }, _request, reply) => {
+  app.setErrorHandler(async (error: FastifyError, _request, reply) => {
     const status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : error.statusCode === 429 ? 429 : (error.statusCode ?? 500);
     if (status >= 500) throw error;
-    const message = status === 429 ? 'Too many requests. Please wait a little and try again.' : error.message;
+    const message = status === 429 ? 'Too many requests. Please wait a little and try again.'
+      : error.validation ? describeValidation(error.validation, error.validationContext).message : error.message;
     return render(reply, status, { title: 'Subscription', heading: status === 403 ? 'Request refused' : 'Please check your request', message });
   });
 
@@ -109,7 +112,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   }, async (request, reply) => {
     assertSameOrigin(request);
     const email = normaliseEmail(request.body.email);
-    if (!perAddress.hit(email)) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
+    if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
     try {
       await requestWebhookSubscription(app.serviceContext('public'), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
@@ -130,7 +133,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   }, async (request, reply) => {
     assertSameOrigin(request);
     const email = normaliseEmail(request.body.email);
-    if (!perAddress.hit(email)) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
+    if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
     await subscribeByEmail(app.serviceContext('public'), { email, component_ids: ids, source: 'public' });
     return render(reply, 200, {
