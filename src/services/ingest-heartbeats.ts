@@ -6,6 +6,11 @@ import type { ServiceContext } from './context.ts';
 export const MAX_BATCH = 5_000;
 /** Raw buckets are kept 48 h: older points cannot be stored as raw data any more. */
 export const MAX_AGE_MS = 48 * 3_600_000;
+/**
+ * The largest count one bucket may hold. Far above any real product's count per bucket, far below
+ * what wrecks a chart's scale or the baseline's arithmetic (1e300, 2**63 were accepted before).
+ */
+export const MAX_BUCKET_VALUE = 1_000_000_000;
 /** Allowed clock skew of the pushing product. */
 export const MAX_FUTURE_MS = 60_000;
 
@@ -41,6 +46,7 @@ export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDe
     if (typeof point.value !== 'number' || !Number.isInteger(point.value) || point.value < 0) {
       throw new ValidationError(field('value'), 'must be a count: an integer of 0 or more');
     }
+    if (point.value > MAX_BUCKET_VALUE) throw new ValidationError(field('value'), `must be at most ${MAX_BUCKET_VALUE} per bucket`);
     points.push({ metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
   }
   await upsertHeartbeatPoints(ctx.db, points, new Date(now));
