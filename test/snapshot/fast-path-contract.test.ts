@@ -60,7 +60,7 @@ describe('the fast path answers as the routes do', () => {
   });
 
   it('answers the same status, headers and bytes for every document, encoding and If-None-Match', async () => {
-    const encodings = [{}, { 'accept-encoding': 'gzip' }, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip, deflate, br' }];
+    const encodings: Record<string, string>[] = [{}, { 'accept-encoding': 'gzip' }, { 'accept-encoding': 'br' }, { 'accept-encoding': 'gzip, deflate, br' }];
     for (const path of t.app.snapshot.paths()) {
       for (const encoding of encodings) {
         const what = `${path} ${JSON.stringify(encoding)}`;
