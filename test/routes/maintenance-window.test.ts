@@ -103,6 +103,8 @@ describe('scheduling a maintenance in the console', () => {
     t.clock.advance(30_000);
     const response = await submit({ from: consoleTime(0), until: consoleTime(2), components: await t.componentId('us-api') });
     expect(response.statusCode, response.body).toBe(303);
+    expect(response.headers.location).toBe('/console?done=maintenance-started');
+    expect((await client.get(String(response.headers.location), responder)).body).toContain('Maintenance started: its window had already begun');
     const [row] = await t.db.query<{ status: string }>("SELECT status FROM incident WHERE name = 'Console window'");
     expect(row.status).toBe('in_progress');
     expect((await t.db.query<{ status: string }>("SELECT status FROM component WHERE key = 'us-api'"))[0].status).toBe('under_maintenance');

@@ -52,6 +52,7 @@ const FLASH: Record<string, string> = {
   resolved: 'Incident resolved.',
   replayed: 'This form was already submitted; here is the result.',
   scheduled: 'Maintenance scheduled.',
+  'maintenance-started': 'Maintenance started: its window had already begun, so its components are under maintenance now.',
   'template-saved': 'Template saved.',
   'template-deleted': 'Template deleted.',
   'password-saved': 'Your password is saved.',

@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { componentChecklist } from '../../presenters/console-view.ts';
 import { advanceMaintenance } from '../../services/advance-maintenance.ts';
+import { getIncident } from '../../services/read-incidents.ts';
 import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
 import { listComponents, listGroups } from '../../storage/page-repository.ts';
 import { checked, errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
@@ -48,8 +49,9 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
       name: field(body, 'name'), body: field(body, 'body'), from: field(body, 'from'), until: field(body, 'until'), components: fieldList(body, 'components'),
       autoStart: checked(body, 'auto_start'), autoComplete: checked(body, 'auto_complete'), notify: checked(body, 'notify'),
     };
+    let scheduled: { id: string };
     try {
-      await kit.once(request, (ctx) => scheduleMaintenance(ctx, {
+      scheduled = await kit.once(request, (ctx) => scheduleMaintenance(ctx, {
         name: form.name, body: form.body, scheduled_for: utcFromLocalInput(form.from), scheduled_until: utcFromLocalInput(form.until), components: form.components,
         auto_start: form.autoStart, auto_complete: form.autoComplete, deliver_notifications: form.notify,
       }));
@@ -57,7 +59,9 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
       if (!(error instanceof ValidationError)) throw error;
       return page(request, reply, 400, form, errorsOf(error, (name) => FIELD_NAMES[name] ?? (name.startsWith('components') ? 'components' : name)));
     }
-    return reply.redirect('/console?done=scheduled', 303);
+    // A window that had already begun started at once: say so rather than "scheduled".
+    const { status } = await getIncident(app.db, scheduled.id, 'maintenance');
+    return reply.redirect(`/console?done=${status === 'scheduled' ? 'scheduled' : 'maintenance-started'}`, 303);
   });
 
   app.post('/console/maintenances/:id/advance', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
