@@ -5,6 +5,9 @@ import addressparser from 'nodemailer/lib/addressparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEmailChannel } from '../../src/channels/email-channel.ts';
 import { parseEmailAddress } from '../../src/domain/email-address.ts';
+import { listMigrations } from '../../src/storage/migrate.ts';
+import { insertSubscriber } from '../../src/storage/subscriber-repository.ts';
+import { insertUser } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { startSmtpServer } from '../helpers/smtp-server.ts';
 
@@ -137,5 +140,23 @@ describe('the email channel sends to exactly the given mailbox', () => {
       await smtp.close();
       rmSync(mailDir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('addresses stored before the rule', () => {
+  it('are brought under it by migration 010: account domains lower-cased, non-plain subscribers suppressed', async () => {
+    const at = t.clock.now();
+    const legacy = { type: 'email' as const, url: null, secret: null, all_components: true, component_ids: [], source: 'public' as const, confirmed_at: at, at };
+    await insertSubscriber(t.db, { ...legacy, id: 'legacy-bracketed', email: '<legacy-victim@example.org>' });
+    await insertSubscriber(t.db, { ...legacy, id: 'legacy-comment', email: 'legacy(c)@example.org' });
+    await insertSubscriber(t.db, { ...legacy, id: 'legacy-plain', email: "Legacy.O'Brien+x@example.org" });
+    await insertUser(t.db, { id: 'legacy-account', email: 'Legacy.Admin@EXAMPLE.Org', name: null, role: 'viewer', at });
+
+    const migration = listMigrations().find((m) => m.version.startsWith('010_'))!;
+    await t.db.transaction((tx) => tx.exec(migration.sql));
+
+    const subscribers = await t.db.query<{ id: string; suppressed: boolean }>("SELECT id, suppressed_at IS NOT NULL AS suppressed FROM subscriber WHERE id LIKE 'legacy-%' ORDER BY id");
+    expect(subscribers).toEqual([{ id: 'legacy-bracketed', suppressed: true }, { id: 'legacy-comment', suppressed: true }, { id: 'legacy-plain', suppressed: false }]);
+    expect((await t.db.query<{ email: string }>("SELECT email FROM responder_user WHERE id = 'legacy-account'"))[0].email).toBe('Legacy.Admin@example.org');
   });
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { MAX_BUCKET_VALUE } from '../../src/services/ingest-heartbeats.ts';
+import { listMigrations } from '../../src/storage/migrate.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 
 /** Absurd heartbeat counts (1e300, 2**63) would wreck every chart and baseline: refused, named by point. */
@@ -45,5 +46,23 @@ describe('heartbeat values are capped', () => {
   it('says so in the OpenAPI description of the route', async () => {
     const openapi = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(openapi.paths['/api/v1/heartbeats'].post.description).toContain('1,000,000,000');
+  });
+});
+
+describe('absurd values stored before the cap', () => {
+  it('are removed by migration 010, with the roll-ups they were summed into', async () => {
+    await t.db.query('DELETE FROM heartbeat_point');
+    await t.db.query(
+      `INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES
+        ('messages-created', 'eu', '2026-03-10T11:00:00Z', 1e300, now()), ('messages-created', 'eu', '2026-03-10T11:00:10Z', 40, now())`,
+    );
+    await t.db.query(
+      `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples) VALUES
+        ('messages-created', 'eu', '1m', '2026-03-10T11:00:00Z', 1e300, 2), ('messages-created', 'eu', '1m', '2026-03-10T11:01:00Z', 1800000000, 2)`,
+    );
+    const migration = listMigrations().find((m) => m.version.startsWith('010_'))!;
+    await t.db.transaction((tx) => tx.exec(migration.sql));
+    expect(await t.db.query('SELECT value FROM heartbeat_point ORDER BY bucket')).toEqual([{ value: 40 }]);
+    expect(await t.db.query('SELECT value FROM heartbeat_rollup ORDER BY bucket')).toEqual([{ value: 1800000000 }]);
   });
 });
