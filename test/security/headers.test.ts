@@ -66,10 +66,12 @@ describe('security headers on every HTML answer', () => {
     expect(String(response.headers['content-security-policy'])).toContain("script-src 'none'");
   });
 
-  it('an unknown incident\'s 404 page', async () => {
-    const response = await t.app.inject({ method: 'GET', url: '/incidents/nosuchincident' });
-    expect(response.statusCode).toBe(404);
-    expectPageHeaders(response, 'incident 404');
+  it('an unknown incident\'s and activity chart\'s 404 pages', async () => {
+    for (const url of ['/incidents/nosuchincident', '/heartbeat/nosuchmetric/nowhere']) {
+      const response = await t.app.inject({ method: 'GET', url });
+      expect(response.statusCode, url).toBe(404);
+      expectPageHeaders(response, url);
+    }
   });
 
   it('console pages, redirects, refusals and fragments, none of them framable', async () => {

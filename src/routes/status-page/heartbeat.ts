@@ -7,6 +7,7 @@ import {
   chartDataCsv, chartDataJson, heartbeatNotFoundView, heartbeatOverviewView, heartbeatSeriesView, renderSparkline, type HeartbeatChrome,
 } from '../../presenters/heartbeat-chart.ts';
 import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../services/load-heartbeat-chart.ts';
+import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { encodeBody, type EncodedBody } from '../../snapshot/encoded-body.ts';
 
 const HTML = { 200: Type.String({ description: 'text/html' }), 304: Type.Null() };
@@ -99,8 +100,10 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
     const definition = metrics.find((m) => m.key === metric);
     return definition && definition.regions.includes(region) ? definition : null;
   };
-  const notFound = async (reply: FastifyReply) =>
-    reply.code(404).type('text/html; charset=utf-8').send(await app.view('pages/heartbeat-series.hbs', heartbeatNotFoundView(chrome())));
+  const notFound = async (reply: FastifyReply) => {
+    const html = await app.view('pages/heartbeat-series.hbs', heartbeatNotFoundView(chrome()));
+    return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
+  };
 
   app.get('/heartbeat', {
     schema: { hide: true, querystring: Type.Object({ range: Type.Optional(Range), tz: Type.Optional(Tz) }), response: HTML },
