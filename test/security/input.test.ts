@@ -114,6 +114,15 @@ describe('over-long values name the field and the limit', () => {
     const response = await api('GET', `/api/v1/incidents/${'a'.repeat(300)}`);
     expectRefused(response, 'id', /^id: must be at most 64 characters$/);
   });
+
+  it('answers a path segment beyond any route\'s limit, or not UTF-8, in the usual JSON shape naming the path', async () => {
+    const huge = await api('GET', `/api/v1/incidents/${'a'.repeat(1500)}`);
+    expect(huge.statusCode).toBe(414);
+    expect(huge.json()).toEqual({ error: 'uri_too_long', field: 'path', message: 'path: a path segment is longer than 1000 characters' });
+    const broken = await api('GET', '/api/v1/incidents/%E0%A4%A');
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json()).toMatchObject({ error: 'invalid_input', field: 'path' });
+  });
 });
 
 describe('invisible and direction-overriding names', () => {
