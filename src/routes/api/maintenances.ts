@@ -38,7 +38,7 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
     onRequest: app.requireScope('maintenances:write'),
     schema: {
       tags: ['maintenances'], summary: 'Schedule a maintenance', security: Security,
-      description: 'With auto_start and auto_complete (default true) the window opens and closes by itself; components go under maintenance when it starts.',
+      description: 'With auto_start and auto_complete (default true) the window opens and closes by itself; components go under maintenance when it starts. scheduled_until must be in the future (400 otherwise); a window that has already begun starts at once when auto_start.',
       headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
       body: Type.Object({
         name: Type.String({ minLength: 1, maxLength: 255 }),
