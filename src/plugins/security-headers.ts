@@ -32,8 +32,8 @@ export function templateScriptHashes(viewsDir: string = VIEWS_DIR): Set<string> 
   return hashes;
 }
 
-let fixedScripts: Set<string> | null = null;
-const allowedScripts = () => (fixedScripts ??= templateScriptHashes());
+// Read when the app is loaded, so a template with a non-fixed script stops the start.
+const FIXED_SCRIPTS = templateScriptHashes();
 
 export interface PageSecurityOptions {
   /** Console and form pages are never framed (clickjacking); the public status page may be embedded. */
@@ -48,8 +48,7 @@ export interface PageSecurityOptions {
  * text, so a script smuggled in by user content is not allowed by the page it is in.
  */
 export function pageSecurityHeaders(html: string, options: PageSecurityOptions = {}): Record<string, string> {
-  const fixed = allowedScripts();
-  const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => fixed.has(hash));
+  const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => FIXED_SCRIPTS.has(hash));
   const deny = options.framing === 'deny';
   const policy = [
     "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,

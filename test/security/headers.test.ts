@@ -1,6 +1,10 @@
 import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/domain/link-token.ts';
+import { templateScriptHashes } from '../../src/plugins/security-headers.ts';
 import { publicHeaders } from '../../src/snapshot/encoded-body.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
@@ -50,6 +54,21 @@ describe('public page CSP allows only the templates\' own scripts', () => {
     expect(csp).not.toContain(hashOf(injected));
     // The template's own script still runs.
     expect(csp).toContain(hashOf(templateScript));
+  });
+
+  it('hashes only fixed template scripts, and refuses to start with one built from template values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-views-'));
+    try {
+      mkdirSync(join(dir, 'pages'));
+      mkdirSync(join(dir, 'emails'));
+      writeFileSync(join(dir, 'pages', 'fixed.hbs'), '<p>{{name}}</p><script>run()</script>');
+      writeFileSync(join(dir, 'emails', 'mail.hbs'), '<script>mail()</script>');
+      expect([...templateScriptHashes(dir)]).toEqual([hashOf('run()')]);
+      writeFileSync(join(dir, 'pages', 'built.hbs'), '<script>var name = "{{name}}";</script>');
+      expect(() => templateScriptHashes(dir)).toThrow(/must be fixed text/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('does not allow an injected script on a page that has none of its own', () => {
