@@ -8,7 +8,7 @@ import { startMaintenanceJob } from '../jobs/maintenance-job.ts';
 /** Background jobs of the worker role, started when the app is ready and stopped when it closes. */
 export const jobsPlugin = fp(async (app: FastifyInstance) => {
   const stops: (() => Promise<void>)[] = [];
-  app.addHook('onReady', async () => {
+  const start = async () => {
     if (app.config.env.LIFELINE_DEMO_HEARTBEATS) {
       app.log.warn('LIFELINE_DEMO_HEARTBEATS is on: generating demo heartbeat traffic');
       stops.push(startDemoHeartbeatsJob({ ctx: app.serviceContext('system:demo'), metrics: app.config.pageDefinition.heartbeats ?? [], log: app.log }));
@@ -21,7 +21,8 @@ export const jobsPlugin = fp(async (app: FastifyInstance) => {
       holidays: app.config.pageDefinition.holidays ?? [], publicUrl: app.config.publicUrl,
       intervalMs: app.config.env.LIFELINE_DETECTOR_TICK_SECONDS * 1000, log: app.log,
     }));
-  });
+  };
+  app.addHook('onReady', () => app.afterDatabaseReady('scheduled jobs', start));
   app.addHook('onClose', async () => {
     await Promise.all(stops.map((stop) => stop()));
   });

@@ -74,9 +74,8 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
 
   let stopConsuming: (() => Promise<void>) | null = null;
   let unlisten: (() => Promise<void>) | null = null;
-  const timer = setInterval(() => void dispatcher.run(), DISPATCH_TICK_MS);
-  timer.unref();
-  app.addHook('onReady', async () => {
+  let timer: NodeJS.Timeout | null = null;
+  const startWorker = async () => {
     const deliveryWorker = createDeliveryWorker({
       db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
       publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000, log: app.log, secrets: app.secretBox,
@@ -92,10 +91,13 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     } catch (error) {
       app.log.warn({ err: error }, 'LISTEN for the outbox failed; dispatching on the timer only');
     }
+    timer = setInterval(() => void dispatcher.run(), DISPATCH_TICK_MS);
+    timer.unref();
     void dispatcher.run();
-  });
+  };
+  app.addHook('onReady', () => app.afterDatabaseReady('outbox dispatcher and delivery worker', startWorker));
   app.addHook('onClose', async () => {
-    clearInterval(timer);
+    if (timer) clearInterval(timer);
     await unlisten?.();
     await stopConsuming?.();
     await state.email?.close();

@@ -26,8 +26,16 @@ declare module 'fastify' {
     linkKey(): string;
     /** Seals and opens the secrets kept in the database (LIFELINE_SECRET_KEY). */
     secretBox: SecretBox;
+    /**
+     * Starts a part that needs the migrated database (the worker's loops): at once when it was
+     * reached at start, otherwise once it is back, so a restart during an outage still serves.
+     */
+    afterDatabaseReady(what: string, start: () => Promise<void>): Promise<void>;
   }
 }
+
+/** How often start-up work is tried again while the database is unreachable. */
+const DATABASE_RETRY_MS = 5_000;
 
 /** Opens the database (or takes the one given), applies migrations and syncs the page definition. */
 export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource; random: () => number }) => {
@@ -43,6 +51,38 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   const secretBox = key ? createSecretBox(key) : PLAIN_BOX;
   app.decorate('secretBox', secretBox);
   app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log, secrets: secretBox }));
+
+  let initialized = false;
+  let closed = false;
+  let databaseBack: () => void = () => {};
+  const whenInitialized = new Promise<void>((resolve) => {
+    databaseBack = resolve;
+  });
+  const retries = new Set<NodeJS.Timeout>();
+  app.addHook('onClose', async () => {
+    closed = true;
+    for (const retry of retries) clearTimeout(retry);
+  });
+  app.decorate('afterDatabaseReady', async (what: string, start: () => Promise<void>) => {
+    if (initialized) return start();
+    app.log.warn(`database unreachable: the ${what} will start once it is back`);
+    const attempt = async () => {
+      if (closed) return;
+      try {
+        await start();
+        app.log.info(`database is back: the ${what} started`);
+      } catch (error) {
+        if (!(error instanceof DatabaseUnavailableError)) return app.log.error({ err: error }, `the ${what} could not start`);
+        const retry = setTimeout(() => {
+          retries.delete(retry);
+          void attempt();
+        }, DATABASE_RETRY_MS);
+        retry.unref();
+        retries.add(retry);
+      }
+    };
+    void whenInitialized.then(attempt);
+  });
 
   let linkKey: string | null = null;
   app.decorate('linkKey', () => {
@@ -61,6 +101,8 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');
     const recipients = await syncAlertRecipients(app.serviceContext('system:config'), options.config.pageDefinition.heartbeats ?? []);
     if (recipients.added.length + recipients.removed.length > 0) app.log.info(recipients, 'heartbeat alert recipients synced');
+    initialized = true;
+    databaseBack();
   };
   try {
     await initialize();
@@ -70,7 +112,7 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     app.log.error({ err: error }, 'database unreachable at start; serving the saved snapshot until it is back');
     const retry = setInterval(() => {
       initialize().then(() => clearInterval(retry), () => {});
-    }, 5_000);
+    }, DATABASE_RETRY_MS);
     retry.unref();
     app.addHook('onClose', async () => clearInterval(retry));
   }

@@ -107,6 +107,31 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
     }
   });
 
+  it('starts with the default roles (web and worker) during the outage, serves the saved page, and runs its jobs once the database is back', async () => {
+    const { config } = testConfig({ LIFELINE_DATA_DIR: t.dataDir, DATABASE_URL: database.url as string, LIFELINE_ROLES: 'web,worker' });
+    const db = await openPostgresDatabase(database.url as string);
+    const restarted = await buildApp({ config, db, logger: false });
+    try {
+      await restarted.ready();
+      const page = await restarted.inject({ method: 'GET', url: '/' });
+      expect(page.statusCode).toBe(200);
+      expect(page.headers['x-lifeline-stale']).toBe('true');
+      expect(page.body).toContain('Before the outage');
+
+      await setConnections(true);
+      // An event committed by another instance: this worker dispatches it once it reaches the database.
+      const [{ id }] = await database.db.query<{ id: number }>("INSERT INTO outbox_event (type, payload, created_at) VALUES ('incident.updated', '{}', now()) RETURNING id");
+      await vi.waitFor(async () => {
+        const [event] = await database.db.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM outbox_event WHERE id = $1', [id]);
+        expect(event.dispatched_at).not.toBeNull();
+      }, { timeout: 20_000, interval: 200 });
+    } finally {
+      await restarted.close();
+      await db.close();
+      await setConnections(false);
+    }
+  });
+
   it('recovers once the database is back', async () => {
     await setConnections(true);
     await vi.waitFor(async () => {
