@@ -59,3 +59,17 @@ describe('feeds carry incident names as text', () => {
     expect(textOf(item['content:encoded'])).not.toMatch(/<img|<script/i);
   });
 });
+
+describe('pages carry incident names and bodies as text', () => {
+  it('the status page and the incident page show the markup escaped and run no script of it', async () => {
+    const id = (await t.db.query<{ id: string }>('SELECT id FROM incident WHERE name = $1', [HOSTILE_NAME]))[0].id;
+    for (const url of ['/', `/incidents/${id}`]) {
+      const page = await t.app.inject({ method: 'GET', url });
+      expect(page.statusCode, url).toBe(200);
+      expect(page.body, url).toContain('&lt;img src&#x3D;x onerror&#x3D;alert(1)&gt;');
+      expect(page.body, url).toContain('&lt;script&gt;alert(2)&lt;/script&gt;');
+      expect(page.body, url).not.toMatch(/<img src=x|<img src=y|<script>alert/);
+      expect(String(page.headers['content-security-policy']), url).toContain("script-src 'none'");
+    }
+  });
+});
