@@ -51,4 +51,6 @@ export function requireDate(field: string, value: unknown): Date {
 }
 
 export const NAME_MAX = 255;
+/** Longest URL we store (webhook endpoints, postmortem links): every door names the field past it. */
+export const URL_MAX = 2000;
 export const BODY_MAX = 25_000;

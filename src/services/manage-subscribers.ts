@@ -1,4 +1,5 @@
 import { parseEmailAddress } from '../domain/email-address.ts';
+import { URL_MAX } from '../domain/validation.ts';
 import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Subscriber } from '../domain/model.ts';
@@ -17,6 +18,10 @@ const CONFIRMATION_RESEND_MS = 60_000;
 /** A subscriber's or webhook owner's address, by the one shared rule (plain local@domain, normalised). */
 export function normaliseEmail(value: unknown, field = 'email'): string {
   return parseEmailAddress(field, value);
+}
+
+function requireUrlLength(url: string): void {
+  if (url.length > URL_MAX) throw new ValidationError('url', `must be at most ${URL_MAX} characters`);
 }
 
 /** Resolves component ids or keys to ids; an empty or missing list means "all components". */
@@ -76,6 +81,7 @@ export async function registerWebhook(
   checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>,
   generateSecret: () => string,
 ): Promise<{ subscriber: Subscriber; secret: string }> {
+  requireUrlLength(input.url);
   const check = await checkUrl(input.url);
   if (!check.ok) throw new ValidationError('url', check.reason);
   const owner = input.email === undefined ? null : normaliseEmail(input.email);
@@ -105,6 +111,7 @@ export async function requestWebhookSubscription(
   generateSecret: () => string,
 ): Promise<void> {
   const owner = normaliseEmail(input.email);
+  requireUrlLength(input.url);
   const check = await checkUrl(input.url);
   if (!check.ok) throw new ValidationError('url', check.reason);
   const at = ctx.clock.now();

@@ -1,7 +1,7 @@
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
-import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
+import { BODY_MAX, requireOneOf, requireText, URL_MAX } from '../domain/validation.ts';
 import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
 import type { ServiceContext } from './context.ts';
 import { applyComponentStatuses, releaseComponents, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
@@ -25,6 +25,7 @@ export interface PostIncidentUpdateInput {
 export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<IncidentAfterWrite> {
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, IMPACTS.filter((i) => i !== 'maintenance'));
+  if (input.postmortem_url !== undefined && input.postmortem_url.length > URL_MAX) throw new ValidationError('postmortem_url', `must be at most ${URL_MAX} characters`);
   if (input.postmortem_url !== undefined && !/^https?:\/\/\S+$/.test(input.postmortem_url)) throw new ValidationError('postmortem_url', 'must be an http(s) URL');
   const at = ctx.clock.now();
 

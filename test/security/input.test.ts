@@ -104,6 +104,16 @@ describe('over-long values name the field and the limit', () => {
     expectRefused(response, 'postmortem_url', /^postmortem_url: must be at most 2000 characters$/);
   });
 
+  it('holds a console form to the same URL limit as the API (the rule is in the use-case)', async () => {
+    const incident = (await api('POST', '/api/v1/incidents', { name: 'Long URL from the console', body: 'x' })).json() as { id: string };
+    const response = await client.post(`/console/incidents/${incident.id}/updates`, {
+      _csrf: responder.csrf, status: 'resolved', body: 'Fixed.', postmortem_url: `https://example.org/${'a'.repeat(2500)}`,
+    }, responder);
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('must be at most 2000 characters');
+    expect((await t.db.query<{ postmortem_url: string | null }>('SELECT postmortem_url FROM incident WHERE id = $1', [incident.id]))[0].postmortem_url).toBeNull();
+  });
+
   it('says a webhook url is at most its maximum length', async () => {
     const subscriberWriter = await t.token('subscribers:write');
     const response = await api('POST', '/api/v1/subscribers', { type: 'webhook', url: `https://hooks.example.org/${'a'.repeat(2000)}` }, subscriberWriter);

@@ -10,6 +10,7 @@ import { getIncident, listIncidents } from '../../services/read-incidents.ts';
 import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
 import { findPage, listComponents } from '../../storage/page-repository.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
+import { URL_MAX } from '../../domain/validation.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }), {
@@ -84,7 +85,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
         impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance') })),
         components: Type.Optional(ComponentChanges),
         deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-        postmortem_url: Type.Optional(Type.String({ maxLength: 2000 })),
+        postmortem_url: Type.Optional(Type.String({ maxLength: URL_MAX })),
       }, { additionalProperties: false }),
       response: { 201: IncidentSchema, ...errorResponses },
     },

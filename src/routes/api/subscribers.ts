@@ -11,6 +11,7 @@ import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
 import { deliveryProgressForIncident, listDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
 import { errorResponses } from '../schemas.ts';
+import { URL_MAX } from '../../domain/validation.ts';
 
 const Security = [{ bearer: [] }];
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
@@ -53,7 +54,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       description: 'Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber\'s `secret` (Standard Webhooks, whsec_...) is in this response only.',
       body: Type.Union([
         Type.Object({ type: Type.Literal('email'), email: Type.String({ maxLength: 320 }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), confirmed: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-        Type.Object({ type: Type.Literal('webhook'), url: Type.String({ maxLength: 2000 }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), email: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
+        Type.Object({ type: Type.Literal('webhook'), url: Type.String({ maxLength: URL_MAX }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), email: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
       ]),
       response: { 201: SubscriberSchema, ...errorResponses },
     },

@@ -17,6 +17,7 @@ import {
 } from '../../services/manage-subscribers.ts';
 import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import { findSubscriber } from '../../storage/subscriber-repository.ts';
+import { URL_MAX } from '../../domain/validation.ts';
 
 const Token = Type.Object({ token: Type.String({ minLength: 10, maxLength: 400 }) });
 const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 500 })]));
@@ -108,7 +109,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
 
   app.post('/subscribe/webhook', {
     config: ipLimit,
-    schema: { hide: true, body: Type.Object({ url: Type.String({ maxLength: 2000 }), email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+    schema: { hide: true, body: Type.Object({ url: Type.String({ maxLength: URL_MAX }), email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
   }, async (request, reply) => {
     assertSameOrigin(request);
     const email = normaliseEmail(request.body.email);
