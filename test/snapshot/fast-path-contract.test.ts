@@ -2,7 +2,7 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { AddressInfo } from 'node:net';
 import { request } from 'undici';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PUBLIC_DOCUMENTS } from '../../src/routes/public-api/index.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -57,6 +57,18 @@ async function route(path: string, headers: Record<string, string>) {
 describe('the fast path answers as the routes do', () => {
   it('serves the public page, every v2 document and both feeds from the snapshot', () => {
     expect(t.app.snapshot.paths().sort()).toEqual(['/', ...Object.keys(PUBLIC_DOCUMENTS)].sort());
+  });
+
+  it('answers before the router: no route handler runs for a snapshot document', async () => {
+    const routeSends = vi.spyOn(t.app, 'sendEncoded');
+    try {
+      for (const path of t.app.snapshot.paths()) expect((await fastPath(path, {})).status, path).toBe(200);
+      expect(routeSends).not.toHaveBeenCalled();
+      await route('/api/v2/status.json', {});
+      expect(routeSends).toHaveBeenCalledTimes(1);
+    } finally {
+      routeSends.mockRestore();
+    }
   });
 
   it('answers the same status, headers and bytes for every document, encoding and If-None-Match', async () => {
