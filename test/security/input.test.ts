@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { validatePageDefinition } from '../../src/config.ts';
+import { syncPageDefinition } from '../../src/services/sync-page-definition.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 
@@ -155,6 +157,21 @@ describe('invisible and direction-overriding names', () => {
       name: '\u200d\u200d', body: 'x', scheduled_for: '2026-03-11T10:00:00Z', scheduled_until: '2026-03-11T11:00:00Z',
     }), 'name', /^name: /);
     expectRefused(await api('POST', '/api/v1/users', { email: 'ghost@example.org', role: 'viewer', name: '\u200b\ufeff' }, admin), 'name', /^name: /);
+  });
+
+  it('refuses invisible or direction-overriding component and group names on a console-managed page', async () => {
+    const managed = await startTestApp({ definition: validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } }) });
+    try {
+      await syncPageDefinition(managed.app.serviceContext('test'), managed.config.pageDefinition);
+      const token = await managed.token('components:write');
+      const post = (url: string, payload: object) => managed.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token}` } });
+      expectRefused(await post('/api/v1/components', { name: '\u200b\u2060' }), 'name', /^name: must contain visible characters/);
+      expectRefused(await post('/api/v1/components', { name: 'Payments \u202eSPIRAL' }), 'name', /direction/);
+      expectRefused(await post('/api/v1/component-groups', { name: '\u200d\u3164' }), 'name', /^name: must contain visible characters/);
+      expect((await post('/api/v1/components', { name: 'Payments' })).statusCode).toBe(201);
+    } finally {
+      await managed.close();
+    }
   });
 
   it('still accepts names in any script, and direction marks inside mixed text', async () => {
