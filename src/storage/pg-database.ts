@@ -73,6 +73,10 @@ class PostgresDatabase implements Database {
     } catch (error) {
       throw translate(error);
     }
+    // A connection lost while checked out (between two statements) is reported by the next
+    // statement; without a listener the client's 'error' event would crash the process.
+    const ignoreLostConnection = () => {};
+    client.on('error', ignoreLostConnection);
     try {
       await client.query('BEGIN');
       const result = await fn({
@@ -95,6 +99,7 @@ class PostgresDatabase implements Database {
       await client.query('ROLLBACK').catch(() => {});
       throw translate(error);
     } finally {
+      client.off('error', ignoreLostConnection);
       client.release();
     }
   }

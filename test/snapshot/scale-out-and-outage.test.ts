@@ -4,6 +4,7 @@ import { buildApp } from '../../src/app.ts';
 import { openPostgresDatabase } from '../../src/storage/pg-database.ts';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.ts';
 import { createTestDatabase, engines, type TestDatabase } from '../helpers/database.ts';
+import { freePort, startLifeline } from '../helpers/lifeline-process.ts';
 
 /** Needs a PostgreSQL server: runs whenever DATABASE_URL is set, which CI always does. */
 describe.runIf(engines().includes('postgres'))('several instances on one PostgreSQL', () => {
@@ -129,6 +130,22 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
       await restarted.close();
       await db.close();
       await setConnections(false);
+    }
+  });
+
+  it('starts the server process with the default roles during the outage, serving the saved page', async () => {
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    // No LIFELINE_ROLES: web and worker, as `npm start` and the README run it.
+    const server = await startLifeline({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: t.dataDir, DATABASE_URL: database.url as string, LIFELINE_PUBLIC_URL: baseUrl, LOG_LEVEL: 'warn' }, baseUrl);
+    try {
+      const page = await fetch(`${baseUrl}/api/v2/summary.json`);
+      expect(page.status).toBe(200);
+      expect(page.headers.get('x-lifeline-stale')).toBe('true');
+      expect((await page.json()).incidents.map((i: { name: string }) => i.name)).toContain('Before the outage');
+      expect(server.exited).toBe(false);
+    } finally {
+      await server.stop('SIGTERM');
     }
   });
 
