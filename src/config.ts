@@ -4,6 +4,7 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { redactUrl } from './redact.ts';
+import { isPlainEmailAddress } from './domain/email-address.ts';
 
 /** A start-up problem the operator must fix; the message names the variable or file field. */
 export class ConfigError extends Error {}
@@ -187,7 +188,7 @@ const HeartbeatDefinition = Type.Object(
     threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
     notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),
     alert: Type.Optional(Type.Object({
-      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, pattern: '^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$', description: 'responders alerted by email' }))),
+      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, description: 'responders alerted by email (plain addresses, checked below)' }))),
       webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
     }, { additionalProperties: false })),
   },
@@ -258,6 +259,13 @@ export function validatePageDefinition(data: unknown, source = 'page definition'
   if (definition.page.components_from === 'console' && (definition.groups || definition.components)) {
     const field = definition.groups ? 'groups' : 'components';
     throw new ConfigError(`${source}: ${field}: page.components_from is "console", so groups and components are managed in the console; remove them from the file`);
+  }
+  // Alert addresses follow the same plain-address rule as subscribers: refused here, at start,
+  // rather than failing at send time in the middle of an outage.
+  for (const [index, metric] of (definition.heartbeats ?? []).entries()) {
+    for (const [at, email] of (metric.alert?.emails ?? []).entries()) {
+      if (!isPlainEmailAddress(email)) throw new ConfigError(`${source}: heartbeats.${index}.alert.emails.${at}: must be a plain address such as ops@example.com (no name, quotes, comments or brackets)`);
+    }
   }
   const zone = definition.page.time_zone;
   if (zone) {

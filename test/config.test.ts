@@ -45,5 +45,10 @@ describe('page definition file', () => {
     expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'console' }, groups: [{ key: 'g', name: 'G', components: [{ key: 'a', name: 'A' }] }] }))
       .toThrow(/^page definition: groups: page\.components_from is "console"/);
     expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'database' } })).toThrow(/page\.components_from/);
+    const alerting = (email: string) => ({ page: { name: 'x' }, heartbeats: [{ key: 'm', label: 'M', regions: ['eu'], alert: { emails: ['ops@acme.example', email] } }] });
+    // A display name or a list would make the mail library send somewhere else than the address we show.
+    expect(() => validatePageDefinition(alerting('"Ops"<victim@evil.example>'))).toThrow(/heartbeats\.0\.alert\.emails\.1: must be a plain address/);
+    expect(() => validatePageDefinition(alerting('victim@evil.example(oncall@acme.example)'))).toThrow(/heartbeats\.0\.alert\.emails\.1/);
+    expect(() => validatePageDefinition(alerting('OnCall@Acme.Example'))).not.toThrow();
   });
 });
