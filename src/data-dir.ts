@@ -13,15 +13,15 @@ export function embeddedDatabaseDir(dataDir: string): string {
 }
 
 /**
- * Creates the data directory private to this user, or makes an existing one private when others
- * could enter it (warning, so the operator knows something changed).
+ * Creates the data directory private to this user, or makes an existing one private, with what it
+ * holds, when others could enter it (warning, so the operator knows something changed).
  */
 export function prepareDataDir(dataDir: string, log: { warn(message: string): void }): void {
   mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const mode = statSync(dataDir).mode & 0o777;
   if ((mode & 0o077) !== 0) {
-    chmodSync(dataDir, PRIVATE_DIR_MODE);
-    log.warn(`data directory ${dataDir} was open to other users (mode 0${mode.toString(8)}); changed it to 0${PRIVATE_DIR_MODE.toString(8)}`);
+    makeTreePrivate(dataDir);
+    log.warn(`data directory ${dataDir} was open to other users (mode 0${mode.toString(8)}); changed it and everything in it to this user only (0${PRIVATE_DIR_MODE.toString(8)})`);
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -35,6 +35,11 @@ describe('files Lifeline writes are private to its user', () => {
     // An existing data directory that anyone may enter and write to, as `mkdir` under umask 000 leaves it.
     mkdirSync(dataDir);
     chmodSync(dataDir, 0o777);
+    // ... holding mail an earlier version wrote readable by anyone.
+    mkdirSync(join(dataDir, 'mail'));
+    chmodSync(join(dataDir, 'mail'), 0o755);
+    writeFileSync(join(dataDir, 'mail', 'earlier.eml'), 'Subject: sign in\r\n\r\nhttps://status.example/console/sign-in/secret\r\n');
+    chmodSync(join(dataDir, 'mail', 'earlier.eml'), 0o644);
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     server = await startLifeline({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: dataDir, LIFELINE_PUBLIC_URL: baseUrl, LOG_LEVEL: 'info', LIFELINE_DETECTOR_TICK_SECONDS: '1' }, baseUrl);
@@ -53,8 +58,9 @@ describe('files Lifeline writes are private to its user', () => {
     rmSync(root, { recursive: true, force: true });
   });
 
-  it('tightens a data directory others could enter, and says so', () => {
+  it('tightens a data directory others could enter, with what it held, and says so', () => {
     expect(lstatSync(dataDir).mode & 0o777).toBe(0o700);
+    expect(lstatSync(join(dataDir, 'mail', 'earlier.eml')).mode & 0o777).toBe(0o600);
     expect(server.output()).toMatch(/data directory .*0777.*0700/);
   });
 
