@@ -1,8 +1,10 @@
-import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -11,7 +13,7 @@ import { redactUrl } from '../../src/redact.ts';
 import { hashToken } from '../../src/services/manage-api-tokens.ts';
 import { testConfig } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
-import { childEnvironment, REPO_ROOT } from '../helpers/lifeline-process.ts';
+import { childEnvironment, freePort, REPO_ROOT } from '../helpers/lifeline-process.ts';
 
 /** Every byte of every "random" secret is 0x5a, so the test knows the token (and its hash) the app makes. */
 const FIXED_BYTES = 0x5a;
@@ -118,6 +120,27 @@ describe('URLs in messages never show their password', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain(name);
     expect((error as Error).message).not.toContain('s3c');
+  });
+
+  it('the server names its database in the start-up log without the password', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'lifeline-secrets-'));
+    const port = await freePort();
+    // Nothing listens on port 1: the server starts anyway (it serves what it can during an outage).
+    const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/server.ts'], {
+      cwd: REPO_ROOT, env: childEnvironment({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: dataDir, DATABASE_URL: 'postgres://lifeline:s3cret-pw@127.0.0.1:1/lifeline' }),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    try {
+      await vi.waitFor(() => expect(output).toContain('Lifeline is serving'), { timeout: 20_000, interval: 100 });
+      expect(output).toContain('postgres://lifeline:***@127.0.0.1:1/lifeline');
+      expect(output).not.toContain('s3cret-pw');
+    } finally {
+      child.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 
   it('the server prints the configuration error without the password', () => {
