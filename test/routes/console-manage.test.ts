@@ -330,7 +330,7 @@ describe('manage: subscribers', () => {
     const shown = unescape(/id="shown-once-value" type="text" readonly value="(whsec_[^"]+)"/.exec(rotated.body)?.[1] ?? '');
     expect(shown).toBeTruthy();
     expect((await row()).secret).toBe(shown);
-    expect(rotated.headers['referrer-policy']).toBe('no-referrer');
+    expect(rotated.headers['referrer-policy']).toBe('same-origin');
     const replay = await post(`/console/subscribers/${subscriber.id}/rotate-secret`, { _csrf: responder.csrf, form_id: formId }, responder);
     expect(replay.body).toContain('This form was already submitted');
     expect(replay.body).not.toContain('whsec_');

@@ -87,7 +87,7 @@ export function flashFor(query: unknown): string | null {
 export interface ConsoleKit {
   renderer: ConsoleRenderer;
   /** Renders a console page with the layout, chrome (page name, user, CSRF token) and security headers. */
-  send(request: FastifyRequest, reply: FastifyReply, status: number, view: string, model: Record<string, unknown>, options?: { nav?: string; referrer?: 'no-referrer' | 'same-origin' }): Promise<FastifyReply>;
+  send(request: FastifyRequest, reply: FastifyReply, status: number, view: string, model: Record<string, unknown>, options?: { nav?: string }): Promise<FastifyReply>;
   /** The use-case context acting as the signed-in user (`user:<email>` in the audit log). */
   ctx(request: FastifyRequest): ServiceContext;
   /**
@@ -107,7 +107,7 @@ export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): Cons
       const session = request.consoleSession;
       const chrome = consoleChrome(page, request.consoleUser, session ? app.csrfTokenFor(session) : null, options.nav ?? view);
       const html = renderer.page(view, { ...chrome, flash: flashFor(request.query), ...model });
-      consoleHeaders(reply, html, { referrer: options.referrer });
+      consoleHeaders(reply, html);
       return reply.code(status).type('text/html; charset=utf-8').send(html);
     },
     async once(request, run) {

@@ -56,6 +56,9 @@ export type ConsoleRenderer = ReturnType<typeof createConsoleRenderer>;
  * page gets (its CSP allows only the console's fixed inline script, by hash). Given the page's HTML
  * for a page; without it (redirects, fragments, JSON) no script is allowed at all.
  */
-export function consoleHeaders(reply: FastifyReply, html = '', options: { referrer?: 'no-referrer' | 'same-origin' } = {}): void {
-  reply.header('cache-control', 'no-store').headers(pageSecurityHeaders(html, { framing: 'deny', referrer: options.referrer ?? 'same-origin' }));
+export function consoleHeaders(reply: FastifyReply, html = ''): void {
+  // same-origin, not no-referrer, even where a page shows a secret or its URL holds a sign-in
+  // link: nothing leaves for another site either way, and with no-referrer a browser without
+  // Sec-Fetch-Site posts the page's forms with `Origin: null`, which the CSRF check refuses.
+  reply.header('cache-control', 'no-store').headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' }));
 }

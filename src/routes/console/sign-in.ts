@@ -115,14 +115,14 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
   // A GET never signs in (mail scanners follow links): it shows a button that POSTs.
   app.get('/console/sign-in/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     const user = await peekSignInLink(kit.ctx(request), request.params.token);
-    if (!user) return kit.send(request, reply, 404, 'message', invalidLink, { referrer: 'no-referrer', nav: 'sign-in' });
-    return kit.send(request, reply, 200, 'confirm-link', { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` }, { referrer: 'no-referrer', nav: 'sign-in' });
+    if (!user) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
+    return kit.send(request, reply, 200, 'confirm-link', { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` }, { nav: 'sign-in' });
   });
 
   app.post('/console/sign-in/:token', { config: ipLimit, schema: { hide: true, params: Token, body: Type.Optional(FormBody), response: HTML } }, async (request, reply) => {
     assertSameOrigin(request);
     const signedIn = await redeemSignInLink(kit.ctx(request), request.params.token, request.headers['user-agent'] ?? null);
-    if (!signedIn) return kit.send(request, reply, 404, 'message', invalidLink, { referrer: 'no-referrer', nav: 'sign-in' });
+    if (!signedIn) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
     app.setSessionCookie(request, reply, signedIn.token);
     return reply.header('cache-control', 'no-store').redirect(signedIn.user.has_password ? '/console' : '/console/account?done=welcome', 303);
   });

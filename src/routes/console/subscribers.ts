@@ -136,7 +136,7 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit }: 
       label: 'Signing secret (Standard Webhooks)',
       value: secret,
       link: { href: '/console/subscribers?type=webhook', text: 'Back to the webhook endpoints' },
-    }, { nav: 'subscribers', referrer: 'no-referrer' });
+    }, { nav: 'subscribers' });
   });
 
   // ---- import --------------------------------------------------------------------------------

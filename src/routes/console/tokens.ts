@@ -65,7 +65,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
       value: token,
       usage: token ? `Authorization: Bearer ${token}` : null,
       link: { href: '/console/tokens', text: 'Back to the tokens' },
-    }, { nav: 'tokens', referrer: 'no-referrer' });
+    }, { nav: 'tokens' });
   });
 
   app.post('/console/tokens/:id/revoke', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {

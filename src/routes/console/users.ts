@@ -66,7 +66,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
       label: 'One-time sign-in link',
       value: made ? signInUrl(app, made.link.token) : null,
       link: { href: '/console/users', text: 'Back to the accounts' },
-    }, { nav: 'users', referrer: 'no-referrer' });
+    }, { nav: 'users' });
   });
 
   app.post('/console/users/:id/role', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
