@@ -118,6 +118,15 @@ describe('security headers on every HTML answer', () => {
   });
 });
 
+describe('public data outside the snapshot', () => {
+  it('/api/v2/heartbeats.json carries nosniff and the same cross-origin read as the other public JSON', async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/api/v2/heartbeats.json' });
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['access-control-allow-origin']).toBe('*');
+  });
+});
+
 describe('public forms refuse an opaque origin', () => {
   const subscriber = async (email: string) => {
     await t.app.inject({ method: 'POST', url: '/subscribe', payload: `email=${encodeURIComponent(email)}`, headers: { ...FORM, 'sec-fetch-site': 'same-origin' }, remoteAddress: '203.0.113.50' });

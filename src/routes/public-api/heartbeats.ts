@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { presentPage } from '../../presenters/statuspage-v2.ts';
 import { listDetectorRows } from '../../storage/heartbeat-repository.ts';
+import { CACHE_CONTROL, publicHeaders } from '../../snapshot/encoded-body.ts';
 import { PageSchema } from '../schemas.ts';
 
 const CACHE_MS = 2_000;
@@ -50,6 +51,6 @@ export async function heartbeatApiRoutes(app: FastifyInstance) {
     body.catch(() => {
       cached = null;
     });
-    return reply.header('cache-control', 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400').send(await body);
+    return reply.header('cache-control', CACHE_CONTROL).headers(publicHeaders('application/json', Buffer.alloc(0))).send(await body);
   });
 }
