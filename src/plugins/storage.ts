@@ -111,7 +111,10 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     // Start anyway and serve the snapshot saved on disk; keep trying to reach the database.
     app.log.error({ err: error }, 'database unreachable at start; serving the saved snapshot until it is back');
     const retry = setInterval(() => {
-      initialize().then(() => clearInterval(retry), () => {});
+      initialize().then(() => clearInterval(retry), (retryError: unknown) => {
+        // Still unreachable is expected; anything else (a failing migration) must be seen.
+        if (!(retryError instanceof DatabaseUnavailableError)) app.log.error({ err: retryError }, 'start-up work failed now that the database answers; trying again');
+      });
     }, DATABASE_RETRY_MS);
     retry.unref();
     app.addHook('onClose', async () => clearInterval(retry));
