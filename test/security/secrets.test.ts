@@ -45,7 +45,7 @@ describe('secrets never reach the logs', () => {
     });
     app = await buildApp({ config: made.config, db: database.db, clock: new ManualClock('2026-03-10T12:00:00Z'), ids: predictableIds, random: () => 0.5, logger: { level: 'info', stream } });
     await app.ready();
-    // Made before the writes below start failing; a random one, unlike the token the attack creates.
+    // The caller's own token, stored directly (its row is the only one the constraint below lets by).
     admin = 'lfl_adminkey_thetestsadminsecretthetestsadminsecret';
     await database.db.query('INSERT INTO api_token (id, name, prefix, hash, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
       'admintoken01', 'admin', 'lfl_adminkey', hashToken(admin), JSON.stringify(['admin']), 'test', new Date('2026-03-10T12:00:00Z'),
