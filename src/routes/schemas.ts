@@ -8,6 +8,12 @@ const Enum = (values: readonly string[]) => Type.String({ enum: [...values] });
 
 export const ComponentStatusSchema = Enum(COMPONENT_STATUSES);
 
+/**
+ * A numeric row id (outbox events, deliveries, audit entries) as a request names it: bounded, so
+ * an id no row can have (1e20 is an integer to JSON, not a bigint) is a 400 naming the field, not a 500.
+ */
+export const RowIdSchema = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER });
+
 export const PageSchema = Type.Object({
   id: Type.String(),
   name: Type.String(),

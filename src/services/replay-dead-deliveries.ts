@@ -11,6 +11,10 @@ import type { ServiceContext } from './context.ts';
 export async function replayDeadLetters(ctx: ServiceContext, input: { ids?: number[]; eventId?: number }): Promise<number[]> {
   const ids = input.ids?.filter((id) => Number.isSafeInteger(id) && id > 0);
   if ((!ids || ids.length === 0) && input.eventId === undefined) throw new ValidationError('ids', 'give the deliveries to replay, or a notice (event_id)');
+  // Checked here, not only by a route's schema: an id no row can have must not reach the database (a 500 there).
+  if (input.eventId !== undefined && !(Number.isSafeInteger(input.eventId) && input.eventId > 0)) {
+    throw new ValidationError('event_id', `must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}`);
+  }
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const replayed = await replayDeadDeliveries(tx, { ids: ids && ids.length > 0 ? ids : undefined, eventId: input.eventId }, at);

@@ -10,7 +10,7 @@ import { findIncident } from '../../storage/incident-repository.ts';
 import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
 import { deliveryProgressForIncident, listDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
-import { errorResponses } from '../schemas.ts';
+import { errorResponses, RowIdSchema } from '../schemas.ts';
 import { URL_MAX } from '../../domain/validation.ts';
 
 const Security = [{ bearer: [] }];
@@ -166,7 +166,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     onRequest: app.requireScope('subscribers:write'),
     schema: {
       tags: ['deliveries'], summary: 'Dead-lettered deliveries with the reason', security: Security,
-      querystring: Type.Object({ event_id: Type.Optional(Type.Integer()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+      querystring: Type.Object({ event_id: Type.Optional(RowIdSchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
       response: {
         200: Type.Object({ deliveries: Type.Array(Type.Object({ id: Type.Integer(), event_id: Type.Integer(), event_type: Type.String(), subscriber_id: Type.String(), recipient: Type.Union([Type.String(), Type.Null()]), channel: Type.String(), attempts: Type.Integer(), last_error: Type.Union([Type.String(), Type.Null()]), created_at: Type.String() })) }),
         ...errorResponses,

@@ -5,6 +5,7 @@ import { auditListItem } from '../../presenters/console-view.ts';
 import { searchAuditLog } from '../../storage/audit-search-repository.ts';
 import { findPage } from '../../storage/page-repository.ts';
 import { listUsers } from '../../storage/user-repository.ts';
+import { RowIdSchema } from '../schemas.ts';
 import { HTML, type ConsoleKit } from './kit.ts';
 
 const PAGE_SIZE = 50;
@@ -21,7 +22,7 @@ export async function auditConsoleRoutes(parent: FastifyInstance, { kit }: { kit
       querystring: Type.Object({
         actor: Type.Optional(Type.String({ maxLength: 300 })),
         action: Type.Optional(Type.String({ maxLength: 100 })),
-        before: Type.Optional(Type.Integer({ minimum: 1 })),
+        before: Type.Optional(RowIdSchema),
       }),
       response: HTML,
     },

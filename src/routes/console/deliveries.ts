@@ -12,6 +12,7 @@ import { listDeadDeliveries } from '../../storage/delivery-repository.ts';
 import { incidentDeliveryCounts } from '../../storage/incident-event-repository.ts';
 import { findIncident } from '../../storage/incident-repository.ts';
 import { findPage } from '../../storage/page-repository.ts';
+import { RowIdSchema } from '../schemas.ts';
 import { field, fieldList, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
 
 /** How many dead letters the page lists (the newest); "replay all" of a notice covers every one. */
@@ -62,7 +63,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   app.get('/console/deliveries/dead', {
     preHandler: app.requireRole('viewer'),
-    schema: { hide: true, querystring: Type.Object({ event: Type.Optional(Type.Integer({ minimum: 1 })), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
+    schema: { hide: true, querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
   }, async (request, reply) => {
     const eventId = request.query.event;
     const [page, groups, dead] = await Promise.all([
