@@ -29,7 +29,9 @@ export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDe
   if (raw.length > MAX_BATCH) throw new ValidationError('points', `at most ${MAX_BATCH} points per request, got ${raw.length}`);
   const now = ctx.clock.now().getTime();
   const byKey = new Map(metrics.map((m) => [m.key, m]));
-  const points: HeartbeatPoint[] = [];
+  // Keyed by (metric, region, bucket): a bucket repeated within one batch replaces the earlier
+  // value, as a repeated push does (one INSERT cannot upsert the same row twice).
+  const points = new Map<string, HeartbeatPoint>();
   for (const [index, point] of raw.entries()) {
     const field = (name: string) => `points.${index}.${name}`;
     const metric = typeof point.metric === 'string' ? byKey.get(point.metric) : undefined;
@@ -47,8 +49,8 @@ export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDe
       throw new ValidationError(field('value'), 'must be a count: an integer of 0 or more');
     }
     if (point.value > MAX_BUCKET_VALUE) throw new ValidationError(field('value'), `must be at most ${MAX_BUCKET_VALUE} per bucket`);
-    points.push({ metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
+    points.set(JSON.stringify([metric.key, point.region, at]), { metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
   }
-  await upsertHeartbeatPoints(ctx.db, points, new Date(now));
-  return { accepted: points.length };
+  await upsertHeartbeatPoints(ctx.db, [...points.values()], new Date(now));
+  return { accepted: raw.length };
 }
