@@ -7,6 +7,13 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 const INVISIBLE = /[\p{White_Space}\p{Default_Ignorable_Code_Point}\p{Cf}\u2800]/gu;
 /** Bidi embeddings, overrides and isolates: in a name they reorder what is shown after them (RLO spoofing). */
 const DIRECTION_CONTROL = /[\u202A-\u202E\u2066-\u2069]/;
+/**
+ * C0 and C1 control characters: an ESC sequence in a name is replayed into the terminal of whoever
+ * lists it with the CLI, and a line break in a name starts a line of its own in a plain-text email.
+ * Multi-line text keeps its line breaks and tabs.
+ */
+const CONTROL = /\p{Cc}/u;
+const CONTROL_BUT_LINE_BREAKS = /[^\P{Cc}\t\n\r]/u;
 
 /**
  * Why a string cannot be stored as text, or null. PostgreSQL refuses NUL in text (a 500 if it got
@@ -31,6 +38,9 @@ export function requireText(field: string, value: unknown, options: { max: numbe
   if (!options.allowEmpty && text.length === 0) throw new ValidationError(field, 'must not be empty');
   if (text.length > options.max) throw new ValidationError(field, `must be at most ${options.max} characters`);
   if (text.length > 0 && text.replace(INVISIBLE, '') === '') throw new ValidationError(field, 'must contain visible characters, not only invisible or formatting ones');
+  if ((options.multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(text)) {
+    throw new ValidationError(field, `must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ' (line breaks, tabs, escapes)'}`);
+  }
   if (!options.multiline && DIRECTION_CONTROL.test(text)) {
     throw new ValidationError(field, 'must not contain text-direction override or isolate characters (U+202A-U+202E, U+2066-U+2069)');
   }
