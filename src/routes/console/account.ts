@@ -9,12 +9,16 @@ import { findPage } from '../../storage/page-repository.ts';
 import type { ConsoleSession } from '../../storage/session-repository.ts';
 import type { ResponderUser } from '../../storage/user-repository.ts';
 import { errorsOf, field, FormBody, HTML, type ConsoleKit, type Form } from './kit.ts';
+import { FailureThrottle } from './sign-in-throttle.ts';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
 
 /** The signed-in user's own account: set or change the password, see and sign out sessions. */
 export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+  // The current-password check is a password oracle for whoever holds the session (a laptop left
+  // open): limited per account like sign-in, so it cannot be guessed to take the account over for good.
+  const wrongCurrentPasswords = new FailureThrottle({ max: 5, windowMs: 15 * 60_000, now: () => app.clock.now().getTime() });
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, errors: Record<string, string> = {}) => {
     const user = request.consoleUser as ResponderUser;
@@ -36,15 +40,25 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
   app.post('/console/account/password', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const session = request.consoleSession as ConsoleSession;
+    const user = request.consoleUser as ResponderUser;
+    const currentNotRequired = mayResetPassword(session, app.clock.now());
+    const checksCurrent = user.has_password && !currentNotRequired && field(body, 'current') !== '';
+    if (checksCurrent && !wrongCurrentPasswords.tryAttempt(user.id)) {
+      const message = 'Too many wrong current passwords. Wait 15 minutes, or sign out and sign in with a link by email to set a new one.';
+      return page(request, reply, 429, { current: message, summary: `current: ${message}` });
+    }
     try {
-      await setPassword(kit.ctx(request), (request.consoleUser as ResponderUser).id, {
+      await setPassword(kit.ctx(request), user.id, {
         current: field(body, 'current'), password: field(body, 'password'), confirm: field(body, 'confirm'),
-        currentNotRequired: mayResetPassword(session, app.clock.now()), keepSessionId: session.id,
+        currentNotRequired, keepSessionId: session.id,
       });
     } catch (error) {
+      // Only a wrong current password counts against the account.
+      if (checksCurrent && !(error instanceof ValidationError && error.field === 'current')) wrongCurrentPasswords.forgive(user.id);
       if (!(error instanceof ValidationError)) throw error;
       return page(request, reply, 400, errorsOf(error));
     }
+    if (checksCurrent) wrongCurrentPasswords.clear(user.id);
     return reply.redirect('/console/account?done=password-saved', 303);
   });
 
