@@ -36,6 +36,16 @@ export async function findEpisodeByIncident(db: Queryable, incidentId: string): 
   return rows[0] ?? null;
 }
 
+/** The latest episode of each of these incidents, in one statement (the console lists many notices at once). */
+export async function findEpisodesByIncidents(db: Queryable, incidentIds: string[]): Promise<Map<string, HeartbeatEpisode>> {
+  if (incidentIds.length === 0) return new Map();
+  const rows = await db.query<HeartbeatEpisode>(
+    `SELECT DISTINCT ON (incident_id) ${COLUMNS} FROM heartbeat_episode WHERE incident_id = ANY($1::text[]) ORDER BY incident_id, id DESC`,
+    [incidentIds],
+  );
+  return new Map(rows.map((episode) => [episode.incident_id as string, episode]));
+}
+
 export async function escalateEpisode(db: Queryable, id: number, tier: string): Promise<void> {
   await db.query('UPDATE heartbeat_episode SET tier = $2 WHERE id = $1', [id, tier]);
 }

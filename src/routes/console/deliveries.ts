@@ -2,27 +2,17 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { Incident } from '../../domain/model.ts';
 import { deadLetterItem, deliveryProgressView, formatNumber } from '../../presenters/console-view.ts';
 import { formatDateTime } from '../../presenters/format.ts';
 import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
-import type { Queryable } from '../../storage/database.ts';
-import { summarizeDeadLetters } from '../../storage/dead-letter-repository.ts';
-import { listDeadDeliveries } from '../../storage/delivery-repository.ts';
-import { incidentDeliveryCounts } from '../../storage/incident-event-repository.ts';
-import { findIncident } from '../../storage/incident-repository.ts';
-import { findPage } from '../../storage/page-repository.ts';
+import { loadDeadLetters, loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
+import { findIncident } from '../../queries/incidents.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
 import { RowIdSchema } from '../schemas.ts';
 import { field, fieldList, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
 
 /** How many dead letters the page lists (the newest); "replay all" of a notice covers every one. */
 const DEAD_LIST_LIMIT = 100;
-
-/** The incident's delivery progress per update and channel, as the incident page and its JSON show it. */
-export async function loadDeliveryProgress(db: Queryable, incident: Incident) {
-  const { events, counts } = await incidentDeliveryCounts(db, incident.id);
-  return deliveryProgressView(incident.updates, events, counts);
-}
 
 const Channel = Type.Object({
   channel: Type.String(), label: Type.String(), targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer(), donePercent: Type.Integer(),
@@ -52,7 +42,8 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
   }, async (request, reply) => {
     const incident = await findIncident(app.db, request.params.id);
     if (!incident) throw new NotFoundError('incident', request.params.id);
-    const progress = await loadDeliveryProgress(app.db, incident);
+    const { events, counts } = await loadIncidentDeliveryCounts(app.db, incident.id);
+    const progress = deliveryProgressView(incident.updates, events, counts);
     reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
     return {
       active: progress.active,
@@ -66,8 +57,8 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
     schema: { hide: true, querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
   }, async (request, reply) => {
     const eventId = request.query.event;
-    const [page, groups, dead] = await Promise.all([
-      findPage(app.db), summarizeDeadLetters(app.db, 50), listDeadDeliveries(app.db, { limit: DEAD_LIST_LIMIT, eventId }),
+    const [page, { groups, deliveries: dead }] = await Promise.all([
+      loadPage(app.db), loadDeadLetters(app.db, { groupLimit: 50, limit: DEAD_LIST_LIMIT, eventId }),
     ]);
     const tz = page?.time_zone ?? 'Etc/UTC';
     const total = groups.reduce((n, g) => n + g.dead, 0);

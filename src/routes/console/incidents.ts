@@ -2,36 +2,29 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
-import type { Component } from '../../domain/model.ts';
+import type { Component, ComponentGroup } from '../../domain/model.ts';
 import { COMPONENT_STATUSES, INCIDENT_STATUSES, type ComponentStatus, type Impact } from '../../domain/status.ts';
 import {
-  componentField, componentGrid, dashboardView, IMPACT_LABELS, incidentConsoleView, options, previewView, STATUS_LABELS, templateListItem,
+  automaticNoticeView, componentField, componentGrid, dashboardView, deliveryProgressView, IMPACT_LABELS, incidentConsoleView, options, previewView, signalPanelView,
+  STATUS_LABELS, templateListItem,
 } from '../../presenters/console-view.ts';
 import { declareIncident } from '../../services/declare-incident.ts';
 import { listTemplates } from '../../services/manage-templates.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
-import { findIncident, listRecent, listUnresolved } from '../../storage/incident-repository.ts';
-import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
-import { findTemplate } from '../../storage/template-repository.ts';
-import { loadDeliveryProgress } from './deliveries.ts';
-import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
-import { loadSignalPanel } from './signal.ts';
+import { loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
+import { loadSignalPanel } from '../../queries/heartbeat-notices.ts';
+import { findIncident, loadConsoleDashboard } from '../../queries/incidents.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { loadPageStructure } from '../../queries/page-structure.ts';
+import { findTemplate } from '../../queries/templates.ts';
+import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
 const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
 const IMPACT_CHOICE_LABELS = { '': 'From the component statuses', ...IMPACT_LABELS };
 
-/** `{component id: status}` from the grid's selects; "no change" is left out. */
-export function gridSelection(body: Form | undefined): Record<string, string> {
-  const selected: Record<string, string> = {};
-  for (const [name, value] of Object.entries(body ?? {})) {
-    if (name.startsWith('component:') && typeof value === 'string' && value !== '') selected[name.slice('component:'.length)] = value;
-  }
-  return selected;
-}
-
 /** Each timeline entry with its delivery progress (the incident page's "reach"). */
-function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: Awaited<ReturnType<typeof loadDeliveryProgress>>) {
+function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: ReturnType<typeof deliveryProgressView>) {
   return { ...view, updates: view.updates.map((u) => ({ ...u, progress: progress.byUpdate.get(u.id) ?? null })) };
 }
 
@@ -52,15 +45,14 @@ function componentErrorField(components: Component[]) {
 export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
   const catalog = async () => {
-    const [page, groups, components] = await Promise.all([findPage(app.db), listGroups(app.db), listComponents(app.db)]);
+    const [page, { groups, components }] = await Promise.all([loadPage(app.db), loadPageStructure(app.db)]);
     return { page, groups, components, tz: page?.time_zone ?? 'Etc/UTC' };
   };
 
   app.get('/console', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
-    const [{ groups, components, tz }, open, maintenances, recent] = await Promise.all([
-      catalog(), listUnresolved(app.db, 'incident'), listUnresolved(app.db, 'maintenance'), listRecent(app.db, 'incident', 10),
-    ]);
-    const signal = await loadSignalPanel(app, tz);
+    const [{ groups, components, tz }, { open, maintenances, recent }] = await Promise.all([catalog(), loadConsoleDashboard(app.db, 10)]);
+    const panel = await loadSignalPanel(app.db, app.config.pageDefinition.heartbeats ?? []);
+    const signal = panel ? signalPanelView(panel.series, panel.notices.map((n) => automaticNoticeView(n.incident, n.episode, n.label, tz)), tz) : null;
     const notices = signal?.notices.map((n) => ({ ...n, formId: newFormId(app), errors: {}, reason: '' })) ?? [];
     return kit.send(request, reply, 200, 'dashboard', { ...dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), signal: signal ? { ...signal, notices } : null }, { nav: 'dashboard' });
   });
@@ -133,7 +125,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   // ---- preview -----------------------------------------------------------------------------
 
   /** `impact`: what the declare form chose (empty: from the components), or an open incident's own impact. */
-  function preview(page: Awaited<ReturnType<typeof findPage>>, name: string, status: string, body: string, selected: Record<string, string>, components: Component[], groups: Awaited<ReturnType<typeof listGroups>>, impact: string) {
+  function preview(page: Awaited<ReturnType<typeof loadPage>>, name: string, status: string, body: string, selected: Record<string, string>, components: Component[], groups: ComponentGroup[], impact: string) {
     if (!page) return null;
     const changes = Object.entries(selected)
       .map(([id, s]) => ({ component: components.find((c) => c.id === id), status: s as ComponentStatus }))
@@ -156,7 +148,8 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   const incidentPage = async (request: FastifyRequest, reply: FastifyReply, id: string, status: number, extra: { form?: Partial<{ status: string; body: string; notify: boolean; postmortemUrl: string; selected: Record<string, string> }>; errors?: Record<string, string>; preview?: unknown } = {}) => {
     const [{ groups, components, tz }, incident] = await Promise.all([catalog(), findIncident(app.db, id, 'incident')]);
     if (!incident) return kit.send(request, reply, 404, 'message', { title: 'Not found', heading: 'No such incident', message: `There is no incident ${id}.`, link: { href: '/console', text: 'Back to the dashboard' } }, { nav: 'dashboard' });
-    const progress = await loadDeliveryProgress(app.db, incident);
+    const { events, counts } = await loadIncidentDeliveryCounts(app.db, incident.id);
+    const progress = deliveryProgressView(incident.updates, events, counts);
     const form = { status: incident.status, body: '', notify: true, postmortemUrl: incident.postmortem_url ?? '', selected: {}, ...extra.form };
     const nextStatuses = incident.resolved_at ? ['resolved', 'postmortem'] : INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
     return kit.send(request, reply, status, 'incident', {

@@ -31,6 +31,15 @@ export function fieldList(form: Form | undefined, name: string): string[] {
 
 export const checked = (form: Form | undefined, name: string) => field(form, name) === 'on' || field(form, name) === 'true';
 
+/** `{component id: status}` from a component grid's selects; "no change" is left out. */
+export function gridSelection(body: Form | undefined): Record<string, string> {
+  const selected: Record<string, string> = {};
+  for (const [name, value] of Object.entries(body ?? {})) {
+    if (name.startsWith('component:') && typeof value === 'string' && value !== '') selected[name.slice('component:'.length)] = value;
+  }
+  return selected;
+}
+
 /** Field errors for a form, keyed by field name; a ValidationError's field is mapped to the form's name for it. */
 export function errorsOf(error: ValidationError, map: (field: string) => string = (f) => f): Record<string, string> {
   const name = map(error.field);

@@ -5,7 +5,7 @@ import { componentChecklist } from '../../presenters/console-view.ts';
 import { advanceMaintenance } from '../../services/advance-maintenance.ts';
 import { getIncident } from '../../services/read-incidents.ts';
 import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
-import { listComponents, listGroups } from '../../storage/page-repository.ts';
+import { loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 interface MaintenanceForm {
@@ -34,7 +34,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: MaintenanceForm, errors: Record<string, string> = {}) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const { groups, components } = await loadPageStructure(app.db);
     return kit.send(request, reply, status, 'maintenance-new', {
       title: 'Schedule maintenance', form: { ...form, formId: newFormId(app) }, checklist: componentChecklist(groups, components, form.components), errors,
     }, { nav: 'maintenance' });

@@ -2,46 +2,23 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { Component, Incident } from '../../domain/model.ts';
+import type { Component } from '../../domain/model.ts';
 import { INCIDENT_STATUSES } from '../../domain/status.ts';
 import {
-  automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, signalPanelView, STATUS_LABELS,
+  automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, STATUS_LABELS,
 } from '../../presenters/console-view.ts';
 import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
 import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
 import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../services/load-heartbeat-chart.ts';
 import type { PostIncidentUpdateInput } from '../../services/post-incident-update.ts';
-import { findEpisodeByIncident } from '../../storage/heartbeat-episode-repository.ts';
-import { listDetectorRows } from '../../storage/heartbeat-repository.ts';
-import { findIncident, listUnresolved } from '../../storage/incident-repository.ts';
-import { listComponents, listGroups } from '../../storage/page-repository.ts';
-import { gridSelection } from './incidents.ts';
-import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+import { findNotice, loadAutomaticNotices, type AutomaticNotice } from '../../queries/heartbeat-notices.ts';
+import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
+import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
 const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
 
-/** The open automatic notices (incidents the detector opened), each with its series. */
-export async function loadAutomaticNotices(app: FastifyInstance, timeZone: string) {
-  const metrics = app.config.pageDefinition.heartbeats ?? [];
-  const open = (await listUnresolved(app.db, 'incident')).filter((i) => i.source === 'heartbeat');
-  return Promise.all(open.map(async (incident) => {
-    const episode = await findEpisodeByIncident(app.db, incident.id);
-    const label = episode ? (metrics.find((m) => m.key === episode.metric)?.label ?? null) : null;
-    return automaticNoticeView(incident, episode, label, timeZone);
-  }));
-}
-
-/** The dashboard's signal panel: every declared series' state (from the detector) and the open notices. */
-export async function loadSignalPanel(app: FastifyInstance, timeZone: string) {
-  const metrics = app.config.pageDefinition.heartbeats ?? [];
-  if (metrics.length === 0) return null;
-  const [rows, notices] = await Promise.all([listDetectorRows(app.db), loadAutomaticNotices(app, timeZone)]);
-  const series = metrics.flatMap((m) => m.regions.map((region) => ({
-    metric: m.key, region, label: m.label, isPublic: m.public !== false, summary: rows.find((r) => r.metric === m.key && r.region === region)?.summary ?? null,
-  })));
-  return signalPanelView(series, notices, timeZone);
-}
+const noticeView = (notice: AutomaticNotice, timeZone: string) => automaticNoticeView(notice.incident, notice.episode, notice.label, timeZone);
 
 /**
  * See the signal: every heartbeat series' chart (internal ones too: responders are signed in),
@@ -58,7 +35,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
   const signalPage = async (request: FastifyRequest, reply: FastifyReply, status: number, range: ChartRange, dismissErrors: { id: string; errors: Record<string, string>; reason: string } | null = null) => {
     const now = app.clock.now();
     const [notices, ...charts] = await Promise.all([
-      loadAutomaticNotices(app, timeZone),
+      loadAutomaticNotices(app.db, metrics).then((open) => open.map((n) => noticeView(n, timeZone))),
       ...metrics.flatMap((m) => m.regions.map((region) => loader.load(m, region, range, now).then((data) => ({ metric: m, data })))),
     ]);
     return kit.send(request, reply, status, 'signal', {
@@ -117,19 +94,18 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
 
   interface ConvertForm { status: string; impact: string; body: string; notify: boolean; selected: Record<string, string> }
 
-  const loadNotice = async (id: string): Promise<Incident> => {
-    const incident = await findIncident(app.db, id, 'incident');
-    if (!incident) throw new NotFoundError('incident', id);
-    return incident;
+  const loadNotice = async (id: string): Promise<AutomaticNotice> => {
+    const notice = await findNotice(app.db, metrics, id);
+    if (!notice) throw new NotFoundError('incident', id);
+    return notice;
   };
 
-  const convertPage = async (request: FastifyRequest, reply: FastifyReply, status: number, incident: Incident, form: ConvertForm, errors: Record<string, string> = {}) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
-    const episode = await findEpisodeByIncident(app.db, incident.id);
-    const label = episode ? (metrics.find((m) => m.key === episode.metric)?.label ?? null) : null;
+  const convertPage = async (request: FastifyRequest, reply: FastifyReply, status: number, notice: AutomaticNotice, form: ConvertForm, errors: Record<string, string> = {}) => {
+    const { incident } = notice;
+    const { groups, components } = await loadPageStructure(app.db);
     return kit.send(request, reply, status, 'notice-convert', {
       title: `Take over: ${incident.name}`,
-      notice: automaticNoticeView(incident, episode, label, timeZone),
+      notice: noticeView(notice, timeZone),
       automatic: incident.source === 'heartbeat' && incident.resolved_at === null,
       form: { ...form, formId: newFormId(app) },
       statusOptions: options(OPEN_STATUSES, STATUS_LABELS, form.status),
@@ -140,8 +116,8 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
   };
 
   app.get('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
-    const incident = await loadNotice(request.params.id);
-    return convertPage(request, reply, 200, incident, { status: 'identified', impact: '', body: '', notify: true, selected: {} });
+    const notice = await loadNotice(request.params.id);
+    return convertPage(request, reply, 200, notice, { status: 'identified', impact: '', body: '', notify: true, selected: {} });
   });
 
   app.post('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
@@ -157,7 +133,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
     } catch (error) {
       if (error instanceof ConflictError) return conflict(request, reply, error, id);
       if (!(error instanceof ValidationError)) throw error;
-      const components = await listComponents(app.db);
+      const components = await loadComponents(app.db);
       return convertPage(request, reply, 400, await loadNotice(id), form, errorsOf(error, componentErrorField(components)));
     }
   });

@@ -5,10 +5,9 @@ import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Component } from '../../domain/model.ts';
 import { componentField, componentGrid, IMPACT_LABELS, options, STATUS_LABELS, templateListItem } from '../../presenters/console-view.ts';
 import { createTemplate, deleteTemplate, listTemplates, TEMPLATE_IMPACTS, TEMPLATE_STATUSES, updateTemplate } from '../../services/manage-templates.ts';
-import { listComponents, listGroups } from '../../storage/page-repository.ts';
-import { findTemplate } from '../../storage/template-repository.ts';
-import { gridSelection } from './incidents.ts';
-import { errorsOf, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
+import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
+import { findTemplate } from '../../queries/templates.ts';
+import { errorsOf, field, FormBody, gridSelection, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
 
 interface TemplateForm {
   name: string;
@@ -26,12 +25,12 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/console/templates', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
-    const [templates, components] = await Promise.all([listTemplates(kit.ctx(request)), listComponents(app.db)]);
+    const [templates, components] = await Promise.all([listTemplates(kit.ctx(request)), loadComponents(app.db)]);
     return kit.send(request, reply, 200, 'templates', { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) }, { nav: 'templates' });
   });
 
   const editor = async (request: FastifyRequest, reply: FastifyReply, status: number, form: TemplateForm, id: string | null, errors: Record<string, string> = {}) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const { groups, components } = await loadPageStructure(app.db);
     return kit.send(request, reply, status, 'template-edit', {
       title: id ? `Template: ${form.name}` : 'New incident template',
       id,
@@ -69,7 +68,7 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
       else await createTemplate(kit.ctx(request), input);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return editor(request, reply, 400, form, id, errorsOf(error, errorField(await listComponents(app.db))));
+      return editor(request, reply, 400, form, id, errorsOf(error, errorField(await loadComponents(app.db))));
     }
     return reply.redirect('/console/templates?done=template-saved', 303);
   };

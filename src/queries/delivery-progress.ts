@@ -1,0 +1,15 @@
+import type { Queryable } from '../storage/database.ts';
+import { summarizeDeadLetters, type DeadLetterGroup } from '../storage/dead-letter-repository.ts';
+import { listDeadDeliveries } from '../storage/delivery-repository.ts';
+import { incidentDeliveryCounts, type EventChannelCounts, type IncidentEvent } from '../storage/incident-event-repository.ts';
+
+/** The incident's notification events and their deliveries counted per channel and state (the incident page's "reach"). */
+export function loadIncidentDeliveryCounts(db: Queryable, incidentId: string): Promise<{ events: IncidentEvent[]; counts: EventChannelCounts[] }> {
+  return incidentDeliveryCounts(db, incidentId);
+}
+
+/** The dead letters: per notice (newest first, `groupLimit` of them) and the newest `limit` deliveries, of one event or all. */
+export async function loadDeadLetters(db: Queryable, options: { groupLimit: number; limit: number; eventId?: number }): Promise<{ groups: DeadLetterGroup[]; deliveries: Awaited<ReturnType<typeof listDeadDeliveries>> }> {
+  const [groups, deliveries] = await Promise.all([summarizeDeadLetters(db, options.groupLimit), listDeadDeliveries(db, { limit: options.limit, eventId: options.eventId })]);
+  return { groups, deliveries };
+}

@@ -1,0 +1,9 @@
+import type { Queryable } from '../storage/database.ts';
+import { findTemplate as findTemplateRow, type IncidentTemplate } from '../storage/template-repository.ts';
+
+export type { IncidentTemplate };
+
+/** One incident template by id, or null. */
+export function findTemplate(db: Queryable, id: string): Promise<IncidentTemplate | null> {
+  return findTemplateRow(db, id);
+}
