@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
+import { signLinkToken } from '../../src/domain/link-token.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { CONSOLE_PASSWORD, consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 
@@ -122,5 +123,26 @@ describe('the current-password check on the account page', () => {
     expect(sixth.body).toMatch(/Too many/);
     // Nothing was changed: the old password still signs in.
     await client.signIn('stolen-laptop@example.org');
+  });
+});
+
+describe('subscriber links after unsubscribing', () => {
+  const publicForm = (url: string, body = '') =>
+    t.app.inject({ method: 'POST', url, payload: body, remoteAddress: '203.0.113.80', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+
+  it('a confirmation link used after unsubscribing says the link is not valid, not "You are subscribed", and confirms nothing', async () => {
+    expect((await publicForm('/subscribe', 'email=changed-my-mind%40example.org')).statusCode).toBe(200);
+    const [{ id }] = await t.db.query<{ id: string }>("SELECT id FROM subscriber WHERE email = 'changed-my-mind@example.org'");
+    const key = t.app.linkKey();
+    const confirm = `/subscribe/confirm/${signLinkToken({ subscriberId: id, purpose: 'confirm', expiresAt: Math.floor(t.clock.now().getTime() / 1000) + 3600 }, key)}`;
+    await publicForm(`/unsubscribe/${signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, key)}`, 'List-Unsubscribe=One-Click');
+
+    expect((await t.app.inject({ method: 'GET', url: confirm })).statusCode).toBe(404);
+    const pressed = await publicForm(confirm);
+    expect(pressed.statusCode).toBe(404);
+    expect(pressed.body).not.toContain('You are subscribed');
+    expect(pressed.body).toContain('This link is not valid');
+    const [row] = await t.db.query<{ confirmed_at: Date | null }>('SELECT confirmed_at FROM subscriber WHERE id = $1', [id]);
+    expect(row.confirmed_at).toBeNull();
   });
 });

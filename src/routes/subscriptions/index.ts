@@ -143,17 +143,28 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     });
   });
 
+  // A link whose subscriber has since unsubscribed (or been removed) is as invalid as an expired one.
+  const liveClaims = async (request: { params: { token: string } }, purpose: LinkPurpose) => {
+    const claim = claims(request, purpose);
+    const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
+    return subscriber && !subscriber.unsubscribed_at ? claim : null;
+  };
+
   app.get('/subscribe/confirm/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
-    if (!claims(request, 'confirm')) return invalidLink(reply);
+    if (!(await liveClaims(request, 'confirm'))) return invalidLink(reply);
     return render(reply, 200, { title: 'Confirm subscription', heading: 'Confirm your subscription', form: { action: `/subscribe/confirm/${request.params.token}`, button: 'Confirm subscription' } });
   });
 
   // Confirmation is a POST behind a button: link scanners that prefetch GETs must not confirm.
   app.post('/subscribe/confirm/:token', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     assertSameOrigin(request);
-    const claim = claims(request, 'confirm');
+    const claim = await liveClaims(request, 'confirm');
     if (!claim) return invalidLink(reply);
-    const subscriber = await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch(() => null);
+    const subscriber = await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch((error) => {
+      if (error instanceof NotFoundError) return null;
+      throw error;
+    });
+    if (!subscriber) return invalidLink(reply);
     if (subscriber?.type === 'webhook') {
       return render(reply, 200, {
         title: 'Endpoint confirmed', heading: 'Your endpoint is subscribed',
