@@ -1,0 +1,80 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { scanImports } from '../scripts/import-graph.mjs';
+
+/**
+ * Ratchet for issue 11 ("one contract per use-case"): figures that the refactor brings down, each
+ * held at a ceiling. A slice that lowers a figure lowers its ceiling here in the same commit; no
+ * ceiling is ever raised. Reads source files only (no app start), so it stays fast.
+ *
+ * `node scripts/import-graph.mjs` prints the whole import picture behind these figures.
+ */
+const CEILINGS = {
+  /** Route files that import anything from src/storage/ (routes go through services and queries). */
+  routeFilesImportingStorage: 23,
+  /** SQL statements written outside src/storage/. */
+  sqlOutsideStorage: 9,
+  /** File-level import cycles (strongly connected components), type-only imports included. */
+  importCycles: 1,
+  /** Handlebars environments (one is the goal: partials and helpers registered once). */
+  handlebarsEnvironments: 4,
+};
+
+const ROOT = join(import.meta.dirname, '..');
+const SRC = join(ROOT, 'src');
+
+function sourceFiles(dir: string, relative = ''): string[] {
+  return readdirSync(join(dir, relative), { withFileTypes: true }).flatMap((entry) => {
+    const path = relative ? `${relative}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return sourceFiles(dir, path);
+    return entry.name.endsWith('.ts') && !entry.name.endsWith('.d.ts') ? [path] : [];
+  });
+}
+
+/** Each match: a string literal that opens with a SQL statement keyword. */
+const SQL_LITERAL = /(['"`])\s*(SELECT|INSERT INTO|UPDATE|DELETE FROM|WITH|SET TRANSACTION)\s/g;
+const HANDLEBARS_ENVIRONMENT = /\bHandlebars\.create\(/g;
+
+function count(pattern: RegExp, files: string[]): { total: number; where: string[] } {
+  const where: string[] = [];
+  for (const file of files) {
+    const found = readFileSync(join(SRC, file), 'utf8').match(pattern)?.length ?? 0;
+    if (found) where.push(`${file} (${found})`);
+  }
+  return { total: where.reduce((sum, entry) => sum + Number(/\((\d+)\)$/.exec(entry)?.[1]), 0), where };
+}
+
+describe('architecture ceilings (issue 11): these figures only go down', () => {
+  const scan = scanImports(ROOT);
+  const files = sourceFiles(SRC);
+
+  it('the import scan resolves every relative import', () => {
+    expect(scan.unresolved).toEqual([]);
+    expect(scan.files.length).toBeGreaterThan(100);
+  });
+
+  it(`route files importing storage: at most ${CEILINGS.routeFilesImportingStorage}`, () => {
+    const offenders = [...scan.edges].filter(([file, imports]) => file.startsWith('routes/') && [...imports.keys()].some((to) => to.startsWith('storage/'))).map(([file]) => file);
+    expect(offenders.length, offenders.join('\n')).toBeLessThanOrEqual(CEILINGS.routeFilesImportingStorage);
+  });
+
+  it(`SQL statements outside src/storage: at most ${CEILINGS.sqlOutsideStorage}`, () => {
+    const sql = count(SQL_LITERAL, files.filter((file) => !file.startsWith('storage/')));
+    expect(sql.total, sql.where.join('\n')).toBeLessThanOrEqual(CEILINGS.sqlOutsideStorage);
+  });
+
+  it(`file-level import cycles: at most ${CEILINGS.importCycles}`, () => {
+    const cycles = scan.cycles(true);
+    expect(cycles.length, cycles.map((cycle) => cycle.join(' <-> ')).join('\n')).toBeLessThanOrEqual(CEILINGS.importCycles);
+  });
+
+  it(`Handlebars environments: at most ${CEILINGS.handlebarsEnvironments}`, () => {
+    const environments = count(HANDLEBARS_ENVIRONMENT, files);
+    expect(environments.total, environments.where.join('\n')).toBeLessThanOrEqual(CEILINGS.handlebarsEnvironments);
+  });
+
+  it('the SQL detector finds SQL where it is (it would not hold a ceiling by finding nothing)', () => {
+    expect(count(SQL_LITERAL, files.filter((file) => file.startsWith('storage/'))).total).toBeGreaterThan(50);
+  });
+});

@@ -1,0 +1,187 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
+import { SCOPES, type Scope } from '../../src/services/manage-api-tokens.ts';
+import type { UserRole } from '../../src/storage/user-repository.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { CONSOLE_PASSWORD, consoleClient, encodeForm, type ConsoleSession } from '../helpers/console-client.ts';
+
+/**
+ * Who may knock on which door: every guarded route × every kind of caller, generated from the
+ * tables below. The tables write down today's access (issue 11, plan §2.10); a change of access
+ * must change a line here, visibly.
+ *
+ * Only the guard is under test: "allowed" means the caller got past it (neither 401 nor 403, and
+ * not sent to the sign-in page); what the handler then answers (400 for an empty body, 404 for an
+ * unknown id) does not matter here.
+ */
+
+const ID = 'no-such-id';
+const SESSION_ID = '0'.repeat(64);
+
+/** API routes and the scope each needs (`null`: any valid token). */
+const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, scope: Scope | null][] = [
+  ['GET', '/api/v1/incidents', null],
+  ['GET', `/api/v1/incidents/${ID}`, null],
+  ['POST', '/api/v1/incidents', 'incidents:write'],
+  ['POST', `/api/v1/incidents/${ID}/updates`, 'incidents:write'],
+  ['POST', `/api/v1/incidents/${ID}/dismiss`, 'incidents:write'],
+  ['POST', `/api/v1/incidents/${ID}/convert`, 'incidents:write'],
+  ['GET', `/api/v1/incidents/${ID}/deliveries`, null],
+  ['GET', '/api/v1/maintenances', null],
+  ['GET', `/api/v1/maintenances/${ID}`, null],
+  ['POST', '/api/v1/maintenances', 'maintenances:write'],
+  ['POST', `/api/v1/maintenances/${ID}/start`, 'maintenances:write'],
+  ['POST', `/api/v1/maintenances/${ID}/verify`, 'maintenances:write'],
+  ['POST', `/api/v1/maintenances/${ID}/complete`, 'maintenances:write'],
+  ['GET', '/api/v1/components', null],
+  ['POST', '/api/v1/components', 'components:write'],
+  ['PATCH', `/api/v1/components/${ID}`, 'components:write'],
+  ['DELETE', `/api/v1/components/${ID}`, 'components:write'],
+  ['POST', '/api/v1/component-groups', 'components:write'],
+  ['PATCH', `/api/v1/component-groups/${ID}`, 'components:write'],
+  ['DELETE', `/api/v1/component-groups/${ID}`, 'components:write'],
+  ['POST', '/api/v1/subscribers', 'subscribers:write'],
+  ['POST', '/api/v1/subscribers/import', 'subscribers:write'],
+  ['GET', '/api/v1/subscribers', 'subscribers:write'],
+  ['GET', `/api/v1/subscribers/${ID}`, 'subscribers:write'],
+  ['DELETE', `/api/v1/subscribers/${ID}`, 'subscribers:write'],
+  ['POST', `/api/v1/subscribers/${ID}/disable`, 'subscribers:write'],
+  ['POST', `/api/v1/subscribers/${ID}/reactivate`, 'subscribers:write'],
+  ['GET', '/api/v1/deliveries/dead', 'subscribers:write'],
+  ['POST', '/api/v1/deliveries/replay', 'subscribers:write'],
+  ['GET', '/api/v1/tokens', 'tokens:write'],
+  ['POST', '/api/v1/tokens', 'tokens:write'],
+  ['DELETE', `/api/v1/tokens/${ID}`, 'tokens:write'],
+  ['GET', '/api/v1/audit', 'admin'],
+  ['GET', '/api/v1/users', 'admin'],
+  ['POST', '/api/v1/users', 'admin'],
+  ['POST', `/api/v1/users/${ID}/disable`, 'admin'],
+  ['GET', '/api/v1/alert-recipients', 'admin'],
+  ['POST', '/api/v1/heartbeats', 'heartbeats:write'],
+];
+
+/** Console routes and the lowest role each needs. */
+const CONSOLE_ROUTES: [method: 'GET' | 'POST', url: string, role: UserRole][] = [
+  ['GET', '/console', 'viewer'],
+  ['GET', `/console/incidents/${ID}`, 'viewer'],
+  ['GET', `/console/incidents/${ID}/progress.json`, 'viewer'],
+  ['GET', '/console/components', 'viewer'],
+  ['GET', '/console/signal', 'viewer'],
+  ['GET', '/console/subscribers', 'viewer'],
+  ['GET', '/console/templates', 'viewer'],
+  ['GET', `/console/templates/${ID}`, 'viewer'],
+  ['GET', '/console/audit', 'viewer'],
+  ['GET', '/console/deliveries/dead', 'viewer'],
+  ['GET', '/console/account', 'viewer'],
+  ['POST', '/console/account/password', 'viewer'],
+  ['POST', `/console/account/sessions/${SESSION_ID}/revoke`, 'viewer'],
+  ['GET', '/console/incidents/new', 'responder'],
+  ['POST', '/console/incidents', 'responder'],
+  ['POST', '/console/preview', 'responder'],
+  ['POST', `/console/incidents/${ID}/updates`, 'responder'],
+  ['GET', '/console/maintenances/new', 'responder'],
+  ['POST', '/console/maintenances', 'responder'],
+  ['POST', `/console/maintenances/${ID}/advance`, 'responder'],
+  ['POST', `/console/components/${ID}/status`, 'responder'],
+  ['POST', `/console/signal/notices/${ID}/dismiss`, 'responder'],
+  ['GET', `/console/signal/notices/${ID}/convert`, 'responder'],
+  ['POST', `/console/signal/notices/${ID}/convert`, 'responder'],
+  ['POST', `/console/subscribers/${ID}/remove`, 'responder'],
+  ['POST', `/console/subscribers/${ID}/disable`, 'responder'],
+  ['POST', `/console/subscribers/${ID}/reactivate`, 'responder'],
+  ['POST', `/console/subscribers/${ID}/rotate-secret`, 'responder'],
+  ['GET', '/console/subscribers/import', 'responder'],
+  ['POST', '/console/subscribers/import', 'responder'],
+  ['POST', '/console/deliveries/replay', 'responder'],
+  ['GET', '/console/templates/new', 'responder'],
+  ['POST', '/console/templates', 'responder'],
+  ['POST', `/console/templates/${ID}`, 'responder'],
+  ['POST', `/console/templates/${ID}/delete`, 'responder'],
+  ['POST', '/console/components', 'admin'],
+  ['POST', '/console/component-groups', 'admin'],
+  ['GET', `/console/components/${ID}/edit`, 'admin'],
+  ['GET', `/console/component-groups/${ID}`, 'admin'],
+  ['POST', `/console/components/${ID}`, 'admin'],
+  ['POST', `/console/component-groups/${ID}`, 'admin'],
+  ['POST', `/console/components/${ID}/archive`, 'admin'],
+  ['POST', `/console/component-groups/${ID}/archive`, 'admin'],
+  ['GET', '/console/tokens', 'admin'],
+  ['POST', '/console/tokens', 'admin'],
+  ['POST', `/console/tokens/${ID}/revoke`, 'admin'],
+  ['GET', '/console/users', 'admin'],
+  ['POST', '/console/users', 'admin'],
+  ['POST', `/console/users/${ID}/role`, 'admin'],
+  ['POST', `/console/users/${ID}/disable`, 'admin'],
+  // Last: it ends the session it is sent with (each role gets a fresh session for it below).
+  ['POST', '/console/sign-out', 'viewer'],
+];
+
+const ROLES: UserRole[] = ['viewer', 'responder', 'admin'];
+const ROLE_RANK: Record<UserRole, number> = { viewer: 0, responder: 1, admin: 2 };
+
+type Caller = { kind: 'nobody' } | { kind: 'token'; scope: Scope } | { kind: 'operator' };
+const CALLERS: Caller[] = [{ kind: 'nobody' }, ...SCOPES.map((scope): Caller => ({ kind: 'token', scope })), { kind: 'operator' }];
+const callerName = (caller: Caller) => (caller.kind === 'token' ? `a ${caller.scope} token` : caller.kind === 'operator' ? 'the operator (CLI)' : 'no credentials');
+
+describe('capabilities: every guarded route answers each kind of caller as today', () => {
+  let t: TestApp;
+  const tokens = new Map<Scope, string>();
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    for (const scope of SCOPES) tokens.set(scope, await t.token(scope));
+  });
+  afterAll(() => t.close());
+
+  /** Signs in and reads the CSRF token from the account page (every role may see it). */
+  const signIn = async (email: string, ip: string): Promise<ConsoleSession> => {
+    const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm({ email, password: CONSOLE_PASSWORD }), remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    expect(response.statusCode, response.body).toBe(303);
+    const cookie = String(response.headers['set-cookie']).split(';')[0];
+    const account = await t.app.inject({ method: 'GET', url: '/console/account', headers: { cookie }, remoteAddress: ip });
+    expect(account.statusCode, account.body).toBe(200);
+    return { cookie, csrf: (/name="_csrf" value="([^"]+)"/.exec(account.body) as RegExpExecArray)[1], ip };
+  };
+
+  const credentials = (caller: Caller): Record<string, string> =>
+    caller.kind === 'token' ? { authorization: `Bearer ${tokens.get(caller.scope)}` } : caller.kind === 'operator' ? { [OPERATOR_HEADER]: t.app.operatorSecret } : {};
+
+  describe.each(CALLERS)('API, as $kind', (caller) => {
+    it.each(API_ROUTES)(`%s %s (needs %s)`, async (method, url, scope) => {
+      const response = await t.app.inject({ method, url, headers: { ...credentials(caller), 'content-type': 'application/json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const allowed = caller.kind === 'operator' || (caller.kind === 'token' && (scope === null || caller.scope === scope || caller.scope === 'admin'));
+      const expected = caller.kind === 'nobody' ? 401 : allowed ? 'past the guard' : 403;
+      const got = response.statusCode === 401 || response.statusCode === 403 ? response.statusCode : 'past the guard';
+      expect(got, `${callerName(caller)}: ${method} ${url} → ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(expected);
+    });
+  });
+
+  // A console route never accepts an API credential: without a session the caller is sent to sign in.
+  describe.each(CALLERS)('console, as $kind', (caller) => {
+    it.each(CONSOLE_ROUTES)('%s %s (needs %s)', async (method, url) => {
+      const response = await t.app.inject({ method, url, headers: { ...credentials(caller), 'content-type': 'application/x-www-form-urlencoded' }, payload: method === 'POST' ? '' : undefined });
+      expect(response.statusCode, `${callerName(caller)}: ${method} ${url} → ${response.body.slice(0, 200)}`).toBe(303);
+      expect(String(response.headers.location)).toMatch(/^\/console\/sign-in/);
+    });
+  });
+
+  describe.each(ROLES)('console, signed in as %s', (role) => {
+    let session: ConsoleSession;
+    beforeAll(async () => {
+      const client = consoleClient(t);
+      await client.account(`${role}@acme.example`, role);
+      session = await signIn(`${role}@acme.example`, `198.51.100.${ROLE_RANK[role] + 10}`);
+    });
+
+    it.each(CONSOLE_ROUTES)('%s %s (needs %s)', async (method, url, needed) => {
+      const response = method === 'GET'
+        ? await t.app.inject({ method, url, headers: { cookie: session.cookie }, remoteAddress: session.ip })
+        : await t.app.inject({ method, url, payload: encodeForm({ _csrf: session.csrf }), remoteAddress: session.ip, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie } });
+      const allowed = ROLE_RANK[role] >= ROLE_RANK[needed];
+      // Sign-out, once past the guard, also ends at the sign-in page, but clears the cookie.
+      const signInSent = response.statusCode === 303 && String(response.headers.location).startsWith('/console/sign-in') && !response.headers['set-cookie'];
+      const got = response.statusCode === 403 ? 403 : signInSent ? 'sent to sign in' : 'past the guard';
+      expect(got, `${role}: ${method} ${url} → ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(allowed ? 'past the guard' : 403);
+    });
+  });
+});
