@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
+import { generateWebhookSecret } from './channels/webhook-channel.ts';
 import { randomIds, type IdSource } from './domain/ids.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { answerFrameworkError, errorHandlerPlugin, MAX_PATH_PARAMETER_LENGTH } from './plugins/error-handler.ts';
@@ -119,7 +120,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(userRoutes);
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
-    if (publicPages) await app.register(consoleRoutes);
+    if (publicPages) await app.register(consoleRoutes, { generateWebhookSecret: () => generateWebhookSecret() });
   }
   await app.register(notificationsPlugin);
   if (config.roles.includes('worker')) await app.register(jobsPlugin);

@@ -8,6 +8,11 @@ export async function loadPageStructure(db: Queryable): Promise<{ groups: Awaite
   return { groups, components };
 }
 
+/** The page's live groups, in page order. */
+export function loadGroups(db: Queryable): Promise<Awaited<ReturnType<typeof listGroups>>> {
+  return listGroups(db);
+}
+
 /** The page's live components, in page order. */
 export function loadComponents(db: Queryable): Promise<Component[]> {
   return listComponents(db);

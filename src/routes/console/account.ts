@@ -5,10 +5,8 @@ import { ValidationError } from '../../domain/errors.ts';
 import { sessionListItem } from '../../presenters/console-view.ts';
 import { setPassword } from '../../services/manage-users.ts';
 import { listSessions, mayResetPassword, revokeSession } from '../../services/sign-in.ts';
-import { findPage } from '../../storage/page-repository.ts';
-import type { ConsoleSession } from '../../storage/session-repository.ts';
-import type { ResponderUser } from '../../storage/user-repository.ts';
-import { errorsOf, field, FormBody, HTML, type ConsoleKit, type Form } from './kit.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { errorsOf, field, FormBody, HTML, type ConsoleKit, type ConsoleUser, type ConsoleUserSession, type Form } from './kit.ts';
 import { FailureThrottle } from './sign-in-throttle.ts';
 
 const SessionParams = Type.Object({ id: Type.String({ pattern: '^[0-9a-f]{64}$' }) });
@@ -21,9 +19,9 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
   const wrongCurrentPasswords = new FailureThrottle({ max: 5, windowMs: 15 * 60_000, now: () => app.clock.now().getTime() });
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, errors: Record<string, string> = {}) => {
-    const user = request.consoleUser as ResponderUser;
-    const session = request.consoleSession as ConsoleSession;
-    const tz = (await findPage(app.db))?.time_zone ?? 'Etc/UTC';
+    const user = request.consoleUser as ConsoleUser;
+    const session = request.consoleSession as ConsoleUserSession;
+    const tz = (await loadPage(app.db))?.time_zone ?? 'Etc/UTC';
     const sessions = await listSessions(kit.ctx(request), user.id);
     return kit.send(request, reply, status, 'account', {
       title: 'Your account',
@@ -39,8 +37,8 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
 
   app.post('/console/account/password', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
-    const session = request.consoleSession as ConsoleSession;
-    const user = request.consoleUser as ResponderUser;
+    const session = request.consoleSession as ConsoleUserSession;
+    const user = request.consoleUser as ConsoleUser;
     const currentNotRequired = mayResetPassword(session, app.clock.now());
     const checksCurrent = user.has_password && !currentNotRequired && field(body, 'current') !== '';
     if (checksCurrent && !wrongCurrentPasswords.tryAttempt(user.id)) {
@@ -63,7 +61,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
   });
 
   app.post('/console/account/sessions/:id/revoke', { preHandler: app.requireRole('viewer'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    const user = request.consoleUser as ResponderUser;
+    const user = request.consoleUser as ConsoleUser;
     await revokeSession(kit.ctx(request), request.params.id, user.id);
     if (request.params.id === request.consoleSession?.id) {
       app.clearSessionCookie(request, reply);

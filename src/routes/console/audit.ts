@@ -2,9 +2,8 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { auditListItem } from '../../presenters/console-view.ts';
-import { searchAuditLog } from '../../storage/audit-search-repository.ts';
-import { findPage } from '../../storage/page-repository.ts';
-import { listUsers } from '../../storage/user-repository.ts';
+import { loadAuditLog } from '../../queries/audit-log.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
 import { RowIdSchema } from '../schemas.ts';
 import { HTML, type ConsoleKit } from './kit.ts';
 
@@ -29,9 +28,9 @@ export async function auditConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   }, async (request, reply) => {
     const actor = (request.query.actor ?? '').trim();
     const action = (request.query.action ?? '').trim();
-    const [page, users, entries] = await Promise.all([
-      findPage(app.db), listUsers(app.db),
-      searchAuditLog(app.db, { actor: actor || undefined, actionPrefix: action || undefined, beforeId: request.query.before, limit: PAGE_SIZE + 1 }),
+    const [page, { users, entries }] = await Promise.all([
+      loadPage(app.db),
+      loadAuditLog(app.db, { actor: actor || undefined, actionPrefix: action || undefined, beforeId: request.query.before, limit: PAGE_SIZE + 1 }),
     ]);
     const tz = page?.time_zone ?? 'Etc/UTC';
     const shown = entries.slice(0, PAGE_SIZE);

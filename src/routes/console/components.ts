@@ -7,7 +7,8 @@ import {
   archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
 } from '../../services/manage-page-structure.ts';
 import { setComponentStatus } from '../../services/set-component-status.ts';
-import { findComponentsByIdOrKey, findGroup, findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { findComponent, findGroup, loadGroups, loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
 
 interface ComponentForm { name: string; description: string; key: string; group_id: string; only_show_if_degraded: boolean; position: string }
@@ -28,7 +29,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     [{ id: '', name: 'No group' }, ...groups].map((g) => ({ value: g.id, label: g.name, selected: g.id === selected }));
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, errors: Record<string, string> = {}, forms: { form?: ComponentForm; groupForm?: typeof EMPTY_GROUP } = {}) => {
-    const [groups, components, pageRow] = await Promise.all([listGroups(app.db), listComponents(app.db), findPage(app.db)]);
+    const [{ groups, components }, pageRow] = await Promise.all([loadPageStructure(app.db), loadPage(app.db)]);
     const structure = pageRow?.components_from === 'console';
     const view = componentStatusView(groups, components, { keepEmptyGroups: structure })
       .map((g) => ({ ...g, components: g.components.map((c) => ({ ...c, error: errors[`status-${c.id}`] ?? null })) }));
@@ -45,7 +46,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   app.post('/console/components/:id/status', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const id = request.params.id;
-    const [before] = await findComponentsByIdOrKey(app.db, [id]);
+    const before = await findComponent(app.db, id);
     try {
       await setComponentStatus(kit.ctx(request), id, { status: field(body, 'status'), deliver_notifications: checked(body, 'notify') });
     } catch (error) {
@@ -88,7 +89,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   });
 
   const componentEditor = async (request: FastifyRequest, reply: FastifyReply, status: number, id: string, form: ComponentForm | null, errors: Record<string, string> = {}) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const { groups, components } = await loadPageStructure(app.db);
     const component = components.find((c) => c.id === id || c.key === id);
     if (!component) throw new NotFoundError('component', id);
     const siblings = components.filter((c) => c.group_id === component.group_id);
@@ -105,7 +106,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   const groupEditor = async (request: FastifyRequest, reply: FastifyReply, status: number, id: string, form: { name: string; description: string; position: string } | null, errors: Record<string, string> = {}) => {
     const group = await findGroup(app.db, id);
     if (!group) throw new NotFoundError('component group', id);
-    const groups = await listGroups(app.db);
+    const groups = await loadGroups(app.db);
     const shown = form ?? { name: group.name, description: group.description ?? '', position: String(groups.findIndex((g) => g.id === group.id) + 1) };
     return kit.send(request, reply, status, 'component-edit', {
       title: `Group: ${group.name}`, group: true, key: group.key, action: `/console/component-groups/${group.id}`, form: shown, siblings: groups.length, errors,

@@ -4,7 +4,7 @@ import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { consoleSessionPlugin } from '../../plugins/console-session.ts';
 import { describeValidation } from '../../plugins/error-handler.ts';
-import { DatabaseUnavailableError } from '../../storage/database.ts';
+import { isDatabaseUnavailable } from '../../queries/availability.ts';
 import { accountRoutes } from './account.ts';
 import { auditConsoleRoutes } from './audit.ts';
 import { componentConsoleRoutes } from './components.ts';
@@ -25,7 +25,8 @@ import { userConsoleRoutes } from './users.ts';
  * state-changing form same-origin and CSRF-checked. Its own plugin context: form bodies, the
  * session cookie and HTML error pages stay here.
  */
-export async function consoleRoutes(app: FastifyInstance) {
+/** `generateWebhookSecret`: new signing secrets for the subscribers page (the webhook channel's, wired by the app). */
+export async function consoleRoutes(app: FastifyInstance, options: { generateWebhookSecret: () => string }) {
   // Server time of every console answer, the session lookup included (this hook runs first), for
   // the browser's dev tools and `npm run bench:console`; the budget is 100 ms per page.
   const started = new WeakMap<object, number>();
@@ -52,7 +53,7 @@ export async function consoleRoutes(app: FastifyInstance) {
     let message = error.message;
     if (error.validation) {
       message = describeValidation(error.validation, error.validationContext).message;
-    } else if (error instanceof DatabaseUnavailableError) {
+    } else if (isDatabaseUnavailable(error)) {
       status = 503;
       message = 'The database cannot be reached right now. The public status page keeps being served; try again in a moment.';
     } else if (status === 429) {
@@ -73,7 +74,7 @@ export async function consoleRoutes(app: FastifyInstance) {
   await app.register(signalConsoleRoutes, { kit });
   await app.register(deliveryConsoleRoutes, { kit });
   await app.register(componentConsoleRoutes, { kit });
-  await app.register(subscriberConsoleRoutes, { kit });
+  await app.register(subscriberConsoleRoutes, { kit, generateWebhookSecret: options.generateWebhookSecret });
   await app.register(tokenConsoleRoutes, { kit });
   await app.register(userConsoleRoutes, { kit });
   await app.register(auditConsoleRoutes, { kit });

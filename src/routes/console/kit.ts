@@ -3,9 +3,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { consoleChrome } from '../../presenters/console-view.ts';
-import { joinTransaction, type ServiceContext } from '../../services/context.ts';
-import { claimIdempotencyKey, completeIdempotencyKey } from '../../storage/idempotency-repository.ts';
-import { findPage } from '../../storage/page-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { runOnce } from '../../services/shared/run-once.ts';
 import { CSRF_FIELD } from '../../plugins/console-session.ts';
 import { consoleHeaders, type ConsoleRenderer } from './render.ts';
 
@@ -15,6 +15,9 @@ export const FormBody = Type.Record(
   Type.Union([Type.String({ maxLength: 30_000 }), Type.Array(Type.String({ maxLength: 30_000 }), { maxItems: 1000 })]),
 );
 export type Form = Record<string, string | string[]>;
+/** The signed-in account and its session, as the console-session plugin sets them on the request. */
+export type ConsoleUser = NonNullable<FastifyRequest['consoleUser']>;
+export type ConsoleUserSession = NonNullable<FastifyRequest['consoleSession']>;
 export const HTML = { 200: Type.String(), 303: Type.Null(), 400: Type.String(), 401: Type.String(), 403: Type.String(), 404: Type.String(), 409: Type.String(), 429: Type.String() };
 export const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
@@ -112,7 +115,7 @@ export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): Cons
     renderer,
     ctx,
     async send(request, reply, status, view, model, options = {}) {
-      const page = await findPage(app.db);
+      const page = await loadPage(app.db);
       const session = request.consoleSession;
       const chrome = consoleChrome(page, request.consoleUser, session ? app.csrfTokenFor(session) : null, options.nav ?? view);
       const html = renderer.page(view, { ...chrome, flash: flashFor(request.query), ...model });
@@ -126,13 +129,8 @@ export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): Cons
       const actor = `console:${request.consoleUser?.id ?? 'anonymous'}`;
       const fields = Object.entries(request.body as Form).filter(([name]) => name !== CSRF_FIELD).sort(([a], [b]) => a.localeCompare(b));
       const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(fields)}`).digest('hex');
-      return app.db.transaction(async (tx) => {
-        const stored = await claimIdempotencyKey(tx, { actor, key: `form:${formId}`, requestHash, at: app.clock.now() });
-        if (stored) return { id: (stored.response_body as { id: string }).id, replayed: true };
-        const result = await run({ ...context, db: joinTransaction(tx) });
-        await completeIdempotencyKey(tx, { actor, key: `form:${formId}`, status: 303, body: { id: result.id } });
-        return { id: result.id, replayed: false };
-      });
+      const outcome = await runOnce(context, { actor, key: `form:${formId}`, requestHash, status: 303 }, async (joined) => ({ id: (await run(joined)).id }));
+      return outcome.replayed ? { id: (outcome.stored.response_body as { id: string }).id, replayed: true } : { id: outcome.body.id, replayed: false };
     },
   };
 }

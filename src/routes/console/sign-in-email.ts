@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { SIGN_IN_LINK_TTL_MS } from '../../services/sign-in.ts';
-import { findPage } from '../../storage/page-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
 import type { ConsoleRenderer } from './render.ts';
 
 /** The full URL of a one-time sign-in link. */
@@ -19,7 +19,7 @@ export async function emailSignInLink(app: FastifyInstance, renderer: ConsoleRen
   }
   if (!app.config.env.SMTP_URL) log.warn({ to }, 'no SMTP_URL set: the sign-in link was written to the mail directory, not emailed');
   try {
-    const page = await findPage(app.db);
+    const page = await loadPage(app.db);
     const publicUrl = app.config.publicUrl;
     const content = renderer.signInEmail({ pageName: page?.name ?? 'Status', publicUrl, url: signInUrl(app, token), email: to, minutes: SIGN_IN_LINK_TTL_MS / 60_000 });
     const host = new URL(publicUrl).hostname;

@@ -2,13 +2,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Type from 'typebox';
-import { generateWebhookSecret } from '../../channels/webhook-channel.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { subscriberListItem } from '../../presenters/console-view.ts';
 import { disableWebhookEndpoint } from '../../services/disable-webhook-endpoint.ts';
 import { importEmailSubscribers, reactivateSubscriber, rotateWebhookSecret, unsubscribe, type ImportResult } from '../../services/manage-subscribers.ts';
-import { findPage, listComponents } from '../../storage/page-repository.ts';
-import { listSubscribers } from '../../storage/subscriber-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { loadComponents } from '../../queries/page-structure.ts';
+import { listSubscribers } from '../../queries/subscriber-list.ts';
 import { checked, errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const PAGE_SIZE = 50;
@@ -62,14 +62,14 @@ const ListQuery = Type.Object({
  * Subscribers: search by address or URL, filter by type, page by id (keyset, like the API);
  * remove; webhook endpoints disabled, re-enabled and given a new secret (shown once); CSV import.
  */
-export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
+export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, generateWebhookSecret }: { kit: ConsoleKit; generateWebhookSecret: () => string }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/console/subscribers', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: ListQuery, response: HTML } }, async (request, reply) => {
     const search = (request.query.search ?? '').trim();
     const type = request.query.type || undefined;
     const [page, components, list] = await Promise.all([
-      findPage(app.db), listComponents(app.db), listSubscribers(app.db, { type, search: search || undefined, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
+      loadPage(app.db), loadComponents(app.db), listSubscribers(app.db, { type, search: search || undefined, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
     ]);
     const tz = page?.time_zone ?? 'Etc/UTC';
     const more = list.length > PAGE_SIZE;

@@ -4,9 +4,8 @@ import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { tokenListItem } from '../../presenters/console-view.ts';
 import { consoleGrantor, createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
-import type { ResponderUser } from '../../storage/user-repository.ts';
-import { findPage } from '../../storage/page-repository.ts';
-import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type ConsoleUser, type Form } from './kit.ts';
 
 const SCOPE_HINTS: Record<string, string> = {
   'incidents:write': 'declare and update incidents, decide on automatic notices',
@@ -23,7 +22,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: { name: string; scopes: string[] }, errors: Record<string, string> = {}) => {
-    const [p, tokens] = await Promise.all([findPage(app.db), listApiTokens(kit.ctx(request))]);
+    const [p, tokens] = await Promise.all([loadPage(app.db), listApiTokens(kit.ctx(request))]);
     const tz = p?.time_zone ?? 'Etc/UTC';
     return kit.send(request, reply, status, 'tokens', {
       title: 'API tokens',
@@ -46,7 +45,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
     let replayed: boolean;
     try {
       replayed = (await kit.once(request, async (ctx) => {
-        const created = await createApiToken(ctx, form, consoleGrantor((request.consoleUser as ResponderUser).role));
+        const created = await createApiToken(ctx, form, consoleGrantor((request.consoleUser as ConsoleUser).role));
         token = created.token;
         prefix = created.record.prefix;
         return { id: created.record.id };
@@ -69,7 +68,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   });
 
   app.post('/console/tokens/:id/revoke', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    await revokeApiToken(kit.ctx(request), request.params.id, consoleGrantor((request.consoleUser as ResponderUser).role));
+    await revokeApiToken(kit.ctx(request), request.params.id, consoleGrantor((request.consoleUser as ConsoleUser).role));
     return reply.redirect('/console/tokens?done=token-revoked', 303);
   });
 }

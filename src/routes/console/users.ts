@@ -6,9 +6,8 @@ import { options, userListItem } from '../../presenters/console-view.ts';
 import { changeUserRole } from '../../services/change-user-role.ts';
 import { createUser, disableUser, listUsers } from '../../services/manage-users.ts';
 import { SIGN_IN_LINK_TTL_MS } from '../../services/sign-in.ts';
-import { findPage } from '../../storage/page-repository.ts';
-import type { ResponderUser } from '../../storage/user-repository.ts';
-import { errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type ConsoleUser, type Form } from './kit.ts';
 import { emailSignInLink, signInUrl } from './sign-in-email.ts';
 
 const ROLE_CHOICES = { responder: 'Responder (publishes)', viewer: 'Viewer (read only)', admin: 'Admin (also accounts and tokens)' };
@@ -21,8 +20,8 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: { email: string; name: string; role: string }, errors: Record<string, string> = {}) => {
-    const me = request.consoleUser as ResponderUser;
-    const [p, users] = await Promise.all([findPage(app.db), listUsers(kit.ctx(request))]);
+    const me = request.consoleUser as ConsoleUser;
+    const [p, users] = await Promise.all([loadPage(app.db), listUsers(kit.ctx(request))]);
     const tz = p?.time_zone ?? 'Etc/UTC';
     return kit.send(request, reply, status, 'users', {
       title: 'Responder accounts',
@@ -71,7 +70,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   app.post('/console/users/:id/role', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
-    const me = request.consoleUser as ResponderUser;
+    const me = request.consoleUser as ConsoleUser;
     const role = field(request.body as Form, 'role');
     const refuse = (status: number, message: string) => page(request, reply, status, blank, { [`role-${id}`]: message, summary: message });
     if (id === me.id && role !== me.role) return refuse(409, 'You cannot change your own role; ask another admin.');
@@ -88,7 +87,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
   app.post('/console/users/:id/disable', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
     const refuse = (message: string) => page(request, reply, 409, blank, { [`role-${id}`]: message, summary: message });
-    if (id === (request.consoleUser as ResponderUser).id) return refuse('You cannot disable your own account; ask another admin.');
+    if (id === (request.consoleUser as ConsoleUser).id) return refuse('You cannot disable your own account; ask another admin.');
     try {
       await disableUser(kit.ctx(request), id);
     } catch (error) {
