@@ -7,6 +7,7 @@ import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../do
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
 import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
+import type { TemplateRenderer } from '../presenters/template-renderer.ts';
 import { loadNoticeData } from '../services/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
@@ -34,6 +35,8 @@ export interface DeliveryWorkerDeps {
   log: FastifyBaseLogger;
   /** Opens the stored webhook signing secrets (LIFELINE_SECRET_KEY); plain when absent. */
   secrets?: SecretBox;
+  /** The email templates, loaded once at start (app.views). */
+  views: TemplateRenderer;
   /** Runs fn every ms until the returned stop is called; injectable so tests need not wait. Default: an unref'd setInterval. */
   every?: (fn: () => void, ms: number) => () => void;
 }
@@ -60,7 +63,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     if (!pending) {
       if (notices.size > 200) notices.delete(notices.keys().next().value as number);
       const personal = event.type === CONFIRMATION_EVENT || event.type === ENDPOINT_DISABLED_EVENT || isAlert(event);
-      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: personal ? null : buildNotice(data) }));
+      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: personal ? null : buildNotice(deps.views, data) }));
       pending.catch(() => notices.delete(event.id));
       notices.set(event.id, pending);
     }
@@ -84,7 +87,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
           body: buildAlertWebhookBody(event.type, payload, data.page, deps.publicUrl, clock.now()),
         });
       }
-      return deps.email.send({ to: subscriber.email as string, ...renderAlertEmail(event.type, payload, data.page, deps.publicUrl), messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers: { 'X-Lifeline-Alert': event.type } });
+      return deps.email.send({ to: subscriber.email as string, ...renderAlertEmail(deps.views, event.type, payload, data.page, deps.publicUrl), messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers: { 'X-Lifeline-Alert': event.type } });
     }
     const link = links(subscriber.id);
     if (delivery.channel === 'webhook') {
@@ -95,10 +98,10 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       });
     }
     const content = notice
-      ? renderNoticeEmail(notice, data, link)
+      ? renderNoticeEmail(deps.views, notice, data, link)
       : event.type === ENDPOINT_DISABLED_EVENT
-        ? renderEndpointDisabledEmail({ pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? ''), byResponder: event.payload.by_responder === true })
-        : renderConfirmationEmail({
+        ? renderEndpointDisabledEmail(deps.views, { pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? ''), byResponder: event.payload.by_responder === true })
+        : renderConfirmationEmail(deps.views, {
           pageName: data.page.name, publicUrl: deps.publicUrl, manageUrl: link.manageUrl, alreadyConfirmed: event.payload.already_confirmed === true, webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
           confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
         });

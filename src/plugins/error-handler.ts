@@ -98,10 +98,10 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
   app.setNotFoundHandler(async (request, reply) => {
     const path = request.url.split('?')[0];
     // A browser gets the site's 404 page; API clients (and everything under /api) get JSON.
-    const wantsPage = request.method === 'GET' && !path.startsWith('/api/') && /text\/html/.test(request.headers.accept ?? '') && app.hasDecorator('view');
+    const wantsPage = request.method === 'GET' && !path.startsWith('/api/') && /text\/html/.test(request.headers.accept ?? '') && app.hasDecorator('views');
     if (wantsPage) {
       const chrome = { name: app.hasDecorator('snapshot') ? (app.snapshot.status?.page.name ?? 'Status') : 'Status' };
-      const html = await app.view('pages/not-found.hbs', { title: 'Not found', chrome });
+      const html = app.views.page('pages/not-found', { title: 'Not found', chrome }, 'main');
       return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html, { framing: 'deny' })).send(html);
     }
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });

@@ -79,6 +79,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     const deliveryWorker = createDeliveryWorker({
       db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
       publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000, log: app.log, secrets: app.secretBox,
+      views: app.views,
     });
     if (app.db.kind === 'pglite') {
       const released = await dispatcher.releaseClaimsOfDeadProcess();

@@ -1,39 +1,28 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { VIEWS_DIR } from './views.ts';
 
 const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
 
 const sourceHash = (script: string) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
 
-/** Every web template under views/ (emails are not pages a browser runs). */
-function webTemplates(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) return entry.name === 'emails' ? [] : webTemplates(path);
-    return entry.name.endsWith('.hbs') ? [path] : [];
+/**
+ * CSP hashes of the inline scripts one template contains. A script in a template must be fixed
+ * text: one built from template values would have a hash that no policy allows (and would be an
+ * injection point), so it stops the start instead.
+ */
+export function inlineScriptHashes(file: string, source: string): string[] {
+  return [...source.matchAll(INLINE_SCRIPT)].map(([, script]) => {
+    if (script.includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
+    return sourceHash(script);
   });
 }
 
-/**
- * CSP hashes of the inline scripts the templates themselves contain, read once from views/. A
- * script in a template must be fixed text: one built from template values would have a hash that
- * no policy allows (and would be an injection point), so it stops the start instead.
- */
-export function templateScriptHashes(viewsDir: string = VIEWS_DIR): Set<string> {
-  const hashes = new Set<string>();
-  for (const file of webTemplates(viewsDir)) {
-    for (const [, script] of readFileSync(file, 'utf8').matchAll(INLINE_SCRIPT)) {
-      if (script.includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
-      hashes.add(sourceHash(script));
-    }
-  }
-  return hashes;
-}
+/** The templates' own scripts, set once at start by the views plugin; until then no script is allowed. */
+let templateScripts: ReadonlySet<string> = new Set();
 
-// Read when the app is loaded, so a template with a non-fixed script stops the start.
-const FIXED_SCRIPTS = templateScriptHashes();
+/** Called once at start with the script hashes of the loaded views (plugins/views.ts). */
+export function allowTemplateScripts(hashes: ReadonlySet<string>): void {
+  templateScripts = hashes;
+}
 
 export interface PageSecurityOptions {
   /** Console and form pages are never framed (clickjacking); the public status page may be embedded. */
@@ -48,7 +37,7 @@ export interface PageSecurityOptions {
  * text, so a script smuggled in by user content is not allowed by the page it is in.
  */
 export function pageSecurityHeaders(html: string, options: PageSecurityOptions = {}): Record<string, string> {
-  const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => FIXED_SCRIPTS.has(hash));
+  const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => templateScripts.has(hash));
   const deny = options.framing === 'deny';
   const policy = [
     "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,

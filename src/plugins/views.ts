@@ -1,25 +1,79 @@
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import view from '@fastify/view';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
+import type { TemplateRenderer } from '../presenters/template-renderer.ts';
+import { allowTemplateScripts, inlineScriptHashes } from './security-headers.ts';
 
 export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
-/** Handlebars with the shared layout and partials; templates escape everything unless marked as trusted HTML. */
-export const viewsPlugin = fp(async (app: FastifyInstance) => {
+/** Partial folders and the prefix their partials are registered under (`{{> console-grid}}`). */
+const PARTIAL_FOLDERS: Record<string, string> = { 'partials': '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
+
+export type Layout = 'main' | 'console';
+
+/** Every template under views/, compiled once, in one Handlebars environment. */
+export interface Views extends TemplateRenderer {
+  /** A whole page: `pages/index` in the status page's layout, `console/dashboard` in the console's. */
+  page(name: string, model: object, layout: Layout): string;
+  /** CSP hashes of the inline scripts the web templates contain (emails are not run by a browser). */
+  readonly scriptHashes: ReadonlySet<string>;
+}
+
+/** Every `.hbs` file under dir, as its path relative to dir with `/` separators. */
+function templateFiles(dir: string, under = ''): string[] {
+  return readdirSync(join(dir, under), { withFileTypes: true }).flatMap((entry) => {
+    const path = under ? `${under}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) return templateFiles(dir, path);
+    return entry.name.endsWith('.hbs') ? [path] : [];
+  });
+}
+
+/**
+ * Reads and compiles every template under dir, once, at start: one Handlebars environment for the
+ * status page, the console and the emails, with the helper `eq` and every partial registered.
+ * Templates escape everything unless marked as trusted HTML (`{{{...}}}`). An inline script built
+ * from template values stops the start (see inlineScriptHashes).
+ */
+export function loadViews(dir: string = VIEWS_DIR): Views {
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
-  const partials: Record<string, string> = {};
-  for (const file of readdirSync(`${VIEWS_DIR}/partials`)) {
-    if (file.endsWith('.hbs')) partials[file.replace(/\.hbs$/, '')] = `partials/${file}`;
+  const templates = new Map<string, HandlebarsTemplateDelegate>();
+  const scriptHashes = new Set<string>();
+  for (const path of templateFiles(dir)) {
+    const source = readFileSync(join(dir, path), 'utf8');
+    if (!path.startsWith('emails/')) for (const hash of inlineScriptHashes(join(dir, path), source)) scriptHashes.add(hash);
+    const folder = path.slice(0, path.lastIndexOf('/'));
+    const name = path.slice(path.lastIndexOf('/') + 1).replace(/\.hbs$/, '');
+    if (folder in PARTIAL_FOLDERS) handlebars.registerPartial(`${PARTIAL_FOLDERS[folder]}${name}`, source);
+    else templates.set(path.replace(/\.hbs$/, ''), handlebars.compile(source));
   }
-  await app.register(view, {
-    engine: { handlebars },
-    root: VIEWS_DIR,
-    layout: 'layouts/main.hbs',
-    options: { partials },
-    production: true,
-  });
+  const template = (name: string) => {
+    const found = templates.get(name);
+    if (!found) throw new Error(`no view ${name}`);
+    return found;
+  };
+  const render = (name: string, model: object) => template(name)(model);
+  return {
+    render,
+    page: (name, model, layout) => render(`layouts/${layout}`, { ...model, body: render(name, model) }),
+    email: (name, model) => ({ html: render(`emails/${name}.html`, model), text: render(`emails/${name}.text`, model) }),
+    escape: (text) => handlebars.escapeExpression(text),
+    scriptHashes,
+  };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    views: Views;
+  }
+}
+
+/** Loads the views once and shares them as `app.views`; their scripts are the ones page CSPs may allow. */
+export const viewsPlugin = fp(async (app: FastifyInstance) => {
+  const views = loadViews();
+  allowTemplateScripts(views.scriptHashes);
+  app.decorate('views', views);
 });

@@ -2,17 +2,9 @@
  * What responders are told when a heartbeat series fires, escalates or recovers: the email and
  * the webhook body for the paging tool. Pure: the payload is the outbox event's.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
 import type { Page } from '../domain/model.ts';
 import { formatDateTime } from './format.ts';
-
-const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
-const handlebars = Handlebars.create();
-handlebars.registerPartial('email-layout-top', readFileSync(`${EMAILS_DIR}/partials/top.hbs`, 'utf8'));
-const html = handlebars.compile(readFileSync(`${EMAILS_DIR}/alert.html.hbs`, 'utf8'));
-const text = handlebars.compile(readFileSync(`${EMAILS_DIR}/alert.text.hbs`, 'utf8'));
+import type { TemplateRenderer } from './template-renderer.ts';
 
 /** The outbox payload of `heartbeat.fired` / `.escalated` / `.recovered`. */
 export interface AlertPayload {
@@ -53,10 +45,10 @@ export function buildAlert(eventType: string, payload: AlertPayload, page: Page,
   };
 }
 
-export function renderAlertEmail(eventType: string, payload: AlertPayload, page: Page, publicUrl: string) {
+export function renderAlertEmail(views: TemplateRenderer, eventType: string, payload: AlertPayload, page: Page, publicUrl: string) {
   const alert = buildAlert(eventType, payload, page, publicUrl);
   const model = { ...alert.model, subject: alert.subject };
-  return { subject: alert.subject, html: html(model), text: text(model) };
+  return { subject: alert.subject, ...views.email('alert', model) };
 }
 
 /** The paging tool's body: the event, the series and where to look, as plain JSON. */

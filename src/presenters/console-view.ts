@@ -1,4 +1,5 @@
 /** Domain → view models for the responder console (Handlebars). Pure: no I/O, time passed in. */
+import { CONSOLE_IMPACT_LABELS, INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
 import type { ConsoleSession } from '../storage/session-repository.ts';
@@ -8,11 +9,9 @@ import { formatDateTime } from './format.ts';
 import { renderMarkdown } from './markdown.ts';
 import { incidentView } from './status-page-view.ts';
 
-export const STATUS_LABELS: Record<string, string> = {
-  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved', postmortem: 'Postmortem',
-  scheduled: 'Scheduled', in_progress: 'In progress', verifying: 'Verifying', completed: 'Completed',
-};
-export const IMPACT_LABELS: Record<string, string> = { none: 'None', minor: 'Minor', major: 'Major', critical: 'Critical', maintenance: 'Maintenance' };
+// The console's names for the shared labels (domain/labels.ts), indexed by stored strings.
+export const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;
+export const IMPACT_LABELS: Record<string, string> = CONSOLE_IMPACT_LABELS;
 const ROLE_LABELS: Record<string, string> = { admin: 'Admin', responder: 'Responder', viewer: 'Viewer (read only)' };
 
 /** The form field of a component in the status grid. */

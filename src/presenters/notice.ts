@@ -2,33 +2,15 @@
  * What a subscriber is told about an event: the email (subject, HTML, text) and the webhook body
  * (Statuspage's webhook shape plus an explicit `event_type`). Pure: the worker loads the data.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import Handlebars from 'handlebars';
+import { INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, type ComponentStatus, type Indicator } from '../domain/status.ts';
 import { formatDateTime } from './format.ts';
 import { renderMarkdown } from './markdown.ts';
 import { presentComponent, presentIncident } from './statuspage-v2.ts';
+import type { TemplateRenderer } from './template-renderer.ts';
 
-const EMAILS_DIR = fileURLToPath(new URL('../../views/emails/', import.meta.url));
-const handlebars = Handlebars.create();
-const template = (name: string) => handlebars.compile(readFileSync(`${EMAILS_DIR}/${name}`, 'utf8'));
-handlebars.registerPartial('email-layout-top', readFileSync(`${EMAILS_DIR}/partials/top.hbs`, 'utf8'));
-handlebars.registerPartial('email-layout-bottom', readFileSync(`${EMAILS_DIR}/partials/bottom.hbs`, 'utf8'));
-const templates = {
-  noticeHtml: template('notice.html.hbs'),
-  noticeText: template('notice.text.hbs'),
-  confirmHtml: template('confirm.html.hbs'),
-  confirmText: template('confirm.text.hbs'),
-  disabledHtml: template('endpoint-disabled.html.hbs'),
-  disabledText: template('endpoint-disabled.text.hbs'),
-};
-
-const STATUS_LABELS: Record<string, string> = {
-  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved', postmortem: 'Postmortem',
-  scheduled: 'Scheduled', in_progress: 'In progress', verifying: 'Verifying', completed: 'Completed',
-};
+const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;
 
 export interface NoticeData {
   eventType: string;
@@ -50,7 +32,7 @@ export interface RecipientLinks {
 }
 
 /** The parts of a notice shared by every recipient: computed once per event. */
-export function buildNotice(data: NoticeData) {
+export function buildNotice(views: TemplateRenderer, data: NoticeData) {
   const tz = data.page.time_zone;
   const groupName = new Map(data.groups.map((g) => [g.id, g.name]));
   const label = (c: { id?: string; code?: string; name: string }) => {
@@ -65,7 +47,7 @@ export function buildNotice(data: NoticeData) {
       subject: `[${data.page.name}] ${label(component)}: ${statusLabel}`,
       title: `${label(component)} is now ${statusLabel.toLowerCase()}`,
       statusLabel,
-      bodyHtml: `<p>${handlebars.escapeExpression(label(component))} changed from ${COMPONENT_STATUS_LABELS[oldStatus].toLowerCase()} to ${statusLabel.toLowerCase()}.</p>`,
+      bodyHtml: `<p>${views.escape(label(component))} changed from ${COMPONENT_STATUS_LABELS[oldStatus].toLowerCase()} to ${statusLabel.toLowerCase()}.</p>`,
       bodyText: `${label(component)} changed from ${COMPONENT_STATUS_LABELS[oldStatus].toLowerCase()} to ${statusLabel.toLowerCase()}.`,
       at: formatDateTime(at, tz),
       url: `${data.publicUrl}/`,
@@ -97,19 +79,19 @@ export function buildNotice(data: NoticeData) {
 
 export type Notice = ReturnType<typeof buildNotice>;
 
-export function renderNoticeEmail(notice: Notice, data: Pick<NoticeData, 'page' | 'publicUrl'>, links: RecipientLinks) {
+export function renderNoticeEmail(views: TemplateRenderer, notice: Notice, data: Pick<NoticeData, 'page' | 'publicUrl'>, links: RecipientLinks) {
   const model = { ...notice, pageName: data.page.name, publicUrl: data.publicUrl, ...links };
-  return { subject: notice.subject, html: templates.noticeHtml(model), text: templates.noticeText(model) };
+  return { subject: notice.subject, ...views.email('notice', model) };
 }
 
-export function renderConfirmationEmail(data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean; webhookUrl?: string | null }) {
+export function renderConfirmationEmail(views: TemplateRenderer, data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean; webhookUrl?: string | null }) {
   const what = data.webhookUrl ? 'webhook subscription' : 'subscription';
   const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates ${what}` : `[${data.pageName}] Confirm your ${what} to status updates`;
-  return { subject, html: templates.confirmHtml(data), text: templates.confirmText(data) };
+  return { subject, ...views.email('confirm', data) };
 }
 
-export function renderEndpointDisabledEmail(data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean }) {
-  return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, html: templates.disabledHtml(data), text: templates.disabledText(data) };
+export function renderEndpointDisabledEmail(views: TemplateRenderer, data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean }) {
+  return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, ...views.email('endpoint-disabled', data) };
 }
 
 /** Statuspage's webhook body, with `event_type` and the recipient's own unsubscribe link. */

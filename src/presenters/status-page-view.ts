@@ -1,4 +1,5 @@
 /** Domain → view models for the Handlebars status page. Pure: no I/O, time passed in. */
+import { INCIDENT_STATUS_LABELS, PUBLIC_IMPACT_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, Incident } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
 import { localDayBounds } from '../domain/time.ts';
@@ -8,19 +9,9 @@ import { formatDateTime, formatDay, formatDuration, formatMonth, formatPercent }
 import { renderMarkdown } from './markdown.ts';
 import { pageIndicator } from './statuspage-v2.ts';
 
-const STATUS_LABELS: Record<string, string> = {
-  investigating: 'Investigating',
-  identified: 'Identified',
-  monitoring: 'Monitoring',
-  resolved: 'Resolved',
-  postmortem: 'Postmortem',
-  scheduled: 'Scheduled',
-  in_progress: 'In progress',
-  verifying: 'Verifying',
-  completed: 'Completed',
-};
-
-const IMPACT_LABELS: Record<string, string> = { none: 'No impact', minor: 'Minor', major: 'Major', critical: 'Critical', maintenance: 'Maintenance' };
+// Indexed by the stored status strings, so looked up as plain records.
+const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;
+const IMPACT_LABELS: Record<string, string> = PUBLIC_IMPACT_LABELS;
 
 export interface PageChrome {
   name: string;

@@ -149,7 +149,7 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     const notifications = t.app.notifications;
     const worker = createDeliveryWorker({
       db: t.db, clock: t.clock, random: () => 0.5, email: notifications.email!, webhook: notifications.webhook!, publicUrl: t.config.publicUrl,
-      linkKey: () => t.app.linkKey(), mailFrom: 'x@acme.example', claimLeaseMs: 300_000, log: t.app.log,
+      linkKey: () => t.app.linkKey(), mailFrom: 'x@acme.example', claimLeaseMs: 300_000, log: t.app.log, views: t.app.views,
     });
     await worker.handle({ deliveryIds: rows.map((r) => r.id) });
     expect({ mails: smtp.messages.length, hooks: receiver.received.length }).toEqual(before);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/domain/link-token.ts';
-import { templateScriptHashes } from '../../src/plugins/security-headers.ts';
+import { loadViews } from '../../src/plugins/views.ts';
 import { publicHeaders } from '../../src/snapshot/encoded-body.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
@@ -63,9 +63,9 @@ describe('public page CSP allows only the templates\' own scripts', () => {
       mkdirSync(join(dir, 'emails'));
       writeFileSync(join(dir, 'pages', 'fixed.hbs'), '<p>{{name}}</p><script>run()</script>');
       writeFileSync(join(dir, 'emails', 'mail.hbs'), '<script>mail()</script>');
-      expect([...templateScriptHashes(dir)]).toEqual([hashOf('run()')]);
+      expect([...loadViews(dir).scriptHashes]).toEqual([hashOf('run()')]);
       writeFileSync(join(dir, 'pages', 'built.hbs'), '<script>var name = "{{name}}";</script>');
-      expect(() => templateScriptHashes(dir)).toThrow(/must be fixed text/);
+      expect(() => loadViews(dir)).toThrow(/must be fixed text/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

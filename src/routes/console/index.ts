@@ -45,7 +45,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { generateWeb
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
   await app.register(consoleSessionPlugin);
-  const kit = createKit(app, createConsoleRenderer());
+  const kit = createKit(app, createConsoleRenderer(app.views));
 
   // HTML errors for HTML pages: what is wrong in words, never a stack trace or JSON.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {

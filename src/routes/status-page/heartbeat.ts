@@ -101,7 +101,7 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
     return definition && definition.regions.includes(region) ? definition : null;
   };
   const notFound = async (reply: FastifyReply) => {
-    const html = await app.view('pages/heartbeat-series.hbs', heartbeatNotFoundView(chrome()));
+    const html = app.views.page('pages/heartbeat-series', heartbeatNotFoundView(chrome()), 'main');
     return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
   };
 
@@ -115,7 +115,7 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
       const charts = [];
       for (const metric of metrics) for (const region of metric.regions) charts.push(await loader.load(metric, region, range, now));
       const view = heartbeatOverviewView({ chrome: chrome(), charts, range, ...zone, now: now.getTime() });
-      return { contentType: 'text/html; charset=utf-8', text: await app.view('pages/heartbeat.hbs', view) };
+      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat', view, 'main') };
     });
   });
 
@@ -131,7 +131,7 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
       const charts = [];
       for (const range of CHART_RANGES) charts.push(await loader.load(definition, region, range, now));
       const view = heartbeatSeriesView({ chrome: chrome(), charts, ...zone, now: now.getTime() });
-      return { contentType: 'text/html; charset=utf-8', text: await app.view('pages/heartbeat-series.hbs', view) };
+      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat-series', view, 'main') };
     });
   });
 

@@ -31,7 +31,7 @@ export async function statusPageRoutes(parent: FastifyInstance) {
     const body = await app.snapshot.getLazy(`history:${pageNumber}`, async (status) => {
       if (!status) return null;
       const history = await loadIncidentHistory(app.db, status.readAt, pageNumber);
-      return { contentType: 'text/html; charset=utf-8', text: await app.view('pages/history.hbs', historyPageView(status, history, pageNumber)) };
+      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/history', historyPageView(status, history, pageNumber), 'main') };
     });
     if (!body) return unavailable(reply);
     return app.sendEncoded(request, reply, body);
@@ -46,11 +46,11 @@ export async function statusPageRoutes(parent: FastifyInstance) {
       // Recent incidents are in the snapshot already: no database round trip, and they render during an outage.
       const incident = [...status.unresolvedIncidents, ...status.recentIncidents, ...status.maintenances].find((i) => i.id === id) ?? (await findIncident(app.db, id));
       if (!incident) return null;
-      return { contentType: 'text/html; charset=utf-8', text: await app.view('pages/incident.hbs', incidentPageView(status, incident)) };
+      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/incident', incidentPageView(status, incident), 'main') };
     });
     if (!body) {
       if (!app.snapshot.status) return unavailable(reply);
-      const html = await app.view('pages/not-found.hbs', { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } });
+      const html = app.views.page('pages/not-found', { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } }, 'main');
       return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
     }
     return app.sendEncoded(request, reply, body);

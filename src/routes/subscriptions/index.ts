@@ -70,7 +70,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     // Forms that change a subscription: never framed (no clickjacking), no script at all. The
     // referrer goes to this site only (the address may hold a token): with no referrer at all, an
     // old browser would post the form with Origin: null, which same-origin checks refuse.
-    const html = await app.view('pages/subscription.hbs', subscriptionPageView(page, view));
+    const html = app.views.page('pages/subscription', subscriptionPageView(page, view), 'main');
     return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
       .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' })).send(html);
   };
