@@ -53,3 +53,8 @@ export async function loadSignalPanel(db: Queryable, metrics: HeartbeatMetric[])
   })));
   return { series, notices };
 }
+
+/** The detector's latest row of every series it has evaluated (the public heartbeat list shows their summaries). */
+export function listSeriesStates(db: Queryable): Promise<DetectorRow[]> {
+  return listDetectorRows(db);
+}

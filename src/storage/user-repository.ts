@@ -1,8 +1,9 @@
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull } from './rows.ts';
+import type { UserRole } from '../domain/roles.ts';
 
-export const USER_ROLES = ['admin', 'responder', 'viewer'] as const;
-export type UserRole = (typeof USER_ROLES)[number];
+// The roles are a domain rule; re-exported for the modules that still take them from here.
+export { USER_ROLES, type UserRole } from '../domain/roles.ts';
 
 /** A responder account of the console. `password_hash` never leaves the services. */
 export interface ResponderUser {

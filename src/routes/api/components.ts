@@ -8,7 +8,8 @@ import {
   archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
 } from '../../services/manage-page-structure.ts';
 import { setComponentStatus } from '../../services/set-component-status.ts';
-import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { loadPageStructure } from '../../queries/page-structure.ts';
 import { ComponentSchema, errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
@@ -26,9 +27,9 @@ const STRUCTURE_NOTE = 'Only on pages with `page.components_from: console`; a fi
  */
 export async function componentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
-  const pageId = async () => (await findPage(app.db))?.id ?? '';
+  const pageId = async () => (await loadPage(app.db))?.id ?? '';
   const groupResponse = async (groupId: string) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const { groups, components } = await loadPageStructure(app.db);
     const group = groups.find((g) => g.id === groupId)!;
     return presentGroup(group, components.filter((c) => c.group_id === groupId), await pageId());
   };
@@ -37,7 +38,7 @@ export async function componentRoutes(parent: FastifyInstance) {
     onRequest: app.requireScope(null),
     schema: { tags: ['components'], summary: 'Components and groups, with the ids the other endpoints take', security: Security, response: { 200: Type.Object({ components: Type.Array(ComponentSchema) }), ...errorResponses } },
   }, async () => {
-    const [page, groups, components] = await Promise.all([findPage(app.db), listGroups(app.db), listComponents(app.db)]);
+    const [page, { groups, components }] = await Promise.all([loadPage(app.db), loadPageStructure(app.db)]);
     return { components: page ? presentComponents({ page, groups, components }) : [] };
   });
 

@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
 import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
-import { listAlertRecipients } from '../../storage/subscriber-repository.ts';
+import { listAlertRecipients } from '../../queries/alert-recipients.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { writtenIncidentPresenter } from './incidents.ts';
 

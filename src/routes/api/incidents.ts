@@ -8,7 +8,8 @@ import { declareIncident } from '../../services/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../services/read-incidents.ts';
 import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
-import { findPage, listComponents } from '../../storage/page-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { loadComponents } from '../../queries/page-structure.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { URL_MAX } from '../../domain/validation.ts';
 
@@ -21,13 +22,13 @@ const Security = [{ bearer: [] }];
 
 /** Loads what presenting an incident needs (components for `components`, the page id). */
 export async function incidentPresenter(app: FastifyInstance) {
-  const [components, page] = await Promise.all([listComponents(app.db), findPage(app.db)]);
+  const [components, page] = await Promise.all([loadComponents(app.db), loadPage(app.db)]);
   return (incident: Incident) => presentIncident(incident, components, page?.id ?? '', { publicUrl: app.config.publicUrl });
 }
 
 /** Presents a write's answer from the state its transaction committed (components as the write left them). */
 export async function writtenIncidentPresenter(app: FastifyInstance) {
-  const page = await findPage(app.db);
+  const page = await loadPage(app.db);
   return (incident: IncidentAfterWrite) => presentIncident(incident, incident.components, page?.id ?? '', { publicUrl: app.config.publicUrl });
 }
 

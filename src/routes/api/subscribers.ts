@@ -6,10 +6,10 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { disableWebhookEndpoint } from '../../services/disable-webhook-endpoint.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/manage-subscribers.ts';
-import { findIncident } from '../../storage/incident-repository.ts';
 import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
-import { deliveryProgressForIncident, listDeadDeliveries } from '../../storage/delivery-repository.ts';
-import { findSubscriber, listSubscribers } from '../../storage/subscriber-repository.ts';
+import { listDeadLetters, loadIncidentDeliveryProgress } from '../../queries/delivery-progress.ts';
+import { findIncident } from '../../queries/incidents.ts';
+import { findSubscriber, listSubscribers } from '../../queries/subscriber-list.ts';
 import { errorResponses, RowIdSchema } from '../schemas.ts';
 import { URL_MAX } from '../../domain/validation.ts';
 
@@ -156,7 +156,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   }, async (request) => {
     const incident = await findIncident(app.db, request.params.id);
     if (!incident) throw new NotFoundError('incident or maintenance', request.params.id);
-    const notices = await deliveryProgressForIncident(app.db, incident.id);
+    const notices = await loadIncidentDeliveryProgress(app.db, incident.id);
     const totals = { targeted: 0, sent: 0, failed: 0, pending: 0 };
     for (const n of notices) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += n[key];
     return { totals, notices: notices.map((n) => ({ ...n, created_at: n.created_at.toISOString() })) };
@@ -173,7 +173,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       },
     },
   }, async (request) => {
-    const dead = await listDeadDeliveries(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
+    const dead = await listDeadLetters(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
     return { deliveries: dead.map((d) => ({ ...d, created_at: d.created_at.toISOString() })) };
   });
 

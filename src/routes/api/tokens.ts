@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiToken } from '../../domain/model.ts';
 import { createApiToken, listApiTokens, revokeApiToken, SCOPES, type Grantor } from '../../services/manage-api-tokens.ts';
-import { listAudit } from '../../storage/audit-repository.ts';
+import { listAuditEntries } from '../../queries/audit-log.ts';
 import { errorResponses, TokenSchema } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
@@ -50,7 +50,7 @@ export async function tokenRoutes(parent: FastifyInstance) {
       },
     },
   }, async (request) => {
-    const entries = await listAudit(app.db, { limit: request.query.limit ?? 100, actor: request.query.actor, action: request.query.action });
+    const entries = await listAuditEntries(app.db, { limit: request.query.limit ?? 100, actor: request.query.actor, action: request.query.action });
     return { entries: entries.map((e) => ({ ...e, at: new Date(e.at).toISOString() })) };
   });
 }

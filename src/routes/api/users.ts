@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { USER_ROLES } from '../../domain/roles.ts';
 import { createUser, disableUser, listUsers } from '../../services/manage-users.ts';
-import { USER_ROLES, type ResponderUser } from '../../storage/user-repository.ts';
 import { errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
@@ -15,6 +15,7 @@ const UserSchema = Type.Object({
   created_at: Type.String({ format: 'date-time' }),
   disabled_at: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
 });
+type ResponderUser = Awaited<ReturnType<typeof listUsers>>[number];
 const presentUser = (u: ResponderUser) => ({
   id: u.id, email: u.email, name: u.name, role: u.role, has_password: u.has_password, created_at: u.created_at.toISOString(), disabled_at: u.disabled_at?.toISOString() ?? null,
 });

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import Type from 'typebox';
 import { presentPage } from '../../presenters/statuspage-v2.ts';
-import { listDetectorRows } from '../../storage/heartbeat-repository.ts';
+import { listSeriesStates } from '../../queries/heartbeat-notices.ts';
 import { CACHE_CONTROL, publicHeaders } from '../../snapshot/encoded-body.ts';
 import { PageSchema } from '../schemas.ts';
 
@@ -13,7 +13,7 @@ export async function heartbeatApiRoutes(app: FastifyInstance) {
   let cached: { at: number; body: Promise<unknown> } | null = null;
 
   const build = async () => {
-    const rows = new Map((await listDetectorRows(app.db)).map((r) => [`${r.metric}|${r.region}`, r.summary]));
+    const rows = new Map((await listSeriesStates(app.db)).map((r) => [`${r.metric}|${r.region}`, r.summary]));
     const page = app.snapshot.status?.page;
     return {
       page: page ? presentPage(page, { publicUrl: app.config.publicUrl }) : null,

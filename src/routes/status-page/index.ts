@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { historyPageView, incidentPageView } from '../../presenters/status-page-view.ts';
 import { loadIncidentHistory } from '../../services/read-incidents.ts';
-import { findIncident } from '../../storage/incident-repository.ts';
+import { findIncident } from '../../queries/incidents.ts';
 import { faviconRoutes } from './favicon.ts';
 
 const HTML = { 200: Type.String({ description: 'text/html' }), 304: Type.Null(), 503: Type.String() };

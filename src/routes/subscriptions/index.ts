@@ -15,8 +15,9 @@ import { componentChoices, subscriptionPageView } from '../../presenters/subscri
 import {
   confirmSubscriber, normaliseEmail, requestWebhookSubscription, rotateWebhookSecret, subscribeByEmail, unsubscribe, updateSubscription,
 } from '../../services/manage-subscribers.ts';
-import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
-import { findSubscriber } from '../../storage/subscriber-repository.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { loadPageStructure } from '../../queries/page-structure.ts';
+import { findSubscriber } from '../../queries/subscriber-list.ts';
 import { URL_MAX } from '../../domain/validation.ts';
 
 const Token = Type.Object({ token: Type.String({ minLength: 10, maxLength: 400 }) });
@@ -65,7 +66,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   const ipLimit = { rateLimit: { max: 20, timeWindow: 60_000 } };
 
   const render = async (reply: FastifyReply, status: number, view: Parameters<typeof subscriptionPageView>[1]) => {
-    const page = await findPage(app.db);
+    const page = await loadPage(app.db);
     if (!page) throw new NotFoundError('page', 'default');
     // Forms that change a subscription: never framed (no clickjacking), no script at all. The
     // referrer goes to this site only (the address may hold a token): with no referrer at all, an
@@ -75,7 +76,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
       .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' })).send(html);
   };
   const choices = async (selected: { all: boolean; ids: string[] }) => {
-    const [groups, components] = await Promise.all([listGroups(app.db), listComponents(app.db)]);
+    const { groups, components } = await loadPageStructure(app.db);
     return componentChoices(groups, components, selected);
   };
   const claims = (request: { params: { token: string } }, purpose: LinkPurpose) =>

@@ -1,0 +1,3 @@
+/** The console's account roles, from most to least allowed. */
+export const USER_ROLES = ['admin', 'responder', 'viewer'] as const;
+export type UserRole = (typeof USER_ROLES)[number];
