@@ -14,6 +14,19 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', caughtErrors: 'none' }],
     },
   },
+  // Routes translate HTTP and call use-cases (src/services/) for writes and read models (src/queries/) for reads:
+  // never storage or a delivery channel directly (docs/architecture.md, "Reads: the query layer").
+  {
+    files: ['src/routes/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/storage/**'], message: 'Routes read through src/queries/ and write through src/services/, not storage.' },
+          { group: ['**/channels/**'], message: 'Routes do not use delivery channels; the app passes in what they need (e.g. generateWebhookSecret).' },
+        ],
+      }],
+    },
+  },
   // Tests read JSON answers as light-my-request types them (`any`), and say so.
   { files: ['test/**'], rules: { '@typescript-eslint/no-explicit-any': 'off' } },
 );
