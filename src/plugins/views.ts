@@ -7,7 +7,7 @@ import Handlebars from 'handlebars';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
 import { allowTemplateScripts, inlineScriptHashes } from './security-headers.ts';
 
-export const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 
 /** Partial folders and the prefix their partials are registered under (`{{> console-grid}}`). */
 const PARTIAL_FOLDERS: Record<string, string> = { 'partials': '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
