@@ -6,7 +6,7 @@ import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/sta
 import { presentIncident } from '../../presenters/statuspage-v2.ts';
 import { declareIncident } from '../../services/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
-import { getIncident, listIncidents } from '../../services/read-incidents.ts';
+import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadComponents } from '../../queries/page-structure.ts';

@@ -3,7 +3,7 @@ import Type from 'typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { historyPageView, incidentPageView } from '../../presenters/status-page-view.ts';
-import { loadIncidentHistory } from '../../services/read-incidents.ts';
+import { loadIncidentHistory } from '../../queries/read-incidents.ts';
 import { findIncident } from '../../queries/incidents.ts';
 import { faviconRoutes } from './favicon.ts';
 
