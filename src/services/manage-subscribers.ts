@@ -24,6 +24,20 @@ function requireUrlLength(url: string): void {
   if (url.length > URL_MAX) throw new ValidationError('url', `must be at most ${URL_MAX} characters`);
 }
 
+/**
+ * One endpoint, one spelling: the URL as the WHATWG parser writes it (scheme and host lower-cased,
+ * default port and dot segments dropped), without the fragment, which is never sent. Otherwise
+ * every spelling of one endpoint was a subscriber of its own, each sent every notice. Text that
+ * is not a URL is left as it is, for the URL check to refuse.
+ */
+export function normaliseWebhookUrl(url: string): string {
+  const text = url.trim();
+  if (!URL.canParse(text)) return text;
+  const parsed = new URL(text);
+  parsed.hash = '';
+  return parsed.href;
+}
+
 /** Resolves component ids or keys to ids; an empty or missing list means "all components". */
 export async function resolveComponentFilter(db: Queryable, refs: string[] | undefined, field = 'component_ids'): Promise<{ all: boolean; ids: string[] }> {
   if (!refs || refs.length === 0) return { all: true, ids: [] };
@@ -81,6 +95,7 @@ export async function registerWebhook(
   checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>,
   generateSecret: () => string,
 ): Promise<{ subscriber: Subscriber; secret: string }> {
+  input = { ...input, url: normaliseWebhookUrl(input.url) };
   requireUrlLength(input.url);
   const check = await checkUrl(input.url);
   if (!check.ok) throw new ValidationError('url', check.reason);
@@ -111,6 +126,7 @@ export async function requestWebhookSubscription(
   generateSecret: () => string,
 ): Promise<void> {
   const owner = normaliseEmail(input.email);
+  input = { ...input, url: normaliseWebhookUrl(input.url) };
   requireUrlLength(input.url);
   const check = await checkUrl(input.url);
   if (!check.ok) throw new ValidationError('url', check.reason);

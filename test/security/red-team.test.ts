@@ -131,7 +131,8 @@ describe('subscriber links after unsubscribing', () => {
     t.app.inject({ method: 'POST', url, payload: body, remoteAddress: '203.0.113.80', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
   it('a confirmation link used after unsubscribing says the link is not valid, not "You are subscribed", and confirms nothing', async () => {
-    expect((await publicForm('/subscribe', 'email=changed-my-mind%40example.org')).statusCode).toBe(200);
+    const signedUp = await publicForm('/subscribe', 'email=changed-my-mind%40example.org');
+    expect(signedUp.statusCode, signedUp.body).toBe(200);
     const [{ id }] = await t.db.query<{ id: string }>("SELECT id FROM subscriber WHERE email = 'changed-my-mind@example.org'");
     const key = t.app.linkKey();
     const confirm = `/subscribe/confirm/${signLinkToken({ subscriberId: id, purpose: 'confirm', expiresAt: Math.floor(t.clock.now().getTime() / 1000) + 3600 }, key)}`;
@@ -144,5 +145,32 @@ describe('subscriber links after unsubscribing', () => {
     expect(pressed.body).toContain('This link is not valid');
     const [row] = await t.db.query<{ confirmed_at: Date | null }>('SELECT confirmed_at FROM subscriber WHERE id = $1', [id]);
     expect(row.confirmed_at).toBeNull();
+  });
+});
+
+describe('one webhook endpoint, however its URL is spelled', () => {
+  // Each spelling was a subscriber of its own: one confirmed sign-up per spelling made every notice
+  // hit the same (someone else's) endpoint once more, and the recorded owner was never told.
+  it('treats host case, the default port, dot segments and a fragment as the same endpoint, at every door', async () => {
+    const loose = await startTestApp({ env: { LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
+    try {
+      const token = await loose.token('subscribers:write');
+      const register = (url: string) => loose.app.inject({ method: 'POST', url: '/api/v1/subscribers', payload: { type: 'webhook', url }, headers: { authorization: `Bearer ${token}` } });
+      expect((await register('http://hooks.localhost:8081/lifeline')).statusCode).toBe(201);
+      const spellings = ['http://HOOKS.localhost:8081/lifeline', 'HTTP://hooks.localhost:8081/x/../lifeline', 'http://hooks.localhost:8081/lifeline#again', 'http://hooks.localhost:8081/./lifeline'];
+      for (const [index, url] of spellings.entries()) {
+        expect((await register(url)).statusCode, url).toBe(409);
+        const signUp = await loose.app.inject({
+          method: 'POST', url: '/subscribe/webhook', remoteAddress: '203.0.113.90',
+          payload: new URLSearchParams({ url, email: `someone-else-${index}@example.org` }).toString(),
+          headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
+        });
+        expect(signUp.statusCode, url).toBe(200);
+      }
+      const rows = await loose.db.query<{ url: string }>("SELECT url FROM subscriber WHERE type = 'webhook'");
+      expect(rows).toEqual([{ url: 'http://hooks.localhost:8081/lifeline' }]);
+    } finally {
+      await loose.close();
+    }
   });
 });
