@@ -1,25 +1,26 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { UnauthorizedError } from '../domain/errors.ts';
-import { assertScope, authenticateApiToken, SCOPES, type Scope } from '../services/manage-api-tokens.ts';
+import { operatorActor, type Actor } from '../domain/actor.ts';
+import { capabilitiesOfScopes, scopeNeededFor, type Capability } from '../domain/capabilities.ts';
+import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
+import { authenticateApiToken } from '../services/manage-api-tokens.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * onRequest hook: the request must carry a bearer token (or come from the local CLI) with `scope`.
-     * It runs before the body is parsed and validated, so a stranger gets 401 (and a token without
-     * the scope 403), never a 400 that describes the schema.
+     * onRequest hook: the request must carry a bearer token (or come from the local CLI) whose
+     * scopes grant `capability` (src/domain/capabilities.ts). It runs before the body is parsed and
+     * validated, so a stranger gets 401 (and a token without it 403), never a 400 that describes
+     * the schema.
      */
-    requireScope(scope: Scope | null): (request: FastifyRequest) => Promise<void>;
+    requireCapability(capability: Capability): (request: FastifyRequest) => Promise<void>;
     /** A secret known only to this process: the CLI's in-process and admin-socket requests carry it. */
     operatorSecret: string;
   }
   interface FastifyRequest {
-    actor: string;
-    scopes: string[];
-    /** True for the local operator (the CLI), who holds every scope and may grant `admin`. */
-    operator: boolean;
+    /** The token or the local operator (the CLI, who holds every capability) behind an API request. */
+    actor: Actor;
   }
 }
 
@@ -29,9 +30,7 @@ export const OPERATOR_HEADER = 'x-lifeline-operator';
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const secret = randomBytes(32).toString('base64url');
   app.decorate('operatorSecret', secret);
-  app.decorateRequest('actor', '');
-  app.decorateRequest('scopes', null as unknown as string[]);
-  app.decorateRequest('operator', false);
+  app.decorateRequest('actor', null as unknown as Actor);
 
   const isOperator = (request: FastifyRequest): boolean => {
     const header = request.headers[OPERATOR_HEADER];
@@ -39,20 +38,17 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     return timingSafeEqual(Buffer.from(header), Buffer.from(secret));
   };
 
-  app.decorate('requireScope', (scope: Scope | null) => async (request: FastifyRequest) => {
+  app.decorate('requireCapability', (capability: Capability) => async (request: FastifyRequest) => {
     if (isOperator(request)) {
       const user = request.headers['x-lifeline-operator-user'];
-      request.actor = `cli:${typeof user === 'string' && /^[\w.@-]{1,64}$/.test(user) ? user : 'operator'}`;
-      request.scopes = [...SCOPES];
-      request.operator = true;
+      request.actor = operatorActor(typeof user === 'string' && /^[\w.@-]{1,64}$/.test(user) ? user : 'operator');
     } else {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new UnauthorizedError('send Authorization: Bearer <token> (create one with: npx lifeline token create)');
       const token = await authenticateApiToken({ db: app.db, clock: app.clock, ids: app.ids }, match[1]);
-      request.actor = `token:${token.name} (${token.prefix})`;
-      request.scopes = token.scopes;
+      request.actor = { kind: 'token', id: token.id, label: `token:${token.name} (${token.prefix})`, capabilities: capabilitiesOfScopes(token.scopes) };
     }
-    if (scope) assertScope(request.scopes, scope);
+    if (!request.actor.capabilities.has(capability)) throw new ForbiddenError(`this token lacks the ${scopeNeededFor(capability)} scope`);
   });
 });

@@ -1,21 +1,24 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { visitorActor } from '../domain/actor.ts';
+import { capabilitiesOfRole, roleNeededFor, type Capability } from '../domain/capabilities.ts';
 import { ForbiddenError } from '../domain/errors.ts';
 import { verifyAgainstDummy } from '../domain/password.ts';
 import { authenticateSession, SESSION_MAX_MS } from '../services/sign-in.ts';
 import type { ConsoleSession } from '../storage/session-repository.ts';
-import type { ResponderUser, UserRole } from '../storage/user-repository.ts';
+import type { ResponderUser } from '../storage/user-repository.ts';
 import { assertSameOrigin } from './same-origin.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * preHandler for console routes: a signed-in user with at least `role`. A GET without a session
-     * is sent to the sign-in page; a state-changing request must be same-origin and carry the
-     * session's CSRF token, else 403; a role too low gets 403.
+     * preHandler for console routes: a signed-in user whose role grants `capability`
+     * (src/domain/capabilities.ts). A request without a session is sent to the sign-in page; a
+     * state-changing request must be same-origin and carry the session's CSRF token, else 403; a
+     * role without the capability gets 403.
      */
-    requireRole(role: UserRole): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    requireConsoleCapability(capability: Capability): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
     /** The CSRF token every state-changing console form of this session carries (`_csrf`). */
     csrfTokenFor(session: ConsoleSession): string;
     setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void;
@@ -29,12 +32,6 @@ declare module 'fastify' {
 
 export const SESSION_COOKIE = 'lifeline_session';
 export const CSRF_FIELD = '_csrf';
-const ROLE_RANK: Record<UserRole, number> = { viewer: 0, responder: 1, admin: 2 };
-
-export function roleAtLeast(role: UserRole, needed: UserRole): boolean {
-  return ROLE_RANK[role] >= ROLE_RANK[needed];
-}
-
 /** One cookie's value from a Cookie header (no dependency needed for a single, opaque, URL-safe value). */
 export function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
@@ -76,7 +73,7 @@ export const consoleSessionPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onRequest', async (request) => {
     const token = readCookie(request.headers.cookie, SESSION_COOKIE);
     if (!token) return;
-    const found = await authenticateSession(app.serviceContext('console'), token);
+    const found = await authenticateSession(app.serviceContext(visitorActor('console')), token);
     if (!found) return;
     request.consoleUser = found.user;
     request.consoleSession = found.session;
@@ -92,7 +89,7 @@ export const consoleSessionPlugin = fp(async (app: FastifyInstance) => {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   };
 
-  app.decorate('requireRole', (role: UserRole) => async (request: FastifyRequest, reply: FastifyReply) => {
+  app.decorate('requireConsoleCapability', (capability: Capability) => async (request: FastifyRequest, reply: FastifyReply) => {
     const writing = request.method !== 'GET' && request.method !== 'HEAD';
     if (writing) assertSameOrigin(request);
     if (!request.consoleUser) {
@@ -100,8 +97,8 @@ export const consoleSessionPlugin = fp(async (app: FastifyInstance) => {
       return reply.code(303).header('cache-control', 'no-store').redirect(`/console/sign-in${next}`);
     }
     if (writing && !csrfMatches(request)) throw new ForbiddenError('this form has expired or did not come from this console; reload the page and try again');
-    if (!roleAtLeast(request.consoleUser.role, role)) {
-      throw new ForbiddenError(`your role (${request.consoleUser.role}) cannot do this; it needs ${role} or above. Ask an admin.`);
+    if (!capabilitiesOfRole(request.consoleUser.role).has(capability)) {
+      throw new ForbiddenError(`your role (${request.consoleUser.role}) cannot do this; it needs ${roleNeededFor(capability)} or above. Ask an admin.`);
     }
   });
 });

@@ -43,10 +43,10 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
     const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
 
     const outcome = await app.db.transaction(async (tx) => {
-      const stored = await claimIdempotencyKey(tx, { actor: request.actor, key, requestHash, at: app.clock.now() });
+      const stored = await claimIdempotencyKey(tx, { actor: request.actor.label, key, requestHash, at: app.clock.now() });
       if (stored) return { replayed: true as const, stored };
       const body = present(await run({ ...ctx, db: joinTransaction(tx) }));
-      await completeIdempotencyKey(tx, { actor: request.actor, key, status, body });
+      await completeIdempotencyKey(tx, { actor: request.actor.label, key, status, body });
       return { replayed: false as const, body };
     });
     if (!outcome.replayed) return reply.code(status).send(outcome.body);

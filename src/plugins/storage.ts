@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { prepareDataDir } from '../data-dir.ts';
+import { labelledOperator, SYSTEM_ACTORS, type Actor } from '../domain/actor.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { syncAlertRecipients } from '../services/sync-alert-recipients.ts';
@@ -20,8 +21,11 @@ declare module 'fastify' {
     clock: Clock;
     ids: IdSource;
     random: () => number;
-    /** A use-case context acting as `actor`. */
-    serviceContext(actor: string): ServiceContext;
+    /**
+     * A use-case context acting as `actor`. A bare label (setup scripts, tests) acts as the operator
+     * at the machine, with every capability; request handlers and jobs pass a real actor.
+     */
+    serviceContext(actor: Actor | string): ServiceContext;
     /** Key that signs subscriber links; shared by all instances through the database. */
     linkKey(): string;
     /** Seals and opens the secrets kept in the database (LIFELINE_SECRET_KEY). */
@@ -50,7 +54,9 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   const key = options.config.env.LIFELINE_SECRET_KEY as Buffer | '';
   const secretBox = key ? createSecretBox(key) : PLAIN_BOX;
   app.decorate('secretBox', secretBox);
-  app.decorate('serviceContext', (actor: string): ServiceContext => ({ db, clock: options.clock, ids: options.ids, actor, log: app.log, secrets: secretBox }));
+  app.decorate('serviceContext', (actor: Actor | string): ServiceContext => ({
+    db, clock: options.clock, ids: options.ids, actor: typeof actor === 'string' ? labelledOperator(actor) : actor, log: app.log, secrets: secretBox,
+  }));
 
   let initialized = false;
   let closed = false;
@@ -97,9 +103,9 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     }
     linkKey = await ensureSecret(db, 'link-signing-key', () => options.ids.bytes(32).toString('base64url'), options.clock.now(), secretBox);
     if (applied.length > 0) app.log.info({ applied }, 'migrations applied');
-    const synced = await syncPageDefinition(app.serviceContext('system:config'), options.config.pageDefinition);
+    const synced = await syncPageDefinition(app.serviceContext(SYSTEM_ACTORS.config), options.config.pageDefinition);
     if (synced.created.length + synced.archived.length > 0) app.log.info(synced, 'page definition synced');
-    const recipients = await syncAlertRecipients(app.serviceContext('system:config'), options.config.pageDefinition.heartbeats ?? []);
+    const recipients = await syncAlertRecipients(app.serviceContext(SYSTEM_ACTORS.config), options.config.pageDefinition.heartbeats ?? []);
     if (recipients.added.length + recipients.removed.length > 0) app.log.info(recipients, 'heartbeat alert recipients synced');
     initialized = true;
     databaseBack();

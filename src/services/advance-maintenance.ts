@@ -43,7 +43,7 @@ export async function advanceMaintenance(ctx: ServiceContext, id: string, input:
     });
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: maintenance.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await insertUpdate(tx, { id: updateId, incident_id: maintenance.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
     const eventType = status === 'completed' ? 'maintenance.completed' : from === 'scheduled' ? 'maintenance.started' : 'maintenance.updated';
     await recordChange(tx, ctx, {
       action: eventType, targetType: 'maintenance', targetId: maintenance.id, details: { status },

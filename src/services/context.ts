@@ -1,5 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
+import type { Actor } from '../domain/actor.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { Database, Transaction } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
@@ -9,8 +10,8 @@ export interface ServiceContext {
   db: Database;
   clock: Clock;
   ids: IdSource;
-  /** Who is acting, as written to the audit log: `token:<name>`, `cli:<user>`, `system`. */
-  actor: string;
+  /** Who is acting: what they may do (checked by the use-case) and `label`, written to the audit log. */
+  actor: Actor;
   log?: FastifyBaseLogger;
   /** Seals secrets the app must read back (webhook signing secrets); unencrypted when absent. */
   secrets?: SecretBox;

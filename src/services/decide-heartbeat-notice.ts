@@ -51,9 +51,9 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
         deliver_notifications: metric?.notify_subscribers ?? false,
       });
     }
-    await decideEpisode(tx, episode.id, { outcome: 'dismissed', by: ctx.actor, at });
+    await decideEpisode(tx, episode.id, { outcome: 'dismissed', by: ctx.actor.label, at });
     await release(tx, episode, row, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'heartbeat_notice.dismissed', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region, reason }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'heartbeat_notice.dismissed', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region, reason }, at });
     return readIncidentAfterWrite(tx, incident.id);
   });
 }
@@ -74,9 +74,9 @@ export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: st
     if (!isUnresolved(incident.status as IncidentStatus)) throw new ConflictError('this notice is already resolved; declare a new incident instead');
     await setIncidentSource(tx, incident.id, 'responder', at);
     await touchPage(tx, at);
-    await decideEpisode(tx, episode.id, { outcome: 'converted', by: ctx.actor, at });
+    await decideEpisode(tx, episode.id, { outcome: 'converted', by: ctx.actor.label, at });
     await release(tx, episode, row, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'heartbeat_notice.converted', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'heartbeat_notice.converted', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region }, at });
     if (input.body !== undefined) await postIncidentUpdate({ ...ctx, db: joinTransaction(tx) }, incident.id, input as PostIncidentUpdateInput);
     return readIncidentAfterWrite(tx, incident.id);
   });

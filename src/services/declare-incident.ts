@@ -47,7 +47,7 @@ export async function declareIncident(ctx: ServiceContext, input: DeclareInciden
     const affected = await applyComponentStatuses(tx, changes, at, id);
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
     await recordChange(tx, ctx, {
       action: 'incident.created', targetType: 'incident', targetId: id, details: { name, status, impact, components: input.components ?? {} },
       event: { type: 'incident.created', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: changes.map((c) => c.component.id) } },

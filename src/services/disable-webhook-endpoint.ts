@@ -25,7 +25,7 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
     if (subscriber.email) {
       await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, by_responder: true }, at });
     }
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason, url: subscriber.url }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason, url: subscriber.url }, at });
     return { ...subscriber, disabled_at: at, disabled_reason: reason };
   });
 }

@@ -1,4 +1,5 @@
 import type { HeartbeatDefinition } from '../config.ts';
+import { SYSTEM_ACTORS } from '../domain/actor.ts';
 import { detectorConfig } from '../domain/heartbeat/config.ts';
 import { evaluate } from '../domain/heartbeat/detector.ts';
 import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
@@ -108,7 +109,7 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
         const evaluation = evaluate(previous, { now: now.getTime(), history, exclusions }, config);
         let incidentId = row.incident_id;
         let muted = row.muted_until_recovery;
-        const sub = { ...ctx, db: joinTransaction(tx), actor: 'system:heartbeat' };
+        const sub = { ...ctx, db: joinTransaction(tx), actor: SYSTEM_ACTORS.heartbeat };
         const where = `${metric.label} in ${region.toUpperCase()}`;
         const notify = metric.notify_subscribers ?? false;
         const alert = (type: string) =>

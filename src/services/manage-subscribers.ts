@@ -82,7 +82,7 @@ export async function subscribeByEmail(
       id: ctx.ids.id(), type: 'email', email, url: null, secret: null, all_components: filter.all, component_ids: filter.ids,
       source: input.source, confirmed_at: input.confirmed && input.source !== 'public' ? at : null, at,
     });
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'email', source: input.source, confirmed: subscriber.confirmed_at !== null }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'email', source: input.source, confirmed: subscriber.confirmed_at !== null }, at });
     if (!subscriber.confirmed_at) await requestConfirmation(tx, ctx, subscriber, at, null);
     return { subscriber, created: true };
   });
@@ -109,7 +109,7 @@ export async function registerWebhook(
     const subscriber = await insertSubscriber(tx, {
       id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: secretsOf(ctx).seal(secret), all_components: filter.all, component_ids: filter.ids, source: 'api', confirmed_at: at, at,
     });
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', url: input.url }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', url: input.url }, at });
     return { subscriber, secret };
   });
 }
@@ -143,7 +143,7 @@ export async function requestWebhookSubscription(
     const subscriber = await insertSubscriber(tx, {
       id: ctx.ids.id(), type: 'webhook', email: owner, url: input.url, secret: secretsOf(ctx).seal(generateSecret()), all_components: filter.all, component_ids: filter.ids, source: 'public', confirmed_at: null, at,
     });
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', source: 'public', url: input.url }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', source: 'public', url: input.url }, at });
     await requestConfirmation(tx, ctx, subscriber, at, null);
   });
 }
@@ -156,7 +156,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, subscriberId: str
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
     await updateSubscriber(tx, subscriber.id, { secret: secretsOf(ctx).seal(secret) }, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.secret_rotated', target_type: 'subscriber', target_id: subscriber.id, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.secret_rotated', target_type: 'subscriber', target_id: subscriber.id, at });
   });
   return secret;
 }
@@ -169,7 +169,7 @@ export async function confirmSubscriber(ctx: ServiceContext, subscriberId: strin
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
     if (subscriber.confirmed_at) return { ...subscriber, secret: null };
     await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
     const secret = subscriber.type === 'webhook' ? await findWebhookSecret(tx, subscriber.id, secretsOf(ctx)) : null;
     return { ...subscriber, confirmed_at: at, secret };
   });
@@ -182,7 +182,7 @@ export async function updateSubscription(ctx: ServiceContext, subscriberId: stri
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
     const filter = await resolveComponentFilter(tx, input.component_ids);
     await updateSubscriber(tx, subscriber.id, { all_components: filter.all, component_ids: filter.ids }, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.updated', target_type: 'subscriber', target_id: subscriber.id, details: { components: filter.all ? 'all' : filter.ids }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.updated', target_type: 'subscriber', target_id: subscriber.id, details: { components: filter.all ? 'all' : filter.ids }, at });
     return { ...subscriber, all_components: filter.all, component_ids: filter.ids };
   });
 }
@@ -196,7 +196,7 @@ export async function unsubscribe(ctx: ServiceContext, subscriberId: string, rea
     if (subscriber.unsubscribed_at) return subscriber;
     await updateSubscriber(tx, subscriber.id, { unsubscribed_at: at }, at);
     await killPendingForSubscriber(tx, subscriber.id, reason);
-    await insertAudit(tx, { actor: ctx.actor, action: `subscriber.${reason}`, target_type: 'subscriber', target_id: subscriber.id, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: `subscriber.${reason}`, target_type: 'subscriber', target_id: subscriber.id, at });
     return { ...subscriber, unsubscribed_at: at };
   });
 }
@@ -208,7 +208,7 @@ export async function reactivateSubscriber(ctx: ServiceContext, subscriberId: st
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', subscriberId);
     await tx.query('UPDATE subscriber SET disabled_at = NULL, disabled_reason = NULL, suppressed_at = NULL, suppressed_reason = NULL, failing_since = NULL, updated_at = $2 WHERE id = $1', [subscriberId, at]);
-    await insertAudit(tx, { actor: ctx.actor, action: 'subscriber.reactivated', target_type: 'subscriber', target_id: subscriberId, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.reactivated', target_type: 'subscriber', target_id: subscriberId, at });
     return { ...subscriber, disabled_at: null, disabled_reason: null, suppressed_at: null, suppressed_reason: null };
   });
 }

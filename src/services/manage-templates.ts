@@ -58,7 +58,7 @@ export async function createTemplate(ctx: ServiceContext, input: TemplateInput):
   return ctx.db.transaction(async (tx) => {
     const template = await insertTemplate(tx, { ...fields, id: ctx.ids.id(), at });
     if (!template) throw new ValidationError('name', `a template named ${JSON.stringify(fields.name)} already exists`);
-    await insertAudit(tx, { actor: ctx.actor, action: 'template.created', target_type: 'incident_template', target_id: template.id, details: { name: template.name }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.created', target_type: 'incident_template', target_id: template.id, details: { name: template.name }, at });
     return template;
   });
 }
@@ -71,7 +71,7 @@ export async function updateTemplate(ctx: ServiceContext, id: string, input: Tem
     if (clash && clash.id !== id) throw new ValidationError('name', `a template named ${JSON.stringify(fields.name)} already exists`);
     const template = await updateTemplateRow(tx, id, { ...fields, at });
     if (!template) throw new NotFoundError('template', id);
-    await insertAudit(tx, { actor: ctx.actor, action: 'template.updated', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.updated', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
     return template;
   });
 }
@@ -81,7 +81,7 @@ export async function deleteTemplate(ctx: ServiceContext, id: string): Promise<I
   return ctx.db.transaction(async (tx) => {
     const template = await deleteTemplateRow(tx, id);
     if (!template) throw new NotFoundError('template', id);
-    await insertAudit(tx, { actor: ctx.actor, action: 'template.deleted', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.deleted', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
     return template;
   });
 }

@@ -31,7 +31,7 @@ export async function createUser(ctx: ServiceContext, input: CreateUserInput): P
   return ctx.db.transaction(async (tx) => {
     const user = await insertUser(tx, { id: ctx.ids.id(), email, name, role, at });
     if (!user) throw new ConflictError(`email: an account for ${email} already exists`);
-    await insertAudit(tx, { actor: ctx.actor, action: 'user.created', target_type: 'responder_user', target_id: user.id, details: { email, role }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'user.created', target_type: 'responder_user', target_id: user.id, details: { email, role }, at });
     const link = await issueSignInLink(ctx, user.id, tx);
     return { user, link };
   });
@@ -67,7 +67,7 @@ export async function disableUser(ctx: ServiceContext, idOrEmail: string): Promi
     const user = (await disableUserRow(tx, found.id, at)) as ResponderUser;
     const sessions = await revokeUserSessions(tx, user.id, at);
     await expireUserLinks(tx, user.id, at);
-    await insertAudit(tx, { actor: ctx.actor, action: 'user.disabled', target_type: 'responder_user', target_id: user.id, details: { email: user.email, sessions_revoked: sessions }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: 'user.disabled', target_type: 'responder_user', target_id: user.id, details: { email: user.email, sessions_revoked: sessions }, at });
     return user;
   });
 }
@@ -97,6 +97,6 @@ export async function setPassword(ctx: ServiceContext, userId: string, input: Se
     await setPasswordHash(tx, userId, hash, at);
     // A replaced password may have leaked: every other session ends.
     const revoked = existing ? await revokeUserSessions(tx, userId, at, input.keepSessionId) : 0;
-    await insertAudit(tx, { actor: ctx.actor, action: existing ? 'user.password_changed' : 'user.password_set', target_type: 'responder_user', target_id: userId, details: { other_sessions_revoked: revoked }, at });
+    await insertAudit(tx, { actor: ctx.actor.label, action: existing ? 'user.password_changed' : 'user.password_set', target_type: 'responder_user', target_id: userId, details: { other_sessions_revoked: revoked }, at });
   });
 }

@@ -47,7 +47,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
     await updateIncidentState(tx, { id: incident.id, status, impact, at, postmortem_url: input.postmortem_url, ...lifecycleTimestamps(status, at) });
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: incident.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await insertUpdate(tx, { id: updateId, incident_id: incident.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
     const eventType = status === 'resolved' && from !== 'resolved' ? 'incident.resolved' : 'incident.updated';
     await recordChange(tx, ctx, {
       action: eventType, targetType: 'incident', targetId: incident.id, details: { status, impact, components: input.components ?? {} },

@@ -19,7 +19,7 @@ export async function replayDeadLetters(ctx: ServiceContext, input: { ids?: numb
   return ctx.db.transaction(async (tx) => {
     const replayed = await replayDeadDeliveries(tx, { ids: ids && ids.length > 0 ? ids : undefined, eventId: input.eventId }, at);
     if (replayed.length > 0) {
-      await insertAudit(tx, { actor: ctx.actor, action: 'delivery.replayed', target_type: 'delivery', target_id: input.eventId === undefined ? null : `event:${input.eventId}`, details: { ids: replayed }, at });
+      await insertAudit(tx, { actor: ctx.actor.label, action: 'delivery.replayed', target_type: 'delivery', target_id: input.eventId === undefined ? null : `event:${input.eventId}`, details: { ids: replayed }, at });
       await tx.query("SELECT pg_notify('lifeline_outbox', '')");
     }
     return replayed;

@@ -56,7 +56,7 @@ export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMa
     const affected = startsNow ? await applyComponentStatuses(tx, components.map((component) => ({ component, status: 'under_maintenance' as const })), at, id) : [];
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor, created_at: at });
+    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
     await recordChange(tx, ctx, {
       action: 'maintenance.scheduled', targetType: 'maintenance', targetId: id, details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, started: startsNow },
       event: { type: startsNow ? 'maintenance.started' : 'maintenance.scheduled', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) } },

@@ -139,7 +139,7 @@ export function mayResetPassword(session: ConsoleSession, now: Date): boolean {
 export async function revokeSession(ctx: ServiceContext, sessionId: string, userId?: string): Promise<boolean> {
   const at = ctx.clock.now();
   const revoked = await revokeSessionRow(ctx.db, sessionId, at, userId);
-  if (revoked) await insertAudit(ctx.db, { actor: ctx.actor, action: 'session.revoked', target_type: 'console_session', target_id: sessionId.slice(0, 12), at });
+  if (revoked) await insertAudit(ctx.db, { actor: ctx.actor.label, action: 'session.revoked', target_type: 'console_session', target_id: sessionId.slice(0, 12), at });
   return revoked;
 }
 

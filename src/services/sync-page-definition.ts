@@ -29,7 +29,7 @@ export async function syncPageDefinition(ctx: ServiceContext, definition: PageDe
     // With `components_from: console` the groups and components are the console's and API's.
     const { created, archived } = page.components_from === 'file' ? await syncStructure(tx, ctx, definition, pageId, at) : { created: [], archived: [] };
     if (!existing || created.length > 0 || archived.length > 0) {
-      await insertAudit(tx, { actor: ctx.actor, action: 'page.synced', target_type: 'page', target_id: pageId, details: { created, archived }, at });
+      await insertAudit(tx, { actor: ctx.actor.label, action: 'page.synced', target_type: 'page', target_id: pageId, details: { created, archived }, at });
     }
     await touchPage(tx, at);
     return { pageId, created, archived };

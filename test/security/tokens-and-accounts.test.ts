@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capabilitiesOfScopes } from '../../src/domain/capabilities.ts';
 import { ForbiddenError } from '../../src/domain/errors.ts';
 import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
 import { changeUserRole } from '../../src/services/change-user-role.ts';
-import { createApiToken } from '../../src/services/manage-api-tokens.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/manage-api-tokens.ts';
 import { createUser, disableUser } from '../../src/services/manage-users.ts';
 import { findUserByEmail } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -48,9 +49,9 @@ describe('granting token scopes', () => {
 
   it('enforces the rule in the use-case, so every door (API, console, CLI) agrees', async () => {
     const ctx = t.app.serviceContext('test');
-    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { scopes: ['tokens:write'], operator: false })).rejects.toThrow(ForbiddenError);
-    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { scopes: [], operator: false })).rejects.toThrow(/admin/);
-    await expect(createApiToken(ctx, { name: 'y', scopes: ['admin'] }, { scopes: [], operator: true })).resolves.toMatchObject({ record: { scopes: ['admin'] } });
+    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: capabilitiesOfScopes(['tokens:write']) })).rejects.toThrow(ForbiddenError);
+    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: new Set() })).rejects.toThrow(/admin/);
+    await expect(createApiToken(ctx, { name: 'y', scopes: ['admin'] }, OPERATOR_GRANTOR)).resolves.toMatchObject({ record: { scopes: ['admin'] } });
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 import { randomIds } from '../../src/domain/ids.ts';
 import { checkPasswordStrength, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/domain/password.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
@@ -43,7 +44,7 @@ describe.each(engines())('accounts, sessions and sign-in links on %s', (engine) 
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    ctx = { db: database.db, clock, ids: randomIds, actor: 'test' };
+    ctx = { db: database.db, clock, ids: randomIds, actor: labelledOperator('test') };
   });
   afterAll(() => database.dispose());
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/clock.ts';
 import { validatePageDefinition } from '../../src/config.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 import { randomIds } from '../../src/domain/ids.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
@@ -19,7 +20,7 @@ describe.each(engines())('storage on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    ctx = { db: database.db, clock, ids: randomIds, actor: 'test' };
+    ctx = { db: database.db, clock, ids: randomIds, actor: labelledOperator('test') };
   });
   afterAll(() => database.dispose());
 

@@ -35,7 +35,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   };
 
   app.get('/api/v1/components', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: { tags: ['components'], summary: 'Components and groups, with the ids the other endpoints take', security: Security, response: { 200: Type.Object({ components: Type.Array(ComponentSchema) }), ...errorResponses } },
   }, async () => {
     const [page, { groups, components }] = await Promise.all([loadPage(app.db), loadPageStructure(app.db)]);
@@ -43,7 +43,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/components', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Add a component', description: STRUCTURE_NOTE, security: Security,
       body: Type.Object({
@@ -58,7 +58,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.patch('/api/v1/components/:id', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Set a component\'s status outside an incident, or edit it',
       description: `\`status\` works on every page. Name, description, group, position and only_show_if_degraded: ${STRUCTURE_NOTE}`, security: Security,
@@ -84,7 +84,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.delete('/api/v1/components/:id', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Take a component off the page (its history is kept)', description: `${STRUCTURE_NOTE} Refused (409) while an open incident lists it.`,
       security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },
@@ -95,7 +95,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/component-groups', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Add a component group', description: STRUCTURE_NOTE, security: Security,
       body: Type.Object({ name: Name, description: Type.Optional(Description), key: Type.Optional(Key), position: Type.Optional(Position) }, { additionalProperties: false }),
@@ -107,7 +107,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.patch('/api/v1/component-groups/:id', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Rename, describe or reorder a component group', description: STRUCTURE_NOTE, security: Security, params: IdOrKey,
       body: Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description), position: Type.Optional(Position) }, { additionalProperties: false, minProperties: 1 }),
@@ -119,7 +119,7 @@ export async function componentRoutes(parent: FastifyInstance) {
   });
 
   app.delete('/api/v1/component-groups/:id', {
-    onRequest: app.requireScope('components:write'),
+    onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Remove a component group; its components stay on the page without a group', description: STRUCTURE_NOTE,
       security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },

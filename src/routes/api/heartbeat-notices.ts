@@ -17,7 +17,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
   const metrics = app.config.pageDefinition.heartbeats ?? [];
 
   app.post('/api/v1/incidents/:id/dismiss', {
-    onRequest: app.requireScope('incidents:write'),
+    onRequest: app.requireCapability('heartbeat_notice.decide'),
     schema: {
       tags: ['heartbeats'], summary: 'Dismiss an automatic heartbeat notice as a false alarm', security: Security,
       description: 'Closes the notice saying it was a false alarm, records the episode as dismissed (left out of future baselines) and keeps the series quiet until it recovers.',
@@ -31,7 +31,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/incidents/:id/convert', {
-    onRequest: app.requireScope('incidents:write'),
+    onRequest: app.requireCapability('heartbeat_notice.decide'),
     schema: {
       tags: ['heartbeats'], summary: 'Take an automatic heartbeat notice over as a full incident', security: Security,
       description: 'The notice stops being automatic: the detector no longer updates or closes it. With a body, the first responder update is posted at once.',
@@ -51,7 +51,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
   });
 
   app.get('/api/v1/alert-recipients', {
-    onRequest: app.requireScope('admin'),
+    onRequest: app.requireCapability('alert_recipient.read'),
     schema: {
       tags: ['heartbeats'], summary: 'Responders alerted by heartbeat alarms, with webhook signing secrets', security: Security,
       description: 'Synced from the page definition\'s `alert:` lists at start. Webhook alerts are signed like subscriber webhooks (Standard Webhooks) with the secret shown here.',

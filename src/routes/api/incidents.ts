@@ -36,7 +36,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/incidents', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: {
       tags: ['incidents'], summary: 'List recent incidents, newest first', security: Security,
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
@@ -48,12 +48,12 @@ export async function incidentRoutes(parent: FastifyInstance) {
   });
 
   app.get('/api/v1/incidents/:id', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: { tags: ['incidents'], summary: 'One incident with its timeline', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
   }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id)));
 
   app.post('/api/v1/incidents', {
-    onRequest: app.requireScope('incidents:write'),
+    onRequest: app.requireCapability('incident.declare'),
     schema: {
       tags: ['incidents'], summary: 'Declare an incident', security: Security,
       description: 'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
@@ -74,7 +74,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/incidents/:id/updates', {
-    onRequest: app.requireScope('incidents:write'),
+    onRequest: app.requireCapability('incident.update'),
     schema: {
       tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
       description: 'Resolving lets go of the incident\'s components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.',

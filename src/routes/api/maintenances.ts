@@ -18,7 +18,7 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/maintenances', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: {
       tags: ['maintenances'], summary: 'Recent and upcoming maintenances', security: Security,
       querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
@@ -30,12 +30,12 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
   });
 
   app.get('/api/v1/maintenances/:id', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: { tags: ['maintenances'], summary: 'One maintenance', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
   }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id, 'maintenance')));
 
   app.post('/api/v1/maintenances', {
-    onRequest: app.requireScope('maintenances:write'),
+    onRequest: app.requireCapability('maintenance.schedule'),
     schema: {
       tags: ['maintenances'], summary: 'Schedule a maintenance', security: Security,
       description: 'With auto_start and auto_complete (default true) the window opens and closes by itself; components go under maintenance when it starts. scheduled_until must be in the future (400 otherwise); a window that has already begun starts at once when auto_start.',
@@ -59,7 +59,7 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
 
   for (const [action, status] of [['start', 'in_progress'], ['verify', 'verifying'], ['complete', 'completed']] as const) {
     app.post(`/api/v1/maintenances/:id/${action}`, {
-      onRequest: app.requireScope('maintenances:write'),
+      onRequest: app.requireCapability('maintenance.advance'),
       schema: {
         tags: ['maintenances'], summary: `${action[0].toUpperCase()}${action.slice(1)} a maintenance (status ${status})`, security: Security,
         params: Id, body: Type.Optional(Transition), response: { 200: IncidentSchema, ...errorResponses },

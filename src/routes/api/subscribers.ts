@@ -48,7 +48,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.post('/api/v1/subscribers', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.manage'),
     schema: {
       tags: ['subscribers'], summary: 'Add an email or webhook subscriber', security: Security,
       description: 'Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber\'s `secret` (Standard Webhooks, whsec_...) is in this response only.',
@@ -73,7 +73,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
   app.post('/api/v1/subscribers/import', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.manage'),
     bodyLimit: 10 * 1024 * 1024,
     schema: {
       tags: ['subscribers'], summary: 'Import email subscribers from CSV', security: Security,
@@ -96,7 +96,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   });
 
   app.get('/api/v1/subscribers', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.read'),
     schema: {
       tags: ['subscribers'], summary: 'List active subscribers (page with `after`)', security: Security,
       querystring: Type.Object({
@@ -112,7 +112,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   });
 
   app.get('/api/v1/subscribers/:id', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.read'),
     schema: { tags: ['subscribers'], summary: 'One subscriber', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
   }, async (request, reply) => {
     const subscriber = await findSubscriber(app.db, request.params.id);
@@ -121,12 +121,12 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   });
 
   app.delete('/api/v1/subscribers/:id', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.manage'),
     schema: { tags: ['subscribers'], summary: 'Remove a subscriber; its pending deliveries are dropped', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
   }, async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')));
 
   app.post('/api/v1/subscribers/:id/disable', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.manage'),
     schema: {
       tags: ['subscribers'], summary: 'Stop sending to a webhook endpoint until it is re-enabled; its pending deliveries are dead-lettered and its owner is emailed', security: Security,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
@@ -136,12 +136,12 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   }, async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, { reason: request.body?.reason })));
 
   app.post('/api/v1/subscribers/:id/reactivate', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('subscriber.manage'),
     schema: { tags: ['subscribers'], summary: 'Re-enable a disabled webhook endpoint or a suppressed address', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
   }, async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id)));
 
   app.get('/api/v1/incidents/:id/deliveries', {
-    onRequest: app.requireScope(null),
+    onRequest: app.requireCapability('status.read'),
     schema: {
       tags: ['deliveries'], summary: 'Notification progress of an incident or maintenance, per update and channel', security: Security,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
@@ -163,7 +163,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   });
 
   app.get('/api/v1/deliveries/dead', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('delivery.read'),
     schema: {
       tags: ['deliveries'], summary: 'Dead-lettered deliveries with the reason', security: Security,
       querystring: Type.Object({ event_id: Type.Optional(RowIdSchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
@@ -178,7 +178,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
   });
 
   app.post('/api/v1/deliveries/replay', {
-    onRequest: app.requireScope('subscribers:write'),
+    onRequest: app.requireCapability('delivery.replay'),
     schema: {
       tags: ['deliveries'], summary: 'Replay dead-lettered deliveries (by id, or all of one event)', security: Security,
       body: Type.Object({ ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })), event_id: Type.Optional(Type.Integer()) }, { additionalProperties: false }),

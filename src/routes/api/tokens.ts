@@ -7,20 +7,20 @@ import { listAuditEntries } from '../../queries/audit-log.ts';
 import { errorResponses, TokenSchema } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
-/** The caller grants or revokes only what it holds: its token's scopes (the CLI operator holds them all). */
-const grantorOf = (request: FastifyRequest): Grantor => ({ scopes: request.scopes, operator: request.operator });
+/** The caller grants or revokes only what it holds: its token's capabilities (the CLI operator holds them all). */
+const grantorOf = (request: FastifyRequest): Grantor => request.actor;
 const presentToken = (t: ApiToken) => ({ ...t, created_at: t.created_at.toISOString(), last_used_at: t.last_used_at?.toISOString() ?? null, revoked_at: t.revoked_at?.toISOString() ?? null });
 
 export async function tokenRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/tokens', {
-    onRequest: app.requireScope('tokens:write'),
+    onRequest: app.requireCapability('token.read'),
     schema: { tags: ['tokens'], summary: 'API tokens (never their secret)', security: Security, response: { 200: Type.Object({ tokens: Type.Array(TokenSchema) }), ...errorResponses } },
   }, async (request) => ({ tokens: (await listApiTokens(app.serviceContext(request.actor))).map(presentToken) }));
 
   app.post('/api/v1/tokens', {
-    onRequest: app.requireScope('tokens:write'),
+    onRequest: app.requireCapability('token.grant'),
     schema: {
       tags: ['tokens'], summary: 'Create a token; the secret is in this response only', security: Security,
       body: Type.Object({
@@ -35,12 +35,12 @@ export async function tokenRoutes(parent: FastifyInstance) {
   });
 
   app.delete('/api/v1/tokens/:id', {
-    onRequest: app.requireScope('tokens:write'),
+    onRequest: app.requireCapability('token.revoke'),
     schema: { tags: ['tokens'], summary: 'Revoke a token by id or prefix', security: Security, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: TokenSchema, ...errorResponses } },
   }, async (request) => presentToken(await revokeApiToken(app.serviceContext(request.actor), request.params.id, grantorOf(request))));
 
   app.get('/api/v1/audit', {
-    onRequest: app.requireScope('admin'),
+    onRequest: app.requireCapability('audit.read'),
     schema: {
       tags: ['audit'], summary: 'Audit log, newest first', security: Security,
       querystring: Type.Object({ actor: Type.Optional(Type.String()), action: Type.Optional(Type.String()), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 100 })) }),

@@ -28,12 +28,12 @@ export async function userRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/api/v1/users', {
-    onRequest: app.requireScope('admin'),
+    onRequest: app.requireCapability('user.manage'),
     schema: { tags: ['users'], summary: 'Console accounts', security: Security, response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } },
   }, async (request) => ({ users: (await listUsers(app.serviceContext(request.actor))).map(presentUser) }));
 
   app.post('/api/v1/users', {
-    onRequest: app.requireScope('admin'),
+    onRequest: app.requireCapability('user.manage'),
     schema: {
       tags: ['users'], summary: 'Create a console account; the one-time sign-in link is in this response only', security: Security,
       body: Type.Object({
@@ -49,7 +49,7 @@ export async function userRoutes(parent: FastifyInstance) {
   });
 
   app.post('/api/v1/users/:id/disable', {
-    onRequest: app.requireScope('admin'),
+    onRequest: app.requireCapability('user.manage'),
     schema: {
       tags: ['users'], summary: 'Disable an account (by id or email): its sessions and sign-in links stop working at once', security: Security,
       params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 254 }) }),

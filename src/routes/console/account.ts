@@ -32,10 +32,10 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
     }, { nav: 'account' });
   };
 
-  app.get('/console/account', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } },
+  app.get('/console/account', { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } },
     async (request, reply) => page(request, reply, 200));
 
-  app.post('/console/account/password', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/account/password', { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const session = request.consoleSession as ConsoleUserSession;
     const user = request.consoleUser as ConsoleUser;
@@ -60,7 +60,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
     return reply.redirect('/console/account?done=password-saved', 303);
   });
 
-  app.post('/console/account/sessions/:id/revoke', { preHandler: app.requireRole('viewer'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/account/sessions/:id/revoke', { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const user = request.consoleUser as ConsoleUser;
     await revokeSession(kit.ctx(request), request.params.id, user.id);
     if (request.params.id === request.consoleSession?.id) {

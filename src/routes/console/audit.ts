@@ -15,7 +15,7 @@ export async function auditConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/console/audit', {
-    preHandler: app.requireRole('viewer'),
+    preHandler: app.requireConsoleCapability('audit.read'),
     schema: {
       hide: true,
       querystring: Type.Object({

@@ -40,10 +40,10 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     }, { nav: 'components' });
   };
 
-  app.get('/console/components', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
+  app.get('/console/components', { preHandler: app.requireConsoleCapability('status.read'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
     page(request, reply, 200));
 
-  app.post('/console/components/:id/status', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/components/:id/status', { preHandler: app.requireConsoleCapability('component.set_status'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const id = request.params.id;
     const before = await findComponent(app.db, id);
@@ -66,7 +66,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   });
   const positionOf = (text: string) => (text.trim() === '' ? undefined : Number(text));
 
-  app.post('/console/components', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/components', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const form = readComponentForm(request.body as Form);
     try {
       const component = await createComponent(kit.ctx(request), { ...form, position: undefined });
@@ -77,7 +77,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     }
   });
 
-  app.post('/console/component-groups', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/component-groups', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const groupForm = { name: field(request.body as Form, 'name'), description: field(request.body as Form, 'description') };
     try {
       await createComponentGroup(kit.ctx(request), groupForm);
@@ -113,13 +113,13 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     }, { nav: 'components' });
   };
 
-  app.get('/console/components/:id/edit', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
+  app.get('/console/components/:id/edit', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
     componentEditor(request, reply, 200, request.params.id, null));
 
-  app.get('/console/component-groups/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
+  app.get('/console/component-groups/:id', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) =>
     groupEditor(request, reply, 200, request.params.id, null));
 
-  app.post('/console/components/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/components/:id', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const form = readComponentForm(request.body as Form);
     try {
       await updateComponent(kit.ctx(request), request.params.id, {
@@ -132,7 +132,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     return reply.redirect(`/console/components?done=component-saved#component-${request.params.id}`, 303);
   });
 
-  app.post('/console/component-groups/:id', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/component-groups/:id', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const form = { name: field(body, 'name'), description: field(body, 'description'), position: field(body, 'position') };
     try {
@@ -144,7 +144,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     return reply.redirect('/console/components?done=group-saved', 303);
   });
 
-  app.post('/console/components/:id/archive', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/components/:id/archive', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     try {
       await archiveComponent(kit.ctx(request), request.params.id);
     } catch (error) {
@@ -154,7 +154,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
     return reply.redirect('/console/components?done=component-removed', 303);
   });
 
-  app.post('/console/component-groups/:id/archive', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/component-groups/:id/archive', { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     await archiveComponentGroup(kit.ctx(request), request.params.id);
     return reply.redirect('/console/components?done=group-removed', 303);
   });

@@ -27,7 +27,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/console/incidents/:id/progress.json', {
-    preHandler: app.requireRole('viewer'),
+    preHandler: app.requireConsoleCapability('status.read'),
     schema: {
       hide: true, params: IdParams,
       response: {
@@ -53,7 +53,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
   });
 
   app.get('/console/deliveries/dead', {
-    preHandler: app.requireRole('viewer'),
+    preHandler: app.requireConsoleCapability('delivery.read'),
     schema: { hide: true, querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
   }, async (request, reply) => {
     const eventId = request.query.event;
@@ -76,7 +76,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
     }, { nav: 'deliveries' });
   });
 
-  app.post('/console/deliveries/replay', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/deliveries/replay', { preHandler: app.requireConsoleCapability('delivery.replay'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const eventText = field(body, 'event_id');
     const ids = [...fieldList(body, 'ids'), ...fieldList(body, 'id')].map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);

@@ -49,7 +49,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     return { page, groups, components, tz: page?.time_zone ?? 'Etc/UTC' };
   };
 
-  app.get('/console', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
+  app.get('/console', { preHandler: app.requireConsoleCapability('status.read'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
     const [{ groups, components, tz }, { open, maintenances, recent }] = await Promise.all([catalog(), loadConsoleDashboard(app.db, 10)]);
     const panel = await loadSignalPanel(app.db, app.config.pageDefinition.heartbeats ?? []);
     const signal = panel ? signalPanelView(panel.series, panel.notices.map((n) => automaticNoticeView(n.incident, n.episode, n.label, tz)), tz) : null;
@@ -85,7 +85,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   };
 
   app.get('/console/incidents/new', {
-    preHandler: app.requireRole('responder'),
+    preHandler: app.requireConsoleCapability('incident.declare'),
     schema: { hide: true, querystring: Type.Object({ template: Type.Optional(Type.String({ maxLength: 64 })) }), response: HTML },
   }, async (request, reply) => {
     const templateId = request.query.template ?? '';
@@ -104,7 +104,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     notify: checked(body, 'notify'), selected: gridSelection(body), templateId: field(body, 'template'),
   });
 
-  app.post('/console/incidents', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/incidents', { preHandler: app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const form = readDeclareForm(body);
     const { page, groups, components } = await catalog();
@@ -135,7 +135,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   }
 
   // The live preview's fragment (called by the page's script as the responder types).
-  app.post('/console/preview', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/preview', { preHandler: app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const { page, groups, components } = await catalog();
     const incident = field(body, 'incident_id') ? await findIncident(app.db, field(body, 'incident_id'), 'incident') : null;
@@ -170,11 +170,11 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   };
 
   app.get('/console/incidents/:id', {
-    preHandler: app.requireRole('viewer'),
+    preHandler: app.requireConsoleCapability('status.read'),
     schema: { hide: true, params: IdParams, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
   }, async (request, reply) => incidentPage(request, reply, request.params.id, 200));
 
-  app.post('/console/incidents/:id/updates', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/incidents/:id/updates', { preHandler: app.requireConsoleCapability('incident.update'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const id = request.params.id;
     const form = {

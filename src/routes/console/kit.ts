@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Type from 'typebox';
+import { userActor, visitorActor } from '../../domain/actor.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { consoleChrome } from '../../presenters/console-view.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
@@ -110,7 +111,7 @@ export interface ConsoleKit {
 }
 
 export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): ConsoleKit {
-  const ctx = (request: FastifyRequest) => app.serviceContext(request.consoleUser ? `user:${request.consoleUser.email}` : 'console');
+  const ctx = (request: FastifyRequest) => app.serviceContext(request.consoleUser ? userActor(request.consoleUser) : visitorActor('console'));
   return {
     renderer,
     ctx,

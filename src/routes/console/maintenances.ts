@@ -40,10 +40,10 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
     }, { nav: 'maintenance' });
   };
 
-  app.get('/console/maintenances/new', { preHandler: app.requireRole('responder'), schema: { hide: true, response: HTML } }, async (request, reply) =>
+  app.get('/console/maintenances/new', { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } }, async (request, reply) =>
     page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true }));
 
-  app.post('/console/maintenances', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/maintenances', { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const form: MaintenanceForm = {
       name: field(body, 'name'), body: field(body, 'body'), from: field(body, 'from'), until: field(body, 'until'), components: fieldList(body, 'components'),
@@ -64,7 +64,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
     return reply.redirect(`/console?done=${status === 'scheduled' ? 'scheduled' : 'maintenance-started'}`, 303);
   });
 
-  app.post('/console/maintenances/:id/advance', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/maintenances/:id/advance', { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const status = field(request.body as Form, 'status');
     try {
       await advanceMaintenance(kit.ctx(request), request.params.id, { status, deliver_notifications: checked(request.body as Form, 'notify') });

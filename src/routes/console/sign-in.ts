@@ -127,7 +127,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
     return reply.header('cache-control', 'no-store').redirect(signedIn.user.has_password ? '/console' : '/console/account?done=welcome', 303);
   });
 
-  app.post('/console/sign-out', { preHandler: app.requireRole('viewer'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/sign-out', { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     if (request.consoleSession) await revokeSession(kit.ctx(request), request.consoleSession.id);
     app.clearSessionCookie(request, reply);
     return reply.redirect('/console/sign-in?done=signed-out', 303);

@@ -66,7 +66,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
   };
 
   app.get('/console/signal', {
-    preHandler: app.requireRole('viewer'),
+    preHandler: app.requireConsoleCapability('status.read'),
     schema: { hide: true, querystring: Type.Object({ range: Type.Optional(Type.String({ enum: [...CHART_RANGES] })), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
   }, async (request, reply) => signalPage(request, reply, 200, (request.query.range ?? '24h') as ChartRange));
 
@@ -76,7 +76,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
       link: { href: `/console/incidents/${id}`, text: 'See the incident' },
     }, { nav: 'signal' });
 
-  app.post('/console/signal/notices/:id/dismiss', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/signal/notices/:id/dismiss', { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
     const reason = field(request.body as Form, 'reason');
     try {
@@ -115,12 +115,12 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
     }, { nav: 'signal' });
   };
 
-  app.get('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
+  app.get('/console/signal/notices/:id/convert', { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
     const notice = await loadNotice(request.params.id);
     return convertPage(request, reply, 200, notice, { status: 'identified', impact: '', body: '', notify: true, selected: {} });
   });
 
-  app.post('/console/signal/notices/:id/convert', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/signal/notices/:id/convert', { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
     const body = request.body as Form;
     const form: ConvertForm = { status: field(body, 'status') || 'identified', impact: field(body, 'impact'), body: field(body, 'body'), notify: checked(body, 'notify'), selected: gridSelection(body) };

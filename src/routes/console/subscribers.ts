@@ -65,7 +65,7 @@ const ListQuery = Type.Object({
 export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, generateWebhookSecret }: { kit: ConsoleKit; generateWebhookSecret: () => string }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/subscribers', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: ListQuery, response: HTML } }, async (request, reply) => {
+  app.get('/console/subscribers', { preHandler: app.requireConsoleCapability('subscriber.read'), schema: { hide: true, querystring: ListQuery, response: HTML } }, async (request, reply) => {
     const search = (request.query.search ?? '').trim();
     const type = request.query.type || undefined;
     const [page, components, list] = await Promise.all([
@@ -100,12 +100,12 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
     return `${safe}${safe.includes('?') ? '&' : '?'}done=${done}`;
   };
 
-  app.post('/console/subscribers/:id/remove', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/subscribers/:id/remove', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     await unsubscribe(kit.ctx(request), request.params.id, 'removed');
     return reply.redirect(back(request, 'subscriber-removed'), 303);
   });
 
-  app.post('/console/subscribers/:id/disable', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/subscribers/:id/disable', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const reason = field(request.body as Form, 'reason');
     try {
       await disableWebhookEndpoint(kit.ctx(request), request.params.id, { reason });
@@ -116,12 +116,12 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
     return reply.redirect(back(request, 'endpoint-disabled'), 303);
   });
 
-  app.post('/console/subscribers/:id/reactivate', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/subscribers/:id/reactivate', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     await reactivateSubscriber(kit.ctx(request), request.params.id);
     return reply.redirect(back(request, 'subscriber-reactivated'), 303);
   });
 
-  app.post('/console/subscribers/:id/rotate-secret', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/subscribers/:id/rotate-secret', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     let secret: string | null = null;
     const result = await kit.once(request, async (ctx) => {
       secret = await rotateWebhookSecret(ctx, request.params.id, () => generateWebhookSecret());
@@ -153,11 +153,11 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
       script: true,
     }, { nav: 'subscribers' });
 
-  app.get('/console/subscribers/import', { preHandler: app.requireRole('responder'), schema: { hide: true, response: HTML } }, async (request, reply) =>
+  app.get('/console/subscribers/import', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, response: HTML } }, async (request, reply) =>
     importPage(request, reply, 200, { csv: '', confirmed: false }));
 
   app.post('/console/subscribers/import', {
-    preHandler: app.requireRole('responder'),
+    preHandler: app.requireConsoleCapability('subscriber.manage'),
     bodyLimit: IMPORT_MAX_CHARS * 3 + 10_000,
     schema: {
       hide: true,

@@ -24,7 +24,7 @@ const EMPTY: TemplateForm = { name: '', title: '', status: 'investigating', impa
 export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/templates', { preHandler: app.requireRole('viewer'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
+  app.get('/console/templates', { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
     const [templates, components] = await Promise.all([listTemplates(kit.ctx(request)), loadComponents(app.db)]);
     return kit.send(request, reply, 200, 'templates', { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) }, { nav: 'templates' });
   });
@@ -43,9 +43,9 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
     }, { nav: 'templates' });
   };
 
-  app.get('/console/templates/new', { preHandler: app.requireRole('responder'), schema: { hide: true, response: HTML } }, async (request, reply) => editor(request, reply, 200, EMPTY, null));
+  app.get('/console/templates/new', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, response: HTML } }, async (request, reply) => editor(request, reply, 200, EMPTY, null));
 
-  app.get('/console/templates/:id', { preHandler: app.requireRole('viewer'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
+  app.get('/console/templates/:id', { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
     const template = await findTemplate(app.db, request.params.id);
     if (!template) throw new NotFoundError('template', request.params.id);
     return editor(request, reply, 200, { name: template.name, title: template.title, status: template.status, impact: template.impact ?? '', body: template.body, selected: template.component_statuses }, template.id);
@@ -73,10 +73,10 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
     return reply.redirect('/console/templates?done=template-saved', 303);
   };
 
-  app.post('/console/templates', { preHandler: app.requireRole('responder'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, null));
-  app.post('/console/templates/:id', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, request.params.id));
+  app.post('/console/templates', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, null));
+  app.post('/console/templates/:id', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, request.params.id));
 
-  app.post('/console/templates/:id/delete', { preHandler: app.requireRole('responder'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/templates/:id/delete', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     await deleteTemplate(kit.ctx(request), request.params.id);
     return reply.redirect('/console/templates?done=template-deleted', 303);
   });

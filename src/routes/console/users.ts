@@ -33,10 +33,10 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
   };
   const blank = { email: '', name: '', role: 'responder' };
 
-  app.get('/console/users', { preHandler: app.requireRole('admin'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
+  app.get('/console/users', { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) =>
     page(request, reply, 200, blank));
 
-  app.post('/console/users', { preHandler: app.requireRole('admin'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/users', { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
     const body = request.body as Form;
     const form = { email: field(body, 'email'), name: field(body, 'name'), role: field(body, 'role') };
     let created: Awaited<ReturnType<typeof createUser>> | null = null;
@@ -68,7 +68,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
     }, { nav: 'users' });
   });
 
-  app.post('/console/users/:id/role', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/users/:id/role', { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
     const me = request.consoleUser as ConsoleUser;
     const role = field(request.body as Form, 'role');
@@ -84,7 +84,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
     return reply.redirect('/console/users?done=role-changed', 303);
   });
 
-  app.post('/console/users/:id/disable', { preHandler: app.requireRole('admin'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
+  app.post('/console/users/:id/disable', { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const id = request.params.id;
     const refuse = (message: string) => page(request, reply, 409, blank, { [`role-${id}`]: message, summary: message });
     if (id === (request.consoleUser as ConsoleUser).id) return refuse('You cannot disable your own account; ask another admin.');

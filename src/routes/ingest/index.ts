@@ -10,7 +10,7 @@ export async function ingestRoutes(parent: FastifyInstance) {
   const metrics = app.config.pageDefinition.heartbeats ?? [];
 
   app.post('/api/v1/heartbeats', {
-    onRequest: app.requireScope('heartbeats:write'),
+    onRequest: app.requireCapability('heartbeat.ingest'),
     bodyLimit: 2 * 1024 * 1024,
     schema: {
       tags: ['heartbeats'], summary: 'Push heartbeat counts', security: [{ bearer: [] }],

@@ -4,6 +4,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import PostalMime from 'postal-mime';
 import Type from 'typebox';
+import { visitorActor } from '../../domain/actor.ts';
 import { emailAddressKey } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
@@ -117,7 +118,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
     try {
-      await requestWebhookSubscription(app.serviceContext('public'), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
+      await requestWebhookSubscription(app.serviceContext(visitorActor('public')), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
     } catch (error) {
       // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
       if (error instanceof DomainError && error.httpStatus === 400) return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
@@ -137,7 +138,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const email = normaliseEmail(request.body.email);
     if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
-    await subscribeByEmail(app.serviceContext('public'), { email, component_ids: ids, source: 'public' });
+    await subscribeByEmail(app.serviceContext(visitorActor('public')), { email, component_ids: ids, source: 'public' });
     return render(reply, 200, {
       title: 'Check your inbox', heading: 'Check your inbox',
       message: `If ${email} can receive updates, a message is on its way with a link to confirm or manage the subscription.`,
@@ -161,7 +162,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     assertSameOrigin(request);
     const claim = await liveClaims(request, 'confirm');
     if (!claim) return invalidLink(reply);
-    const subscriber = await confirmSubscriber(app.serviceContext('public'), claim.subscriberId).catch((error) => {
+    const subscriber = await confirmSubscriber(app.serviceContext(visitorActor('public')), claim.subscriberId).catch((error) => {
       if (error instanceof NotFoundError) return null;
       throw error;
     });
@@ -192,7 +193,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const claim = claims(request, 'manage');
     const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook' || !subscriber.confirmed_at) return invalidLink(reply);
-    const secret = await rotateWebhookSecret(app.serviceContext('subscriber'), subscriber.id, options.generateWebhookSecret);
+    const secret = await rotateWebhookSecret(app.serviceContext(visitorActor('subscriber')), subscriber.id, options.generateWebhookSecret);
     return render(reply, 200, { title: 'New signing secret', heading: 'A new signing secret', message: `Deliveries to ${subscriber.url} are signed with this secret from now on; the old one no longer verifies.`, secret });
   });
 
@@ -204,7 +205,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const claim = claims(request, 'manage');
     if (!claim) return invalidLink(reply);
     const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
-    await updateSubscription(app.serviceContext('subscriber'), claim.subscriberId, { component_ids: ids });
+    await updateSubscription(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, { component_ids: ids });
     return render(reply, 200, { title: 'Saved', heading: 'Your choices are saved', message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.' });
   });
 
@@ -212,7 +213,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     assertSameOrigin(request);
     const claim = claims(request, 'manage');
     if (!claim) return invalidLink(reply);
-    await unsubscribe(app.serviceContext('subscriber'), claim.subscriberId, 'unsubscribed');
+    await unsubscribe(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, 'unsubscribed');
     return render(reply, 200, { title: 'Unsubscribed', heading: 'You are unsubscribed', message: 'You will not receive status updates any more.' });
   });
 
@@ -232,7 +233,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const token = await unsubscribeTokenIn(request.body);
     const claim = token ? verifyLinkToken(token, 'unsubscribe', app.linkKey(), app.clock.now()) : null;
     if (!claim) return reply.code(400).send({ error: 'invalid_input', message: 'subject: no valid "unsubscribe <token>" found' });
-    await unsubscribe(app.serviceContext('subscriber:mailto'), claim.subscriberId, 'unsubscribed').catch((error) => {
+    await unsubscribe(app.serviceContext(visitorActor('subscriber:mailto')), claim.subscriberId, 'unsubscribed').catch((error) => {
       if (!(error instanceof NotFoundError)) throw error;
     });
     return { unsubscribed: true };
@@ -242,7 +243,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   app.post('/unsubscribe/:token', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     const claim = claims(request, 'unsubscribe');
     if (!claim) return invalidLink(reply);
-    await unsubscribe(app.serviceContext('subscriber'), claim.subscriberId, 'unsubscribed').catch((error) => {
+    await unsubscribe(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, 'unsubscribed').catch((error) => {
       if (!(error instanceof NotFoundError)) throw error;
     });
     return render(reply, 200, { title: 'Unsubscribed', heading: 'You are unsubscribed', message: 'You will not receive status updates any more.' });

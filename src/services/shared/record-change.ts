@@ -13,7 +13,7 @@ export async function recordChange(
   change: { action: string; targetType: string; targetId: string | null; details?: Record<string, unknown>; event?: { type: string; payload: Record<string, unknown> } },
   at: Date,
 ): Promise<void> {
-  await insertAudit(tx, { actor: ctx.actor, action: change.action, target_type: change.targetType, target_id: change.targetId, details: change.details, at });
+  await insertAudit(tx, { actor: ctx.actor.label, action: change.action, target_type: change.targetType, target_id: change.targetId, details: change.details, at });
   if (change.event) await insertOutboxEvent(tx, { ...change.event, at });
   await touchPage(tx, at);
 }
