@@ -15,7 +15,7 @@ import {
   claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims, type OutboxEvent,
 } from '../storage/delivery-repository.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
-import { loadSubscribersForDelivery, markWebhookResult, updateSubscriber } from '../storage/subscriber-repository.ts';
+import { loadSubscribersForDelivery, markDisabled, markSuppressed, markWebhookResult } from '../storage/subscriber-repository.ts';
 
 const CONFIRM_LINK_TTL_S = 48 * 3600;
 const isAlert = (event: OutboxEvent) => (ALERT_EVENTS as readonly string[]).includes(event.type);
@@ -135,7 +135,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
 
   async function suppress(subscriber: Subscriber, reason: string, at: Date) {
     await db.transaction(async (tx) => {
-      await updateSubscriber(tx, subscriber.id, { suppressed_at: at, suppressed_reason: reason }, at);
+      await markSuppressed(tx, subscriber.id, reason, at);
       await killPendingForSubscriber(tx, subscriber.id, `address suppressed: ${reason}`);
       await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.suppressed', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
     });
@@ -144,7 +144,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
 
   async function disable(subscriber: Subscriber, reason: string, at: Date) {
     await db.transaction(async (tx) => {
-      await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
+      await markDisabled(tx, subscriber.id, reason, at);
       await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
       // Its owner hears about it by email (the one channel that still works for them).
       if (subscriber.email) await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason }, at });

@@ -3,7 +3,7 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database, Transaction } from '../storage/database.ts';
-import { claimNextUndispatchedEvent, hasWebhooksOnFirstTry, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+import { claimNextUndispatchedEvent, forgetPublished, hasWebhooksOnFirstTry, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
 /**
@@ -173,7 +173,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
 
   /** The embedded queue lives in memory: at start, whatever was published to it before is published again. */
   async function republishBacklog(): Promise<void> {
-    await db.query("UPDATE delivery SET published_at = NULL WHERE state = 'pending' AND published_at IS NOT NULL");
+    await forgetPublished(db);
   }
 
   return { run, publishDue, releaseClaimsOfDeadProcess, republishBacklog };

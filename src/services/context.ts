@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { Actor } from '../domain/actor.ts';
 import type { IdSource } from '../domain/ids.ts';
-import type { Database, Transaction } from '../storage/database.ts';
+import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 
 /** What every use-case receives: where to read and write, what time it is, and who is acting. */
@@ -20,16 +20,5 @@ export interface ServiceContext {
 /** The context's secret box (plain when the context has none). */
 export const secretsOf = (ctx: ServiceContext): SecretBox => ctx.secrets ?? PLAIN_BOX;
 
-/**
- * A Database view of an open transaction: services called with it join the caller's transaction
- * (used to commit an idempotency record together with the change it protects).
- */
-export function joinTransaction(tx: Transaction): Database {
-  return {
-    kind: 'postgres',
-    query: (sql, params) => tx.query(sql, params),
-    transaction: (fn) => fn(tx),
-    listen: () => Promise.reject(new Error('cannot LISTEN inside a transaction')),
-    close: () => Promise.resolve(),
-  };
-}
+// Use-cases and their callers join a transaction through the context module; the adapter itself is storage's.
+export { joinTransaction } from '../storage/database.ts';

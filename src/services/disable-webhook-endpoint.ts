@@ -4,7 +4,7 @@ import { requireText } from '../domain/validation.ts';
 import { ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
-import { findSubscriber, updateSubscriber } from '../storage/subscriber-repository.ts';
+import { findSubscriber, markDisabled } from '../storage/subscriber-repository.ts';
 import type { ServiceContext } from './context.ts';
 
 /**
@@ -20,7 +20,7 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
     if (subscriber.disabled_at) return subscriber;
-    await updateSubscriber(tx, subscriber.id, { disabled_at: at, disabled_reason: reason }, at);
+    await markDisabled(tx, subscriber.id, reason, at);
     await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
     if (subscriber.email) {
       await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, by_responder: true }, at });

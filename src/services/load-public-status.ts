@@ -1,6 +1,6 @@
 import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
 import type { StatusChange } from '../domain/uptime.ts';
-import type { Database } from '../storage/database.ts';
+import { readConsistently, type Database } from '../storage/database.ts';
 import { listRecent, listUnresolved } from '../storage/incident-repository.ts';
 import { findPage, listComponents, listGroups, listStatusChanges } from '../storage/page-repository.ts';
 
@@ -21,8 +21,7 @@ export interface PublicStatus {
 
 export async function loadPublicStatus(db: Database, now: Date): Promise<PublicStatus> {
   // One repeatable-read transaction, so the page never mixes two moments.
-  return db.transaction(async (tx) => {
-    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  return readConsistently(db, async (tx) => {
     const page = await findPage(tx);
     if (!page) throw new Error('the page has not been synced yet');
     // A day more than the bars show: local days start up to 14 hours before UTC ones.

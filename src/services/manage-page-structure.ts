@@ -3,6 +3,7 @@ import type { Component, ComponentGroup } from '../domain/model.ts';
 import { COMPONENT_STATUSES, type ComponentStatus } from '../domain/status.ts';
 import { requireOneOf, requireText } from '../domain/validation.ts';
 import type { Queryable } from '../storage/database.ts';
+import { lockPageStructure } from '../storage/locks.ts';
 import {
   archiveComponent as archiveComponentRow, archiveGroup, findComponentsByIdOrKey, findGroup, findPage, keyTaken, listComponents, listGroups,
   nextPosition, openIncidentsAffecting, setComponentStatus, setPositions, updateComponentFields, updateGroupFields, upsertComponent, upsertGroup,
@@ -40,8 +41,6 @@ export interface ComponentInput {
 }
 
 const KEY_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
-// The lock the page-definition sync takes: structure changes never interleave with it or each other.
-const STRUCTURE_LOCK = 'SELECT pg_advisory_xact_lock(4242002)';
 
 async function requireConsoleStructure(db: Queryable): Promise<string> {
   const page = await findPage(db);
@@ -56,7 +55,8 @@ async function requireConsoleStructure(db: Queryable): Promise<string> {
 function structureChange<T>(ctx: ServiceContext, edit: (tx: Queryable, pageId: string, at: Date) => Promise<T>): Promise<T> {
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
-    await tx.query(STRUCTURE_LOCK);
+    // The lock the page-definition sync takes: structure changes never interleave with it or each other.
+    await lockPageStructure(tx);
     return edit(tx, await requireConsoleStructure(tx), at);
   });
 }

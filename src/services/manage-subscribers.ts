@@ -8,7 +8,8 @@ import type { Queryable } from '../storage/database.ts';
 import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import {
-  findActiveEmailSubscriber, findActiveWebhookSubscriber, findSubscriber, findWebhookSecret, insertSubscriber, updateSubscriber,
+  clearDeliveryBlocks, findActiveEmailSubscriber, findActiveWebhookSubscriber, findConfirmationSentAt, findSubscriber, findWebhookSecret, insertSubscriber,
+  markConfirmationSent, markConfirmed, markUnsubscribed, setComponentFilter, setSecret,
 } from '../storage/subscriber-repository.ts';
 import { secretsOf, type ServiceContext } from './context.ts';
 
@@ -53,7 +54,7 @@ export async function resolveComponentFilter(db: Queryable, refs: string[] | und
 
 async function requestConfirmation(tx: Queryable, ctx: ServiceContext, subscriber: Subscriber, at: Date, lastSentAt: Date | null): Promise<void> {
   if (lastSentAt && at.getTime() - lastSentAt.getTime() < CONFIRMATION_RESEND_MS) return;
-  await updateSubscriber(tx, subscriber.id, { confirmation_sent_at: at }, at);
+  await markConfirmationSent(tx, subscriber.id, at);
   await insertOutboxEvent(tx, { type: CONFIRMATION_EVENT, payload: { subscriber_id: subscriber.id, already_confirmed: subscriber.confirmed_at !== null }, at });
 }
 
@@ -73,9 +74,9 @@ export async function subscribeByEmail(
     const existing = await findActiveEmailSubscriber(tx, email);
     if (existing) {
       if (input.source !== 'public') throw new ConflictError(`email: ${email} is already subscribed (subscriber ${existing.id})`);
-      const rows = await tx.query<{ confirmation_sent_at: Date | null }>('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [existing.id]);
-      if (!existing.confirmed_at) await updateSubscriber(tx, existing.id, { all_components: filter.all, component_ids: filter.ids }, at);
-      await requestConfirmation(tx, ctx, existing, at, rows[0].confirmation_sent_at);
+      const lastSentAt = await findConfirmationSentAt(tx, existing.id);
+      if (!existing.confirmed_at) await setComponentFilter(tx, existing.id, filter, at);
+      await requestConfirmation(tx, ctx, existing, at, lastSentAt);
       return { subscriber: existing, created: false };
     }
     const subscriber = await insertSubscriber(tx, {
@@ -135,9 +136,9 @@ export async function requestWebhookSubscription(
     const filter = await resolveComponentFilter(tx, input.component_ids);
     const existing = await findActiveWebhookSubscriber(tx, input.url);
     if (existing) {
-      const rows = await tx.query<{ confirmation_sent_at: Date | null }>('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [existing.id]);
+      const lastSentAt = await findConfirmationSentAt(tx, existing.id);
       // Only the recorded owner hears about it; an endpoint without one (registered by a responder) is left alone.
-      if (existing.email) await requestConfirmation(tx, ctx, existing, at, rows[0].confirmation_sent_at);
+      if (existing.email) await requestConfirmation(tx, ctx, existing, at, lastSentAt);
       return;
     }
     const subscriber = await insertSubscriber(tx, {
@@ -155,7 +156,7 @@ export async function rotateWebhookSecret(ctx: ServiceContext, subscriberId: str
   await ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
-    await updateSubscriber(tx, subscriber.id, { secret: secretsOf(ctx).seal(secret) }, at);
+    await setSecret(tx, subscriber.id, secretsOf(ctx).seal(secret), at);
     await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.secret_rotated', target_type: 'subscriber', target_id: subscriber.id, at });
   });
   return secret;
@@ -168,7 +169,7 @@ export async function confirmSubscriber(ctx: ServiceContext, subscriberId: strin
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
     if (subscriber.confirmed_at) return { ...subscriber, secret: null };
-    await updateSubscriber(tx, subscriber.id, { confirmed_at: at }, at);
+    await markConfirmed(tx, subscriber.id, at);
     await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.confirmed', target_type: 'subscriber', target_id: subscriber.id, at });
     const secret = subscriber.type === 'webhook' ? await findWebhookSecret(tx, subscriber.id, secretsOf(ctx)) : null;
     return { ...subscriber, confirmed_at: at, secret };
@@ -181,7 +182,7 @@ export async function updateSubscription(ctx: ServiceContext, subscriberId: stri
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
     const filter = await resolveComponentFilter(tx, input.component_ids);
-    await updateSubscriber(tx, subscriber.id, { all_components: filter.all, component_ids: filter.ids }, at);
+    await setComponentFilter(tx, subscriber.id, filter, at);
     await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.updated', target_type: 'subscriber', target_id: subscriber.id, details: { components: filter.all ? 'all' : filter.ids }, at });
     return { ...subscriber, all_components: filter.all, component_ids: filter.ids };
   });
@@ -194,7 +195,7 @@ export async function unsubscribe(ctx: ServiceContext, subscriberId: string, rea
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber) throw new NotFoundError('subscriber', subscriberId);
     if (subscriber.unsubscribed_at) return subscriber;
-    await updateSubscriber(tx, subscriber.id, { unsubscribed_at: at }, at);
+    await markUnsubscribed(tx, subscriber.id, at);
     await killPendingForSubscriber(tx, subscriber.id, reason);
     await insertAudit(tx, { actor: ctx.actor.label, action: `subscriber.${reason}`, target_type: 'subscriber', target_id: subscriber.id, at });
     return { ...subscriber, unsubscribed_at: at };
@@ -207,7 +208,7 @@ export async function reactivateSubscriber(ctx: ServiceContext, subscriberId: st
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', subscriberId);
-    await tx.query('UPDATE subscriber SET disabled_at = NULL, disabled_reason = NULL, suppressed_at = NULL, suppressed_reason = NULL, failing_since = NULL, updated_at = $2 WHERE id = $1', [subscriberId, at]);
+    await clearDeliveryBlocks(tx, subscriberId, at);
     await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.reactivated', target_type: 'subscriber', target_id: subscriberId, at });
     return { ...subscriber, disabled_at: null, disabled_reason: null, suppressed_at: null, suppressed_reason: null };
   });

@@ -1,5 +1,5 @@
 import { ValidationError } from '../domain/errors.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
+import { insertAudit, notifyOutbox } from '../storage/audit-repository.ts';
 import { replayDeadDeliveries } from '../storage/delivery-repository.ts';
 import type { ServiceContext } from './context.ts';
 
@@ -20,7 +20,7 @@ export async function replayDeadLetters(ctx: ServiceContext, input: { ids?: numb
     const replayed = await replayDeadDeliveries(tx, { ids: ids && ids.length > 0 ? ids : undefined, eventId: input.eventId }, at);
     if (replayed.length > 0) {
       await insertAudit(tx, { actor: ctx.actor.label, action: 'delivery.replayed', target_type: 'delivery', target_id: input.eventId === undefined ? null : `event:${input.eventId}`, details: { ids: replayed }, at });
-      await tx.query("SELECT pg_notify('lifeline_outbox', '')");
+      await notifyOutbox(tx);
     }
     return replayed;
   });

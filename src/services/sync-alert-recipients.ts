@@ -1,6 +1,7 @@
 import type { HeartbeatDefinition } from '../config.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
-import { insertAlertRecipient, listAlertRecipients, setAlertMetrics, updateSubscriber } from '../storage/subscriber-repository.ts';
+import { lockAlertRecipients } from '../storage/locks.ts';
+import { insertAlertRecipient, listAlertRecipients, markUnsubscribed, setAlertMetrics } from '../storage/subscriber-repository.ts';
 import { PLAIN_BOX } from '../storage/secret-box.ts';
 import { secretsOf, type ServiceContext } from './context.ts';
 
@@ -23,7 +24,7 @@ export async function syncAlertRecipients(ctx: ServiceContext, metrics: Heartbea
   }
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(4242003)');
+    await lockAlertRecipients(tx);
     const added: string[] = [];
     const removed: string[] = [];
     // Only addresses are compared here; secrets stay sealed.
@@ -32,7 +33,7 @@ export async function syncAlertRecipients(ctx: ServiceContext, metrics: Heartbea
       const entry = wanted.get(key);
       wanted.delete(key);
       if (!entry) {
-        await updateSubscriber(tx, existing.id, { unsubscribed_at: at }, at);
+        await markUnsubscribed(tx, existing.id, at);
         removed.push(existing.address);
       } else if (entry.metrics.join() !== existing.metrics.join()) {
         await setAlertMetrics(tx, existing.id, entry.metrics, at);

@@ -2,6 +2,7 @@ import type { PageDefinition } from '../config.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
 import { archiveMissing, findPage, insertPage, setComponentStatus, touchPage, updatePage, upsertComponent, upsertGroup } from '../storage/page-repository.ts';
 import type { Transaction } from '../storage/database.ts';
+import { lockPageStructure } from '../storage/locks.ts';
 import type { ServiceContext } from './context.ts';
 
 /**
@@ -13,7 +14,7 @@ import type { ServiceContext } from './context.ts';
 export async function syncPageDefinition(ctx: ServiceContext, definition: PageDefinition): Promise<{ pageId: string; created: string[]; archived: string[] }> {
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
-    await tx.query('SELECT pg_advisory_xact_lock(4242002)');
+    await lockPageStructure(tx);
     const page = {
       name: definition.page.name,
       url: definition.page.url ?? '',

@@ -27,7 +27,11 @@ export async function listAudit(db: Queryable, options: { limit: number; actor?:
 /** The outbox: events committed with the change they announce, for the notification dispatcher. */
 export async function insertOutboxEvent(db: Queryable, event: { type: string; payload: Record<string, unknown>; at: Date }): Promise<void> {
   await db.query('INSERT INTO outbox_event (type, payload, created_at) VALUES ($1, $2, $3)', [event.type, JSON.stringify(event.payload), event.at]);
-  // Wakes the dispatcher on commit, so the first notice leaves within a second or two.
+  await notifyOutbox(db);
+}
+
+/** Wakes the outbox dispatcher on commit, so the first notice leaves within a second or two. */
+export async function notifyOutbox(db: Queryable): Promise<void> {
   await db.query("SELECT pg_notify('lifeline_outbox', '')");
 }
 

@@ -65,3 +65,25 @@ export class QueryError extends Error {
     this.sql = sql;
   }
 }
+
+/**
+ * A Database view of an open transaction: code called with it joins the caller's transaction
+ * (used to commit an idempotency record together with the change it protects).
+ */
+export function joinTransaction(tx: Transaction): Database {
+  return {
+    kind: 'postgres',
+    query: (sql, params) => tx.query(sql, params),
+    transaction: (fn) => fn(tx),
+    listen: () => Promise.reject(new Error('cannot LISTEN inside a transaction')),
+    close: () => Promise.resolve(),
+  };
+}
+
+/** Runs `read` in one read-only, repeatable-read transaction, so what it reads never mixes two moments. */
+export function readConsistently<T>(db: Database, read: (tx: Transaction) => Promise<T>): Promise<T> {
+  return db.transaction(async (tx) => {
+    await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return read(tx);
+  });
+}

@@ -146,6 +146,11 @@ export async function releaseAllClaims(db: Queryable): Promise<number> {
   return rows.length;
 }
 
+/** Every pending delivery counts as never published (the embedded queue, in memory, lost them at the restart). */
+export async function forgetPublished(db: Queryable): Promise<void> {
+  await db.query("UPDATE delivery SET published_at = NULL WHERE state = 'pending' AND published_at IS NOT NULL");
+}
+
 /** Pending deliveries of a subscriber that can no longer receive anything are dead-lettered at once. */
 export async function killPendingForSubscriber(db: Queryable, subscriberId: string, reason: string): Promise<void> {
   await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE subscriber_id = $1 AND state = 'pending'", [subscriberId, reason]);

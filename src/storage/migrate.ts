@@ -1,10 +1,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Database } from './database.ts';
+import { lockMigrations } from './locks.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
-// Any constant shared by all instances: serialises concurrent start-ups against one server.
-const MIGRATION_LOCK = 4_242_001;
 
 export function listMigrations(dir = MIGRATIONS_DIR): { version: string; sql: string }[] {
   return readdirSync(dir)
@@ -19,7 +18,7 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
   const applied: string[] = [];
   for (const migration of listMigrations(dir)) {
     const done = await db.transaction(async (tx) => {
-      await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await lockMigrations(tx);
       const existing = await tx.query('SELECT 1 FROM schema_migration WHERE version = $1', [migration.version]);
       if (existing.length > 0) return false;
       await tx.exec(migration.sql);

@@ -80,19 +80,51 @@ export async function listSubscribers(db: Queryable, options: { type?: string; s
   return rows.map(toSubscriber);
 }
 
-export async function updateSubscriber(
-  db: Queryable,
-  id: string,
-  change: Partial<{ all_components: boolean; component_ids: string[]; confirmed_at: Date; confirmation_sent_at: Date; suppressed_at: Date; suppressed_reason: string; disabled_at: Date | null; disabled_reason: string | null; unsubscribed_at: Date; secret: string }>,
-  at: Date,
-): Promise<void> {
-  const sets: string[] = [];
-  const params: unknown[] = [id, at];
-  for (const [key, value] of Object.entries(change)) {
-    params.push(key === 'component_ids' ? JSON.stringify(value) : value);
-    sets.push(`${key} = $${params.length}`);
-  }
-  await db.query(`UPDATE subscriber SET ${[...sets, 'updated_at = $2'].join(', ')} WHERE id = $1`, params);
+// One function per change, each with fixed SQL: no column name is ever built from input.
+
+/** When the last confirmation (or manage-link) email was requested for this subscriber. */
+export async function findConfirmationSentAt(db: Queryable, id: string): Promise<Date | null> {
+  const rows = await db.query('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [id]);
+  return toDateOrNull(rows[0]?.confirmation_sent_at);
+}
+
+export async function markConfirmationSent(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET confirmation_sent_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
+}
+
+export async function setComponentFilter(db: Queryable, id: string, filter: { all: boolean; ids: string[] }, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET all_components = $2, component_ids = $3, updated_at = $4 WHERE id = $1', [id, filter.all, JSON.stringify(filter.ids), at]);
+}
+
+/** `secret` as stored (sealed with the app's SecretBox). */
+export async function setSecret(db: Queryable, id: string, secret: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET secret = $2, updated_at = $3 WHERE id = $1', [id, secret, at]);
+}
+
+export async function markConfirmed(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET confirmed_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
+}
+
+export async function markUnsubscribed(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET unsubscribed_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
+}
+
+/** An email address that bounced for good: nothing more is sent to it. */
+export async function markSuppressed(db: Queryable, id: string, reason: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET suppressed_at = $2, suppressed_reason = $3, updated_at = $2 WHERE id = $1', [id, at, reason]);
+}
+
+/** A webhook endpoint turned off (by the worker after sustained failure, or by a responder). */
+export async function markDisabled(db: Queryable, id: string, reason: string, at: Date): Promise<void> {
+  await db.query('UPDATE subscriber SET disabled_at = $2, disabled_reason = $3, updated_at = $2 WHERE id = $1', [id, at, reason]);
+}
+
+/** Undoes suppression, disabling and the failure streak: the subscriber receives again. */
+export async function clearDeliveryBlocks(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query(
+    'UPDATE subscriber SET disabled_at = NULL, disabled_reason = NULL, suppressed_at = NULL, suppressed_reason = NULL, failing_since = NULL, updated_at = $2 WHERE id = $1',
+    [id, at],
+  );
 }
 
 /** Records the result of a webhook attempt for auto-disable: returns since when the endpoint has been failing. */
