@@ -8,6 +8,15 @@ markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   return defaultLinkOpen(tokens, idx, options, env, self);
 };
 
+// Images become links to them: an email client or feed reader would otherwise fetch any URL a
+// body names (a tracking pixel tells its owner who opened the notice, when and from where).
+markdown.renderer.rules.image = (tokens, idx, options, env, self) => {
+  const image = tokens[idx];
+  const alt = markdown.utils.escapeHtml(self.renderInlineAsText(image.children ?? [], options, env) || 'image');
+  const src = String(image.attrGet('src') ?? '');
+  return /^https?:\/\//i.test(src) ? `<a href="${markdown.utils.escapeHtml(src)}" rel="nofollow noopener">${alt}</a>` : alt;
+};
+
 export function renderMarkdown(text: string): string {
   return markdown.render(text);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { signLinkToken } from '../../src/domain/link-token.ts';
+import { renderMarkdown } from '../../src/presenters/markdown.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { CONSOLE_PASSWORD, consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 
@@ -171,6 +172,24 @@ describe('one webhook endpoint, however its URL is spelled', () => {
       expect(rows).toEqual([{ url: 'http://hooks.localhost:8081/lifeline' }]);
     } finally {
       await loose.close();
+    }
+  });
+});
+
+describe('remote images in incident bodies', () => {
+  // The page's CSP already refuses them, but emails and feed readers fetched them: a tracking pixel
+  // in an update told whoever wrote it which subscriber opened the email, when and from where.
+  it('are shown as links, never loaded, in every format rendered from Markdown', async () => {
+    const body = 'Details: ![status chart](https://tracker.example/pixel.png?subscriber=1)';
+    expect(renderMarkdown(body)).not.toMatch(/<img/);
+    expect(renderMarkdown(body)).toContain('href="https://tracker.example/pixel.png?subscriber=1"');
+    const declared = await api('POST', '/api/v1/incidents', { name: 'Pixel', body });
+    expect(declared.statusCode).toBe(201);
+    await t.settle();
+    for (const url of [`/incidents/${(declared.json() as { id: string }).id}`, '/history.atom', '/history.rss']) {
+      const document = (await t.app.inject({ method: 'GET', url })).body;
+      expect(document, url).toContain('tracker.example/pixel.png');
+      expect(document, url).not.toMatch(/(<|&lt;)img/);
     }
   });
 });
