@@ -13,11 +13,11 @@ import { scanImports } from '../scripts/import-graph.mjs';
  */
 const CEILINGS = {
   /** Route files that import anything from src/storage/ (routes go through services and queries). */
-  routeFilesImportingStorage: 23,
+  routeFilesImportingStorage: 0,
   /** SQL statements written outside src/storage/. */
   sqlOutsideStorage: 0,
   /** File-level import cycles (strongly connected components), type-only imports included. */
-  importCycles: 1,
+  importCycles: 0,
   /** Handlebars environments (one is the goal: partials and helpers registered once). */
   handlebarsEnvironments: 1,
 };
