@@ -5,7 +5,7 @@
  * mode works; the state is always also said in words.
  */
 import { zoneOffsetMs } from '../domain/time.ts';
-import type { ChartRange, HeartbeatChartData } from '../services/load-heartbeat-chart.ts';
+import type { ChartRange, HeartbeatChartData } from '../queries/load-heartbeat-chart.ts';
 import { formatDateTime } from './format.ts';
 
 export interface HeartbeatChartModel extends HeartbeatChartData {

@@ -5,7 +5,8 @@ import { evaluate } from '../domain/heartbeat/detector.ts';
 import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
 import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../domain/heartbeat/types.ts';
 import { formatDateTime } from '../presenters/format.ts';
-import { localDayBounds, WEEK_MS } from '../domain/time.ts';
+import { holidayExclusions } from '../domain/heartbeat/holidays.ts';
+import { WEEK_MS } from '../domain/time.ts';
 import { insertOutboxEvent } from '../storage/audit-repository.ts';
 import { endEpisode, escalateEpisode, findOpenEpisode, listEpisodes, openEpisode } from '../storage/heartbeat-episode-repository.ts';
 import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../storage/heartbeat-repository.ts';
@@ -61,10 +62,8 @@ export interface EvaluateOptions {
   publicUrl?: string;
 }
 
-/** The page definition's holidays as detector exclusions. */
-export function holidayExclusions(days: readonly string[], timeZone: string): Exclusion[] {
-  return days.map((day) => ({ ...localDayBounds(timeZone === 'Etc/UTC' ? 'UTC' : timeZone, day), reason: 'holiday' as const }));
-}
+// A pure rule, shared with the chart's read model; re-exported for the callers that take it from here.
+export { holidayExclusions };
 
 /**
  * One detector tick over every declared series: loads what the evaluation reads (raw buckets for

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   chartDataCsv, chartDataJson, chartStatus, describeChart, renderHeartbeatChart, renderSparkline, timeTicks, yTicks, type HeartbeatChartModel,
 } from '../../src/presenters/heartbeat-chart.ts';
-import { chartStepSeconds, expectedBand, type ChartPoint, type ChartSummary, type HeartbeatChartData } from '../../src/services/load-heartbeat-chart.ts';
+import { chartStepSeconds, expectedBand, type ChartPoint, type ChartSummary, type HeartbeatChartData } from '../../src/queries/load-heartbeat-chart.ts';
 
 /** The pure SVG and text of the heartbeat charts. */
 const FROM = Date.UTC(2026, 2, 10, 11, 0);

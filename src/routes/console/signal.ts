@@ -9,7 +9,7 @@ import {
 } from '../../presenters/console-view.ts';
 import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
 import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
-import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../services/load-heartbeat-chart.ts';
+import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../queries/load-heartbeat-chart.ts';
 import type { PostIncidentUpdateInput } from '../../services/post-incident-update.ts';
 import { findNotice, loadAutomaticNotices, type AutomaticNotice } from '../../queries/heartbeat-notices.ts';
 import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';

@@ -6,7 +6,7 @@ import { ValidationError } from '../../domain/errors.ts';
 import {
   chartDataCsv, chartDataJson, heartbeatNotFoundView, heartbeatOverviewView, heartbeatSeriesView, renderSparkline, type HeartbeatChrome,
 } from '../../presenters/heartbeat-chart.ts';
-import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../services/load-heartbeat-chart.ts';
+import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../queries/load-heartbeat-chart.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { encodeBody, type EncodedBody } from '../../snapshot/encoded-body.ts';
 

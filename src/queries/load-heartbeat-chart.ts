@@ -13,7 +13,7 @@ import { closedWindowEnd, pastGrainMs, smoothingPadMs } from '../domain/heartbea
 import type { Queryable } from '../storage/database.ts';
 import { listEpisodes } from '../storage/heartbeat-episode-repository.ts';
 import { listDetectorRows, listHeartbeatPoints, listRollups, seriesStart } from '../storage/heartbeat-repository.ts';
-import { holidayExclusions } from './evaluate-heartbeats.ts';
+import { holidayExclusions } from '../domain/heartbeat/holidays.ts';
 
 export const CHART_RANGES = ['1h', '24h', '7d'] as const;
 export type ChartRange = (typeof CHART_RANGES)[number];
