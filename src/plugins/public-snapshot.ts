@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { buildHistoryFeeds } from '../presenters/feeds.ts';
 import { statusPageView } from '../presenters/status-page-view.ts';
 import { presentV2Documents } from '../presenters/statuspage-v2.ts';
-import { loadPublicStatus } from '../services/load-public-status.ts';
+import { loadPublicStatus } from '../queries/load-public-status.ts';
 import { chooseResponse, type EncodedBody } from '../snapshot/encoded-body.ts';
 import { PublicSnapshot, type Rendered } from '../snapshot/public-snapshot.ts';
 import { readRevision } from '../storage/page-repository.ts';

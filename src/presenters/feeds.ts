@@ -1,7 +1,7 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { Feed } from 'feed';
 import type { Incident } from '../domain/model.ts';
-import type { PublicStatus } from '../services/load-public-status.ts';
+import type { PublicStatus } from '../queries/load-public-status.ts';
 import { renderMarkdown } from './markdown.ts';
 
 const atomBuilder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: '@_', format: true, suppressEmptyNode: true });

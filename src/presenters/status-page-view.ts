@@ -4,7 +4,7 @@ import type { Component, ComponentGroup, Incident } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
 import { localDayBounds } from '../domain/time.ts';
 import { computeUptime, type UptimeDay } from '../domain/uptime.ts';
-import { UPTIME_DAYS, type PublicStatus } from '../services/load-public-status.ts';
+import { UPTIME_DAYS, type PublicStatus } from '../queries/load-public-status.ts';
 import { formatDateTime, formatDay, formatDuration, formatMonth, formatPercent } from './format.ts';
 import { renderMarkdown } from './markdown.ts';
 import { pageIndicator } from './statuspage-v2.ts';

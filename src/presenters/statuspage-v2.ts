@@ -4,7 +4,7 @@
  */
 import type { Component, ComponentGroup, Incident, IncidentUpdate, Page } from '../domain/model.ts';
 import { rollUpIndicator, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
-import type { PublicStatus } from '../services/load-public-status.ts';
+import type { PublicStatus } from '../queries/load-public-status.ts';
 
 export interface PresentOptions {
   publicUrl: string;

@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
-import type { PublicStatus } from '../services/load-public-status.ts';
+import type { PublicStatus } from '../queries/load-public-status.ts';
 import { encodeBody, type EncodedBody } from './encoded-body.ts';
 
 /** The rendered documents of one snapshot, by request path. */

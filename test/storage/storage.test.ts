@@ -5,7 +5,7 @@ import { labelledOperator } from '../../src/domain/actor.ts';
 import { randomIds } from '../../src/domain/ids.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
 import { declareIncident } from '../../src/services/declare-incident.ts';
-import { loadPublicStatus } from '../../src/services/load-public-status.ts';
+import { loadPublicStatus } from '../../src/queries/load-public-status.ts';
 import { postIncidentUpdate } from '../../src/services/post-incident-update.ts';
 import { syncPageDefinition } from '../../src/services/sync-page-definition.ts';
 import { migrate } from '../../src/storage/migrate.ts';
