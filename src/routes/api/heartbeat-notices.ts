@@ -5,7 +5,7 @@ import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/sta
 import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
 import { listAlertRecipients } from '../../queries/alert-recipients.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
-import { writtenIncidentPresenter } from './incidents.ts';
+import { writtenIncidentPresenter } from './incident-answers.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Security = [{ bearer: [] }];

@@ -1,16 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import type { Incident } from '../../domain/model.ts';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
-import { presentIncident } from '../../presenters/statuspage-v2.ts';
 import { declareIncident } from '../../services/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
-import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
-import { loadPage } from '../../queries/page-chrome.ts';
-import { loadComponents } from '../../queries/page-structure.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
+import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 import { URL_MAX } from '../../domain/validation.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
@@ -20,17 +16,6 @@ const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Type.String(
 const Body = Type.String({ minLength: 1, maxLength: 25_000, description: 'Markdown; raw HTML is not rendered' });
 const Security = [{ bearer: [] }];
 
-/** Loads what presenting an incident needs (components for `components`, the page id). */
-export async function incidentPresenter(app: FastifyInstance) {
-  const [components, page] = await Promise.all([loadComponents(app.db), loadPage(app.db)]);
-  return (incident: Incident) => presentIncident(incident, components, page?.id ?? '', { publicUrl: app.config.publicUrl });
-}
-
-/** Presents a write's answer from the state its transaction committed (components as the write left them). */
-export async function writtenIncidentPresenter(app: FastifyInstance) {
-  const page = await loadPage(app.db);
-  return (incident: IncidentAfterWrite) => presentIncident(incident, incident.components, page?.id ?? '', { publicUrl: app.config.publicUrl });
-}
 
 export async function incidentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();

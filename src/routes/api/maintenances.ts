@@ -5,7 +5,7 @@ import { advanceMaintenance } from '../../services/advance-maintenance.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
-import { incidentPresenter, writtenIncidentPresenter } from './incidents.ts';
+import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 
 const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
 const Security = [{ bearer: [] }];
