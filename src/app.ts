@@ -54,6 +54,16 @@ function withRedaction(logger: NonNullable<AppOptions['logger']>): AppOptions['l
   return { ...(logger === true ? {} : logger), redact: LOG_REDACT_PATHS };
 }
 
+/**
+ * Fastify's `trustProxy: true` believes the left-most X-Forwarded-For entry, which the client
+ * writes, and a plain number trusts nothing (Fastify 5.12 fails closed, since a hop count cannot
+ * tell a proxy from a direct client). On Cloud Run every request arrives through Google's front
+ * end, so the configured number of hops is trusted and the client is the entry the last of them saw.
+ */
+function trustedHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false;
+}
+
 /** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -66,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       handler(request, response);
     }),
     logger: withRedaction(options.logger ?? { level: config.env.LOG_LEVEL }),
-    trustProxy: config.env.LIFELINE_TRUST_PROXY,
+    trustProxy: trustedHops(config.env.LIFELINE_TRUST_PROXY),
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },

@@ -21,6 +21,17 @@ const bool: Parser<boolean> = (raw, name) => {
   if (/^(0|false|no|off)$/i.test(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got ${JSON.stringify(raw)}`);
 };
+/**
+ * How many proxies in front of Lifeline append to X-Forwarded-For. The client's address is the
+ * entry that many hops from the right: entries further left are whatever the client wrote, so
+ * trusting them all would let anyone pick a new IP per request and walk past every per-IP limit.
+ */
+const proxyHops: Parser<number> = (raw, name) => {
+  if (/^(false|no|off|0)$/i.test(raw)) return 0;
+  if (/^(true|yes|on)$/i.test(raw)) return 1;
+  if (/^[1-9]$/.test(raw)) return Number(raw);
+  throw new ConfigError(`${name} must be false, true (one proxy) or the number of proxies in front of Lifeline (1-9), got ${JSON.stringify(raw)}`);
+};
 const str: Parser<string> = (raw) => raw;
 const url = (protocols: string[]): Parser<string> => (raw, name) => {
   let parsed: URL;
@@ -62,7 +73,7 @@ export const ENVIRONMENT = {
   LIFELINE_ROLES: { parse: roles, default: 'web,worker', doc: 'What this process runs: web (pages, APIs), worker (background jobs).' },
   LIFELINE_CONFIG: { parse: str, default: '', doc: 'Page definition file; default: lifeline.config.yaml, .yml or .json in the working directory.' },
   LIFELINE_PUBLIC_URL: { parse: url(['http:', 'https:']), default: '', doc: 'Public base URL of the status page, for links in feeds (default http://localhost:PORT).' },
-  LIFELINE_TRUST_PROXY: { parse: bool, default: 'false', doc: 'Trust X-Forwarded-* headers (true behind Cloud Run or a load balancer).' },
+  LIFELINE_TRUST_PROXY: { parse: proxyHops, default: 'false', doc: 'Proxies in front of Lifeline whose X-Forwarded-For entries are trusted: false, true (one: Cloud Run alone), or a count (2: a load balancer in front of Cloud Run).' },
   LIFELINE_REVISION_POLL_SECONDS: { parse: int(1, 3600), default: '5', doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.' },
   LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
   LIFELINE_DETECTOR_TICK_SECONDS: { parse: int(1, 600), default: '5', doc: 'How often the heartbeat detector evaluates every series (buckets close 5 s after their end).' },
