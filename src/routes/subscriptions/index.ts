@@ -65,6 +65,10 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   await app.register(rateLimit, { global: false });
   const perAddress = new KeyedRateLimit({ max: 5, windowMs: 3_600_000, now: () => app.clock.now().getTime() });
   const ipLimit = { rateLimit: { max: 20, timeWindow: 60_000 } };
+  // Unsubscribes arrive from mailbox providers (RFC 8058 one-click) and inbound-mail webhooks: a
+  // few addresses carry everyone's, in a burst after a large notice. The signed token is the
+  // credential (not guessable), so their limit only caps abuse, not honest bursts.
+  const unsubscribeLimit = { rateLimit: { max: 1_200, timeWindow: 60_000 } };
 
   const render = async (reply: FastifyReply, status: number, view: Parameters<typeof subscriptionPageView>[1]) => {
     const page = await loadPage(app.db);
@@ -227,7 +231,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   // route that mailbox to this endpoint (Postmark/SendGrid/Mailgun inbound JSON or form fields, or
   // the raw message piped from an MTA). The signed token is the credential, as for one-click.
   app.post('/inbound/unsubscribe', {
-    config: ipLimit,
+    config: unsubscribeLimit,
     schema: { hide: true, response: { 200: Type.Object({ unsubscribed: Type.Boolean() }), 400: Type.Object({ error: Type.String(), message: Type.String() }) } },
   }, async (request, reply) => {
     const token = await unsubscribeTokenIn(request.body);
@@ -240,7 +244,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   });
 
   // RFC 8058 one-click: mailbox providers POST "List-Unsubscribe=One-Click" with no cookies; the token is the credential.
-  app.post('/unsubscribe/:token', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
+  app.post('/unsubscribe/:token', { config: unsubscribeLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     const claim = claims(request, 'unsubscribe');
     if (!claim) return invalidLink(reply);
     await unsubscribe(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, 'unsubscribed').catch((error) => {
