@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { assertMaintenanceTransition, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import type { Component } from '../domain/model.ts';
@@ -21,6 +22,7 @@ const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
  * of them, each taking the worst status the open incidents on it imply, or operational.
  */
 export async function advanceMaintenance(ctx: ServiceContext, id: string, input: { status: string; body?: string; deliver_notifications?: boolean }): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'maintenance.advance');
   const status = requireOneOf('status', input.status, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
   const body = input.body === undefined || input.body.trim() === '' ? (DEFAULT_BODIES[status] as string) : requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const at = ctx.clock.now();

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { requireOneOf } from '../domain/validation.ts';
 import { insertAudit } from '../storage/audit-repository.ts';
@@ -9,6 +10,7 @@ import type { ServiceContext } from './context.ts';
  * enabled admin cannot be demoted (nobody could manage accounts or tokens from the console then).
  */
 export async function changeUserRole(ctx: ServiceContext, userId: string, input: { role: string }): Promise<ResponderUser> {
+  authorize(ctx.actor, 'user.manage');
   const role: UserRole = requireOneOf('role', input.role, USER_ROLES);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {

@@ -1,4 +1,5 @@
 import type { HeartbeatDefinition } from '../config.ts';
+import { authorize } from '../domain/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { isUnresolved } from '../domain/incident-lifecycle.ts';
 import type { IncidentStatus } from '../domain/status.ts';
@@ -39,6 +40,7 @@ async function release(tx: Transaction, episode: HeartbeatEpisode, row: Awaited<
  * out of future baselines, like every episode), and the series stays quiet until it recovers.
  */
 export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: { reason?: string }, metrics: HeartbeatDefinition[]): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'heartbeat_notice.decide');
   const reason = input.reason === undefined ? null : requireText('reason', input.reason, { max: 1000, multiline: true });
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
@@ -64,6 +66,7 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
  * components, name) is posted in the same transaction.
  */
 export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: string, input: Partial<PostIncidentUpdateInput>): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'heartbeat_notice.decide');
   const at = ctx.clock.now();
   if (input.body === undefined && (input.status !== undefined || input.components !== undefined || input.impact !== undefined)) {
     throw new ValidationError('body', 'is required to post an update while taking the notice over');

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import type { Incident } from '../domain/model.ts';
 import { IMPACTS, impactOfComponentStatuses, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
@@ -25,6 +26,7 @@ const INCIDENT_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
 
 /** Opens an incident with its first update and component statuses, in one transaction. */
 export async function declareIncident(ctx: ServiceContext, input: DeclareIncidentInput): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'incident.declare');
   const name = requireText('name', input.name, { max: NAME_MAX });
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const status: IncidentStatus = input.status === undefined ? 'investigating' : requireOneOf('status', input.status, OPENING_STATUSES);

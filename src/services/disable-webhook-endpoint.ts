@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Subscriber } from '../domain/model.ts';
 import { requireText } from '../domain/validation.ts';
@@ -14,6 +15,7 @@ import type { ServiceContext } from './context.ts';
  * email, as when the worker disables it after sustained failure. Idempotent.
  */
 export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, input: { reason?: string } = {}): Promise<Subscriber> {
+  authorize(ctx.actor, 'subscriber.manage');
   const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500, multiline: true });
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {

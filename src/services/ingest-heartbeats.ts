@@ -1,4 +1,5 @@
 import type { HeartbeatDefinition } from '../config.ts';
+import { authorize } from '../domain/actor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { upsertHeartbeatPoints, type HeartbeatPoint } from '../storage/heartbeat-repository.ts';
 import type { ServiceContext } from './context.ts';
@@ -26,6 +27,7 @@ export interface RawPoint {
  * invalid point is reported by its position (`points.3.value`) and nothing is written.
  */
 export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], raw: RawPoint[]): Promise<{ accepted: number }> {
+  authorize(ctx.actor, 'heartbeat.ingest');
   if (raw.length > MAX_BATCH) throw new ValidationError('points', `at most ${MAX_BATCH} points per request, got ${raw.length}`);
   const now = ctx.clock.now().getTime();
   const byKey = new Map(metrics.map((m) => [m.key, m]));

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import type { Component, ComponentGroup } from '../domain/model.ts';
 import { COMPONENT_STATUSES, type ComponentStatus } from '../domain/status.ts';
@@ -116,6 +117,7 @@ async function reorder(db: Queryable, table: 'component' | 'component_group', si
 }
 
 export async function createComponentGroup(ctx: ServiceContext, input: GroupInput): Promise<ComponentGroup> {
+  authorize(ctx.actor, 'page_structure.edit');
   const name = requireText('name', input.name, { max: 120 });
   const description = optionalDescription(input.description);
   return structureChange(ctx, async (tx, pageId, at) => {
@@ -130,6 +132,7 @@ export async function createComponentGroup(ctx: ServiceContext, input: GroupInpu
 }
 
 export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string, input: GroupInput): Promise<ComponentGroup> {
+  authorize(ctx.actor, 'page_structure.edit');
   return structureChange(ctx, async (tx, _pageId, at) => {
     const group = await requireGroup(tx, idOrKey);
     const { name, description } = editedText(input, group);
@@ -144,6 +147,7 @@ export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string,
 
 /** Archives a group; its components stay on the page without a group. */
 export async function archiveComponentGroup(ctx: ServiceContext, idOrKey: string): Promise<{ id: string; ungrouped: string[] }> {
+  authorize(ctx.actor, 'page_structure.edit');
   return structureChange(ctx, async (tx, _pageId, at) => {
     const group = await requireGroup(tx, idOrKey);
     const ungrouped = await archiveGroup(tx, group.id, at);
@@ -162,6 +166,7 @@ async function resolveGroupId(db: Queryable, ref: string | null | undefined): Pr
 const siblingsOf = async (db: Queryable, groupId: string | null) => (await listComponents(db)).filter((c) => c.group_id === groupId).map((c) => c.id);
 
 export async function createComponent(ctx: ServiceContext, input: ComponentInput): Promise<Component> {
+  authorize(ctx.actor, 'page_structure.edit');
   const name = requireText('name', input.name, { max: 120 });
   const description = optionalDescription(input.description);
   const status: ComponentStatus = input.status === undefined || input.status === '' ? 'operational' : requireOneOf('status', input.status, COMPONENT_STATUSES);
@@ -184,6 +189,7 @@ export async function createComponent(ctx: ServiceContext, input: ComponentInput
 
 /** Renames, regroups, reorders or changes what a component shows; its status has its own use-case. */
 export async function updateComponent(ctx: ServiceContext, idOrKey: string, input: ComponentInput): Promise<Component> {
+  authorize(ctx.actor, 'page_structure.edit');
   return structureChange(ctx, async (tx, _pageId, at) => {
     const component = await requireComponent(tx, idOrKey);
     const { name, description } = editedText(input, component);
@@ -205,6 +211,7 @@ export async function updateComponent(ctx: ServiceContext, idOrKey: string, inpu
 
 /** Takes a component off the page; its history is kept. Refused while an open incident lists it. */
 export async function archiveComponent(ctx: ServiceContext, idOrKey: string): Promise<{ id: string }> {
+  authorize(ctx.actor, 'page_structure.edit');
   return structureChange(ctx, async (tx, _pageId, at) => {
     const component = await requireComponent(tx, idOrKey);
     const open = await openIncidentsAffecting(tx, component.id);

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { parseEmailAddress } from '../domain/email-address.ts';
 import { URL_MAX } from '../domain/validation.ts';
 import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
@@ -96,6 +97,7 @@ export async function registerWebhook(
   checkUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>,
   generateSecret: () => string,
 ): Promise<{ subscriber: Subscriber; secret: string }> {
+  authorize(ctx.actor, 'subscriber.manage');
   input = { ...input, url: normaliseWebhookUrl(input.url) };
   requireUrlLength(input.url);
   const check = await checkUrl(input.url);
@@ -204,6 +206,7 @@ export async function unsubscribe(ctx: ServiceContext, subscriberId: string, rea
 
 /** Turns a disabled (or suppressed) subscriber back on, e.g. once a broken webhook endpoint is fixed. */
 export async function reactivateSubscriber(ctx: ServiceContext, subscriberId: string): Promise<Subscriber> {
+  authorize(ctx.actor, 'subscriber.manage');
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
@@ -226,6 +229,7 @@ export interface ImportResult {
  * invalid row is reported with its line and reason. `confirmed` marks an already-consented list.
  */
 export async function importEmailSubscribers(ctx: ServiceContext, rows: { line: number; email: string; components: string }[], options: { confirmed: boolean }): Promise<ImportResult> {
+  authorize(ctx.actor, 'subscriber.manage');
   const result: ImportResult = { created: 0, existing: 0, invalid: [] };
   for (const row of rows) {
     try {

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, type ComponentStatus, type Impact, type IncidentStatus } from '../domain/status.ts';
 import { BODY_MAX, NAME_MAX, requireOneOf, requireText } from '../domain/validation.ts';
@@ -53,6 +54,7 @@ export async function getTemplate(ctx: ServiceContext, id: string): Promise<Inci
 }
 
 export async function createTemplate(ctx: ServiceContext, input: TemplateInput): Promise<IncidentTemplate> {
+  authorize(ctx.actor, 'template.manage');
   const fields = await validate(ctx.db, input);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
@@ -64,6 +66,7 @@ export async function createTemplate(ctx: ServiceContext, input: TemplateInput):
 }
 
 export async function updateTemplate(ctx: ServiceContext, id: string, input: TemplateInput): Promise<IncidentTemplate> {
+  authorize(ctx.actor, 'template.manage');
   const fields = await validate(ctx.db, input);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
@@ -77,6 +80,7 @@ export async function updateTemplate(ctx: ServiceContext, id: string, input: Tem
 }
 
 export async function deleteTemplate(ctx: ServiceContext, id: string): Promise<IncidentTemplate> {
+  authorize(ctx.actor, 'template.manage');
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const template = await deleteTemplateRow(tx, id);

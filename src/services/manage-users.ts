@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { parseEmailAddress } from '../domain/email-address.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
 import { checkPasswordStrength, hashPassword, verifyPassword } from '../domain/password.ts';
@@ -24,6 +25,7 @@ export interface CreateUserInput {
 
 /** Creates an account and its first one-time sign-in link (the CLI prints it; the console can email it). */
 export async function createUser(ctx: ServiceContext, input: CreateUserInput): Promise<{ user: ResponderUser; link: IssuedLink }> {
+  authorize(ctx.actor, 'user.manage');
   const email = normaliseAccountEmail(input.email);
   const role: UserRole = requireOneOf('role', input.role, USER_ROLES);
   const name = input.name === undefined || input.name === null ? null : requireText('name', input.name, { max: 120, allowEmpty: true }) || null;
@@ -56,6 +58,7 @@ export function getUser(ctx: ServiceContext, idOrEmail: string): Promise<Respond
  * last enabled admin cannot be disabled (nobody could manage accounts or tokens from the console then).
  */
 export async function disableUser(ctx: ServiceContext, idOrEmail: string): Promise<ResponderUser> {
+  authorize(ctx.actor, 'user.manage');
   const found = await findByIdOrEmail(ctx, idOrEmail);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { NotFoundError, ValidationError } from '../domain/errors.ts';
 import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
@@ -23,6 +24,7 @@ export interface PostIncidentUpdateInput {
  * status the other open incidents and maintenances in progress on it imply, or operational.
  */
 export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'incident.update');
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, IMPACTS.filter((i) => i !== 'maintenance'));
   if (input.postmortem_url !== undefined && input.postmortem_url.length > URL_MAX) throw new ValidationError('postmortem_url', `must be at most ${URL_MAX} characters`);

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { insertAudit, notifyOutbox } from '../storage/audit-repository.ts';
 import { replayDeadDeliveries } from '../storage/delivery-repository.ts';
@@ -9,6 +10,7 @@ import type { ServiceContext } from './context.ts';
  * at once. Returns the ids replayed (already replayed or unknown ones are skipped).
  */
 export async function replayDeadLetters(ctx: ServiceContext, input: { ids?: number[]; eventId?: number }): Promise<number[]> {
+  authorize(ctx.actor, 'delivery.replay');
   const ids = input.ids?.filter((id) => Number.isSafeInteger(id) && id > 0);
   if ((!ids || ids.length === 0) && input.eventId === undefined) throw new ValidationError('ids', 'give the deliveries to replay, or a notice (event_id)');
   // Checked here, not only by a route's schema: an id no row can have must not reach the database (a 500 there).

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { ValidationError } from '../domain/errors.ts';
 import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../domain/validation.ts';
 import { addIncidentComponents, insertIncident, insertUpdate } from '../storage/incident-repository.ts';
@@ -27,6 +28,7 @@ export interface ScheduleMaintenanceInput {
  * update and one notice, rather than a "scheduled" notice followed at once by a "started" one.
  */
 export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMaintenanceInput): Promise<IncidentAfterWrite> {
+  authorize(ctx.actor, 'maintenance.schedule');
   const name = requireText('name', input.name, { max: NAME_MAX });
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const scheduledFor = requireDate('scheduled_for', input.scheduled_for);

@@ -1,3 +1,4 @@
+import { authorize } from '../domain/actor.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import type { Component } from '../domain/model.ts';
 import { COMPONENT_STATUSES } from '../domain/status.ts';
@@ -9,6 +10,7 @@ import { recordChange } from './shared/record-change.ts';
 
 /** Sets one component's status outside any incident (Statuspage's component update). */
 export async function setComponentStatus(ctx: ServiceContext, idOrKey: string, input: { status: string; deliver_notifications?: boolean }): Promise<Component> {
+  authorize(ctx.actor, 'component.set_status');
   const status = requireOneOf('status', input.status, COMPONENT_STATUSES);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {

@@ -1,6 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_ACTORS, userActor, visitorActor, type Actor } from '../../src/domain/actor.ts';
+import { ForbiddenError } from '../../src/domain/errors.ts';
 import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
-import { SCOPES, type Scope } from '../../src/services/manage-api-tokens.ts';
+import { advanceMaintenance } from '../../src/services/advance-maintenance.ts';
+import { changeUserRole } from '../../src/services/change-user-role.ts';
+import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../src/services/decide-heartbeat-notice.ts';
+import { declareIncident } from '../../src/services/declare-incident.ts';
+import { disableWebhookEndpoint } from '../../src/services/disable-webhook-endpoint.ts';
+import { ingestHeartbeats } from '../../src/services/ingest-heartbeats.ts';
+import { createApiToken, listApiTokens, OPERATOR_GRANTOR, revokeApiToken, SCOPES, type Scope } from '../../src/services/manage-api-tokens.ts';
+import { archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup } from '../../src/services/manage-page-structure.ts';
+import { importEmailSubscribers, reactivateSubscriber, registerWebhook } from '../../src/services/manage-subscribers.ts';
+import { createTemplate, deleteTemplate, updateTemplate } from '../../src/services/manage-templates.ts';
+import { createUser, disableUser } from '../../src/services/manage-users.ts';
+import { postIncidentUpdate } from '../../src/services/post-incident-update.ts';
+import { replayDeadLetters } from '../../src/services/replay-dead-deliveries.ts';
+import { scheduleMaintenance } from '../../src/services/schedule-maintenance.ts';
+import { setComponentStatus } from '../../src/services/set-component-status.ts';
 import type { UserRole } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CONSOLE_PASSWORD, consoleClient, encodeForm, type ConsoleSession } from '../helpers/console-client.ts';
@@ -183,5 +199,101 @@ describe('capabilities: every guarded route answers each kind of caller as today
       const got = response.statusCode === 403 ? 403 : signInSent ? 'sent to sign in' : 'past the guard';
       expect(got, `${role}: ${method} ${url} → ${response.statusCode} ${response.body.slice(0, 200)}`).toBe(allowed ? 'past the guard' : 403);
     });
+  });
+});
+
+/**
+ * The write use-cases check the capability themselves, so a door that forgot its guard (or a
+ * future one) cannot do more than the table allows. Each is called by an actor that lacks exactly
+ * what it needs (with input that would otherwise fail later, so a refusal can only be the check).
+ */
+describe('capabilities: the write use-cases check them at every door', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const viewer = userActor({ id: 'u-viewer', email: 'viewer@acme.example', role: 'viewer' });
+  const responder = userActor({ id: 'u-responder', email: 'responder@acme.example', role: 'responder' });
+  const USE_CASES: [name: string, refusedActor: Actor, call: (ctx: ReturnType<TestApp['app']['serviceContext']>) => Promise<unknown>][] = [
+    ['declareIncident', viewer, (ctx) => declareIncident(ctx, { name: '', status: 'investigating', body: '' } as never)],
+    ['postIncidentUpdate', viewer, (ctx) => postIncidentUpdate(ctx, ID, { status: 'resolved', body: '' } as never)],
+    ['dismissHeartbeatNotice', viewer, (ctx) => dismissHeartbeatNotice(ctx, ID, {}, [])],
+    ['convertHeartbeatNotice', viewer, (ctx) => convertHeartbeatNotice(ctx, ID, {})],
+    ['scheduleMaintenance', viewer, (ctx) => scheduleMaintenance(ctx, {} as never)],
+    ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, { status: 'completed' })],
+    ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, { status: 'completed' })],
+    ['setComponentStatus', viewer, (ctx) => setComponentStatus(ctx, ID, { status: 'operational' })],
+    ['createComponent', responder, (ctx) => createComponent(ctx, {} as never)],
+    ['updateComponent', responder, (ctx) => updateComponent(ctx, ID, {} as never)],
+    ['archiveComponent', responder, (ctx) => archiveComponent(ctx, ID)],
+    ['createComponentGroup', responder, (ctx) => createComponentGroup(ctx, {} as never)],
+    ['updateComponentGroup', responder, (ctx) => updateComponentGroup(ctx, ID, {} as never)],
+    ['archiveComponentGroup', responder, (ctx) => archiveComponentGroup(ctx, ID)],
+    ['registerWebhook', visitorActor('public'), (ctx) => registerWebhook(ctx, { url: 'https://hooks.example/x' }, async () => ({ ok: true as const }), () => 'secret')],
+    ['reactivateSubscriber', viewer, (ctx) => reactivateSubscriber(ctx, ID)],
+    ['importEmailSubscribers', viewer, (ctx) => importEmailSubscribers(ctx, [], { confirmed: false })],
+    ['disableWebhookEndpoint', viewer, (ctx) => disableWebhookEndpoint(ctx, ID)],
+    ['replayDeadLetters', viewer, (ctx) => replayDeadLetters(ctx, {})],
+    ['ingestHeartbeats', SYSTEM_ACTORS.scheduler, (ctx) => ingestHeartbeats(ctx, [], [])],
+    ['createUser', responder, (ctx) => createUser(ctx, {} as never)],
+    ['disableUser', responder, (ctx) => disableUser(ctx, ID)],
+    ['changeUserRole', responder, (ctx) => changeUserRole(ctx, ID, { role: 'admin' })],
+    ['createTemplate', viewer, (ctx) => createTemplate(ctx, {} as never)],
+    ['updateTemplate', viewer, (ctx) => updateTemplate(ctx, ID, {} as never)],
+    ['deleteTemplate', viewer, (ctx) => deleteTemplate(ctx, ID)],
+    ['createApiToken', responder, (ctx) => createApiToken(ctx, { name: 'x', scopes: ['incidents:write'] }, OPERATOR_GRANTOR)],
+    ['revokeApiToken', responder, (ctx) => revokeApiToken(ctx, ID, OPERATOR_GRANTOR)],
+    ['listApiTokens', responder, (ctx) => listApiTokens(ctx)],
+  ];
+
+  it.each(USE_CASES)('%s refuses an actor without the capability', async (_name, actor, call) => {
+    await expect(Promise.resolve().then(() => call(t.app.serviceContext(actor)))).rejects.toThrow(ForbiddenError);
+  });
+});
+
+/**
+ * The actor's label is what the audit log, created_by and idempotency keys have always held: rows
+ * written before and after the structured actor read alike, and a retry across a deploy finds its key.
+ */
+describe('capabilities: the actor labels written to the database are unchanged', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t.close());
+
+  const auditActors = async (action: string) => (await t.db.query<{ actor: string }>('SELECT actor FROM audit_log WHERE action = $1 ORDER BY id', [action])).map((row) => row.actor);
+
+  it('token, CLI, console user and system doors', async () => {
+    expect(await auditActors('page.synced')).toEqual(['system:config']);
+
+    const minter = await t.token('tokens:write', 'incidents:write');
+    const [minterRow] = await t.db.query<{ prefix: string }>("SELECT prefix FROM api_token WHERE name = 'test-tokens:write-incidents:write'");
+    const asToken = { authorization: `Bearer ${minter}` };
+    const asCli = { [OPERATOR_HEADER]: t.app.operatorSecret, 'x-lifeline-operator-user': 'alice' };
+    const byToken = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: asToken, payload: { name: 'by-token', scopes: ['incidents:write'] } });
+    expect(byToken.statusCode, byToken.body).toBe(201);
+    const byCli = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: asCli, payload: { name: 'by-cli', scopes: ['admin'] } });
+    expect(byCli.statusCode, byCli.body).toBe(201);
+    const incident = { name: 'Messages delayed', status: 'investigating', body: 'Looking into it.' };
+    for (const [headers, key] of [[asToken, 'k-token'], [asCli, 'k-cli']] as const) {
+      const declared = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...headers, 'idempotency-key': key }, payload: incident });
+      expect(declared.statusCode, declared.body).toBe(201);
+    }
+
+    await consoleClient(t).account('boss@acme.example', 'admin');
+    const [boss] = await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'boss@acme.example'");
+    const session = await consoleClient(t).signIn('boss@acme.example');
+    const byUser = await consoleClient(t).post('/console/tokens', { _csrf: session.csrf, name: 'by-user', scopes: 'incidents:write', form_id: 'f'.repeat(20) }, session);
+    expect(byUser.statusCode, byUser.body.slice(0, 300)).toBeLessThan(400);
+
+    const tokenLabel = `token:test-tokens:write-incidents:write (${minterRow.prefix})`;
+    const createdBy = await t.db.query<{ name: string; created_by: string }>("SELECT name, created_by FROM api_token WHERE name LIKE 'by-%' ORDER BY name");
+    expect(createdBy).toEqual([{ name: 'by-cli', created_by: 'cli:alice' }, { name: 'by-token', created_by: tokenLabel }, { name: 'by-user', created_by: 'user:boss@acme.example' }]);
+    expect((await auditActors('token.created')).slice(-3)).toEqual([tokenLabel, 'cli:alice', 'user:boss@acme.example']);
+    const keys = await t.db.query<{ actor: string; key: string }>('SELECT actor, key FROM idempotency_key ORDER BY actor');
+    expect(keys).toEqual(expect.arrayContaining([{ actor: tokenLabel, key: 'k-token' }, { actor: 'cli:alice', key: 'k-cli' }, { actor: `console:${boss.id}`, key: expect.any(String) }]));
   });
 });
