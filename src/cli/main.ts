@@ -55,6 +55,16 @@ function expectOk(response: Response): Record<string, unknown> {
   throw new Error(body?.message ?? `request failed with HTTP ${response.status}`);
 }
 
+/**
+ * What the CLI prints comes from the database, and older rows (or a future bug) may hold terminal
+ * control sequences: an ESC in a name could retitle the operator's terminal, rewrite lines above
+ * or worse. Control characters other than line breaks and tabs are shown escaped, never sent raw.
+ */
+export function terminalSafe(line: string): string {
+  // eslint-disable-next-line no-control-regex
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+}
+
 function printIncident(incident: Record<string, unknown>, out: (line: string) => void) {
   out(`${incident.id}  ${incident.status}  ${incident.impact}  ${incident.name}`);
   out(`  ${incident.shortlink}`);
@@ -63,6 +73,8 @@ function printIncident(incident: Record<string, unknown>, out: (line: string) =>
 export async function run(
   argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, warn: (line: string) => void = (line) => process.stderr.write(`lifeline: ${line}\n`),
 ): Promise<void> {
+  const print = out;
+  out = (line) => print(terminalSafe(line));
   const [group, action, ...rest] = argv;
   if (!group || group === 'help' || group === '--help' || group === '-h') {
     out(USAGE);
