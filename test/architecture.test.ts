@@ -111,6 +111,15 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
     expect(environments.total, environments.where.join('\n')).toBeLessThanOrEqual(CEILINGS.handlebarsEnvironments);
   });
 
+  it('views hold no script or CSS of their own: each <script> and <style> inlines a src/client/ file', () => {
+    const views = join(ROOT, 'views');
+    const templates = readdirSync(views, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.hbs'));
+    const blocks = templates.flatMap((file) => [...readFileSync(join(views, file), 'utf8').matchAll(/<(script|style)>([\s\S]*?)<\/\1>/g)].map((block) => ({ file, block })));
+    expect(blocks.length).toBeGreaterThanOrEqual(5);
+    const inline = blocks.filter(({ block }) => !/^\n\{\{> client\/[\w.-]+\}\}$/.test(block[2])).map(({ file, block }) => `${file}: ${block[0].slice(0, 60)}`);
+    expect(inline).toEqual([]);
+  });
+
   it('the SQL detector finds SQL where it is (it would not hold a ceiling by finding nothing)', () => {
     expect(count(SQL_LITERAL, files.filter((file) => file.startsWith('storage/'))).total).toBeGreaterThan(50);
   });

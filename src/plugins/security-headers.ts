@@ -4,15 +4,23 @@ const INLINE_SCRIPT = /<script>([\s\S]*?)<\/script>/g;
 
 const sourceHash = (script: string) => `'sha256-${createHash('sha256').update(script).digest('base64')}'`;
 
+/** `{{> client/console.js}}`: a file of src/client/ that the views inline as it is (plugins/views.ts). */
+const CLIENT_FILE = /\{\{> (client\/[\w.-]+)\}\}/g;
+
 /**
- * CSP hashes of the inline scripts one template contains. A script in a template must be fixed
+ * CSP hashes of the inline scripts one template contains, hashed as the page carries them (with
+ * the src/client/ files they inline, from clientFiles). A script in a template must be fixed
  * text: one built from template values would have a hash that no policy allows (and would be an
  * injection point), so it stops the start instead.
  */
-export function inlineScriptHashes(file: string, source: string): string[] {
+export function inlineScriptHashes(file: string, source: string, clientFiles: ReadonlyMap<string, string> = new Map()): string[] {
   return [...source.matchAll(INLINE_SCRIPT)].map(([, script]) => {
-    if (script.includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
-    return sourceHash(script);
+    if (script.replace(CLIENT_FILE, '').includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
+    return sourceHash(script.replace(CLIENT_FILE, (_reference, name: string) => {
+      const text = clientFiles.get(name);
+      if (text === undefined) throw new Error(`${file}: ${name} is not a file of src/client/`);
+      return text;
+    }));
   });
 }
 

@@ -8,6 +8,8 @@ import type { TemplateRenderer } from '../presenters/template-renderer.ts';
 import { allowTemplateScripts, inlineScriptHashes } from './security-headers.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
+/** The browser's script and CSS (src/client/; `npm run build` copies them to dist/client/). */
+const CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
 /** Partial folders and the prefix their partials are registered under (`{{> console-grid}}`). */
 const PARTIAL_FOLDERS: Record<string, string> = { 'partials': '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
@@ -32,19 +34,31 @@ function templateFiles(dir: string, under = ''): string[] {
 }
 
 /**
+ * The files in clientDir by partial name (`client/console.js`). Templates inline them between their
+ * own tags, `<script>\n{{> client/console.js}}</script>`, so the page carries each file's text as it is.
+ */
+function clientFiles(clientDir: string): Map<string, string> {
+  const files = readdirSync(clientDir).filter((name) => name.endsWith('.js') || name.endsWith('.css'));
+  return new Map(files.map((name) => [`client/${name}`, readFileSync(join(clientDir, name), 'utf8')]));
+}
+
+/**
  * Reads and compiles every template under dir, once, at start: one Handlebars environment for the
  * status page, the console and the emails, with the helper `eq` and every partial registered.
  * Templates escape everything unless marked as trusted HTML (`{{{...}}}`). An inline script built
  * from template values stops the start (see inlineScriptHashes).
  */
-export function loadViews(dir: string = VIEWS_DIR): Views {
+export function loadViews(dir: string = VIEWS_DIR, clientDir: string = CLIENT_DIR): Views {
   const handlebars = Handlebars.create();
   handlebars.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+  const client = clientFiles(clientDir);
+  // Registered as functions, not compiled: script and CSS are text, never read as Handlebars.
+  for (const [name, text] of client) handlebars.registerPartial(name, () => text);
   const templates = new Map<string, HandlebarsTemplateDelegate>();
   const scriptHashes = new Set<string>();
   for (const path of templateFiles(dir)) {
     const source = readFileSync(join(dir, path), 'utf8');
-    if (!path.startsWith('emails/')) for (const hash of inlineScriptHashes(join(dir, path), source)) scriptHashes.add(hash);
+    if (!path.startsWith('emails/')) for (const hash of inlineScriptHashes(join(dir, path), source, client)) scriptHashes.add(hash);
     const folder = path.slice(0, path.lastIndexOf('/'));
     const name = path.slice(path.lastIndexOf('/') + 1).replace(/\.hbs$/, '');
     if (folder in PARTIAL_FOLDERS) handlebars.registerPartial(`${PARTIAL_FOLDERS[folder]}${name}`, source);

@@ -1,5 +1,5 @@
 import { execFile, spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { builtinModules } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -32,6 +32,8 @@ describe('the production build (Dockerfile steps)', { timeout: 120_000 }, () => 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'lifeline-build-'));
     await run(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json'), '--outDir', join(work, 'dist')]);
+    // `npm run build` then copies the browser's script and CSS, which the views inline, beside the server.
+    cpSync(join(ROOT, 'src/client'), join(work, 'dist/client'), { recursive: true });
     for (const name of ['node_modules', 'migrations', 'views', 'package.json', 'lifeline.config.yaml']) symlinkSync(join(ROOT, name), join(work, name));
   });
   afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -71,6 +71,25 @@ describe('public page CSP allows only the templates\' own scripts', () => {
     }
   });
 
+  it('hashes a src/client script as the page carries it (its text, never read as a template)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lifeline-views-'));
+    const clientDir = mkdtempSync(join(tmpdir(), 'lifeline-client-'));
+    try {
+      mkdirSync(join(dir, 'pages'));
+      writeFileSync(join(clientDir, 'chart.js'), 'var label = "{{name}}";\n');
+      writeFileSync(join(dir, 'pages', 'chart.hbs'), '<p>{{name}}</p><script>\n{{> client/chart.js}}</script>');
+      const views = loadViews(dir, clientDir);
+      const html = views.render('pages/chart', { name: 'Ada' });
+      expect(html).toBe('<p>Ada</p><script>\nvar label = "{{name}}";\n</script>');
+      expect([...views.scriptHashes]).toEqual([hashOf(inlineScripts(html)[0])]);
+      writeFileSync(join(dir, 'pages', 'missing.hbs'), '<script>\n{{> client/missing.js}}</script>');
+      expect(() => loadViews(dir, clientDir)).toThrow(/client\/missing\.js is not a file of src\/client/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      rmSync(clientDir, { recursive: true, force: true });
+    }
+  });
+
   it('does not allow an injected script on a page that has none of its own', () => {
     const csp = publicHeaders('text/html; charset=utf-8', Buffer.from('<!doctype html><main><script>alert(1)</script></main>'))['content-security-policy'];
     expect(csp).toContain("script-src 'none'");
