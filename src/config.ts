@@ -50,7 +50,7 @@ const secretKey: Parser<Buffer> = (raw, name) => {
   return key;
 };
 const ROLES = ['web', 'worker'] as const;
-export type Role = (typeof ROLES)[number];
+type Role = (typeof ROLES)[number];
 const roles: Parser<Role[]> = (raw, name) => {
   const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
   const unknown = list.filter((r) => !(ROLES as readonly string[]).includes(r));
@@ -206,7 +206,7 @@ const HeartbeatDefinition = Type.Object(
   { additionalProperties: false },
 );
 
-export const PageDefinitionSchema = Type.Object(
+const PageDefinitionSchema = Type.Object(
   {
     page: Type.Object(
       {
@@ -234,12 +234,12 @@ export function heartbeatSeries(definition: PageDefinition): { metric: string; r
   return (definition.heartbeats ?? []).flatMap((m) => m.regions.map((region) => ({ metric: m.key, region })));
 }
 
-export const DEFAULT_PAGE_DEFINITION: PageDefinition = {
+const DEFAULT_PAGE_DEFINITION: PageDefinition = {
   page: { name: 'Status', time_zone: 'Etc/UTC' },
   components: [{ key: 'service', name: 'Service' }],
 };
 
-export function readPageDefinition(path: string): PageDefinition {
+function readPageDefinition(path: string): PageDefinition {
   let data: unknown;
   try {
     const text = readFileSync(path, 'utf8');

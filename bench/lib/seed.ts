@@ -17,7 +17,7 @@ const SERVICES = [
   { key: 'webhooks', name: 'Webhooks', description: 'Outgoing event delivery to your endpoints' },
 ];
 
-export const COMPONENT_KEYS = REGIONS.flatMap((r) => SERVICES.map((s) => `${r.key}-${s.key}`));
+const COMPONENT_KEYS = REGIONS.flatMap((r) => SERVICES.map((s) => `${r.key}-${s.key}`));
 
 /** The page definition file (YAML is a superset of JSON, so JSON text is valid YAML). */
 export function pageDefinitionYaml(): string {
@@ -92,7 +92,7 @@ export class ResponderApi {
 }
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
-export async function inPool<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+async function inPool<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) {

@@ -3,7 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { SMTPServer } from 'smtp-server';
 
 /** One message the sink accepted: `at` is when it answered 250 to the end of DATA (wall-clock ms). */
-export interface SinkMessage {
+interface SinkMessage {
   at: number;
   /** When the first RCPT TO of this transaction was accepted (wall-clock ms). */
   rcptAt: number | null;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 /** One request the receiver got: `at` is when its body had fully arrived (wall-clock ms). */
-export interface ReceivedWebhook {
+interface ReceivedWebhook {
   at: number;
   method: string;
   path: string;

@@ -12,14 +12,14 @@ import type { Series } from './replay.ts';
 import type { Drop, Ignored } from './score.ts';
 import { normal, poisson, seededRandom } from './random.ts';
 
-export const BUCKET_SECONDS = 10;
+const BUCKET_SECONDS = 10;
 const BUCKET_MS = BUCKET_SECONDS * 1000;
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 const WEEK = 7 * DAY;
 /** A Monday, 00:00 UTC. */
-export const SCENARIO_START = Date.UTC(2026, 0, 5);
+const SCENARIO_START = Date.UTC(2026, 0, 5);
 
 // Hourly levels relative to the weekday evening peak (index = hour of day).
 const WEEKDAY = [0.35, 0.25, 0.17, 0.12, 0.1, 0.12, 0.25, 0.5, 0.75, 0.8, 0.8, 0.82, 0.85, 0.83, 0.82, 0.85, 0.9, 0.97, 1.0, 0.95, 0.85, 0.72, 0.6, 0.47];

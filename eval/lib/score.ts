@@ -18,7 +18,7 @@ export interface Ignored {
   readonly to: number;
 }
 
-export interface DropResult {
+interface DropResult {
   readonly drop: Drop;
   readonly episode: Episode | null;
   /** Seconds from onset to the firing tick (negative: already firing at onset); null when missed. */

@@ -18,7 +18,7 @@ export interface EmailChannelLog {
   error(obj: object, msg?: string): void;
 }
 
-export interface DkimOptions {
+interface DkimOptions {
   domainName: string;
   keySelector: string;
   /** PEM private key (RSA, 2048 bits recommended). */

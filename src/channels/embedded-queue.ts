@@ -1,7 +1,7 @@
 import { laneOf, type DeliveryBatch, type DeliveryLane, type Queue } from './channel.ts';
 
 /** The part of a pino/Fastify logger the queue uses. */
-export interface EmbeddedQueueLog {
+interface EmbeddedQueueLog {
   warn(obj: object, msg: string): void;
   error(obj: object, msg: string): void;
 }

@@ -11,7 +11,7 @@ import ipaddr from 'ipaddr.js';
 /** Resolves every A and AAAA address of a host name (injectable for tests). */
 export type LookupFn = (hostname: string) => Promise<LookupAddress[]>;
 
-export const systemLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, order: 'verbatim' });
+const systemLookup: LookupFn = (hostname) => dnsLookup(hostname, { all: true, order: 'verbatim' });
 
 export type UrlCheck = { ok: true } | { ok: false; reason: string };
 
@@ -46,7 +46,7 @@ function stripBrackets(host: string): string {
 }
 
 /** Why an IP address must not be contacted, or null if it is public unicast. Unparseable = blocked. */
-export function blockedAddressReason(ip: string): string | null {
+function blockedAddressReason(ip: string): string | null {
   const text = stripBrackets(ip.trim());
   let addr: ipaddr.IPv4 | ipaddr.IPv6;
   try {

@@ -25,7 +25,7 @@ export const operatorActor = (user: string): Actor => ({ kind: 'operator', id: u
 export const userActor = (user: { id: string; email: string; role: ConsoleRole }): Actor => ({ kind: 'user', id: user.id, label: `user:${user.email}`, capabilities: capabilitiesOfRole(user.role) });
 
 /** The app's own work (`system:<job>`), with only the capabilities that job needs. */
-export const systemActor = (job: string, capabilities: readonly Capability[]): Actor => ({ kind: 'system', id: job, label: `system:${job}`, capabilities: new Set(capabilities) });
+const systemActor = (job: string, capabilities: readonly Capability[]): Actor => ({ kind: 'system', id: job, label: `system:${job}`, capabilities: new Set(capabilities) });
 
 /** The app's own jobs, each with what it does and nothing more. */
 export const SYSTEM_ACTORS = {
@@ -48,7 +48,7 @@ export const visitorActor = (label: string): Actor => ({ kind: 'visitor', id: la
  */
 export const labelledOperator = (label: string): Actor => ({ kind: 'operator', id: label, label, capabilities: ALL_CAPABILITIES });
 
-export function can(actor: Actor, capability: Capability): boolean {
+function can(actor: Actor, capability: Capability): boolean {
   return actor.capabilities.has(capability);
 }
 

@@ -14,7 +14,7 @@ export const SCOPES = ['incidents:write', 'components:write', 'maintenances:writ
 export type Scope = (typeof SCOPES)[number];
 
 /** Console roles, lowest first: each holds everything the one before it holds. */
-export const CONSOLE_ROLES = ['viewer', 'responder', 'admin'] as const;
+const CONSOLE_ROLES = ['viewer', 'responder', 'admin'] as const;
 export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
 
 interface Grant {
@@ -26,7 +26,7 @@ interface Grant {
 
 const NO_SCOPE: readonly Scope[] = [];
 
-export const CAPABILITIES = {
+const CAPABILITIES = {
   // Reading the page's state: incidents, maintenances, components, heartbeat notices.
   'status.read': { scopes: 'any', role: 'viewer' },
   'incident.declare': { scopes: ['incidents:write'], role: 'responder' },

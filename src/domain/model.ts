@@ -108,7 +108,7 @@ export interface Subscriber {
   updated_at: Date;
 }
 
-export type DeliveryState = 'pending' | 'sending' | 'sent' | 'dead';
+type DeliveryState = 'pending' | 'sending' | 'sent' | 'dead';
 
 export interface Delivery {
   id: number;

@@ -1,4 +1,7 @@
-/** Who hears about what: the rules the dispatcher turns into SQL, kept here to be read and tested. */
+/**
+ * Who hears about what: the event kinds the dispatcher and delivery worker route by. Which
+ * subscribers get an event is SQL in storage/delivery-repository.ts (insertDeliveryChunk).
+ */
 
 /** Events that reach subscribers when the responder asked to notify (`deliver_notifications`). */
 export const SUBSCRIBER_EVENTS = [
@@ -23,23 +26,3 @@ export const CONFIRMATION_EVENT = 'subscriber.confirmation_requested';
 
 /** Sent by email to the owner of a webhook endpoint that was disabled after failing for days. */
 export const ENDPOINT_DISABLED_EVENT = 'subscriber.disabled';
-
-export interface AudienceSubscriber {
-  confirmed: boolean;
-  suppressed: boolean;
-  disabled: boolean;
-  unsubscribed: boolean;
-  allComponents: boolean;
-  componentIds: string[];
-}
-
-/**
- * Whether a subscriber gets an event: confirmed, not suppressed, disabled or unsubscribed, and
- * subscribed to one of the affected components. An event that names no component concerns
- * everybody (better to over-inform during an outage than to leave someone guessing).
- */
-export function wantsEvent(subscriber: AudienceSubscriber, event: { componentIds: string[] }): boolean {
-  if (!subscriber.confirmed || subscriber.suppressed || subscriber.disabled || subscriber.unsubscribed) return false;
-  if (subscriber.allComponents || event.componentIds.length === 0) return true;
-  return event.componentIds.some((id) => subscriber.componentIds.includes(id));
-}

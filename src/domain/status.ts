@@ -20,7 +20,7 @@ export const COMPONENT_STATUS_LABELS: Record<ComponentStatus, string> = {
   under_maintenance: 'Under maintenance',
 };
 
-export const INDICATOR_DESCRIPTIONS: Record<Indicator, string> = {
+const INDICATOR_DESCRIPTIONS: Record<Indicator, string> = {
   none: 'All Systems Operational',
   minor: 'Minor Service Outage',
   major: 'Partial System Outage',
@@ -37,7 +37,7 @@ const COMPONENT_RANK: Record<ComponentStatus, number> = {
   major_outage: 4,
 };
 
-export function worseIndicator(a: Indicator, b: Indicator): Indicator {
+function worseIndicator(a: Indicator, b: Indicator): Indicator {
   return INDICATOR_RANK[b] > INDICATOR_RANK[a] ? b : a;
 }
 

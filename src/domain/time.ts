@@ -3,7 +3,6 @@
  * daylight-saving change. Pure: Intl only converts, it reads no clock.
  */
 
-export const SECOND_MS = 1000;
 export const HOUR_MS = 3_600_000;
 export const DAY_MS = 86_400_000;
 export const WEEK_MS = 7 * DAY_MS;

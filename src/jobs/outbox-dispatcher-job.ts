@@ -11,7 +11,7 @@ export const OUTBOX_CHANNEL = 'lifeline_outbox';
  * lost). Longer than Pub/Sub's lease extension (15 min), so a backlog that is still moving is not
  * published twice; the embedded queue republishes its backlog at start instead.
  */
-export const REPUBLISH_AFTER_MS = 20 * 60_000;
+const REPUBLISH_AFTER_MS = 20 * 60_000;
 const BATCH_SIZE = 100;
 const EXPANSION_CHUNK = 2_000;
 const PUBLISH_CHUNK = 5_000;

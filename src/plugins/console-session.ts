@@ -30,10 +30,10 @@ declare module 'fastify' {
   }
 }
 
-export const SESSION_COOKIE = 'lifeline_session';
+const SESSION_COOKIE = 'lifeline_session';
 export const CSRF_FIELD = '_csrf';
 /** One cookie's value from a Cookie header (no dependency needed for a single, opaque, URL-safe value). */
-export function readCookie(header: string | undefined, name: string): string | null {
+function readCookie(header: string | undefined, name: string): string | null {
   if (!header) return null;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');

@@ -20,7 +20,7 @@ declare module 'fastify' {
  * JSON with every object's keys sorted, recursively: a retry is the same request when it means
  * the same, whatever order the client's serializer wrote the keys in (arrays keep their order).
  */
-export function canonicalJson(value: unknown): string {
+function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner !== null && typeof inner === 'object' && !Array.isArray(inner)
       ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))

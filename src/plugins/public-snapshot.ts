@@ -17,7 +17,7 @@ declare module 'fastify' {
   }
 }
 
-export const PAGE_CHANGED_CHANNEL = 'lifeline_page_changed';
+const PAGE_CHANGED_CHANNEL = 'lifeline_page_changed';
 
 export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   const publicUrl = app.config.publicUrl;

@@ -28,7 +28,7 @@ export function configureValidation(app: FastifyInstance): void {
 }
 
 /** Some text (a value, or a field name) that is not storable Unicode, named the way the client sent it. */
-export function findInvalidText(root: unknown, part: string): { field: string; reason: string } | null {
+function findInvalidText(root: unknown, part: string): { field: string; reason: string } | null {
   // Iterative: a deeply nested JSON body must not overflow the stack.
   const pending: { value: unknown; path: string }[] = [{ value: root, path: '' }];
   while (pending.length > 0) {

@@ -14,7 +14,7 @@ const CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 /** Partial folders and the prefix their partials are registered under (`{{> console-grid}}`). */
 const PARTIAL_FOLDERS: Record<string, string> = { 'partials': '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
 
-export type Layout = 'main' | 'console';
+type Layout = 'main' | 'console';
 
 /** Every template under views/, compiled once, in one Handlebars environment. */
 export interface Views extends TemplateRenderer {

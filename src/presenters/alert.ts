@@ -24,7 +24,7 @@ export interface AlertPayload {
 
 const count = (n: number) => Math.round(n).toLocaleString('en-US');
 
-export function buildAlert(eventType: string, payload: AlertPayload, page: Page, publicUrl: string) {
+function buildAlert(eventType: string, payload: AlertPayload, page: Page, publicUrl: string) {
   const where = `${payload.label} in ${payload.region.toUpperCase()}`;
   const recovered = eventType === 'heartbeat.recovered';
   const ratio = payload.expected > 0 ? Math.round((payload.observed / payload.expected) * 100) : null;

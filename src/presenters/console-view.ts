@@ -74,7 +74,7 @@ function when(date: Date, timeZone: string) {
   return { iso: date.toISOString(), text: formatDateTime(date, timeZone) };
 }
 
-export function incidentListItem(incident: Incident, components: Component[], groups: ComponentGroup[], timeZone: string) {
+function incidentListItem(incident: Incident, components: Component[], groups: ComponentGroup[], timeZone: string) {
   const view = incidentView(incident, components, timeZone, groups);
   return {
     id: incident.id,

@@ -15,7 +15,7 @@ export interface HeartbeatChartModel extends HeartbeatChartData {
   readonly id?: string;
 }
 
-export const RANGE_LABELS: Record<ChartRange, string> = { '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 days' };
+const RANGE_LABELS: Record<ChartRange, string> = { '1h': 'last hour', '24h': 'last 24 hours', '7d': 'last 7 days' };
 export const RANGE_SHORT: Record<ChartRange, string> = { '1h': '1 hour', '24h': '24 hours', '7d': '7 days' };
 const PROVISIONAL_TEXT = 'Baseline provisional: learning the weekly pattern';
 
@@ -23,20 +23,20 @@ const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 
-export function escapeXml(text: string): string {
+function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 }
 
 const numberFormats = new Map<number, Intl.NumberFormat>();
 /** Thousands separators; decimals only where a value is small enough to need them. */
-export function formatCount(value: number, fractionDigits = value !== 0 && Math.abs(value) < 10 ? 1 : 0): string {
+function formatCount(value: number, fractionDigits = value !== 0 && Math.abs(value) < 10 ? 1 : 0): string {
   let format = numberFormats.get(fractionDigits);
   if (!format) numberFormats.set(fractionDigits, (format = new Intl.NumberFormat('en-US', { maximumFractionDigits: fractionDigits })));
   return format.format(value);
 }
 
 /** "per 10 s", "per min", "per 5 min", "per hour". */
-export function unitText(bucketSeconds: number): string {
+function unitText(bucketSeconds: number): string {
   if (bucketSeconds === 3600) return 'per hour';
   if (bucketSeconds % 3600 === 0) return `per ${bucketSeconds / 3600} h`;
   if (bucketSeconds === 60) return 'per min';
@@ -44,11 +44,11 @@ export function unitText(bucketSeconds: number): string {
   return `per ${bucketSeconds} s`;
 }
 
-export function regionLabel(region: string): string {
+function regionLabel(region: string): string {
   return region.toUpperCase();
 }
 
-export function zoneLabel(timeZone: string): string {
+function zoneLabel(timeZone: string): string {
   return timeZone === 'Etc/UTC' || timeZone === 'UTC' ? 'UTC' : timeZone;
 }
 
@@ -66,13 +66,13 @@ function formatter(timeZone: string, kind: 'time' | 'day'): Intl.DateTimeFormat 
 }
 
 /** "14:02" on the same local day as `now`, "Mar 9, 14:02" otherwise. */
-export function formatMoment(t: number, now: number, timeZone: string): string {
+function formatMoment(t: number, now: number, timeZone: string): string {
   const sameDay = formatter(timeZone, 'day').format(t) === formatter(timeZone, 'day').format(now);
   const time = formatter(timeZone, 'time').format(t);
   return sameDay ? time : `${formatter(timeZone, 'day').format(t)}, ${time}`;
 }
 
-export function formatDelay(seconds: number): string {
+function formatDelay(seconds: number): string {
   if (seconds < 90) return `${Math.max(1, Math.round(seconds))} s`;
   if (seconds < 90 * 60) return `${Math.round(seconds / 60)} min`;
   return `${Math.round(seconds / 3600)} h`;
@@ -422,7 +422,7 @@ export function chartDataJson(data: HeartbeatChartData) {
   };
 }
 
-export const CSV_HEADER = 'bucket_start,observed,expected,expected_low,expected_high,in_episode';
+const CSV_HEADER = 'bucket_start,observed,expected,expected_low,expected_high,in_episode';
 
 export function chartDataCsv(data: HeartbeatChartData): string {
   const cell = (v: number | null) => (v === null ? '' : String(v));

@@ -70,7 +70,7 @@ export function presentComponents(status: Pick<PublicStatus, 'groups' | 'compone
   return list;
 }
 
-export function presentIncidentUpdate(update: IncidentUpdate) {
+function presentIncidentUpdate(update: IncidentUpdate) {
   return {
     id: update.id,
     status: update.status,

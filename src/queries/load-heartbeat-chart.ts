@@ -17,10 +17,10 @@ import { holidayExclusions } from '../domain/heartbeat/holidays.ts';
 
 export const CHART_RANGES = ['1h', '24h', '7d'] as const;
 export type ChartRange = (typeof CHART_RANGES)[number];
-export const RANGE_MS: Record<ChartRange, number> = { '1h': HOUR_MS, '24h': DAY_MS, '7d': 7 * DAY_MS };
+const RANGE_MS: Record<ChartRange, number> = { '1h': HOUR_MS, '24h': DAY_MS, '7d': 7 * DAY_MS };
 
 /** At most this many plotted steps per chart (24 h at 2 min, 7 d at 15 min). */
-export const MAX_POINTS = 720;
+const MAX_POINTS = 720;
 const NICE_STEPS_SECONDS = [10, 15, 20, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
 /** 7 d charts read 1-minute roll-ups, except this last stretch (the roll-up job may lag a little). */
 const RAW_TAIL_MS = 2 * HOUR_MS;
@@ -42,7 +42,7 @@ export interface ChartPoint {
   readonly inEpisode: boolean;
 }
 
-export interface ChartEpisode {
+interface ChartEpisode {
   readonly from: number;
   /** null while still open. */
   readonly to: number | null;
@@ -102,7 +102,7 @@ export function expectedBand(expected: number, recoverThreshold: number): { low:
 }
 
 /** The detector's configuration for a metric, as the detector tick builds it. */
-export function chartDetectorConfig(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
+function chartDetectorConfig(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
   return detectorConfig({ bucketSeconds: metric.bucket_seconds ?? 10, threshold: metric.threshold ?? 0.5, baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone } });
 }
 

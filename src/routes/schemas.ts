@@ -6,7 +6,7 @@ const Nullable = <T extends Type.TSchema>(schema: T) => Type.Union([schema, Type
 const Timestamp = Type.String({ format: 'date-time' });
 const Enum = (values: readonly string[]) => Type.String({ enum: [...values] });
 
-export const ComponentStatusSchema = Enum(COMPONENT_STATUSES);
+const ComponentStatusSchema = Enum(COMPONENT_STATUSES);
 
 /**
  * A numeric row id (outbox events, deliveries, audit entries) as a request names it: bounded, so
@@ -41,14 +41,14 @@ export const ComponentSchema = Type.Object({
   components: Type.Optional(Type.Array(Type.String())),
 });
 
-export const AffectedComponentSchema = Type.Object({
+const AffectedComponentSchema = Type.Object({
   code: Type.String(),
   name: Type.String(),
   old_status: ComponentStatusSchema,
   new_status: ComponentStatusSchema,
 });
 
-export const IncidentUpdateSchema = Type.Object({
+const IncidentUpdateSchema = Type.Object({
   id: Type.String(),
   status: Enum([...INCIDENT_STATUSES, ...MAINTENANCE_STATUSES]),
   body: Type.String(),
@@ -86,7 +86,7 @@ export const IncidentSchema = Type.Object({
   scheduled_auto_completed: Type.Optional(Type.Boolean()),
 });
 
-export const ErrorSchema = Type.Object({
+const ErrorSchema = Type.Object({
   error: Type.String({ description: 'machine-readable code: invalid_input, unauthorized, forbidden, not_found, conflict, ...' }),
   message: Type.String(),
   field: Type.Optional(Type.String({ description: 'the offending field, for invalid_input' })),

@@ -27,7 +27,7 @@ function configFor(metric: HeartbeatDefinition, timeZone: string): DetectorConfi
 }
 
 /** What /api/v2/heartbeats.json and the charts show for a series. */
-export interface SeriesSummary {
+interface SeriesSummary {
   state: 'ok' | 'major' | 'critical' | 'no_baseline';
   observed: number | null;
   expected: number | null;

@@ -6,14 +6,14 @@ import type { ServiceContext } from './context.ts';
 
 export const MAX_BATCH = 5_000;
 /** Raw buckets are kept 48 h: older points cannot be stored as raw data any more. */
-export const MAX_AGE_MS = 48 * 3_600_000;
+const MAX_AGE_MS = 48 * 3_600_000;
 /**
  * The largest count one bucket may hold. Far above any real product's count per bucket, far below
  * what wrecks a chart's scale or the baseline's arithmetic (1e300, 2**63 were accepted before).
  */
 export const MAX_BUCKET_VALUE = 1_000_000_000;
 /** Allowed clock skew of the pushing product. */
-export const MAX_FUTURE_MS = 60_000;
+const MAX_FUTURE_MS = 60_000;
 
 export interface RawPoint {
   metric?: unknown;

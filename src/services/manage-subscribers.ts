@@ -32,7 +32,7 @@ function requireUrlLength(url: string): void {
  * every spelling of one endpoint was a subscriber of its own, each sent every notice. Text that
  * is not a URL is left as it is, for the URL check to refuse.
  */
-export function normaliseWebhookUrl(url: string): string {
+function normaliseWebhookUrl(url: string): string {
   const text = url.trim();
   if (!URL.canParse(text)) return text;
   const parsed = new URL(text);
@@ -41,7 +41,7 @@ export function normaliseWebhookUrl(url: string): string {
 }
 
 /** Resolves component ids or keys to ids; an empty or missing list means "all components". */
-export async function resolveComponentFilter(db: Queryable, refs: string[] | undefined, field = 'component_ids'): Promise<{ all: boolean; ids: string[] }> {
+async function resolveComponentFilter(db: Queryable, refs: string[] | undefined, field = 'component_ids'): Promise<{ all: boolean; ids: string[] }> {
   if (!refs || refs.length === 0) return { all: true, ids: [] };
   const found = await findComponentsByIdOrKey(db, refs);
   const ids: string[] = [];

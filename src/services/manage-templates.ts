@@ -6,7 +6,7 @@ import { insertAudit } from '../storage/audit-repository.ts';
 import type { Queryable } from '../storage/database.ts';
 import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
 import {
-  deleteTemplate as deleteTemplateRow, findTemplate, findTemplateByName, insertTemplate, listTemplates as listTemplateRows, updateTemplate as updateTemplateRow,
+  deleteTemplate as deleteTemplateRow, findTemplateByName, insertTemplate, listTemplates as listTemplateRows, updateTemplate as updateTemplateRow,
   type IncidentTemplate, type TemplateFields,
 } from '../storage/template-repository.ts';
 import type { ServiceContext } from './context.ts';
@@ -45,12 +45,6 @@ async function validate(db: Queryable, input: TemplateInput): Promise<TemplateFi
 
 export function listTemplates(ctx: ServiceContext): Promise<IncidentTemplate[]> {
   return listTemplateRows(ctx.db);
-}
-
-export async function getTemplate(ctx: ServiceContext, id: string): Promise<IncidentTemplate> {
-  const template = await findTemplate(ctx.db, id);
-  if (!template) throw new NotFoundError('template', id);
-  return template;
 }
 
 export async function createTemplate(ctx: ServiceContext, input: TemplateInput): Promise<IncidentTemplate> {

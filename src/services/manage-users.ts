@@ -49,10 +49,6 @@ async function findByIdOrEmail(ctx: ServiceContext, idOrEmail: string): Promise<
   return user;
 }
 
-export function getUser(ctx: ServiceContext, idOrEmail: string): Promise<ResponderUser> {
-  return findByIdOrEmail(ctx, idOrEmail);
-}
-
 /**
  * Disables an account: its sessions end and its unused sign-in links stop working at once. The
  * last enabled admin cannot be disabled (nobody could manage accounts or tokens from the console then).

@@ -21,7 +21,7 @@ const TOUCH_EVERY_MS = 60_000;
 /** One-time sign-in links: short-lived and single use. */
 export const SIGN_IN_LINK_TTL_MS = 15 * 60_000;
 /** After a link sign-in, this long to set a new password without typing the old one (forgotten password). */
-export const LINK_RESET_WINDOW_MS = 15 * 60_000;
+const LINK_RESET_WINDOW_MS = 15 * 60_000;
 
 export interface IssuedLink {
   token: string;
@@ -37,7 +37,7 @@ export interface SignedIn {
 
 const newToken = (ctx: ServiceContext) => ctx.ids.bytes(32).toString('base64url');
 
-export function sessionIdOf(token: string): string {
+function sessionIdOf(token: string): string {
   return hashToken(token);
 }
 

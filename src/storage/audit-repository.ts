@@ -34,7 +34,3 @@ export async function insertOutboxEvent(db: Queryable, event: { type: string; pa
 export async function notifyOutbox(db: Queryable): Promise<void> {
   await db.query("SELECT pg_notify('lifeline_outbox', '')");
 }
-
-export async function listOutboxEvents(db: Queryable, limit = 100): Promise<{ id: number; type: string; payload: Record<string, unknown> }[]> {
-  return db.query('SELECT id, type, payload FROM outbox_event ORDER BY id LIMIT $1', [limit]);
-}

@@ -60,7 +60,9 @@ export async function markEventExpandedThrough(db: Queryable, id: number, cursor
 
 /**
  * Creates pending deliveries for the next `limit` matching subscribers after `after` (by id),
- * one per subscriber and channel (the rules of domain/notification-audience.ts in SQL). With
+ * one per subscriber and channel: confirmed, not suppressed, disabled or unsubscribed, and
+ * subscribed to one of the affected components. An event that names no component concerns
+ * everybody (better to over-inform during an outage than to leave someone guessing). With
  * `alertMetric`, the audience is the responders alerted for that heartbeat metric instead.
  * Returns how many subscribers the chunk covered and the last one, to continue from.
  */

@@ -73,5 +73,3 @@ class PgliteDatabase implements Database {
     if (!this.pg.closed) await this.pg.close();
   }
 }
-
-export type { PgliteDatabase };

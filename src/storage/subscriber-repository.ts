@@ -6,7 +6,7 @@ import { toDate, toDateOrNull, toJson } from './rows.ts';
 const COLUMNS = `id, type, email, url, all_components, component_ids, source, confirmed_at, suppressed_at, suppressed_reason,
   disabled_at, disabled_reason, unsubscribed_at, created_at, updated_at`;
 
-export function toSubscriber(row: Row): Subscriber {
+function toSubscriber(row: Row): Subscriber {
   return {
     id: row.id as string,
     type: row.type as Subscriber['type'],

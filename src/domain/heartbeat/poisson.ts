@@ -29,7 +29,7 @@ export function logGamma(x: number): number {
 }
 
 /** ln Q(a, x), the log of the regularized upper incomplete gamma function (a > 0, x ≥ 0). */
-export function logGammaQ(a: number, x: number): number {
+function logGammaQ(a: number, x: number): number {
   if (x <= 0) return 0;
   if (a > EXACT_SHAPE_LIMIT) return logUpperWilsonHilferty(a, x);
   const front = -x + a * Math.log(x) - logGamma(a);
@@ -88,11 +88,6 @@ export function logQuasiPoissonCdf(k: number, lambda: number, dispersion: number
 /** P(X ≤ k) for X ~ Poisson(λ). */
 export function poissonCdf(k: number, lambda: number): number {
   return Math.exp(logPoissonCdf(k, lambda));
-}
-
-/** Whether observing k or fewer events when λ were expected is significant at level alpha. */
-export function isSignificantShortfall(k: number, lambda: number, alpha: number): boolean {
-  return logPoissonCdf(k, lambda) < Math.log(alpha);
 }
 
 /**

@@ -33,7 +33,7 @@ export interface Exclusion {
   readonly reason: 'holiday' | 'maintenance' | 'incident';
 }
 
-export interface BaselineConfig {
+interface BaselineConfig {
   /** Weeks whose same time-of-week is medianed (4). */
   readonly weeks: number;
   /**

@@ -15,7 +15,7 @@ import { URL_MAX } from '../../domain/validation.ts';
 
 const Security = [{ bearer: [] }];
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
-export const SubscriberSchema = Type.Object({
+const SubscriberSchema = Type.Object({
   id: Type.String(),
   type: Type.String({ enum: ['email', 'webhook'] }),
   email: Type.Union([Type.String(), Type.Null()]),
@@ -33,7 +33,7 @@ export const SubscriberSchema = Type.Object({
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-export const presentSubscriber = (s: Subscriber) => ({
+const presentSubscriber = (s: Subscriber) => ({
   id: s.id, type: s.type, email: s.email, url: s.url, component_ids: s.all_components ? null : s.component_ids, source: s.source,
   confirmed_at: iso(s.confirmed_at), suppressed_at: iso(s.suppressed_at), suppressed_reason: s.suppressed_reason,
   disabled_at: iso(s.disabled_at), disabled_reason: s.disabled_reason, unsubscribed_at: iso(s.unsubscribed_at), created_at: s.created_at.toISOString(),

@@ -92,7 +92,7 @@ const FLASH: Record<string, string> = {
   'group-removed': 'Group removed; its components stay on the page without a group.',
 };
 
-export function flashFor(query: unknown): string | null {
+function flashFor(query: unknown): string | null {
   const key = (query as { done?: unknown } | undefined)?.done;
   return typeof key === 'string' ? (FLASH[key] ?? null) : null;
 }

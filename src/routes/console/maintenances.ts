@@ -20,7 +20,7 @@ interface MaintenanceForm {
 }
 
 /** `<input type="datetime-local">` gives "2026-03-12T02:00" without a zone: the form says it is UTC. */
-export function utcFromLocalInput(value: string): string {
+function utcFromLocalInput(value: string): string {
   const trimmed = value.trim();
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/.test(trimmed)) return `${trimmed}:00Z`;
   if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?$/.test(trimmed)) return `${trimmed}Z`;

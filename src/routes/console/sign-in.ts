@@ -14,7 +14,7 @@ const Token = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100
 const Next = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.String({ maxLength: 40 })) });
 const FAILURE_WINDOW_MS = 15 * 60_000;
 /** How the operator of a fresh install gets in (src/cli/main.ts: `user create`). */
-export const FIRST_ACCOUNT_COMMAND = 'npx lifeline user create --email you@example.com --role admin';
+const FIRST_ACCOUNT_COMMAND = 'npx lifeline user create --email you@example.com --role admin';
 
 /**
  * Sign-in: password, or a one-time link sent by email. Every answer is the same for an unknown,

@@ -20,7 +20,7 @@ const IMPORT_MAX_CHARS = 2_000_000;
  * CSV rows with line numbers: a header row with an `email` column (and optionally `components`),
  * as the API takes, or simply one address per line.
  */
-export function parseSubscriberCsv(text: string): { line: number; email: string; components: string }[] {
+function parseSubscriberCsv(text: string): { line: number; email: string; components: string }[] {
   const trimmed = text.replace(/^\uFEFF/, '');
   const firstLine = trimmed.split(/\r?\n/, 1)[0] ?? '';
   const headed = !firstLine.includes('@');
