@@ -1,4 +1,4 @@
-// One gate (`npm run check`): typecheck, this lint, then the tests.
+// One gate (`npm run check`): typecheck, this lint, the dead-code check (knip.jsonc), then the tests.
 import eslint from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
