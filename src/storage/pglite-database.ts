@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { messages, PGlite, types } from '@electric-sql/pglite';
 import { makeTreePrivate, PRIVATE_DIR_MODE } from '../data-dir.ts';
 import { QueryError, type Database, type Row, type Transaction } from './database.ts';
@@ -28,9 +29,12 @@ async function run<T>(sql: string, statement: () => Promise<T>): Promise<T> {
 
 /** Embedded PostgreSQL (WASM). One process per data directory. */
 export async function openPgliteDatabase(options: { dataDir?: string; loadFrom?: Blob } = {}): Promise<Database> {
+  // PGlite unpacks a new database with world-writable files whatever the umask; an existing one
+  // was made private when it was created, so only a fresh unpack needs the walk over its files.
+  const fresh = options.dataDir !== undefined && !existsSync(join(options.dataDir, 'PG_VERSION'));
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const pg = await PGlite.create({ dataDir: options.dataDir, loadDataDir: options.loadFrom, parsers });
-  if (options.dataDir) makeTreePrivate(options.dataDir);
+  if (options.dataDir && fresh) makeTreePrivate(options.dataDir);
   return new PgliteDatabase(pg);
 }
 
