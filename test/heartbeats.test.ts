@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../src/config.ts';
-import { evaluateHeartbeats } from '../src/services/evaluate-heartbeats.ts';
+import { evaluateHeartbeats } from '../src/services/heartbeats/evaluate-heartbeats.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from './helpers/app.ts';
 
 /** Flow 2 through the real app: pushes stop → automatic notice on the page and in summary.json → pushes resume → closed. */

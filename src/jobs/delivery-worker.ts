@@ -8,7 +8,7 @@ import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy
 import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
-import { loadNoticeData } from '../services/load-notice-data.ts';
+import { loadNoticeData } from '../services/notifications/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import {

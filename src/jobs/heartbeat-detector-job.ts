@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { HeartbeatDefinition } from '../config.ts';
 import type { Exclusion } from '../domain/heartbeat/types.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { evaluateHeartbeats } from '../services/evaluate-heartbeats.ts';
+import { evaluateHeartbeats } from '../services/heartbeats/evaluate-heartbeats.ts';
 import { listUnresolved } from '../storage/incident-repository.ts';
 
 /**

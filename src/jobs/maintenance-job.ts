@@ -1,6 +1,6 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServiceContext } from '../services/context.ts';
-import { runDueMaintenances } from '../services/run-due-maintenances.ts';
+import { runDueMaintenances } from '../services/maintenances/run-due-maintenances.ts';
 import { deleteExpiredIdempotencyKeys } from '../storage/idempotency-repository.ts';
 import { enforceHeartbeatRetention, rollUpHeartbeats } from '../storage/heartbeat-repository.ts';
 

@@ -5,7 +5,7 @@ import { visitorActor } from '../domain/actor.ts';
 import { capabilitiesOfRole, roleNeededFor, type Capability } from '../domain/capabilities.ts';
 import { ForbiddenError } from '../domain/errors.ts';
 import { verifyAgainstDummy } from '../domain/password.ts';
-import { authenticateSession, SESSION_MAX_MS } from '../services/sign-in.ts';
+import { authenticateSession, SESSION_MAX_MS } from '../services/access/sign-in.ts';
 import type { ConsoleSession } from '../storage/session-repository.ts';
 import type { ResponderUser } from '../storage/user-repository.ts';
 import { assertSameOrigin } from './same-origin.ts';

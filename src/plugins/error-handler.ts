@@ -2,57 +2,8 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import fp from 'fastify-plugin';
 import { DomainError } from '../domain/errors.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
+import { describeValidation, type ValidationIssue } from '../services/shared/contract.ts';
 import { pageSecurityHeaders } from './security-headers.ts';
-
-/** One ajv error, as Fastify hands it over (`error.validation`). */
-interface ValidationIssue {
-  keyword?: string;
-  instancePath?: string;
-  params?: Record<string, unknown>;
-  message?: string;
-}
-
-/** The field a schema validation error is about, named the way the client sent it. */
-function fieldOf(issue: ValidationIssue, context: string | undefined): string {
-  const path = (issue.instancePath ?? '').slice(1).replaceAll('/', '.');
-  const leaf = [issue.params?.missingProperty, issue.params?.additionalProperty].find((name) => typeof name === 'string');
-  const field = [path, leaf].filter(Boolean).join('.');
-  return field || (context === 'body' ? 'body' : (context ?? 'request'));
-}
-
-/** What is wrong, in words a client can act on (the allowed values, the limit), not ajv's generic phrasing. */
-function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
-  const limit = issue.params?.limit as number | undefined;
-  switch (issue.keyword) {
-    case 'enum': return `must be one of ${(issue.params?.allowedValues as unknown[] | undefined ?? []).join(', ')}`;
-    case 'const': return alternatives.length > 1 ? `must be one of ${alternatives.join(', ')}` : `must be ${String(issue.params?.allowedValue)}`;
-    case 'maxLength': return `must be at most ${limit} characters`;
-    case 'minLength': return limit === 1 ? 'must not be empty' : `must be at least ${limit} characters`;
-    case 'maxItems': return `must have at most ${limit} items`;
-    case 'minItems': return `must have at least ${limit} item${limit === 1 ? '' : 's'}`;
-    case 'required': return 'is required';
-    case 'additionalProperties': return 'is not a known field';
-    default: return issue.message ?? 'is invalid';
-  }
-}
-
-/**
- * The one issue worth reporting, as `{ field, message }`. For a union (`anyOf`: an email or a
- * webhook subscriber) each branch reports its first failure; the one deepest in the request is
- * about the branch the client meant (`url` too long), not a field of the other branch it never sent.
- */
-export function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): { field: string; message: string } {
-  const branches = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'oneOf');
-  const depth = (i: ValidationIssue) => (i.instancePath ?? '').split('/').length;
-  const issue = branches.length < issues.length
-    ? branches.reduce((best, i) => (depth(i) > depth(best) ? i : best), branches[0] ?? issues[0])
-    : issues[0];
-  const alternatives = issue.keyword === 'const'
-    ? issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue)
-    : [];
-  const field = fieldOf(issue, context);
-  return { field, message: `${field}: ${problemOf(issue, alternatives)}` };
-}
 
 /**
  * Longest path parameter the router accepts. Above every route's own limit (ids, 400-character

@@ -7,9 +7,9 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
-import { declareIncident } from '../../src/services/declare-incident.ts';
-import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
-import { registerWebhook } from '../../src/services/manage-subscribers.ts';
+import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
+import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
+import { registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
 import { TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declareIncident } from '../../src/services/declare-incident.ts';
+import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { browserTestSetup, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 

@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTemplate } from '../../src/services/manage-templates.ts';
+import { createTemplate } from '../../src/services/templates/manage-templates.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 

@@ -6,7 +6,7 @@
 import type { Browser, BrowserContextOptions, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatSeries, validatePageDefinition } from '../../src/config.ts';
-import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
+import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';

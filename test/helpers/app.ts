@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, validatePageDefinition, type Config, type PageDefinition } from '../../src/config.ts';
-import { createApiToken, OPERATOR_GRANTOR, type Scope } from '../../src/services/manage-api-tokens.ts';
+import { createApiToken, OPERATOR_GRANTOR, type Scope } from '../../src/services/access/manage-api-tokens.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { createTestDatabase, type EngineKind, type TestDatabase } from './database.ts';
 

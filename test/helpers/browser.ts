@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type BrowserContextOptions, type Page } from 'playwright-core';
 import { expect } from 'vitest';
 import type { PageDefinition } from '../../src/config.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
+import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
 import type { UserRole } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { freePort } from './lifeline-process.ts';

@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
+import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
 import type { UserRole } from '../../src/storage/user-repository.ts';
 import type { TestApp } from './app.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { demoCount, startDemoHeartbeatsJob } from '../../src/jobs/demo-heartbeats-job.ts';
-import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
+import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 
 const definition = validatePageDefinition({

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels/channel.ts';
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
 import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
-import { declareIncident } from '../../src/services/declare-incident.ts';
-import { subscribeByEmail } from '../../src/services/manage-subscribers.ts';
+import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/manage-subscribers.ts';
 import { insertDeliveryChunk, releaseStaleClaims } from '../../src/storage/delivery-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

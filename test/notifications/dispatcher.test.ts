@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createEmbeddedQueue } from '../../src/channels/embedded-queue.ts';
 import { createOutboxDispatcher, WEBHOOK_HEAD_START_MS } from '../../src/jobs/outbox-dispatcher-job.ts';
-import { declareIncident } from '../../src/services/declare-incident.ts';
+import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { insertOutboxEvent } from '../../src/storage/audit-repository.ts';
 import { insertAlertRecipient } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
-import { syncPageDefinition } from '../../src/services/sync-page-definition.ts';
+import { syncPageDefinition } from '../../src/services/components/sync-page-definition.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 const CONSOLE_DEFINITION = validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } });

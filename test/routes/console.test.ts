@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
+import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
 import type { UserRole } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

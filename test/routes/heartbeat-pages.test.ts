@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { heartbeatSeries, validatePageDefinition } from '../../src/config.ts';
-import { evaluateHeartbeats } from '../../src/services/evaluate-heartbeats.ts';
+import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
 import { CACHE_CONTROL } from '../../src/snapshot/encoded-body.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDueMaintenances } from '../../src/services/run-due-maintenances.ts';
+import { runDueMaintenances } from '../../src/services/maintenances/run-due-maintenances.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 let t: TestApp;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/domain/link-token.ts';
 import { unsubscribeTokenIn } from '../../src/routes/subscriptions/index.ts';
-import { subscribeByEmail } from '../../src/services/manage-subscribers.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/manage-subscribers.ts';
 import { findSubscriber } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runDueMaintenances } from '../../src/services/run-due-maintenances.ts';
+import { runDueMaintenances } from '../../src/services/maintenances/run-due-maintenances.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { declareIncident } from '../../src/services/declare-incident.ts';
+import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -103,8 +103,8 @@ describe('automatic notice decisions answer with the committed state', () => {
   /** An automatic notice as the detector leaves it: a heartbeat incident with its open episode. */
   async function automaticNotice(region: string) {
     const notice = await declareIncident(t.app.serviceContext('system:heartbeat'), {
-      name: `Reduced activity in ${region}`, body: 'We are seeing reduced activity.', source: 'heartbeat', components: { [`${region}-messaging`]: 'degraded_performance' },
-    });
+      name: `Reduced activity in ${region}`, body: 'We are seeing reduced activity.', components: { [`${region}-messaging`]: 'degraded_performance' },
+    }, { source: 'heartbeat' });
     await openEpisode(t.db, { metric: 'messages-created', region }, { startedAt: t.clock.now(), tier: 'major', incidentId: notice.id });
     return notice;
   }

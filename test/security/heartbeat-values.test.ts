@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
-import { MAX_BUCKET_VALUE } from '../../src/services/ingest-heartbeats.ts';
+import { MAX_BUCKET_VALUE } from '../../src/services/heartbeats/ingest-heartbeats.ts';
 import { listMigrations } from '../../src/storage/migrate.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
-import { syncPageDefinition } from '../../src/services/sync-page-definition.ts';
+import { syncPageDefinition } from '../../src/services/components/sync-page-definition.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { capabilitiesOfScopes } from '../../src/domain/capabilities.ts';
 import { ForbiddenError } from '../../src/domain/errors.ts';
 import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
-import { changeUserRole } from '../../src/services/change-user-role.ts';
-import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/manage-api-tokens.ts';
-import { createUser, disableUser } from '../../src/services/manage-users.ts';
+import { changeUserRole } from '../../src/services/access/change-user-role.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/access/manage-api-tokens.ts';
+import { createUser, disableUser } from '../../src/services/access/manage-users.ts';
 import { findUserByEmail } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

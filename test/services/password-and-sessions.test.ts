@@ -4,11 +4,11 @@ import { labelledOperator } from '../../src/domain/actor.ts';
 import { randomIds } from '../../src/domain/ids.ts';
 import { checkPasswordStrength, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/domain/password.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
-import { createUser, disableUser, setPassword } from '../../src/services/manage-users.ts';
+import { createUser, disableUser, setPassword } from '../../src/services/access/manage-users.ts';
 import {
   authenticateSession, createSession, mayResetPassword, peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, SESSION_IDLE_MS,
   SESSION_MAX_MS, signInWithPassword, SIGN_IN_LINK_TTL_MS,
-} from '../../src/services/sign-in.ts';
+} from '../../src/services/access/sign-in.ts';
 import { createTestDatabase, engines, type TestDatabase } from '../helpers/database.ts';
 
 describe('password hashing', () => {

@@ -10,14 +10,14 @@ import { renderAlertEmail, type AlertPayload } from '../../src/presenters/alert.
 import { buildNotice, renderConfirmationEmail, renderNoticeEmail } from '../../src/presenters/notice.ts';
 import { loadViews } from '../../src/plugins/views.ts';
 import { createConsoleRenderer } from '../../src/routes/console/render.ts';
-import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/manage-api-tokens.ts';
-import { loadNoticeData } from '../../src/services/load-notice-data.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/access/manage-api-tokens.ts';
+import { loadNoticeData } from '../../src/services/notifications/load-notice-data.ts';
 import { loadEvents } from '../../src/storage/delivery-repository.ts';
 import { findPage } from '../../src/storage/page-repository.ts';
 import { CONSOLE_PASSWORD, encodeForm } from '../helpers/console-client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { TEST_DEFINITION, testConfig } from '../helpers/app.ts';
-import { createUser, setPassword } from '../../src/services/manage-users.ts';
+import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
 
 /**
  * Golden output: the HTML of the public pages and console, and the emails, rendered with a fixed

@@ -6,8 +6,8 @@ import { COMPONENT_STATUSES } from '../../domain/status.ts';
 import { presentComponent, presentComponents, presentGroup } from '../../presenters/statuspage-v2.ts';
 import {
   archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
-} from '../../services/manage-page-structure.ts';
-import { setComponentStatus } from '../../services/set-component-status.ts';
+} from '../../services/components/manage-page-structure.ts';
+import { setComponentStatus } from '../../services/components/set-component-status.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { ComponentSchema, errorResponses } from '../schemas.ts';

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
-import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
+import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/incidents/decide-heartbeat-notice.ts';
 import { listAlertRecipients } from '../../queries/alert-recipients.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { writtenIncidentPresenter } from './incident-answers.ts';

@@ -2,14 +2,15 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
-import { declareIncident } from '../../services/declare-incident.ts';
-import { postIncidentUpdate } from '../../services/post-incident-update.ts';
+import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 import { URL_MAX } from '../../domain/validation.ts';
+import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
 
-const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Id = Type.Object({ id: PathId });
 const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }), {
   description: 'Map of component id (or key) to its new status',
 });
@@ -42,15 +43,8 @@ export async function incidentRoutes(parent: FastifyInstance) {
     schema: {
       tags: ['incidents'], summary: 'Declare an incident', security: Security,
       description: 'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
-      body: Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 255 }),
-        status: Type.Optional(Type.String({ enum: INCIDENT_STATUSES.filter((s) => s !== 'postmortem') })),
-        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance'), description: 'computed from the component statuses when omitted' })),
-        body: Body,
-        components: Type.Optional(ComponentChanges),
-        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-      }, { additionalProperties: false }),
+      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+      body: DeclareIncidentInput,
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -64,7 +58,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
       tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
       description: 'Resolving lets go of the incident\'s components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.',
       params: Id,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
+      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
       body: Type.Object({
         status: Type.Optional(Type.String({ enum: [...INCIDENT_STATUSES] })),
         body: Body,

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { advanceMaintenance } from '../../services/advance-maintenance.ts';
+import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
-import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
+import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 

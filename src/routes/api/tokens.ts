@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiToken } from '../../domain/model.ts';
-import { createApiToken, listApiTokens, revokeApiToken, SCOPES, type Grantor } from '../../services/manage-api-tokens.ts';
+import { createApiToken, listApiTokens, revokeApiToken, SCOPES, type Grantor } from '../../services/access/manage-api-tokens.ts';
 import { listAuditEntries } from '../../queries/audit-log.ts';
 import { errorResponses, TokenSchema } from '../schemas.ts';
 

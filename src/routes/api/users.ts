@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { USER_ROLES } from '../../domain/roles.ts';
-import { createUser, disableUser, listUsers } from '../../services/manage-users.ts';
+import { createUser, disableUser, listUsers } from '../../services/access/manage-users.ts';
 import { errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];

@@ -5,8 +5,8 @@ import { ConflictError, NotFoundError, ValidationError } from '../../domain/erro
 import { componentStatusView } from '../../presenters/console-view.ts';
 import {
   archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
-} from '../../services/manage-page-structure.ts';
-import { setComponentStatus } from '../../services/set-component-status.ts';
+} from '../../services/components/manage-page-structure.ts';
+import { setComponentStatus } from '../../services/components/set-component-status.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { findComponent, findGroup, loadGroups, loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, FormBody, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';

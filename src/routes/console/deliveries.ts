@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { deadLetterItem, deliveryProgressView, formatNumber } from '../../presenters/console-view.ts';
 import { formatDateTime } from '../../presenters/format.ts';
-import { replayDeadLetters } from '../../services/replay-dead-deliveries.ts';
+import { replayDeadLetters } from '../../services/notifications/replay-dead-deliveries.ts';
 import { loadDeadLetters, loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
 import { findIncident } from '../../queries/incidents.ts';
 import { loadPage } from '../../queries/page-chrome.ts';

@@ -8,9 +8,9 @@ import {
   automaticNoticeView, componentField, componentGrid, dashboardView, deliveryProgressView, IMPACT_LABELS, incidentConsoleView, options, previewView, signalPanelView,
   STATUS_LABELS, templateListItem,
 } from '../../presenters/console-view.ts';
-import { declareIncident } from '../../services/declare-incident.ts';
-import { listTemplates } from '../../services/manage-templates.ts';
-import { postIncidentUpdate } from '../../services/post-incident-update.ts';
+import { declareIncident } from '../../services/incidents/declare-incident.ts';
+import { listTemplates } from '../../services/templates/manage-templates.ts';
+import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
 import { loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
 import { loadSignalPanel } from '../../queries/heartbeat-notices.ts';
 import { findIncident, loadConsoleDashboard } from '../../queries/incidents.ts';

@@ -3,7 +3,7 @@ import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { DomainError } from '../../domain/errors.ts';
 import { consoleSessionPlugin } from '../../plugins/console-session.ts';
-import { describeValidation } from '../../plugins/error-handler.ts';
+import { describeValidation } from '../../services/shared/contract.ts';
 import { isDatabaseUnavailable } from '../../queries/availability.ts';
 import { accountRoutes } from './account.ts';
 import { auditConsoleRoutes } from './audit.ts';

@@ -2,9 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { componentChecklist } from '../../presenters/console-view.ts';
-import { advanceMaintenance } from '../../services/advance-maintenance.ts';
+import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
 import { getIncident } from '../../queries/read-incidents.ts';
-import { scheduleMaintenance } from '../../services/schedule-maintenance.ts';
+import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 

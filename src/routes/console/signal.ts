@@ -8,9 +8,9 @@ import {
   automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, STATUS_LABELS,
 } from '../../presenters/console-view.ts';
 import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
-import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/decide-heartbeat-notice.ts';
+import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/incidents/decide-heartbeat-notice.ts';
 import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../queries/load-heartbeat-chart.ts';
-import type { PostIncidentUpdateInput } from '../../services/post-incident-update.ts';
+import type { PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { findNotice, loadAutomaticNotices, type AutomaticNotice } from '../../queries/heartbeat-notices.ts';
 import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';

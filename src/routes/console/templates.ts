@@ -4,7 +4,7 @@ import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Component } from '../../domain/model.ts';
 import { componentField, componentGrid, IMPACT_LABELS, options, STATUS_LABELS, templateListItem } from '../../presenters/console-view.ts';
-import { createTemplate, deleteTemplate, listTemplates, TEMPLATE_IMPACTS, TEMPLATE_STATUSES, updateTemplate } from '../../services/manage-templates.ts';
+import { createTemplate, deleteTemplate, listTemplates, TEMPLATE_IMPACTS, TEMPLATE_STATUSES, updateTemplate } from '../../services/templates/manage-templates.ts';
 import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
 import { findTemplate } from '../../queries/templates.ts';
 import { errorsOf, field, FormBody, gridSelection, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';

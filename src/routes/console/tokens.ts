@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { tokenListItem } from '../../presenters/console-view.ts';
-import { consoleGrantor, createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/manage-api-tokens.ts';
+import { consoleGrantor, createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/access/manage-api-tokens.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type ConsoleUser, type Form } from './kit.ts';
 

@@ -1,7 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ingestHeartbeats, MAX_BATCH, MAX_BUCKET_VALUE } from '../../services/ingest-heartbeats.ts';
+import { ingestHeartbeats, MAX_BATCH, MAX_BUCKET_VALUE } from '../../services/heartbeats/ingest-heartbeats.ts';
 import { errorResponses } from '../schemas.ts';
 
 /** Heartbeat ingest: the product pushes its customer-outcome counts here. */

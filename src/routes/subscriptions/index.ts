@@ -9,13 +9,13 @@ import { emailAddressKey } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
-import { describeValidation } from '../../plugins/error-handler.ts';
+import { describeValidation } from '../../services/shared/contract.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
 import {
   confirmSubscriber, normaliseEmail, requestWebhookSubscription, rotateWebhookSecret, subscribeByEmail, unsubscribe, updateSubscription,
-} from '../../services/manage-subscribers.ts';
+} from '../../services/subscribers/manage-subscribers.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { findSubscriber } from '../../queries/subscriber-list.ts';

@@ -1,13 +1,13 @@
 import { hashToken } from './manage-api-tokens.ts';
-import { verifyAgainstDummy, verifyPassword, hashPassword, needsRehash } from '../domain/password.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import type { Queryable } from '../storage/database.ts';
+import { verifyAgainstDummy, verifyPassword, hashPassword, needsRehash } from '../../domain/password.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import type { Queryable } from '../../storage/database.ts';
 import {
   expireUserLinks, findLiveSession, insertSession, insertSignInLink, listLiveSessions, peekSignInLink as peekLinkRow, revokeSession as revokeSessionRow,
   touchSession, useSignInLink, type ConsoleSession,
-} from '../storage/session-repository.ts';
-import { findCredentials, findUserById, findUserByEmail, noUserExists, setPasswordHash, type ResponderUser } from '../storage/user-repository.ts';
-import type { ServiceContext } from './context.ts';
+} from '../../storage/session-repository.ts';
+import { findCredentials, findUserById, findUserByEmail, noUserExists, setPasswordHash, type ResponderUser } from '../../storage/user-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * Session lifetimes. A session ends after 12 hours without use (an on-call shift; a laptop left

@@ -1,19 +1,19 @@
-import type { HeartbeatDefinition } from '../config.ts';
-import { SYSTEM_ACTORS } from '../domain/actor.ts';
-import { detectorConfig } from '../domain/heartbeat/config.ts';
-import { evaluate } from '../domain/heartbeat/detector.ts';
-import { historyRanges, pointsHistory } from '../domain/heartbeat/history.ts';
-import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../domain/heartbeat/types.ts';
-import { formatDateTime } from '../presenters/format.ts';
-import { holidayExclusions } from '../domain/heartbeat/holidays.ts';
-import { WEEK_MS } from '../domain/time.ts';
-import { insertOutboxEvent } from '../storage/audit-repository.ts';
-import { endEpisode, escalateEpisode, findOpenEpisode, listEpisodes, openEpisode } from '../storage/heartbeat-episode-repository.ts';
-import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../storage/heartbeat-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { joinTransaction } from './context.ts';
-import { declareIncident } from './declare-incident.ts';
-import { postIncidentUpdate } from './post-incident-update.ts';
+import type { HeartbeatDefinition } from '../../config.ts';
+import { SYSTEM_ACTORS } from '../../domain/actor.ts';
+import { detectorConfig } from '../../domain/heartbeat/config.ts';
+import { evaluate } from '../../domain/heartbeat/detector.ts';
+import { historyRanges, pointsHistory } from '../../domain/heartbeat/history.ts';
+import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../../domain/heartbeat/types.ts';
+import { formatDateTime } from '../../presenters/format.ts';
+import { holidayExclusions } from '../../domain/heartbeat/holidays.ts';
+import { WEEK_MS } from '../../domain/time.ts';
+import { insertOutboxEvent } from '../../storage/audit-repository.ts';
+import { endEpisode, escalateEpisode, findOpenEpisode, listEpisodes, openEpisode } from '../../storage/heartbeat-episode-repository.ts';
+import { listHeartbeatPoints, listRollups, lockDetectorState, saveDetectorState, seriesStart } from '../../storage/heartbeat-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { joinTransaction } from '../context.ts';
+import { declareIncident } from '../incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../incidents/post-incident-update.ts';
 
 const configs = new Map<string, DetectorConfig>();
 function configFor(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
@@ -134,8 +134,7 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
             impact: evaluation.tier === 'critical' ? 'critical' : 'major',
             body: `We ${what} and are investigating. This notice was posted automatically when the signal dropped; a responder will follow up.`,
             deliver_notifications: notify,
-            source: 'heartbeat',
-          });
+          }, { source: 'heartbeat' });
           incidentId = incident.id;
           muted = false;
           const open = await findOpenEpisode(tx, key);

@@ -1,12 +1,12 @@
-import { authorize } from '../domain/actor.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../domain/validation.ts';
-import { addIncidentComponents, insertIncident, insertUpdate } from '../storage/incident-repository.ts';
-import { findComponentsByIdOrKey, findPage } from '../storage/page-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses } from './shared/apply-component-statuses.ts';
-import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
-import { recordChange } from './shared/record-change.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../../domain/validation.ts';
+import { addIncidentComponents, insertIncident, insertUpdate } from '../../storage/incident-repository.ts';
+import { findComponentsByIdOrKey, findPage } from '../../storage/page-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { applyComponentStatuses } from '../shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
+import { recordChange } from '../shared/record-change.ts';
 
 export interface ScheduleMaintenanceInput {
   name: string;

@@ -1,8 +1,8 @@
-import type { HeartbeatDefinition } from '../config.ts';
-import { authorize } from '../domain/actor.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { upsertHeartbeatPoints, type HeartbeatPoint } from '../storage/heartbeat-repository.ts';
-import type { ServiceContext } from './context.ts';
+import type { HeartbeatDefinition } from '../../config.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { upsertHeartbeatPoints, type HeartbeatPoint } from '../../storage/heartbeat-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 export const MAX_BATCH = 5_000;
 /** Raw buckets are kept 48 h: older points cannot be stored as raw data any more. */

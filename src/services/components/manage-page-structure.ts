@@ -1,16 +1,16 @@
-import { authorize } from '../domain/actor.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import type { Component, ComponentGroup } from '../domain/model.ts';
-import { COMPONENT_STATUSES, type ComponentStatus } from '../domain/status.ts';
-import { requireOneOf, requireText } from '../domain/validation.ts';
-import type { Queryable } from '../storage/database.ts';
-import { lockPageStructure } from '../storage/locks.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Component, ComponentGroup } from '../../domain/model.ts';
+import { COMPONENT_STATUSES, type ComponentStatus } from '../../domain/status.ts';
+import { requireOneOf, requireText } from '../../domain/validation.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { lockPageStructure } from '../../storage/locks.ts';
 import {
   archiveComponent as archiveComponentRow, archiveGroup, findComponentsByIdOrKey, findGroup, findPage, keyTaken, listComponents, listGroups,
   nextPosition, openIncidentsAffecting, setComponentStatus, setPositions, updateComponentFields, updateGroupFields, upsertComponent, upsertGroup,
-} from '../storage/page-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { recordChange } from './shared/record-change.ts';
+} from '../../storage/page-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { recordChange } from '../shared/record-change.ts';
 
 /**
  * Groups and components for pages whose structure is managed in the console and API

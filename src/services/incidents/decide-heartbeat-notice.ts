@@ -1,18 +1,18 @@
-import type { HeartbeatDefinition } from '../config.ts';
-import { authorize } from '../domain/actor.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { isUnresolved } from '../domain/incident-lifecycle.ts';
-import type { IncidentStatus } from '../domain/status.ts';
-import { BODY_MAX, requireText } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { decideEpisode, findEpisodeByIncident, type HeartbeatEpisode } from '../storage/heartbeat-episode-repository.ts';
-import { lockDetectorState, saveDetectorState } from '../storage/heartbeat-repository.ts';
-import { findIncident, setIncidentSource } from '../storage/incident-repository.ts';
-import { touchPage } from '../storage/page-repository.ts';
-import type { Transaction } from '../storage/database.ts';
-import { joinTransaction, type ServiceContext } from './context.ts';
+import type { HeartbeatDefinition } from '../../config.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { isUnresolved } from '../../domain/incident-lifecycle.ts';
+import type { IncidentStatus } from '../../domain/status.ts';
+import { BODY_MAX, requireText } from '../../domain/validation.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { decideEpisode, findEpisodeByIncident, type HeartbeatEpisode } from '../../storage/heartbeat-episode-repository.ts';
+import { lockDetectorState, saveDetectorState } from '../../storage/heartbeat-repository.ts';
+import { findIncident, setIncidentSource } from '../../storage/incident-repository.ts';
+import { touchPage } from '../../storage/page-repository.ts';
+import type { Transaction } from '../../storage/database.ts';
+import { joinTransaction, type ServiceContext } from '../context.ts';
 import { postIncidentUpdate, type PostIncidentUpdateInput } from './post-incident-update.ts';
-import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 
 /**
  * The automatic notice's episode, locked with its series' detector row, after checking that the

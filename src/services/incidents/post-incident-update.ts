@@ -1,13 +1,13 @@
-import { authorize } from '../domain/actor.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
-import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
-import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../domain/status.ts';
-import { BODY_MAX, requireOneOf, requireText, URL_MAX } from '../domain/validation.ts';
-import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses, releaseComponents, resolveComponentStatuses } from './shared/apply-component-statuses.ts';
-import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
-import { recordChange } from './shared/record-change.ts';
+import { authorize } from '../../domain/actor.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../../domain/incident-lifecycle.ts';
+import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../../domain/status.ts';
+import { BODY_MAX, requireOneOf, requireText, URL_MAX } from '../../domain/validation.ts';
+import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../../storage/incident-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { applyComponentStatuses, releaseComponents, resolveComponentStatuses } from '../shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
+import { recordChange } from '../shared/record-change.ts';
 
 export interface PostIncidentUpdateInput {
   status?: string;

@@ -1,12 +1,12 @@
-import { authorize } from '../domain/actor.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import type { Subscriber } from '../domain/model.ts';
-import { requireText } from '../domain/validation.ts';
-import { ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
-import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
-import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
-import { findSubscriber, markDisabled } from '../storage/subscriber-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { authorize } from '../../domain/actor.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { Subscriber } from '../../domain/model.ts';
+import { requireText } from '../../domain/validation.ts';
+import { ENDPOINT_DISABLED_EVENT } from '../../domain/notification-audience.ts';
+import { insertAudit, insertOutboxEvent } from '../../storage/audit-repository.ts';
+import { killPendingForSubscriber } from '../../storage/delivery-repository.ts';
+import { findSubscriber, markDisabled } from '../../storage/subscriber-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * A responder turns a webhook endpoint off on purpose (it misbehaves, its owner asked): nothing is

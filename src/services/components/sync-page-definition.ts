@@ -1,9 +1,9 @@
-import type { PageDefinition } from '../config.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { archiveMissing, findPage, insertPage, setComponentStatus, touchPage, updatePage, upsertComponent, upsertGroup } from '../storage/page-repository.ts';
-import type { Transaction } from '../storage/database.ts';
-import { lockPageStructure } from '../storage/locks.ts';
-import type { ServiceContext } from './context.ts';
+import type { PageDefinition } from '../../config.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { archiveMissing, findPage, insertPage, setComponentStatus, touchPage, updatePage, upsertComponent, upsertGroup } from '../../storage/page-repository.ts';
+import type { Transaction } from '../../storage/database.ts';
+import { lockPageStructure } from '../../storage/locks.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * Makes the database match the page definition file: creates or updates the page, groups and

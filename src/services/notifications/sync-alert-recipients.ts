@@ -1,9 +1,9 @@
-import type { HeartbeatDefinition } from '../config.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { lockAlertRecipients } from '../storage/locks.ts';
-import { insertAlertRecipient, listAlertRecipients, markUnsubscribed, setAlertMetrics } from '../storage/subscriber-repository.ts';
-import { PLAIN_BOX } from '../storage/secret-box.ts';
-import { secretsOf, type ServiceContext } from './context.ts';
+import type { HeartbeatDefinition } from '../../config.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { lockAlertRecipients } from '../../storage/locks.ts';
+import { insertAlertRecipient, listAlertRecipients, markUnsubscribed, setAlertMetrics } from '../../storage/subscriber-repository.ts';
+import { PLAIN_BOX } from '../../storage/secret-box.ts';
+import { secretsOf, type ServiceContext } from '../context.ts';
 
 /**
  * Makes the responder alert recipients match the page definition's `alert:` lists: one recipient

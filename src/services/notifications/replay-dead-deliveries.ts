@@ -1,8 +1,8 @@
-import { authorize } from '../domain/actor.ts';
-import { ValidationError } from '../domain/errors.ts';
-import { insertAudit, notifyOutbox } from '../storage/audit-repository.ts';
-import { replayDeadDeliveries } from '../storage/delivery-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ValidationError } from '../../domain/errors.ts';
+import { insertAudit, notifyOutbox } from '../../storage/audit-repository.ts';
+import { replayDeadDeliveries } from '../../storage/delivery-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * Puts dead-lettered deliveries back in the queue (by id, or every dead one of a notice): pending

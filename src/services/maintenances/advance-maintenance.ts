@@ -1,15 +1,15 @@
-import { authorize } from '../domain/actor.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import { assertMaintenanceTransition, lifecycleTimestamps } from '../domain/incident-lifecycle.ts';
-import type { Component } from '../domain/model.ts';
-import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../domain/status.ts';
-import { BODY_MAX, requireOneOf, requireText } from '../domain/validation.ts';
-import { findIncident, insertUpdate, updateIncidentState } from '../storage/incident-repository.ts';
-import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses, releaseComponents } from './shared/apply-component-statuses.ts';
-import { readIncidentAfterWrite, type IncidentAfterWrite } from './shared/incident-after-write.ts';
-import { recordChange } from './shared/record-change.ts';
+import { authorize } from '../../domain/actor.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import { assertMaintenanceTransition, lifecycleTimestamps } from '../../domain/incident-lifecycle.ts';
+import type { Component } from '../../domain/model.ts';
+import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../../domain/status.ts';
+import { BODY_MAX, requireOneOf, requireText } from '../../domain/validation.ts';
+import { findIncident, insertUpdate, updateIncidentState } from '../../storage/incident-repository.ts';
+import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { applyComponentStatuses, releaseComponents } from '../shared/apply-component-statuses.ts';
+import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
+import { recordChange } from '../shared/record-change.ts';
 
 const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
   in_progress: 'Scheduled maintenance is currently in progress. We will provide updates as necessary.',

@@ -1,15 +1,15 @@
-import { authorize } from '../domain/actor.ts';
-import { NotFoundError, ValidationError } from '../domain/errors.ts';
-import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, type ComponentStatus, type Impact, type IncidentStatus } from '../domain/status.ts';
-import { BODY_MAX, NAME_MAX, requireOneOf, requireText } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import type { Queryable } from '../storage/database.ts';
-import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
+import { authorize } from '../../domain/actor.ts';
+import { NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES, type ComponentStatus, type Impact, type IncidentStatus } from '../../domain/status.ts';
+import { BODY_MAX, NAME_MAX, requireOneOf, requireText } from '../../domain/validation.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
 import {
   deleteTemplate as deleteTemplateRow, findTemplateByName, insertTemplate, listTemplates as listTemplateRows, updateTemplate as updateTemplateRow,
   type IncidentTemplate, type TemplateFields,
-} from '../storage/template-repository.ts';
-import type { ServiceContext } from './context.ts';
+} from '../../storage/template-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 export interface TemplateInput {
   name: string;

@@ -1,15 +1,15 @@
 import { createHash } from 'node:crypto';
-import { authorize, type Actor } from '../domain/actor.ts';
-import { ALL_CAPABILITIES, capabilitiesOfRole, mayGrantScope, SCOPES, type ConsoleRole } from '../domain/capabilities.ts';
-import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../domain/errors.ts';
-import type { ApiToken } from '../domain/model.ts';
-import { requireText } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { findActiveTokenByHash, insertToken, listTokens, lockToken, markTokenUsed, revokeToken } from '../storage/token-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { authorize, type Actor } from '../../domain/actor.ts';
+import { ALL_CAPABILITIES, capabilitiesOfRole, mayGrantScope, SCOPES, type ConsoleRole } from '../../domain/capabilities.ts';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import type { ApiToken } from '../../domain/model.ts';
+import { requireText } from '../../domain/validation.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { findActiveTokenByHash, insertToken, listTokens, lockToken, markTokenUsed, revokeToken } from '../../storage/token-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 // The scopes live with the capability table; re-exported for the API, the console and the CLI.
-export { SCOPES, type Scope } from '../domain/capabilities.ts';
+export { SCOPES, type Scope } from '../../domain/capabilities.ts';
 
 const TOKEN_PREFIX = 'lfl_';
 

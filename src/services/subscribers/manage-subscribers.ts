@@ -1,18 +1,18 @@
-import { authorize } from '../domain/actor.ts';
-import { parseEmailAddress } from '../domain/email-address.ts';
-import { URL_MAX } from '../domain/validation.ts';
-import { CONFIRMATION_EVENT } from '../domain/notification-audience.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import type { Subscriber } from '../domain/model.ts';
-import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
-import type { Queryable } from '../storage/database.ts';
-import { killPendingForSubscriber } from '../storage/delivery-repository.ts';
-import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
+import { authorize } from '../../domain/actor.ts';
+import { parseEmailAddress } from '../../domain/email-address.ts';
+import { URL_MAX } from '../../domain/validation.ts';
+import { CONFIRMATION_EVENT } from '../../domain/notification-audience.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import type { Subscriber } from '../../domain/model.ts';
+import { insertAudit, insertOutboxEvent } from '../../storage/audit-repository.ts';
+import type { Queryable } from '../../storage/database.ts';
+import { killPendingForSubscriber } from '../../storage/delivery-repository.ts';
+import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
 import {
   clearDeliveryBlocks, findActiveEmailSubscriber, findActiveWebhookSubscriber, findConfirmationSentAt, findSubscriber, findWebhookSecret, insertSubscriber,
   markConfirmationSent, markConfirmed, markUnsubscribed, setComponentFilter, setSecret,
-} from '../storage/subscriber-repository.ts';
-import { secretsOf, type ServiceContext } from './context.ts';
+} from '../../storage/subscriber-repository.ts';
+import { secretsOf, type ServiceContext } from '../context.ts';
 
 /** Resending a confirmation to one address at most this often, whatever the rate limits upstream. */
 const CONFIRMATION_RESEND_MS = 60_000;

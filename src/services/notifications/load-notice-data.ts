@@ -1,10 +1,10 @@
-import type { NoticeData } from '../presenters/notice.ts';
-import { pageIndicator } from '../presenters/statuspage-v2.ts';
-import type { Database } from '../storage/database.ts';
-import type { OutboxEvent } from '../storage/delivery-repository.ts';
-import { findIncident, listUnresolved } from '../storage/incident-repository.ts';
-import { findPage, listComponents, listGroups } from '../storage/page-repository.ts';
-import type { ComponentStatus } from '../domain/status.ts';
+import type { NoticeData } from '../../presenters/notice.ts';
+import { pageIndicator } from '../../presenters/statuspage-v2.ts';
+import type { Database } from '../../storage/database.ts';
+import type { OutboxEvent } from '../../storage/delivery-repository.ts';
+import { findIncident, listUnresolved } from '../../storage/incident-repository.ts';
+import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
+import type { ComponentStatus } from '../../domain/status.ts';
 
 /** Everything needed to tell subscribers about one outbox event, read once per event. */
 export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl: string): Promise<NoticeData> {

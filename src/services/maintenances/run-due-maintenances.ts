@@ -1,6 +1,6 @@
-import { listDueMaintenanceIds } from '../storage/incident-repository.ts';
+import { listDueMaintenanceIds } from '../../storage/incident-repository.ts';
 import { advanceMaintenance } from './advance-maintenance.ts';
-import type { ServiceContext } from './context.ts';
+import type { ServiceContext } from '../context.ts';
 
 /** Starts and completes maintenances whose windows say so; returns how many moved. */
 export async function runDueMaintenances(ctx: ServiceContext): Promise<{ started: string[]; completed: string[] }> {

@@ -1,15 +1,15 @@
-import { authorize } from '../domain/actor.ts';
-import { parseEmailAddress } from '../domain/email-address.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../domain/errors.ts';
-import { checkPasswordStrength, hashPassword, verifyPassword } from '../domain/password.ts';
-import { requireOneOf, requireText } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { expireUserLinks, revokeUserSessions } from '../storage/session-repository.ts';
+import { authorize } from '../../domain/actor.ts';
+import { parseEmailAddress } from '../../domain/email-address.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
+import { checkPasswordStrength, hashPassword, verifyPassword } from '../../domain/password.ts';
+import { requireOneOf, requireText } from '../../domain/validation.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { expireUserLinks, revokeUserSessions } from '../../storage/session-repository.ts';
 import {
   disableUser as disableUserRow, findUserByEmail, findUserById, insertUser, listUsers as listUserRows, lockEnabledAdmins, readPasswordHash, setPasswordHash,
   USER_ROLES, type ResponderUser, type UserRole,
-} from '../storage/user-repository.ts';
-import type { ServiceContext } from './context.ts';
+} from '../../storage/user-repository.ts';
+import type { ServiceContext } from '../context.ts';
 import { issueSignInLink, type IssuedLink } from './sign-in.ts';
 
 /** Accounts are matched case-insensitively; the address is kept as typed (domain lower-cased), by the shared rule. */

@@ -1,12 +1,12 @@
-import { authorize } from '../domain/actor.ts';
-import { NotFoundError } from '../domain/errors.ts';
-import type { Component } from '../domain/model.ts';
-import { COMPONENT_STATUSES } from '../domain/status.ts';
-import { requireOneOf } from '../domain/validation.ts';
-import { findComponentsByIdOrKey } from '../storage/page-repository.ts';
-import type { ServiceContext } from './context.ts';
-import { applyComponentStatuses } from './shared/apply-component-statuses.ts';
-import { recordChange } from './shared/record-change.ts';
+import { authorize } from '../../domain/actor.ts';
+import { NotFoundError } from '../../domain/errors.ts';
+import type { Component } from '../../domain/model.ts';
+import { COMPONENT_STATUSES } from '../../domain/status.ts';
+import { requireOneOf } from '../../domain/validation.ts';
+import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
+import type { ServiceContext } from '../context.ts';
+import { applyComponentStatuses } from '../shared/apply-component-statuses.ts';
+import { recordChange } from '../shared/record-change.ts';
 
 /** Sets one component's status outside any incident (Statuspage's component update). */
 export async function setComponentStatus(ctx: ServiceContext, idOrKey: string, input: { status: string; deliver_notifications?: boolean }): Promise<Component> {

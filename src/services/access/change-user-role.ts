@@ -1,9 +1,9 @@
-import { authorize } from '../domain/actor.ts';
-import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { requireOneOf } from '../domain/validation.ts';
-import { insertAudit } from '../storage/audit-repository.ts';
-import { findUserById, lockEnabledAdmins, setUserRole, USER_ROLES, type ResponderUser, type UserRole } from '../storage/user-repository.ts';
-import type { ServiceContext } from './context.ts';
+import { authorize } from '../../domain/actor.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { requireOneOf } from '../../domain/validation.ts';
+import { insertAudit } from '../../storage/audit-repository.ts';
+import { findUserById, lockEnabledAdmins, setUserRole, USER_ROLES, type ResponderUser, type UserRole } from '../../storage/user-repository.ts';
+import type { ServiceContext } from '../context.ts';
 
 /**
  * Gives an account another role; it applies to its open sessions at their next request. The last
