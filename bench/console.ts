@@ -26,9 +26,9 @@ import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
-import { createApiToken, OPERATOR_GRANTOR } from '../src/services/manage-api-tokens.ts';
-import { createUser, setPassword } from '../src/services/manage-users.ts';
-import { createTemplate } from '../src/services/manage-templates.ts';
+import { createApiToken, OPERATOR_GRANTOR } from '../src/services/access/manage-api-tokens.ts';
+import { createUser, setPassword } from '../src/services/access/manage-users.ts';
+import { createTemplate } from '../src/services/templates/manage-templates.ts';
 import { createScratchDatabase, percentile, type ScratchDatabase } from './lib/lifeline.ts';
 import { fmt, setting } from './lib/settings.ts';
 
