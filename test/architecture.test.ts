@@ -20,6 +20,10 @@ const CEILINGS = {
   importCycles: 0,
   /** Handlebars environments (one is the goal: partials and helpers registered once). */
   handlebarsEnvironments: 1,
+  /** Imports from presenters into storage or services (presenters take entity types from domain, read models from queries). */
+  presenterImportsOfStorageOrServices: 0,
+  /** Imports from services (use-cases) into presenters (a roll-up or a date format a use-case needs is a domain rule). */
+  serviceImportsOfPresenters: 3,
 };
 
 const ROOT = join(import.meta.dirname, '..');
@@ -82,6 +86,20 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
   it(`route files importing storage: at most ${CEILINGS.routeFilesImportingStorage}`, () => {
     const offenders = [...scan.edges].filter(([file, imports]) => file.startsWith('routes/') && [...imports.keys()].some((to) => to.startsWith('storage/'))).map(([file]) => file);
     expect(offenders.length, offenders.join('\n')).toBeLessThanOrEqual(CEILINGS.routeFilesImportingStorage);
+  });
+
+  /** `from -> to` for every import from a file under one of `fromFolders` into a file under one of `toFolders`. */
+  const importsBetween = (fromFolders: string[], toFolders: string[]) => [...scan.edges].flatMap(([file, imports]) =>
+    fromFolders.some((folder) => file.startsWith(folder)) ? [...imports.keys()].filter((to) => toFolders.some((folder) => to.startsWith(folder))).map((to) => `${file} -> ${to}`) : []);
+
+  it(`imports from presenters into storage or services: at most ${CEILINGS.presenterImportsOfStorageOrServices}`, () => {
+    const edges = importsBetween(['presenters/'], ['storage/', 'services/']);
+    expect(edges.length, edges.join('\n')).toBeLessThanOrEqual(CEILINGS.presenterImportsOfStorageOrServices);
+  });
+
+  it(`imports from services into presenters: at most ${CEILINGS.serviceImportsOfPresenters}`, () => {
+    const edges = importsBetween(['services/'], ['presenters/']);
+    expect(edges.length, edges.join('\n')).toBeLessThanOrEqual(CEILINGS.serviceImportsOfPresenters);
   });
 
   it(`SQL statements outside src/storage: at most ${CEILINGS.sqlOutsideStorage}`, () => {

@@ -1,3 +1,4 @@
+import type { UserRole } from './roles.ts';
 import type { ComponentStatus, Impact, IncidentStatus, MaintenanceStatus } from './status.ts';
 
 export interface Page {
@@ -122,3 +123,142 @@ export interface Delivery {
   last_error: string | null;
   created_at: Date;
 }
+
+// Entities the console, the API, the jobs and the presenters share. Storage fills them from its
+// rows; everything else takes them from here, so no layer needs storage for a type.
+
+/** A responder account of the console. `password_hash` never leaves the services. */
+export interface ResponderUser {
+  id: string;
+  email: string;
+  name: string | null;
+  role: UserRole;
+  has_password: boolean;
+  created_at: Date;
+  updated_at: Date;
+  disabled_at: Date | null;
+}
+
+export interface ConsoleSession {
+  /** SHA-256 (hex) of the cookie token. */
+  id: string;
+  user_id: string;
+  created_at: Date;
+  last_seen_at: Date;
+  expires_at: Date;
+  revoked_at: Date | null;
+  method: 'password' | 'link';
+  user_agent: string | null;
+}
+
+/** A ready-made incident declaration: title, status, impact, first update and component statuses. */
+export interface IncidentTemplate {
+  id: string;
+  name: string;
+  title: string;
+  status: IncidentStatus;
+  impact: Impact | null;
+  body: string;
+  /** {component id: new status} */
+  component_statuses: Record<string, ComponentStatus>;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type TemplateFields = Omit<IncidentTemplate, 'id' | 'created_at' | 'updated_at'>;
+
+/** An entry of the audit log, as read back. (A type, not an interface: storage reads it as a query row.) */
+export type AuditEntry = {
+  id: number;
+  at: Date;
+  actor: string;
+  action: string;
+  target_type: string;
+  target_id: string | null;
+  details: Record<string, unknown>;
+};
+
+/** An outbox event: committed with the change it announces, for the notification dispatcher. */
+export interface OutboxEvent {
+  id: number;
+  type: string;
+  payload: Record<string, unknown>;
+  created_at: Date;
+}
+
+/** An outbox event about an incident (one per published update, plus responder alerts). */
+export interface IncidentEvent {
+  id: number;
+  type: string;
+  update_id: string | null;
+  created_at: Date;
+  /** Set once every recipient's delivery row exists; null while the audience is still being expanded. */
+  dispatched_at: Date | null;
+}
+
+/** Deliveries of one event and channel: targeted, sent, failed (dead-lettered), pending (incl. being sent). */
+export interface EventChannelCounts {
+  event_id: number;
+  update_id: string | null;
+  channel: string;
+  targeted: number;
+  sent: number;
+  failed: number;
+  pending: number;
+}
+
+/** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */
+export interface DeliveryProgress {
+  event_id: number;
+  event_type: string;
+  update_id: string | null;
+  created_at: Date;
+  channel: string;
+  targeted: number;
+  sent: number;
+  failed: number;
+  pending: number;
+}
+
+/** Dead-lettered deliveries of one notice (outbox event), with what it was about. */
+export interface DeadLetterGroup {
+  event_id: number;
+  event_type: string;
+  event_created_at: Date;
+  incident_id: string | null;
+  incident_name: string | null;
+  dead: number;
+}
+
+/** A responder alert recipient (from the page definition's `alert:`), with the metrics it is alerted for. */
+export interface AlertRecipient {
+  id: string;
+  type: 'email' | 'webhook';
+  address: string;
+  metrics: string[];
+  secret: string | null;
+  disabled_at: Date | null;
+  disabled_reason: string | null;
+}
+
+/** One push of a heartbeat series (metric × region) for one bucket. */
+export interface HeartbeatPoint {
+  metric: string;
+  region: string;
+  bucket: Date;
+  value: number;
+}
+
+/** One alarm episode of a series: from the first fired evaluation to the recovery. (A type, not an interface: storage reads it as a query row.) */
+export type HeartbeatEpisode = {
+  id: number;
+  metric: string;
+  region: string;
+  started_at: Date;
+  ended_at: Date | null;
+  tier: 'major' | 'critical';
+  incident_id: string | null;
+  outcome: 'recovered' | 'dismissed' | 'converted' | null;
+  decided_by: string | null;
+  decided_at: Date | null;
+};

@@ -2,7 +2,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
 import { signLinkToken } from '../domain/link-token.ts';
-import type { Delivery, Subscriber } from '../domain/model.ts';
+import type { Delivery, OutboxEvent, Subscriber } from '../domain/model.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
 import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
@@ -12,7 +12,7 @@ import { loadNoticeData } from '../services/notifications/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import {
-  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims, type OutboxEvent,
+  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims,
 } from '../storage/delivery-repository.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markDisabled, markSuppressed, markWebhookResult } from '../storage/subscriber-repository.ts';

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { HeartbeatDefinition } from '../config.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { insertMinuteRollups, latestPoint, seriesStart, upsertHeartbeatPoints, type HeartbeatPoint } from '../storage/heartbeat-repository.ts';
+import { insertMinuteRollups, latestPoint, seriesStart, upsertHeartbeatPoints } from '../storage/heartbeat-repository.ts';
+import type { HeartbeatPoint } from '../domain/model.ts';
 
 const MINUTE_MS = 60_000;
 const HISTORY_MS = 35 * 86_400_000;

@@ -6,8 +6,7 @@ import { capabilitiesOfRole, roleNeededFor, type Capability } from '../domain/ca
 import { ForbiddenError } from '../domain/errors.ts';
 import { verifyAgainstDummy } from '../domain/password.ts';
 import { authenticateSession, SESSION_MAX_MS } from '../services/access/sign-in.ts';
-import type { ConsoleSession } from '../storage/session-repository.ts';
-import type { ResponderUser } from '../storage/user-repository.ts';
+import type { ConsoleSession, ResponderUser } from '../domain/model.ts';
 import { assertSameOrigin } from './same-origin.ts';
 
 declare module 'fastify' {

@@ -1,10 +1,7 @@
 /** Domain → view models for the responder console (Handlebars). Pure: no I/O, time passed in. */
 import { CONSOLE_IMPACT_LABELS, INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
-import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
+import type { Component, ComponentGroup, ConsoleSession, Incident, IncidentTemplate, Page, ResponderUser } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
-import type { ConsoleSession } from '../storage/session-repository.ts';
-import type { IncidentTemplate } from '../storage/template-repository.ts';
-import type { ResponderUser } from '../storage/user-repository.ts';
 import { formatDateTime } from './format.ts';
 import { renderMarkdown } from './markdown.ts';
 import { incidentView } from './status-page-view.ts';

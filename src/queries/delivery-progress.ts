@@ -1,7 +1,8 @@
 import type { Queryable } from '../storage/database.ts';
-import { summarizeDeadLetters, type DeadLetterGroup } from '../storage/dead-letter-repository.ts';
-import { deliveryProgressForIncident, listDeadDeliveries, type DeliveryProgress } from '../storage/delivery-repository.ts';
-import { incidentDeliveryCounts, type EventChannelCounts, type IncidentEvent } from '../storage/incident-event-repository.ts';
+import { summarizeDeadLetters } from '../storage/dead-letter-repository.ts';
+import { deliveryProgressForIncident, listDeadDeliveries } from '../storage/delivery-repository.ts';
+import { incidentDeliveryCounts } from '../storage/incident-event-repository.ts';
+import type { DeadLetterGroup, DeliveryProgress, EventChannelCounts, IncidentEvent } from '../domain/model.ts';
 
 /** The incident's notification events and their deliveries counted per channel and state (the incident page's "reach"). */
 export function loadIncidentDeliveryCounts(db: Queryable, incidentId: string): Promise<{ events: IncidentEvent[]; counts: EventChannelCounts[] }> {

@@ -1,7 +1,7 @@
 import type { PageDefinition } from '../config.ts';
-import type { Incident } from '../domain/model.ts';
+import type { HeartbeatEpisode, Incident } from '../domain/model.ts';
 import type { Queryable } from '../storage/database.ts';
-import { findEpisodeByIncident, findEpisodesByIncidents, type HeartbeatEpisode } from '../storage/heartbeat-episode-repository.ts';
+import { findEpisodeByIncident, findEpisodesByIncidents } from '../storage/heartbeat-episode-repository.ts';
 import { listDetectorRows, type DetectorRow } from '../storage/heartbeat-repository.ts';
 import { findIncident, listUnresolved } from '../storage/incident-repository.ts';
 

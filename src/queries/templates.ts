@@ -1,5 +1,6 @@
 import type { Queryable } from '../storage/database.ts';
-import { findTemplate as findTemplateRow, type IncidentTemplate } from '../storage/template-repository.ts';
+import { findTemplate as findTemplateRow } from '../storage/template-repository.ts';
+import type { IncidentTemplate } from '../domain/model.ts';
 
 export type { IncidentTemplate };
 

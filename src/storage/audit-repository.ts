@@ -1,22 +1,17 @@
+import type { AuditEntry } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
 
-export type AuditEntry = {
-  actor: string;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  details?: Record<string, unknown>;
-  at: Date;
-};
+/** What a change writes to the audit log: the entry without its id, details optional. */
+type NewAuditEntry = Omit<AuditEntry, 'id' | 'details'> & { details?: Record<string, unknown> };
 
-export async function insertAudit(db: Queryable, entry: AuditEntry): Promise<void> {
+export async function insertAudit(db: Queryable, entry: NewAuditEntry): Promise<void> {
   await db.query('INSERT INTO audit_log (at, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
     entry.at, entry.actor, entry.action, entry.target_type, entry.target_id, JSON.stringify(entry.details ?? {}),
   ]);
 }
 
-export async function listAudit(db: Queryable, options: { limit: number; actor?: string; action?: string }): Promise<(AuditEntry & { id: number; details: Record<string, unknown> })[]> {
-  return db.query<AuditEntry & { id: number; details: Record<string, unknown> }>(
+export async function listAudit(db: Queryable, options: { limit: number; actor?: string; action?: string }): Promise<AuditEntry[]> {
+  return db.query<AuditEntry>(
     `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
      WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action LIKE $2 || '%')
      ORDER BY id DESC LIMIT $3`,

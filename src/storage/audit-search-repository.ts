@@ -1,15 +1,6 @@
+import type { AuditEntry } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
 import { toDate, toJson } from './rows.ts';
-
-export interface AuditRow {
-  id: number;
-  at: Date;
-  actor: string;
-  action: string;
-  target_type: string;
-  target_id: string | null;
-  details: Record<string, unknown>;
-}
 
 /**
  * One page of the audit log, newest first, continuing below `beforeId` (keyset, so a page deep in
@@ -17,7 +8,7 @@ export interface AuditRow {
  * token's name (`ana@example.com` finds `user:ana@example.com`); `actionPrefix` is a plain prefix
  * (`subscriber.` finds every subscriber change; no wildcards).
  */
-export async function searchAuditLog(db: Queryable, options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<AuditRow[]> {
+export async function searchAuditLog(db: Queryable, options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<AuditEntry[]> {
   const rows = await db.query(
     `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
      WHERE ($1::text IS NULL OR actor = $1 OR actor = 'user:' || $1 OR actor = 'token:' || $1)

@@ -1,15 +1,6 @@
+import type { DeadLetterGroup } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
 import { toDate } from './rows.ts';
-
-/** Dead-lettered deliveries of one notice (outbox event), with what it was about. */
-export interface DeadLetterGroup {
-  event_id: number;
-  event_type: string;
-  event_created_at: Date;
-  incident_id: string | null;
-  incident_name: string | null;
-  dead: number;
-}
 
 /**
  * Dead letters grouped by the notice they belong to, the most recently dead-lettered first (the

@@ -1,4 +1,4 @@
-import type { Delivery } from '../domain/model.ts';
+import type { Delivery, DeliveryProgress, OutboxEvent } from '../domain/model.ts';
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull } from './rows.ts';
 
@@ -15,13 +15,6 @@ function toDelivery(row: Row): Delivery {
     last_error: (row.last_error as string | null) ?? null,
     created_at: toDate(row.created_at),
   };
-}
-
-export interface OutboxEvent {
-  id: number;
-  type: string;
-  payload: Record<string, unknown>;
-  created_at: Date;
 }
 
 /**
@@ -161,18 +154,6 @@ export async function killPendingForSubscriber(db: Queryable, subscriberId: stri
 export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
   const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids], { prepare: true });
   return new Map(rows.map((row) => [Number(row.id), { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }]));
-}
-
-export interface DeliveryProgress {
-  event_id: number;
-  event_type: string;
-  update_id: string | null;
-  created_at: Date;
-  channel: string;
-  targeted: number;
-  sent: number;
-  failed: number;
-  pending: number;
 }
 
 /** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */

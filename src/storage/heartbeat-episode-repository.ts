@@ -1,18 +1,5 @@
+import type { HeartbeatEpisode } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
-
-/** One alarm episode of a series: from the first fired evaluation to the recovery. */
-export type HeartbeatEpisode = {
-  id: number;
-  metric: string;
-  region: string;
-  started_at: Date;
-  ended_at: Date | null;
-  tier: 'major' | 'critical';
-  incident_id: string | null;
-  outcome: 'recovered' | 'dismissed' | 'converted' | null;
-  decided_by: string | null;
-  decided_at: Date | null;
-};
 
 type Series = { metric: string; region: string };
 const COLUMNS = 'id::int AS id, metric, region, started_at, ended_at, tier, incident_id, outcome, decided_by, decided_at';

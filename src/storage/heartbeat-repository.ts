@@ -1,11 +1,5 @@
+import type { HeartbeatPoint } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
-
-export interface HeartbeatPoint {
-  metric: string;
-  region: string;
-  bucket: Date;
-  value: number;
-}
 
 /** One statement for a whole batch; a repeated (metric, region, bucket) replaces its value. */
 export async function upsertHeartbeatPoints(db: Queryable, points: HeartbeatPoint[], receivedAt: Date): Promise<void> {

@@ -1,26 +1,6 @@
+import type { EventChannelCounts, IncidentEvent } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
 import { toDate, toDateOrNull } from './rows.ts';
-
-/** An outbox event about an incident (one per published update, plus responder alerts). */
-export interface IncidentEvent {
-  id: number;
-  type: string;
-  update_id: string | null;
-  created_at: Date;
-  /** Set once every recipient's delivery row exists; null while the audience is still being expanded. */
-  dispatched_at: Date | null;
-}
-
-/** Deliveries of one event and channel: targeted, sent, failed (dead-lettered), pending (incl. being sent). */
-export interface EventChannelCounts {
-  event_id: number;
-  update_id: string | null;
-  channel: string;
-  targeted: number;
-  sent: number;
-  failed: number;
-  pending: number;
-}
 
 /**
  * The incident's events with their delivery counts per channel. Counted per event from the

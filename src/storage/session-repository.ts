@@ -1,18 +1,7 @@
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull } from './rows.ts';
-import { toUser, type ResponderUser } from './user-repository.ts';
-
-export interface ConsoleSession {
-  /** SHA-256 (hex) of the cookie token. */
-  id: string;
-  user_id: string;
-  created_at: Date;
-  last_seen_at: Date;
-  expires_at: Date;
-  revoked_at: Date | null;
-  method: 'password' | 'link';
-  user_agent: string | null;
-}
+import { toUser } from './user-repository.ts';
+import type { ConsoleSession, ResponderUser } from '../domain/model.ts';
 
 function toSession(row: Row, prefix = ''): ConsoleSession {
   return {

@@ -1,4 +1,4 @@
-import type { Subscriber } from '../domain/model.ts';
+import type { AlertRecipient, Subscriber } from '../domain/model.ts';
 import type { Queryable, Row } from './database.ts';
 import type { SecretBox } from './secret-box.ts';
 import { toDate, toDateOrNull, toJson } from './rows.ts';
@@ -134,17 +134,6 @@ export async function markWebhookResult(db: Queryable, id: string, ok: boolean, 
     [id, ok, at],
   );
   return toDateOrNull(rows[0]?.failing_since);
-}
-
-/** A responder alert recipient (from the page definition's `alert:`), with the metrics it is alerted for. */
-export interface AlertRecipient {
-  id: string;
-  type: 'email' | 'webhook';
-  address: string;
-  metrics: string[];
-  secret: string | null;
-  disabled_at: Date | null;
-  disabled_reason: string | null;
 }
 
 export async function listAlertRecipients(db: Queryable, box: SecretBox): Promise<AlertRecipient[]> {

@@ -1,20 +1,7 @@
+import type { IncidentTemplate, TemplateFields } from '../domain/model.ts';
 import type { ComponentStatus, Impact, IncidentStatus } from '../domain/status.ts';
 import type { Queryable, Row } from './database.ts';
 import { toDate, toJson } from './rows.ts';
-
-/** A ready-made incident declaration: title, status, impact, first update and component statuses. */
-export interface IncidentTemplate {
-  id: string;
-  name: string;
-  title: string;
-  status: IncidentStatus;
-  impact: Impact | null;
-  body: string;
-  /** {component id: new status} */
-  component_statuses: Record<string, ComponentStatus>;
-  created_at: Date;
-  updated_at: Date;
-}
 
 function toTemplate(row: Row): IncidentTemplate {
   return {
@@ -29,8 +16,6 @@ function toTemplate(row: Row): IncidentTemplate {
     updated_at: toDate(row.updated_at),
   };
 }
-
-export type TemplateFields = Omit<IncidentTemplate, 'id' | 'created_at' | 'updated_at'>;
 
 /** Inserts a template; null when another template already has that name (case-insensitive). */
 export async function insertTemplate(db: Queryable, template: TemplateFields & { id: string; at: Date }): Promise<IncidentTemplate | null> {

@@ -1,21 +1,7 @@
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull } from './rows.ts';
+import type { ResponderUser } from '../domain/model.ts';
 import type { UserRole } from '../domain/roles.ts';
-
-// The roles are a domain rule; re-exported for the modules that still take them from here.
-export { USER_ROLES, type UserRole } from '../domain/roles.ts';
-
-/** A responder account of the console. `password_hash` never leaves the services. */
-export interface ResponderUser {
-  id: string;
-  email: string;
-  name: string | null;
-  role: UserRole;
-  has_password: boolean;
-  created_at: Date;
-  updated_at: Date;
-  disabled_at: Date | null;
-}
 
 export function toUser(row: Row): ResponderUser {
   return {

@@ -10,7 +10,7 @@ import { chromium, type Browser, type BrowserContextOptions, type Page } from 'p
 import { expect } from 'vitest';
 import type { PageDefinition } from '../../src/config.ts';
 import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
-import type { UserRole } from '../../src/storage/user-repository.ts';
+import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { freePort } from './lifeline-process.ts';
 

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
 import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
-import type { UserRole } from '../../src/storage/user-repository.ts';
+import type { UserRole } from '../../src/domain/roles.ts';
 import type { TestApp } from './app.ts';
 
 /** A signed-in console user as app.inject sees it: cookie, CSRF token and a source address of its own. */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
 import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
-import type { UserRole } from '../../src/storage/user-repository.ts';
+import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
 /** The responder console through app.inject, on PostgreSQL when DATABASE_URL is set, else PGlite. */

@@ -17,7 +17,7 @@ import { postIncidentUpdate } from '../../src/services/incidents/post-incident-u
 import { replayDeadLetters } from '../../src/services/notifications/replay-dead-deliveries.ts';
 import { scheduleMaintenance } from '../../src/services/maintenances/schedule-maintenance.ts';
 import { setComponentStatus } from '../../src/services/components/set-component-status.ts';
-import type { UserRole } from '../../src/storage/user-repository.ts';
+import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { CONSOLE_PASSWORD, consoleClient, encodeForm, type ConsoleSession } from '../helpers/console-client.ts';
 

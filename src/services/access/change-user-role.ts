@@ -2,7 +2,9 @@ import { authorize } from '../../domain/actor.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { requireOneOf } from '../../domain/validation.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
-import { findUserById, lockEnabledAdmins, setUserRole, USER_ROLES, type ResponderUser, type UserRole } from '../../storage/user-repository.ts';
+import { findUserById, lockEnabledAdmins, setUserRole } from '../../storage/user-repository.ts';
+import type { ResponderUser } from '../../domain/model.ts';
+import { USER_ROLES, type UserRole } from '../../domain/roles.ts';
 import type { ServiceContext } from '../context.ts';
 
 /**

@@ -7,8 +7,9 @@ import { insertAudit } from '../../storage/audit-repository.ts';
 import { expireUserLinks, revokeUserSessions } from '../../storage/session-repository.ts';
 import {
   disableUser as disableUserRow, findUserByEmail, findUserById, insertUser, listUsers as listUserRows, lockEnabledAdmins, readPasswordHash, setPasswordHash,
-  USER_ROLES, type ResponderUser, type UserRole,
 } from '../../storage/user-repository.ts';
+import type { ResponderUser } from '../../domain/model.ts';
+import { USER_ROLES, type UserRole } from '../../domain/roles.ts';
 import type { ServiceContext } from '../context.ts';
 import { issueSignInLink, type IssuedLink } from './sign-in.ts';
 

@@ -4,9 +4,10 @@ import { insertAudit } from '../../storage/audit-repository.ts';
 import type { Queryable } from '../../storage/database.ts';
 import {
   expireUserLinks, findLiveSession, insertSession, insertSignInLink, listLiveSessions, peekSignInLink as peekLinkRow, revokeSession as revokeSessionRow,
-  touchSession, useSignInLink, type ConsoleSession,
+  touchSession, useSignInLink,
 } from '../../storage/session-repository.ts';
-import { findCredentials, findUserById, findUserByEmail, noUserExists, setPasswordHash, type ResponderUser } from '../../storage/user-repository.ts';
+import { findCredentials, findUserById, findUserByEmail, noUserExists, setPasswordHash } from '../../storage/user-repository.ts';
+import type { ConsoleSession, ResponderUser } from '../../domain/model.ts';
 import type { ServiceContext } from '../context.ts';
 
 /**

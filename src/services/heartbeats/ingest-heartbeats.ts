@@ -1,7 +1,8 @@
 import type { HeartbeatDefinition } from '../../config.ts';
 import { authorize } from '../../domain/actor.ts';
 import { ValidationError } from '../../domain/errors.ts';
-import { upsertHeartbeatPoints, type HeartbeatPoint } from '../../storage/heartbeat-repository.ts';
+import { upsertHeartbeatPoints } from '../../storage/heartbeat-repository.ts';
+import type { HeartbeatPoint } from '../../domain/model.ts';
 import type { ServiceContext } from '../context.ts';
 
 export const MAX_BATCH = 5_000;

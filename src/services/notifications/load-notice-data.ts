@@ -1,7 +1,7 @@
 import type { NoticeData } from '../../presenters/notice.ts';
 import { pageIndicator } from '../../presenters/statuspage-v2.ts';
 import type { Database } from '../../storage/database.ts';
-import type { OutboxEvent } from '../../storage/delivery-repository.ts';
+import type { OutboxEvent } from '../../domain/model.ts';
 import { findIncident, listUnresolved } from '../../storage/incident-repository.ts';
 import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
 import type { ComponentStatus } from '../../domain/status.ts';

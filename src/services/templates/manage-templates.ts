@@ -7,8 +7,8 @@ import type { Queryable } from '../../storage/database.ts';
 import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
 import {
   deleteTemplate as deleteTemplateRow, findTemplateByName, insertTemplate, listTemplates as listTemplateRows, updateTemplate as updateTemplateRow,
-  type IncidentTemplate, type TemplateFields,
 } from '../../storage/template-repository.ts';
+import type { IncidentTemplate, TemplateFields } from '../../domain/model.ts';
 import type { ServiceContext } from '../context.ts';
 
 export interface TemplateInput {
