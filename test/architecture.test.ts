@@ -23,7 +23,7 @@ const CEILINGS = {
   /** Imports from presenters into storage or services (presenters take entity types from domain, read models from queries). */
   presenterImportsOfStorageOrServices: 0,
   /** Imports from services (use-cases) into presenters (a roll-up or a date format a use-case needs is a domain rule). */
-  serviceImportsOfPresenters: 3,
+  serviceImportsOfPresenters: 0,
 };
 
 const ROOT = join(import.meta.dirname, '..');

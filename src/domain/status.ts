@@ -92,3 +92,20 @@ export function rollUpIndicator(input: {
   }
   return { indicator, description: INDICATOR_DESCRIPTIONS[indicator] };
 }
+
+/**
+ * The page's indicator from what the public sees: its components, its unresolved incidents and
+ * its open maintenances (only one in progress or verifying counts). Shared by the status page, the
+ * v2 documents and the notices, so a notice shows the indicator the page shows.
+ */
+export function pageIndicator(status: {
+  components: readonly { status: ComponentStatus }[];
+  unresolvedIncidents: readonly { impact: Impact }[];
+  maintenances: readonly { status: IncidentStatus | MaintenanceStatus }[];
+}): { indicator: Indicator; description: string } {
+  return rollUpIndicator({
+    componentStatuses: status.components.map((c) => c.status),
+    unresolvedIncidentImpacts: status.unresolvedIncidents.map((i) => i.impact),
+    maintenanceInProgress: status.maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
+  });
+}

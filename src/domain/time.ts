@@ -70,3 +70,21 @@ export function localDayBounds(timeZone: string, day: string): { from: number; t
   const start = Date.UTC(y, m - 1, d);
   return { from: midnight(start), to: midnight(start + DAY_MS) };
 }
+
+const dateTimeFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/**
+ * A date and time as pages, emails, alerts and notices show it, in the page's time zone
+ * ("Mar 4, 2026, 14:05 UTC"). In domain because use-cases write it into what they send, not only
+ * presenters. One formatter per zone: building one costs ~100 µs.
+ */
+export function formatDateTime(date: Date, timeZone: string): string {
+  let formatter = dateTimeFormatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
+    });
+    dateTimeFormatters.set(timeZone, formatter);
+  }
+  return formatter.format(date);
+}

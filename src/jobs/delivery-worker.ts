@@ -6,9 +6,9 @@ import type { Delivery, OutboxEvent, Subscriber } from '../domain/model.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
 import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
-import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice, type NoticeData } from '../presenters/notice.ts';
+import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice } from '../presenters/notice.ts';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
-import { loadNoticeData } from '../services/notifications/load-notice-data.ts';
+import { loadNoticeData, type NoticeData } from '../queries/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import {

@@ -3,7 +3,7 @@
  * the webhook body for the paging tool. Pure: the payload is the outbox event's.
  */
 import type { Page } from '../domain/model.ts';
-import { formatDateTime } from './format.ts';
+import { formatDateTime } from '../domain/time.ts';
 import type { TemplateRenderer } from './template-renderer.ts';
 
 /** The outbox payload of `heartbeat.fired` / `.escalated` / `.recovered`. */

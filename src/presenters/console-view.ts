@@ -2,7 +2,7 @@
 import { CONSOLE_IMPACT_LABELS, INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, ConsoleSession, Incident, IncidentTemplate, Page, ResponderUser } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
-import { formatDateTime } from './format.ts';
+import { formatDateTime } from '../domain/time.ts';
 import { renderMarkdown } from './markdown.ts';
 import { incidentView } from './status-page-view.ts';
 

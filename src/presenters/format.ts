@@ -1,16 +1,4 @@
-/** Date and duration formatting for pages and feeds, in the page's time zone. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-export function formatDateTime(date: Date, timeZone: string): string {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', {
-      timeZone, month: 'short', day: 'numeric', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short',
-    });
-    formatters.set(timeZone, formatter);
-  }
-  return formatter.format(date);
-}
+/** Day, month, duration and percentage formatting for pages and feeds (a date and time: formatDateTime in domain/time.ts). */
 
 // Building an Intl formatter costs ~100 µs; a page rebuild formats thousands of days, so keep one.
 const dayFormatter = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', month: 'short', day: 'numeric', year: 'numeric' });

@@ -4,9 +4,8 @@
  * Colours come from CSS classes (styles.hbs; the standalone sparkline carries its own), so dark
  * mode works; the state is always also said in words.
  */
-import { zoneOffsetMs } from '../domain/time.ts';
+import { formatDateTime, zoneOffsetMs } from '../domain/time.ts';
 import type { ChartRange, HeartbeatChartData } from '../queries/load-heartbeat-chart.ts';
-import { formatDateTime } from './format.ts';
 
 export interface HeartbeatChartModel extends HeartbeatChartData {
   /** IANA zone of the time labels. */

@@ -3,28 +3,15 @@
  * (Statuspage's webhook shape plus an explicit `event_type`). Pure: the worker loads the data.
  */
 import { INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
-import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
-import { COMPONENT_STATUS_LABELS, type ComponentStatus, type Indicator } from '../domain/status.ts';
-import { formatDateTime } from './format.ts';
+import type { Incident } from '../domain/model.ts';
+import { COMPONENT_STATUS_LABELS } from '../domain/status.ts';
+import { formatDateTime } from '../domain/time.ts';
+import type { NoticeData } from '../queries/load-notice-data.ts';
 import { renderMarkdown } from './markdown.ts';
 import { presentComponent, presentIncident } from './statuspage-v2.ts';
 import type { TemplateRenderer } from './template-renderer.ts';
 
 const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;
-
-export interface NoticeData {
-  eventType: string;
-  page: Page;
-  publicUrl: string;
-  indicator: { indicator: Indicator; description: string };
-  components: Component[];
-  groups: ComponentGroup[];
-  /** The incident or maintenance the event is about, with the update it announces. */
-  incident?: Incident;
-  updateId?: string;
-  /** For component.updated */
-  componentChange?: { component: Component; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: Date };
-}
 
 export interface RecipientLinks {
   manageUrl: string;

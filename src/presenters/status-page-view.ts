@@ -1,13 +1,12 @@
 /** Domain → view models for the Handlebars status page. Pure: no I/O, time passed in. */
 import { INCIDENT_STATUS_LABELS, PUBLIC_IMPACT_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, Incident } from '../domain/model.ts';
-import { COMPONENT_STATUS_LABELS, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
-import { localDayBounds } from '../domain/time.ts';
+import { COMPONENT_STATUS_LABELS, pageIndicator, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
+import { formatDateTime, localDayBounds } from '../domain/time.ts';
 import { computeUptime, type UptimeDay } from '../domain/uptime.ts';
 import { UPTIME_DAYS, type PublicStatus } from '../queries/load-public-status.ts';
-import { formatDateTime, formatDay, formatDuration, formatMonth, formatPercent } from './format.ts';
+import { formatDay, formatDuration, formatMonth, formatPercent } from './format.ts';
 import { renderMarkdown } from './markdown.ts';
-import { pageIndicator } from './statuspage-v2.ts';
 
 // Indexed by the stored status strings, so looked up as plain records.
 const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;

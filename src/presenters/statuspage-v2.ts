@@ -3,7 +3,7 @@
  * Statuspage clients, widgets and Grafana's data source work unchanged.
  */
 import type { Component, ComponentGroup, Incident, IncidentUpdate, Page } from '../domain/model.ts';
-import { rollUpIndicator, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
+import { pageIndicator, worstComponentStatus, type ComponentStatus } from '../domain/status.ts';
 import type { PublicStatus } from '../queries/load-public-status.ts';
 
 export interface PresentOptions {
@@ -114,14 +114,6 @@ export function presentIncident(incident: Incident, components: Component[], pag
     scheduled_auto_in_progress: incident.auto_start,
     scheduled_auto_completed: incident.auto_complete,
   };
-}
-
-export function pageIndicator(status: PublicStatus) {
-  return rollUpIndicator({
-    componentStatuses: status.components.map((c) => c.status),
-    unresolvedIncidentImpacts: status.unresolvedIncidents.map((i) => i.impact),
-    maintenanceInProgress: status.maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying'),
-  });
 }
 
 /** The eight public v2 documents, keyed by path. */

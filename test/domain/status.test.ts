@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { impactOfComponentStatuses, rollUpIndicator } from '../../src/domain/status.ts';
+import { impactOfComponentStatuses, pageIndicator, rollUpIndicator } from '../../src/domain/status.ts';
+import { formatDateTime } from '../../src/domain/time.ts';
 
 describe('status roll-up', () => {
   const roll = (componentStatuses: Parameters<typeof rollUpIndicator>[0]['componentStatuses'], impacts: Parameters<typeof rollUpIndicator>[0]['unresolvedIncidentImpacts'] = [], maintenanceInProgress = false) =>
@@ -35,3 +36,26 @@ describe('status roll-up', () => {
     expect(impactOfComponentStatuses(['partial_outage', 'major_outage'])).toBe('major');
   });
 });
+
+describe('the page indicator (status page, v2 documents and notices share it)', () => {
+  it('counts a maintenance only while it is in progress or verifying', () => {
+    const components = [{ status: 'operational' as const }];
+    expect(pageIndicator({ components, unresolvedIncidents: [], maintenances: [{ status: 'scheduled' }] }).indicator).toBe('none');
+    expect(pageIndicator({ components, unresolvedIncidents: [], maintenances: [{ status: 'in_progress' }] }).indicator).toBe('maintenance');
+    expect(pageIndicator({ components, unresolvedIncidents: [], maintenances: [{ status: 'verifying' }] }).indicator).toBe('maintenance');
+    expect(pageIndicator({ components, unresolvedIncidents: [], maintenances: [{ status: 'completed' }] }).indicator).toBe('none');
+  });
+  it('takes the worst of the components and the unresolved incidents', () => {
+    expect(pageIndicator({ components: [{ status: 'degraded_performance' }], unresolvedIncidents: [{ impact: 'major' }], maintenances: [{ status: 'in_progress' }] }))
+      .toEqual({ indicator: 'major', description: 'Partial System Outage' });
+  });
+});
+
+describe('formatDateTime', () => {
+  it('writes a date and time in the page\'s time zone, with the zone', () => {
+    const at = new Date('2026-03-04T14:05:00Z');
+    expect(formatDateTime(at, 'UTC')).toBe('Mar 4, 2026, 14:05 UTC');
+    expect(formatDateTime(at, 'Europe/Berlin')).toBe('Mar 4, 2026, 15:05 GMT+1');
+  });
+});
+

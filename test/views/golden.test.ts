@@ -11,7 +11,7 @@ import { buildNotice, renderConfirmationEmail, renderNoticeEmail } from '../../s
 import { loadViews } from '../../src/plugins/views.ts';
 import { createConsoleRenderer } from '../../src/routes/console/render.ts';
 import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/access/manage-api-tokens.ts';
-import { loadNoticeData } from '../../src/services/notifications/load-notice-data.ts';
+import { loadNoticeData } from '../../src/queries/load-notice-data.ts';
 import { loadEvents } from '../../src/storage/delivery-repository.ts';
 import { findPage } from '../../src/storage/page-repository.ts';
 import { CONSOLE_PASSWORD, encodeForm } from '../helpers/console-client.ts';

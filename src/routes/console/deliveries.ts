@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { deadLetterItem, deliveryProgressView, formatNumber } from '../../presenters/console-view.ts';
-import { formatDateTime } from '../../presenters/format.ts';
+import { formatDateTime } from '../../domain/time.ts';
 import { replayDeadLetters } from '../../services/notifications/replay-dead-deliveries.ts';
 import { loadDeadLetters, loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
 import { findIncident } from '../../queries/incidents.ts';

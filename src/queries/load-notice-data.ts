@@ -1,10 +1,23 @@
-import type { NoticeData } from '../../presenters/notice.ts';
-import { pageIndicator } from '../../presenters/statuspage-v2.ts';
-import type { Database } from '../../storage/database.ts';
-import type { OutboxEvent } from '../../domain/model.ts';
-import { findIncident, listUnresolved } from '../../storage/incident-repository.ts';
-import { findPage, listComponents, listGroups } from '../../storage/page-repository.ts';
-import type { ComponentStatus } from '../../domain/status.ts';
+import type { Component, ComponentGroup, Incident, OutboxEvent, Page } from '../domain/model.ts';
+import { pageIndicator, type ComponentStatus, type Indicator } from '../domain/status.ts';
+import type { Database } from '../storage/database.ts';
+import { findIncident, listUnresolved } from '../storage/incident-repository.ts';
+import { findPage, listComponents, listGroups } from '../storage/page-repository.ts';
+
+/** Everything needed to tell subscribers about one outbox event (the notice's read model). */
+export interface NoticeData {
+  eventType: string;
+  page: Page;
+  publicUrl: string;
+  indicator: { indicator: Indicator; description: string };
+  components: Component[];
+  groups: ComponentGroup[];
+  /** The incident or maintenance the event is about, with the update it announces. */
+  incident?: Incident;
+  updateId?: string;
+  /** For component.updated */
+  componentChange?: { component: Component; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: Date };
+}
 
 /** Everything needed to tell subscribers about one outbox event, read once per event. */
 export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl: string): Promise<NoticeData> {
@@ -12,7 +25,7 @@ export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl
     findPage(db), listComponents(db), listGroups(db), listUnresolved(db, 'incident'), listUnresolved(db, 'maintenance'),
   ]);
   if (!page) throw new Error('the page has not been synced yet');
-  const indicator = pageIndicator({ components, unresolvedIncidents, maintenances: openMaintenances } as Parameters<typeof pageIndicator>[0]);
+  const indicator = pageIndicator({ components, unresolvedIncidents, maintenances: openMaintenances });
   const data: NoticeData = { eventType: event.type, page, publicUrl, indicator, components, groups };
   const payload = event.payload;
   if (typeof payload.incident_id === 'string') {
