@@ -1,11 +1,14 @@
-/** Domain errors: services throw these; one error handler maps them to HTTP codes and CLI messages. */
+/**
+ * Domain errors: services throw these with a code; the doors translate the code (HTTP status in
+ * plugins/http-errors.ts, the CLI prints the message). The domain knows no transport.
+ */
+export type DomainErrorCode = 'invalid_input' | 'unauthorized' | 'forbidden' | 'not_found' | 'conflict' | 'idempotency_key_reused';
+
 export class DomainError extends Error {
-  readonly code: string;
-  readonly httpStatus: number;
-  constructor(code: string, httpStatus: number, message: string) {
+  readonly code: DomainErrorCode;
+  constructor(code: DomainErrorCode, message: string) {
     super(message);
     this.code = code;
-    this.httpStatus = httpStatus;
   }
 }
 
@@ -13,31 +16,31 @@ export class DomainError extends Error {
 export class ValidationError extends DomainError {
   readonly field: string;
   constructor(field: string, message: string) {
-    super('invalid_input', 400, `${field}: ${message}`);
+    super('invalid_input', `${field}: ${message}`);
     this.field = field;
   }
 }
 
 export class NotFoundError extends DomainError {
   constructor(what: string, id: string) {
-    super('not_found', 404, `${what} ${JSON.stringify(id)} not found`);
+    super('not_found', `${what} ${JSON.stringify(id)} not found`);
   }
 }
 
 export class ConflictError extends DomainError {
   constructor(message: string) {
-    super('conflict', 409, message);
+    super('conflict', message);
   }
 }
 
 export class UnauthorizedError extends DomainError {
   constructor(message = 'missing or invalid bearer token') {
-    super('unauthorized', 401, message);
+    super('unauthorized', message);
   }
 }
 
 export class ForbiddenError extends DomainError {
   constructor(message: string) {
-    super('forbidden', 403, message);
+    super('forbidden', message);
   }
 }

@@ -3,6 +3,7 @@ import fp from 'fastify-plugin';
 import { DomainError } from '../domain/errors.ts';
 import { DatabaseUnavailableError } from '../storage/database.ts';
 import { describeValidation, type ValidationIssue } from '../services/shared/contract.ts';
+import { httpStatusOf } from './http-errors.ts';
 import { pageSecurityHeaders } from './security-headers.ts';
 
 /**
@@ -32,7 +33,7 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     if (error instanceof DomainError) {
       const body: Record<string, string> = { error: error.code, message: error.message };
       if ('field' in error) body.field = String(error.field);
-      return reply.code(error.httpStatus).send(body);
+      return reply.code(httpStatusOf(error)).send(body);
     }
     if (error instanceof DatabaseUnavailableError) {
       request.log.error({ err: error }, 'database unavailable');

@@ -51,7 +51,7 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
     });
     if (!outcome.replayed) return reply.code(status).send(outcome.body);
     if (outcome.stored.request_hash !== requestHash) {
-      throw new DomainError('idempotency_key_reused', 422, 'Idempotency-Key was already used with a different request; use a new key');
+      throw new DomainError('idempotency_key_reused', 'Idempotency-Key was already used with a different request; use a new key');
     }
     return reply.code(outcome.stored.response_status).header('idempotent-replayed', 'true').send(outcome.stored.response_body);
   });

@@ -1,8 +1,8 @@
 import formbody from '@fastify/formbody';
 import rateLimit from '@fastify/rate-limit';
 import type { FastifyError, FastifyInstance } from 'fastify';
-import { DomainError } from '../../domain/errors.ts';
 import { consoleSessionPlugin } from '../../plugins/console-session.ts';
+import { httpStatusOf } from '../../plugins/http-errors.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
 import { isDatabaseUnavailable } from '../../queries/availability.ts';
 import { accountRoutes } from './account.ts';
@@ -49,12 +49,11 @@ export async function consoleRoutes(app: FastifyInstance, options: { generateWeb
 
   // HTML errors for HTML pages: what is wrong in words, never a stack trace or JSON.
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
-    let status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : (error.statusCode ?? 500);
+    const status = httpStatusOf(error);
     let message = error.message;
     if (error.validation) {
       message = describeValidation(error.validation, error.validationContext).message;
     } else if (isDatabaseUnavailable(error)) {
-      status = 503;
       message = 'The database cannot be reached right now. The public status page keeps being served; try again in a moment.';
     } else if (status === 429) {
       message = 'Too many requests. Please wait a minute and try again.';

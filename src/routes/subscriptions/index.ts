@@ -9,6 +9,7 @@ import { emailAddressKey } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
+import { httpStatusOf } from '../../plugins/http-errors.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
@@ -91,7 +92,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
 
   // HTML errors for HTML pages: a 400/403/429 says what is wrong in words, not JSON.
   app.setErrorHandler(async (error: FastifyError, _request, reply) => {
-    const status = error instanceof DomainError ? error.httpStatus : error.validation ? 400 : error.statusCode === 429 ? 429 : (error.statusCode ?? 500);
+    const status = httpStatusOf(error);
     if (status >= 500) throw error;
     const message = status === 429 ? 'Too many requests. Please wait a little and try again.'
       : error.validation ? describeValidation(error.validation, error.validationContext).message : error.message;
@@ -125,7 +126,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
       await requestWebhookSubscription(app.serviceContext(visitorActor('public')), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
     } catch (error) {
       // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
-      if (error instanceof DomainError && error.httpStatus === 400) return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
+      if (error instanceof DomainError && error.code === 'invalid_input') return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
       throw error;
     }
     return render(reply, 200, {
