@@ -4,7 +4,8 @@ import { ForbiddenError } from '../../src/domain/errors.ts';
 import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
 import { advanceMaintenance } from '../../src/services/maintenances/advance-maintenance.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
-import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../src/services/incidents/decide-heartbeat-notice.ts';
+import { convertHeartbeatNotice } from '../../src/services/incidents/convert-heartbeat-notice.ts';
+import { dismissHeartbeatNotice } from '../../src/services/incidents/dismiss-heartbeat-notice.ts';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ingestHeartbeats } from '../../src/services/heartbeats/ingest-heartbeats.ts';
@@ -217,13 +218,13 @@ describe('capabilities: the write use-cases check them at every door', () => {
   const viewer = userActor({ id: 'u-viewer', email: 'viewer@acme.example', role: 'viewer' });
   const responder = userActor({ id: 'u-responder', email: 'responder@acme.example', role: 'responder' });
   const USE_CASES: [name: string, refusedActor: Actor, call: (ctx: ReturnType<TestApp['app']['serviceContext']>) => Promise<unknown>][] = [
-    ['declareIncident', viewer, (ctx) => declareIncident(ctx, { name: '', status: 'investigating', body: '' } as never)],
-    ['postIncidentUpdate', viewer, (ctx) => postIncidentUpdate(ctx, ID, { status: 'resolved', body: '' } as never)],
+    ['declareIncident', viewer, (ctx) => declareIncident(ctx, { name: '', status: 'investigating', body: '' })],
+    ['postIncidentUpdate', viewer, (ctx) => postIncidentUpdate(ctx, ID, { status: 'resolved', body: '' })],
     ['dismissHeartbeatNotice', viewer, (ctx) => dismissHeartbeatNotice(ctx, ID, {}, [])],
     ['convertHeartbeatNotice', viewer, (ctx) => convertHeartbeatNotice(ctx, ID, {})],
-    ['scheduleMaintenance', viewer, (ctx) => scheduleMaintenance(ctx, {} as never)],
-    ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, { status: 'completed' })],
-    ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, { status: 'completed' })],
+    ['scheduleMaintenance', viewer, (ctx) => scheduleMaintenance(ctx, {})],
+    ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
+    ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
     ['setComponentStatus', viewer, (ctx) => setComponentStatus(ctx, ID, { status: 'operational' })],
     ['createComponent', responder, (ctx) => createComponent(ctx, {} as never)],
     ['updateComponent', responder, (ctx) => updateComponent(ctx, ID, {} as never)],

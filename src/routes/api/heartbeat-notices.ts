@@ -1,15 +1,16 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
-import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/incidents/decide-heartbeat-notice.ts';
+import { convertHeartbeatNotice, ConvertHeartbeatNoticeInput } from '../../services/incidents/convert-heartbeat-notice.ts';
+import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
+import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
 import { listAlertRecipients } from '../../queries/alert-recipients.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { writtenIncidentPresenter } from './incident-answers.ts';
 
-const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Id = Type.Object({ id: PathId });
 const Security = [{ bearer: [] }];
-const Idempotency = Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) });
+const Idempotency = Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) });
 
 /** A responder's decision on an automatic heartbeat notice, and who the detector alerts. */
 export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
@@ -22,7 +23,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
       tags: ['heartbeats'], summary: 'Dismiss an automatic heartbeat notice as a false alarm', security: Security,
       description: 'Closes the notice saying it was a false alarm, records the episode as dismissed (left out of future baselines) and keeps the series quiet until it recovers.',
       params: Id, headers: Idempotency,
-      body: Type.Object({ reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'for the audit log' })) }, { additionalProperties: false }),
+      body: DismissHeartbeatNoticeInput,
       response: { 200: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -36,13 +37,7 @@ export async function heartbeatNoticeRoutes(parent: FastifyInstance) {
       tags: ['heartbeats'], summary: 'Take an automatic heartbeat notice over as a full incident', security: Security,
       description: 'The notice stops being automatic: the detector no longer updates or closes it. With a body, the first responder update is posted at once.',
       params: Id, headers: Idempotency,
-      body: Type.Object({
-        status: Type.Optional(Type.String({ enum: [...INCIDENT_STATUSES] })),
-        body: Type.Optional(Type.String({ minLength: 1, maxLength: 25_000 })),
-        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance') })),
-        components: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }))),
-        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-      }, { additionalProperties: false }),
+      body: ConvertHeartbeatNoticeInput,
       response: { 200: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {

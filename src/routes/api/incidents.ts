@@ -1,22 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { COMPONENT_STATUSES, IMPACTS, INCIDENT_STATUSES } from '../../domain/status.ts';
 import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
-import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
+import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
-import { URL_MAX } from '../../domain/validation.ts';
 import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
 
 const Id = Type.Object({ id: PathId });
-const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Type.String({ enum: [...COMPONENT_STATUSES] }), {
-  description: 'Map of component id (or key) to its new status',
-});
-const Body = Type.String({ minLength: 1, maxLength: 25_000, description: 'Markdown; raw HTML is not rendered' });
 const Security = [{ bearer: [] }];
-
 
 export async function incidentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -59,14 +52,7 @@ export async function incidentRoutes(parent: FastifyInstance) {
       description: 'Resolving lets go of the incident\'s components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.',
       params: Id,
       headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
-      body: Type.Object({
-        status: Type.Optional(Type.String({ enum: [...INCIDENT_STATUSES] })),
-        body: Body,
-        impact: Type.Optional(Type.String({ enum: IMPACTS.filter((i) => i !== 'maintenance') })),
-        components: Type.Optional(ComponentChanges),
-        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-        postmortem_url: Type.Optional(Type.String({ maxLength: URL_MAX })),
-      }, { additionalProperties: false }),
+      body: PostIncidentUpdateInput,
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {

@@ -1,18 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
+import { advanceMaintenance, AdvanceMaintenanceInput } from '../../services/maintenances/advance-maintenance.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
-import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
+import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../services/maintenances/schedule-maintenance.ts';
+import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 
-const Id = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) });
+const Id = Type.Object({ id: PathId });
 const Security = [{ bearer: [] }];
-const Transition = Type.Object({
-  body: Type.Optional(Type.String({ maxLength: 25_000, description: 'Markdown; a standard message is used when omitted' })),
-  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-}, { additionalProperties: false });
 
 export async function maintenanceRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -39,17 +36,8 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
     schema: {
       tags: ['maintenances'], summary: 'Schedule a maintenance', security: Security,
       description: 'With auto_start and auto_complete (default true) the window opens and closes by itself; components go under maintenance when it starts. scheduled_until must be in the future (400 otherwise); a window that has already begun starts at once when auto_start.',
-      headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ maxLength: 255 })) }),
-      body: Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 255 }),
-        body: Type.String({ minLength: 1, maxLength: 25_000 }),
-        scheduled_for: Type.String({ format: 'date-time' }),
-        scheduled_until: Type.String({ format: 'date-time' }),
-        components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'component ids or keys' })),
-        auto_start: Type.Optional(Type.Boolean({ default: true })),
-        auto_complete: Type.Optional(Type.Boolean({ default: true })),
-        deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-      }, { additionalProperties: false }),
+      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+      body: ScheduleMaintenanceInput,
       response: { 201: IncidentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -62,10 +50,10 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
       onRequest: app.requireCapability('maintenance.advance'),
       schema: {
         tags: ['maintenances'], summary: `${action[0].toUpperCase()}${action.slice(1)} a maintenance (status ${status})`, security: Security,
-        params: Id, body: Type.Optional(Transition), response: { 200: IncidentSchema, ...errorResponses },
+        params: Id, body: Type.Optional(AdvanceMaintenanceInput), response: { 200: IncidentSchema, ...errorResponses },
       },
     }, async (request) => {
-      const maintenance = await advanceMaintenance(app.serviceContext(request.actor), request.params.id, { ...(request.body ?? {}), status });
+      const maintenance = await advanceMaintenance(app.serviceContext(request.actor), request.params.id, status, request.body ?? {});
       return (await writtenIncidentPresenter(app))(maintenance);
     });
   }

@@ -8,9 +8,11 @@ import {
   automaticNoticeView, componentField, componentGrid, dashboardView, deliveryProgressView, IMPACT_LABELS, incidentConsoleView, options, previewView, signalPanelView,
   STATUS_LABELS, templateListItem,
 } from '../../presenters/console-view.ts';
-import { declareIncident } from '../../services/incidents/declare-incident.ts';
+import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
+import { DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
 import { listTemplates } from '../../services/templates/manage-templates.ts';
-import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
+import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
 import { loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
 import { loadSignalPanel } from '../../queries/heartbeat-notices.ts';
 import { findIncident, loadConsoleDashboard } from '../../queries/incidents.ts';
@@ -22,6 +24,10 @@ import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newF
 const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
 const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
 const IMPACT_CHOICE_LABELS = { '': 'From the component statuses', ...IMPACT_LABELS };
+// The forms' maxlength attributes: the browser stops where the use-case would refuse.
+const DECLARE_LIMITS = limitsOf(DeclareIncidentInput);
+const UPDATE_LIMITS = limitsOf(PostIncidentUpdateInput);
+const DISMISS_LIMITS = limitsOf(DismissHeartbeatNoticeInput);
 
 /** Each timeline entry with its delivery progress (the incident page's "reach"). */
 function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: ReturnType<typeof deliveryProgressView>) {
@@ -54,7 +60,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const panel = await loadSignalPanel(app.db, app.config.pageDefinition.heartbeats ?? []);
     const signal = panel ? signalPanelView(panel.series, panel.notices.map((n) => automaticNoticeView(n.incident, n.episode, n.label, tz)), tz) : null;
     const notices = signal?.notices.map((n) => ({ ...n, formId: newFormId(app), errors: {}, reason: '' })) ?? [];
-    return kit.send(request, reply, 200, 'dashboard', { ...dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), signal: signal ? { ...signal, notices } : null }, { nav: 'dashboard' });
+    return kit.send(request, reply, 200, 'dashboard', { ...dashboardView({ open, maintenances, recent, components, groups, timeZone: tz }), signal: signal ? { ...signal, notices } : null, dismissLimits: DISMISS_LIMITS }, { nav: 'dashboard' });
   });
 
   // ---- declare ---------------------------------------------------------------------------
@@ -74,6 +80,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     return kit.send(request, reply, status, 'incident-new', {
       title: 'Declare an incident',
       form: { ...form, formId: newFormId(app) },
+      limits: DECLARE_LIMITS,
       statusOptions: options(OPENING_STATUSES, STATUS_LABELS, form.status),
       impactOptions: options(['', ...IMPACT_CHOICES], IMPACT_CHOICE_LABELS, form.impact),
       grid: componentGrid(groups, components, form.selected),
@@ -161,6 +168,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
       },
       automaticOpen: incident.source === 'heartbeat' && incident.resolved_at === null,
       form: { ...form, formId: newFormId(app), resolveFormId: newFormId(app) },
+      limits: UPDATE_LIMITS,
       statusOptions: options(nextStatuses, STATUS_LABELS, form.status),
       grid: componentGrid(groups, components, form.selected),
       errors: extra.errors ?? {},

@@ -4,7 +4,8 @@ import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { componentChecklist } from '../../presenters/console-view.ts';
 import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
 import { getIncident } from '../../queries/read-incidents.ts';
-import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
+import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../services/maintenances/schedule-maintenance.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
@@ -28,6 +29,7 @@ function utcFromLocalInput(value: string): string {
 }
 
 const FIELD_NAMES: Record<string, string> = { scheduled_for: 'from', scheduled_until: 'until' };
+const SCHEDULE_LIMITS = limitsOf(ScheduleMaintenanceInput);
 
 /** Schedule maintenance (auto-start and auto-complete by default), and start or complete it by hand. */
 export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
@@ -36,7 +38,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: MaintenanceForm, errors: Record<string, string> = {}) => {
     const { groups, components } = await loadPageStructure(app.db);
     return kit.send(request, reply, status, 'maintenance-new', {
-      title: 'Schedule maintenance', form: { ...form, formId: newFormId(app) }, checklist: componentChecklist(groups, components, form.components), errors,
+      title: 'Schedule maintenance', form: { ...form, formId: newFormId(app) }, limits: SCHEDULE_LIMITS, checklist: componentChecklist(groups, components, form.components), errors,
     }, { nav: 'maintenance' });
   };
 
@@ -65,9 +67,9 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
   });
 
   app.post('/console/maintenances/:id/advance', { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    const status = field(request.body as Form, 'status');
+    const body = request.body as Form;
     try {
-      await advanceMaintenance(kit.ctx(request), request.params.id, { status, deliver_notifications: checked(request.body as Form, 'notify') });
+      await advanceMaintenance(kit.ctx(request), request.params.id, field(body, 'status'), { deliver_notifications: checked(body, 'notify') });
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
       return kit.send(request, reply, 409, 'message', { title: 'Maintenance', heading: 'That did not change anything', message: error.message, link: { href: '/console', text: 'Back to the dashboard' } });

@@ -8,15 +8,19 @@ import {
   automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, STATUS_LABELS,
 } from '../../presenters/console-view.ts';
 import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
-import { convertHeartbeatNotice, dismissHeartbeatNotice } from '../../services/incidents/decide-heartbeat-notice.ts';
+import { convertHeartbeatNotice, ConvertHeartbeatNoticeInput } from '../../services/incidents/convert-heartbeat-notice.ts';
+import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
 import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../queries/load-heartbeat-chart.ts';
-import type { PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { findNotice, loadAutomaticNotices, type AutomaticNotice } from '../../queries/heartbeat-notices.ts';
 import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
 import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
 const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
+// The forms' maxlength attributes: the browser stops where the use-case would refuse.
+const DISMISS_LIMITS = limitsOf(DismissHeartbeatNoticeInput);
+const CONVERT_LIMITS = limitsOf(ConvertHeartbeatNoticeInput);
 
 const noticeView = (notice: AutomaticNotice, timeZone: string) => automaticNoticeView(notice.incident, notice.episode, notice.label, timeZone);
 
@@ -50,6 +54,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
         reason: dismissErrors?.id === n.id ? dismissErrors.reason : '',
       })),
       errors: dismissErrors?.errors ?? {},
+      dismissLimits: DISMISS_LIMITS,
       charts: charts.map(({ metric, data }) => {
         const view = heartbeatChartView(data, { timeZone, tz: null });
         const notice = notices.find((n) => n.anchor === `series-${data.metric}-${data.region}`);
@@ -108,6 +113,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
       notice: noticeView(notice, timeZone),
       automatic: incident.source === 'heartbeat' && incident.resolved_at === null,
       form: { ...form, formId: newFormId(app) },
+      limits: CONVERT_LIMITS,
       statusOptions: options(OPEN_STATUSES, STATUS_LABELS, form.status),
       impactOptions: options(['', ...IMPACT_CHOICES], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
       grid: componentGrid(groups, components, form.selected),
@@ -124,9 +130,16 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
     const id = request.params.id;
     const body = request.body as Form;
     const form: ConvertForm = { status: field(body, 'status') || 'identified', impact: field(body, 'impact'), body: field(body, 'body'), notify: checked(body, 'notify'), selected: gridSelection(body) };
-    const input: Partial<PostIncidentUpdateInput> = {};
-    if (form.body.trim()) Object.assign(input, { body: form.body, status: form.status, deliver_notifications: form.notify }, form.impact ? { impact: form.impact } : {});
-    if (Object.keys(form.selected).length > 0) input.components = form.selected;
+    // A blank body takes the notice over without an update, so the update's other fields go too;
+    // components chosen without a body stay, so the use-case says the body is missing.
+    const update = form.body.trim() !== '';
+    const input = {
+      body: update ? form.body : undefined,
+      status: update ? form.status : undefined,
+      impact: update && form.impact !== '' ? form.impact : undefined,
+      deliver_notifications: update ? form.notify : undefined,
+      components: Object.keys(form.selected).length > 0 ? form.selected : undefined,
+    };
     try {
       const result = await kit.once(request, (ctx) => convertHeartbeatNotice(ctx, id, input));
       return reply.redirect(`/console/incidents/${result.id}?done=${result.replayed ? 'replayed' : 'converted'}`, 303);

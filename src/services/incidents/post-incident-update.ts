@@ -1,33 +1,38 @@
+import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../../domain/incident-lifecycle.ts';
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../../domain/status.ts';
-import { BODY_MAX, requireOneOf, requireText, URL_MAX } from '../../domain/validation.ts';
+import { BODY_MAX, requireText } from '../../domain/validation.ts';
 import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../../storage/incident-repository.ts';
 import type { ServiceContext } from '../context.ts';
+import { parseInput } from '../shared/contract.ts';
+import { ComponentChanges, Enum, MarkdownBody, Url } from '../shared/fields.ts';
 import { applyComponentStatuses, releaseComponents, resolveComponentStatuses } from '../shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 import { recordChange } from '../shared/record-change.ts';
 
-export interface PostIncidentUpdateInput {
-  status?: string;
-  body: string;
-  impact?: string;
-  components?: Record<string, string>;
-  deliver_notifications?: boolean;
-  postmortem_url?: string;
-}
+/** What a responder (or the detector) sends to move an incident on: the API's request body, the console's update form. */
+export const PostIncidentUpdateInput = Type.Object({
+  status: Type.Optional(Enum(INCIDENT_STATUSES)),
+  body: MarkdownBody,
+  impact: Type.Optional(Enum(IMPACTS.filter((i) => i !== 'maintenance'))),
+  components: Type.Optional(ComponentChanges),
+  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+  postmortem_url: Type.Optional(Url),
+}, { additionalProperties: false });
+export type PostIncidentUpdateInput = Static<typeof PostIncidentUpdateInput>;
 
 /**
  * Adds an update to an incident's timeline, moving its status and component statuses.
  * Resolving lets go of the incident's components the update does not set: each takes the worst
  * status the other open incidents and maintenances in progress on it imply, or operational.
  */
-export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, input: PostIncidentUpdateInput): Promise<IncidentAfterWrite> {
+export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string, raw: unknown): Promise<IncidentAfterWrite> {
   authorize(ctx.actor, 'incident.update');
+  const input = parseInput(PostIncidentUpdateInput, raw);
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
-  const explicitImpact: Impact | undefined = input.impact === undefined ? undefined : requireOneOf('impact', input.impact, IMPACTS.filter((i) => i !== 'maintenance'));
-  if (input.postmortem_url !== undefined && input.postmortem_url.length > URL_MAX) throw new ValidationError('postmortem_url', `must be at most ${URL_MAX} characters`);
+  const explicitImpact: Impact | undefined = input.impact;
   if (input.postmortem_url !== undefined && !/^https?:\/\/\S+$/.test(input.postmortem_url)) throw new ValidationError('postmortem_url', 'must be an http(s) URL');
   const at = ctx.clock.now();
 
@@ -35,7 +40,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
     const incident = await findIncident(tx, incidentId, 'incident', { forUpdate: true });
     if (!incident) throw new NotFoundError('incident', incidentId);
     const from = incident.status as IncidentStatus;
-    const status: IncidentStatus = input.status === undefined ? from : requireOneOf('status', input.status, INCIDENT_STATUSES);
+    const status: IncidentStatus = input.status ?? from;
     assertIncidentTransition(from, status);
 
     const changes = await resolveComponentStatuses(tx, input.components);

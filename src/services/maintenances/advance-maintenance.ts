@@ -1,3 +1,4 @@
+import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import { assertMaintenanceTransition, lifecycleTimestamps } from '../../domain/incident-lifecycle.ts';
@@ -7,6 +8,7 @@ import { BODY_MAX, requireOneOf, requireText } from '../../domain/validation.ts'
 import { findIncident, insertUpdate, updateIncidentState } from '../../storage/incident-repository.ts';
 import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
+import { parseInput } from '../shared/contract.ts';
 import { applyComponentStatuses, releaseComponents } from '../shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 import { recordChange } from '../shared/record-change.ts';
@@ -18,12 +20,24 @@ const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
 };
 
 /**
- * Moves a maintenance forward: starting puts its components under maintenance; completing lets go
- * of them, each taking the worst status the open incidents on it imply, or operational.
+ * What may come with a step (the API's optional request body); the step itself, the status to move
+ * to, is named by the door (the API's path, the console's button, the scheduler) like the id.
  */
-export async function advanceMaintenance(ctx: ServiceContext, id: string, input: { status: string; body?: string; deliver_notifications?: boolean }): Promise<IncidentAfterWrite> {
+export const AdvanceMaintenanceInput = Type.Object({
+  body: Type.Optional(Type.String({ maxLength: BODY_MAX, description: 'Markdown; a standard message is used when omitted' })),
+  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+}, { additionalProperties: false });
+export type AdvanceMaintenanceInput = Static<typeof AdvanceMaintenanceInput>;
+
+/**
+ * Moves a maintenance forward to `status` (in_progress, verifying, completed): starting puts its
+ * components under maintenance; completing lets go of them, each taking the worst status the open
+ * incidents on it imply, or operational.
+ */
+export async function advanceMaintenance(ctx: ServiceContext, id: string, to: string, raw: unknown = {}): Promise<IncidentAfterWrite> {
   authorize(ctx.actor, 'maintenance.advance');
-  const status = requireOneOf('status', input.status, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
+  const status = requireOneOf('status', to, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
+  const input = parseInput(AdvanceMaintenanceInput, raw);
   const body = input.body === undefined || input.body.trim() === '' ? (DEFAULT_BODIES[status] as string) : requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const at = ctx.clock.now();
 

@@ -1,24 +1,28 @@
+import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { BODY_MAX, NAME_MAX, requireDate, requireText } from '../../domain/validation.ts';
 import { addIncidentComponents, insertIncident, insertUpdate } from '../../storage/incident-repository.ts';
 import { findComponentsByIdOrKey, findPage } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
+import { parseInput } from '../shared/contract.ts';
+import { IncidentName, MarkdownBody, Timestamp } from '../shared/fields.ts';
 import { applyComponentStatuses } from '../shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 import { recordChange } from '../shared/record-change.ts';
 
-export interface ScheduleMaintenanceInput {
-  name: string;
-  body: string;
-  scheduled_for: string;
-  scheduled_until: string;
-  /** ids or keys of the components under maintenance */
-  components?: string[];
-  auto_start?: boolean;
-  auto_complete?: boolean;
-  deliver_notifications?: boolean;
-}
+/** A maintenance window as a responder announces it: the API's request body, the console's schedule form. */
+export const ScheduleMaintenanceInput = Type.Object({
+  name: IncidentName,
+  body: MarkdownBody,
+  scheduled_for: Timestamp,
+  scheduled_until: Timestamp,
+  components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'component ids or keys' })),
+  auto_start: Type.Optional(Type.Boolean({ default: true })),
+  auto_complete: Type.Optional(Type.Boolean({ default: true })),
+  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+}, { additionalProperties: false });
+export type ScheduleMaintenanceInput = Static<typeof ScheduleMaintenanceInput>;
 
 /**
  * Announces a maintenance window. Components change only when it starts. The window must end in
@@ -27,8 +31,9 @@ export interface ScheduleMaintenanceInput {
  * starts now if it starts by itself: it opens in progress with the responder's words as its one
  * update and one notice, rather than a "scheduled" notice followed at once by a "started" one.
  */
-export async function scheduleMaintenance(ctx: ServiceContext, input: ScheduleMaintenanceInput): Promise<IncidentAfterWrite> {
+export async function scheduleMaintenance(ctx: ServiceContext, raw: unknown): Promise<IncidentAfterWrite> {
   authorize(ctx.actor, 'maintenance.schedule');
+  const input = parseInput(ScheduleMaintenanceInput, raw);
   const name = requireText('name', input.name, { max: NAME_MAX });
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const scheduledFor = requireDate('scheduled_for', input.scheduled_for);

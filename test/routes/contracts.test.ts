@@ -1,0 +1,103 @@
+import type { TSchema } from 'typebox';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../src/domain/errors.ts';
+import type { ServiceContext } from '../../src/services/context.ts';
+import { convertHeartbeatNotice, ConvertHeartbeatNoticeInput } from '../../src/services/incidents/convert-heartbeat-notice.ts';
+import { declareIncident, DeclareIncidentInput } from '../../src/services/incidents/declare-incident.ts';
+import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../src/services/incidents/dismiss-heartbeat-notice.ts';
+import { postIncidentUpdate, PostIncidentUpdateInput } from '../../src/services/incidents/post-incident-update.ts';
+import { advanceMaintenance, AdvanceMaintenanceInput } from '../../src/services/maintenances/advance-maintenance.ts';
+import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/services/maintenances/schedule-maintenance.ts';
+import { startTestApp, type TestApp } from '../helpers/app.ts';
+
+/**
+ * One contract per use-case (issue 11): each write route declares its use-case's exported input
+ * schema as its body, so the route cannot drift from the use-case (a limit changed in one place
+ * only), and a bad input gets the same `{field, message}` at every door: the API (Fastify checks
+ * the body before the handler) and any caller of the use-case itself (console forms, jobs).
+ * Other areas add their routes to ROUTES and CASES.
+ */
+let t: TestApp;
+let token: string;
+let ctx: ServiceContext;
+let openapi: { paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: unknown }> } }>> };
+
+beforeAll(async () => {
+  t = await startTestApp();
+  token = await t.token('incidents:write', 'maintenances:write');
+  ctx = t.app.serviceContext('cli:contracts-test');
+  openapi = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+});
+afterAll(() => t.close());
+
+/**
+ * A schema as the OpenAPI document shows it: as JSON (TypeBox keeps its markers out of it), with
+ * a record's `patternProperties: {"^.*$": X}` written `additionalProperties: X`, as
+ * @fastify/swagger does, since OpenAPI 3.0 has no patternProperties.
+ */
+function asOpenApi(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(asOpenApi);
+  if (schema === null || typeof schema !== 'object') return schema;
+  const entries = Object.entries(schema).map(([key, value]): [string, unknown] => {
+    const anyKey = key === 'patternProperties' && typeof value === 'object' && value !== null && Object.keys(value).join() === '^.*$';
+    return anyKey ? ['additionalProperties', asOpenApi((value as Record<string, unknown>)['^.*$'])] : [key, asOpenApi(value)];
+  });
+  return Object.fromEntries(entries);
+}
+const json = (schema: TSchema) => asOpenApi(JSON.parse(JSON.stringify(schema)));
+
+const ROUTES: [method: 'post', path: string, contract: TSchema][] = [
+  ['post', '/api/v1/incidents', DeclareIncidentInput],
+  ['post', '/api/v1/incidents/{id}/updates', PostIncidentUpdateInput],
+  ['post', '/api/v1/incidents/{id}/dismiss', DismissHeartbeatNoticeInput],
+  ['post', '/api/v1/incidents/{id}/convert', ConvertHeartbeatNoticeInput],
+  ['post', '/api/v1/maintenances', ScheduleMaintenanceInput],
+  ['post', '/api/v1/maintenances/{id}/start', AdvanceMaintenanceInput],
+  ['post', '/api/v1/maintenances/{id}/verify', AdvanceMaintenanceInput],
+  ['post', '/api/v1/maintenances/{id}/complete', AdvanceMaintenanceInput],
+];
+
+describe('each write route declares its use-case\'s contract as its body', () => {
+  it.each(ROUTES)('%s %s', (method, path, contract) => {
+    const operation = openapi.paths[path]?.[method];
+    expect(operation, `${path} is in the OpenAPI document`).toBeDefined();
+    expect(operation.requestBody?.content['application/json']?.schema).toEqual(json(contract));
+  });
+});
+
+const ID = 'no-such-row';
+const long = (n: number) => 'x'.repeat(n);
+const future = (hours: number) => new Date(Date.now() + hours * 3_600_000).toISOString();
+
+/** `[what, API path, body, the use-case called directly with the same body]`. */
+const CASES: [what: string, url: string, body: Record<string, unknown>, call: (input: Record<string, unknown>) => Promise<unknown>][] = [
+  ['declare: a name past its limit', '/api/v1/incidents', { name: long(256), body: 'b' }, (input) => declareIncident(ctx, input)],
+  ['declare: an unknown field', '/api/v1/incidents', { name: 'n', body: 'b', severity: 'high' }, (input) => declareIncident(ctx, input)],
+  ['update: a body past its limit', `/api/v1/incidents/${ID}/updates`, { body: long(25_001) }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['update: no body', `/api/v1/incidents/${ID}/updates`, { status: 'resolved' }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['update: an unknown status', `/api/v1/incidents/${ID}/updates`, { body: 'b', status: 'fixed' }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['update: a component status that does not exist', `/api/v1/incidents/${ID}/updates`, { body: 'b', components: { 'us-api': 'broken' } }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['update: a postmortem link past its limit', `/api/v1/incidents/${ID}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['update: notify as text', `/api/v1/incidents/${ID}/updates`, { body: 'b', deliver_notifications: 'yes' }, (input) => postIncidentUpdate(ctx, ID, input)],
+  ['dismiss: a reason past its limit', `/api/v1/incidents/${ID}/dismiss`, { reason: long(1001) }, (input) => dismissHeartbeatNotice(ctx, ID, input, [])],
+  ['dismiss: an empty reason', `/api/v1/incidents/${ID}/dismiss`, { reason: '' }, (input) => dismissHeartbeatNotice(ctx, ID, input, [])],
+  ['convert: an empty body', `/api/v1/incidents/${ID}/convert`, { body: '' }, (input) => convertHeartbeatNotice(ctx, ID, input)],
+  ['convert: a postmortem link (not part of taking over)', `/api/v1/incidents/${ID}/convert`, { body: 'b', postmortem_url: 'https://x.example' }, (input) => convertHeartbeatNotice(ctx, ID, input)],
+  ['schedule: no end', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: future(1) }, (input) => scheduleMaintenance(ctx, input)],
+  ['schedule: a start that is not a date-time', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: 'tomorrow', scheduled_until: future(2) }, (input) => scheduleMaintenance(ctx, input)],
+  ['schedule: components as text', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: future(1), scheduled_until: future(2), components: 'us-api' }, (input) => scheduleMaintenance(ctx, input)],
+  ['advance: a body past its limit', `/api/v1/maintenances/${ID}/complete`, { body: long(25_001) }, (input) => advanceMaintenance(ctx, ID, 'completed', input)],
+  ['advance: an unknown field', `/api/v1/maintenances/${ID}/start`, { status: 'completed' }, (input) => advanceMaintenance(ctx, ID, 'in_progress', input)],
+];
+
+describe('a bad input gets the same words from the API and from the use-case', () => {
+  it.each(CASES)('%s', async (_what, url, body, call) => {
+    const answer = await t.app.inject({ method: 'POST', url, payload: body, headers: { authorization: `Bearer ${token}` } });
+    expect(answer.statusCode, answer.body).toBe(400);
+    const { error, field, message } = answer.json();
+    expect(error).toBe('invalid_input');
+    const thrown = await call(structuredClone(body)).then(() => null, (e: unknown) => e);
+    expect(thrown).toBeInstanceOf(ValidationError);
+    expect({ field: (thrown as ValidationError).field, message: (thrown as ValidationError).message }).toEqual({ field, message });
+  });
+});
