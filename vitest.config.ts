@@ -9,6 +9,7 @@ import { defineConfig } from 'vitest/config';
  */
 const onBothEngines = [
   'test/routes/**/*.test.ts',
+  'test/statuspage-v1/**/*.test.ts',
   'test/browser/**/*.test.ts',
   'test/notifications/**/*.test.ts',
   'test/heartbeats/**/*.test.ts',

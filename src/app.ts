@@ -19,6 +19,7 @@ import { componentRoutes } from './routes/api/components.ts';
 import { consoleRoutes } from './routes/console/index.ts';
 import { heartbeatNoticeRoutes } from './routes/api/heartbeat-notices.ts';
 import { incidentRoutes } from './routes/api/incidents.ts';
+import { STATUSPAGE_V1_PREFIX, statuspageV1Routes, stripJsonSuffix } from './routes/statuspage-v1/index.ts';
 import { maintenanceRoutes } from './routes/api/maintenances.ts';
 import { openApiRoutes } from './routes/api/openapi.ts';
 import { tokenRoutes } from './routes/api/tokens.ts';
@@ -80,6 +81,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     bodyLimit: 256 * 1024,
     return503OnClosing: true,
     routerOptions: { maxParamLength: MAX_PATH_PARAMETER_LENGTH },
+    // The Statuspage door accepts every path with a `.json` suffix too, as Statuspage does.
+    rewriteUrl: (request) => stripJsonSuffix(request.url ?? '/'),
     frameworkErrors: answerFrameworkError,
     forceCloseConnections: 'idle',
     // A stampede must not become a flood of access logs; writes are in the audit log, errors are logged.
@@ -95,7 +98,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: 'Lifeline responder API', version: '1', description: 'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          oauth: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The Statuspage door (/v1): `OAuth <token>` (or `Bearer <token>`, or `?api_key=<token>`)' },
+        },
+      },
     },
   });
 
@@ -130,6 +138,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(userRoutes);
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
+    await app.register(statuspageV1Routes, { prefix: STATUSPAGE_V1_PREFIX });
     if (publicPages) await app.register(consoleRoutes, { generateWebhookSecret: () => generateWebhookSecret() });
   }
   await app.register(notificationsPlugin);

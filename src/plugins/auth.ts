@@ -15,6 +15,8 @@ declare module 'fastify' {
      * the schema.
      */
     requireCapability(capability: Capability): (request: FastifyRequest) => Promise<void>;
+    /** The actor behind an API token (401 when it is unknown, revoked or expired); each door finds the token in its own way. */
+    actorOfToken(token: string): Promise<Actor>;
     /** A secret known only to this process: the CLI's in-process and admin-socket requests carry it. */
     operatorSecret: string;
   }
@@ -38,6 +40,11 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     return timingSafeEqual(Buffer.from(header), Buffer.from(secret));
   };
 
+  app.decorate('actorOfToken', async (secretToken: string): Promise<Actor> => {
+    const token = await authenticateApiToken({ db: app.db, clock: app.clock, ids: app.ids }, secretToken);
+    return { kind: 'token', id: token.id, label: `token:${token.name} (${token.prefix})`, capabilities: capabilitiesOfScopes(token.scopes) };
+  });
+
   app.decorate('requireCapability', (capability: Capability) => async (request: FastifyRequest) => {
     if (isOperator(request)) {
       const user = request.headers['x-lifeline-operator-user'];
@@ -46,8 +53,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       const header = request.headers.authorization ?? '';
       const match = /^Bearer\s+(\S+)$/i.exec(header);
       if (!match) throw new UnauthorizedError('send Authorization: Bearer <token> (create one with: npx lifeline token create)');
-      const token = await authenticateApiToken({ db: app.db, clock: app.clock, ids: app.ids }, match[1]);
-      request.actor = { kind: 'token', id: token.id, label: `token:${token.name} (${token.prefix})`, capabilities: capabilitiesOfScopes(token.scopes) };
+      request.actor = await app.actorOfToken(match[1]);
     }
     if (!request.actor.capabilities.has(capability)) throw new ForbiddenError(`this token lacks the ${scopeNeededFor(capability)} scope`);
   });

@@ -186,3 +186,18 @@ export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, '
 export async function setIncidentSource(db: Queryable, id: string, source: Incident['source'], at: Date): Promise<void> {
   await db.query('UPDATE incident SET source = $2, updated_at = $3 WHERE id = $1', [id, source, at]);
 }
+
+/**
+ * Incidents and maintenances together, newest first (the Statuspage manage API's list): `search`
+ * matches the name or any update's body, case-insensitively, as plain text (no wildcards).
+ */
+export function searchIncidents(db: Queryable, options: { search?: string; limit: number; offset: number }): Promise<Incident[]> {
+  if (!options.search) return loadIncidents(db, 'TRUE', [options.limit, options.offset], 'ORDER BY created_at DESC, id LIMIT $1 OFFSET $2');
+  const pattern = `%${options.search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return loadIncidents(
+    db,
+    `(name ILIKE $1 OR EXISTS (SELECT 1 FROM incident_update u WHERE u.incident_id = incident.id AND u.body ILIKE $1))`,
+    [pattern, options.limit, options.offset],
+    'ORDER BY created_at DESC, id LIMIT $2 OFFSET $3',
+  );
+}

@@ -1,0 +1,287 @@
+/**
+ * The Statuspage manage-API door (`/v1`): the incident tools, alert bridges, chat bots and
+ * Terraform providers that drive Atlassian Statuspage drive Lifeline with only their base URL
+ * changed (`https://status.example.com/v1`). It translates Statuspage's shapes to the same
+ * use-cases the native API calls (so the audit log, idempotency, component holders and
+ * notifications are the same) and the answers back to Statuspage's shapes.
+ *
+ * Statuspage's conventions, kept here and nowhere else: `Authorization: OAuth <token>` (also
+ * `Bearer` and `?api_key=`), `{page_id}` in every path (the page's id, else 404), an optional
+ * `.json` suffix (stripped before routing: `stripJsonSuffix` in app.ts), JSON or Rails-style form
+ * bodies (a body without a content type is JSON), unknown fields ignored, lists as bare arrays,
+ * errors as `{"error": text, "message": text}` with 422 for a value the use-case refuses.
+ */
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { parse as parseForm } from 'qs';
+import Type from 'typebox';
+import type { Capability } from '../../domain/capabilities.ts';
+import { scopeNeededFor } from '../../domain/capabilities.ts';
+import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
+import type { Component, Incident } from '../../domain/model.ts';
+import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../../domain/status.ts';
+import { presentV1Component, presentV1Components, presentV1Incident, presentV1Page } from '../../presenters/statuspage-v1.ts';
+import { findIncident } from '../../queries/incidents.ts';
+import { loadPage } from '../../queries/page-chrome.ts';
+import { findComponent, loadPageStructure } from '../../queries/page-structure.ts';
+import { listIncidentsPage, listOpenMaintenances, listUnresolvedIncidents } from '../../queries/statuspage-v1.ts';
+import { describeValidation } from '../../services/shared/contract.ts';
+import { httpStatusOf } from '../../plugins/http-errors.ts';
+import { updateComponent } from '../../services/components/manage-page-structure.ts';
+import { setComponentStatus } from '../../services/components/set-component-status.ts';
+import { declareIncident } from '../../services/incidents/declare-incident.ts';
+import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
+import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
+import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
+import type { ServiceContext } from '../../services/context.ts';
+import { componentChange, defined, incidentChange, incidentCreation } from './translate.ts';
+
+export const STATUSPAGE_V1_PREFIX = '/v1';
+/** A maintenance's statuses in the order it moves through them. */
+const MAINTENANCE_ORDER: readonly MaintenanceStatus[] = MAINTENANCE_STATUSES;
+
+/** `/v1/pages/p/incidents.json?x=1` → `/v1/pages/p/incidents?x=1`: Statuspage accepts both spellings of every path. */
+export function stripJsonSuffix(url: string): string {
+  if (!url.startsWith(`${STATUSPAGE_V1_PREFIX}/`)) return url;
+  const query = url.indexOf('?');
+  const path = query === -1 ? url : url.slice(0, query);
+  return path.endsWith('.json') ? path.slice(0, -'.json'.length) + (query === -1 ? '' : url.slice(query)) : url;
+}
+
+const Security = [{ oauth: [] }];
+const PageParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }) });
+const IncidentParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), incident_id: Type.String({ minLength: 1, maxLength: 64 }) });
+const ComponentParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), component_id: Type.String({ minLength: 1, maxLength: 64 }) });
+/** Any wrapper object: the translation reads the fields it knows and ignores the rest. */
+const AnyBody = Type.Record(Type.String(), Type.Unknown());
+const ListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'matches the name or any update' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+});
+const Tags = ['statuspage-v1'];
+
+/** The token as Statuspage's clients send it. */
+function tokenOf(request: FastifyRequest): string | null {
+  const header = request.headers.authorization;
+  const match = typeof header === 'string' ? /^(?:OAuth|Bearer)\s+(\S+)$/i.exec(header) : null;
+  if (match) return match[1];
+  const key = (request.query as Record<string, unknown> | undefined)?.api_key;
+  return typeof key === 'string' && key.length > 0 ? key : null;
+}
+
+/** Statuspage answers a value it refuses with 422; everything else as every other door does. */
+function statusOfError(error: FastifyError): number {
+  if (error instanceof ValidationError) return 422;
+  return httpStatusOf(error);
+}
+
+export async function statuspageV1Routes(parent: FastifyInstance) {
+  const app = parent.withTypeProvider<TypeBoxTypeProvider>();
+
+  // Bodies: JSON (also when no content type is given) and Rails-style forms; nothing else.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit: 256 * 1024 }, app.getDefaultJsonParser('error', 'error'));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_request, body, done) => {
+    // qs: brackets to nested objects (`incident[components][id]=…`), bounded in depth, count and list size; no prototype keys.
+    done(null, parseForm(String(body), { depth: 4, parameterLimit: 1000, arrayLimit: 500, allowPrototypes: false, plainObjects: true }));
+  });
+  app.addHook('onRequest', async (request) => {
+    const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0' || request.headers['transfer-encoding'] !== undefined;
+    if (hasBody && request.headers['content-type'] === undefined) request.headers['content-type'] = 'application/json';
+    const token = tokenOf(request);
+    if (!token) throw new UnauthorizedError('send Authorization: OAuth <token> (or Bearer, or ?api_key=); create one with: npx lifeline token create');
+    request.actor = await app.actorOfToken(token);
+  });
+
+  app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
+    let status = statusOfError(error);
+    let message = error.message;
+    if (error.validation) {
+      message = describeValidation(error.validation, error.validationContext).message;
+      status = error.validationContext === 'body' ? 422 : 400;
+    }
+    if (status >= 500) {
+      request.log.error({ err: error }, 'unhandled error');
+      message = 'something went wrong on our side; it has been logged';
+    }
+    if (status === 503) reply.header('retry-after', '5');
+    return reply.code(status).send({ error: message, message });
+  });
+  app.setNotFoundHandler(async (request, reply) => {
+    const message = `no route for ${request.method} ${request.url.split('?')[0]}`;
+    return reply.code(404).send({ error: message, message });
+  });
+
+  const need = (request: FastifyRequest, capability: Capability) => {
+    if (!request.actor.capabilities.has(capability)) throw new ForbiddenError(`this token lacks the ${scopeNeededFor(capability)} scope`);
+  };
+  const ctxOf = (request: FastifyRequest): ServiceContext => app.serviceContext(request.actor);
+  /** The page in the path must be this page (its id, as `page.id` in /api/v2/summary.json). */
+  const pageFor = async (pageId: string) => {
+    const page = await loadPage(app.db);
+    if (!page || page.id !== pageId) throw new NotFoundError('page', pageId);
+    return page;
+  };
+  const options = { publicUrl: app.config.publicUrl };
+  const presentIncidents = async (pageId: string, incidents: Incident[]) => {
+    const { components } = await loadPageStructure(app.db);
+    return incidents.map((incident) => presentV1Incident(incident, components, pageId, options));
+  };
+  const statusLookup = (components: Component[]) => (idOrKey: string): ComponentStatus | undefined =>
+    components.find((c) => c.id === idOrKey || c.key === idOrKey)?.status;
+
+  // ---- page and components ---------------------------------------------------------------------
+
+  app.get('/pages/:page_id', {
+    schema: { tags: Tags, summary: 'The page (Statuspage manage API)', security: Security, params: PageParams },
+  }, async (request) => {
+    need(request, 'status.read');
+    return presentV1Page(await pageFor(request.params.page_id), options);
+  });
+
+  app.get('/pages/:page_id/components', {
+    schema: { tags: Tags, summary: 'Components and groups, as a bare array', security: Security, params: PageParams },
+  }, async (request) => {
+    need(request, 'status.read');
+    const page = await pageFor(request.params.page_id);
+    const { groups, components } = await loadPageStructure(app.db);
+    return presentV1Components({ page, groups, components });
+  });
+
+  app.get('/pages/:page_id/components/:component_id', {
+    schema: { tags: Tags, summary: 'One component', security: Security, params: ComponentParams },
+  }, async (request) => {
+    need(request, 'status.read');
+    const page = await pageFor(request.params.page_id);
+    const component = await findComponent(app.db, request.params.component_id);
+    if (!component) throw new NotFoundError('component', request.params.component_id);
+    return presentV1Component(component, page.id);
+  });
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method, url: '/pages/:page_id/components/:component_id',
+      schema: {
+        tags: Tags, summary: 'Set a component\'s status (and edit it, on a page whose components are managed in the console)', security: Security,
+        params: ComponentParams, body: AnyBody,
+        description: 'Body `{"component": {status, name, description, group_id, only_show_if_degraded}}`. Fields equal to the component\'s own are not edits; other fields are ignored. No notice is sent for a status set outside an incident.',
+      },
+      handler: async (request) => {
+        const page = await pageFor(request.params.page_id);
+        const component = await findComponent(app.db, request.params.component_id);
+        if (!component) throw new NotFoundError('component', request.params.component_id);
+        const { status, edits } = componentChange(request.body);
+        // Tools send the whole component back; only what differs is an edit (a file-managed page refuses edits).
+        const changed = Object.fromEntries(Object.entries(edits).filter(([field, value]) => component[field as keyof Component] !== value));
+        const ctx = ctxOf(request);
+        let result = component;
+        if (Object.keys(changed).length > 0) {
+          need(request, 'page_structure.edit');
+          result = await updateComponent(ctx, component.id, changed);
+        }
+        if (status !== undefined && status !== component.status) {
+          need(request, 'component.set_status');
+          result = await setComponentStatus(ctx, component.id, { status: status as string });
+        }
+        return presentV1Component(result, page.id);
+      },
+    });
+  }
+
+  // ---- incidents and maintenances ----------------------------------------------------------------
+
+  app.get('/pages/:page_id/incidents', {
+    schema: { tags: Tags, summary: 'Incidents and maintenances, newest first, as a bare array', security: Security, params: PageParams, querystring: ListQuery },
+  }, async (request) => {
+    need(request, 'status.read');
+    const page = await pageFor(request.params.page_id);
+    const incidents = await listIncidentsPage(app.db, { search: request.query.q || undefined, limit: request.query.limit ?? 100, page: request.query.page ?? 1 });
+    return presentIncidents(page.id, incidents);
+  });
+
+  const lists = [
+    ['unresolved', 'Open incidents', () => listUnresolvedIncidents(app.db)],
+    ['upcoming', 'Maintenances not yet started, soonest first', () => listOpenMaintenances(app.db, 'upcoming')],
+    ['active_maintenance', 'Maintenances in progress or verifying', () => listOpenMaintenances(app.db, 'active')],
+    ['scheduled', 'Maintenances not yet completed', () => listOpenMaintenances(app.db, 'scheduled')],
+  ] as const;
+  for (const [path, summary, load] of lists) {
+    app.get(`/pages/:page_id/incidents/${path}`, {
+      schema: { tags: Tags, summary: `${summary}, as a bare array`, security: Security, params: PageParams },
+    }, async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      return presentIncidents(page.id, await load());
+    });
+  }
+
+  app.post('/pages/:page_id/incidents', {
+    schema: {
+      tags: Tags, summary: 'Create an incident, or a maintenance (a maintenance status or scheduled_for)', security: Security, params: PageParams, body: AnyBody,
+      description: 'Body `{"incident": {name, status, impact_override, body (or message), components: {id: status}, component_ids, deliver_notifications, scheduled_for, scheduled_until, scheduled_auto_in_progress, scheduled_auto_completed}}`; other fields are ignored. Send an Idempotency-Key header to make retries safe.',
+    },
+  }, async (request, reply) => {
+    const page = await pageFor(request.params.page_id);
+    const { components } = await loadPageStructure(app.db);
+    const creation = incidentCreation(request.body, statusLookup(components), app.clock.now());
+    const present = (incident: Incident & { components?: Component[] }) => presentV1Incident(incident, incident.components ?? components, page.id, options);
+    if (creation.kind === 'incident') {
+      need(request, 'incident.declare');
+      return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, creation.input), present);
+    }
+    need(request, 'maintenance.schedule');
+    return app.idempotentWrite(request, reply, 201, async (ctx) => {
+      let maintenance = await scheduleMaintenance(ctx, creation.input);
+      // Created already under way (or as past history): move it on to the status asked for, one step at a time.
+      while (MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) < MAINTENANCE_ORDER.indexOf(creation.status)) {
+        const next = MAINTENANCE_ORDER[MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) + 1];
+        maintenance = await advanceMaintenance(ctx, maintenance.id, next, defined({ deliver_notifications: creation.input.deliver_notifications }));
+      }
+      return maintenance;
+    }, present);
+  });
+
+  app.get('/pages/:page_id/incidents/:incident_id', {
+    schema: { tags: Tags, summary: 'One incident or maintenance', security: Security, params: IncidentParams },
+  }, async (request) => {
+    need(request, 'status.read');
+    const page = await pageFor(request.params.page_id);
+    const incident = await findIncident(app.db, request.params.incident_id);
+    if (!incident) throw new NotFoundError('incident', request.params.incident_id);
+    return (await presentIncidents(page.id, [incident]))[0];
+  });
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method, url: '/pages/:page_id/incidents/:incident_id',
+      schema: {
+        tags: Tags, summary: 'Update an incident or move a maintenance on: one update', security: Security, params: IncidentParams, body: AnyBody,
+        description: 'Body `{"incident": {status, body (or message), impact_override, components, component_ids, deliver_notifications}}`. A request that moves nothing answers the incident as it is. The name is not changed.',
+      },
+      handler: async (request, reply) => {
+        const page = await pageFor(request.params.page_id);
+        const incident = await findIncident(app.db, request.params.incident_id);
+        if (!incident) throw new NotFoundError('incident', request.params.incident_id);
+        const { components } = await loadPageStructure(app.db);
+        const change = incidentChange(request.body, incident, statusLookup(components));
+        const present = (written: Incident & { components?: Component[] }) => presentV1Incident(written, written.components ?? components, page.id, options);
+        if (change.kind === 'nothing') return reply.code(200).send(present(incident));
+        if (change.kind === 'maintenance-step') {
+          need(request, 'maintenance.advance');
+          return app.idempotentWrite(request, reply, 200, (ctx) => advanceMaintenance(ctx, incident.id, change.status, change.input), present);
+        }
+        need(request, 'incident.update');
+        return app.idempotentWrite(request, reply, 200, (ctx) => postIncidentUpdate(ctx, incident.id, change.input), present);
+      },
+    });
+  }
+
+  app.delete('/pages/:page_id/incidents/:incident_id', {
+    schema: { tags: Tags, summary: 'Not supported: resolve the incident instead', security: Security, params: IncidentParams },
+  }, async (request, reply) => {
+    await pageFor(request.params.page_id);
+    const message = 'deleting incidents is not supported: history is kept; resolve it instead (PATCH with status resolved)';
+    return reply.code(405).header('allow', 'GET, PATCH, PUT').send({ error: message, message });
+  });
+}
