@@ -8,7 +8,10 @@ import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../src/s
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../src/services/incidents/post-incident-update.ts';
 import { advanceMaintenance, AdvanceMaintenanceInput } from '../../src/services/maintenances/advance-maintenance.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/services/maintenances/schedule-maintenance.ts';
+import { limitsOf } from '../../src/services/shared/fields.ts';
+import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { consoleClient } from '../helpers/console-client.ts';
 
 /**
  * One contract per use-case (issue 11): each write route declares its use-case's exported input
@@ -99,5 +102,45 @@ describe('a bad input gets the same words from the API and from the use-case', (
     const thrown = await call(structuredClone(body)).then(() => null, (e: unknown) => e);
     expect(thrown).toBeInstanceOf(ValidationError);
     expect({ field: (thrown as ValidationError).field, message: (thrown as ValidationError).message }).toEqual({ field, message });
+  });
+});
+
+/** Every `maxlength` of the form fields called `name` on a page (a page may hold several forms). */
+function maxLengthsOf(html: string, name: string): number[] {
+  const tags = html.match(new RegExp(`<(?:input|textarea)[^>]*\\bname="${name}"[^>]*>`, 'g')) ?? [];
+  return tags.map((tag) => Number(/\bmaxlength="(\d+)"/.exec(tag)?.[1]));
+}
+
+describe('the console\'s forms stop where the use-case\'s contract does (maxlength)', () => {
+  const pages: { url: string; contract: Parameters<typeof limitsOf>[0]; fields: string[] }[] = [];
+
+  beforeAll(async () => {
+    const declared = await declareIncident(ctx, { name: 'Search is slow', body: 'Looking.' });
+    const notice = await declareIncident(t.app.serviceContext('system:heartbeat'), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' });
+    await openEpisode(t.db, { metric: 'messages-created', region: 'eu' }, { startedAt: t.clock.now(), tier: 'major', incidentId: notice.id });
+    pages.push(
+      { url: '/console/incidents/new', contract: DeclareIncidentInput, fields: ['name', 'body'] },
+      { url: `/console/incidents/${declared.id}`, contract: PostIncidentUpdateInput, fields: ['body', 'postmortem_url'] },
+      { url: '/console/maintenances/new', contract: ScheduleMaintenanceInput, fields: ['name', 'body'] },
+      { url: `/console/signal/notices/${notice.id}/convert`, contract: ConvertHeartbeatNoticeInput, fields: ['body'] },
+      // The notice partial, which the dashboard shows too when heartbeats are configured.
+      { url: '/console/signal', contract: DismissHeartbeatNoticeInput, fields: ['reason'] },
+    );
+  });
+
+  it('declare, update and resolve, schedule, take over and dismiss', async () => {
+    const client = consoleClient(t);
+    await client.account('contracts@acme.example', 'responder');
+    const session = await client.signIn('contracts@acme.example');
+    for (const { url, contract, fields } of pages) {
+      const page = await client.get(url, session);
+      expect(page.statusCode, url).toBe(200);
+      const limits = limitsOf(contract);
+      for (const name of fields) {
+        const found = maxLengthsOf(page.body, name);
+        expect(found.length, `${url} has a ${name} field`).toBeGreaterThan(0);
+        expect(found, `${url} ${name}`).toEqual(found.map(() => limits[name]));
+      }
+    }
   });
 });
