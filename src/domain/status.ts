@@ -68,7 +68,8 @@ export function impactOfComponentStatuses(statuses: Iterable<ComponentStatus>): 
  * - an unresolved incident contributes its impact;
  * - a degraded or partially out component makes it at least `minor`, a major outage `major`,
  *   and major outages on at least half of two or more components `critical`;
- * - maintenance shows only when nothing is broken.
+ * - maintenance shows only when nothing is broken;
+ * - `minor` reads "Partially Degraded Service" when only degraded components cause it.
  */
 export function rollUpIndicator(input: {
   componentStatuses: ComponentStatus[];
@@ -90,7 +91,12 @@ export function rollUpIndicator(input: {
   if (indicator === 'none' && (input.maintenanceInProgress || statuses.includes('under_maintenance'))) {
     indicator = 'maintenance';
   }
-  return { indicator, description: INDICATOR_DESCRIPTIONS[indicator] };
+  // Statuspage's words for a page whose only trouble is slowness: components degraded, no outage
+  // and no incident of its own (a minor incident, or a partial outage, is a "Minor Service Outage").
+  const onlyDegraded = indicator === 'minor'
+    && !input.unresolvedIncidentImpacts.some((impact) => impact === 'minor' || impact === 'major' || impact === 'critical')
+    && !statuses.includes('partial_outage');
+  return { indicator, description: onlyDegraded ? 'Partially Degraded Service' : INDICATOR_DESCRIPTIONS[indicator] };
 }
 
 /**

@@ -27,6 +27,13 @@ describe('status roll-up', () => {
     expect(roll(['operational'], [], true)).toEqual({ indicator: 'maintenance', description: 'Service Under Maintenance' });
     expect(roll(['under_maintenance', 'partial_outage']).indicator).toBe('minor');
   });
+  it('says "Partially Degraded Service" when only degraded components make it minor, as Statuspage does', () => {
+    expect(roll(['operational', 'degraded_performance'])).toEqual({ indicator: 'minor', description: 'Partially Degraded Service' });
+    expect(roll(['degraded_performance'], ['none']).description).toBe('Partially Degraded Service');
+    expect(roll(['degraded_performance'], ['minor']).description).toBe('Minor Service Outage');
+    expect(roll(['partial_outage', 'degraded_performance']).description).toBe('Minor Service Outage');
+    expect(roll(['operational'], ['minor']).description).toBe('Minor Service Outage');
+  });
   it('ignores the impact of an incident with no impact', () => {
     expect(roll(['operational'], ['none']).indicator).toBe('none');
   });
