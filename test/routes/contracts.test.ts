@@ -11,7 +11,7 @@ import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/service
 import { limitsOf } from '../../src/services/shared/fields.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
-import { consoleClient } from '../helpers/console-client.ts';
+import { consoleClient, unescapeHtml, type ConsoleSession } from '../helpers/console-client.ts';
 
 /**
  * One contract per use-case (issue 11): each write route declares its use-case's exported input
@@ -111,29 +111,31 @@ function maxLengthsOf(html: string, name: string): number[] {
   return tags.map((tag) => Number(/\bmaxlength="(\d+)"/.exec(tag)?.[1]));
 }
 
-describe('the console\'s forms stop where the use-case\'s contract does (maxlength)', () => {
-  const pages: { url: string; contract: Parameters<typeof limitsOf>[0]; fields: string[] }[] = [];
+describe('the console\'s forms follow the same contracts', () => {
+  const client = () => consoleClient(t);
+  let session: ConsoleSession;
+  let declaredId: string;
+  let noticeId: string;
 
   beforeAll(async () => {
-    const declared = await declareIncident(ctx, { name: 'Search is slow', body: 'Looking.' });
-    const notice = await declareIncident(t.app.serviceContext('system:heartbeat'), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' });
-    await openEpisode(t.db, { metric: 'messages-created', region: 'eu' }, { startedAt: t.clock.now(), tier: 'major', incidentId: notice.id });
-    pages.push(
-      { url: '/console/incidents/new', contract: DeclareIncidentInput, fields: ['name', 'body'] },
-      { url: `/console/incidents/${declared.id}`, contract: PostIncidentUpdateInput, fields: ['body', 'postmortem_url'] },
-      { url: '/console/maintenances/new', contract: ScheduleMaintenanceInput, fields: ['name', 'body'] },
-      { url: `/console/signal/notices/${notice.id}/convert`, contract: ConvertHeartbeatNoticeInput, fields: ['body'] },
-      // The notice partial, which the dashboard shows too when heartbeats are configured.
-      { url: '/console/signal', contract: DismissHeartbeatNoticeInput, fields: ['reason'] },
-    );
+    await client().account('contracts@acme.example', 'responder');
+    session = await client().signIn('contracts@acme.example');
+    declaredId = (await declareIncident(ctx, { name: 'Search is slow', body: 'Looking.' })).id;
+    noticeId = (await declareIncident(t.app.serviceContext('system:heartbeat'), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' })).id;
+    await openEpisode(t.db, { metric: 'messages-created', region: 'eu' }, { startedAt: t.clock.now(), tier: 'major', incidentId: noticeId });
   });
 
-  it('declare, update and resolve, schedule, take over and dismiss', async () => {
-    const client = consoleClient(t);
-    await client.account('contracts@acme.example', 'responder');
-    const session = await client.signIn('contracts@acme.example');
+  it('they stop where the use-case does: declare, update and resolve, schedule, take over and dismiss (maxlength)', async () => {
+    const pages: { url: string; contract: Parameters<typeof limitsOf>[0]; fields: string[] }[] = [
+      { url: '/console/incidents/new', contract: DeclareIncidentInput, fields: ['name', 'body'] },
+      { url: `/console/incidents/${declaredId}`, contract: PostIncidentUpdateInput, fields: ['body', 'postmortem_url'] },
+      { url: '/console/maintenances/new', contract: ScheduleMaintenanceInput, fields: ['name', 'body'] },
+      { url: `/console/signal/notices/${noticeId}/convert`, contract: ConvertHeartbeatNoticeInput, fields: ['body'] },
+      // The notice partial, which the dashboard shows too when heartbeats are configured.
+      { url: '/console/signal', contract: DismissHeartbeatNoticeInput, fields: ['reason'] },
+    ];
     for (const { url, contract, fields } of pages) {
-      const page = await client.get(url, session);
+      const page = await client().get(url, session);
       expect(page.statusCode, url).toBe(200);
       const limits = limitsOf(contract);
       for (const name of fields) {
@@ -141,6 +143,29 @@ describe('the console\'s forms stop where the use-case\'s contract does (maxleng
         expect(found.length, `${url} has a ${name} field`).toBeGreaterThan(0);
         expect(found, `${url} ${name}`).toEqual(found.map(() => limits[name]));
       }
+    }
+  });
+
+  it('past a limit, the form shows the API\'s words next to the field', async () => {
+    const cases: { api: [url: string, body: Record<string, unknown>]; form: [url: string, fields: Record<string, string>]; errorId: string }[] = [
+      { api: ['/api/v1/incidents', { name: long(256), body: 'b' }], form: ['/console/incidents', { name: long(256), body: 'b' }], errorId: 'name-error' },
+      {
+        api: [`/api/v1/incidents/${declaredId}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }],
+        form: [`/console/incidents/${declaredId}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }], errorId: 'postmortem-error',
+      },
+      {
+        api: ['/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: 'soon', scheduled_until: future(2) }],
+        form: ['/console/maintenances', { name: 'n', body: 'b', from: 'soon', until: future(2).slice(0, 16) }], errorId: 'from-error',
+      },
+      { api: [`/api/v1/incidents/${noticeId}/dismiss`, { reason: long(1001) }], form: [`/console/signal/notices/${noticeId}/dismiss`, { reason: long(1001) }], errorId: `reason-${noticeId}-error` },
+      { api: [`/api/v1/incidents/${noticeId}/convert`, { body: long(25_001) }], form: [`/console/signal/notices/${noticeId}/convert`, { body: long(25_001) }], errorId: 'body-error' },
+    ];
+    for (const { api: [apiUrl, body], form: [formUrl, fields], errorId } of cases) {
+      const answer = (await t.app.inject({ method: 'POST', url: apiUrl, payload: body, headers: { authorization: `Bearer ${token}` } })).json();
+      const problem = answer.message.slice(`${answer.field}: `.length);
+      const page = await client().post(formUrl, { _csrf: session.csrf, ...fields }, session);
+      expect(page.statusCode, formUrl).toBe(400);
+      expect(unescapeHtml(/id="([^"]+)">([^<]*)</.exec(page.body.slice(page.body.indexOf(`id="${errorId}"`)))?.[2] ?? ''), formUrl).toBe(problem);
     }
   });
 });
