@@ -5,6 +5,7 @@ import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { redactUrl } from './redact.ts';
 import { isPlainEmailAddress } from './domain/email-address.ts';
+import { KEY_PATTERN } from './domain/validation.ts';
 
 /** A start-up problem the operator must fix; the message names the variable or file field. */
 export class ConfigError extends Error {}
@@ -168,7 +169,7 @@ function findPageDefinition(explicit: string, cwd: string): string | null {
 
 // ---- the page definition file -------------------------------------------------------------
 
-const Key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'stable identifier: lowercase letters, digits, dashes' });
+const Key = Type.String({ pattern: KEY_PATTERN, description: 'stable identifier: lowercase letters, digits, dashes' });
 const ComponentDefinition = Type.Object(
   {
     key: Key,
@@ -194,7 +195,7 @@ const HeartbeatDefinition = Type.Object(
     label: Type.String({ minLength: 1, maxLength: 120, description: 'public name, e.g. "Messages created"' }),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'size of one pushed count; default 10' })),
-    regions: Type.Array(Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$' }), { minItems: 1 }),
+    regions: Type.Array(Type.String({ pattern: KEY_PATTERN }), { minItems: 1 }),
     public: Type.Optional(Type.Boolean({ description: 'shown on the status page; default true' })),
     threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
     notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),

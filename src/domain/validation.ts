@@ -61,6 +61,10 @@ export function requireDate(field: string, value: unknown): Date {
 }
 
 export const NAME_MAX = 255;
+/** Longest key of a component, group or heartbeat series: API clients, subscribers and URLs refer to it. */
+export const KEY_MAX = 63;
+/** A key: lowercase letters, digits and dashes, starting with a letter or digit. Written once, for the API, the console and the page definition file. */
+export const KEY_PATTERN = `^[a-z0-9][a-z0-9-]{0,${KEY_MAX - 1}}$`;
 /** Longest URL we store (webhook endpoints, postmortem links): every door names the field past it. */
 export const URL_MAX = 2000;
 export const BODY_MAX = 25_000;

@@ -10,7 +10,13 @@ import { declareIncident } from '../../src/services/incidents/declare-incident.t
 import { disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ingestHeartbeats } from '../../src/services/heartbeats/ingest-heartbeats.ts';
 import { createApiToken, listApiTokens, OPERATOR_GRANTOR, revokeApiToken, SCOPES, type Scope } from '../../src/services/access/manage-api-tokens.ts';
-import { archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup } from '../../src/services/components/manage-page-structure.ts';
+import { archiveComponent } from '../../src/services/components/archive-component.ts';
+import { archiveComponentGroup } from '../../src/services/components/archive-component-group.ts';
+import { createComponent } from '../../src/services/components/create-component.ts';
+import { createComponentGroup } from '../../src/services/components/create-component-group.ts';
+import { editComponent } from '../../src/services/components/edit-component.ts';
+import { updateComponent } from '../../src/services/components/update-component.ts';
+import { updateComponentGroup } from '../../src/services/components/update-component-group.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
 import { createTemplate, deleteTemplate, updateTemplate } from '../../src/services/templates/manage-templates.ts';
 import { createUser, disableUser } from '../../src/services/access/manage-users.ts';
@@ -226,11 +232,12 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
     ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
     ['setComponentStatus', viewer, (ctx) => setComponentStatus(ctx, ID, { status: 'operational' })],
-    ['createComponent', responder, (ctx) => createComponent(ctx, {} as never)],
-    ['updateComponent', responder, (ctx) => updateComponent(ctx, ID, {} as never)],
+    ['createComponent', responder, (ctx) => createComponent(ctx, {})],
+    ['updateComponent', responder, (ctx) => updateComponent(ctx, ID, {})],
+    ['editComponent', responder, (ctx) => editComponent(ctx, ID, { status: 'operational' })],
     ['archiveComponent', responder, (ctx) => archiveComponent(ctx, ID)],
-    ['createComponentGroup', responder, (ctx) => createComponentGroup(ctx, {} as never)],
-    ['updateComponentGroup', responder, (ctx) => updateComponentGroup(ctx, ID, {} as never)],
+    ['createComponentGroup', responder, (ctx) => createComponentGroup(ctx, {})],
+    ['updateComponentGroup', responder, (ctx) => updateComponentGroup(ctx, ID, {})],
     ['archiveComponentGroup', responder, (ctx) => archiveComponentGroup(ctx, ID)],
     ['registerWebhook', visitorActor('public'), (ctx) => registerWebhook(ctx, { url: 'https://hooks.example/x' }, async () => ({ ok: true as const }), () => 'secret')],
     ['reactivateSubscriber', viewer, (ctx) => reactivateSubscriber(ctx, ID)],

@@ -1,29 +1,27 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { ValidationError } from '../../domain/errors.ts';
-import { COMPONENT_STATUSES } from '../../domain/status.ts';
 import { presentComponent, presentComponents, presentGroup } from '../../presenters/statuspage-v2.ts';
-import {
-  archiveComponent, archiveComponentGroup, createComponent, createComponentGroup, updateComponent, updateComponentGroup,
-} from '../../services/components/manage-page-structure.ts';
-import { setComponentStatus } from '../../services/components/set-component-status.ts';
+import { archiveComponent } from '../../services/components/archive-component.ts';
+import { archiveComponentGroup } from '../../services/components/archive-component-group.ts';
+import { createComponent, CreateComponentInput } from '../../services/components/create-component.ts';
+import { createComponentGroup, CreateComponentGroupInput } from '../../services/components/create-component-group.ts';
+import { editComponent, EditComponentInput } from '../../services/components/edit-component.ts';
+import { updateComponentGroup, UpdateComponentGroupInput } from '../../services/components/update-component-group.ts';
+import { PathIdOrKey } from '../../services/shared/fields.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { ComponentSchema, errorResponses } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
-const IdOrKey = Type.Object({ id: Type.String({ minLength: 1, maxLength: 64, description: 'id or key' }) });
-const Name = Type.String({ minLength: 1, maxLength: 120 });
-const Description = Type.Union([Type.String({ maxLength: 500 }), Type.Null()]);
-const Position = Type.Integer({ minimum: 1, description: '1-based place among its siblings' });
-const Key = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0,62}$', description: 'stable identifier; made from the name when missing' });
-const GroupRef = Type.Union([Type.String({ maxLength: 64 }), Type.Null()], { description: 'group id or key; null for no group' });
+const IdOrKey = Type.Object({ id: PathIdOrKey });
 const STRUCTURE_NOTE = 'Only on pages with `page.components_from: console`; a file-driven page answers 409.';
 
 /**
  * Components and groups: statuses (any page) and structure (pages whose structure is managed here
- * rather than in the page definition file; see manage-page-structure.ts).
+ * rather than in the page definition file; see services/components/structure-change.ts). Each
+ * write declares its use-case's contract as its body, so the route and the use-case refuse the same
+ * input with the same words.
  */
 export async function componentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
@@ -46,10 +44,7 @@ export async function componentRoutes(parent: FastifyInstance) {
     onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Add a component', description: STRUCTURE_NOTE, security: Security,
-      body: Type.Object({
-        name: Name, description: Type.Optional(Description), group_id: Type.Optional(GroupRef), key: Type.Optional(Key),
-        only_show_if_degraded: Type.Optional(Type.Boolean()), position: Type.Optional(Position), status: Type.Optional(Type.String({ enum: [...COMPONENT_STATUSES] })),
-      }, { additionalProperties: false }),
+      body: CreateComponentInput,
       response: { 201: ComponentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -63,25 +58,10 @@ export async function componentRoutes(parent: FastifyInstance) {
       tags: ['components'], summary: 'Set a component\'s status outside an incident, or edit it',
       description: `\`status\` works on every page. Name, description, group, position and only_show_if_degraded: ${STRUCTURE_NOTE}`, security: Security,
       params: IdOrKey,
-      body: Type.Object({
-        status: Type.Optional(Type.String({ enum: [...COMPONENT_STATUSES] })),
-        deliver_notifications: Type.Optional(Type.Boolean({ default: false })),
-        name: Type.Optional(Name), description: Type.Optional(Description), group_id: Type.Optional(GroupRef),
-        only_show_if_degraded: Type.Optional(Type.Boolean()), position: Type.Optional(Position),
-      }, { additionalProperties: false }),
+      body: EditComponentInput,
       response: { 200: ComponentSchema, ...errorResponses },
     },
-  }, async (request) => {
-    const { status, deliver_notifications: deliverNotifications, ...structure } = request.body;
-    const ctx = app.serviceContext(request.actor);
-    const edits = Object.keys(structure).length > 0;
-    if (!edits && status === undefined) throw new ValidationError('status', 'give a status, or one of name, description, group_id, position, only_show_if_degraded');
-    // Each use-case answers with the component as it committed it.
-    if (status === undefined) return presentComponent(await updateComponent(ctx, request.params.id, structure), await pageId());
-    if (edits) await updateComponent(ctx, request.params.id, structure);
-    // The status change comes last and reads the component in its own transaction, so its answer holds the edits too.
-    return presentComponent(await setComponentStatus(ctx, request.params.id, { status, deliver_notifications: deliverNotifications }), await pageId());
-  });
+  }, async (request) => presentComponent(await editComponent(app.serviceContext(request.actor), request.params.id, request.body), await pageId()));
 
   app.delete('/api/v1/components/:id', {
     onRequest: app.requireCapability('page_structure.edit'),
@@ -98,7 +78,7 @@ export async function componentRoutes(parent: FastifyInstance) {
     onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Add a component group', description: STRUCTURE_NOTE, security: Security,
-      body: Type.Object({ name: Name, description: Type.Optional(Description), key: Type.Optional(Key), position: Type.Optional(Position) }, { additionalProperties: false }),
+      body: CreateComponentGroupInput,
       response: { 201: ComponentSchema, ...errorResponses },
     },
   }, async (request, reply) => {
@@ -110,7 +90,7 @@ export async function componentRoutes(parent: FastifyInstance) {
     onRequest: app.requireCapability('page_structure.edit'),
     schema: {
       tags: ['components'], summary: 'Rename, describe or reorder a component group', description: STRUCTURE_NOTE, security: Security, params: IdOrKey,
-      body: Type.Object({ name: Type.Optional(Name), description: Type.Optional(Description), position: Type.Optional(Position) }, { additionalProperties: false, minProperties: 1 }),
+      body: UpdateComponentGroupInput,
       response: { 200: ComponentSchema, ...errorResponses },
     },
   }, async (request) => {

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../context.ts';
  * Makes the database match the page definition file: creates or updates the page, groups and
  * components by key, archives what the file no longer lists. Statuses and history are kept.
  * With `page.components_from: console` the file owns only the page itself: groups and components
- * are left to the console and API (manage-page-structure.ts).
+ * are left to the console and API (the page-structure use-cases beside this file).
  */
 export async function syncPageDefinition(ctx: ServiceContext, definition: PageDefinition): Promise<{ pageId: string; created: string[]; archived: string[] }> {
   const at = ctx.clock.now();

@@ -6,7 +6,7 @@
  */
 import Type, { type TObject } from 'typebox';
 import { COMPONENT_STATUSES } from '../../domain/status.ts';
-import { BODY_MAX, NAME_MAX, URL_MAX } from '../../domain/validation.ts';
+import { BODY_MAX, KEY_PATTERN, NAME_MAX, URL_MAX } from '../../domain/validation.ts';
 
 /** A closed set of words: the error lists them (`status: must be one of …`). */
 export const Enum = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>
@@ -35,8 +35,37 @@ export const PathId = Type.String({ minLength: 1, maxLength: 64 });
  */
 export function limitsOf(schema: TObject): Readonly<Record<string, number>> {
   const limits: Record<string, number> = {};
-  for (const [name, property] of Object.entries<{ maxLength?: unknown }>(schema.properties)) {
-    if (typeof property.maxLength === 'number') limits[name] = property.maxLength;
+  for (const [name, property] of Object.entries<unknown>(schema.properties)) {
+    const limit = maxLengthOf(property);
+    if (limit !== undefined) limits[name] = limit;
   }
   return limits;
 }
+
+/** A field's longest text: its own `maxLength`, or that of a branch (`string | null`, as a description). */
+function maxLengthOf(schema: unknown): number | undefined {
+  if (typeof schema !== 'object' || schema === null) return undefined;
+  const { maxLength, anyOf } = schema as { maxLength?: unknown; anyOf?: unknown };
+  if (typeof maxLength === 'number') return maxLength;
+  return Array.isArray(anyOf) ? anyOf.map(maxLengthOf).find((limit) => limit !== undefined) : undefined;
+}
+
+/** Longest name of a component or group. */
+export const COMPONENT_NAME_MAX = 120;
+/** Longest description of a component or group. */
+export const DESCRIPTION_MAX = 500;
+
+/** A component's or group's name. */
+export const ComponentName = Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX });
+/** A component's or group's description; null (or empty) for none. */
+export const Description = Type.Union([Type.String({ maxLength: DESCRIPTION_MAX }), Type.Null()]);
+/** A new component's or group's key: fixed once created, because API clients and subscribers refer to it. */
+export const ComponentKey = Type.String({ pattern: KEY_PATTERN, description: 'stable identifier; made from the name when missing' });
+/** The group a component belongs to. */
+export const GroupRef = Type.Union([Type.String({ maxLength: 64 }), Type.Null()], { description: 'group id or key; null for no group' });
+/** A 1-based place in a list of siblings; past the end means last. */
+export const Position = Type.Integer({ minimum: 1, description: '1-based place among its siblings' });
+/** A component's status. */
+export const ComponentStatusField = Enum(COMPONENT_STATUSES);
+/** A component or group in a path, by id or key (`/components/{id}`). */
+export const PathIdOrKey = Type.String({ minLength: 1, maxLength: 64, description: 'id or key' });
