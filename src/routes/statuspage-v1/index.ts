@@ -27,7 +27,7 @@ import { findComponent, loadPageStructure } from '../../queries/page-structure.t
 import { listIncidentsPage, listOpenMaintenances, listUnresolvedIncidents } from '../../queries/statuspage-v1.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
 import { httpStatusOf } from '../../plugins/http-errors.ts';
-import { updateComponent } from '../../services/components/manage-page-structure.ts';
+import { updateComponent } from '../../services/components/update-component.ts';
 import { setComponentStatus } from '../../services/components/set-component-status.ts';
 import { declareIncident } from '../../services/incidents/declare-incident.ts';
 import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
