@@ -59,7 +59,7 @@ describe('declaring and updating incidents', () => {
     expect(incident).toMatchObject({ name: 'Messages delayed in the US', status: 'investigating', impact: 'major', resolved_at: null });
     expect(incident.incident_updates).toHaveLength(1);
     expect(incident.incident_updates[0].affected_components).toEqual(
-      expect.arrayContaining([{ code: usMessaging, name: 'Messaging', old_status: 'operational', new_status: 'major_outage' }]),
+      expect.arrayContaining([{ code: usMessaging, name: 'United States - Messaging', old_status: 'operational', new_status: 'major_outage' }]),
     );
     expect(incident.components.map((c: { id: string }) => c.id).sort()).toEqual([usApi, usMessaging].sort());
     const components = (await t.app.inject({ method: 'GET', url: '/api/v1/components', headers: { authorization: `Bearer ${writer}` } })).json().components;
@@ -84,7 +84,7 @@ describe('declaring and updating incidents', () => {
     expect(resolved.resolved_at).not.toBeNull();
     expect(resolved.monitoring_at).not.toBeNull();
     expect(resolved.incident_updates.map((u: { status: string }) => u.status)).toEqual(['resolved', 'monitoring', 'identified', 'investigating']);
-    expect(resolved.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'API', old_status: 'partial_outage', new_status: 'operational' }]);
+    expect(resolved.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'Europe - API', old_status: 'partial_outage', new_status: 'operational' }]);
     const reopen = await post(`/api/v1/incidents/${incident.id}/updates`, { status: 'investigating', body: 'again?' });
     expect(reopen.statusCode).toBe(409);
   });

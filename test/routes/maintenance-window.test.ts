@@ -58,7 +58,7 @@ describe('scheduling a maintenance through the API', () => {
     const maintenance = response.json();
     expect(maintenance).toMatchObject({ status: 'in_progress', started_at: t.clock.now().toISOString(), scheduled_for: fromNow(-0.5), scheduled_until: fromNow(1) });
     expect(maintenance.incident_updates.map((u: { status: string; body: string }) => [u.status, u.body])).toEqual([['in_progress', 'Read-only.']]);
-    expect(maintenance.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'API', old_status: 'operational', new_status: 'under_maintenance' }]);
+    expect(maintenance.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'Europe - API', old_status: 'operational', new_status: 'under_maintenance' }]);
     expect(maintenance.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[euApi, 'under_maintenance']]);
     const read = await t.app.inject({ method: 'GET', url: `/api/v1/maintenances/${maintenance.id}`, headers: { authorization: `Bearer ${writer}` } });
     expect(read.json()).toEqual(maintenance);

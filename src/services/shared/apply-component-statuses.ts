@@ -3,7 +3,7 @@ import type { AffectedComponent, Component } from '../../domain/model.ts';
 import { COMPONENT_STATUSES, worstComponentStatus, type ComponentStatus } from '../../domain/status.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { statusesImpliedByOtherHolders } from '../../storage/incident-repository.ts';
-import { findComponentsByIdOrKey, setComponentStatus } from '../../storage/page-repository.ts';
+import { findComponentsByIdOrKey, listGroups, setComponentStatus } from '../../storage/page-repository.ts';
 
 /**
  * Checks a `{component id or key: status}` map from a request and resolves it to components.
@@ -30,16 +30,24 @@ export async function resolveComponentStatuses(
   return resolved;
 }
 
-/** Writes the new statuses and their history; returns the changes as Statuspage lists them. */
+/**
+ * Writes the new statuses and their history; returns the changes as Statuspage lists them: a
+ * component inside a group is named "<group> - <component>", so three "Messaging" components in
+ * three regions stay apart in an update (and in every notice and feed built from it).
+ */
 export async function applyComponentStatuses(
   db: Queryable,
   changes: { component: Component; status: ComponentStatus }[],
   at: Date,
   incidentId: string | null,
 ): Promise<AffectedComponent[]> {
+  const groupNames = changes.some(({ component }) => component.group_id !== null)
+    ? new Map((await listGroups(db, { includeArchived: true })).map((group) => [group.id, group.name]))
+    : new Map<string, string>();
   const affected: AffectedComponent[] = [];
   for (const { component, status } of changes) {
-    affected.push({ code: component.id, name: component.name, old_status: component.status, new_status: status });
+    const group = component.group_id === null ? undefined : groupNames.get(component.group_id);
+    affected.push({ code: component.id, name: group ? `${group} - ${component.name}` : component.name, old_status: component.status, new_status: status });
     if (component.status !== status) await setComponentStatus(db, { id: component.id, status, at, incidentId });
   }
   return affected;
