@@ -58,27 +58,44 @@ export interface IncidentUpdate {
   display_at: Date;
 }
 
-/** An incident, or a scheduled maintenance (kind `maintenance`), with its timeline newest first. */
-export interface Incident {
+/** What incidents and maintenances share; each kind adds its own status vocabulary. */
+interface IncidentBase {
   id: string;
-  kind: 'incident' | 'maintenance';
   name: string;
-  status: IncidentStatus | MaintenanceStatus;
   impact: Impact;
   source: 'responder' | 'heartbeat';
   postmortem_url: string | null;
-  scheduled_for: Date | null;
-  scheduled_until: Date | null;
-  auto_start: boolean;
-  auto_complete: boolean;
   created_at: Date;
   updated_at: Date;
   started_at: Date;
   monitoring_at: Date | null;
   resolved_at: Date | null;
   component_ids: string[];
+  /** The timeline, newest first. */
   updates: IncidentUpdate[];
 }
+
+/** An incident, declared by a responder or opened by the heartbeat detector (`source`). */
+export interface ResponderIncident extends IncidentBase {
+  kind: 'incident';
+  status: IncidentStatus;
+}
+
+/** A scheduled maintenance: a window, opened and closed by hand or by itself (`auto_start`, `auto_complete`). */
+export interface Maintenance extends IncidentBase {
+  kind: 'maintenance';
+  status: MaintenanceStatus;
+  scheduled_for: Date;
+  scheduled_until: Date;
+  auto_start: boolean;
+  auto_complete: boolean;
+}
+
+/** An incident or a maintenance: one table, one timeline shape, told apart by `kind`. */
+export type Incident = ResponderIncident | Maintenance;
+
+/** The incident or maintenance type of one kind (`IncidentOfKind<'maintenance'>` is `Maintenance`). */
+export type IncidentOfKind<K extends Incident['kind']> = Extract<Incident, { kind: K }>;
 
 export interface ApiToken {
   id: string;

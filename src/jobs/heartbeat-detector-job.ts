@@ -18,7 +18,7 @@ export function startHeartbeatDetectorJob(options: { ctx: ServiceContext; metric
       // Maintenance in progress mutes new alarms (the drop is expected).
       const maintenance: Exclusion[] = (await listUnresolved(options.ctx.db, 'maintenance'))
         .filter((m) => m.status === 'in_progress' || m.status === 'verifying')
-        .map((m) => ({ from: m.started_at.getTime(), to: (m.scheduled_until ?? options.ctx.clock.now()).getTime() + 3_600_000, reason: 'maintenance' as const }));
+        .map((m) => ({ from: m.started_at.getTime(), to: m.scheduled_until.getTime() + 3_600_000, reason: 'maintenance' as const }));
       const result = await evaluateHeartbeats(options.ctx, options.metrics, { timeZone: options.timeZone, maintenance, holidays: options.holidays, publicUrl: options.publicUrl });
       if (result.transitions.length > 0) options.log.warn({ transitions: result.transitions }, 'heartbeat detector acted');
     })()

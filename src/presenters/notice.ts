@@ -57,8 +57,7 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
     bodyText: update.body,
     at: formatDateTime(update.display_at, tz),
     url: `${data.publicUrl}/incidents/${incident.id}`,
-    scheduled: incident.scheduled_for && incident.scheduled_until
-      ? `${formatDateTime(incident.scheduled_for, tz)} to ${formatDateTime(incident.scheduled_until, tz)}` : null,
+    scheduled: incident.kind === 'maintenance' ? `${formatDateTime(incident.scheduled_for, tz)} to ${formatDateTime(incident.scheduled_until, tz)}` : null,
     affected: update.affected_components.map((a) => ({ name: label(a), status: COMPONENT_STATUS_LABELS[a.new_status] })),
     webhookObject: { incident: presentIncident(incident, data.components, data.page.id, { publicUrl: data.publicUrl }) },
   };

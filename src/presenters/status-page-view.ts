@@ -79,8 +79,8 @@ export function incidentView(incident: Incident, components: Component[], timeZo
     automatic: incident.source === 'heartbeat',
     started: time(incident.started_at, timeZone),
     resolved: incident.resolved_at ? time(incident.resolved_at, timeZone) : null,
-    scheduledFor: incident.scheduled_for ? time(incident.scheduled_for, timeZone) : null,
-    scheduledUntil: incident.scheduled_until ? time(incident.scheduled_until, timeZone) : null,
+    scheduledFor: incident.kind === 'maintenance' ? time(incident.scheduled_for, timeZone) : null,
+    scheduledUntil: incident.kind === 'maintenance' ? time(incident.scheduled_until, timeZone) : null,
     componentsText: names.join(', '),
     postmortemUrl: incident.postmortem_url,
     updates: incident.updates.map((update) => ({

@@ -1,4 +1,4 @@
-import type { Component, ComponentGroup, Incident, Page } from '../domain/model.ts';
+import type { Component, ComponentGroup, Maintenance, Page, ResponderIncident } from '../domain/model.ts';
 import type { StatusChange } from '../domain/uptime.ts';
 import { readConsistently, type Database } from '../storage/database.ts';
 import { listRecent, listUnresolved } from '../storage/incident-repository.ts';
@@ -12,9 +12,9 @@ export interface PublicStatus {
   page: Page;
   groups: ComponentGroup[];
   components: Component[];
-  unresolvedIncidents: Incident[];
-  recentIncidents: Incident[];
-  maintenances: Incident[];
+  unresolvedIncidents: ResponderIncident[];
+  recentIncidents: ResponderIncident[];
+  maintenances: Maintenance[];
   statusChanges: Map<string, StatusChange[]>;
   readAt: Date;
 }

@@ -1,4 +1,4 @@
-import type { AffectedComponent, Incident, IncidentUpdate } from '../domain/model.ts';
+import type { AffectedComponent, Incident, IncidentOfKind, IncidentUpdate } from '../domain/model.ts';
 import type { ComponentStatus, Impact, IncidentStatus, MaintenanceStatus } from '../domain/status.ts';
 import type { Queryable, Row } from './database.ts';
 import { toDate, toDateOrNull, toJson } from './rows.ts';
@@ -6,18 +6,12 @@ import { toDate, toDateOrNull, toJson } from './rows.ts';
 type Kind = Incident['kind'];
 
 function toIncident(row: Row, updates: IncidentUpdate[], componentIds: string[]): Incident {
-  return {
+  const shared = {
     id: row.id as string,
-    kind: row.kind as Kind,
     name: row.name as string,
-    status: row.status as Incident['status'],
     impact: row.impact as Impact,
     source: row.source as Incident['source'],
     postmortem_url: (row.postmortem_url as string | null) ?? null,
-    scheduled_for: toDateOrNull(row.scheduled_for),
-    scheduled_until: toDateOrNull(row.scheduled_until),
-    auto_start: Boolean(row.auto_start),
-    auto_complete: Boolean(row.auto_complete),
     created_at: toDate(row.created_at),
     updated_at: toDate(row.updated_at),
     started_at: toDate(row.started_at),
@@ -26,6 +20,21 @@ function toIncident(row: Row, updates: IncidentUpdate[], componentIds: string[])
     component_ids: componentIds,
     updates,
   };
+  if (row.kind === 'incident') return { ...shared, kind: 'incident', status: row.status as IncidentStatus };
+  return {
+    ...shared,
+    kind: 'maintenance',
+    status: row.status as MaintenanceStatus,
+    scheduled_for: toDate(row.scheduled_for),
+    scheduled_until: toDate(row.scheduled_until),
+    auto_start: Boolean(row.auto_start),
+    auto_complete: Boolean(row.auto_complete),
+  };
+}
+
+/** The ones of `kind` (the SQL already asked for that kind; this tells the type). */
+function ofKind<K extends Kind>(incidents: Incident[], kind: K): IncidentOfKind<K>[] {
+  return incidents.filter((incident): incident is IncidentOfKind<K> => incident.kind === kind);
 }
 
 function toUpdate(row: Row): IncidentUpdate {
@@ -61,24 +70,27 @@ async function loadIncidents(db: Queryable, where: string, params: unknown[], ta
   return rows.map((row) => toIncident(row, updates.get(row.id as string) ?? [], components.get(row.id as string) ?? []));
 }
 
+/** The incident or maintenance `id`; of that `kind` only, when one is given (typed as that kind). */
+export async function findIncident<K extends Kind>(db: Queryable, id: string, kind: K, options?: { forUpdate?: boolean }): Promise<IncidentOfKind<K> | null>;
+export async function findIncident(db: Queryable, id: string): Promise<Incident | null>;
 export async function findIncident(db: Queryable, id: string, kind?: Kind, options: { forUpdate?: boolean } = {}): Promise<Incident | null> {
   if (options.forUpdate) await db.query('SELECT 1 FROM incident WHERE id = $1 FOR UPDATE', [id]);
   const found = await loadIncidents(db, kind ? 'id = $1 AND kind = $2' : 'id = $1', kind ? [id, kind] : [id], '');
   return found[0] ?? null;
 }
 
-export function listRecent(db: Queryable, kind: Kind, limit: number): Promise<Incident[]> {
+export async function listRecent<K extends Kind>(db: Queryable, kind: K, limit: number): Promise<IncidentOfKind<K>[]> {
   const order = kind === 'maintenance' ? 'scheduled_for DESC' : 'started_at DESC';
-  return loadIncidents(db, 'kind = $1', [kind, limit], `ORDER BY ${order}, id LIMIT $2`);
+  return ofKind(await loadIncidents(db, 'kind = $1', [kind, limit], `ORDER BY ${order}, id LIMIT $2`), kind);
 }
 
-export function listUnresolved(db: Queryable, kind: Kind): Promise<Incident[]> {
-  return loadIncidents(db, 'kind = $1 AND resolved_at IS NULL', [kind], 'ORDER BY started_at DESC, id');
+export async function listUnresolved<K extends Kind>(db: Queryable, kind: K): Promise<IncidentOfKind<K>[]> {
+  return ofKind(await loadIncidents(db, 'kind = $1 AND resolved_at IS NULL', [kind], 'ORDER BY started_at DESC, id'), kind);
 }
 
 /** Incidents that started in [from, to), newest first: one page of the history. */
-export function listStartedBetween(db: Queryable, kind: Kind, from: Date, to: Date): Promise<Incident[]> {
-  return loadIncidents(db, 'kind = $1 AND started_at >= $2 AND started_at < $3', [kind, from, to], 'ORDER BY started_at DESC, id');
+export async function listStartedBetween<K extends Kind>(db: Queryable, kind: K, from: Date, to: Date): Promise<IncidentOfKind<K>[]> {
+  return ofKind(await loadIncidents(db, 'kind = $1 AND started_at >= $2 AND started_at < $3', [kind, from, to], 'ORDER BY started_at DESC, id'), kind);
 }
 
 export async function oldestStart(db: Queryable, kind: Kind): Promise<Date | null> {

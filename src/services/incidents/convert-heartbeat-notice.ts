@@ -2,7 +2,6 @@ import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { isUnresolved } from '../../domain/incident-lifecycle.ts';
-import type { IncidentStatus } from '../../domain/status.ts';
 import { BODY_MAX, requireText } from '../../domain/validation.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
 import { decideEpisode } from '../../storage/heartbeat-episode-repository.ts';
@@ -40,7 +39,7 @@ export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: st
   if (input.body !== undefined) requireText('body', input.body, { max: BODY_MAX, multiline: true });
   return ctx.db.transaction(async (tx) => {
     const { incident, episode, row } = await loadAutomaticNotice(tx, ctx, incidentId);
-    if (!isUnresolved(incident.status as IncidentStatus)) throw new ConflictError('this notice is already resolved; declare a new incident instead');
+    if (!isUnresolved(incident.status)) throw new ConflictError('this notice is already resolved; declare a new incident instead');
     await setIncidentSource(tx, incident.id, 'responder', at);
     await touchPage(tx, at);
     await decideEpisode(tx, episode.id, { outcome: 'converted', by: ctx.actor.label, at });

@@ -2,7 +2,6 @@ import Type, { type Static } from 'typebox';
 import type { HeartbeatDefinition } from '../../config.ts';
 import { authorize } from '../../domain/actor.ts';
 import { isUnresolved } from '../../domain/incident-lifecycle.ts';
-import type { IncidentStatus } from '../../domain/status.ts';
 import { requireText } from '../../domain/validation.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
 import { decideEpisode } from '../../storage/heartbeat-episode-repository.ts';
@@ -34,7 +33,7 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
   return ctx.db.transaction(async (tx) => {
     const { incident, episode, row } = await loadAutomaticNotice(tx, ctx, incidentId);
     const metric = metrics.find((m) => m.key === episode.metric);
-    if (isUnresolved(incident.status as IncidentStatus)) {
+    if (isUnresolved(incident.status)) {
       await postIncidentUpdate({ ...ctx, db: joinTransaction(tx) }, incident.id, {
         status: 'resolved',
         body: `False alarm: a responder checked and ${metric?.label.toLowerCase() ?? 'activity'} in ${episode.region.toUpperCase()} was not affected by a problem on our side. This automatic notice is closed.`,

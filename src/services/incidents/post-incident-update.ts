@@ -39,7 +39,7 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
   return ctx.db.transaction(async (tx) => {
     const incident = await findIncident(tx, incidentId, 'incident', { forUpdate: true });
     if (!incident) throw new NotFoundError('incident', incidentId);
-    const from = incident.status as IncidentStatus;
+    const from = incident.status;
     const status: IncidentStatus = input.status ?? from;
     assertIncidentTransition(from, status);
 

@@ -44,7 +44,7 @@ export async function advanceMaintenance(ctx: ServiceContext, id: string, to: st
   return ctx.db.transaction(async (tx) => {
     const maintenance = await findIncident(tx, id, 'maintenance', { forUpdate: true });
     if (!maintenance) throw new NotFoundError('maintenance', id);
-    const from = maintenance.status as MaintenanceStatus;
+    const from = maintenance.status;
     assertMaintenanceTransition(from, status);
 
     let changes: { component: Component; status: ComponentStatus }[] = [];

@@ -4,9 +4,7 @@ import { findIncident } from '../../storage/incident-repository.ts';
 import { listComponents } from '../../storage/page-repository.ts';
 
 /** An incident as a write committed it, with its components at the statuses that write left them in. */
-export interface IncidentAfterWrite extends Incident {
-  components: Component[];
-}
+export type IncidentAfterWrite = Incident & { components: Component[] };
 
 /**
  * Reads the incident back inside the write's own transaction, so the write answers with the state
