@@ -28,7 +28,7 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createApiToken, OPERATOR_GRANTOR } from '../src/services/access/manage-api-tokens.ts';
 import { createUser, setPassword } from '../src/services/access/manage-users.ts';
-import { createTemplate } from '../src/services/templates/manage-templates.ts';
+import { createTemplate } from '../src/services/templates/create-template.ts';
 import { createScratchDatabase, percentile, type ScratchDatabase } from './lib/lifeline.ts';
 import { fmt, setting } from './lib/settings.ts';
 
@@ -245,7 +245,7 @@ async function main() {
     if (i === 0) await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
   }
   for (let i = 0; i < 15; i++) await createApiToken(ctx, { name: `token-${i}`, scopes: i % 2 ? ['incidents:write'] : ['heartbeats:write'] }, OPERATOR_GRANTOR);
-  for (let i = 0; i < 8; i++) await createTemplate(ctx, { name: `Template ${i}`, title: `Outage ${i}`, status: 'investigating', body: 'We are investigating.', component_statuses: { [componentIds[i]]: 'major_outage' } });
+  for (let i = 0; i < 8; i++) await createTemplate(ctx, { name: `Template ${i}`, title: `Outage ${i}`, status: 'investigating', body: 'We are investigating.', components: { [componentIds[i]]: 'major_outage' } });
   log('VACUUM ANALYZE');
   await client.query('VACUUM ANALYZE');
   log(`data set ready in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);

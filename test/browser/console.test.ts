@@ -5,7 +5,7 @@
  */
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTemplate } from '../../src/services/templates/manage-templates.ts';
+import { createTemplate } from '../../src/services/templates/create-template.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 
@@ -28,7 +28,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
       prepare: async (t) => {
         await createTemplate(t.app.serviceContext('test'), {
           name: 'Messaging outage', title: TITLE, status: 'investigating', body: 'We are investigating **delayed messages**.',
-          component_statuses: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
+          components: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
         });
       },
     });

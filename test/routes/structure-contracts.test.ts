@@ -12,9 +12,12 @@ import { createComponent, CreateComponentInput } from '../../src/services/compon
 import { createComponentGroup, CreateComponentGroupInput } from '../../src/services/components/create-component-group.ts';
 import { editComponent, EditComponentInput } from '../../src/services/components/edit-component.ts';
 import { setComponentStatus } from '../../src/services/components/set-component-status.ts';
-import { updateComponent } from '../../src/services/components/update-component.ts';
+import { updateComponent, UpdateComponentInput } from '../../src/services/components/update-component.ts';
 import { updateComponentGroup, UpdateComponentGroupInput } from '../../src/services/components/update-component-group.ts';
+import { KEY_MAX } from '../../src/domain/validation.ts';
+import { limitsOf } from '../../src/services/shared/fields.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { consoleClient } from '../helpers/console-client.ts';
 
 type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -131,5 +134,34 @@ describe('a direct use-case call is refused with the words of the API', () => {
 
   it.each([[{}], [{ name: '' }], [{ key: 'eu' }], [{ position: -1 }]])('updateComponentGroup: %j', async (input) => {
     expect(await direct(() => updateComponentGroup(ctx(), groupId, structuredClone(input)))).toEqual(await api('PATCH', `/api/v1/component-groups/${groupId}`, input));
+  });
+});
+
+describe('the console structure forms carry the contracts\' limits', () => {
+  /** `{form field: maxlength}` of the inputs whose id starts with `prefix`. */
+  const maxlengths = (html: string, prefix: string) =>
+    Object.fromEntries([...html.matchAll(new RegExp(`id="${prefix}-[\\w-]+" name="(\\w+)"[^>]*maxlength="(\\d+)"`, 'g'))].map((m) => [m[1], Number(m[2])]));
+
+  /** Every maxlength shown is the contract's limit for that field (selects and checkboxes have none). */
+  const fromContract = (shown: Record<string, number>, limits: Readonly<Record<string, number>>) =>
+    expect(shown).toEqual(Object.fromEntries(Object.keys(shown).map((name) => [name, limits[name]])));
+
+  it('add a component, add a group, edit either', async () => {
+    const client = consoleClient(t);
+    await client.account('admin@acme.example', 'admin');
+    const admin = await client.signIn('admin@acme.example');
+    const list = (await client.get('/console/components', admin)).body;
+    fromContract(maxlengths(list, 'c'), { ...limitsOf(CreateComponentInput), key: KEY_MAX });
+    fromContract(maxlengths(list, 'g'), limitsOf(CreateComponentGroupInput));
+    expect(maxlengths(list, 'c')).toEqual({ name: 120, description: 500, key: 63 });
+    expect(maxlengths(list, 'g')).toEqual({ name: 120, description: 500 });
+    const [component] = await t.db.query<{ id: string }>('SELECT id FROM component LIMIT 1');
+    const [group] = await t.db.query<{ id: string }>('SELECT id FROM component_group LIMIT 1');
+    const componentEditor = maxlengths((await client.get(`/console/components/${component.id}/edit`, admin)).body, 'e');
+    fromContract(componentEditor, limitsOf(UpdateComponentInput));
+    expect(Object.keys(componentEditor)).toEqual(['name', 'description']);
+    const groupEditor = maxlengths((await client.get(`/console/component-groups/${group.id}`, admin)).body, 'e');
+    fromContract(groupEditor, limitsOf(UpdateComponentGroupInput));
+    expect(Object.keys(groupEditor)).toEqual(['name', 'description']);
   });
 });

@@ -18,7 +18,9 @@ import { editComponent } from '../../src/services/components/edit-component.ts';
 import { updateComponent } from '../../src/services/components/update-component.ts';
 import { updateComponentGroup } from '../../src/services/components/update-component-group.ts';
 import { importEmailSubscribers, reactivateSubscriber, registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
-import { createTemplate, deleteTemplate, updateTemplate } from '../../src/services/templates/manage-templates.ts';
+import { createTemplate } from '../../src/services/templates/create-template.ts';
+import { deleteTemplate } from '../../src/services/templates/delete-template.ts';
+import { updateTemplate } from '../../src/services/templates/update-template.ts';
 import { createUser, disableUser } from '../../src/services/access/manage-users.ts';
 import { postIncidentUpdate } from '../../src/services/incidents/post-incident-update.ts';
 import { replayDeadLetters } from '../../src/services/notifications/replay-dead-deliveries.ts';
@@ -248,8 +250,8 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['createUser', responder, (ctx) => createUser(ctx, {} as never)],
     ['disableUser', responder, (ctx) => disableUser(ctx, ID)],
     ['changeUserRole', responder, (ctx) => changeUserRole(ctx, ID, { role: 'admin' })],
-    ['createTemplate', viewer, (ctx) => createTemplate(ctx, {} as never)],
-    ['updateTemplate', viewer, (ctx) => updateTemplate(ctx, ID, {} as never)],
+    ['createTemplate', viewer, (ctx) => createTemplate(ctx, {})],
+    ['updateTemplate', viewer, (ctx) => updateTemplate(ctx, ID, {})],
     ['deleteTemplate', viewer, (ctx) => deleteTemplate(ctx, ID)],
     ['createApiToken', responder, (ctx) => createApiToken(ctx, { name: 'x', scopes: ['incidents:write'] }, OPERATOR_GRANTOR)],
     ['revokeApiToken', responder, (ctx) => revokeApiToken(ctx, ID, OPERATOR_GRANTOR)],

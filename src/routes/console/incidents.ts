@@ -10,7 +10,6 @@ import {
 } from '../../presenters/console-view.ts';
 import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
 import { DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
-import { listTemplates } from '../../services/templates/manage-templates.ts';
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { limitsOf } from '../../services/shared/fields.ts';
 import { loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
@@ -18,7 +17,7 @@ import { loadSignalPanel } from '../../queries/heartbeat-notices.ts';
 import { findIncident, loadConsoleDashboard } from '../../queries/incidents.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
-import { findTemplate } from '../../queries/templates.ts';
+import { findTemplate, listTemplates } from '../../queries/templates.ts';
 import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
@@ -76,7 +75,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   }
 
   const declarePage = async (request: FastifyRequest, reply: FastifyReply, status: number, form: DeclareForm, extra: { errors?: Record<string, string>; preview?: unknown } = {}) => {
-    const [{ groups, components }, templates] = await Promise.all([catalog(), listTemplates(kit.ctx(request))]);
+    const [{ groups, components }, templates] = await Promise.all([catalog(), listTemplates(app.db)]);
     return kit.send(request, reply, status, 'incident-new', {
       title: 'Declare an incident',
       form: { ...form, formId: newFormId(app) },

@@ -4,9 +4,13 @@ import Type from 'typebox';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import type { Component } from '../../domain/model.ts';
 import { componentField, componentGrid, IMPACT_LABELS, options, STATUS_LABELS, templateListItem } from '../../presenters/console-view.ts';
-import { createTemplate, deleteTemplate, listTemplates, TEMPLATE_IMPACTS, TEMPLATE_STATUSES, updateTemplate } from '../../services/templates/manage-templates.ts';
+import { createTemplate, CreateTemplateInput } from '../../services/templates/create-template.ts';
+import { deleteTemplate } from '../../services/templates/delete-template.ts';
+import { TEMPLATE_IMPACTS, TEMPLATE_STATUSES } from '../../services/templates/template-input.ts';
+import { updateTemplate } from '../../services/templates/update-template.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
 import { loadComponents, loadPageStructure } from '../../queries/page-structure.ts';
-import { findTemplate } from '../../queries/templates.ts';
+import { findTemplate, listTemplates } from '../../queries/templates.ts';
 import { errorsOf, field, FormBody, gridSelection, HTML, IdParams, type ConsoleKit, type Form } from './kit.ts';
 
 interface TemplateForm {
@@ -19,13 +23,17 @@ interface TemplateForm {
 }
 
 const EMPTY: TemplateForm = { name: '', title: '', status: 'investigating', impact: '', body: '', selected: {} };
+/** The form's `maxlength`s, from the use-cases' contract (creating and replacing take the same fields). */
+const TEMPLATE_LIMITS = limitsOf(CreateTemplateInput);
+/** A select left on its empty choice is not sent: the use-case's default applies. */
+const chosen = (value: string) => (value === '' ? undefined : value);
 
 /** Incident templates (name, title, status, impact, body, component statuses): everyone reads, responders and admins edit. */
 export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   app.get('/console/templates', { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
-    const [templates, components] = await Promise.all([listTemplates(kit.ctx(request)), loadComponents(app.db)]);
+    const [templates, components] = await Promise.all([listTemplates(app.db), loadComponents(app.db)]);
     return kit.send(request, reply, 200, 'templates', { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) }, { nav: 'templates' });
   });
 
@@ -40,6 +48,7 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
       impactOptions: options(['', ...TEMPLATE_IMPACTS], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
       grid: componentGrid(groups, components, form.selected),
       errors,
+      limits: TEMPLATE_LIMITS,
     }, { nav: 'templates' });
   };
 
@@ -62,7 +71,7 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
   };
   const save = async (request: FastifyRequest, reply: FastifyReply, id: string | null) => {
     const form = readForm(request.body as Form);
-    const input = { name: form.name, title: form.title, status: form.status, impact: form.impact, body: form.body, component_statuses: form.selected };
+    const input = { name: form.name, title: form.title, status: chosen(form.status), impact: chosen(form.impact), body: form.body, components: form.selected };
     try {
       if (id) await updateTemplate(kit.ctx(request), id, input);
       else await createTemplate(kit.ctx(request), input);

@@ -54,6 +54,8 @@ function maxLengthOf(schema: unknown): number | undefined {
 export const COMPONENT_NAME_MAX = 120;
 /** Longest description of a component or group. */
 export const DESCRIPTION_MAX = 500;
+/** Longest name of an incident template (its title is an incident name). */
+export const TEMPLATE_NAME_MAX = 100;
 
 /** A component's or group's name. */
 export const ComponentName = Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX });
@@ -67,5 +69,7 @@ export const GroupRef = Type.Union([Type.String({ maxLength: 64 }), Type.Null()]
 export const Position = Type.Integer({ minimum: 1, description: '1-based place among its siblings' });
 /** A component's status. */
 export const ComponentStatusField = Enum(COMPONENT_STATUSES);
+/** An incident template's name, as the template lists show it. */
+export const TemplateName = Type.String({ minLength: 1, maxLength: TEMPLATE_NAME_MAX });
 /** A component or group in a path, by id or key (`/components/{id}`). */
 export const PathIdOrKey = Type.String({ minLength: 1, maxLength: 64, description: 'id or key' });
