@@ -4,7 +4,7 @@ import fp from 'fastify-plugin';
 import { operatorActor, type Actor } from '../domain/actor.ts';
 import { capabilitiesOfScopes, scopeNeededFor, type Capability } from '../domain/capabilities.ts';
 import { ForbiddenError, UnauthorizedError } from '../domain/errors.ts';
-import { authenticateApiToken } from '../services/access/manage-api-tokens.ts';
+import { authenticateApiToken } from '../services/access/authenticate-api-token.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {

@@ -5,7 +5,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { loadConfig, validatePageDefinition, type Config, type PageDefinition } from '../../src/config.ts';
-import { createApiToken, OPERATOR_GRANTOR, type Scope } from '../../src/services/access/manage-api-tokens.ts';
+import type { Scope } from '../../src/domain/capabilities.ts';
+import { createApiToken } from '../../src/services/access/create-api-token.ts';
+import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { createTestDatabase, type EngineKind, type TestDatabase } from './database.ts';
 

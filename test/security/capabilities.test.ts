@@ -9,7 +9,11 @@ import { dismissHeartbeatNotice } from '../../src/services/incidents/dismiss-hea
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ingestHeartbeats } from '../../src/services/heartbeats/ingest-heartbeats.ts';
-import { createApiToken, listApiTokens, OPERATOR_GRANTOR, revokeApiToken, SCOPES, type Scope } from '../../src/services/access/manage-api-tokens.ts';
+import { SCOPES, type Scope } from '../../src/domain/capabilities.ts';
+import { createApiToken } from '../../src/services/access/create-api-token.ts';
+import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
+import { revokeApiToken } from '../../src/services/access/revoke-api-token.ts';
+import { listApiTokens } from '../../src/queries/api-tokens.ts';
 import { archiveComponent } from '../../src/services/components/archive-component.ts';
 import { archiveComponentGroup } from '../../src/services/components/archive-component-group.ts';
 import { createComponent } from '../../src/services/components/create-component.ts';

@@ -10,7 +10,8 @@ import { renderAlertEmail, type AlertPayload } from '../../src/presenters/alert.
 import { buildNotice, renderConfirmationEmail, renderNoticeEmail } from '../../src/presenters/notice.ts';
 import { loadViews } from '../../src/plugins/views.ts';
 import { createConsoleRenderer } from '../../src/routes/console/render.ts';
-import { createApiToken, OPERATOR_GRANTOR } from '../../src/services/access/manage-api-tokens.ts';
+import { createApiToken } from '../../src/services/access/create-api-token.ts';
+import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import { loadNoticeData } from '../../src/queries/load-notice-data.ts';
 import { loadEvents } from '../../src/storage/delivery-repository.ts';
 import { findPage } from '../../src/storage/page-repository.ts';

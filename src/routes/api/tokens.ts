@@ -2,8 +2,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { ApiToken } from '../../domain/model.ts';
-import { createApiToken, listApiTokens, revokeApiToken, SCOPES, type Grantor } from '../../services/access/manage-api-tokens.ts';
+import { createApiToken, CreateApiTokenInput } from '../../services/access/create-api-token.ts';
+import type { Grantor } from '../../services/access/grantor.ts';
+import { revokeApiToken } from '../../services/access/revoke-api-token.ts';
+import { listApiTokens } from '../../queries/api-tokens.ts';
 import { listAuditEntries } from '../../queries/audit-log.ts';
+import { PathId } from '../../services/shared/fields.ts';
 import { errorResponses, TokenSchema } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
@@ -23,10 +27,7 @@ export async function tokenRoutes(parent: FastifyInstance) {
     onRequest: app.requireCapability('token.grant'),
     schema: {
       tags: ['tokens'], summary: 'Create a token; the secret is in this response only', security: Security,
-      body: Type.Object({
-        name: Type.String({ minLength: 1, maxLength: 100 }),
-        scopes: Type.Array(Type.String({ enum: [...SCOPES] }), { minItems: 1 }),
-      }, { additionalProperties: false }),
+      body: CreateApiTokenInput,
       response: { 201: Type.Object({ ...TokenSchema.properties, token: Type.String() }), ...errorResponses },
     },
   }, async (request, reply) => {
@@ -36,7 +37,7 @@ export async function tokenRoutes(parent: FastifyInstance) {
 
   app.delete('/api/v1/tokens/:id', {
     onRequest: app.requireCapability('token.revoke'),
-    schema: { tags: ['tokens'], summary: 'Revoke a token by id or prefix', security: Security, params: Type.Object({ id: Type.String({ minLength: 1, maxLength: 64 }) }), response: { 200: TokenSchema, ...errorResponses } },
+    schema: { tags: ['tokens'], summary: 'Revoke a token by id or prefix', security: Security, params: Type.Object({ id: PathId }), response: { 200: TokenSchema, ...errorResponses } },
   }, async (request) => presentToken(await revokeApiToken(app.serviceContext(request.actor), request.params.id, grantorOf(request))));
 
   app.get('/api/v1/audit', {

@@ -3,7 +3,12 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { tokenListItem } from '../../presenters/console-view.ts';
-import { consoleGrantor, createApiToken, listApiTokens, revokeApiToken, SCOPES } from '../../services/access/manage-api-tokens.ts';
+import { SCOPES } from '../../domain/capabilities.ts';
+import { createApiToken, CreateApiTokenInput } from '../../services/access/create-api-token.ts';
+import { consoleGrantor } from '../../services/access/grantor.ts';
+import { revokeApiToken } from '../../services/access/revoke-api-token.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
+import { listApiTokens } from '../../queries/api-tokens.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { errorsOf, field, fieldList, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type ConsoleUser, type Form } from './kit.ts';
 
@@ -29,6 +34,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
       active: tokens.filter((t) => !t.revoked_at).map((t) => tokenListItem(t, tz)),
       revoked: tokens.filter((t) => t.revoked_at).slice(0, 20).map((t) => tokenListItem(t, tz)),
       form: { name: form.name, formId: newFormId(app) },
+      limits: limitsOf(CreateApiTokenInput),
       scopes: SCOPES.map((s) => ({ value: s, hint: SCOPE_HINTS[s] ?? '', checked: form.scopes.includes(s) })),
       errors,
     }, { nav: 'tokens' });
@@ -52,7 +58,9 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
       })).replayed;
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      return page(request, reply, 400, form, errorsOf(error, (name) => (name.startsWith('scopes') ? 'scopes' : name)));
+      // No box ticked: the form names the choices rather than the contract's "must have at least 1 item".
+      const refused = error.field === 'scopes' && form.scopes.length === 0 ? new ValidationError('scopes', `must list at least one of ${SCOPES.join(', ')}`) : error;
+      return page(request, reply, 400, form, errorsOf(refused, (name) => (name.startsWith('scopes') ? 'scopes' : name)));
     }
     return kit.send(request, reply, 201, 'shown-once', {
       script: true,

@@ -1,4 +1,4 @@
-import { hashToken } from './manage-api-tokens.ts';
+import { hashToken } from './secret-hash.ts';
 import { verifyAgainstDummy, verifyPassword, hashPassword, needsRehash } from '../../domain/password.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
 import type { Queryable } from '../../storage/database.ts';

@@ -26,6 +26,8 @@ export const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Enum(
 });
 /** An Idempotency-Key header. */
 export const IdempotencyKey = Type.String({ maxLength: 255 });
+/** An API token's name, shown in listings and in the audit log. */
+export const TokenName = Type.String({ minLength: 1, maxLength: 100 });
 /** A row id in a path (`/incidents/{id}`). */
 export const PathId = Type.String({ minLength: 1, maxLength: 64 });
 
