@@ -28,8 +28,9 @@ import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { createApiToken } from '../src/services/access/create-api-token.ts';
 import { OPERATOR_GRANTOR } from '../src/services/access/grantor.ts';
-import { createUser, setPassword } from '../src/services/access/manage-users.ts';
 import { createTemplate } from '../src/services/templates/create-template.ts';
+import { createUser } from '../src/services/access/create-user.ts';
+import { setPassword } from '../src/services/access/set-password.ts';
 import { createScratchDatabase, percentile, type ScratchDatabase } from './lib/lifeline.ts';
 import { fmt, setting } from './lib/settings.ts';
 

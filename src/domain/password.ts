@@ -10,8 +10,8 @@ import { ValidationError } from './errors.ts';
 const SCRYPT_PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
-const PASSWORD_MIN = 12;
-const PASSWORD_MAX = 1024;
+export const PASSWORD_MIN = 12;
+export const PASSWORD_MAX = 1024;
 
 function derive(password: string, salt: Buffer, params: { N: number; r: number; p: number }, length: number): Promise<Buffer> {
   // maxmem must exceed 128 * N * r (32 MiB here); node's default is exactly 32 MiB.

@@ -5,7 +5,8 @@ import { visitorActor } from '../domain/actor.ts';
 import { capabilitiesOfRole, roleNeededFor, type Capability } from '../domain/capabilities.ts';
 import { ForbiddenError } from '../domain/errors.ts';
 import { verifyAgainstDummy } from '../domain/password.ts';
-import { authenticateSession, SESSION_MAX_MS } from '../services/access/sign-in.ts';
+import { authenticateSession } from '../services/access/authenticate-session.ts';
+import { SESSION_MAX_MS } from '../services/access/session-rules.ts';
 import type { ConsoleSession, ResponderUser } from '../domain/model.ts';
 import { assertSameOrigin } from './same-origin.ts';
 

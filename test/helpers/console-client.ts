@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
-import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
 import type { TestApp } from './app.ts';
 

@@ -1,9 +1,16 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { type FastifyInstance } from 'fastify';
-import type { TSchema } from 'typebox';
+import type { TObject, TSchema } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DomainError } from '../../src/domain/errors.ts';
 import { tokenRoutes } from '../../src/routes/api/tokens.ts';
+import { userRoutes } from '../../src/routes/api/users.ts';
 import { createApiToken, CreateApiTokenInput } from '../../src/services/access/create-api-token.ts';
+import { changeUserRole, ChangeUserRoleInput } from '../../src/services/access/change-user-role.ts';
+import { createUser, CreateUserInput } from '../../src/services/access/create-user.ts';
+import { RequestSignInLinkInput } from '../../src/services/access/request-sign-in-link.ts';
+import { SetPasswordInput } from '../../src/services/access/set-password.ts';
+import { signInWithPassword, SignInWithPasswordInput } from '../../src/services/access/sign-in-with-password.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -14,6 +21,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
  */
 const ROUTES: { method: string; url: string; plugin: (app: FastifyInstance) => Promise<void>; contract: TSchema }[] = [
   { method: 'POST', url: '/api/v1/tokens', plugin: tokenRoutes, contract: CreateApiTokenInput },
+  { method: 'POST', url: '/api/v1/users', plugin: userRoutes, contract: CreateUserInput },
 ];
 
 /** The body schema each route declares, read as Fastify registers it (the guards are stubbed: only the schemas matter). */
@@ -40,6 +48,33 @@ async function refusal(call: Promise<unknown>): Promise<{ field?: string; messag
 describe('access contracts: the routes declare the use-cases\' schemas', () => {
   it.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s declares the use-case\'s contract object as its body', async (key, route) => {
     expect((await declaredBodies()).get(key)).toBe(route.contract);
+  });
+});
+
+/**
+ * The console forms post the contracts' fields, so a form maps its text to the use-case's input
+ * and nothing else: the named inputs of each form (besides the CSRF token, the form id and the
+ * button) are the contract's properties.
+ */
+const FORMS: [view: string, action: string, contract: TObject][] = [
+  ['tokens', '/console/tokens', CreateApiTokenInput],
+  ['users', '/console/users', CreateUserInput],
+  ['users', '/console/users/{{id}}/role', ChangeUserRoleInput],
+  ['account', '/console/account/password', SetPasswordInput],
+  ['sign-in', '/console/sign-in', SignInWithPasswordInput],
+  ['sign-in', '/console/sign-in/link', RequestSignInLinkInput],
+];
+/** Not input to the use-case: the session's CSRF token, the retry-safe form id, the button, the page to return to, the password manager's hint. */
+const FORM_PLUMBING = new Set(['_csrf', 'form_id', 'intent', 'next', 'username']);
+
+describe('access contracts: the console forms send the contracts\' fields', () => {
+  it.each(FORMS)('views/console/%s.hbs, the form posting to %s', (view, action, contract) => {
+    const template = readFileSync(new URL(`../../views/console/${view}.hbs`, import.meta.url), 'utf8');
+    const start = template.indexOf(`action="${action}"`);
+    expect(start, `no form posts to ${action}`).toBeGreaterThan(-1);
+    const form = template.slice(start, template.indexOf('</form>', start));
+    const names = new Set([...form.matchAll(/\bname="([^"]+)"/g)].map((m) => m[1]).filter((name) => !FORM_PLUMBING.has(name)));
+    expect([...names].sort()).toEqual(Object.keys(contract.properties).sort());
   });
 });
 
@@ -77,5 +112,33 @@ describe('access contracts: the published API and direct calls agree', () => {
   ])('createApiToken refuses %s with the API\'s words', async (_case, input) => {
     const direct = await refusal(createApiToken(t.app.serviceContext('test'), structuredClone(input), OPERATOR_GRANTOR));
     expect(direct).toEqual(await api('POST', '/api/v1/tokens', input));
+  });
+
+  it.each([
+    ['an empty address', { email: '', role: 'viewer' }],
+    ['an address over 254 characters', { email: `${'a'.repeat(250)}@example.com`, role: 'viewer' }],
+    ['something that is not an address', { email: 'not-an-address', role: 'viewer' }],
+    ['an unknown role', { email: 'new@example.com', role: 'owner' }],
+    ['a name over 120 characters', { email: 'new@example.com', role: 'viewer', name: 'n'.repeat(121) }],
+    ['a name of invisible characters', { email: 'new@example.com', role: 'viewer', name: '\u200b\u200b' }],
+    ['a null name', { email: 'new@example.com', role: 'viewer', name: null }],
+    ['a missing role', { email: 'new@example.com' }],
+  ])('createUser refuses %s with the API\'s words', async (_case, input) => {
+    const direct = await refusal(createUser(t.app.serviceContext('test'), structuredClone(input)));
+    expect(direct).toEqual(await api('POST', '/api/v1/users', input));
+  });
+
+  it('changeUserRole (the console only) refuses an unknown role with the same words as POST /api/v1/users', async () => {
+    const { user } = await createUser(t.app.serviceContext('test'), { email: 'role-change@example.com', role: 'viewer' });
+    const direct = await refusal(changeUserRole(t.app.serviceContext('test'), user.id, { role: 'owner' }));
+    expect(direct).toEqual(await api('POST', '/api/v1/users', { email: 'role-change-2@example.com', role: 'owner' }));
+  });
+
+  it('signInWithPassword refuses what no account can have (the console answers it like a wrong password)', async () => {
+    const ctx = t.app.serviceContext('test');
+    await expect(refusal(signInWithPassword(ctx, { email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, null)))
+      .resolves.toEqual({ field: 'email', message: 'email: must be at most 254 characters' });
+    await expect(refusal(signInWithPassword(ctx, { email: 'ana@example.com', password: 'p'.repeat(1025) }, null)))
+      .resolves.toEqual({ field: 'password', message: 'password: must be at most 1024 characters' });
   });
 });

@@ -4,7 +4,7 @@ import { validatePageDefinition } from '../../src/config.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
 import { registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
-import { createUser } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession as Session } from '../helpers/console-client.ts';
 import { startSmtpServer } from '../helpers/smtp-server.ts';

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
-import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

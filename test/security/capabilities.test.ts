@@ -25,7 +25,8 @@ import { importEmailSubscribers, reactivateSubscriber, registerWebhook } from '.
 import { createTemplate } from '../../src/services/templates/create-template.ts';
 import { deleteTemplate } from '../../src/services/templates/delete-template.ts';
 import { updateTemplate } from '../../src/services/templates/update-template.ts';
-import { createUser, disableUser } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { disableUser } from '../../src/services/access/disable-user.ts';
 import { postIncidentUpdate } from '../../src/services/incidents/post-incident-update.ts';
 import { replayDeadLetters } from '../../src/services/notifications/replay-dead-deliveries.ts';
 import { scheduleMaintenance } from '../../src/services/maintenances/schedule-maintenance.ts';

@@ -10,7 +10,7 @@ import { ManualClock } from '../../src/clock.ts';
 import { ConfigError, loadConfig } from '../../src/config.ts';
 import type { IdSource } from '../../src/domain/ids.ts';
 import { redactUrl } from '../../src/redact.ts';
-import { hashToken } from '../../src/services/access/secret-hash.ts';
+import { hashToken } from '../../src/domain/secret-hash.ts';
 import { testConfig } from '../helpers/app.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { childEnvironment, freePort, REPO_ROOT } from '../helpers/lifeline-process.ts';

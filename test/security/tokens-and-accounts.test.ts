@@ -5,7 +5,8 @@ import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { createApiToken } from '../../src/services/access/create-api-token.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
-import { createUser, disableUser } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { disableUser } from '../../src/services/access/disable-user.ts';
 import { findUserByEmail } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 

@@ -4,11 +4,17 @@ import { labelledOperator } from '../../src/domain/actor.ts';
 import { randomIds } from '../../src/domain/ids.ts';
 import { checkPasswordStrength, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../../src/domain/password.ts';
 import type { ServiceContext } from '../../src/services/context.ts';
-import { createUser, disableUser, setPassword } from '../../src/services/access/manage-users.ts';
-import {
-  authenticateSession, createSession, mayResetPassword, peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, SESSION_IDLE_MS,
-  SESSION_MAX_MS, signInWithPassword, SIGN_IN_LINK_TTL_MS,
-} from '../../src/services/access/sign-in.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { disableUser } from '../../src/services/access/disable-user.ts';
+import { setPassword } from '../../src/services/access/set-password.ts';
+import { authenticateSession } from '../../src/services/access/authenticate-session.ts';
+import { createSession } from '../../src/services/access/create-session.ts';
+import { redeemSignInLink } from '../../src/services/access/redeem-sign-in-link.ts';
+import { requestSignInLink } from '../../src/services/access/request-sign-in-link.ts';
+import { revokeSession } from '../../src/services/access/revoke-session.ts';
+import { mayResetPassword, SESSION_IDLE_MS, SESSION_MAX_MS, SIGN_IN_LINK_TTL_MS } from '../../src/services/access/session-rules.ts';
+import { signInWithPassword } from '../../src/services/access/sign-in-with-password.ts';
+import { peekSignInLink } from '../../src/queries/sessions.ts';
 import { createTestDatabase, engines, type TestDatabase } from '../helpers/database.ts';
 
 describe('password hashing', () => {
@@ -51,18 +57,18 @@ describe.each(engines())('accounts, sessions and sign-in links on %s', (engine) 
   it('signs in with the right password only, the same way for unknown, password-less and disabled accounts', async () => {
     // A responder: the last enabled admin could not be disabled below.
     const { user } = await createUser(ctx, { email: 'Ana@Example.com', role: 'responder', name: 'Ana' });
-    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'no password yet!', userAgent: null })).toBeNull();
+    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'no password yet!' }, null)).toBeNull();
     await setPassword(ctx, user.id, { password: 'a long passphrase', confirm: 'a long passphrase' });
-    const signedIn = await signInWithPassword(ctx, { email: 'ANA@example.com', password: 'a long passphrase', userAgent: 'vitest' });
+    const signedIn = await signInWithPassword(ctx, { email: 'ANA@example.com', password: 'a long passphrase' }, 'vitest');
     expect(signedIn?.user.id).toBe(user.id);
     expect(signedIn?.token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'a long passphrasE', userAgent: null })).toBeNull();
-    expect(await signInWithPassword(ctx, { email: 'nobody@example.com', password: 'a long passphrase', userAgent: null })).toBeNull();
+    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'a long passphrasE' }, null)).toBeNull();
+    expect(await signInWithPassword(ctx, { email: 'nobody@example.com', password: 'a long passphrase' }, null)).toBeNull();
     // Only the hash of the cookie token is stored.
     const rows = await database.db.query<{ id: string }>('SELECT id FROM console_session WHERE user_id = $1', [user.id]);
     expect(rows.map((r) => r.id)).not.toContain(signedIn?.token);
     await disableUser(ctx, user.id);
-    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'a long passphrase', userAgent: null })).toBeNull();
+    expect(await signInWithPassword(ctx, { email: 'ana@example.com', password: 'a long passphrase' }, null)).toBeNull();
     expect(await authenticateSession(ctx, signedIn!.token)).toBeNull();
   });
 
@@ -106,23 +112,23 @@ describe.each(engines())('accounts, sessions and sign-in links on %s', (engine) 
   it('uses a sign-in link once, within 15 minutes, and a new link supersedes older ones', async () => {
     const { user, link } = await createUser(ctx, { email: 'link@example.com', role: 'viewer' });
     expect(link.expiresAt.getTime() - clock.now().getTime()).toBe(SIGN_IN_LINK_TTL_MS);
-    expect((await peekSignInLink(ctx, link.token))?.id).toBe(user.id); // looking does not use it
-    expect((await peekSignInLink(ctx, link.token))?.id).toBe(user.id);
+    expect((await peekSignInLink(database.db, link.token, clock.now()))?.id).toBe(user.id); // looking does not use it
+    expect((await peekSignInLink(database.db, link.token, clock.now()))?.id).toBe(user.id);
     const first = await redeemSignInLink(ctx, link.token, null);
     expect(first?.user.id).toBe(user.id);
     expect(mayResetPassword(first!.session, clock.now())).toBe(true);
     expect(await redeemSignInLink(ctx, link.token, null)).toBeNull();
-    expect(await peekSignInLink(ctx, link.token)).toBeNull();
+    expect(await peekSignInLink(database.db, link.token, clock.now())).toBeNull();
 
-    const late = await requestSignInLink(ctx, 'LINK@example.com');
+    const late = await requestSignInLink(ctx, { email: 'LINK@example.com' });
     clock.advance(SIGN_IN_LINK_TTL_MS + 1);
     expect(await redeemSignInLink(ctx, late!.link.token, null)).toBeNull();
 
-    const older = await requestSignInLink(ctx, 'link@example.com');
-    const newer = await requestSignInLink(ctx, 'link@example.com');
+    const older = await requestSignInLink(ctx, { email: 'link@example.com' });
+    const newer = await requestSignInLink(ctx, { email: 'link@example.com' });
     expect(await redeemSignInLink(ctx, older!.link.token, null)).toBeNull();
     expect(await redeemSignInLink(ctx, newer!.link.token, null)).not.toBeNull();
-    expect(await requestSignInLink(ctx, 'unknown@example.com')).toBeNull();
+    expect(await requestSignInLink(ctx, { email: 'unknown@example.com' })).toBeNull();
   });
 
   it('needs the current password to change one, except right after a sign-in link', async () => {
@@ -134,10 +140,10 @@ describe.each(engines())('accounts, sessions and sign-in links on %s', (engine) 
     await expect(setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long passwordx' })).rejects.toMatchObject({ field: 'confirm' });
     const keep = await createSession(ctx, user, 'password', null);
     const other = await createSession(ctx, user, 'password', null);
-    await setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long password', keepSessionId: keep.session.id });
+    await setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long password' }, { keepSessionId: keep.session.id });
     expect(await authenticateSession(ctx, keep.token)).not.toBeNull();
     expect(await authenticateSession(ctx, other.token)).toBeNull();
-    expect(await signInWithPassword(ctx, { email: 'change@example.com', password: 'second long password', userAgent: null })).not.toBeNull();
+    expect(await signInWithPassword(ctx, { email: 'change@example.com', password: 'second long password' }, null)).not.toBeNull();
 
     const viaLink = await redeemSignInLink(ctx, link.token, null);
     expect(mayResetPassword(viaLink!.session, clock.now())).toBe(true);

@@ -18,7 +18,8 @@ import { findPage } from '../../src/storage/page-repository.ts';
 import { CONSOLE_PASSWORD, encodeForm } from '../helpers/console-client.ts';
 import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { TEST_DEFINITION, testConfig } from '../helpers/app.ts';
-import { createUser, setPassword } from '../../src/services/access/manage-users.ts';
+import { createUser } from '../../src/services/access/create-user.ts';
+import { setPassword } from '../../src/services/access/set-password.ts';
 
 /**
  * Golden output: the HTML of the public pages and console, and the emails, rendered with a fixed

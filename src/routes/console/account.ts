@@ -2,9 +2,12 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
+import { PASSWORD_MAX, PASSWORD_MIN } from '../../domain/password.ts';
 import { sessionListItem } from '../../presenters/console-view.ts';
-import { setPassword } from '../../services/access/manage-users.ts';
-import { listSessions, mayResetPassword, revokeSession } from '../../services/access/sign-in.ts';
+import { setPassword } from '../../services/access/set-password.ts';
+import { revokeSession } from '../../services/access/revoke-session.ts';
+import { mayResetPassword } from '../../services/access/session-rules.ts';
+import { listSessions } from '../../queries/sessions.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { errorsOf, field, FormBody, HTML, type ConsoleKit, type ConsoleUser, type ConsoleUserSession, type Form } from './kit.ts';
 import { FailureThrottle } from './sign-in-throttle.ts';
@@ -22,10 +25,12 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
     const user = request.consoleUser as ConsoleUser;
     const session = request.consoleSession as ConsoleUserSession;
     const tz = (await loadPage(app.db))?.time_zone ?? 'Etc/UTC';
-    const sessions = await listSessions(kit.ctx(request), user.id);
+    const sessions = await listSessions(app.db, user.id, app.clock.now());
     return kit.send(request, reply, status, 'account', {
       title: 'Your account',
       account: { email: user.email, name: user.name, role: user.role, hasPassword: user.has_password },
+      // The strength rule the use-case runs (domain/password.ts); the password contract itself states only types.
+      passwordLimits: { min: PASSWORD_MIN, max: PASSWORD_MAX },
       askCurrent: user.has_password && !mayResetPassword(session, app.clock.now()),
       sessions: sessions.map((s) => sessionListItem(s, session, tz)),
       errors,
@@ -46,8 +51,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
       return page(request, reply, 429, { current: message, summary: `current: ${message}` });
     }
     try {
-      await setPassword(kit.ctx(request), user.id, {
-        current: field(body, 'current'), password: field(body, 'password'), confirm: field(body, 'confirm'),
+      await setPassword(kit.ctx(request), user.id, { current: field(body, 'current'), password: field(body, 'password'), confirm: field(body, 'confirm') }, {
         currentNotRequired, keepSessionId: session.id,
       });
     } catch (error) {

@@ -1,5 +1,5 @@
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import { SIGN_IN_LINK_TTL_MS } from '../../services/access/sign-in.ts';
+import { SIGN_IN_LINK_TTL_MS } from '../../services/access/session-rules.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import type { ConsoleRenderer } from './render.ts';
 

@@ -3,8 +3,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
-import { normaliseAccountEmail } from '../../services/access/manage-users.ts';
-import { awaitsFirstAccount, peekSignInLink, redeemSignInLink, requestSignInLink, revokeSession, signInWithPassword } from '../../services/access/sign-in.ts';
+import { parseEmailAddress } from '../../domain/email-address.ts';
+import { redeemSignInLink } from '../../services/access/redeem-sign-in-link.ts';
+import { requestSignInLink, RequestSignInLinkInput } from '../../services/access/request-sign-in-link.ts';
+import { revokeSession } from '../../services/access/revoke-session.ts';
+import { signInWithPassword, SignInWithPasswordInput } from '../../services/access/sign-in-with-password.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
+import { peekSignInLink } from '../../queries/sessions.ts';
+import { awaitsFirstAccount } from '../../queries/users.ts';
 import { field, FormBody, HTML, safeNext, type ConsoleKit, type Form } from './kit.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { emailSignInLink } from './sign-in-email.ts';
@@ -13,6 +19,8 @@ import { FailureThrottle } from './sign-in-throttle.ts';
 const Token = Type.Object({ token: Type.String({ pattern: '^[A-Za-z0-9_-]{20,100}$' }) });
 const Next = Type.Object({ next: Type.Optional(Type.String({ maxLength: 500 })), done: Type.Optional(Type.String({ maxLength: 40 })) });
 const FAILURE_WINDOW_MS = 15 * 60_000;
+/** The forms' maxlength attributes: the two use-cases' contracts. */
+const LIMITS = { signIn: limitsOf(SignInWithPasswordInput), link: limitsOf(RequestSignInLinkInput) };
 /** How the operator of a fresh install gets in (src/cli/main.ts: `user create`). */
 const FIRST_ACCOUNT_COMMAND = 'npx lifeline user create --email you@example.com --role admin';
 
@@ -30,14 +38,13 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
   const ipLimit = { rateLimit: { max: 30, timeWindow: 60_000 } };
 
   const form = (request: FastifyRequest, reply: FastifyReply, status: number, model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string; firstAccount?: string }) =>
-    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent, firstAccount: model.firstAccount }, { nav: 'sign-in' });
+    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', limits: LIMITS, email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent, firstAccount: model.firstAccount }, { nav: 'sign-in' });
 
   // A fresh install has no account to sign in with: the start log and the sign-in page say how to
   // create the first one (only while none exists, so the page reveals nothing once one does).
-  const systemCtx = { db: app.db, clock: app.clock, ids: app.ids };
   app.addHook('onListen', async () => {
     try {
-      if (await awaitsFirstAccount(systemCtx)) app.log.warn(`No console account exists yet. Create the first one with: ${FIRST_ACCOUNT_COMMAND}`);
+      if (await awaitsFirstAccount(app.db)) app.log.warn(`No console account exists yet. Create the first one with: ${FIRST_ACCOUNT_COMMAND}`);
     } catch (error) {
       app.log.warn({ err: error }, 'could not check for console accounts');
     }
@@ -48,7 +55,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
 
   app.get('/console/sign-in', { schema: { hide: true, querystring: Next, response: HTML } }, async (request, reply) => {
     if (request.consoleUser) return reply.redirect(safeNext(request.query.next), 303);
-    return form(request, reply, 200, { next: request.query.next, firstAccount: (await awaitsFirstAccount(systemCtx)) ? FIRST_ACCOUNT_COMMAND : undefined });
+    return form(request, reply, 200, { next: request.query.next, firstAccount: (await awaitsFirstAccount(app.db)) ? FIRST_ACCOUNT_COMMAND : undefined });
   });
 
   app.post('/console/sign-in', { config: ipLimit, schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
@@ -67,7 +74,12 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
       failuresPerAddress.forgive(address);
       return tooMany(request, reply, email, next);
     }
-    const signedIn = await signInWithPassword(kit.ctx(request), { email, password, userAgent: request.headers['user-agent'] ?? null });
+    // An address or password longer than any account's is refused by the contract; it is answered
+    // like any other failure, so the answer never tells what was wrong.
+    const signedIn = await signInWithPassword(kit.ctx(request), { email, password }, request.headers['user-agent'] ?? null).catch((error: unknown) => {
+      if (error instanceof ValidationError) return null;
+      throw error;
+    });
     if (!signedIn) {
       return form(request, reply, 401, { email, next, errors: { password: 'That email address and password do not match an account.', summary: 'The email address or the password is not right.' } });
     }
@@ -83,7 +95,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
   const linkAsked = new WeakMap<FastifyRequest, string>();
   const sendLinkAfterAnswer = async (request: FastifyRequest, email: string) => {
     try {
-      const issued = await requestSignInLink(kit.ctx(request), email);
+      const issued = await requestSignInLink(kit.ctx(request), { email });
       if (issued) await emailSignInLink(app, kit.renderer, request.log, issued.user.email, issued.link.token);
     } catch (error) {
       request.log.error({ err: error }, 'the sign-in link could not be issued');
@@ -102,7 +114,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
     const body = request.body as Form;
     let email: string;
     try {
-      email = normaliseAccountEmail(field(body, 'email'));
+      email = parseEmailAddress('email', field(body, 'email'));
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return form(request, reply, 400, { email: field(body, 'email'), errors: { linkEmail: 'Enter an email address such as ops@example.com.', summary: error.message } });
@@ -114,7 +126,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
 
   // A GET never signs in (mail scanners follow links): it shows a button that POSTs.
   app.get('/console/sign-in/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
-    const user = await peekSignInLink(kit.ctx(request), request.params.token);
+    const user = await peekSignInLink(app.db, request.params.token, app.clock.now());
     if (!user) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
     return kit.send(request, reply, 200, 'confirm-link', { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` }, { nav: 'sign-in' });
   });

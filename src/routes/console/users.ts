@@ -4,8 +4,11 @@ import Type from 'typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { options, userListItem } from '../../presenters/console-view.ts';
 import { changeUserRole } from '../../services/access/change-user-role.ts';
-import { createUser, disableUser, listUsers } from '../../services/access/manage-users.ts';
-import { SIGN_IN_LINK_TTL_MS } from '../../services/access/sign-in.ts';
+import { createUser, CreateUserInput } from '../../services/access/create-user.ts';
+import { disableUser } from '../../services/access/disable-user.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
+import { listUsers } from '../../queries/users.ts';
+import { SIGN_IN_LINK_TTL_MS } from '../../services/access/session-rules.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { errorsOf, field, FormBody, HTML, IdParams, newFormId, type ConsoleKit, type ConsoleUser, type Form } from './kit.ts';
 import { emailSignInLink, signInUrl } from './sign-in-email.ts';
@@ -21,12 +24,13 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: { email: string; name: string; role: string }, errors: Record<string, string> = {}) => {
     const me = request.consoleUser as ConsoleUser;
-    const [p, users] = await Promise.all([loadPage(app.db), listUsers(kit.ctx(request))]);
+    const [p, users] = await Promise.all([loadPage(app.db), listUsers(app.db)]);
     const tz = p?.time_zone ?? 'Etc/UTC';
     return kit.send(request, reply, status, 'users', {
       title: 'Responder accounts',
       users: users.map((u) => ({ ...userListItem(u, me.id, tz), errors: errors[`role-${u.id}`] ? { role: errors[`role-${u.id}`] } : {} })),
       form: { ...form, formId: newFormId(app) },
+      limits: limitsOf(CreateUserInput),
       roleOptions: options(Object.keys(ROLE_CHOICES), ROLE_CHOICES, form.role),
       errors,
     }, { nav: 'users' });
@@ -43,7 +47,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
     let replayed: boolean;
     try {
       replayed = (await kit.once(request, async (ctx) => {
-        created = await createUser(ctx, { email: form.email, role: form.role, name: form.name });
+        created = await createUser(ctx, { email: form.email, role: form.role, name: form.name || undefined });
         return { id: created.user.id };
       })).replayed;
     } catch (error) {

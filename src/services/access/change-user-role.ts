@@ -1,19 +1,25 @@
+import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { requireOneOf } from '../../domain/validation.ts';
+import { USER_ROLES } from '../../domain/roles.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
 import { findUserById, lockEnabledAdmins, setUserRole } from '../../storage/user-repository.ts';
 import type { ResponderUser } from '../../domain/model.ts';
-import { USER_ROLES, type UserRole } from '../../domain/roles.ts';
 import type { ServiceContext } from '../context.ts';
+import { parseInput } from '../shared/contract.ts';
+import { Enum } from '../shared/fields.ts';
+
+/** The console's role form (the account is the path's id). */
+export const ChangeUserRoleInput = Type.Object({ role: Enum(USER_ROLES) }, { additionalProperties: false });
+export type ChangeUserRoleInput = Static<typeof ChangeUserRoleInput>;
 
 /**
  * Gives an account another role; it applies to its open sessions at their next request. The last
  * enabled admin cannot be demoted (nobody could manage accounts or tokens from the console then).
  */
-export async function changeUserRole(ctx: ServiceContext, userId: string, input: { role: string }): Promise<ResponderUser> {
+export async function changeUserRole(ctx: ServiceContext, userId: string, raw: unknown): Promise<ResponderUser> {
   authorize(ctx.actor, 'user.manage');
-  const role: UserRole = requireOneOf('role', input.role, USER_ROLES);
+  const { role } = parseInput(ChangeUserRoleInput, raw);
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const admins = await lockEnabledAdmins(tx);

@@ -9,7 +9,7 @@ import type { ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
 import { Enum, limitsOf, TokenName } from '../shared/fields.ts';
 import { assertMayGrant, type Grantor } from './grantor.ts';
-import { hashToken, TOKEN_PREFIX } from './secret-hash.ts';
+import { hashToken, TOKEN_PREFIX } from '../../domain/secret-hash.ts';
 
 /** A new token: the API's request body, the console form's fields (ticked scopes as a list). */
 export const CreateApiTokenInput = Type.Object({

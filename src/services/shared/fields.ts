@@ -28,6 +28,13 @@ export const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Enum(
 export const IdempotencyKey = Type.String({ maxLength: 255 });
 /** An API token's name, shown in listings and in the audit log. */
 export const TokenName = Type.String({ minLength: 1, maxLength: 100 });
+/** A person's display name (a console account); may be empty. */
+export const PersonName = Type.String({ maxLength: 120 });
+/**
+ * An email address as typed. The schema only bounds its length (RFC 5321's 254); what makes it an
+ * address, and its normal form, is `parseEmailAddress`'s rule, run by the use-case.
+ */
+export const EmailAddress = Type.String({ minLength: 1, maxLength: 254 });
 /** A row id in a path (`/incidents/{id}`). */
 export const PathId = Type.String({ minLength: 1, maxLength: 64 });
 
