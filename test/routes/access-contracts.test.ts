@@ -13,6 +13,7 @@ import { SetPasswordInput } from '../../src/services/access/set-password.ts';
 import { signInWithPassword, SignInWithPasswordInput } from '../../src/services/access/sign-in-with-password.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { encodeForm } from '../helpers/console-client.ts';
 
 /**
  * Tokens, accounts and sign-in: each use-case owns its input contract, and the API states no rule
@@ -140,5 +141,19 @@ describe('access contracts: the published API and direct calls agree', () => {
       .resolves.toEqual({ field: 'email', message: 'email: must be at most 254 characters' });
     await expect(refusal(signInWithPassword(ctx, { email: 'ana@example.com', password: 'p'.repeat(1025) }, null)))
       .resolves.toEqual({ field: 'password', message: 'password: must be at most 1024 characters' });
+  });
+
+  it('the console answers a sign-in past those limits exactly like a wrong password (401, same page)', async () => {
+    const signIn = (fields: Record<string, string>, ip: string) =>
+      t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm(fields), remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const wrong = await signIn({ email: 'nobody@example.com', password: 'a long passphrase' }, '198.51.100.1');
+    const tooLong = await signIn({ email: 'nobody@example.com', password: 'p'.repeat(1025) }, '198.51.100.2');
+    const longAddress = await signIn({ email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, '198.51.100.3');
+    const page = (body: string) => body.replace(/nonce-[^']+'|nonce="[^"]+"/g, 'NONCE').replace(/value="[^"]*@example\.com"/g, 'value="EMAIL"');
+    expect(wrong.statusCode).toBe(401);
+    expect(tooLong.statusCode).toBe(401);
+    expect(longAddress.statusCode).toBe(401);
+    expect(page(tooLong.body)).toBe(page(wrong.body));
+    expect(page(longAddress.body)).toBe(page(wrong.body));
   });
 });
