@@ -11,7 +11,8 @@ import { ValidationError } from './errors.ts';
 const ATEXT = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+";
 const LOCAL_PART = new RegExp(`^${ATEXT}(?:\\.${ATEXT})*$`);
 const LABEL = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
-const MAX_LENGTH = 254;
+/** RFC 5321's limit on a forward path: no mail system delivers to a longer address. */
+export const EMAIL_ADDRESS_MAX = 254;
 const MAX_LOCAL_LENGTH = 64;
 const EXAMPLE = 'ops@example.com';
 
@@ -30,7 +31,7 @@ function normalise(candidate: string): string | null {
   // A top-level label of digits only is an IP address, not a mail domain.
   if (/^\d+$/.test(labels[labels.length - 1])) return null;
   const address = `${local}@${domain}`;
-  return address.length > MAX_LENGTH ? null : address;
+  return address.length > EMAIL_ADDRESS_MAX ? null : address;
 }
 
 /** Checks an address typed by a person (surrounding whitespace is forgiven) and returns it normalised. */

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
-import { registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
+import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
 import { TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
 
@@ -139,7 +139,7 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     const rows = responder.locator('table.subscribers tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('ana@example.com');
-    await registerWebhook(t.app.serviceContext('test'), { url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
+    await registerWebhook(t.app.serviceContext('test'), { type: 'webhook', url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
     await responder.goto(`${base}/console/subscribers`);
     await responder.getByText('New secret for https://hooks.example.com/status…').click();
     await saveScreenshot(responder, 'console-subscribers');

@@ -3,7 +3,7 @@ import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
 import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
-import { subscribeByEmail } from '../../src/services/subscribers/manage-subscribers.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { insertDeliveryChunk, releaseStaleClaims } from '../../src/storage/delivery-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -21,7 +21,7 @@ describe('delivery claim renewal', () => {
 
   it('renews held claims every lease/3 while a send is slow, and stops renewing when the batch is done', async () => {
     const ctx = t.app.serviceContext('test');
-    await subscribeByEmail(ctx, { email: 'slow@example.org', confirmed: true, source: 'api' });
+    await subscribeByEmail(ctx, { type: 'email', email: 'slow@example.org', confirmed: true }, { source: 'api' });
     await declareIncident(ctx, { name: 'Slow relay', body: 'Investigating.' });
     const [event] = await t.db.query<{ id: number }>("SELECT id::int AS id FROM outbox_event WHERE type = 'incident.created'");
     await insertDeliveryChunk(t.db, { id: event.id, componentIds: [] }, { after: null, limit: 10 }, t.clock.now());

@@ -11,7 +11,7 @@ import { loadConfig } from '../../src/config.ts';
 import { joinTransaction } from '../../src/services/context.ts';
 import { createApiToken } from '../../src/services/access/create-api-token.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
-import { subscribeByEmail } from '../../src/services/subscribers/manage-subscribers.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { openPgliteDatabase } from '../../src/storage/pglite-database.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { freePort, startLifeline, type LifelineProcess } from '../helpers/lifeline-process.ts';
@@ -391,7 +391,7 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
       token = (await createApiToken(ctx, { name: 'crash-test', scopes: ['admin'] }, OPERATOR_GRANTOR)).token;
       // The sign-up use-case per address, in one transaction: one commit instead of 2,000.
       await db.transaction(async (tx) => {
-        for (const email of emails) await subscribeByEmail({ ...ctx, db: joinTransaction(tx) }, { email, confirmed: true, source: 'api' });
+        for (const email of emails) await subscribeByEmail({ ...ctx, db: joinTransaction(tx) }, { type: 'email', email, confirmed: true }, { source: 'api' });
       });
     } finally {
       await seeder.close();

@@ -3,7 +3,7 @@ import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
 import { validatePageDefinition } from '../../src/config.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
-import { registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
+import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
 import { createUser } from '../../src/services/access/create-user.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession as Session } from '../helpers/console-client.ts';
@@ -314,8 +314,14 @@ describe('manage: subscribers', () => {
   });
 
   it('disables, re-enables and rotates the secret of a webhook endpoint (the secret shown once)', async () => {
-    const { subscriber } = await registerWebhook(t.app.serviceContext('test'), { url: 'https://hooks.example.com/status' }, async () => ({ ok: true }), () => 'whsec_old');
+    const { subscriber } = await registerWebhook(t.app.serviceContext('test'), { type: 'webhook', url: 'https://hooks.example.com/status' }, async () => ({ ok: true }), () => 'whsec_old');
     const row = () => t.db.query<{ disabled_at: Date | null; disabled_reason: string | null; secret: string }>('SELECT disabled_at, disabled_reason, secret FROM subscriber WHERE id = $1', [subscriber.id]).then((r) => r[0]);
+    // The reason's limit is the use-case's contract: the box says it, the use-case holds to it.
+    expect((await get('/console/subscribers?type=webhook', responder)).body).toContain(`id="disable-${subscriber.id}" name="reason" type="text" maxlength="500"`);
+    const tooLong = await post(`/console/subscribers/${subscriber.id}/disable`, { _csrf: responder.csrf, reason: 'x'.repeat(501) }, responder);
+    expect(tooLong.statusCode).toBe(400);
+    expect(tooLong.body).toContain('reason: must be at most 500 characters');
+    expect((await row()).disabled_at).toBeNull();
     const disabled = await post(`/console/subscribers/${subscriber.id}/disable`, { _csrf: responder.csrf, reason: 'owner asked to pause' }, responder);
     expect(disabled.statusCode).toBe(303);
     expect(await row()).toMatchObject({ disabled_reason: 'owner asked to pause' });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signLinkToken } from '../../src/domain/link-token.ts';
 import { unsubscribeTokenIn } from '../../src/routes/subscriptions/index.ts';
-import { subscribeByEmail } from '../../src/services/subscribers/manage-subscribers.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { findSubscriber } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 
@@ -13,7 +13,7 @@ describe('mailto unsubscribe', () => {
   });
   afterAll(() => t.close());
 
-  const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext('test'), { email, confirmed: true, source: 'api' })).subscriber;
+  const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext('test'), { type: 'email', email, confirmed: true }, { source: 'api' })).subscriber;
   const tokenFor = (id: string) => signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
 
   it('finds the token in provider JSON, form fields and raw messages', async () => {

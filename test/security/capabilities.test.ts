@@ -21,7 +21,11 @@ import { createComponentGroup } from '../../src/services/components/create-compo
 import { editComponent } from '../../src/services/components/edit-component.ts';
 import { updateComponent } from '../../src/services/components/update-component.ts';
 import { updateComponentGroup } from '../../src/services/components/update-component-group.ts';
-import { importEmailSubscribers, reactivateSubscriber, registerWebhook } from '../../src/services/subscribers/manage-subscribers.ts';
+import { importEmailSubscribers } from '../../src/services/subscribers/import-email-subscribers.ts';
+import { reactivateSubscriber } from '../../src/services/subscribers/reactivate-subscriber.ts';
+import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
+import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
+import { unsubscribe } from '../../src/services/subscribers/unsubscribe.ts';
 import { createTemplate } from '../../src/services/templates/create-template.ts';
 import { deleteTemplate } from '../../src/services/templates/delete-template.ts';
 import { updateTemplate } from '../../src/services/templates/update-template.ts';
@@ -246,9 +250,12 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['createComponentGroup', responder, (ctx) => createComponentGroup(ctx, {})],
     ['updateComponentGroup', responder, (ctx) => updateComponentGroup(ctx, ID, {})],
     ['archiveComponentGroup', responder, (ctx) => archiveComponentGroup(ctx, ID)],
-    ['registerWebhook', visitorActor('public'), (ctx) => registerWebhook(ctx, { url: 'https://hooks.example/x' }, async () => ({ ok: true as const }), () => 'secret')],
+    ['registerWebhook', visitorActor('public'), (ctx) => registerWebhook(ctx, { type: 'webhook', url: 'https://hooks.example/x' }, async () => ({ ok: true as const }), () => 'secret')],
     ['reactivateSubscriber', viewer, (ctx) => reactivateSubscriber(ctx, ID)],
-    ['importEmailSubscribers', viewer, (ctx) => importEmailSubscribers(ctx, [], { confirmed: false })],
+    ['subscribeByEmail (a responder\'s, not the public form)', viewer, (ctx) => subscribeByEmail(ctx, { type: 'email', email: 'a@example.org' }, { source: 'api' })],
+    ['subscribeByEmail (an import)', viewer, (ctx) => subscribeByEmail(ctx, { type: 'email', email: 'a@example.org' }, { source: 'import' })],
+    ['unsubscribe (a removal)', visitorActor('subscriber'), (ctx) => unsubscribe(ctx, ID, 'removed')],
+    ['importEmailSubscribers', viewer, (ctx) => importEmailSubscribers(ctx, { rows: [], confirmed: false })],
     ['disableWebhookEndpoint', viewer, (ctx) => disableWebhookEndpoint(ctx, ID)],
     ['replayDeadLetters', viewer, (ctx) => replayDeadLetters(ctx, {})],
     ['ingestHeartbeats', SYSTEM_ACTORS.scheduler, (ctx) => ingestHeartbeats(ctx, [], [])],

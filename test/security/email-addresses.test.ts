@@ -95,6 +95,43 @@ describe('only a plain local@domain address is accepted', () => {
   });
 });
 
+/**
+ * DECISION (issue 11): the API and the public forms once let an address of up to 320 characters
+ * through to the domain, which then refused anything past 254 (RFC 5321) in other words. Every door
+ * now takes the contract's limit, 254, and names it.
+ */
+describe('an address is at most 254 characters at every door', () => {
+  const local = 'a'.repeat(64);
+  const at254 = `${local}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(57)}.org`;
+  const at255 = `${local}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(58)}.org`;
+  const at320 = `${local}@${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}.${'e'.repeat(59)}.org`;
+
+  it('accepts 254 characters and refuses 255 and 320 (once let through to the domain) naming the limit', async () => {
+    expect([at254.length, at255.length, at320.length]).toEqual([254, 255, 320]);
+    expect((await api('/api/v1/subscribers', { type: 'email', email: at254 })).statusCode).toBe(201);
+    for (const email of [at255, at320]) {
+      const refused = await api('/api/v1/subscribers', { type: 'email', email });
+      expect(refused.statusCode).toBe(400);
+      expect(refused.json()).toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
+      const owner = await api('/api/v1/subscribers', { type: 'webhook', url: 'https://hooks.example.org/long-owner', email });
+      expect(owner.json()).toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
+      for (const [url, fields] of [['/subscribe', { email }], ['/subscribe/webhook', { url: 'https://hooks.example.org/long-owner', email }]] as const) {
+        const page = await form(url, fields);
+        expect(page.statusCode).toBe(400);
+        expect(page.body).toContain('email: must be at most 254 characters');
+      }
+    }
+  });
+
+  it('the public forms say so in their maxlength', async () => {
+    for (const url of ['/subscribe', '/subscribe/webhook']) {
+      const page = await t.app.inject({ method: 'GET', url });
+      expect(page.body).toContain('name="email" type="email" required autocomplete="email" maxlength="254"');
+    }
+    expect((await t.app.inject({ method: 'GET', url: '/subscribe/webhook' })).body).toContain('name="url" type="url" required maxlength="2000"');
+  });
+});
+
 describe('addresses are stored normalised and compared case-insensitively', () => {
   it('lower-cases the domain, keeps the local part, and punycodes an internationalised domain', async () => {
     const created = await api('/api/v1/subscribers', { type: 'email', email: '  Ops.Team@Example.ORG ' });

@@ -4,14 +4,18 @@ import Type from 'typebox';
 import type { Subscriber } from '../../domain/model.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
-import { disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
-import { importEmailSubscribers, reactivateSubscriber, registerWebhook, subscribeByEmail, unsubscribe } from '../../services/subscribers/manage-subscribers.ts';
-import { replayDeadLetters } from '../../services/notifications/replay-dead-deliveries.ts';
+import { DisableWebhookEndpointInput, disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
+import { importEmailSubscribers, type ImportEmailSubscribersInput } from '../../services/subscribers/import-email-subscribers.ts';
+import { reactivateSubscriber } from '../../services/subscribers/reactivate-subscriber.ts';
+import { RegisterWebhookInput, registerWebhook } from '../../services/subscribers/register-webhook.ts';
+import { SubscribeByEmailInput, subscribeByEmail } from '../../services/subscribers/subscribe-by-email.ts';
+import { unsubscribe } from '../../services/subscribers/unsubscribe.ts';
+import type { CheckWebhookUrl } from '../../services/subscribers/webhook-endpoint.ts';
+import { ReplayDeadLettersInput, replayDeadLetters } from '../../services/notifications/replay-dead-deliveries.ts';
 import { listDeadLetters, loadIncidentDeliveryProgress } from '../../queries/delivery-progress.ts';
 import { findIncident } from '../../queries/incidents.ts';
 import { findSubscriber, listSubscribers } from '../../queries/subscriber-list.ts';
 import { errorResponses, RowIdSchema } from '../schemas.ts';
-import { URL_MAX } from '../../domain/validation.ts';
 
 const Security = [{ bearer: [] }];
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
@@ -39,8 +43,15 @@ const presentSubscriber = (s: Subscriber) => ({
   disabled_at: iso(s.disabled_at), disabled_reason: s.disabled_reason, unsubscribed_at: iso(s.unsubscribed_at), created_at: s.created_at.toISOString(),
 });
 
+/**
+ * `POST /subscribers` takes either contract, told apart by `type`. A refusal names the field of the
+ * branch the client meant (describeValidation reports the deepest branch: `url` too long, not the
+ * missing `email` of the email branch).
+ */
+export const AddSubscriberBody = Type.Union([SubscribeByEmailInput, RegisterWebhookInput]);
+
 export interface SubscriberRouteOptions {
-  checkWebhookUrl: (url: string) => Promise<{ ok: true } | { ok: false; reason: string }>;
+  checkWebhookUrl: CheckWebhookUrl;
   generateWebhookSecret: () => string;
 }
 
@@ -52,17 +63,14 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     schema: {
       tags: ['subscribers'], summary: 'Add an email or webhook subscriber', security: Security,
       description: 'Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber\'s `secret` (Standard Webhooks, whsec_...) is in this response only.',
-      body: Type.Union([
-        Type.Object({ type: Type.Literal('email'), email: Type.String({ maxLength: 320 }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), confirmed: Type.Optional(Type.Boolean()) }, { additionalProperties: false }),
-        Type.Object({ type: Type.Literal('webhook'), url: Type.String({ maxLength: URL_MAX }), component_ids: Type.Optional(Type.Array(Type.String(), { maxItems: 500 })), email: Type.Optional(Type.String({ maxLength: 320 })) }, { additionalProperties: false }),
-      ]),
+      body: AddSubscriberBody,
       response: { 201: SubscriberSchema, ...errorResponses },
     },
   }, async (request, reply) => {
     const ctx = app.serviceContext(request.actor);
     const body = request.body;
     if (body.type === 'email') {
-      const { subscriber } = await subscribeByEmail(ctx, { email: body.email, component_ids: body.component_ids, confirmed: body.confirmed, source: 'api' });
+      const { subscriber } = await subscribeByEmail(ctx, body, { source: 'api' });
       return reply.code(201).send(presentSubscriber(subscriber));
     }
     const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
@@ -92,7 +100,8 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     if (records.length > 0 && !('email' in records[0])) throw new ValidationError('body', 'the CSV needs a header row with an "email" column');
     if (records.length > 50_000) throw new ValidationError('body', 'at most 50,000 rows per import');
     const rows = records.map((record, index) => ({ line: index + 2, email: record.email ?? '', components: record.components ?? '' }));
-    return importEmailSubscribers(app.serviceContext(request.actor), rows, { confirmed: request.query.confirmed ?? false });
+    const input: ImportEmailSubscribersInput = { rows, confirmed: request.query.confirmed ?? false };
+    return importEmailSubscribers(app.serviceContext(request.actor), input);
   });
 
   app.get('/api/v1/subscribers', {
@@ -130,10 +139,10 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     schema: {
       tags: ['subscribers'], summary: 'Stop sending to a webhook endpoint until it is re-enabled; its pending deliveries are dead-lettered and its owner is emailed', security: Security,
       params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      body: Type.Optional(Type.Object({ reason: Type.Optional(Type.String({ maxLength: 500 })) }, { additionalProperties: false })),
+      body: Type.Optional(DisableWebhookEndpointInput),
       response: { 200: SubscriberSchema, ...errorResponses },
     },
-  }, async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, { reason: request.body?.reason })));
+  }, async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, request.body ?? {})));
 
   app.post('/api/v1/subscribers/:id/reactivate', {
     onRequest: app.requireCapability('subscriber.manage'),
@@ -181,11 +190,11 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     onRequest: app.requireCapability('delivery.replay'),
     schema: {
       tags: ['deliveries'], summary: 'Replay dead-lettered deliveries (by id, or all of one event)', security: Security,
-      body: Type.Object({ ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })), event_id: Type.Optional(Type.Integer()) }, { additionalProperties: false }),
+      body: ReplayDeadLettersInput,
       response: { 200: Type.Object({ replayed: Type.Integer() }), ...errorResponses },
     },
   }, async (request) => {
-    const replayed = await replayDeadLetters(app.serviceContext(request.actor), { ids: request.body.ids, eventId: request.body.event_id });
+    const replayed = await replayDeadLetters(app.serviceContext(request.actor), request.body);
     return { replayed: replayed.length };
   });
 }

@@ -83,7 +83,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
     const back = field(body, 'back') === 'event' && /^\d+$/.test(eventText) ? `/console/deliveries/dead?event=${eventText}&` : '/console/deliveries/dead?';
     let replayed: number[];
     try {
-      replayed = await replayDeadLetters(kit.ctx(request), ids.length > 0 ? { ids } : { eventId: /^\d{1,15}$/.test(eventText) ? Number(eventText) : undefined });
+      replayed = await replayDeadLetters(kit.ctx(request), ids.length > 0 ? { ids } : /^\d{1,15}$/.test(eventText) ? { event_id: Number(eventText) } : {});
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return kit.send(request, reply, 400, 'message', { title: 'Nothing to replay', heading: 'Nothing to replay', message: 'Choose the deliveries to replay.', link: { href: '/console/deliveries/dead', text: 'Back to the failed deliveries' } }, { nav: 'deliveries' });

@@ -4,8 +4,12 @@ import { parse as parseCsv } from 'csv-parse/sync';
 import Type from 'typebox';
 import { ValidationError } from '../../domain/errors.ts';
 import { subscriberListItem } from '../../presenters/console-view.ts';
-import { disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
-import { importEmailSubscribers, reactivateSubscriber, rotateWebhookSecret, unsubscribe, type ImportResult } from '../../services/subscribers/manage-subscribers.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
+import { DisableWebhookEndpointInput, disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
+import { importEmailSubscribers, type ImportEmailSubscribersInput, type ImportResult } from '../../services/subscribers/import-email-subscribers.ts';
+import { reactivateSubscriber } from '../../services/subscribers/reactivate-subscriber.ts';
+import { rotateWebhookSecret } from '../../services/subscribers/rotate-webhook-secret.ts';
+import { unsubscribe } from '../../services/subscribers/unsubscribe.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadComponents } from '../../queries/page-structure.ts';
 import { listSubscribers } from '../../queries/subscriber-list.ts';
@@ -91,6 +95,7 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
       nextUrl: more ? query(shown[shown.length - 1].id) : null,
       firstUrl: request.query.after ? query(null) : null,
       filtered: Boolean(search || type),
+      limits: { disable: limitsOf(DisableWebhookEndpointInput) },
     }, { nav: 'subscribers' });
   });
 
@@ -108,7 +113,8 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
   app.post('/console/subscribers/:id/disable', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
     const reason = field(request.body as Form, 'reason');
     try {
-      await disableWebhookEndpoint(kit.ctx(request), request.params.id, { reason });
+      // An empty box means no reason given (the use-case records the default one).
+      await disableWebhookEndpoint(kit.ctx(request), request.params.id, reason === '' ? {} : { reason });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       return kit.send(request, reply, 400, 'message', { title: 'Please check your request', heading: 'Please check your request', message: error.message, link: { href: '/console/subscribers', text: 'Back to the subscribers' } }, { nav: 'subscribers' });
@@ -177,7 +183,8 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
     try {
       const rows = parseSubscriberCsv(form.csv);
       await kit.once(request, async (ctx) => {
-        result = await importEmailSubscribers(ctx, rows, { confirmed: form.confirmed });
+        const input: ImportEmailSubscribersInput = { rows, confirmed: form.confirmed };
+        result = await importEmailSubscribers(ctx, input);
         return { id: 'import' };
       });
     } catch (error) {

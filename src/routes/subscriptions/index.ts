@@ -5,27 +5,44 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import PostalMime from 'postal-mime';
 import Type from 'typebox';
 import { visitorActor } from '../../domain/actor.ts';
-import { emailAddressKey } from '../../domain/email-address.ts';
+import { emailAddressKey, parseEmailAddress } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { httpStatusOf } from '../../plugins/http-errors.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
+import { limitsOf } from '../../services/shared/fields.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
-import {
-  confirmSubscriber, normaliseEmail, requestWebhookSubscription, rotateWebhookSecret, subscribeByEmail, unsubscribe, updateSubscription,
-} from '../../services/subscribers/manage-subscribers.ts';
+import { confirmSubscriber } from '../../services/subscribers/confirm-subscriber.ts';
+import { RequestWebhookSubscriptionInput, requestWebhookSubscription } from '../../services/subscribers/request-webhook-subscription.ts';
+import { rotateWebhookSecret } from '../../services/subscribers/rotate-webhook-secret.ts';
+import { SubscribeByEmailInput, subscribeByEmail } from '../../services/subscribers/subscribe-by-email.ts';
+import { unsubscribe } from '../../services/subscribers/unsubscribe.ts';
+import { updateSubscription, type UpdateSubscriptionInput } from '../../services/subscribers/update-subscription.ts';
+import type { CheckWebhookUrl } from '../../services/subscribers/webhook-endpoint.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { loadPageStructure } from '../../queries/page-structure.ts';
 import { findSubscriber } from '../../queries/subscriber-list.ts';
-import { URL_MAX } from '../../domain/validation.ts';
 
 const Token = Type.Object({ token: Type.String({ minLength: 10, maxLength: 400 }) });
 const Components = Type.Optional(Type.Union([Type.String(), Type.Array(Type.String(), { maxItems: 500 })]));
 const HTML = { 200: Type.String(), 400: Type.String(), 403: Type.String(), 404: Type.String(), 429: Type.String() };
 const asList = (value: string | string[] | undefined) => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+/** The chosen components: the radio "only these" with its boxes; "everything" is no list at all. */
+const chosenComponents = (body: { scope?: string; components?: string | string[] }) => (body.scope === 'some' ? asList(body.components) : []);
+
+/**
+ * The sign-up forms' fields, each with the contract's own schema for the value it carries (so a
+ * too-long address is refused in the same words as by the API), plus the form's radio button.
+ */
+const EmailSignUpForm = Type.Object({ email: SubscribeByEmailInput.properties.email, components: Components, scope: Type.Optional(Type.String()) });
+const WebhookSignUpForm = Type.Object({
+  url: RequestWebhookSubscriptionInput.properties.url, email: RequestWebhookSubscriptionInput.properties.email, components: Components, scope: Type.Optional(Type.String()),
+});
+/** The forms' `maxlength`s, from the contracts. */
+const LIMITS = { ...limitsOf(SubscribeByEmailInput), ...limitsOf(RequestWebhookSubscriptionInput) };
 
 /** The Subject of a raw message, unfolded and decoded (mail clients fold long subjects and RFC 2047-encode non-ASCII ones). */
 async function subjectOfRawMessage(raw: string): Promise<string | null> {
@@ -49,7 +66,7 @@ export async function unsubscribeTokenIn(body: unknown): Promise<string | null> 
 }
 
 export interface SubscriptionRouteOptions {
-  checkWebhookUrl(url: string): Promise<{ ok: true } | { ok: false; reason: string }>;
+  checkWebhookUrl: CheckWebhookUrl;
   generateWebhookSecret(): string;
 }
 
@@ -77,7 +94,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     // Forms that change a subscription: never framed (no clickjacking), no script at all. The
     // referrer goes to this site only (the address may hold a token): with no referrer at all, an
     // old browser would post the form with Origin: null, which same-origin checks refuse.
-    const html = app.views.page('pages/subscription', subscriptionPageView(page, view), 'main');
+    const html = app.views.page('pages/subscription', { ...subscriptionPageView(page, view), limits: LIMITS }, 'main');
     return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
       .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' })).send(html);
   };
@@ -116,14 +133,15 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
 
   app.post('/subscribe/webhook', {
     config: ipLimit,
-    schema: { hide: true, body: Type.Object({ url: Type.String({ maxLength: URL_MAX }), email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+    schema: { hide: true, body: WebhookSignUpForm, response: HTML },
   }, async (request, reply) => {
     assertSameOrigin(request);
-    const email = normaliseEmail(request.body.email);
+    // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
+    const email = parseEmailAddress('email', request.body.email);
     if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
-    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
+    const input: RequestWebhookSubscriptionInput = { url: request.body.url.trim(), email, component_ids: chosenComponents(request.body) };
     try {
-      await requestWebhookSubscription(app.serviceContext(visitorActor('public')), { url: request.body.url.trim(), email, component_ids: ids }, options.checkWebhookUrl, options.generateWebhookSecret);
+      await requestWebhookSubscription(app.serviceContext(visitorActor('public')), input, options.checkWebhookUrl, options.generateWebhookSecret);
     } catch (error) {
       // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
       if (error instanceof DomainError && error.code === 'invalid_input') return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
@@ -137,13 +155,14 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
 
   app.post('/subscribe', {
     config: ipLimit,
-    schema: { hide: true, body: Type.Object({ email: Type.String({ maxLength: 320 }), components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+    schema: { hide: true, body: EmailSignUpForm, response: HTML },
   }, async (request, reply) => {
     assertSameOrigin(request);
-    const email = normaliseEmail(request.body.email);
+    // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
+    const email = parseEmailAddress('email', request.body.email);
     if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
-    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
-    await subscribeByEmail(app.serviceContext(visitorActor('public')), { email, component_ids: ids, source: 'public' });
+    const input: SubscribeByEmailInput = { type: 'email', email, component_ids: chosenComponents(request.body) };
+    await subscribeByEmail(app.serviceContext(visitorActor('public')), input, { source: 'public' });
     return render(reply, 200, {
       title: 'Check your inbox', heading: 'Check your inbox',
       message: `If ${email} can receive updates, a message is on its way with a link to confirm or manage the subscription.`,
@@ -209,8 +228,9 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     assertSameOrigin(request);
     const claim = claims(request, 'manage');
     if (!claim) return invalidLink(reply);
-    const ids = request.body.scope === 'some' ? asList(request.body.components) : [];
-    await updateSubscription(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, { component_ids: ids });
+    const ids = chosenComponents(request.body);
+    const input: UpdateSubscriptionInput = { component_ids: ids };
+    await updateSubscription(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, input);
     return render(reply, 200, { title: 'Saved', heading: 'Your choices are saved', message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.' });
   });
 

@@ -6,6 +6,7 @@
  */
 import Type, { type TObject } from 'typebox';
 import { COMPONENT_STATUSES } from '../../domain/status.ts';
+import { EMAIL_ADDRESS_MAX } from '../../domain/email-address.ts';
 import { BODY_MAX, KEY_PATTERN, NAME_MAX, URL_MAX } from '../../domain/validation.ts';
 
 /** A closed set of words: the error lists them (`status: must be one of …`). */
@@ -18,7 +19,7 @@ export const IncidentName = Type.String({ minLength: 1, maxLength: NAME_MAX });
 export const MarkdownBody = Type.String({ minLength: 1, maxLength: BODY_MAX, description: 'Markdown; raw HTML is not rendered' });
 /** A point in time with its zone (`2026-05-01T10:00:00Z`), as JSON carries it. */
 export const Timestamp = Type.String({ format: 'date-time' });
-/** An http(s) link stored with a record (a postmortem); the use-case checks the scheme. */
+/** An http(s) link stored with a record (a postmortem, a webhook endpoint); the use-case checks the scheme. */
 export const Url = Type.String({ maxLength: URL_MAX });
 /** `{component id or key: new status}`. */
 export const ComponentChanges = Type.Record(Type.String({ minLength: 1 }), Enum(COMPONENT_STATUSES), {
@@ -34,7 +35,7 @@ export const PersonName = Type.String({ maxLength: 120 });
  * An email address as typed. The schema only bounds its length (RFC 5321's 254); what makes it an
  * address, and its normal form, is `parseEmailAddress`'s rule, run by the use-case.
  */
-export const EmailAddress = Type.String({ minLength: 1, maxLength: 254 });
+export const EmailAddress = Type.String({ minLength: 1, maxLength: EMAIL_ADDRESS_MAX });
 /** A row id in a path (`/incidents/{id}`). */
 export const PathId = Type.String({ minLength: 1, maxLength: 64 });
 
@@ -82,3 +83,12 @@ export const ComponentStatusField = Enum(COMPONENT_STATUSES);
 export const TemplateName = Type.String({ minLength: 1, maxLength: TEMPLATE_NAME_MAX });
 /** A component or group in a path, by id or key (`/components/{id}`). */
 export const PathIdOrKey = Type.String({ minLength: 1, maxLength: 64, description: 'id or key' });
+
+/**
+ * A subscriber's or webhook owner's address as typed: `EmailAddress`'s limit, but an empty one is
+ * left to `parseEmailAddress`, so the sign-up forms and the API keep saying what they always said
+ * ("must be an email address such as ops@example.com") rather than "must not be empty".
+ */
+export const SubscriberEmailAddress = Type.String({ maxLength: EMAIL_ADDRESS_MAX });
+/** Components chosen by id or key; empty or missing means every component. */
+export const ComponentRefs = Type.Array(Type.String(), { maxItems: 500 });

@@ -1,3 +1,4 @@
+import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { Subscriber } from '../../domain/model.ts';
@@ -7,6 +8,16 @@ import { insertAudit, insertOutboxEvent } from '../../storage/audit-repository.t
 import { killPendingForSubscriber } from '../../storage/delivery-repository.ts';
 import { findSubscriber, markDisabled } from '../../storage/subscriber-repository.ts';
 import type { ServiceContext } from '../context.ts';
+import { parseInput } from '../shared/contract.ts';
+
+/** The longest reason kept for turning an endpoint off (shown in the console and told to its owner). */
+const REASON_MAX = 500;
+
+/** Why a responder turns the endpoint off; none (or blank) is recorded as "disabled by a responder". */
+export const DisableWebhookEndpointInput = Type.Object({
+  reason: Type.Optional(Type.String({ maxLength: REASON_MAX })),
+}, { additionalProperties: false });
+export type DisableWebhookEndpointInput = Static<typeof DisableWebhookEndpointInput>;
 
 /**
  * A responder turns a webhook endpoint off on purpose (it misbehaves, its owner asked): nothing is
@@ -14,9 +25,10 @@ import type { ServiceContext } from '../context.ts';
  * dead-lettered with the reason, so they can be replayed once it is back; its owner is told by
  * email, as when the worker disables it after sustained failure. Idempotent.
  */
-export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, input: { reason?: string } = {}): Promise<Subscriber> {
+export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, raw: unknown = {}): Promise<Subscriber> {
   authorize(ctx.actor, 'subscriber.manage');
-  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: 500, multiline: true });
+  const input = parseInput(DisableWebhookEndpointInput, raw);
+  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: REASON_MAX, multiline: true });
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
