@@ -164,7 +164,7 @@ export async function startConsoleInBrowser(options: {
     t = await startTestApp({ definition, env: { LIFELINE_PUBLIC_URL: base } });
     const ctx = t.app.serviceContext('test');
     for (const [email, role, name] of accounts) {
-      const { user } = await createUser(ctx, { email, role, name });
+      const { user } = await createUser(ctx, { email, role, name: name ?? undefined });
       await setPassword(ctx, user.id, { password, confirm: password });
     }
     await prepare?.(t, base);
