@@ -1,5 +1,6 @@
 import type { AuditEntry } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
+import type { AuditLogRow } from './db-types.generated.ts';
 
 /** What a change writes to the audit log: the entry without its id, details optional. */
 type NewAuditEntry = Omit<AuditEntry, 'id' | 'details'> & { details?: Record<string, unknown> };
@@ -11,7 +12,7 @@ export async function insertAudit(db: Queryable, entry: NewAuditEntry): Promise<
 }
 
 export async function listAudit(db: Queryable, options: { limit: number; actor?: string; action?: string }): Promise<AuditEntry[]> {
-  return db.query<AuditEntry>(
+  return db.query<AuditLogRow>(
     `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
      WHERE ($1::text IS NULL OR actor = $1) AND ($2::text IS NULL OR action LIKE $2 || '%')
      ORDER BY id DESC LIMIT $3`,

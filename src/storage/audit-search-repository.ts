@@ -1,6 +1,6 @@
 import type { AuditEntry } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
-import { toDate, toJson } from './rows.ts';
+import type { AuditLogRow } from './db-types.generated.ts';
 
 /**
  * One page of the audit log, newest first, continuing below `beforeId` (keyset, so a page deep in
@@ -9,7 +9,7 @@ import { toDate, toJson } from './rows.ts';
  * (`subscriber.` finds every subscriber change; no wildcards).
  */
 export async function searchAuditLog(db: Queryable, options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<AuditEntry[]> {
-  const rows = await db.query(
+  return db.query<AuditLogRow>(
     `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
      WHERE ($1::text IS NULL OR actor = $1 OR actor = 'user:' || $1 OR actor = 'token:' || $1)
        AND ($2::text IS NULL OR starts_with(action, $2))
@@ -17,8 +17,4 @@ export async function searchAuditLog(db: Queryable, options: { actor?: string; a
      ORDER BY id DESC LIMIT $4`,
     [options.actor ?? null, options.actionPrefix ?? null, options.beforeId ?? null, options.limit],
   );
-  return rows.map((row) => ({
-    id: Number(row.id), at: toDate(row.at), actor: row.actor as string, action: row.action as string, target_type: row.target_type as string,
-    target_id: (row.target_id as string | null) ?? null, details: toJson<Record<string, unknown>>(row.details) ?? {},
-  }));
 }

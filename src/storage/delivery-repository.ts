@@ -1,19 +1,19 @@
 import type { Delivery, DeliveryProgress, OutboxEvent } from '../domain/model.ts';
-import type { Queryable, Row } from './database.ts';
-import { toDate, toDateOrNull } from './rows.ts';
+import type { Queryable } from './database.ts';
+import type { DeliveryRow, OutboxEventRow, SubscriberRow } from './db-types.generated.ts';
 
-function toDelivery(row: Row): Delivery {
+function toDelivery(row: DeliveryRow): Delivery {
   return {
-    id: Number(row.id),
-    event_id: Number(row.event_id),
-    subscriber_id: row.subscriber_id as string,
-    channel: row.channel as Delivery['channel'],
-    state: row.state as Delivery['state'],
-    attempts: Number(row.attempts),
-    next_attempt_at: toDate(row.next_attempt_at),
-    sent_at: toDateOrNull(row.sent_at),
-    last_error: (row.last_error as string | null) ?? null,
-    created_at: toDate(row.created_at),
+    id: row.id,
+    event_id: row.event_id,
+    subscriber_id: row.subscriber_id,
+    channel: row.channel,
+    state: row.state,
+    attempts: row.attempts,
+    next_attempt_at: row.next_attempt_at,
+    sent_at: row.sent_at,
+    last_error: row.last_error,
+    created_at: row.created_at,
   };
 }
 
@@ -24,13 +24,13 @@ function toDelivery(row: Row): Delivery {
  * public notice, so an on-call page never waits behind a 100,000-subscriber fan-out.
  */
 export async function claimNextUndispatchedEvent(db: Queryable): Promise<(OutboxEvent & { expanded_through: string | null }) | null> {
-  const rows = await db.query(
+  const rows = await db.query<Pick<OutboxEventRow, 'id' | 'type' | 'payload' | 'created_at' | 'expanded_through'>>(
     `SELECT id, type, payload, created_at, expanded_through FROM outbox_event WHERE dispatched_at IS NULL
      ORDER BY (type LIKE 'heartbeat.%' OR type LIKE 'subscriber.%') DESC, id LIMIT 1 FOR NO KEY UPDATE SKIP LOCKED`,
   );
   if (rows.length === 0) return null;
-  const row = rows[0];
-  return { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at), expanded_through: (row.expanded_through as string | null) ?? null };
+  const { id, type, payload, created_at, expanded_through } = rows[0];
+  return { id, type, payload, created_at, expanded_through };
 }
 
 /** Whether some of the event's webhooks are unsent or being sent for the first time (a retry later does not count). */
@@ -90,19 +90,19 @@ export async function insertDeliveryChunk(
  * dispatcher's first publish, retries, and anything a lost queue message left behind.
  */
 export async function takeDueForPublishing(db: Queryable, now: Date, republishBefore: Date, limit: number): Promise<{ id: number; channel: string }[]> {
-  const rows = await db.query<{ id: number; channel: string }>(
+  const rows = await db.query<Pick<DeliveryRow, 'id' | 'channel'>>(
     `UPDATE delivery SET published_at = $1 WHERE id IN (
        SELECT id FROM delivery WHERE state = 'pending' AND next_attempt_at <= $1 AND (published_at IS NULL OR published_at < $2)
        ORDER BY next_attempt_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
      RETURNING id, channel`,
     [now, republishBefore, limit],
   );
-  return rows.map((row) => ({ id: Number(row.id), channel: row.channel })).sort((a, b) => a.id - b.id);
+  return rows.map((row) => ({ id: row.id, channel: row.channel })).sort((a, b) => a.id - b.id);
 }
 
 /** Claims deliveries for sending: only due, pending ones; a redelivered batch claims nothing. */
 export async function claimDeliveries(db: Queryable, ids: number[], now: Date): Promise<Delivery[]> {
-  const rows = await db.query(
+  const rows = await db.query<DeliveryRow>(
     `UPDATE delivery SET state = 'sending', claimed_at = $2, attempts = attempts + 1
      WHERE id = ANY($1) AND state = 'pending' AND next_attempt_at <= $2 RETURNING *`,
     [ids, now],
@@ -152,13 +152,22 @@ export async function killPendingForSubscriber(db: Queryable, subscriberId: stri
 }
 
 export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
-  const rows = await db.query('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids], { prepare: true });
-  return new Map(rows.map((row) => [Number(row.id), { id: Number(row.id), type: row.type as string, payload: row.payload as Record<string, unknown>, created_at: toDate(row.created_at) }]));
+  const rows = await db.query<Pick<OutboxEventRow, 'id' | 'type' | 'payload' | 'created_at'>>('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids], { prepare: true });
+  return new Map(rows.map(({ id, type, payload, created_at }) => [id, { id, type, payload, created_at }]));
 }
+
+type DeliveryProgressRow = Pick<DeliveryRow, 'event_id' | 'channel'> & Pick<OutboxEventRow, 'created_at'> & {
+  event_type: OutboxEventRow['type'];
+  update_id: string | null;
+  targeted: number;
+  sent: number;
+  failed: number;
+  pending: number;
+};
 
 /** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */
 export async function deliveryProgressForIncident(db: Queryable, incidentId: string): Promise<DeliveryProgress[]> {
-  const rows = await db.query(
+  return db.query<DeliveryProgressRow>(
     `SELECT e.id AS event_id, e.type AS event_type, e.payload->>'update_id' AS update_id, e.created_at, c.channel,
             c.targeted, c.sent, c.failed, c.pending
      FROM outbox_event e
@@ -173,25 +182,24 @@ export async function deliveryProgressForIncident(db: Queryable, incidentId: str
      ORDER BY e.id, c.channel`,
     [incidentId],
   );
-  return rows.map((row) => ({ ...(row as unknown as DeliveryProgress), event_id: Number(row.event_id), created_at: toDate(row.created_at) }));
 }
 
 export async function listDeadDeliveries(db: Queryable, options: { limit: number; eventId?: number }): Promise<(Delivery & { recipient: string | null; event_type: string })[]> {
-  const rows = await db.query(
+  const rows = await db.query<DeliveryRow & { recipient: SubscriberRow['email']; event_type: OutboxEventRow['type'] }>(
     `SELECT d.*, COALESCE(s.email, s.url) AS recipient, e.type AS event_type FROM delivery d
      JOIN subscriber s ON s.id = d.subscriber_id JOIN outbox_event e ON e.id = d.event_id
      WHERE d.state = 'dead' AND ($1::bigint IS NULL OR d.event_id = $1) ORDER BY d.id DESC LIMIT $2`,
     [options.eventId ?? null, options.limit],
   );
-  return rows.map((row) => ({ ...toDelivery(row), recipient: (row.recipient as string | null) ?? null, event_type: row.event_type as string }));
+  return rows.map((row) => ({ ...toDelivery(row), recipient: row.recipient, event_type: row.event_type }));
 }
 
 /** Dead letters back to pending, now. Returns the ids replayed. */
 export async function replayDeadDeliveries(db: Queryable, filter: { ids?: number[]; eventId?: number }, now: Date): Promise<number[]> {
-  const rows = await db.query<{ id: number }>(
+  const rows = await db.query<Pick<DeliveryRow, 'id'>>(
     `UPDATE delivery SET state = 'pending', next_attempt_at = $1, published_at = NULL, attempts = 0
      WHERE state = 'dead' AND (($2::bigint[] IS NOT NULL AND id = ANY($2)) OR ($3::bigint IS NOT NULL AND event_id = $3)) RETURNING id`,
     [now, filter.ids ?? null, filter.eventId ?? null],
   );
-  return rows.map((row) => Number(row.id));
+  return rows.map((row) => row.id);
 }

@@ -1,5 +1,6 @@
 import type { HeartbeatPoint } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
+import type { HeartbeatPointRow, HeartbeatRollupRow } from './db-types.generated.ts';
 
 /** One statement for a whole batch; a repeated (metric, region, bucket) replaces its value. */
 export async function upsertHeartbeatPoints(db: Queryable, points: HeartbeatPoint[], receivedAt: Date): Promise<void> {
@@ -13,7 +14,7 @@ export async function upsertHeartbeatPoints(db: Queryable, points: HeartbeatPoin
 }
 
 export async function listHeartbeatPoints(db: Queryable, series: { metric: string; region: string }, from: Date, to: Date): Promise<{ bucket: Date; value: number }[]> {
-  return db.query<{ bucket: Date; value: number }>(
+  return db.query<Pick<HeartbeatPointRow, 'bucket' | 'value'>>(
     'SELECT bucket, value FROM heartbeat_point WHERE metric = $1 AND region = $2 AND bucket >= $3 AND bucket < $4 ORDER BY bucket',
     [series.metric, series.region, from, to],
   );
@@ -113,7 +114,7 @@ export async function seriesStart(db: Queryable, series: { metric: string; regio
 }
 
 export async function listRollups(db: Queryable, series: { metric: string; region: string }, from: Date, to: Date): Promise<{ bucket: Date; value: number }[]> {
-  return db.query<{ bucket: Date; value: number }>(
+  return db.query<Pick<HeartbeatRollupRow, 'bucket' | 'value'>>(
     "SELECT bucket, value FROM heartbeat_rollup WHERE metric = $1 AND region = $2 AND resolution = '1m' AND bucket >= $3 AND bucket < $4 ORDER BY bucket",
     [series.metric, series.region, from, to],
   );

@@ -1,5 +1,5 @@
 import type { Queryable } from './database.ts';
-import { toJson } from './rows.ts';
+import type { IdempotencyKeyRow } from './db-types.generated.ts';
 
 export interface StoredResponse {
   request_hash: string;
@@ -12,17 +12,17 @@ export interface StoredResponse {
  * on the row lock and then sees the first response; returns null when this request holds the claim.
  */
 export async function claimIdempotencyKey(db: Queryable, claim: { actor: string; key: string; requestHash: string; at: Date }): Promise<StoredResponse | null> {
-  const inserted = await db.query(
+  const inserted = await db.query<Pick<IdempotencyKeyRow, 'key'>>(
     `INSERT INTO idempotency_key (actor, key, request_hash, response_status, response_body, created_at)
      VALUES ($1, $2, $3, 0, 'null', $4) ON CONFLICT DO NOTHING RETURNING key`,
     [claim.actor, claim.key, claim.requestHash, claim.at],
   );
   if (inserted.length > 0) return null;
-  const rows = await db.query<{ request_hash: string; response_status: number; response_body: unknown }>(
+  const rows = await db.query<Pick<IdempotencyKeyRow, 'request_hash' | 'response_status' | 'response_body'>>(
     'SELECT request_hash, response_status, response_body FROM idempotency_key WHERE actor = $1 AND key = $2',
     [claim.actor, claim.key],
   );
-  return { ...rows[0], response_body: toJson(rows[0].response_body) };
+  return rows[0];
 }
 
 export async function completeIdempotencyKey(db: Queryable, done: { actor: string; key: string; status: number; body: unknown }): Promise<void> {

@@ -1,20 +1,23 @@
-import type { Queryable, Row } from './database.ts';
-import { toDate, toDateOrNull } from './rows.ts';
+import type { Queryable } from './database.ts';
+import type { ConsoleSessionRow, ResponderUserRow, SignInLinkRow } from './db-types.generated.ts';
 import { toUser } from './user-repository.ts';
 import type { ConsoleSession, ResponderUser } from '../domain/model.ts';
 
-function toSession(row: Row, prefix = ''): ConsoleSession {
+function toSession(row: ConsoleSessionRow): ConsoleSession {
   return {
-    id: row[`${prefix}id`] as string,
-    user_id: row[`${prefix}user_id`] as string,
-    created_at: toDate(row[`${prefix}created_at`]),
-    last_seen_at: toDate(row[`${prefix}last_seen_at`]),
-    expires_at: toDate(row[`${prefix}expires_at`]),
-    revoked_at: toDateOrNull(row[`${prefix}revoked_at`]),
-    method: row[`${prefix}method`] as ConsoleSession['method'],
-    user_agent: (row[`${prefix}user_agent`] as string | null) ?? null,
+    id: row.id,
+    user_id: row.user_id,
+    created_at: row.created_at,
+    last_seen_at: row.last_seen_at,
+    expires_at: row.expires_at,
+    revoked_at: row.revoked_at,
+    method: row.method,
+    user_agent: row.user_agent,
   };
 }
+
+/** The session's columns renamed `s_<column>`, beside the user's own in one joined row. */
+type PrefixedSessionRow = { [Column in keyof ConsoleSessionRow as `s_${Column}`]: ConsoleSessionRow[Column] };
 
 export async function insertSession(db: Queryable, session: Omit<ConsoleSession, 'revoked_at'>): Promise<void> {
   await db.query(
@@ -25,14 +28,20 @@ export async function insertSession(db: Queryable, session: Omit<ConsoleSession,
 
 /** A live session (not revoked, not expired at `now`) of an enabled user, with that user; one round trip. */
 export async function findLiveSession(db: Queryable, id: string, now: Date): Promise<{ session: ConsoleSession; user: ResponderUser } | null> {
-  const rows = await db.query(
+  const rows = await db.query<ResponderUserRow & PrefixedSessionRow>(
     `SELECT u.*, s.id AS s_id, s.user_id AS s_user_id, s.created_at AS s_created_at, s.last_seen_at AS s_last_seen_at,
             s.expires_at AS s_expires_at, s.revoked_at AS s_revoked_at, s.method AS s_method, s.user_agent AS s_user_agent
      FROM console_session s JOIN responder_user u ON u.id = s.user_id
      WHERE s.id = $1 AND s.revoked_at IS NULL AND s.expires_at > $2 AND u.disabled_at IS NULL`,
     [id, now],
   );
-  return rows.length > 0 ? { session: toSession(rows[0], 's_'), user: toUser(rows[0]) } : null;
+  if (rows.length === 0) return null;
+  const row = rows[0];
+  const session = toSession({
+    id: row.s_id, user_id: row.s_user_id, created_at: row.s_created_at, last_seen_at: row.s_last_seen_at,
+    expires_at: row.s_expires_at, revoked_at: row.s_revoked_at, method: row.s_method, user_agent: row.s_user_agent,
+  });
+  return { session, user: toUser(row) };
 }
 
 export async function touchSession(db: Queryable, id: string, lastSeenAt: Date, expiresAt: Date): Promise<void> {
@@ -57,11 +66,11 @@ export async function revokeUserSessions(db: Queryable, userId: string, at: Date
 
 /** The user's sessions that are still live, newest first. */
 export async function listLiveSessions(db: Queryable, userId: string, now: Date): Promise<ConsoleSession[]> {
-  const rows = await db.query(
+  const rows = await db.query<ConsoleSessionRow>(
     'SELECT * FROM console_session WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY last_seen_at DESC, id',
     [userId, now],
   );
-  return rows.map((row) => toSession(row));
+  return rows.map(toSession);
 }
 
 export async function insertSignInLink(db: Queryable, link: { hash: string; user_id: string; created_at: Date; expires_at: Date }): Promise<void> {
@@ -70,7 +79,7 @@ export async function insertSignInLink(db: Queryable, link: { hash: string; user
 
 /** The user a link would sign in, if it is unused, unexpired and its user enabled; does not use it. */
 export async function peekSignInLink(db: Queryable, hash: string, now: Date): Promise<ResponderUser | null> {
-  const rows = await db.query(
+  const rows = await db.query<ResponderUserRow>(
     `SELECT u.* FROM sign_in_link l JOIN responder_user u ON u.id = l.user_id
      WHERE l.hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND u.disabled_at IS NULL`,
     [hash, now],
@@ -80,7 +89,7 @@ export async function peekSignInLink(db: Queryable, hash: string, now: Date): Pr
 
 /** Marks the link used and returns its user: one statement, so two concurrent redemptions cannot both win. */
 export async function useSignInLink(db: Queryable, hash: string, now: Date): Promise<string | null> {
-  const rows = await db.query<{ user_id: string }>(
+  const rows = await db.query<Pick<SignInLinkRow, 'user_id'>>(
     `UPDATE sign_in_link SET used_at = $2 WHERE hash = $1 AND used_at IS NULL AND expires_at > $2
      AND user_id IN (SELECT id FROM responder_user WHERE disabled_at IS NULL) RETURNING user_id`,
     [hash, now],

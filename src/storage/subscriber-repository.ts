@@ -1,28 +1,31 @@
 import type { AlertRecipient, Subscriber } from '../domain/model.ts';
-import type { Queryable, Row } from './database.ts';
+import { selectList, type Selected } from './columns.ts';
+import type { Queryable } from './database.ts';
+import type { SubscriberRow } from './db-types.generated.ts';
 import type { SecretBox } from './secret-box.ts';
-import { toDate, toDateOrNull, toJson } from './rows.ts';
 
-const COLUMNS = `id, type, email, url, all_components, component_ids, source, confirmed_at, suppressed_at, suppressed_reason,
-  disabled_at, disabled_reason, unsubscribed_at, created_at, updated_at`;
+// Part of the delivery worker's prepared statement (loadSubscribersForDelivery): its text is kept as it is.
+const COLUMNS = selectList<SubscriberRow>()(`id, type, email, url, all_components, component_ids, source, confirmed_at, suppressed_at, suppressed_reason,
+  disabled_at, disabled_reason, unsubscribed_at, created_at, updated_at`);
+type SubscriberColumns = Selected<SubscriberRow, typeof COLUMNS>;
 
-function toSubscriber(row: Row): Subscriber {
+function toSubscriber(row: SubscriberColumns): Subscriber {
   return {
-    id: row.id as string,
-    type: row.type as Subscriber['type'],
-    email: (row.email as string | null) ?? null,
-    url: (row.url as string | null) ?? null,
-    all_components: Boolean(row.all_components),
-    component_ids: toJson<string[]>(row.component_ids),
-    source: row.source as Subscriber['source'],
-    confirmed_at: toDateOrNull(row.confirmed_at),
-    suppressed_at: toDateOrNull(row.suppressed_at),
-    suppressed_reason: (row.suppressed_reason as string | null) ?? null,
-    disabled_at: toDateOrNull(row.disabled_at),
-    disabled_reason: (row.disabled_reason as string | null) ?? null,
-    unsubscribed_at: toDateOrNull(row.unsubscribed_at),
-    created_at: toDate(row.created_at),
-    updated_at: toDate(row.updated_at),
+    id: row.id,
+    type: row.type,
+    email: row.email,
+    url: row.url,
+    all_components: row.all_components,
+    component_ids: row.component_ids,
+    source: row.source,
+    confirmed_at: row.confirmed_at,
+    suppressed_at: row.suppressed_at,
+    suppressed_reason: row.suppressed_reason,
+    disabled_at: row.disabled_at,
+    disabled_reason: row.disabled_reason,
+    unsubscribed_at: row.unsubscribed_at,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
   };
 }
 
@@ -31,7 +34,7 @@ export async function insertSubscriber(
   db: Queryable,
   s: { id: string; type: Subscriber['type']; email: string | null; url: string | null; secret: string | null; all_components: boolean; component_ids: string[]; source: Subscriber['source']; confirmed_at: Date | null; at: Date },
 ): Promise<Subscriber> {
-  const rows = await db.query(
+  const rows = await db.query<SubscriberColumns>(
     `INSERT INTO subscriber (id, type, email, url, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${COLUMNS}`,
     [s.id, s.type, s.email, s.url, s.secret, s.all_components, JSON.stringify(s.component_ids), s.source, s.confirmed_at, s.at],
@@ -40,36 +43,37 @@ export async function insertSubscriber(
 }
 
 export async function findSubscriber(db: Queryable, id: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE id = $1 AND audience = 'public'`, [id]);
+  const rows = await db.query<SubscriberColumns>(`SELECT ${COLUMNS} FROM subscriber WHERE id = $1 AND audience = 'public'`, [id]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 export async function findActiveEmailSubscriber(db: Queryable, email: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND audience = 'public' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
+  const rows = await db.query<SubscriberColumns>(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND audience = 'public' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 export async function findActiveWebhookSubscriber(db: Queryable, url: string): Promise<Subscriber | null> {
-  const rows = await db.query(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
+  const rows = await db.query<SubscriberColumns>(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 /** Subscribers with their (opened) secrets, for the delivery worker. */
 export async function loadSubscribersForDelivery(db: Queryable, ids: string[], box: SecretBox): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
-  const rows = await db.query(`SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids], { prepare: true });
-  return new Map(rows.map((row) => [row.id as string, { ...toSubscriber(row), secret: openSecret(row.secret, box), failing_since: toDateOrNull(row.failing_since) }]));
+  const rows = await db.query<SubscriberColumns & Pick<SubscriberRow, 'secret' | 'failing_since'>>(
+    `SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids], { prepare: true });
+  return new Map(rows.map((row) => [row.id, { ...toSubscriber(row), secret: openSecret(row.secret, box), failing_since: row.failing_since }]));
 }
 
-const openSecret = (stored: unknown, box: SecretBox) => (typeof stored === 'string' ? box.open(stored) : null);
+const openSecret = (stored: string | null | undefined, box: SecretBox) => (typeof stored === 'string' ? box.open(stored) : null);
 
 /** A webhook subscriber's signing secret, opened. */
 export async function findWebhookSecret(db: Queryable, id: string, box: SecretBox): Promise<string | null> {
-  const rows = await db.query<{ secret: string | null }>('SELECT secret FROM subscriber WHERE id = $1', [id]);
+  const rows = await db.query<Pick<SubscriberRow, 'secret'>>('SELECT secret FROM subscriber WHERE id = $1', [id]);
   return openSecret(rows[0]?.secret, box);
 }
 
 export async function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
-  const rows = await db.query(
+  const rows = await db.query<SubscriberColumns>(
     `SELECT ${COLUMNS} FROM subscriber
      WHERE unsubscribed_at IS NULL AND audience = 'public' AND ($1::text IS NULL OR type = $1)
        AND ($2::text IS NULL OR email ILIKE '%' || $2 || '%' OR url ILIKE '%' || $2 || '%')
@@ -84,8 +88,8 @@ export async function listSubscribers(db: Queryable, options: { type?: string; s
 
 /** When the last confirmation (or manage-link) email was requested for this subscriber. */
 export async function findConfirmationSentAt(db: Queryable, id: string): Promise<Date | null> {
-  const rows = await db.query('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [id]);
-  return toDateOrNull(rows[0]?.confirmation_sent_at);
+  const rows = await db.query<Pick<SubscriberRow, 'confirmation_sent_at'>>('SELECT confirmation_sent_at FROM subscriber WHERE id = $1', [id]);
+  return rows[0]?.confirmation_sent_at ?? null;
 }
 
 export async function markConfirmationSent(db: Queryable, id: string, at: Date): Promise<void> {
@@ -129,21 +133,22 @@ export async function clearDeliveryBlocks(db: Queryable, id: string, at: Date): 
 
 /** Records the result of a webhook attempt for auto-disable: returns since when the endpoint has been failing. */
 export async function markWebhookResult(db: Queryable, id: string, ok: boolean, at: Date): Promise<Date | null> {
-  const rows = await db.query<{ failing_since: Date | null }>(
+  const rows = await db.query<Pick<SubscriberRow, 'failing_since'>>(
     `UPDATE subscriber SET failing_since = CASE WHEN $2 THEN NULL ELSE COALESCE(failing_since, $3) END WHERE id = $1 RETURNING failing_since`,
     [id, ok, at],
   );
-  return toDateOrNull(rows[0]?.failing_since);
+  return rows[0]?.failing_since ?? null;
 }
 
 export async function listAlertRecipients(db: Queryable, box: SecretBox): Promise<AlertRecipient[]> {
-  const rows = await db.query(
+  // A recipient is stored with its address in `email` or in `url` (insertAlertRecipient), never neither.
+  const rows = await db.query<Pick<SubscriberRow, 'id' | 'type' | 'alert_metrics' | 'secret' | 'disabled_at' | 'disabled_reason'> & { address: string }>(
     `SELECT id, type, COALESCE(email, url) AS address, alert_metrics, secret, disabled_at, disabled_reason FROM subscriber
      WHERE audience = 'responder' AND unsubscribed_at IS NULL ORDER BY type, address`,
   );
   return rows.map((row) => ({
-    id: row.id as string, type: row.type as AlertRecipient['type'], address: row.address as string, metrics: toJson<string[]>(row.alert_metrics),
-    secret: openSecret(row.secret, box), disabled_at: toDateOrNull(row.disabled_at), disabled_reason: (row.disabled_reason as string | null) ?? null,
+    id: row.id, type: row.type, address: row.address, metrics: row.alert_metrics,
+    secret: openSecret(row.secret, box), disabled_at: row.disabled_at, disabled_reason: row.disabled_reason,
   }));
 }
 

@@ -1,17 +1,18 @@
 import type { ApiToken } from '../domain/model.ts';
-import type { Queryable, Row } from './database.ts';
-import { toDate, toDateOrNull, toJson } from './rows.ts';
+import type { Queryable } from './database.ts';
+import type { ApiTokenRow } from './db-types.generated.ts';
 
-function toToken(row: Row): ApiToken {
+/** The token without its hash. */
+function toToken(row: ApiTokenRow): ApiToken {
   return {
-    id: row.id as string,
-    name: row.name as string,
-    prefix: row.prefix as string,
-    scopes: toJson<string[]>(row.scopes),
-    created_by: row.created_by as string,
-    created_at: toDate(row.created_at),
-    last_used_at: toDateOrNull(row.last_used_at),
-    revoked_at: toDateOrNull(row.revoked_at),
+    id: row.id,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    created_by: row.created_by,
+    created_at: row.created_at,
+    last_used_at: row.last_used_at,
+    revoked_at: row.revoked_at,
   };
 }
 
@@ -22,7 +23,7 @@ export async function insertToken(db: Queryable, token: Omit<ApiToken, 'last_use
 }
 
 export async function findActiveTokenByHash(db: Queryable, hash: string): Promise<ApiToken | null> {
-  const rows = await db.query('SELECT * FROM api_token WHERE hash = $1 AND revoked_at IS NULL', [hash]);
+  const rows = await db.query<ApiTokenRow>('SELECT * FROM api_token WHERE hash = $1 AND revoked_at IS NULL', [hash]);
   return rows.length > 0 ? toToken(rows[0]) : null;
 }
 
@@ -32,17 +33,17 @@ export async function markTokenUsed(db: Queryable, id: string, at: Date): Promis
 }
 
 export async function listTokens(db: Queryable): Promise<ApiToken[]> {
-  const rows = await db.query('SELECT * FROM api_token ORDER BY created_at DESC, id');
+  const rows = await db.query<ApiTokenRow>('SELECT * FROM api_token ORDER BY created_at DESC, id');
   return rows.map(toToken);
 }
 
 /** A token by id or prefix, locked for the caller's transaction (checked, then revoked). */
 export async function lockToken(db: Queryable, idOrPrefix: string): Promise<ApiToken | null> {
-  const rows = await db.query('SELECT * FROM api_token WHERE id = $1 OR prefix = $1 FOR UPDATE', [idOrPrefix]);
+  const rows = await db.query<ApiTokenRow>('SELECT * FROM api_token WHERE id = $1 OR prefix = $1 FOR UPDATE', [idOrPrefix]);
   return rows.length > 0 ? toToken(rows[0]) : null;
 }
 
 export async function revokeToken(db: Queryable, idOrPrefix: string, at: Date): Promise<ApiToken | null> {
-  const rows = await db.query('UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 OR prefix = $1 RETURNING *', [idOrPrefix, at]);
+  const rows = await db.query<ApiTokenRow>('UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 OR prefix = $1 RETURNING *', [idOrPrefix, at]);
   return rows.length > 0 ? toToken(rows[0]) : null;
 }

@@ -1,23 +1,24 @@
-import type { Queryable, Row } from './database.ts';
-import { toDate, toDateOrNull } from './rows.ts';
+import type { Queryable } from './database.ts';
+import type { ResponderUserRow } from './db-types.generated.ts';
 import type { ResponderUser } from '../domain/model.ts';
 import type { UserRole } from '../domain/roles.ts';
 
-export function toUser(row: Row): ResponderUser {
+/** The account without its password hash (which never leaves the services), only whether it has one. */
+export function toUser(row: ResponderUserRow): ResponderUser {
   return {
-    id: row.id as string,
-    email: row.email as string,
-    name: (row.name as string | null) ?? null,
-    role: row.role as UserRole,
-    has_password: row.password_hash !== null && row.password_hash !== undefined,
-    created_at: toDate(row.created_at),
-    updated_at: toDate(row.updated_at),
-    disabled_at: toDateOrNull(row.disabled_at),
+    id: row.id,
+    email: row.email,
+    name: row.name,
+    role: row.role,
+    has_password: row.password_hash !== null,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    disabled_at: row.disabled_at,
   };
 }
 
 export async function insertUser(db: Queryable, user: { id: string; email: string; name: string | null; role: UserRole; at: Date }): Promise<ResponderUser | null> {
-  const rows = await db.query(
+  const rows = await db.query<ResponderUserRow>(
     `INSERT INTO responder_user (id, email, name, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
      ON CONFLICT (lower(email)) DO NOTHING RETURNING *`,
     [user.id, user.email, user.name, user.role, user.at],
@@ -32,23 +33,23 @@ export async function noUserExists(db: Queryable): Promise<boolean> {
 }
 
 export async function findUserById(db: Queryable, id: string): Promise<ResponderUser | null> {
-  const rows = await db.query('SELECT * FROM responder_user WHERE id = $1', [id]);
+  const rows = await db.query<ResponderUserRow>('SELECT * FROM responder_user WHERE id = $1', [id]);
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
 export async function findUserByEmail(db: Queryable, email: string): Promise<ResponderUser | null> {
-  const rows = await db.query('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
+  const rows = await db.query<ResponderUserRow>('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
 /** The user and the stored hash, for a password check. */
 export async function findCredentials(db: Queryable, email: string): Promise<{ user: ResponderUser; passwordHash: string | null } | null> {
-  const rows = await db.query('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
-  return rows.length > 0 ? { user: toUser(rows[0]), passwordHash: (rows[0].password_hash as string | null) ?? null } : null;
+  const rows = await db.query<ResponderUserRow>('SELECT * FROM responder_user WHERE lower(email) = lower($1)', [email]);
+  return rows.length > 0 ? { user: toUser(rows[0]), passwordHash: rows[0].password_hash } : null;
 }
 
 export async function readPasswordHash(db: Queryable, userId: string): Promise<string | null> {
-  const rows = await db.query<{ password_hash: string | null }>('SELECT password_hash FROM responder_user WHERE id = $1', [userId]);
+  const rows = await db.query<Pick<ResponderUserRow, 'password_hash'>>('SELECT password_hash FROM responder_user WHERE id = $1', [userId]);
   return rows[0]?.password_hash ?? null;
 }
 
@@ -57,22 +58,22 @@ export async function setPasswordHash(db: Queryable, userId: string, hash: strin
 }
 
 export async function listUsers(db: Queryable): Promise<ResponderUser[]> {
-  const rows = await db.query('SELECT * FROM responder_user ORDER BY disabled_at IS NOT NULL, lower(email)');
+  const rows = await db.query<ResponderUserRow>('SELECT * FROM responder_user ORDER BY disabled_at IS NOT NULL, lower(email)');
   return rows.map(toUser);
 }
 
 export async function disableUser(db: Queryable, id: string, at: Date): Promise<ResponderUser | null> {
-  const rows = await db.query('UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *', [id, at]);
+  const rows = await db.query<ResponderUserRow>('UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *', [id, at]);
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
 export async function setUserRole(db: Queryable, id: string, role: UserRole, at: Date): Promise<ResponderUser | null> {
-  const rows = await db.query('UPDATE responder_user SET role = $2, updated_at = $3 WHERE id = $1 RETURNING *', [id, role, at]);
+  const rows = await db.query<ResponderUserRow>('UPDATE responder_user SET role = $2, updated_at = $3 WHERE id = $1 RETURNING *', [id, role, at]);
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
 /** Enabled admin accounts, locked for the caller's transaction (so two demotions cannot both leave none). */
 export async function lockEnabledAdmins(db: Queryable): Promise<string[]> {
-  const rows = await db.query<{ id: string }>("SELECT id FROM responder_user WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE");
+  const rows = await db.query<Pick<ResponderUserRow, 'id'>>("SELECT id FROM responder_user WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE");
   return rows.map((row) => row.id);
 }
