@@ -26,9 +26,10 @@ const CEILINGS = {
   serviceImportsOfPresenters: 0,
   /**
    * `as` casts in src/storage/ (`as const` excluded): repositories type their rows with the types
-   * generated from the migrations (db-types.generated.ts) and map them without casting.
+   * generated from the migrations (db-types.generated.ts) and map them without casting. The 5 left
+   * are in the adapters: the drivers' untyped rows (as T[]) and the fields read off driver errors.
    */
-  storageCasts: 21,
+  storageCasts: 5,
 };
 
 const ROOT = join(import.meta.dirname, '..');

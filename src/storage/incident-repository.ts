@@ -1,35 +1,40 @@
-import type { AffectedComponent, Incident, IncidentOfKind, IncidentUpdate } from '../domain/model.ts';
-import type { ComponentStatus, Impact, IncidentStatus, MaintenanceStatus } from '../domain/status.ts';
-import type { Queryable, Row } from './database.ts';
-import { toDate, toDateOrNull, toJson } from './rows.ts';
+import type { Incident, IncidentOfKind, IncidentUpdate } from '../domain/model.ts';
+import { INCIDENT_STATUSES, MAINTENANCE_STATUSES, type ComponentStatus, type Impact, type IncidentStatus, type MaintenanceStatus } from '../domain/status.ts';
+import type { Queryable } from './database.ts';
+import type { IncidentComponentRow, IncidentRow, IncidentUpdateRow } from './db-types.generated.ts';
 
 type Kind = Incident['kind'];
 
-function toIncident(row: Row, updates: IncidentUpdate[], componentIds: string[]): Incident {
+const isIncidentStatus = (status: string): status is IncidentStatus => INCIDENT_STATUSES.some((known) => known === status);
+const isMaintenanceStatus = (status: string): status is MaintenanceStatus => MAINTENANCE_STATUSES.some((known) => known === status);
+
+/**
+ * The table holds both kinds (its CHECKs allow either kind's statuses and leave the window
+ * nullable); the use-cases always write a kind's own status and a maintenance's window, so a row
+ * that breaks that is reported here, by id, rather than handed on half-typed.
+ */
+function toIncident(row: IncidentRow, updates: IncidentUpdate[], componentIds: string[]): Incident {
   const shared = {
-    id: row.id as string,
-    name: row.name as string,
-    impact: row.impact as Impact,
-    source: row.source as Incident['source'],
-    postmortem_url: (row.postmortem_url as string | null) ?? null,
-    created_at: toDate(row.created_at),
-    updated_at: toDate(row.updated_at),
-    started_at: toDate(row.started_at),
-    monitoring_at: toDateOrNull(row.monitoring_at),
-    resolved_at: toDateOrNull(row.resolved_at),
+    id: row.id,
+    name: row.name,
+    impact: row.impact,
+    source: row.source,
+    postmortem_url: row.postmortem_url,
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    started_at: row.started_at,
+    monitoring_at: row.monitoring_at,
+    resolved_at: row.resolved_at,
     component_ids: componentIds,
     updates,
   };
-  if (row.kind === 'incident') return { ...shared, kind: 'incident', status: row.status as IncidentStatus };
-  return {
-    ...shared,
-    kind: 'maintenance',
-    status: row.status as MaintenanceStatus,
-    scheduled_for: toDate(row.scheduled_for),
-    scheduled_until: toDate(row.scheduled_until),
-    auto_start: Boolean(row.auto_start),
-    auto_complete: Boolean(row.auto_complete),
-  };
+  const { status, scheduled_for: scheduledFor, scheduled_until: scheduledUntil } = row;
+  if (row.kind === 'incident' && isIncidentStatus(status)) return { ...shared, kind: 'incident', status };
+  if (row.kind === 'maintenance' && isMaintenanceStatus(status) && scheduledFor !== null && scheduledUntil !== null) {
+    return { ...shared, kind: 'maintenance', status, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, auto_start: row.auto_start, auto_complete: row.auto_complete };
+  }
+  const missingWindow = row.kind === 'maintenance' && (scheduledFor === null || scheduledUntil === null) ? ' and no window' : '';
+  throw new Error(`incident ${row.id}: kind '${row.kind}' with status '${status}'${missingWindow} cannot be read`);
 }
 
 /** The ones of `kind` (the SQL already asked for that kind; this tells the type). */
@@ -37,28 +42,28 @@ function ofKind<K extends Kind>(incidents: Incident[], kind: K): IncidentOfKind<
   return incidents.filter((incident): incident is IncidentOfKind<K> => incident.kind === kind);
 }
 
-function toUpdate(row: Row): IncidentUpdate {
+function toUpdate(row: IncidentUpdateRow): IncidentUpdate {
   return {
-    id: row.id as string,
-    incident_id: row.incident_id as string,
-    status: row.status as IncidentUpdate['status'],
-    body: row.body as string,
-    affected_components: toJson<AffectedComponent[]>(row.affected_components),
-    deliver_notifications: Boolean(row.deliver_notifications),
-    created_by: row.created_by as string,
-    created_at: toDate(row.created_at),
-    display_at: toDate(row.display_at),
+    id: row.id,
+    incident_id: row.incident_id,
+    status: row.status,
+    body: row.body,
+    affected_components: row.affected_components,
+    deliver_notifications: row.deliver_notifications,
+    created_by: row.created_by,
+    created_at: row.created_at,
+    display_at: row.display_at,
   };
 }
 
 /** Loads incidents matching `where` with their updates and components, in the order of `orderBy`. */
 async function loadIncidents(db: Queryable, where: string, params: unknown[], tail: string): Promise<Incident[]> {
-  const rows = await db.query(`SELECT * FROM incident WHERE ${where} ${tail}`, params);
+  const rows = await db.query<IncidentRow>(`SELECT * FROM incident WHERE ${where} ${tail}`, params);
   if (rows.length === 0) return [];
-  const ids = rows.map((row) => row.id as string);
+  const ids = rows.map((row) => row.id);
   const [updateRows, componentRows] = await Promise.all([
-    db.query('SELECT * FROM incident_update WHERE incident_id = ANY($1) ORDER BY display_at DESC, seq DESC', [ids]),
-    db.query<{ incident_id: string; component_id: string }>('SELECT incident_id, component_id FROM incident_component WHERE incident_id = ANY($1) ORDER BY component_id', [ids]),
+    db.query<IncidentUpdateRow>('SELECT * FROM incident_update WHERE incident_id = ANY($1) ORDER BY display_at DESC, seq DESC', [ids]),
+    db.query<IncidentComponentRow>('SELECT incident_id, component_id FROM incident_component WHERE incident_id = ANY($1) ORDER BY component_id', [ids]),
   ]);
   const updates = new Map<string, IncidentUpdate[]>();
   for (const row of updateRows) {
@@ -67,7 +72,7 @@ async function loadIncidents(db: Queryable, where: string, params: unknown[], ta
   }
   const components = new Map<string, string[]>();
   for (const row of componentRows) components.set(row.incident_id, [...(components.get(row.incident_id) ?? []), row.component_id]);
-  return rows.map((row) => toIncident(row, updates.get(row.id as string) ?? [], components.get(row.id as string) ?? []));
+  return rows.map((row) => toIncident(row, updates.get(row.id) ?? [], components.get(row.id) ?? []));
 }
 
 /** The incident or maintenance `id`; of that `kind` only, when one is given (typed as that kind). */
@@ -94,13 +99,13 @@ export async function listStartedBetween<K extends Kind>(db: Queryable, kind: K,
 }
 
 export async function oldestStart(db: Queryable, kind: Kind): Promise<Date | null> {
-  const rows = await db.query<{ at: Date | null }>('SELECT min(started_at) AS at FROM incident WHERE kind = $1', [kind]);
-  return toDateOrNull(rows[0]?.at);
+  const rows = await db.query<{ at: IncidentRow['started_at'] | null }>('SELECT min(started_at) AS at FROM incident WHERE kind = $1', [kind]);
+  return rows[0]?.at ?? null;
 }
 
 /** Scheduled maintenances whose automatic start or completion is due at `now`. */
 export async function listDueMaintenanceIds(db: Queryable, now: Date): Promise<{ start: string[]; complete: string[] }> {
-  const rows = await db.query<{ id: string; action: 'start' | 'complete' }>(
+  const rows = await db.query<Pick<IncidentRow, 'id'> & { action: 'start' | 'complete' }>(
     `SELECT id, 'start' AS action FROM incident
        WHERE kind = 'maintenance' AND status = 'scheduled' AND auto_start AND scheduled_for <= $1
      UNION ALL
