@@ -24,8 +24,10 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
   const groupName = new Map(data.groups.map((g) => [g.id, g.name]));
   const label = (c: { id?: string; code?: string; name: string }) => {
     const component = data.components.find((x) => x.id === (c.id ?? c.code));
-    const group = component?.group_id ? groupName.get(component.group_id) : null;
-    return group ? `${c.name} (${group})` : c.name;
+    if (!component) return c.name;
+    // The component's own name with its group: an update's stored name already reads "<group> - <name>".
+    const group = component.group_id ? groupName.get(component.group_id) : null;
+    return group ? `${component.name} (${group})` : component.name;
   };
   if (data.componentChange) {
     const { component, newStatus, oldStatus, at } = data.componentChange;

@@ -97,7 +97,8 @@ export function presentIncident(incident: Incident, components: Component[], pag
     resolved_at: iso(incident.resolved_at),
     impact: incident.impact,
     shortlink: `${options.publicUrl}/incidents/${incident.id}`,
-    started_at: iso(incident.started_at),
+    // Statuspage: a maintenance not yet begun has started_at = its creation; once begun, when it began.
+    started_at: iso(incident.kind === 'maintenance' && incident.status === 'scheduled' ? incident.created_at : incident.started_at),
     page_id: pageId,
     incident_updates: incident.updates.map(presentIncidentUpdate),
     components: components.filter((c) => incident.component_ids.includes(c.id)).map((c) => presentComponent(c, pageId)),

@@ -5,6 +5,7 @@ import { assertIncidentTransition, isUnresolved, lifecycleTimestamps } from '../
 import { IMPACTS, INCIDENT_STATUSES, type Impact, type IncidentStatus } from '../../domain/status.ts';
 import { BODY_MAX, requireText } from '../../domain/validation.ts';
 import { addIncidentComponents, findIncident, insertUpdate, updateIncidentState } from '../../storage/incident-repository.ts';
+import { findComponentsByIdOrKey } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
 import { ComponentChanges, Enum, MarkdownBody, Url } from '../shared/fields.ts';
@@ -49,7 +50,9 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
       changes.push(...(await releaseComponents(tx, incident.id, incident.component_ids.filter((id) => !named.has(id)))));
     }
     await addIncidentComponents(tx, incident.id, changes.map((c) => c.component.id));
-    const affected = await applyComponentStatuses(tx, changes, at, incident.id);
+    // An update that moves no component still says which ones the incident affects (old = new), as Statuspage does.
+    const unchanged = changes.length === 0 ? (await findComponentsByIdOrKey(tx, incident.component_ids)).map((component) => ({ component, status: component.status })) : [];
+    const affected = await applyComponentStatuses(tx, changes.length > 0 ? changes : unchanged, at, incident.id);
     const impact = explicitImpact ?? incident.impact;
     await updateIncidentState(tx, { id: incident.id, status, impact, at, postmortem_url: input.postmortem_url, ...lifecycleTimestamps(status, at) });
     const updateId = ctx.ids.id();
