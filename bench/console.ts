@@ -33,6 +33,7 @@ import { createUser } from '../src/services/access/create-user.ts';
 import { setPassword } from '../src/services/access/set-password.ts';
 import { createScratchDatabase, percentile, type ScratchDatabase } from './lib/lifeline.ts';
 import { fmt, setting } from './lib/settings.ts';
+import { labelledOperator } from '../src/domain/actor.ts';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(ROOT);
@@ -241,7 +242,7 @@ async function main() {
   const componentIds = (await client.query('SELECT id FROM component ORDER BY position, key')).rows.map((r) => r.id as string);
   const seedStart = performance.now();
   const ids = await seed(client, pageId, componentIds);
-  const ctx = app.serviceContext('bench');
+  const ctx = app.serviceContext(labelledOperator('bench'));
   for (let i = 0; i < 12; i++) {
     const { user } = await createUser(ctx, { email: `responder${i}@acme.example`, role: i === 0 ? 'admin' : i < 9 ? 'responder' : 'viewer', name: `Responder ${i}` });
     if (i === 0) await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });

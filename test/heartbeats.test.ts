@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../src/config.ts';
 import { evaluateHeartbeats } from '../src/services/heartbeats/evaluate-heartbeats.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from './helpers/app.ts';
+import { labelledOperator } from '../src/domain/actor.ts';
 
 /** Flow 2 through the real app: pushes stop → automatic notice on the page and in summary.json → pushes resume → closed. */
 const definition = validatePageDefinition({
@@ -24,7 +25,7 @@ describe('heartbeat detection end to end', () => {
   });
   afterAll(() => t.close());
 
-  const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+  const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
   const push = (at: Date, value: number) =>
     t.app.inject({ method: 'POST', url: '/api/v1/heartbeats', payload: { points: [{ metric: 'messages-created', region: 'eu', timestamp: at.toISOString(), value }] }, headers: { authorization: `Bearer ${token}` } });
   const heartbeats = async () => (await t.app.inject({ method: 'GET', url: '/api/v2/heartbeats.json' })).json().heartbeats[0];

@@ -3,7 +3,7 @@ import fp from 'fastify-plugin';
 import type { Clock } from '../clock.ts';
 import type { Config } from '../config.ts';
 import { prepareDataDir } from '../data-dir.ts';
-import { labelledOperator, SYSTEM_ACTORS, type Actor } from '../domain/actor.ts';
+import { SYSTEM_ACTORS, type Actor } from '../domain/actor.ts';
 import type { IdSource } from '../domain/ids.ts';
 import type { ServiceContext } from '../services/context.ts';
 import { syncAlertRecipients } from '../services/notifications/sync-alert-recipients.ts';
@@ -22,10 +22,10 @@ declare module 'fastify' {
     ids: IdSource;
     random: () => number;
     /**
-     * A use-case context acting as `actor`. A bare label (setup scripts, tests) acts as the operator
-     * at the machine, with every capability; request handlers and jobs pass a real actor.
+     * A use-case context acting as `actor`: always a real actor, so who may do what is explicit
+     * at every call (setup scripts and tests say `labelledOperator('label')` for the operator).
      */
-    serviceContext(actor: Actor | string): ServiceContext;
+    serviceContext(actor: Actor): ServiceContext;
     /** Key that signs subscriber links; shared by all instances through the database. */
     linkKey(): string;
     /** Seals and opens the secrets kept in the database (LIFELINE_SECRET_KEY). */
@@ -54,8 +54,8 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   const key = options.config.env.LIFELINE_SECRET_KEY as Buffer | '';
   const secretBox = key ? createSecretBox(key) : PLAIN_BOX;
   app.decorate('secretBox', secretBox);
-  app.decorate('serviceContext', (actor: Actor | string): ServiceContext => ({
-    db, clock: options.clock, ids: options.ids, actor: typeof actor === 'string' ? labelledOperator(actor) : actor, log: app.log, secrets: secretBox,
+  app.decorate('serviceContext', (actor: Actor): ServiceContext => ({
+    db, clock: options.clock, ids: options.ids, actor, log: app.log, secrets: secretBox,
   }));
 
   let initialized = false;

@@ -12,6 +12,7 @@ import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heart
 import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
 import { TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console-manage');
 
@@ -49,7 +50,7 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
         for (let i = 0; i < 40; i++) {
           t.clock.advance(5_000);
           await t.db.query("INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING", [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)]);
-          const { transitions } = await evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: base });
+          const { transitions } = await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: base });
           if (transitions.some((x) => x.startsWith('fired:'))) break;
         }
         expect((await t.db.query("SELECT id FROM incident WHERE source = 'heartbeat' AND resolved_at IS NULL")).length).toBe(1);
@@ -87,7 +88,7 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   });
 
   it('follows an update\'s delivery progress live, then replays the failed delivery', async () => {
-    const incident = await declareIncident(t.app.serviceContext('user:oncall@acme.example'), { name: 'Messages delayed in Europe', status: 'investigating', body: 'We are looking into it.' });
+    const incident = await declareIncident(t.app.serviceContext(labelledOperator('user:oncall@acme.example')), { name: 'Messages delayed in Europe', status: 'investigating', body: 'We are looking into it.' });
     incidentPath = `/console/incidents/${incident.id}`;
     const [event] = await t.db.query<{ id: string }>("SELECT id FROM outbox_event WHERE payload->>'incident_id' = $1", [incident.id]);
     // What the dispatcher and the workers write (this app is the web role only): three recipients.
@@ -139,7 +140,7 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     const rows = responder.locator('table.subscribers tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('ana@example.com');
-    await registerWebhook(t.app.serviceContext('test'), { type: 'webhook', url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
+    await registerWebhook(t.app.serviceContext(labelledOperator('test')), { type: 'webhook', url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
     await responder.goto(`${base}/console/subscribers`);
     await responder.getByText('New secret for https://hooks.example.com/status…').click();
     await saveScreenshot(responder, 'console-subscribers');

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { browserTestSetup, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console preview');
 
@@ -25,7 +26,7 @@ describe.skipIf(skip)(`console live preview in Chromium${titleSuffix}`, () => {
       accounts: [['oncall@acme.example', 'responder', 'On-call']],
       password: PASSWORD,
       prepare: async (app) => {
-        openIncidentId = (await declareIncident(app.app.serviceContext('test'), { name: 'Search is slow', impact: 'critical', body: 'Looking.' })).id;
+        openIncidentId = (await declareIncident(app.app.serviceContext(labelledOperator('test')), { name: 'Search is slow', impact: 'critical', body: 'Looking.' })).id;
       },
     });
     ({ t, base } = ui);

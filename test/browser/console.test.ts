@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTemplate } from '../../src/services/templates/create-template.ts';
 import type { TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, saveScreenshot, startConsoleInBrowser, type ConsoleInBrowser } from '../helpers/browser.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const { skip, titleSuffix } = browserTestSetup('console');
 
@@ -26,7 +27,7 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
       accounts: [['oncall@acme.example', 'responder', 'On-call'], ['watcher@acme.example', 'viewer', null]],
       password: PASSWORD,
       prepare: async (t) => {
-        await createTemplate(t.app.serviceContext('test'), {
+        await createTemplate(t.app.serviceContext(labelledOperator('test')), {
           name: 'Messaging outage', title: TITLE, status: 'investigating', body: 'We are investigating **delayed messages**.',
           components: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
         });

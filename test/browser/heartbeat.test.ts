@@ -11,6 +11,7 @@ import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-rep
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { auditWithAxe, browserTestSetup, closeChromium, launchChromium, openPage, saveScreenshot, screenshotPath } from '../helpers/browser.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const { skip, titleSuffix } = browserTestSetup('heartbeat');
 
@@ -43,7 +44,7 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
     await rollUpHeartbeats(t.db, { from: new Date(now - 7 * 60 * MINUTE), to: new Date(now) }, heartbeatSeries(definition));
     const id = await openEpisode(t.db, { metric: METRIC, region: 'eu' }, { startedAt: new Date(now - 40 * MINUTE), tier: 'major', incidentId: null });
     await endEpisode(t.db, id, new Date(now - 30 * MINUTE));
-    const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+    const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
     await tick();
     t.clock.advance(10_000);
     await tick();

@@ -8,6 +8,7 @@ import { listEpisodes } from '../../src/storage/heartbeat-episode-repository.ts'
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { startHttpReceiver, type HttpReceiver } from '../helpers/http-receiver.ts';
 import { startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Flow 2's actions through the real app: a drop alerts the metric's responders (signed webhook to a
@@ -49,7 +50,7 @@ describe('heartbeat alerts and responder decisions', () => {
   });
 
   const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${admin}` } });
-  const tick = async () => (await evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl })).transitions;
+  const tick = async () => (await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl })).transitions;
   const pump = () => t.app.notifications.dispatch();
   const push = (value: number) => t.db.query(
     "INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('messages-created', 'eu', $1, $2, $1) ON CONFLICT (metric, region, bucket) DO UPDATE SET value = EXCLUDED.value",
@@ -170,7 +171,7 @@ describe('heartbeat alerts and responder decisions', () => {
   });
 
   it('syncs recipients from the page definition: removed addresses stop receiving', async () => {
-    const result = await syncAlertRecipients(t.app.serviceContext('system:config'), [{ ...definition.heartbeats![0], alert: { emails: ['oncall@acme.example'] } }]);
+    const result = await syncAlertRecipients(t.app.serviceContext(labelledOperator('system:config')), [{ ...definition.heartbeats![0], alert: { emails: ['oncall@acme.example'] } }]);
     expect(result).toEqual({ added: [], removed: [receiver.url] });
     const { recipients } = (await api('GET', '/api/v1/alert-recipients')).json();
     expect(recipients.map((r: { address: string }) => r.address)).toEqual(['oncall@acme.example']);

@@ -10,6 +10,7 @@ import { createApiToken } from '../../src/services/access/create-api-token.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import type { Database } from '../../src/storage/database.ts';
 import { createTestDatabase, type EngineKind, type TestDatabase } from './database.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 export const TEST_DEFINITION: PageDefinition = validatePageDefinition({
   page: { name: 'Acme Chat', url: 'https://www.acme.example', time_zone: 'Etc/UTC' },
@@ -56,7 +57,7 @@ export async function startTestApp(options: { engine?: EngineKind; database?: Te
     clock,
     config,
     dataDir,
-    token: async (...scopes) => (await createApiToken(app.serviceContext('test'), { name: `test-${scopes.join('-') || 'none'}`, scopes }, OPERATOR_GRANTOR)).token,
+    token: async (...scopes) => (await createApiToken(app.serviceContext(labelledOperator('test')), { name: `test-${scopes.join('-') || 'none'}`, scopes }, OPERATOR_GRANTOR)).token,
     componentId: async (key) => {
       const rows = await database.db.query<{ id: string }>('SELECT id FROM component WHERE key = $1', [key]);
       return rows[0].id;

@@ -14,6 +14,7 @@ import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from './app.ts';
 import { freePort } from './lifeline-process.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
@@ -162,7 +163,7 @@ export async function startConsoleInBrowser(options: {
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     t = await startTestApp({ definition, env: { LIFELINE_PUBLIC_URL: base } });
-    const ctx = t.app.serviceContext('test');
+    const ctx = t.app.serviceContext(labelledOperator('test'));
     for (const [email, role, name] of accounts) {
       const { user } = await createUser(ctx, { email, role, name: name ?? undefined });
       await setPassword(ctx, user.id, { password, confirm: password });

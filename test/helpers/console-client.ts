@@ -3,6 +3,7 @@ import { createUser } from '../../src/services/access/create-user.ts';
 import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
 import type { TestApp } from './app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** A signed-in console user as app.inject sees it: cookie, CSRF token and a source address of its own. */
 export interface ConsoleSession { cookie: string; csrf: string; ip: string }
@@ -31,8 +32,8 @@ export function consoleClient(t: TestApp) {
     post,
     get,
     async account(email: string, role: UserRole) {
-      const created = await createUser(t.app.serviceContext('test'), { email, role });
-      await setPassword(t.app.serviceContext('test'), created.user.id, { password: CONSOLE_PASSWORD, confirm: CONSOLE_PASSWORD });
+      const created = await createUser(t.app.serviceContext(labelledOperator('test')), { email, role });
+      await setPassword(t.app.serviceContext(labelledOperator('test')), created.user.id, { password: CONSOLE_PASSWORD, confirm: CONSOLE_PASSWORD });
       return created.user;
     },
     async signIn(email: string): Promise<ConsoleSession> {

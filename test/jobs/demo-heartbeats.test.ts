@@ -3,6 +3,7 @@ import { validatePageDefinition } from '../../src/config.ts';
 import { demoCount, startDemoHeartbeatsJob } from '../../src/jobs/demo-heartbeats-job.ts';
 import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const definition = validatePageDefinition({
   ...TEST_DEFINITION,
@@ -28,7 +29,7 @@ describe('demo heartbeat traffic (LIFELINE_DEMO_HEARTBEATS)', () => {
   afterAll(() => t.close());
 
   it('seeds five weeks of history that gives the detector a weekly baseline and no false alarm', async () => {
-    const stop = startDemoHeartbeatsJob({ ctx: t.app.serviceContext('system:demo'), metrics: definition.heartbeats ?? [], log: t.app.log });
+    const stop = startDemoHeartbeatsJob({ ctx: t.app.serviceContext(labelledOperator('system:demo')), metrics: definition.heartbeats ?? [], log: t.app.log });
     await stop(); // waits for the seeding to finish
     const [rollups] = await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM heartbeat_rollup WHERE resolution = '1m'");
     const [raw] = await t.db.query<{ n: number; newest: Date }>('SELECT count(*)::int AS n, max(bucket) AS newest FROM heartbeat_point');
@@ -38,13 +39,13 @@ describe('demo heartbeat traffic (LIFELINE_DEMO_HEARTBEATS)', () => {
 
     // A second start fills only the gap since the last push.
     t.clock.advance(60_000);
-    await startDemoHeartbeatsJob({ ctx: t.app.serviceContext('system:demo'), metrics: definition.heartbeats ?? [], log: t.app.log })();
+    await startDemoHeartbeatsJob({ ctx: t.app.serviceContext(labelledOperator('system:demo')), metrics: definition.heartbeats ?? [], log: t.app.log })();
     const [after] = await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM heartbeat_point');
     expect(after.n).toBe(raw.n + 6);
 
     for (let i = 0; i < 3; i++) {
       t.clock.advance(5_000);
-      expect((await evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] })).transitions).toEqual([]);
+      expect((await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] })).transitions).toEqual([]);
     }
     const summary = (await t.db.query<{ summary: { state: string; provisional: boolean } }>('SELECT summary FROM detector_state'))[0].summary;
     expect(summary).toMatchObject({ state: 'ok', provisional: false });

@@ -6,6 +6,7 @@ import { declareIncident } from '../../src/services/incidents/declare-incident.t
 import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { insertDeliveryChunk, releaseStaleClaims } from '../../src/storage/delivery-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * A worker held up by a slow relay keeps renewing its claims, so the sweeper does not hand the
@@ -20,7 +21,7 @@ describe('delivery claim renewal', () => {
   afterAll(() => t.close());
 
   it('renews held claims every lease/3 while a send is slow, and stops renewing when the batch is done', async () => {
-    const ctx = t.app.serviceContext('test');
+    const ctx = t.app.serviceContext(labelledOperator('test'));
     await subscribeByEmail(ctx, { type: 'email', email: 'slow@example.org', confirmed: true }, { source: 'api' });
     await declareIncident(ctx, { name: 'Slow relay', body: 'Investigating.' });
     const [event] = await t.db.query<{ id: number }>("SELECT id::int AS id FROM outbox_event WHERE type = 'incident.created'");

@@ -5,6 +5,7 @@ import { declareIncident } from '../../src/services/incidents/declare-incident.t
 import { insertOutboxEvent } from '../../src/storage/audit-repository.ts';
 import { insertAlertRecipient } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** The dispatcher expands a large audience in chunks, publishing as it goes, each subscriber once. */
 describe('outbox dispatcher', () => {
@@ -33,7 +34,7 @@ describe('outbox dispatcher', () => {
       published.push(...batch.deliveryIds);
     });
     const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
-    await declareIncident(t.app.serviceContext('test'), { name: 'Big audience', body: 'b', components: { 'us-api': 'major_outage' } });
+    await declareIncident(t.app.serviceContext(labelledOperator('test')), { name: 'Big audience', body: 'b', components: { 'us-api': 'major_outage' } });
     await dispatcher.run();
     // The first 500 addresses and the 3 webhooks; the other addresses wait while the webhooks leave...
     await vi.waitFor(() => expect(published.length).toBe(503), { timeout: 5000, interval: 10 });
@@ -73,7 +74,7 @@ describe('outbox dispatcher', () => {
     const queue = createEmbeddedQueue({ concurrency: 1 });
     const published: number[][] = [];
     const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
-    await declareIncident(t.app.serviceContext('test'), { name: 'Second big audience', body: 'b' });
+    await declareIncident(t.app.serviceContext(labelledOperator('test')), { name: 'Second big audience', body: 'b' });
     await insertOutboxEvent(t.db, { type: 'heartbeat.fired', payload: { metric: 'messages-created', region: 'eu' }, at: t.clock.now() });
     await dispatcher.run();
     // Nobody sends the webhooks here: the other addresses follow once the head start has passed.

@@ -17,6 +17,7 @@ import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { freePort, startLifeline, type LifelineProcess } from '../helpers/lifeline-process.ts';
 import { startSmtpServer, type ReceivedMessage, type TestSmtpServer } from '../helpers/smtp-server.ts';
 import { startSmtpSink, type SinkMessage, type SmtpSink } from '../helpers/smtp-sink.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Flow 1 under faults, through the real app: a relay that refuses everything, hard bounces,
@@ -387,7 +388,7 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
     const seeder = await buildApp({ config: { ...loadConfig(env, scratch), roles: ['web'] }, db, logger: false });
     try {
       await seeder.ready();
-      const ctx = seeder.serviceContext('test:seed');
+      const ctx = seeder.serviceContext(labelledOperator('test:seed'));
       token = (await createApiToken(ctx, { name: 'crash-test', scopes: ['admin'] }, OPERATOR_GRANTOR)).token;
       // The sign-up use-case per address, in one transaction: one commit instead of 2,000.
       await db.transaction(async (tx) => {

@@ -14,6 +14,7 @@ import { signInWithPassword, SignInWithPasswordInput } from '../../src/services/
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { encodeForm } from '../helpers/console-client.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Tokens, accounts and sign-in: each use-case owns its input contract, and the API states no rule
@@ -111,7 +112,7 @@ describe('access contracts: the published API and direct calls agree', () => {
     ['a missing field', { name: 'ci' }],
     ['an unknown field', { name: 'ci', scopes: ['admin'], expires: 'never' }],
   ])('createApiToken refuses %s with the API\'s words', async (_case, input) => {
-    const direct = await refusal(createApiToken(t.app.serviceContext('test'), structuredClone(input), OPERATOR_GRANTOR));
+    const direct = await refusal(createApiToken(t.app.serviceContext(labelledOperator('test')), structuredClone(input), OPERATOR_GRANTOR));
     expect(direct).toEqual(await api('POST', '/api/v1/tokens', input));
   });
 
@@ -125,18 +126,18 @@ describe('access contracts: the published API and direct calls agree', () => {
     ['a null name', { email: 'new@example.com', role: 'viewer', name: null }],
     ['a missing role', { email: 'new@example.com' }],
   ])('createUser refuses %s with the API\'s words', async (_case, input) => {
-    const direct = await refusal(createUser(t.app.serviceContext('test'), structuredClone(input)));
+    const direct = await refusal(createUser(t.app.serviceContext(labelledOperator('test')), structuredClone(input)));
     expect(direct).toEqual(await api('POST', '/api/v1/users', input));
   });
 
   it('changeUserRole (the console only) refuses an unknown role with the same words as POST /api/v1/users', async () => {
-    const { user } = await createUser(t.app.serviceContext('test'), { email: 'role-change@example.com', role: 'viewer' });
-    const direct = await refusal(changeUserRole(t.app.serviceContext('test'), user.id, { role: 'owner' }));
+    const { user } = await createUser(t.app.serviceContext(labelledOperator('test')), { email: 'role-change@example.com', role: 'viewer' });
+    const direct = await refusal(changeUserRole(t.app.serviceContext(labelledOperator('test')), user.id, { role: 'owner' }));
     expect(direct).toEqual(await api('POST', '/api/v1/users', { email: 'role-change-2@example.com', role: 'owner' }));
   });
 
   it('signInWithPassword refuses what no account can have (the console answers it like a wrong password)', async () => {
-    const ctx = t.app.serviceContext('test');
+    const ctx = t.app.serviceContext(labelledOperator('test'));
     await expect(refusal(signInWithPassword(ctx, { email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, null)))
       .resolves.toEqual({ field: 'email', message: 'email: must be at most 254 characters' });
     await expect(refusal(signInWithPassword(ctx, { email: 'ana@example.com', password: 'p'.repeat(1025) }, null)))

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { validatePageDefinition } from '../../src/config.ts';
 import { syncPageDefinition } from '../../src/services/components/sync-page-definition.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 const CONSOLE_DEFINITION = validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } });
 
@@ -140,7 +141,7 @@ describe('a page whose structure is managed in the console and API', () => {
     const actions = (await t.db.query<{ action: string }>("SELECT DISTINCT action FROM audit_log WHERE action LIKE 'component%'")).map((r) => r.action);
     expect(actions).toEqual(expect.arrayContaining(['component_group.created', 'component_group.edited', 'component_group.archived', 'component.created', 'component.edited', 'component.archived']));
     const before = await v2();
-    const result = await syncPageDefinition(t.app.serviceContext('system:config'), CONSOLE_DEFINITION);
+    const result = await syncPageDefinition(t.app.serviceContext(labelledOperator('system:config')), CONSOLE_DEFINITION);
     expect(result).toMatchObject({ created: [], archived: [] });
     expect((await v2()).map((c) => c.id)).toEqual(before.map((c) => c.id));
   });

@@ -8,6 +8,7 @@ import { createUser } from '../../src/services/access/create-user.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession as Session } from '../helpers/console-client.ts';
 import { startSmtpServer } from '../helpers/smtp-server.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Console slice 2 through app.inject (PostgreSQL when DATABASE_URL is set, else PGlite): the signal
@@ -33,7 +34,7 @@ const post = (...args: Parameters<typeof client.post>) => client.post(...args);
 const get = (...args: Parameters<typeof client.get>) => client.get(...args);
 const unescape = unescapeHtml;
 const formIdOf = (html: string) => (/name="form_id" value="([^"]+)"/.exec(html) as RegExpExecArray)[1];
-const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl });
+const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl });
 const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query<{ n: string }>(sql, params))[0].n);
 
 beforeAll(async () => {
@@ -314,7 +315,7 @@ describe('manage: subscribers', () => {
   });
 
   it('disables, re-enables and rotates the secret of a webhook endpoint (the secret shown once)', async () => {
-    const { subscriber } = await registerWebhook(t.app.serviceContext('test'), { type: 'webhook', url: 'https://hooks.example.com/status' }, async () => ({ ok: true }), () => 'whsec_old');
+    const { subscriber } = await registerWebhook(t.app.serviceContext(labelledOperator('test')), { type: 'webhook', url: 'https://hooks.example.com/status' }, async () => ({ ok: true }), () => 'whsec_old');
     const row = () => t.db.query<{ disabled_at: Date | null; disabled_reason: string | null; secret: string }>('SELECT disabled_at, disabled_reason, secret FROM subscriber WHERE id = $1', [subscriber.id]).then((r) => r[0]);
     // The reason's limit is the use-case's contract: the box says it, the use-case holds to it.
     expect((await get('/console/subscribers?type=webhook', responder)).body).toContain(`id="disable-${subscriber.id}" name="reason" type="text" maxlength="500"`);
@@ -421,7 +422,7 @@ describe('manage: components, tokens, accounts, audit', () => {
     expect(self.statusCode).toBe(409);
     expect(self.body).toMatch(new RegExp(`id="role-${adminId}-error">You cannot change your own role`));
     expect((await post(`/console/users/${adminId}/disable`, { _csrf: admin.csrf }, admin)).statusCode).toBe(409);
-    await expect(changeUserRole(t.app.serviceContext('test'), adminId, { role: 'responder' })).rejects.toThrow('this is the only admin');
+    await expect(changeUserRole(t.app.serviceContext(labelledOperator('test')), adminId, { role: 'responder' })).rejects.toThrow('this is the only admin');
 
     // Promoted at once: the responder's next request is an admin's; disabled at once: its session ends.
     const respId = (await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'resp@example.com'"))[0].id;
@@ -475,7 +476,7 @@ describe('a web-only process emails sign-in links itself', () => {
     try {
       expect(web.app.notifications.email).not.toBeNull();
       expect(web.app.notifications.webhook).toBeNull(); // nothing else of the worker is started
-      await createUser(web.app.serviceContext('test'), { email: 'web-only@example.com', role: 'viewer' });
+      await createUser(web.app.serviceContext(labelledOperator('test')), { email: 'web-only@example.com', role: 'viewer' });
       const response = await web.app.inject({ method: 'POST', url: '/console/sign-in/link', payload: 'email=web-only%40example.com', headers: FORM, remoteAddress: '192.0.2.7' });
       expect(response.statusCode).toBe(200);
       const [message] = await smtp.waitFor(1);

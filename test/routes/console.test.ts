@@ -4,6 +4,7 @@ import { createUser } from '../../src/services/access/create-user.ts';
 import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** The responder console through app.inject, on PostgreSQL when DATABASE_URL is set, else PGlite. */
 let t: TestApp;
@@ -19,8 +20,8 @@ let ipCounter = 0;
 const nextIp = () => `198.51.100.${++ipCounter}`;
 
 async function account(email: string, role: UserRole, password: string | null = PASSWORD) {
-  const created = await createUser(t.app.serviceContext('test'), { email, role });
-  if (password) await setPassword(t.app.serviceContext('test'), created.user.id, { password, confirm: password });
+  const created = await createUser(t.app.serviceContext(labelledOperator('test')), { email, role });
+  if (password) await setPassword(t.app.serviceContext(labelledOperator('test')), created.user.id, { password, confirm: password });
   return created;
 }
 

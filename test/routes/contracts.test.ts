@@ -12,6 +12,7 @@ import { limitsOf } from '../../src/services/shared/fields.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession } from '../helpers/console-client.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * One contract per use-case (issue 11): each write route declares its use-case's exported input
@@ -28,7 +29,7 @@ let openapi: { paths: Record<string, Record<string, { requestBody?: { content: R
 beforeAll(async () => {
   t = await startTestApp();
   token = await t.token('incidents:write', 'maintenances:write');
-  ctx = t.app.serviceContext('cli:contracts-test');
+  ctx = t.app.serviceContext(labelledOperator('cli:contracts-test'));
   openapi = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
 });
 afterAll(() => t.close());
@@ -121,7 +122,7 @@ describe('the console\'s forms follow the same contracts', () => {
     await client().account('contracts@acme.example', 'responder');
     session = await client().signIn('contracts@acme.example');
     declaredId = (await declareIncident(ctx, { name: 'Search is slow', body: 'Looking.' })).id;
-    noticeId = (await declareIncident(t.app.serviceContext('system:heartbeat'), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' })).id;
+    noticeId = (await declareIncident(t.app.serviceContext(labelledOperator('system:heartbeat')), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' })).id;
     await openEpisode(t.db, { metric: 'messages-created', region: 'eu' }, { startedAt: t.clock.now(), tier: 'major', incidentId: noticeId });
   });
 

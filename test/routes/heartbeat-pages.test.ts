@@ -5,6 +5,7 @@ import { CACHE_CONTROL } from '../../src/snapshot/encoded-body.ts';
 import { endEpisode, openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { rollUpHeartbeats } from '../../src/storage/heartbeat-repository.ts';
 import { startTestApp, TEST_DEFINITION, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * /heartbeat through the real app: EU has 4 weeks of history (weekly baseline) and steady
@@ -33,7 +34,7 @@ const hhmm = (t: number, timeZone: string) => new Intl.DateTimeFormat('en-US', {
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
 /** A page's HTML with the entities Handlebars writes in attributes decoded (`=` is written as &#x3D;). */
 const page = async (url: string) => (await get(url)).body.replaceAll('&#x3D;', '=').replaceAll('&amp;', '&');
-const tick = () => evaluateHeartbeats(t.app.serviceContext('system:heartbeat'), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
 
 async function insertRaw(region: string, from: number, to: number, value: number) {
   await t.db.query(

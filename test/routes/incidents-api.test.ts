@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueMaintenances } from '../../src/services/maintenances/run-due-maintenances.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 let t: TestApp;
 let writer: string;
@@ -171,7 +172,7 @@ describe('components and maintenance', () => {
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ status: 'scheduled', impact: 'maintenance', scheduled_for: '2026-03-10T13:00:00.000Z' });
-    const ctx = t.app.serviceContext('system:scheduler');
+    const ctx = t.app.serviceContext(labelledOperator('system:scheduler'));
     expect(await runDueMaintenances(ctx)).toEqual({ started: [], completed: [] });
     t.clock.set('2026-03-10T13:00:01Z');
     expect((await runDueMaintenances(ctx)).started).toEqual([created.json().id]);

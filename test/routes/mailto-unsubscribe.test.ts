@@ -4,6 +4,7 @@ import { unsubscribeTokenIn } from '../../src/routes/subscriptions/index.ts';
 import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { findSubscriber } from '../../src/storage/subscriber-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** The List-Unsubscribe mailto, once the mailbox forwards to /inbound/unsubscribe. */
 describe('mailto unsubscribe', () => {
@@ -13,7 +14,7 @@ describe('mailto unsubscribe', () => {
   });
   afterAll(() => t.close());
 
-  const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext('test'), { type: 'email', email, confirmed: true }, { source: 'api' })).subscriber;
+  const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext(labelledOperator('test')), { type: 'email', email, confirmed: true }, { source: 'api' })).subscriber;
   const tokenFor = (id: string) => signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
 
   it('finds the token in provider JSON, form fields and raw messages', async () => {

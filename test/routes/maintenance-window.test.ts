@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDueMaintenances } from '../../src/services/maintenances/run-due-maintenances.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * A maintenance window must end in the future: one that has already ended used to be accepted,
@@ -47,7 +48,7 @@ describe('scheduling a maintenance through the API', () => {
     expect(response.json()).toMatchObject({ error: 'invalid_input', field: 'scheduled_until' });
     expect(response.json().message).toMatch(message);
     expect(await countMaintenances()).toBe(before);
-    expect(await runDueMaintenances(t.app.serviceContext('system:scheduler'))).toEqual({ started: [], completed: [] });
+    expect(await runDueMaintenances(t.app.serviceContext(labelledOperator('system:scheduler')))).toEqual({ started: [], completed: [] });
   });
 
   it('starts a window that began in the past and ends in the future now, with one update and one notice', async () => {
@@ -66,7 +67,7 @@ describe('scheduling a maintenance through the API', () => {
     const history = await t.db.query<{ status: string; incident_id: string }>('SELECT status, incident_id FROM component_status_change WHERE component_id = $1 AND changed_at = $2', [euApi, t.clock.now()]);
     expect(history).toEqual([{ status: 'under_maintenance', incident_id: maintenance.id }]);
 
-    const ctx = t.app.serviceContext('system:scheduler');
+    const ctx = t.app.serviceContext(labelledOperator('system:scheduler'));
     expect(await runDueMaintenances(ctx)).toEqual({ started: [], completed: [] });
     t.clock.advance(HOUR + 1000);
     expect(await runDueMaintenances(ctx)).toEqual({ started: [], completed: [maintenance.id] });
@@ -78,7 +79,7 @@ describe('scheduling a maintenance through the API', () => {
     expect(response.statusCode, response.body).toBe(201);
     expect(response.json()).toMatchObject({ status: 'scheduled' });
     expect(await eventsOf(response.json().id)).toEqual(['maintenance.scheduled']);
-    expect(await runDueMaintenances(t.app.serviceContext('system:scheduler'))).toEqual({ started: [], completed: [] });
+    expect(await runDueMaintenances(t.app.serviceContext(labelledOperator('system:scheduler')))).toEqual({ started: [], completed: [] });
   });
 });
 

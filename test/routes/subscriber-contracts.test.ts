@@ -1,6 +1,6 @@
 import type { TSchema } from 'typebox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { visitorActor } from '../../src/domain/actor.ts';
+import { visitorActor, labelledOperator } from '../../src/domain/actor.ts';
 import { ValidationError } from '../../src/domain/errors.ts';
 import { AddSubscriberBody } from '../../src/routes/api/subscribers.ts';
 import { ReplayDeadLettersInput, replayDeadLetters } from '../../src/services/notifications/replay-dead-deliveries.ts';
@@ -81,7 +81,7 @@ describe('a use-case called directly says what the API says', () => {
   };
   const accept = async () => ({ ok: true as const });
   const secret = () => 'whsec_dGVzdA==';
-  const operator = () => t.app.serviceContext('test');
+  const operator = () => t.app.serviceContext(labelledOperator('test'));
 
   const longAddress = `${'a'.repeat(64)}@${'b'.repeat(60)}.${'c'.repeat(60)}.${'d'.repeat(60)}.example`;
   const CASES: [name: string, payload: Record<string, unknown>, expected: { field: string; message: string }][] = [

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Every write answers with the state it committed: the answer equals what a GET right after it
@@ -102,7 +103,7 @@ describe('component status writes answer with the committed state', () => {
 describe('automatic notice decisions answer with the committed state', () => {
   /** An automatic notice as the detector leaves it: a heartbeat incident with its open episode. */
   async function automaticNotice(region: string) {
-    const notice = await declareIncident(t.app.serviceContext('system:heartbeat'), {
+    const notice = await declareIncident(t.app.serviceContext(labelledOperator('system:heartbeat')), {
       name: `Reduced activity in ${region}`, body: 'We are seeing reduced activity.', components: { [`${region}-messaging`]: 'degraded_performance' },
     }, { source: 'heartbeat' });
     await openEpisode(t.db, { metric: 'messages-created', region }, { startedAt: t.clock.now(), tier: 'major', incidentId: notice.id });

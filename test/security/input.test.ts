@@ -3,6 +3,7 @@ import { validatePageDefinition } from '../../src/config.ts';
 import { syncPageDefinition } from '../../src/services/components/sync-page-definition.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, type ConsoleSession } from '../helpers/console-client.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * A hostile client's text: NUL bytes, lone surrogates, invisible or direction-overriding names,
@@ -162,7 +163,7 @@ describe('invisible and direction-overriding names', () => {
   it('refuses invisible or direction-overriding component and group names on a console-managed page', async () => {
     const managed = await startTestApp({ definition: validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } }) });
     try {
-      await syncPageDefinition(managed.app.serviceContext('test'), managed.config.pageDefinition);
+      await syncPageDefinition(managed.app.serviceContext(labelledOperator('test')), managed.config.pageDefinition);
       const token = await managed.token('components:write');
       const post = (url: string, payload: object) => managed.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token}` } });
       expectRefused(await post('/api/v1/components', { name: '\u200b\u2060' }), 'name', /^name: must contain visible characters/);

@@ -9,6 +9,7 @@ import { createUser } from '../../src/services/access/create-user.ts';
 import { disableUser } from '../../src/services/access/disable-user.ts';
 import { findUserByEmail } from '../../src/storage/user-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** Attacks on API tokens and accounts by a client holding less than it asks for; each must be refused. */
 let t: TestApp;
@@ -50,7 +51,7 @@ describe('granting token scopes', () => {
   });
 
   it('enforces the rule in the use-case, so every door (API, console, CLI) agrees', async () => {
-    const ctx = t.app.serviceContext('test');
+    const ctx = t.app.serviceContext(labelledOperator('test'));
     await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: capabilitiesOfScopes(['tokens:write']) })).rejects.toThrow(ForbiddenError);
     await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: new Set() })).rejects.toThrow(/admin/);
     await expect(createApiToken(ctx, { name: 'y', scopes: ['admin'] }, OPERATOR_GRANTOR)).resolves.toMatchObject({ record: { scopes: ['admin'] } });
@@ -87,7 +88,7 @@ describe('revoking tokens', () => {
 });
 
 describe('the last admin account', () => {
-  const ctx = () => t.app.serviceContext('test');
+  const ctx = () => t.app.serviceContext(labelledOperator('test'));
   const disableAllAdmins = async () => {
     await t.db.query("UPDATE responder_user SET disabled_at = now() WHERE role = 'admin' AND disabled_at IS NULL");
   };

@@ -20,6 +20,7 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 import { TEST_DEFINITION, testConfig } from '../helpers/app.ts';
 import { createUser } from '../../src/services/access/create-user.ts';
 import { setPassword } from '../../src/services/access/set-password.ts';
+import { labelledOperator } from '../../src/domain/actor.ts';
 
 /**
  * Golden output: the HTML of the public pages and console, and the emails, rendered with a fixed
@@ -57,7 +58,7 @@ beforeAll(async () => {
   dataDir = made.dataDir;
   app = await buildApp({ config: made.config, db: database.db, clock, ids: countingIds(), random: () => 0.5, logger: process.env.TEST_LOG ? { level: 'error' } : false });
   await app.ready();
-  const { token } = await createApiToken(app.serviceContext('test'), { name: 'golden', scopes: ['incidents:write'] }, OPERATOR_GRANTOR);
+  const { token } = await createApiToken(app.serviceContext(labelledOperator('test')), { name: 'golden', scopes: ['incidents:write'] }, OPERATOR_GRANTOR);
   const [website] = await database.db.query<{ id: string }>("SELECT id FROM component WHERE key = 'website'");
   clock.advance(60_000);
   const declared = await app.inject({
@@ -100,8 +101,8 @@ describe('public pages render byte-identical', () => {
 describe('console pages render byte-identical', () => {
   let cookie: string;
   beforeAll(async () => {
-    const created = await createUser(app.serviceContext('test'), { email: 'ops@acme.example', role: 'admin' });
-    await setPassword(app.serviceContext('test'), created.user.id, { password: CONSOLE_PASSWORD, confirm: CONSOLE_PASSWORD });
+    const created = await createUser(app.serviceContext(labelledOperator('test')), { email: 'ops@acme.example', role: 'admin' });
+    await setPassword(app.serviceContext(labelledOperator('test')), created.user.id, { password: CONSOLE_PASSWORD, confirm: CONSOLE_PASSWORD });
     const response = await app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm({ email: 'ops@acme.example', password: CONSOLE_PASSWORD }), remoteAddress: '198.51.100.1', headers: FORM });
     expect(response.statusCode, response.body).toBe(303);
     cookie = String(response.headers['set-cookie']).split(';')[0];
