@@ -26,12 +26,21 @@ export default tseslint.config(
   {
     files: ['src/routes/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [
-          { group: ['**/storage/**'], message: 'Routes read through src/queries/ and write through src/services/, not storage.' },
-          { group: ['**/channels/**'], message: 'Routes do not use delivery channels; the app passes in what they need (e.g. generateWebhookSecret).' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/storage/**'],
+              message: 'Routes read through src/queries/ and write through src/services/, not storage.',
+            },
+            {
+              group: ['**/channels/**'],
+              message: 'Routes do not use delivery channels; the app passes in what they need (e.g. generateWebhookSecret).',
+            },
+          ],
+        },
+      ],
     },
   },
   // Tests read JSON answers as light-my-request types them (`any`), and say so.

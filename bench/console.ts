@@ -54,7 +54,13 @@ const PASSWORD = 'a long benchmark passphrase';
 const started = performance.now();
 const log = (message: string) => process.stderr.write(`[+${((performance.now() - started) / 1000).toFixed(1).padStart(6)} s] ${message}\n`);
 
-const state = { db: null as ScratchDatabase | null, tmp: null as string | null, app: null as Awaited<ReturnType<typeof buildApp>> | null, client: null as pg.Client | null, cleaning: null as Promise<void> | null };
+const state = {
+  db: null as ScratchDatabase | null,
+  tmp: null as string | null,
+  app: null as Awaited<ReturnType<typeof buildApp>> | null,
+  client: null as pg.Client | null,
+  cleaning: null as Promise<void> | null,
+};
 
 function cleanup(): Promise<void> {
   state.cleaning ??= (async () => {
@@ -82,7 +88,8 @@ const REGIONS = ['us', 'eu', 'au'];
 const DEFINITION = {
   page: { name: 'Acme Chat (console bench)', url: 'https://www.acme.example', time_zone: 'Europe/Berlin' },
   groups: REGIONS.map((r) => ({
-    key: r, name: r.toUpperCase(),
+    key: r,
+    name: r.toUpperCase(),
     components: ['messaging', 'api', 'calls', 'search'].map((c) => ({ key: `${r}-${c}`, name: c[0].toUpperCase() + c.slice(1) })),
   })),
   components: [{ key: 'website', name: 'Website' }],
@@ -164,7 +171,9 @@ async function seed(client: pg.Client, pageId: string, componentIds: string[]): 
           LATERAL (SELECT CASE WHEN r % 100 < 2 THEN 'dead' WHEN r % 100 < 22 THEN 'pending' WHEN r % 100 < 24 THEN 'sending' ELSE 'sent' END AS st) m`,
     [newestEvent, new Date(now.getTime() - 10 * 60_000), DELIVERIES],
   );
-  const olderEvents = (await q(`SELECT id FROM outbox_event WHERE payload->>'incident_id' <> 'inc000001' ORDER BY id DESC LIMIT 50`)).rows.map((r) => Number(r.id));
+  const olderEvents = (await q(`SELECT id FROM outbox_event WHERE payload->>'incident_id' <> 'inc000001' ORDER BY id DESC LIMIT 50`)).rows.map((r) =>
+    Number(r.id),
+  );
   await q(
     `INSERT INTO delivery (event_id, subscriber_id, channel, state, attempts, next_attempt_at, last_error, created_at)
      SELECT e, s.id, s.type, 'dead', 7, $2, 'HTTP 404 Not Found', $2
@@ -207,7 +216,9 @@ async function seed(client: pg.Client, pageId: string, componentIds: string[]): 
      VALUES ('notice1_u1', 'notice1', 'investigating', 'We are seeing reduced activity in EU for messages created since 10:00 and are investigating.', false, 'system:heartbeat', $1, $1)`,
     [since],
   );
-  await q("INSERT INTO heartbeat_episode (metric, region, started_at, tier, incident_id) VALUES ('messages-created', 'eu', $1, 'critical', 'notice1')", [since]);
+  await q("INSERT INTO heartbeat_episode (metric, region, started_at, tier, incident_id) VALUES ('messages-created', 'eu', $1, 'critical', 'notice1')", [
+    since,
+  ]);
   await q(
     `INSERT INTO detector_state (metric, region, state, summary, incident_id, updated_at)
      SELECT m, r, 'null', CASE WHEN m = 'messages-created' AND r = 'eu'
@@ -227,10 +238,19 @@ async function main() {
   writeFileSync(definitionPath, JSON.stringify(DEFINITION));
   state.db = await createScratchDatabase(POSTGRES_URL, 'lifeline_bench_console');
   log(`scratch database ${state.db.name} on PostgreSQL ${state.db.version}`);
-  const config = loadConfig({
-    DATABASE_URL: state.db.url, LIFELINE_ROLES: 'web', LOG_LEVEL: 'warn', LIFELINE_DATA_DIR: join(state.tmp, 'data'), LIFELINE_CONFIG: definitionPath,
-    LIFELINE_PUBLIC_URL: 'http://127.0.0.1:8080', LIFELINE_ADMIN_SOCKET: 'false', DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
-  }, ROOT);
+  const config = loadConfig(
+    {
+      DATABASE_URL: state.db.url,
+      LIFELINE_ROLES: 'web',
+      LOG_LEVEL: 'warn',
+      LIFELINE_DATA_DIR: join(state.tmp, 'data'),
+      LIFELINE_CONFIG: definitionPath,
+      LIFELINE_PUBLIC_URL: 'http://127.0.0.1:8080',
+      LIFELINE_ADMIN_SOCKET: 'false',
+      DATABASE_POOL_SIZE: process.env.DATABASE_POOL_SIZE ?? '10',
+    },
+    ROOT,
+  );
   const app = await buildApp({ config, logger: false });
   state.app = app;
   await app.ready();
@@ -244,16 +264,32 @@ async function main() {
   const ids = await seed(client, pageId, componentIds);
   const ctx = app.serviceContext(labelledOperator('bench'));
   for (let i = 0; i < 12; i++) {
-    const { user } = await createUser(ctx, { email: `responder${i}@acme.example`, role: i === 0 ? 'admin' : i < 9 ? 'responder' : 'viewer', name: `Responder ${i}` });
+    const { user } = await createUser(ctx, {
+      email: `responder${i}@acme.example`,
+      role: i === 0 ? 'admin' : i < 9 ? 'responder' : 'viewer',
+      name: `Responder ${i}`,
+    });
     if (i === 0) await setPassword(ctx, user.id, { password: PASSWORD, confirm: PASSWORD });
   }
   for (let i = 0; i < 15; i++) await createApiToken(ctx, { name: `token-${i}`, scopes: i % 2 ? ['incidents:write'] : ['heartbeats:write'] }, OPERATOR_GRANTOR);
-  for (let i = 0; i < 8; i++) await createTemplate(ctx, { name: `Template ${i}`, title: `Outage ${i}`, status: 'investigating', body: 'We are investigating.', components: { [componentIds[i]]: 'major_outage' } });
+  for (let i = 0; i < 8; i++)
+    await createTemplate(ctx, {
+      name: `Template ${i}`,
+      title: `Outage ${i}`,
+      status: 'investigating',
+      body: 'We are investigating.',
+      components: { [componentIds[i]]: 'major_outage' },
+    });
   log('VACUUM ANALYZE');
   await client.query('VACUUM ANALYZE');
   log(`data set ready in ${((performance.now() - seedStart) / 1000).toFixed(1)} s`);
 
-  const signIn = await app.inject({ method: 'POST', url: '/console/sign-in', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: `email=responder0%40acme.example&password=${encodeURIComponent(PASSWORD)}` });
+  const signIn = await app.inject({
+    method: 'POST',
+    url: '/console/sign-in',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    payload: `email=responder0%40acme.example&password=${encodeURIComponent(PASSWORD)}`,
+  });
   if (signIn.statusCode !== 303) throw new Error(`sign-in failed: ${signIn.statusCode} ${signIn.body.slice(0, 300)}`);
   const cookie = String(signIn.headers['set-cookie']).split(';')[0];
   const middleSubscriber = (await client.query('SELECT id FROM subscriber ORDER BY id OFFSET 50000 LIMIT 1')).rows[0].id as string;
@@ -314,11 +350,21 @@ async function main() {
 
   const out: string[] = [];
   out.push('');
-  out.push(`Console server time on PostgreSQL ${state.db.version}: ${fmt(EMAIL)} email + ${fmt(WEBHOOKS)} webhook subscribers, ${fmt(INCIDENTS)} incidents, ${fmt(DELIVERIES)} deliveries on the newest, ${fmt(AUDIT)} audit rows, 6 heartbeat series`);
+  out.push(
+    `Console server time on PostgreSQL ${state.db.version}: ${fmt(EMAIL)} email + ${fmt(WEBHOOKS)} webhook subscribers, ${fmt(INCIDENTS)} incidents, ${fmt(DELIVERIES)} deliveries on the newest, ${fmt(AUDIT)} audit rows, 6 heartbeat series`,
+  );
   out.push(`${REQUESTS} requests per page after ${WARMUP} warm-up; server time = Server-Timing (app); target: p95 ≤ ${TARGET_MS} ms`);
   out.push('');
   const header = ['page', 'median ms', 'p95 ms', 'inject median ms', 'KiB', 'target', 'result'];
-  const table = rows.map((r) => [r.name, fmt(r.median, 1), fmt(r.p95, 1), fmt(r.wallMedian, 1), fmt(r.bytes / 1024, 1), `${TARGET_MS} ms`, r.pass ? 'PASS' : 'MISSED']);
+  const table = rows.map((r) => [
+    r.name,
+    fmt(r.median, 1),
+    fmt(r.p95, 1),
+    fmt(r.wallMedian, 1),
+    fmt(r.bytes / 1024, 1),
+    `${TARGET_MS} ms`,
+    r.pass ? 'PASS' : 'MISSED',
+  ]);
   const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i].length)));
   const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
   out.push(line(header));
@@ -326,7 +372,11 @@ async function main() {
   for (const row of table) out.push(line(row));
   const missed = rows.filter((r) => !r.pass);
   out.push('');
-  out.push(missed.length === 0 ? `All ${rows.length} console pages PASS (p95 ≤ ${TARGET_MS} ms).` : `MISSED on ${missed.length} of ${rows.length} pages: ${missed.map((r) => r.url).join(', ')}`);
+  out.push(
+    missed.length === 0
+      ? `All ${rows.length} console pages PASS (p95 ≤ ${TARGET_MS} ms).`
+      : `MISSED on ${missed.length} of ${rows.length} pages: ${missed.map((r) => r.url).join(', ')}`,
+  );
   process.stdout.write(`${out.join('\n')}\n`);
   if (missed.length > 0) process.exitCode = 1;
 }

@@ -15,7 +15,9 @@ import nodemailer from 'nodemailer';
 import type { SendMailOptions } from 'nodemailer';
 import PostalMime from 'postal-mime';
 
-const { values: o } = parseArgs({ options: { n: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' }, sample: { type: 'string' } } });
+const { values: o } = parseArgs({
+  options: { n: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' }, sample: { type: 'string' } },
+});
 const N = Number(o.n);
 const WARMUP = Number(o.warmup);
 const WINDOW = 32;
@@ -23,34 +25,61 @@ const WINDOW = 32;
 // ---- mail-bench.mjs's message, unchanged ----------------------------------------------------
 const SECRET = Buffer.from('bench-unsubscribe-signing-key-0123456789abcdef');
 const COMPONENTS = [
-  ['Public API', 'Major outage'], ['Webhooks', 'Degraded performance'], ['Dashboard', 'Operational'],
-  ['Authentication & SSO', 'Operational'], ['Email delivery', 'Operational'], ['Search indexing', 'Operational'],
-  ['CDN', 'Operational'], ['Primary database (EU)', 'Operational'], ['Primary database (US)', 'Operational'],
+  ['Public API', 'Major outage'],
+  ['Webhooks', 'Degraded performance'],
+  ['Dashboard', 'Operational'],
+  ['Authentication & SSO', 'Operational'],
+  ['Email delivery', 'Operational'],
+  ['Search indexing', 'Operational'],
+  ['CDN', 'Operational'],
+  ['Primary database (EU)', 'Operational'],
+  ['Primary database (US)', 'Operational'],
 ];
 const UPDATES = [
-  ['Monitoring', '14:42 UTC', 'A fix has been deployed to the API gateway fleet and error rates are recovering across all regions. Webhook delivery backlogs are draining at roughly 40,000 events per minute; we expect them to be clear within 25 minutes. We will post another update once all queues are empty.'],
-  ['Identified', '14:18 UTC', 'The issue has been traced to a configuration change in the API gateway connection pool that reduced upstream capacity by roughly half. We are rolling the change back region by region, starting with eu-west, and are adding a guard to our deploy pipeline to catch this class of change before it reaches production.'],
-  ['Investigating', '13:57 UTC', 'We are investigating reports of 502 and 503 responses from the Public API. Some webhook deliveries are delayed as a result. Customers may also notice slower page loads in the dashboard — requests that fail are safe to retry.'],
+  [
+    'Monitoring',
+    '14:42 UTC',
+    'A fix has been deployed to the API gateway fleet and error rates are recovering across all regions. Webhook delivery backlogs are draining at roughly 40,000 events per minute; we expect them to be clear within 25 minutes. We will post another update once all queues are empty.',
+  ],
+  [
+    'Identified',
+    '14:18 UTC',
+    'The issue has been traced to a configuration change in the API gateway connection pool that reduced upstream capacity by roughly half. We are rolling the change back region by region, starting with eu-west, and are adding a guard to our deploy pipeline to catch this class of change before it reaches production.',
+  ],
+  [
+    'Investigating',
+    '13:57 UTC',
+    'We are investigating reports of 502 and 503 responses from the Public API. Some webhook deliveries are delayed as a result. Customers may also notice slower page loads in the dashboard — requests that fail are safe to retry.',
+  ],
 ];
 const esc = (s: string) => String(s).replace(/[&<>"]/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;' })[c] as string);
 
 function renderText(name: string, unsubUrl: string, prefsUrl: string) {
   const lines = [
-    `Hi ${name},`, '',
-    'Example Cloud — incident update', '',
+    `Hi ${name},`,
+    '',
+    'Example Cloud — incident update',
+    '',
     'Elevated error rates on the Public API',
-    'Impact: major · Started 13:52 UTC · Affected: Public API, Webhooks', '',
+    'Impact: major · Started 13:52 UTC · Affected: Public API, Webhooks',
+    '',
   ];
   for (const [label, at, text] of UPDATES) lines.push(`${label} (${at})`, text, '');
   lines.push('Current component status:');
   for (const [c, s] of COMPONENTS) lines.push(`  - ${c}: ${s}`);
   lines.push(
-    '', 'Follow this incident: https://status.example.test/incidents/inc_7f3a9c', '',
+    '',
+    'Follow this incident: https://status.example.test/incidents/inc_7f3a9c',
+    '',
     'What we are doing next: once the rollback is complete in every region we will run a full reconciliation',
     'of webhook deliveries that were retried during the incident, so no event is delivered twice to your endpoint.',
-    'A post-incident review with a timeline and the corrective actions will be published within five business days.', '',
-    '—', 'You are receiving this because you subscribed to incident notifications for Example Cloud.',
-    `Manage your subscription: ${prefsUrl}`, `Unsubscribe from all notifications: ${unsubUrl}`, '',
+    'A post-incident review with a timeline and the corrective actions will be published within five business days.',
+    '',
+    '—',
+    'You are receiving this because you subscribed to incident notifications for Example Cloud.',
+    `Manage your subscription: ${prefsUrl}`,
+    `Unsubscribe from all notifications: ${unsubUrl}`,
+    '',
     'Example Cloud Inc. · 1 Example Street · Example City',
   );
   return lines.join('\n');
@@ -124,7 +153,12 @@ async function lifelineMessageFactory(raw: string): Promise<(i: number) => SendM
   const from = parsed.from?.address ? `${parsed.from.name ? `"${parsed.from.name}" ` : ''}<${parsed.from.address}>` : 'status@localhost';
   return (i: number) => {
     // The same shape (payload.mac, same lengths) with fresh random characters.
-    const fresh = tokens.map((t) => t.split('.').map((part) => randomBytes(part.length).toString('base64url').slice(0, part.length)).join('.'));
+    const fresh = tokens.map((t) =>
+      t
+        .split('.')
+        .map((part) => randomBytes(part.length).toString('base64url').slice(0, part.length))
+        .join('.'),
+    );
     return {
       from,
       to: `subscriber${i}@example.test`,

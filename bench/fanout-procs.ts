@@ -57,7 +57,9 @@ export class GroupSampler {
   take(): void {
     let pids: number[] = [];
     try {
-      pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+      pids = readdirSync('/proc')
+        .filter((name) => /^\d+$/.test(name))
+        .map(Number);
     } catch {
       return;
     }

@@ -72,7 +72,9 @@ export function summarizeProfile(path: string, top = 25): ProfileSummary {
 
 export function formatSummary(s: ProfileSummary, label: string): string[] {
   const busy = s.totalMs - s.idleMs;
-  const lines = [`${label}: ${(s.totalMs / 1000).toFixed(1)} s profiled, ${(busy / 1000).toFixed(1)} s on the main thread (${((busy / s.totalMs) * 100).toFixed(0)}%)`];
+  const lines = [
+    `${label}: ${(s.totalMs / 1000).toFixed(1)} s profiled, ${(busy / 1000).toFixed(1)} s on the main thread (${((busy / s.totalMs) * 100).toFixed(0)}%)`,
+  ];
   lines.push('  self time by origin (% of busy main-thread time):');
   for (const o of s.byOrigin) lines.push(`    ${o.pct.toFixed(1).padStart(5)}%  ${(o.ms / 1000).toFixed(2).padStart(6)} s  ${o.origin}`);
   lines.push('  self time by function:');

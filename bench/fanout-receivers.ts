@@ -167,7 +167,12 @@ function verify(path: string, headers: Record<string, string | string[] | undefi
   const id = String(headers['webhook-id'] ?? '');
   const timestamp = String(headers['webhook-timestamp'] ?? '');
   const signatures = String(headers['webhook-signature'] ?? '').split(' ');
-  const expected = Buffer.from(createHmac('sha256', secretFor(SALT, Number(match[1]))).update(`${id}.${timestamp}.`).update(body).digest('base64'));
+  const expected = Buffer.from(
+    createHmac('sha256', secretFor(SALT, Number(match[1])))
+      .update(`${id}.${timestamp}.`)
+      .update(body)
+      .digest('base64'),
+  );
   return signatures.some((s) => {
     const given = Buffer.from(s.startsWith('v1,') ? s.slice(3) : '');
     return given.length === expected.length && timingSafeEqual(given, expected);

@@ -49,7 +49,8 @@ const DEADLINE_SECONDS = setting('FANOUT_DEADLINE_SECONDS', 360, 60, 3600);
 const CEILING_N = setting('FANOUT_CEILING_N', 5_000, 0, 100_000);
 const WEBHOOK_ORIGINS = setting('FANOUT_WEBHOOK_ORIGINS', 10, 1, 1_000);
 const ORDER = process.env.FANOUT_ORDER || 'mixed';
-if (!['mixed', 'emails-first', 'webhooks-first'].includes(ORDER)) throw new Error(`FANOUT_ORDER must be mixed, emails-first or webhooks-first, got ${JSON.stringify(ORDER)}`);
+if (!['mixed', 'emails-first', 'webhooks-first'].includes(ORDER))
+  throw new Error(`FANOUT_ORDER must be mixed, emails-first or webhooks-first, got ${JSON.stringify(ORDER)}`);
 const CPU_PROF = (process.env.FANOUT_CPU_PROF ?? '').toLowerCase();
 const PROFILE_WORKERS = ['1', 'true', 'yes', 'all'].includes(CPU_PROF);
 const PROFILE_WEB = CPU_PROF === 'all';
@@ -122,7 +123,19 @@ const state = {
   printed: false,
   exitCode: 0,
 };
-const results: Results = { setup: {}, api: null, stats: null, times: null, deliveries: null, stages: null, cpu: null, ceiling: null, profiles: [], complete: false, notes: [] };
+const results: Results = {
+  setup: {},
+  api: null,
+  stats: null,
+  times: null,
+  deliveries: null,
+  stages: null,
+  cpu: null,
+  ceiling: null,
+  profiles: [],
+  complete: false,
+  notes: [],
+};
 
 /** Idempotent: every caller (normal end, failure, signal, deadline) awaits the same cleanup. */
 function cleanup(): Promise<void> {
@@ -161,7 +174,10 @@ function abort(reason: string, code: number): void {
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => abort(`${signal}: stopping`, 130));
 // The fan-out itself stops RESERVE_MS before the deadline; this is the backstop.
-const hardDeadline = setTimeout(() => abort(`ERROR: the bench exceeded FANOUT_DEADLINE_SECONDS=${DEADLINE_SECONDS} (+30 s); printing what it has and stopping`, 1), (DEADLINE_SECONDS + 30) * 1000);
+const hardDeadline = setTimeout(
+  () => abort(`ERROR: the bench exceeded FANOUT_DEADLINE_SECONDS=${DEADLINE_SECONDS} (+30 s); printing what it has and stopping`, 1),
+  (DEADLINE_SECONDS + 30) * 1000,
+);
 hardDeadline.unref();
 const softDeadline = started + DEADLINE_SECONDS * 1000 - RESERVE_MS;
 
@@ -221,9 +237,15 @@ async function createDatabase(): Promise<{ url: string; version: string }> {
 }
 
 async function createToken(env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await runToCompletion('lifeline token create', NODE, [...NODE_FLAGS, 'bin/lifeline.mjs', 'token', 'create', '--name', 'bench', '--scope', 'admin'], { env, timeoutMs: 60_000 });
+  const result = await runToCompletion(
+    'lifeline token create',
+    NODE,
+    [...NODE_FLAGS, 'bin/lifeline.mjs', 'token', 'create', '--name', 'bench', '--scope', 'admin'],
+    { env, timeoutMs: 60_000 },
+  );
   const token = result.stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (result.code !== 0 || !/^\S{16,}$/.test(token)) throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.code !== 0 || !/^\S{16,}$/.test(token))
+    throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
   return token;
 }
 
@@ -259,7 +281,9 @@ async function seedSubscribers(url: string, httpPorts: number[], salt: string): 
       [total, WEBHOOKS, httpPorts, salt],
     );
     await client.query('ANALYZE subscriber');
-    const rows = await client.query<{ type: string; n: number }>('SELECT type, count(*)::int AS n FROM subscriber WHERE confirmed_at IS NOT NULL GROUP BY type');
+    const rows = await client.query<{ type: string; n: number }>(
+      'SELECT type, count(*)::int AS n FROM subscriber WHERE confirmed_at IS NOT NULL GROUP BY type',
+    );
     return { ms: performance.now() - t0, counts: Object.fromEntries(rows.rows.map((r) => [r.type, r.n])) };
   } finally {
     await client.end();
@@ -278,8 +302,9 @@ async function readStages(url: string, incidentId: string): Promise<Record<strin
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   try {
-    const row = (await client.query(
-      `SELECT extract(epoch FROM min(e.created_at)) * 1000 AS event_created, extract(epoch FROM min(e.dispatched_at)) * 1000 AS expansion_started,
+    const row = (
+      await client.query(
+        `SELECT extract(epoch FROM min(e.created_at)) * 1000 AS event_created, extract(epoch FROM min(e.dispatched_at)) * 1000 AS expansion_started,
               extract(epoch FROM min(d.published_at)) * 1000 AS first_published, extract(epoch FROM max(d.published_at)) * 1000 AS last_published,
               extract(epoch FROM min(d.claimed_at)) * 1000 AS first_claimed, extract(epoch FROM max(d.claimed_at)) * 1000 AS last_claimed,
               extract(epoch FROM min(d.sent_at)) * 1000 AS first_sent, extract(epoch FROM max(d.sent_at)) * 1000 AS last_sent,
@@ -288,8 +313,9 @@ async function readStages(url: string, incidentId: string): Promise<Record<strin
               -- than REPUBLISH_AFTER_MS (2 min) after it was created was published again by the sweeper.
               count(*) FILTER (WHERE d.published_at > d.created_at + interval '2 minutes') AS republished
        FROM outbox_event e JOIN delivery d ON d.event_id = e.id WHERE e.payload->>'incident_id' = $1`,
-      [incidentId],
-    )).rows[0] as Record<string, string | null>;
+        [incidentId],
+      )
+    ).rows[0] as Record<string, string | null>;
     return Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : Number(v)]));
   } finally {
     await client.end();
@@ -357,22 +383,50 @@ function printReport(): void {
 
   p('');
   p(`Lifeline fan-out bench · ${new Date(started).toISOString()} · node ${process.version} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · kernel ${release()}`);
-  p(`${fmt(EMAILS)} confirmed email + ${fmt(WEBHOOKS)} webhook subscribers (order: ${ORDER}) on PostgreSQL ${results.setup.postgres ?? '?'}; Pub/Sub emulator; ` +
-    `1 web + ${WORKERS} worker process(es), SMTP_POOL_SIZE=${SMTP_POOL} per worker; SMTP sink and HTTP receiver (204, ${WEBHOOK_ORIGINS} origin(s)) on 127.0.0.1`);
-  p(`setup: emulator ${secs(Number(results.setup.emulatorMs), 1)}, seeding ${secs(Number(results.setup.seedMs), 1)}, Lifeline ready ${secs(Number(results.setup.readyMs), 1)}` +
-    `${results.api ? ` · POST /api/v1/incidents answered 201 in ${fmt(results.api.postMs)} ms (incident ${results.api.incidentId})` : ' · the incident was never posted'}`);
+  p(
+    `${fmt(EMAILS)} confirmed email + ${fmt(WEBHOOKS)} webhook subscribers (order: ${ORDER}) on PostgreSQL ${results.setup.postgres ?? '?'}; Pub/Sub emulator; ` +
+      `1 web + ${WORKERS} worker process(es), SMTP_POOL_SIZE=${SMTP_POOL} per worker; SMTP sink and HTTP receiver (204, ${WEBHOOK_ORIGINS} origin(s)) on 127.0.0.1`,
+  );
+  p(
+    `setup: emulator ${secs(Number(results.setup.emulatorMs), 1)}, seeding ${secs(Number(results.setup.seedMs), 1)}, Lifeline ready ${secs(Number(results.setup.readyMs), 1)}` +
+      `${results.api ? ` · POST /api/v1/incidents answered 201 in ${fmt(results.api.postMs)} ms (incident ${results.api.incidentId})` : ' · the incident was never posted'}`,
+  );
   if (!results.complete) p('INCOMPLETE: the fan-out did not finish before the bench stopped; figures are what arrived until then.');
   p('');
-  const row = (label: string, value: string, target = '', met: boolean | null = null) => p(`  ${label.padEnd(40)} ${value.padStart(16)}   ${target ? `${target.padEnd(22)} ${verdict(met)}` : ''}`.trimEnd());
+  const row = (label: string, value: string, target = '', met: boolean | null = null) =>
+    p(`  ${label.padEnd(40)} ${value.padStart(16)}   ${target ? `${target.padEnd(22)} ${verdict(met)}` : ''}`.trimEnd());
   p('  figure                                              value   target');
   row('emails accepted by the SMTP sink', `${fmt(emailsDone)} / ${fmt(EMAILS)}`);
-  row('time to first email (from the API call)', secs(firstEmail), '≤ 2 s', firstEmail === null ? (EMAILS === 0 ? null : false) : firstEmail <= TARGETS.firstEmailMs);
-  row('time to last email', secs(lastEmail, 1), 'all within 180 s', EMAILS === 0 ? null : emailsDone >= EMAILS && lastEmail !== null && lastEmail <= TARGETS.allEmailsMs);
-  row('  50% / 90% / 99% of emails by', emailTimes.length ? `${secs(rel(quantile(emailTimes, 0.5)), 1)} / ${secs(rel(quantile(emailTimes, 0.9)), 1)} / ${secs(rel(quantile(emailTimes, 0.99)), 1)}` : '–');
+  row(
+    'time to first email (from the API call)',
+    secs(firstEmail),
+    '≤ 2 s',
+    firstEmail === null ? (EMAILS === 0 ? null : false) : firstEmail <= TARGETS.firstEmailMs,
+  );
+  row(
+    'time to last email',
+    secs(lastEmail, 1),
+    'all within 180 s',
+    EMAILS === 0 ? null : emailsDone >= EMAILS && lastEmail !== null && lastEmail <= TARGETS.allEmailsMs,
+  );
+  row(
+    '  50% / 90% / 99% of emails by',
+    emailTimes.length
+      ? `${secs(rel(quantile(emailTimes, 0.5)), 1)} / ${secs(rel(quantile(emailTimes, 0.9)), 1)} / ${secs(rel(quantile(emailTimes, 0.99)), 1)}`
+      : '–',
+  );
   row('emails/s (first → last email)', fmt(emailRate));
   row('emails/s (API call → last email)', fmt(endToEndEmailRate));
-  row('webhooks received (signatures valid)', `${fmt(hooksDone)} / ${fmt(WEBHOOKS)}${stats && stats.badSignatures + stats.badPaths > 0 ? ` (${stats.badSignatures + stats.badPaths} BAD)` : ''}`);
-  row('webhooks/s (first → last webhook)', fmt(hookRate), '≥ 1,000/s', WEBHOOKS === 0 ? null : hookRate !== null && hooksDone >= WEBHOOKS && hookRate >= TARGETS.webhooksPerSecond);
+  row(
+    'webhooks received (signatures valid)',
+    `${fmt(hooksDone)} / ${fmt(WEBHOOKS)}${stats && stats.badSignatures + stats.badPaths > 0 ? ` (${stats.badSignatures + stats.badPaths} BAD)` : ''}`,
+  );
+  row(
+    'webhooks/s (first → last webhook)',
+    fmt(hookRate),
+    '≥ 1,000/s',
+    WEBHOOKS === 0 ? null : hookRate !== null && hooksDone >= WEBHOOKS && hookRate >= TARGETS.webhooksPerSecond,
+  );
   row('time to first / last webhook', `${secs(rel(stats?.webhookFirst))} / ${secs(lastHook, 1)}`);
   for (const proc of state.lifeline) {
     const peak = Math.max(proc.peakRss, proc.hwm ?? 0);
@@ -390,29 +444,41 @@ function printReport(): void {
   if (ceiling?.error) p(`  nodemailer ceiling failed: ${ceiling.error}`);
   p('');
   if (ceiling?.reference) {
-    p(`nodemailer streamTransport (buffer: true, 32 in flight, ${fmt(ceiling.reference.sent)} messages after 200 warm-up, own process, after the fan-out): ` +
-      `reference ${fmt(ceiling.reference.avg_msg_bytes)} B/msg ${fmt(ceiling.reference.msgs_per_s)} msg/s at ${fmt(ceiling.reference.cpu_ms_per_msg, 2)} CPU-ms/msg` +
-      (ceiling.lifeline ? `; Lifeline's message ${fmt(ceiling.lifeline.avg_msg_bytes)} B/msg ${fmt(ceiling.lifeline.msgs_per_s)} msg/s at ${fmt(ceiling.lifeline.cpu_ms_per_msg, 2)} CPU-ms/msg` : ''));
-    p('  (shared/bench/ceilings.md: 1,616 msg/s build-only; pooled SMTP to smtp-sink 950 / 1,046 / 1,133 msg/s with 1 / 5 / 20 connections, all in ONE process)');
+    p(
+      `nodemailer streamTransport (buffer: true, 32 in flight, ${fmt(ceiling.reference.sent)} messages after 200 warm-up, own process, after the fan-out): ` +
+        `reference ${fmt(ceiling.reference.avg_msg_bytes)} B/msg ${fmt(ceiling.reference.msgs_per_s)} msg/s at ${fmt(ceiling.reference.cpu_ms_per_msg, 2)} CPU-ms/msg` +
+        (ceiling.lifeline
+          ? `; Lifeline's message ${fmt(ceiling.lifeline.avg_msg_bytes)} B/msg ${fmt(ceiling.lifeline.msgs_per_s)} msg/s at ${fmt(ceiling.lifeline.cpu_ms_per_msg, 2)} CPU-ms/msg`
+          : ''),
+    );
+    p(
+      '  (shared/bench/ceilings.md: 1,616 msg/s build-only; pooled SMTP to smtp-sink 950 / 1,046 / 1,133 msg/s with 1 / 5 / 20 connections, all in ONE process)',
+    );
   }
   if (stats) {
-    p(`sink: ${fmt(stats.uniqueRecipients)} distinct recipients, ${fmt(stats.emailDuplicates)} duplicates, ${fmt(stats.emailBytes / Math.max(1, stats.emails))} B/msg average, ${fmt(stats.smtpConnections)} SMTP connections; ` +
-      `receiver: ${fmt(stats.uniqueWebhookIds)} distinct webhook-ids, ${fmt(stats.webhookDuplicates)} duplicates, ${fmt(stats.badSignatures)} bad signatures, ${fmt(stats.webhookBytes / Math.max(1, stats.webhooks))} B/body`);
+    p(
+      `sink: ${fmt(stats.uniqueRecipients)} distinct recipients, ${fmt(stats.emailDuplicates)} duplicates, ${fmt(stats.emailBytes / Math.max(1, stats.emails))} B/msg average, ${fmt(stats.smtpConnections)} SMTP connections; ` +
+        `receiver: ${fmt(stats.uniqueWebhookIds)} distinct webhook-ids, ${fmt(stats.webhookDuplicates)} duplicates, ${fmt(stats.badSignatures)} bad signatures, ${fmt(stats.webhookBytes / Math.max(1, stats.webhooks))} B/body`,
+    );
   }
   if (results.deliveries) {
     const t = results.deliveries.totals;
     const ok = t.targeted === EMAILS + WEBHOOKS && t.sent === t.targeted && t.failed === 0 && t.pending === 0;
-    p(`GET /api/v1/incidents/${results.api?.incidentId}/deliveries totals: targeted ${fmt(t.targeted)}, sent ${fmt(t.sent)}, failed ${fmt(t.failed)}, pending ${fmt(t.pending)} → ${ok ? 'all sent' : `NOT all sent (expected ${fmt(EMAILS + WEBHOOKS)} targeted and sent)`}`);
+    p(
+      `GET /api/v1/incidents/${results.api?.incidentId}/deliveries totals: targeted ${fmt(t.targeted)}, sent ${fmt(t.sent)}, failed ${fmt(t.failed)}, pending ${fmt(t.pending)} → ${ok ? 'all sent' : `NOT all sent (expected ${fmt(EMAILS + WEBHOOKS)} targeted and sent)`}`,
+    );
     for (const n of results.deliveries.notices as { event_type: string; channel: string; targeted: number; sent: number; failed: number; pending: number }[]) {
       p(`  ${n.event_type} ${n.channel}: targeted ${fmt(n.targeted)}, sent ${fmt(n.sent)}, failed ${fmt(n.failed)}, pending ${fmt(n.pending)}`);
     }
   }
   const s = results.stages;
   if (s && t0 !== null) {
-    p(`pipeline (Lifeline's timestamps, from the API call): event committed ${secs(rel(s.event_created))}, expansion started ${secs(rel(s.expansion_started))}, ` +
-      `first batch published ${secs(rel(s.first_published))}, last published ${secs(rel(s.last_published))}, first claim ${secs(rel(s.first_claimed))}, last claim ${secs(rel(s.last_claimed), 1)}, ` +
-      `first marked sent ${secs(rel(s.first_sent))}, last marked sent ${secs(rel(s.last_sent), 1)}; deliveries retried ${fmt(s.retried)} (max attempts ${fmt(s.max_attempts)}); ` +
-      `published again by the sweeper (last published > 2 min after creation) ${fmt(s.republished)}`);
+    p(
+      `pipeline (Lifeline's timestamps, from the API call): event committed ${secs(rel(s.event_created))}, expansion started ${secs(rel(s.expansion_started))}, ` +
+        `first batch published ${secs(rel(s.first_published))}, last published ${secs(rel(s.last_published))}, first claim ${secs(rel(s.first_claimed))}, last claim ${secs(rel(s.last_claimed), 1)}, ` +
+        `first marked sent ${secs(rel(s.first_sent))}, last marked sent ${secs(rel(s.last_sent), 1)}; deliveries retried ${fmt(s.retried)} (max attempts ${fmt(s.max_attempts)}); ` +
+        `published again by the sweeper (last published > 2 min after creation) ${fmt(s.republished)}`,
+    );
   }
   if (emailTimes.length + hookTimes.length > 0 && t0 !== null) {
     const bucket = 10_000;
@@ -427,12 +493,20 @@ function printReport(): void {
   const c = results.cpu;
   if (c) {
     const names = Object.keys(c.pct).sort((a, b) => c.pct[b] - c.pct[a]);
-    p(`CPU over the fan-out (API call → last message, ${fmt(c.seconds, 1)} s; % of one core, 2 cores = 200%): ` +
-      `${names.map((n) => `${n} ${fmt(c.pct[n])}% (${fmt(c.cpuSeconds[n], 1)} s)`).join(', ')}, other ${fmt(c.otherPct)}%, machine ${fmt(c.machineBusyPct)}%`);
-    const workerSeconds = Object.entries(c.cpuSeconds).filter(([n]) => n.startsWith('worker')).reduce((sum, [, v]) => sum + v, 0);
+    p(
+      `CPU over the fan-out (API call → last message, ${fmt(c.seconds, 1)} s; % of one core, 2 cores = 200%): ` +
+        `${names.map((n) => `${n} ${fmt(c.pct[n])}% (${fmt(c.cpuSeconds[n], 1)} s)`).join(', ')}, other ${fmt(c.otherPct)}%, machine ${fmt(c.machineBusyPct)}%`,
+    );
+    const workerSeconds = Object.entries(c.cpuSeconds)
+      .filter(([n]) => n.startsWith('worker'))
+      .reduce((sum, [, v]) => sum + v, 0);
     const delivered = emailsDone + hooksDone;
-    if (delivered > 0) p(`  worker CPU per delivery: ${fmt((workerSeconds * 1000) / delivered, 2)} ms (${fmt(workerSeconds, 1)} CPU-s for ${fmt(delivered)} deliveries); postgres ${fmt(((c.cpuSeconds.postgres ?? 0) * 1000) / delivered, 2)} ms per delivery`);
-    if ((c.otherPct ?? 0) > 25) p(`  WARNING: ${fmt(c.otherPct)}% of a core went to processes outside the bench (other work on the machine): figures are depressed.`);
+    if (delivered > 0)
+      p(
+        `  worker CPU per delivery: ${fmt((workerSeconds * 1000) / delivered, 2)} ms (${fmt(workerSeconds, 1)} CPU-s for ${fmt(delivered)} deliveries); postgres ${fmt(((c.cpuSeconds.postgres ?? 0) * 1000) / delivered, 2)} ms per delivery`,
+      );
+    if ((c.otherPct ?? 0) > 25)
+      p(`  WARNING: ${fmt(c.otherPct)}% of a core went to processes outside the bench (other work on the machine): figures are depressed.`);
   }
   for (const line of results.profiles) p(line);
   for (const note of results.notes) p(`note: ${note}`);
@@ -440,7 +514,10 @@ function printReport(): void {
   process.stdout.write(`${lines.join('\n')}\n`);
   if (state.tmp) {
     try {
-      writeFileSync(join(state.tmp, 'fanout-results.json'), `${JSON.stringify({ settings: { EMAILS, WEBHOOKS, WORKERS, SMTP_POOL, WEBHOOK_ORIGINS, ORDER, DEADLINE_SECONDS, CEILING_N }, ...results, times: undefined }, null, 2)}\n`);
+      writeFileSync(
+        join(state.tmp, 'fanout-results.json'),
+        `${JSON.stringify({ settings: { EMAILS, WEBHOOKS, WORKERS, SMTP_POOL, WEBHOOK_ORIGINS, ORDER, DEADLINE_SECONDS, CEILING_N }, ...results, times: undefined }, null, 2)}\n`,
+      );
     } catch {
       // the report is already printed
     }
@@ -475,7 +552,9 @@ async function main(): Promise<void> {
     startReceivers(salt),
   ]);
   results.setup.postgres = db.version;
-  log(`database ${state.database} (PostgreSQL ${db.version}); Pub/Sub emulator on ${emulator.host}; SMTP sink on ${HOST}:${ports.smtpPort}, HTTP receiver on ${HOST}:${ports.httpPorts.join(',')}`);
+  log(
+    `database ${state.database} (PostgreSQL ${db.version}); Pub/Sub emulator on ${emulator.host}; SMTP sink on ${HOST}:${ports.smtpPort}, HTTP receiver on ${HOST}:${ports.httpPorts.join(',')}`,
+  );
 
   const webPort = await freePort();
   const topic = `lifeline-fanout-${salt}`;
@@ -501,7 +580,11 @@ async function main(): Promise<void> {
   log('created an admin token with the CLI (it also applied the migrations)');
   const seeded = await seedSubscribers(db.url, ports.httpPorts, salt);
   results.setup.seedMs = seeded.ms;
-  log(`seeded ${Object.entries(seeded.counts).map(([type, n]) => `${fmt(n)} ${type}`).join(' + ')} confirmed subscribers with INSERT … SELECT generate_series in ${fmt(seeded.ms)} ms`);
+  log(
+    `seeded ${Object.entries(seeded.counts)
+      .map(([type, n]) => `${fmt(n)} ${type}`)
+      .join(' + ')} confirmed subscribers with INSERT … SELECT generate_series in ${fmt(seeded.ms)} ms`,
+  );
 
   const readyStarted = performance.now();
   await startLifeline('web', 'web', env, PROFILE_WEB, webPort);
@@ -567,8 +650,10 @@ async function main(): Promise<void> {
     }
     if (t - lastLogAt >= 5_000) {
       const dt = (t - lastLogAt) / 1000;
-      log(`emails ${fmt(stats.emails)}/${fmt(EMAILS)} (${fmt((stats.emails - lastLogCount.emails) / dt)}/s), webhooks ${fmt(stats.webhooks)}/${fmt(WEBHOOKS)} (${fmt((stats.webhooks - lastLogCount.webhooks) / dt)}/s), ` +
-        `RSS ${state.lifeline.map((p) => `${p.name} ${mib(memoryOf(p.child.pid)?.rss)}`).join(', ')}`);
+      log(
+        `emails ${fmt(stats.emails)}/${fmt(EMAILS)} (${fmt((stats.emails - lastLogCount.emails) / dt)}/s), webhooks ${fmt(stats.webhooks)}/${fmt(WEBHOOKS)} (${fmt((stats.webhooks - lastLogCount.webhooks) / dt)}/s), ` +
+          `RSS ${state.lifeline.map((p) => `${p.name} ${mib(memoryOf(p.child.pid)?.rss)}`).join(', ')}`,
+      );
       lastLogAt = t;
       lastLogCount = { emails: stats.emails, webhooks: stats.webhooks };
     }
@@ -582,18 +667,24 @@ async function main(): Promise<void> {
       break;
     }
     if (t > softDeadline) {
-      results.notes.push(`stopped watching at the deadline (FANOUT_DEADLINE_SECONDS=${DEADLINE_SECONDS}, ${RESERVE_MS / 1000} s kept for the read-back and the ceiling)`);
+      results.notes.push(
+        `stopped watching at the deadline (FANOUT_DEADLINE_SECONDS=${DEADLINE_SECONDS}, ${RESERVE_MS / 1000} s kept for the read-back and the ceiling)`,
+      );
       break;
     }
     if (t - lastProgressAt > 20_000) {
       // Nothing new for 20 s: finished with failures, or stuck. The API says which.
-      const progress = await getJson<NonNullable<Results['deliveries']>>(`http://${HOST}:${webPort}/api/v1/incidents/${incident.id}/deliveries`, token).catch(() => null);
+      const progress = await getJson<NonNullable<Results['deliveries']>>(`http://${HOST}:${webPort}/api/v1/incidents/${incident.id}/deliveries`, token).catch(
+        () => null,
+      );
       if (progress && progress.totals.targeted > 0 && progress.totals.pending === 0) {
         results.notes.push('nothing more arrived for 20 s and no delivery is pending');
         break;
       }
       if (t - lastProgressAt > 60_000) {
-        results.notes.push(`nothing arrived for 60 s; ${progress ? `${fmt(progress.totals.pending)} deliveries still pending` : 'the deliveries API did not answer'}`);
+        results.notes.push(
+          `nothing arrived for 60 s; ${progress ? `${fmt(progress.totals.pending)} deliveries still pending` : 'the deliveries API did not answer'}`,
+        );
         break;
       }
     }
@@ -638,7 +729,9 @@ async function main(): Promise<void> {
   await emulator.stop();
   state.emulator = null;
   if (PROFILE_WORKERS || PROFILE_WEB) {
-    for (const file of readdirSync(join(tmp, 'profiles')).filter((f) => f.endsWith('.cpuprofile')).sort()) {
+    for (const file of readdirSync(join(tmp, 'profiles'))
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .sort()) {
       try {
         results.profiles.push('', ...formatSummary(summarizeProfile(join(tmp, 'profiles', file), 20), `CPU profile ${file}`));
       } catch (error) {

@@ -71,7 +71,12 @@ function freePort(): Promise<number> {
 
 // ---- state the cleanup needs ---------------------------------------------------------------
 
-const state: { tmp: string | null; createdDatabase: string | null; cleanup: Promise<void> | null; exitCode: number } = { tmp: null, createdDatabase: null, cleanup: null, exitCode: 0 };
+const state: { tmp: string | null; createdDatabase: string | null; cleanup: Promise<void> | null; exitCode: number } = {
+  tmp: null,
+  createdDatabase: null,
+  cleanup: null,
+  exitCode: 0,
+};
 
 /** Idempotent: every caller (normal end, failure, signal, deadline) awaits the same cleanup. */
 function cleanup(): Promise<void> {
@@ -134,9 +139,15 @@ async function prepareDatabase(): Promise<{ url: string; created: boolean; versi
 }
 
 async function createToken(env: NodeJS.ProcessEnv): Promise<string> {
-  const result = await runToCompletion('lifeline token create', NODE, [...NODE_FLAGS, 'bin/lifeline.mjs', 'token', 'create', '--name', 'bench', '--scope', 'admin'], { env, timeoutMs: 60_000 });
+  const result = await runToCompletion(
+    'lifeline token create',
+    NODE,
+    [...NODE_FLAGS, 'bin/lifeline.mjs', 'token', 'create', '--name', 'bench', '--scope', 'admin'],
+    { env, timeoutMs: 60_000 },
+  );
   const token = result.stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (result.code !== 0 || !/^\S{16,}$/.test(token)) throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.code !== 0 || !/^\S{16,}$/.test(token))
+    throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
   return token;
 }
 
@@ -187,7 +198,12 @@ async function captureBodies(base: string, dir: string): Promise<ServedBody[]> {
       ]);
       const all: RawResponse[] = [br, gzip, identity, browser];
       const etags = new Set(all.map((r) => stripEtag(r.headers.etag)));
-      const ok = all.every((r) => r.status === 200) && etags.size === 1 && br.headers['content-encoding'] === 'br' && gzip.headers['content-encoding'] === 'gzip' && !identity.headers['content-encoding'];
+      const ok =
+        all.every((r) => r.status === 200) &&
+        etags.size === 1 &&
+        br.headers['content-encoding'] === 'br' &&
+        gzip.headers['content-encoding'] === 'gzip' &&
+        !identity.headers['content-encoding'];
       if (ok && decode(br).equals(identity.body) && decode(gzip).equals(identity.body)) {
         const files = { br: `${index}.br`, gzip: `${index}.gz`, identity: `${index}.raw` };
         writeFileSync(join(dir, files.br), br.body);
@@ -206,7 +222,8 @@ async function captureBodies(base: string, dir: string): Promise<ServedBody[]> {
         });
         break;
       }
-      if (attempt >= 5) throw new Error(`could not fetch consistent bodies for ${path} (statuses ${all.map((r) => r.status).join(',')}, etags ${[...etags].join(' ')})`);
+      if (attempt >= 5)
+        throw new Error(`could not fetch consistent bodies for ${path} (statuses ${all.map((r) => r.status).join(',')}, etags ${[...etags].join(' ')})`);
       await sleep(500);
     }
   }
@@ -226,11 +243,27 @@ interface Run {
   serverCpuUsPerRequest: number | null;
 }
 
-async function measure(options: { round: number; path: string; target: 'lifeline' | 'reference'; base: string; sampler: CpuSampler; seconds: number; warmupSeconds: number }): Promise<Run> {
+async function measure(options: {
+  round: number;
+  path: string;
+  target: 'lifeline' | 'reference';
+  base: string;
+  sampler: CpuSampler;
+  seconds: number;
+  warmupSeconds: number;
+}): Promise<Run> {
   const { path, target, base, sampler } = options;
   const headers = { 'accept-encoding': BROWSER_ACCEPT_ENCODING };
-  if (options.warmupSeconds > 0) await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.warmupSeconds, headers, client: CLIENT });
-  const load = await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.seconds, headers, client: CLIENT, onStart: (child) => sampler.track('client', child.pid) });
+  if (options.warmupSeconds > 0)
+    await runLoad(NODE, { url: `${base}${path}`, connections: CONNECTIONS, seconds: options.warmupSeconds, headers, client: CLIENT });
+  const load = await runLoad(NODE, {
+    url: `${base}${path}`,
+    connections: CONNECTIONS,
+    seconds: options.seconds,
+    headers,
+    client: CLIENT,
+    onStart: (child) => sampler.track('client', child.pid),
+  });
   await sleep(300); // one more CPU sample after the run's end
   const cpu = sampler.window(load.start + 500, load.finish);
   const serverCpuPct = cpu?.processes[target] ?? null;
@@ -257,7 +290,14 @@ interface FreshnessSample {
 }
 
 /** Posts one update per sample and polls summary.json (its own keep-alive connection) until the update id shows. */
-async function probeFreshness(base: string, api: ResponderApi, active: SeedResult['active'], count: number, loaded: () => boolean, gapMs: number): Promise<FreshnessSample[]> {
+async function probeFreshness(
+  base: string,
+  api: ResponderApi,
+  active: SeedResult['active'],
+  count: number,
+  loaded: () => boolean,
+  gapMs: number,
+): Promise<FreshnessSample[]> {
   const poller = new Agent({ keepAlive: true, maxSockets: 1 });
   const samples: FreshnessSample[] = [];
   try {
@@ -265,7 +305,10 @@ async function probeFreshness(base: string, api: ResponderApi, active: SeedResul
       const underLoad = loaded();
       const incident = active[i % active.length];
       const postStarted = performance.now();
-      const updated = await api.update(incident.id, { status: i % 2 ? 'identified' : 'monitoring', body: `Freshness probe at ${new Date().toISOString()}: delivery delays are shrinking.` });
+      const updated = await api.update(incident.id, {
+        status: i % 2 ? 'identified' : 'monitoring',
+        body: `Freshness probe at ${new Date().toISOString()}: delivery delays are shrinking.`,
+      });
       const posted = performance.now();
       const updateId = updated.incident_updates.map((u) => u.id).find((id) => !incident.updateIds.includes(id));
       if (!updateId) throw new Error('the update response does not contain a new update id');
@@ -291,11 +334,20 @@ async function probeFreshness(base: string, api: ResponderApi, active: SeedResul
 }
 
 /** While autocannon drives summary.json, posts updates and polls until each one is visible. */
-async function measureFreshness(base: string, api: ResponderApi, active: SeedResult['active'], sampler: CpuSampler): Promise<{ samples: FreshnessSample[]; load: LoadResult; serverCpuPct: number | null }> {
+async function measureFreshness(
+  base: string,
+  api: ResponderApi,
+  active: SeedResult['active'],
+  sampler: CpuSampler,
+): Promise<{ samples: FreshnessSample[]; load: LoadResult; serverCpuPct: number | null }> {
   const seconds = Math.max(SECONDS, Math.ceil(4 + FRESHNESS_SAMPLES * 1.8));
   let loadDone = false;
   const loading = runLoad(NODE, {
-    url: `${base}/api/v2/summary.json`, connections: CONNECTIONS, seconds, headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING }, client: CLIENT,
+    url: `${base}/api/v2/summary.json`,
+    connections: CONNECTIONS,
+    seconds,
+    headers: { 'accept-encoding': BROWSER_ACCEPT_ENCODING },
+    client: CLIENT,
     onStart: (child) => sampler.track('client', child.pid),
   }).finally(() => {
     loadDone = true;
@@ -333,7 +385,11 @@ async function main(): Promise<void> {
   log(`scratch folder ${tmp}`);
 
   const db = await prepareDatabase();
-  log(db.created ? `created database ${state.createdDatabase} (PostgreSQL ${db.version})` : `using DATABASE_URL (PostgreSQL ${db.version}); it will not be dropped`);
+  log(
+    db.created
+      ? `created database ${state.createdDatabase} (PostgreSQL ${db.version})`
+      : `using DATABASE_URL (PostgreSQL ${db.version}); it will not be dropped`,
+  );
 
   const [lifelinePort, referencePort] = [await freePort(), await freePort()];
   const env: NodeJS.ProcessEnv = {
@@ -362,19 +418,34 @@ async function main(): Promise<void> {
   const api = new ResponderApi(base, token);
   log(`seeding ${SEED.resolvedCount} resolved incidents (3 updates each) and ${SEED.activeCount} active incidents with ${SEED.updatesPerActive} updates each`);
   const seed = await seedIncidents(api, SEED);
-  log(`seeded through the API: ${seed.requests} requests (${seed.retries} retries) in ${seed.seconds.toFixed(1)} s; POST latency p50 ${seed.latencyMs.p50} ms, p95 ${seed.latencyMs.p95} ms, max ${seed.latencyMs.max} ms`);
-  const settleMs = await waitForSettledSnapshot(base, seed.active.map((a) => a.updateIds[a.updateIds.length - 1]));
+  log(
+    `seeded through the API: ${seed.requests} requests (${seed.retries} retries) in ${seed.seconds.toFixed(1)} s; POST latency p50 ${seed.latencyMs.p50} ms, p95 ${seed.latencyMs.p95} ms, max ${seed.latencyMs.max} ms`,
+  );
+  const settleMs = await waitForSettledSnapshot(
+    base,
+    seed.active.map((a) => a.updateIds[a.updateIds.length - 1]),
+  );
   log(`snapshot settled after ${settleMs} ms`);
   const idleFreshness = await probeFreshness(base, api, seed.active, 3, () => false, 300);
-  log(`freshness without load: ${idleFreshness.map((f) => (f.visibleAfterPostMs === null ? 'not seen' : `${Math.round(f.visibleAfterPostMs)} ms`)).join(', ')} (POST ${idleFreshness.map((f) => Math.round(f.postMs)).join(', ')} ms)`);
-  await waitForSettledSnapshot(base, seed.active.map((a) => a.updateIds[a.updateIds.length - 1]));
+  log(
+    `freshness without load: ${idleFreshness.map((f) => (f.visibleAfterPostMs === null ? 'not seen' : `${Math.round(f.visibleAfterPostMs)} ms`)).join(', ')} (POST ${idleFreshness.map((f) => Math.round(f.postMs)).join(', ')} ms)`,
+  );
+  await waitForSettledSnapshot(
+    base,
+    seed.active.map((a) => a.updateIds[a.updateIds.length - 1]),
+  );
 
   const bodies = await captureBodies(base, join(tmp, 'bodies'));
   const manifestPath = join(tmp, 'bodies', 'manifest.json');
   writeFileSync(manifestPath, JSON.stringify(Object.fromEntries(bodies.map((b) => [b.path, { contentType: b.contentType, ...b.files }])), null, 2));
-  for (const b of bodies) log(`${b.path}: identity ${fmt(b.identityBytes)} B, gzip ${fmt(b.gzipBytes)} B, br ${fmt(b.brBytes)} B; a browser gets ${b.browser.encoding} with ${b.browser.headerBytes} B of headers`);
+  for (const b of bodies)
+    log(
+      `${b.path}: identity ${fmt(b.identityBytes)} B, gzip ${fmt(b.gzipBytes)} B, br ${fmt(b.brBytes)} B; a browser gets ${b.browser.encoding} with ${b.browser.headerBytes} B of headers`,
+    );
 
-  const reference = startChild('reference', NODE, [...NODE_FLAGS, 'bench/reference-server.ts', String(referencePort), manifestPath], { logFile: join(tmp, 'reference.log') });
+  const reference = startChild('reference', NODE, [...NODE_FLAGS, 'bench/reference-server.ts', String(referencePort), manifestPath], {
+    logFile: join(tmp, 'reference.log'),
+  });
   const referenceBase = `http://${HOST}:${referencePort}`;
   await waitForHttp200(`${referenceBase}/`, 15_000, reference);
   const referenceHeaderBytes: Record<string, number> = {};
@@ -394,11 +465,22 @@ async function main(): Promise<void> {
         // Alternate which server goes first, so drift over time does not favour one of them.
         const order: Run['target'][] = round % 2 ? ['lifeline', 'reference'] : ['reference', 'lifeline'];
         for (const target of order) {
-          if (lifeline.done || reference.done) throw new Error(`${lifeline.done ? 'Lifeline' : 'the reference server'} exited during the load runs (see ${tmp})`);
+          if (lifeline.done || reference.done)
+            throw new Error(`${lifeline.done ? 'Lifeline' : 'the reference server'} exited during the load runs (see ${tmp})`);
           log(`round ${round}/${ROUNDS} ${target} ${path}: ${WARMUP_SECONDS} s warm-up + ${SECONDS} s at ${CONNECTIONS} connections`);
-          const run = await measure({ round, path, target, base: target === 'lifeline' ? base : referenceBase, sampler, seconds: SECONDS, warmupSeconds: WARMUP_SECONDS });
+          const run = await measure({
+            round,
+            path,
+            target,
+            base: target === 'lifeline' ? base : referenceBase,
+            sampler,
+            seconds: SECONDS,
+            warmupSeconds: WARMUP_SECONDS,
+          });
           runs.push(run);
-          log(`  ${fmt(run.load.rps)} req/s, p50 ${run.load.latencyMs.p50} ms, p99 ${run.load.latencyMs.p99} ms, server CPU ${fmt(run.serverCpuPct)}%, ${CLIENT} CPU ${fmt(run.clientCpuPct)}%, other CPU ${fmt(run.otherCpuPct)}%, errors ${run.load.errors + run.load.non2xx}`);
+          log(
+            `  ${fmt(run.load.rps)} req/s, p50 ${run.load.latencyMs.p50} ms, p99 ${run.load.latencyMs.p99} ms, server CPU ${fmt(run.serverCpuPct)}%, ${CLIENT} CPU ${fmt(run.clientCpuPct)}%, other CPU ${fmt(run.otherCpuPct)}%, errors ${run.load.errors + run.load.non2xx}`,
+          );
         }
       }
     }
@@ -454,8 +536,19 @@ async function main(): Promise<void> {
     maxMs: freshnessMax,
     postMedianMs: median(freshness.samples.map((s) => s.postMs)),
     met: freshnessMax !== null && freshnessMax <= TARGETS.freshnessMs && freshness.samples.every((s) => s.underLoad),
-    load: { rps: freshness.load.rps, p99: freshness.load.latencyMs.p99, p99_9: freshness.load.latencyMs.p99_9, max: freshness.load.latencyMs.max, errors: freshness.load.errors + freshness.load.non2xx, serverCpuPct: freshness.serverCpuPct },
-    idle: { samples: idleFreshness, medianMs: median(idleFreshness.map((s) => s.visibleAfterPostMs ?? Number.NaN)), postMedianMs: median(idleFreshness.map((s) => s.postMs)) },
+    load: {
+      rps: freshness.load.rps,
+      p99: freshness.load.latencyMs.p99,
+      p99_9: freshness.load.latencyMs.p99_9,
+      max: freshness.load.latencyMs.max,
+      errors: freshness.load.errors + freshness.load.non2xx,
+      serverCpuPct: freshness.serverCpuPct,
+    },
+    idle: {
+      samples: idleFreshness,
+      medianMs: median(idleFreshness.map((s) => s.visibleAfterPostMs ?? Number.NaN)),
+      postMedianMs: median(idleFreshness.map((s) => s.postMs)),
+    },
   };
 
   const cpu = cpus();
@@ -469,7 +562,14 @@ async function main(): Promise<void> {
     cpu: `${cpu[0]?.model ?? '?'} × ${cpu.length}`,
     memoryGiB: Number((totalmem() / 2 ** 30).toFixed(1)),
     kernel: release(),
-    settings: { seconds: SECONDS, warmupSeconds: WARMUP_SECONDS, connections: CONNECTIONS, rounds: ROUNDS, freshnessSamples: FRESHNESS_SAMPLES, acceptEncoding: BROWSER_ACCEPT_ENCODING },
+    settings: {
+      seconds: SECONDS,
+      warmupSeconds: WARMUP_SECONDS,
+      connections: CONNECTIONS,
+      rounds: ROUNDS,
+      freshnessSamples: FRESHNESS_SAMPLES,
+      acceptEncoding: BROWSER_ACCEPT_ENCODING,
+    },
     page: { components: 25, groups: 5, activeIncidents: SEED.activeCount, updatesPerActive: SEED.updatesPerActive, resolvedIncidents: SEED.resolvedCount },
     targets: TARGETS,
   };
@@ -480,38 +580,101 @@ async function main(): Promise<void> {
   p('');
   p(`Lifeline page bench · ${meta.startedAt} · node ${meta.node}, fastify ${meta.fastify}, autocannon ${meta.autocannon}, PostgreSQL ${meta.postgres}`);
   p(`${meta.cpu}, ${meta.memoryGiB} GiB, kernel ${meta.kernel} · load generator and servers share the machine`);
-  p(`page: 25 components in 5 groups, ${SEED.activeCount} active incidents × ${SEED.updatesPerActive} updates, ${SEED.resolvedCount} resolved incidents (seeded through the API)`);
-  p(`load: ${CLIENT === 'wrk' ? `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s` : `autocannon -c ${CONNECTIONS} -d ${SECONDS}`} (after ${WARMUP_SECONDS} s unrecorded warm-up), keep-alive, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}; ${ROUNDS} round(s), servers alternating`);
-  for (const b of bodies) p(`body ${b.path}: ${fmt(b.identityBytes)} B identity, ${fmt(b.gzipBytes)} B gzip, ${fmt(b.brBytes)} B br (served: ${b.browser.encoding})`);
+  p(
+    `page: 25 components in 5 groups, ${SEED.activeCount} active incidents × ${SEED.updatesPerActive} updates, ${SEED.resolvedCount} resolved incidents (seeded through the API)`,
+  );
+  p(
+    `load: ${CLIENT === 'wrk' ? `wrk -t1 -c${CONNECTIONS} -d${SECONDS}s` : `autocannon -c ${CONNECTIONS} -d ${SECONDS}`} (after ${WARMUP_SECONDS} s unrecorded warm-up), keep-alive, Accept-Encoding: ${BROWSER_ACCEPT_ENCODING}; ${ROUNDS} round(s), servers alternating`,
+  );
+  for (const b of bodies)
+    p(`body ${b.path}: ${fmt(b.identityBytes)} B identity, ${fmt(b.gzipBytes)} B gzip, ${fmt(b.brBytes)} B br (served: ${b.browser.encoding})`);
   p('');
-  const header = ['path', 'server', 'req/s', 'p50 ms', 'p99 ms', 'mean ms*', 'B/resp', 'hdr B', 'srv CPU%', 'ac CPU%', 'other%', 'CPU µs/req', 'per round req/s'];
+  const header = [
+    'path',
+    'server',
+    'req/s',
+    'p50 ms',
+    'p99 ms',
+    'mean ms*',
+    'B/resp',
+    'hdr B',
+    'srv CPU%',
+    'ac CPU%',
+    'other%',
+    'CPU µs/req',
+    'per round req/s',
+  ];
   const widths = [22, 10, 9, 7, 7, 9, 8, 6, 9, 8, 7, 11, 0];
-  const row = (cells: string[]) => p(cells.map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(' ').trimEnd());
+  const row = (cells: string[]) =>
+    p(
+      cells
+        .map((c, i) => (i < 2 || i === cells.length - 1 ? c.padEnd(widths[i]) : c.padStart(widths[i])))
+        .join(' ')
+        .trimEnd(),
+    );
   row(header);
   for (const s of summary) {
     for (const target of ['lifeline', 'reference'] as const) {
       const v = s[target];
-      row([target === 'lifeline' ? s.path : '', target, fmt(v.rps), fmt(v.p50), fmt(v.p99), fmt(v.littleMeanMs, 2), fmt(v.bytesPerResponse), fmt(s.headerBytes[target]), fmt(v.serverCpuPct), fmt(v.clientCpuPct), fmt(v.otherCpuPct), fmt(v.cpuUsPerRequest, 1), v.perRound.map((n) => fmt(n)).join(', ')]);
+      row([
+        target === 'lifeline' ? s.path : '',
+        target,
+        fmt(v.rps),
+        fmt(v.p50),
+        fmt(v.p99),
+        fmt(v.littleMeanMs, 2),
+        fmt(v.bytesPerResponse),
+        fmt(s.headerBytes[target]),
+        fmt(v.serverCpuPct),
+        fmt(v.clientCpuPct),
+        fmt(v.otherCpuPct),
+        fmt(v.cpuUsPerRequest, 1),
+        v.perRound.map((n) => fmt(n)).join(', '),
+      ]);
     }
-    p(`${''.padEnd(23)}ratio Lifeline/reference ${fmt(s.ratio, 2)} (per round ${s.ratioPerRound.map((r) => fmt(r, 2)).join(', ')}) target ≥ ${TARGETS.ratio}: ${s.ratioMet ? 'MET' : 'MISSED'}` +
-      ` · p99 ${fmt(s.lifeline.p99Worst)} ms (worst round; reference ${fmt(s.reference.p99Worst)} ms) target < ${TARGETS.p99Ms} ms: ${s.p99Met ? 'MET' : 'MISSED'}`);
-    p(`${''.padEnd(23)}CPU per request reference/Lifeline ${fmt(s.cpuPerRequestRatio, 2)}${s.clientBound ? ` · ${CLIENT} ≥ 90% of a core on the reference: client-bound, so the req/s ratio understates the gap` : ''}` +
-      `${s.lifeline.errors + s.reference.errors > 0 ? ` · ERRORS ${s.lifeline.errors + s.reference.errors}` : ''}`);
+    p(
+      `${''.padEnd(23)}ratio Lifeline/reference ${fmt(s.ratio, 2)} (per round ${s.ratioPerRound.map((r) => fmt(r, 2)).join(', ')}) target ≥ ${TARGETS.ratio}: ${s.ratioMet ? 'MET' : 'MISSED'}` +
+        ` · p99 ${fmt(s.lifeline.p99Worst)} ms (worst round; reference ${fmt(s.reference.p99Worst)} ms) target < ${TARGETS.p99Ms} ms: ${s.p99Met ? 'MET' : 'MISSED'}`,
+    );
+    p(
+      `${''.padEnd(23)}CPU per request reference/Lifeline ${fmt(s.cpuPerRequestRatio, 2)}${s.clientBound ? ` · ${CLIENT} ≥ 90% of a core on the reference: client-bound, so the req/s ratio understates the gap` : ''}` +
+        `${s.lifeline.errors + s.reference.errors > 0 ? ` · ERRORS ${s.lifeline.errors + s.reference.errors}` : ''}`,
+    );
   }
-  p(CLIENT === 'wrk' ? '* mean ms = connections / req/s (Little\'s law); wrk\'s percentiles are in microseconds.' : '* mean ms = connections / req/s (Little\'s law); autocannon\'s p50/p99 are whole-millisecond buckets (2 = 2.00–2.99 ms).');
+  p(
+    CLIENT === 'wrk'
+      ? "* mean ms = connections / req/s (Little's law); wrk's percentiles are in microseconds."
+      : "* mean ms = connections / req/s (Little's law); autocannon's p50/p99 are whole-millisecond buckets (2 = 2.00–2.99 ms).",
+  );
   p(`  CPU% = % of one core (2 cores = 200%); ac = the load client (${CLIENT}); other = busy time on the machine used by none of them.`);
   const busiest = Math.max(...runs.map((r) => r.otherCpuPct ?? 0));
-  if (busiest > 25) p(`  WARNING: up to ${fmt(busiest)}% of a core went to other work during the runs: the req/s figures are depressed and noisy; compare the CPU µs/req columns and re-run on a quiet machine.`);
+  if (busiest > 25)
+    p(
+      `  WARNING: up to ${fmt(busiest)}% of a core went to other work during the runs: the req/s figures are depressed and noisy; compare the CPU µs/req columns and re-run on a quiet machine.`,
+    );
   p('');
   const f = freshnessSummary;
-  p(`freshness under load (${CLIENT} -c ${CONNECTIONS} on /api/v2/summary.json: ${fmt(f.load.rps)} req/s, p99 ${fmt(f.load.p99)} ms, p99.9 ${fmt(f.load.p99_9)} ms, max ${fmt(f.load.max)} ms, Lifeline CPU ${fmt(f.load.serverCpuPct)}%):`);
-  p(`  POST → visible in summary.json: ${f.samples.map((s) => (s.visibleAfterPostMs === null ? 'NOT SEEN in 5 s' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}`);
-  p(`  median ${fmt(f.medianMs)} ms, max ${f.maxMs === null ? 'not seen' : `${fmt(f.maxMs)} ms`} · target ≤ ${TARGETS.freshnessMs} ms: ${f.met ? 'MET' : 'MISSED'} · POST latency under load: median ${fmt(f.postMedianMs)} ms, max ${fmt(f.samples.length ? Math.max(...f.samples.map((s) => s.postMs)) : null)} ms`);
-  p(`  without load (before the runs): ${f.idle.samples.map((s) => (s.visibleAfterPostMs === null ? 'not seen' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}; POST median ${fmt(f.idle.postMedianMs)} ms`);
-  p(`  seeding ${seed.requests} POSTs at concurrency ${SEED.concurrency} took ${fmt(seed.seconds, 1)} s; POST latency p50 ${fmt(seed.latencyMs.p50)} ms, p95 ${fmt(seed.latencyMs.p95)} ms (each write triggers a snapshot rebuild)`);
+  p(
+    `freshness under load (${CLIENT} -c ${CONNECTIONS} on /api/v2/summary.json: ${fmt(f.load.rps)} req/s, p99 ${fmt(f.load.p99)} ms, p99.9 ${fmt(f.load.p99_9)} ms, max ${fmt(f.load.max)} ms, Lifeline CPU ${fmt(f.load.serverCpuPct)}%):`,
+  );
+  p(
+    `  POST → visible in summary.json: ${f.samples.map((s) => (s.visibleAfterPostMs === null ? 'NOT SEEN in 5 s' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}`,
+  );
+  p(
+    `  median ${fmt(f.medianMs)} ms, max ${f.maxMs === null ? 'not seen' : `${fmt(f.maxMs)} ms`} · target ≤ ${TARGETS.freshnessMs} ms: ${f.met ? 'MET' : 'MISSED'} · POST latency under load: median ${fmt(f.postMedianMs)} ms, max ${fmt(f.samples.length ? Math.max(...f.samples.map((s) => s.postMs)) : null)} ms`,
+  );
+  p(
+    `  without load (before the runs): ${f.idle.samples.map((s) => (s.visibleAfterPostMs === null ? 'not seen' : `${fmt(s.visibleAfterPostMs)} ms`)).join(', ')}; POST median ${fmt(f.idle.postMedianMs)} ms`,
+  );
+  p(
+    `  seeding ${seed.requests} POSTs at concurrency ${SEED.concurrency} took ${fmt(seed.seconds, 1)} s; POST latency p50 ${fmt(seed.latencyMs.p50)} ms, p95 ${fmt(seed.latencyMs.p95)} ms (each write triggers a snapshot rebuild)`,
+  );
 
   const resultsPath = join(tmp, `page-${stamp}.json`);
-  writeFileSync(resultsPath, `${JSON.stringify({ meta, seed: { ...seed, active: seed.active.map((a) => ({ id: a.id, updates: a.updateIds.length })) }, bodies: bodies.map(({ br: _br, files: _files, ...b }) => b), summary, freshness: freshnessSummary, runs }, null, 2)}\n`);
+  writeFileSync(
+    resultsPath,
+    `${JSON.stringify({ meta, seed: { ...seed, active: seed.active.map((a) => ({ id: a.id, updates: a.updateIds.length })) }, bodies: bodies.map(({ br: _br, files: _files, ...b }) => b), summary, freshness: freshnessSummary, runs }, null, 2)}\n`,
+  );
   p('');
   p(`results: ${resultsPath} (server log: ${serverLog})`);
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -52,7 +52,9 @@ function printScore(s: SeriesScore, extra = '', absoluteTimes = false): void {
 }
 
 // ---------------------------------------------------------------- generated scenarios
-console.log(`Generated scenarios (10 s buckets, Poisson, seed ${seed}; default config: threshold ${DEFAULT_DETECTOR_CONFIG.threshold}, alpha ${DEFAULT_DETECTOR_CONFIG.alpha})`);
+console.log(
+  `Generated scenarios (10 s buckets, Poisson, seed ${seed}; default config: threshold ${DEFAULT_DETECTOR_CONFIG.threshold}, alpha ${DEFAULT_DETECTOR_CONFIG.alpha})`,
+);
 const config = DEFAULT_DETECTOR_CONFIG;
 
 function run(series: GeneratedSeries, from = series.evalFrom, to = series.evalTo): SeriesScore {
@@ -85,7 +87,8 @@ for (const peak of VOLUMES) {
 }
 
 const high = incidents.filter((i) => i.peak >= HIGH_VOLUME_PEAK);
-const dropsOf = (list: typeof incidents, kinds: (kind: string) => boolean) => list.flatMap((i) => i.score.drops.filter((d) => kinds(d.drop.kind)).map((d) => ({ ...d, series: i.score.name })));
+const dropsOf = (list: typeof incidents, kinds: (kind: string) => boolean) =>
+  list.flatMap((i) => i.score.drops.filter((d) => kinds(d.drop.kind)).map((d) => ({ ...d, series: i.score.name })));
 const cliffs = dropsOf(high, (k) => k === 'cliff' || k === 'night cliff' || k === 'data stop' || k.startsWith('recovery'));
 const worstCliff = Math.max(...cliffs.map((d) => d.delaySeconds ?? Infinity));
 target(
@@ -95,7 +98,11 @@ target(
 );
 const halves = dropsOf(high, (k) => k === '50% drop');
 const worstHalf = Math.max(...halves.map((d) => d.delaySeconds ?? Infinity));
-target('50% drop at high volume detected within 60 s', halves.length > 0 && worstHalf <= 60, `${halves.length} drops, slowest ${fmtSeconds(worstHalf === Infinity ? null : worstHalf)}`);
+target(
+  '50% drop at high volume detected within 60 s',
+  halves.length > 0 && worstHalf <= 60,
+  `${halves.length} drops, slowest ${fmtSeconds(worstHalf === Infinity ? null : worstHalf)}`,
+);
 const warmFalse = controlWarm.reduce((n, s) => n + s.falseAlarms.length, 0);
 target(
   'no false alarm in 4 weeks of normal traffic at any volume (5, 50, 500, 5000 per bucket at peak; nights at 1/10)',
@@ -103,9 +110,17 @@ target(
   controlWarm.map((s) => `${s.name.replace(' weeks 5-8', '')}: ${s.falseAlarms.length}`).join(', '),
 );
 const coldFalse = controlCold.reduce((n, s) => n + s.falseAlarms.length, 0);
-target('no false alarm in the first 4 weeks either (cold start, provisional baselines)', coldFalse === 0, controlCold.map((s) => `${s.falseAlarms.length}`).join(', '));
+target(
+  'no false alarm in the first 4 weeks either (cold start, provisional baselines)',
+  coldFalse === 0,
+  controlCold.map((s) => `${s.falseAlarms.length}`).join(', '),
+);
 const incidentFalse = incidents.reduce((n, i) => n + i.score.falseAlarms.length, 0);
-target('no false alarm in the incident weeks (calendar holiday, one empty bucket, the unaffected region)', incidentFalse === 0, `${incidentFalse} false alarms`);
+target(
+  'no false alarm in the incident weeks (calendar holiday, one empty bucket, the unaffected region)',
+  incidentFalse === 0,
+  `${incidentFalse} false alarms`,
+);
 const stops = dropsOf(incidents, (k) => k === 'cliff' || k === 'night cliff' || k === 'data stop' || k.startsWith('recovery'));
 const late = stops.filter((d) => !(d.delaySeconds !== null && d.promisedSeconds !== null && d.delaySeconds <= d.promisedSeconds + 10));
 target(
@@ -116,13 +131,18 @@ target(
 );
 
 // ---------------------------------------------------------------- NAB
-console.log('\nNAB (replayed at the file\'s own bucket, from scratch, no look-ahead):');
+console.log("\nNAB (replayed at the file's own bucket, from scratch, no look-ahead):");
 if (!existsSync(nabDir)) {
   console.log(`  ${nabDir} not found`);
   target('NAB data present', false, nabDir);
 } else {
-  const nabConfig = (file: NabFile): DetectorConfig => detectorConfig({ bucketSeconds: file.bucketSeconds, graceSeconds: 0, minWindowSeconds: file.bucketSeconds });
-  const dayRange = (day: string, days = 1): Exclusion => ({ from: parseNabTime(`${day} 00:00:00`), to: parseNabTime(`${day} 00:00:00`) + days * DAY, reason: 'holiday' });
+  const nabConfig = (file: NabFile): DetectorConfig =>
+    detectorConfig({ bucketSeconds: file.bucketSeconds, graceSeconds: 0, minWindowSeconds: file.bucketSeconds });
+  const dayRange = (day: string, days = 1): Exclusion => ({
+    from: parseNabTime(`${day} 00:00:00`),
+    to: parseNabTime(`${day} 00:00:00`) + days * DAY,
+    reason: 'holiday',
+  });
   const replayNab = (file: NabFile, drops: Drop[], ignored: Ignored[], exclusions: Exclusion[] = []) => {
     const from = file.start;
     const to = file.start + file.counts.length * file.bucketSeconds * 1000;
@@ -180,7 +200,11 @@ if (!existsSync(nabDir)) {
 
   const elb = loadNab(nabDir, 'realAWSCloudwatch/elb_request_count_8c0756.csv');
   printScore(replayNab(elb, [], []), '  (2 weeks: cold start throughout; labelled anomalies are spikes)');
-  for (const name of ['artificialWithAnomaly/art_daily_jumpsdown.csv', 'artificialWithAnomaly/art_daily_nojump.csv', 'artificialNoAnomaly/art_daily_small_noise.csv']) {
+  for (const name of [
+    'artificialWithAnomaly/art_daily_jumpsdown.csv',
+    'artificialWithAnomaly/art_daily_nojump.csv',
+    'artificialNoAnomaly/art_daily_small_noise.csv',
+  ]) {
     const file = loadNab(nabDir, name);
     const drops = file.windows.map(([a, b]) => ({ kind: `NAB window ${fmtTime(a)}`, onset: a, end: b }));
     printScore(replayNab(file, drops, []), '  (2 weeks: provisional baseline, critical tier only)', true);

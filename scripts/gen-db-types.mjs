@@ -52,15 +52,15 @@ const JSON_COLUMNS = {
   'subscriber.alert_metrics': 'string[]',
   'subscriber.component_ids': 'string[]',
 };
-const DOMAIN_IMPORTS = [
-  "import type { AffectedComponent } from '../domain/model.ts';",
-  "import type { ComponentStatus } from '../domain/status.ts';",
-];
+const DOMAIN_IMPORTS = ["import type { AffectedComponent } from '../domain/model.ts';", "import type { ComponentStatus } from '../domain/status.ts';"];
 
 const pascal = (name) => name.replace(/(^|_)(\w)/g, (_, __, letter) => letter.toUpperCase());
 
 export async function generate() {
-  const files = fs.readdirSync(MIGRATIONS).filter((name) => /^\d+_.+\.sql$/.test(name)).sort();
+  const files = fs
+    .readdirSync(MIGRATIONS)
+    .filter((name) => /^\d+_.+\.sql$/.test(name))
+    .sort();
   const db = await PGlite.create();
   try {
     for (const file of files) await db.exec(fs.readFileSync(path.join(MIGRATIONS, file), 'utf8'));
@@ -93,7 +93,8 @@ export async function generate() {
       for (const column of tableColumns) {
         const key = `${table}.${column.column_name}`;
         const type = column.udt_name === 'jsonb' ? JSON_COLUMNS[key] : (unions.get(key) ?? SCALARS[column.udt_name]);
-        if (!type) throw new Error(`${key}: no TypeScript type for ${column.udt_name}${column.udt_name === 'jsonb' ? ' (name its shape in JSON_COLUMNS)' : ''}`);
+        if (!type)
+          throw new Error(`${key}: no TypeScript type for ${column.udt_name}${column.udt_name === 'jsonb' ? ' (name its shape in JSON_COLUMNS)' : ''}`);
         lines.push(`  ${column.column_name}: ${type}${column.nullable ? ' | null' : ''};`);
       }
       lines.push('};');

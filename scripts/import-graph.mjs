@@ -14,8 +14,22 @@ import { fileURLToPath } from 'node:url';
 
 /** Folders shown on their own, most specific first; anything else under routes/ or services/ is grouped at that level. */
 export const GROUPS = [
-  'routes/api', 'routes/console', 'routes/status-page', 'routes/public-api', 'routes/subscriptions', 'routes/ingest',
-  'services/shared', 'queries', 'domain', 'storage', 'presenters', 'channels', 'jobs', 'plugins', 'snapshot', 'cli',
+  'routes/api',
+  'routes/console',
+  'routes/status-page',
+  'routes/public-api',
+  'routes/subscriptions',
+  'routes/ingest',
+  'services/shared',
+  'queries',
+  'domain',
+  'storage',
+  'presenters',
+  'channels',
+  'jobs',
+  'plugins',
+  'snapshot',
+  'cli',
 ];
 const ORDER = ['(top-level)', 'routes(top)', ...GROUPS.slice(0, 6), 'services', ...GROUPS.slice(6)];
 
@@ -38,7 +52,11 @@ function listSourceFiles(dir) {
 function importsOnlyTypes(clause) {
   const braces = /\{([^}]*)\}/.exec(clause);
   if (!braces || /^\s*(import|export)\s+\w+\s*,/.test(clause)) return false;
-  return braces[1].split(',').map((s) => s.trim()).filter(Boolean).every((s) => s.startsWith('type '));
+  return braces[1]
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .every((s) => s.startsWith('type '));
 }
 
 /**
@@ -150,7 +168,9 @@ function print(root, withFiles) {
 
   console.log('\n## Folder -> folder (edges; t = type-only)');
   for (const from of ORDER) {
-    const row = [...scan.matrix].filter(([key]) => key.startsWith(`${from} -> `)).sort((x, y) => y[1].n - x[1].n)
+    const row = [...scan.matrix]
+      .filter(([key]) => key.startsWith(`${from} -> `))
+      .sort((x, y) => y[1].n - x[1].n)
       .map(([key, cell]) => `${key.split(' -> ')[1]} ${cell.n}${cell.t ? ` (${cell.t}t)` : ''}`);
     console.log(`- ${from} [${scan.files.filter((file) => groupOf(file) === from).length} files]: ${row.join(', ') || '—'}`);
   }

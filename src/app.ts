@@ -72,10 +72,11 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // routing, with exactly what the route would send (same chooseResponse), for less CPU per visitor.
   let fastPath: ((request: IncomingMessage, response: ServerResponse) => boolean) | null = null;
   const app = Fastify({
-    serverFactory: (handler) => createServer((request, response) => {
-      if (fastPath?.(request, response)) return;
-      handler(request, response);
-    }),
+    serverFactory: (handler) =>
+      createServer((request, response) => {
+        if (fastPath?.(request, response)) return;
+        handler(request, response);
+      }),
     logger: withRedaction(options.logger ?? { level: config.env.LOG_LEVEL }),
     trustProxy: trustedHops(config.env.LIFELINE_TRUST_PROXY),
     bodyLimit: 256 * 1024,
@@ -91,17 +92,32 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   configureValidation(app);
 
   await app.register(errorHandlerPlugin);
-  await app.register(storagePlugin, { config, db: options.db, clock: options.clock ?? systemClock, ids: options.ids ?? randomIds, random: options.random ?? Math.random });
+  await app.register(storagePlugin, {
+    config,
+    db: options.db,
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    random: options.random ?? Math.random,
+  });
   await app.register(viewsPlugin);
   await app.register(authPlugin);
   await app.register(idempotencyPlugin);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'Lifeline responder API', version: '1', description: 'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>.' },
+      info: {
+        title: 'Lifeline responder API',
+        version: '1',
+        description: 'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>.',
+      },
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
-          oauth: { type: 'apiKey', in: 'header', name: 'Authorization', description: 'The Statuspage door (/v1): `OAuth <token>` (or `Bearer <token>`, or `?api_key=<token>`)' },
+          oauth: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'Authorization',
+            description: 'The Statuspage door (/v1): `OAuth <token>` (or `Bearer <token>`, or `?api_key=<token>`)',
+          },
         },
       },
     },

@@ -12,11 +12,14 @@ export class ConfigError extends Error {}
 
 type Parser<T> = (raw: string, name: string) => T;
 
-const int = (min: number, max: number): Parser<number> => (raw, name) => {
-  const value = Number(raw);
-  if (!/^\d+$/.test(raw.trim()) || value < min || value > max) throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
-  return value;
-};
+const int =
+  (min: number, max: number): Parser<number> =>
+  (raw, name) => {
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw.trim()) || value < min || value > max)
+      throw new ConfigError(`${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+    return value;
+  };
 const bool: Parser<boolean> = (raw, name) => {
   if (/^(1|true|yes|on)$/i.test(raw)) return true;
   if (/^(0|false|no|off)$/i.test(raw)) return false;
@@ -34,16 +37,19 @@ const proxyHops: Parser<number> = (raw, name) => {
   throw new ConfigError(`${name} must be false, true (one proxy) or the number of proxies in front of Lifeline (1-9), got ${JSON.stringify(raw)}`);
 };
 const str: Parser<string> = (raw) => raw;
-const url = (protocols: string[]): Parser<string> => (raw, name) => {
-  let parsed: URL;
-  try {
-    parsed = new URL(raw);
-  } catch {
-    throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(redactUrl(raw))}`);
-  }
-  if (!protocols.includes(parsed.protocol)) throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
-  return raw.replace(/\/+$/, '');
-};
+const url =
+  (protocols: string[]): Parser<string> =>
+  (raw, name) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      throw new ConfigError(`${name} must be a URL, got ${JSON.stringify(redactUrl(raw))}`);
+    }
+    if (!protocols.includes(parsed.protocol))
+      throw new ConfigError(`${name} must start with ${protocols.join(' or ')}, got ${JSON.stringify(parsed.protocol)}`);
+    return raw.replace(/\/+$/, '');
+  };
 /** 32 random bytes, base64 or base64url (e.g. `openssl rand -base64 32`). */
 const secretKey: Parser<Buffer> = (raw, name) => {
   const key = Buffer.from(raw.trim(), /[-_]/.test(raw) ? 'base64url' : 'base64');
@@ -53,9 +59,13 @@ const secretKey: Parser<Buffer> = (raw, name) => {
 const ROLES = ['web', 'worker'] as const;
 type Role = (typeof ROLES)[number];
 const roles: Parser<Role[]> = (raw, name) => {
-  const list = raw.split(',').map((r) => r.trim()).filter(Boolean);
+  const list = raw
+    .split(',')
+    .map((r) => r.trim())
+    .filter(Boolean);
   const unknown = list.filter((r) => !(ROLES as readonly string[]).includes(r));
-  if (list.length === 0 || unknown.length > 0) throw new ConfigError(`${name} must be a comma-separated list of ${ROLES.join(', ')}; unknown: ${JSON.stringify(unknown.join(',') || raw)}`);
+  if (list.length === 0 || unknown.length > 0)
+    throw new ConfigError(`${name} must be a comma-separated list of ${ROLES.join(', ')}; unknown: ${JSON.stringify(unknown.join(',') || raw)}`);
   return [...new Set(list)] as Role[];
 };
 const logLevel: Parser<string> = (raw, name) => {
@@ -69,20 +79,56 @@ export const ENVIRONMENT = {
   PORT: { parse: int(0, 65535), default: '8080', doc: 'HTTP port.' },
   HOST: { parse: str, default: '0.0.0.0', doc: 'Interface to listen on.' },
   LIFELINE_DATA_DIR: { parse: str, default: './data', doc: 'Embedded database, last good page snapshot and admin socket live here.' },
-  DATABASE_URL: { parse: url(['postgres:', 'postgresql:']), default: '', doc: 'PostgreSQL server; when empty, embedded PGlite under LIFELINE_DATA_DIR is used (one process only).' },
+  DATABASE_URL: {
+    parse: url(['postgres:', 'postgresql:']),
+    default: '',
+    doc: 'PostgreSQL server; when empty, embedded PGlite under LIFELINE_DATA_DIR is used (one process only).',
+  },
   DATABASE_POOL_SIZE: { parse: int(1, 200), default: '10', doc: 'Connections per instance to DATABASE_URL.' },
   LIFELINE_ROLES: { parse: roles, default: 'web,worker', doc: 'What this process runs: web (pages, APIs), worker (background jobs).' },
   LIFELINE_CONFIG: { parse: str, default: '', doc: 'Page definition file; default: lifeline.config.yaml, .yml or .json in the working directory.' },
-  LIFELINE_PUBLIC_URL: { parse: url(['http:', 'https:']), default: '', doc: 'Public base URL of the status page, for links in feeds (default http://localhost:PORT).' },
-  LIFELINE_TRUST_PROXY: { parse: proxyHops, default: 'false', doc: 'Proxies in front of Lifeline whose X-Forwarded-For entries are trusted: false, true (one: Cloud Run alone), or a count (2: a load balancer in front of Cloud Run).' },
-  LIFELINE_REVISION_POLL_SECONDS: { parse: int(1, 3600), default: '5', doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.' },
+  LIFELINE_PUBLIC_URL: {
+    parse: url(['http:', 'https:']),
+    default: '',
+    doc: 'Public base URL of the status page, for links in feeds (default http://localhost:PORT).',
+  },
+  LIFELINE_TRUST_PROXY: {
+    parse: proxyHops,
+    default: 'false',
+    doc: 'Proxies in front of Lifeline whose X-Forwarded-For entries are trusted: false, true (one: Cloud Run alone), or a count (2: a load balancer in front of Cloud Run).',
+  },
+  LIFELINE_REVISION_POLL_SECONDS: {
+    parse: int(1, 3600),
+    default: '5',
+    doc: 'How often each instance double-checks for changes it may have missed over LISTEN/NOTIFY.',
+  },
   LIFELINE_JOB_TICK_SECONDS: { parse: int(1, 3600), default: '15', doc: 'How often scheduled maintenances are started and completed.' },
-  LIFELINE_DETECTOR_TICK_SECONDS: { parse: int(1, 600), default: '5', doc: 'How often the heartbeat detector evaluates every series (buckets close 5 s after their end).' },
-  LIFELINE_SECRET_KEY: { parse: secretKey, default: '', doc: 'Key (32 bytes, base64) that encrypts webhook signing secrets and the link-signing key in the database; keep it in a secret store. Empty: stored unencrypted.' },
-  LIFELINE_DEMO_HEARTBEATS: { parse: bool, default: 'false', doc: 'Generate demo traffic for every declared heartbeat series (5 weeks of history, then a push per bucket), so the charts and detector can be tried without a product pushing.' },
-  LIFELINE_ADMIN_SOCKET: { parse: bool, default: 'true', doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).' },
+  LIFELINE_DETECTOR_TICK_SECONDS: {
+    parse: int(1, 600),
+    default: '5',
+    doc: 'How often the heartbeat detector evaluates every series (buckets close 5 s after their end).',
+  },
+  LIFELINE_SECRET_KEY: {
+    parse: secretKey,
+    default: '',
+    doc: 'Key (32 bytes, base64) that encrypts webhook signing secrets and the link-signing key in the database; keep it in a secret store. Empty: stored unencrypted.',
+  },
+  LIFELINE_DEMO_HEARTBEATS: {
+    parse: bool,
+    default: 'false',
+    doc: 'Generate demo traffic for every declared heartbeat series (5 weeks of history, then a push per bucket), so the charts and detector can be tried without a product pushing.',
+  },
+  LIFELINE_ADMIN_SOCKET: {
+    parse: bool,
+    default: 'true',
+    doc: 'Serve the CLI over a Unix socket in LIFELINE_DATA_DIR (needed for the CLI while the server runs on embedded PGlite).',
+  },
   LOG_LEVEL: { parse: logLevel, default: 'info', doc: 'fatal, error, warn, info, debug, trace or silent.' },
-  SMTP_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'SMTP relay for subscriber, alert and sign-in email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.' },
+  SMTP_URL: {
+    parse: url(['smtp:', 'smtps:']),
+    default: '',
+    doc: 'SMTP relay for subscriber, alert and sign-in email, e.g. smtp://user:pass@host:587; empty: write each message as an .eml file under LIFELINE_DATA_DIR/mail.',
+  },
   SMTP_FALLBACK_URL: { parse: url(['smtp:', 'smtps:']), default: '', doc: 'Second SMTP relay (another provider), used when the first fails.' },
   SMTP_POOL_SIZE: { parse: int(1, 100), default: '5', doc: 'Pooled SMTP connections per relay.' },
   SMTP_RATE_PER_SECOND: { parse: int(0, 100_000), default: '0', doc: 'Most messages per second per relay; 0: no limit.' },
@@ -90,12 +136,32 @@ export const ENVIRONMENT = {
   DKIM_DOMAIN: { parse: str, default: '', doc: 'Sign email with DKIM for this domain (with DKIM_SELECTOR and DKIM_PRIVATE_KEY_FILE).' },
   DKIM_SELECTOR: { parse: str, default: '', doc: 'DKIM selector.' },
   DKIM_PRIVATE_KEY_FILE: { parse: str, default: '', doc: 'Path of the PEM private key for DKIM.' },
-  GOOGLE_CLOUD_PROJECT: { parse: str, default: '', doc: 'Google Cloud project; with LIFELINE_PUBSUB_TOPIC, deliveries fan out through Pub/Sub (PUBSUB_EMULATOR_HOST is honoured).' },
-  LIFELINE_PUBSUB_TOPIC: { parse: str, default: '', doc: 'Pub/Sub topic for email delivery batches (webhook batches: <topic>-webhooks); empty: the embedded in-process queue.' },
-  PUBSUB_EMULATOR_HOST: { parse: str, default: '', doc: 'host:port of a Pub/Sub emulator (read by the Google client too); topic and subscription are then created when missing.' },
+  GOOGLE_CLOUD_PROJECT: {
+    parse: str,
+    default: '',
+    doc: 'Google Cloud project; with LIFELINE_PUBSUB_TOPIC, deliveries fan out through Pub/Sub (PUBSUB_EMULATOR_HOST is honoured).',
+  },
+  LIFELINE_PUBSUB_TOPIC: {
+    parse: str,
+    default: '',
+    doc: 'Pub/Sub topic for email delivery batches (webhook batches: <topic>-webhooks); empty: the embedded in-process queue.',
+  },
+  PUBSUB_EMULATOR_HOST: {
+    parse: str,
+    default: '',
+    doc: 'host:port of a Pub/Sub emulator (read by the Google client too); topic and subscription are then created when missing.',
+  },
   LIFELINE_PUBSUB_SUBSCRIPTION: { parse: str, default: 'lifeline-deliveries', doc: 'Pub/Sub pull subscription the worker role consumes.' },
-  LIFELINE_DELIVERY_LEASE_SECONDS: { parse: int(30, 86_400), default: '300', doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).' },
-  LIFELINE_ALLOW_PRIVATE_WEBHOOKS: { parse: bool, default: 'false', doc: 'Allow webhook targets on private and loopback addresses and plain http (development and tests only).' },
+  LIFELINE_DELIVERY_LEASE_SECONDS: {
+    parse: int(30, 86_400),
+    default: '300',
+    doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).',
+  },
+  LIFELINE_ALLOW_PRIVATE_WEBHOOKS: {
+    parse: bool,
+    default: 'false',
+    doc: 'Allow webhook targets on private and loopback addresses and plain http (development and tests only).',
+  },
 } as const;
 
 type Env = typeof ENVIRONMENT;
@@ -199,10 +265,15 @@ const HeartbeatDefinition = Type.Object(
     public: Type.Optional(Type.Boolean({ description: 'shown on the status page; default true' })),
     threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
     notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),
-    alert: Type.Optional(Type.Object({
-      emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, description: 'responders alerted by email (plain addresses, checked below)' }))),
-      webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
-    }, { additionalProperties: false })),
+    alert: Type.Optional(
+      Type.Object(
+        {
+          emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, description: 'responders alerted by email (plain addresses, checked below)' }))),
+          webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -214,16 +285,25 @@ const PageDefinitionSchema = Type.Object(
         name: Type.String({ minLength: 1, maxLength: 120 }),
         url: Type.Optional(Type.String({ pattern: '^https?://' })),
         time_zone: Type.Optional(Type.String({ minLength: 1 })),
-        components_from: Type.Optional(Type.Union([Type.Literal('file'), Type.Literal('console')], {
-          description: 'file (default): groups and components are listed here and synced at start; console: they are managed in the console and API',
-        })),
+        components_from: Type.Optional(
+          Type.Union([Type.Literal('file'), Type.Literal('console')], {
+            description: 'file (default): groups and components are listed here and synced at start; console: they are managed in the console and API',
+          }),
+        ),
       },
       { additionalProperties: false },
     ),
     groups: Type.Optional(Type.Array(GroupDefinition)),
     components: Type.Optional(Type.Array(ComponentDefinition)),
     heartbeats: Type.Optional(Type.Array(HeartbeatDefinition)),
-    holidays: Type.Optional(Type.Array(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'days (in the page time zone) left out of heartbeat baselines; only critical drops alert on them' }))),
+    holidays: Type.Optional(
+      Type.Array(
+        Type.String({
+          pattern: '^\\d{4}-\\d{2}-\\d{2}$',
+          description: 'days (in the page time zone) left out of heartbeat baselines; only critical drops alert on them',
+        }),
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -270,13 +350,18 @@ export function validatePageDefinition(data: unknown, source = 'page definition'
   }
   if (definition.page.components_from === 'console' && (definition.groups || definition.components)) {
     const field = definition.groups ? 'groups' : 'components';
-    throw new ConfigError(`${source}: ${field}: page.components_from is "console", so groups and components are managed in the console; remove them from the file`);
+    throw new ConfigError(
+      `${source}: ${field}: page.components_from is "console", so groups and components are managed in the console; remove them from the file`,
+    );
   }
   // Alert addresses follow the same plain-address rule as subscribers: refused here, at start,
   // rather than failing at send time in the middle of an outage.
   for (const [index, metric] of (definition.heartbeats ?? []).entries()) {
     for (const [at, email] of (metric.alert?.emails ?? []).entries()) {
-      if (!isPlainEmailAddress(email)) throw new ConfigError(`${source}: heartbeats.${index}.alert.emails.${at}: must be a plain address such as ops@example.com (no name, quotes, comments or brackets)`);
+      if (!isPlainEmailAddress(email))
+        throw new ConfigError(
+          `${source}: heartbeats.${index}.alert.emails.${at}: must be a plain address such as ops@example.com (no name, quotes, comments or brackets)`,
+        );
     }
   }
   const zone = definition.page.time_zone;

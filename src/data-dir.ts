@@ -21,7 +21,9 @@ export function prepareDataDir(dataDir: string, log: { warn(message: string): vo
   const mode = statSync(dataDir).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     makeTreePrivate(dataDir);
-    log.warn(`data directory ${dataDir} was open to other users (mode 0${mode.toString(8)}); changed it and everything in it to this user only (0${PRIVATE_DIR_MODE.toString(8)})`);
+    log.warn(
+      `data directory ${dataDir} was open to other users (mode 0${mode.toString(8)}); changed it and everything in it to this user only (0${PRIVATE_DIR_MODE.toString(8)})`,
+    );
   }
 }
 

@@ -32,7 +32,12 @@ export function redactUrl(url: string): string {
  * credentials in request headers, and any field named like a secret.
  */
 export const LOG_REDACT_PATHS = [
-  'req.headers.authorization', 'req.headers.cookie', 'req.headers["x-lifeline-operator"]', 'res.headers["set-cookie"]',
-  'headers.authorization', 'headers.cookie', 'headers["set-cookie"]',
+  'req.headers.authorization',
+  'req.headers.cookie',
+  'req.headers["x-lifeline-operator"]',
+  'res.headers["set-cookie"]',
+  'headers.authorization',
+  'headers.cookie',
+  'headers["set-cookie"]',
   ...['token', 'secret', 'password', 'authorization', 'cookie', 'params'].flatMap((field) => [field, `*.${field}`]),
 ];

@@ -21,7 +21,10 @@ async function main() {
   const app = await buildApp({ config });
   const stopSocket = config.env.LIFELINE_ADMIN_SOCKET ? await startAdminSocket(app) : null;
   await app.listen({ port: config.port, host: config.host });
-  app.log.info({ roles: config.roles, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'pglite', dataDir: config.dataDir }, `Lifeline is serving ${redactUrl(config.publicUrl)}`);
+  app.log.info(
+    { roles: config.roles, database: config.databaseUrl ? redactUrl(config.databaseUrl) : 'pglite', dataDir: config.dataDir },
+    `Lifeline is serving ${redactUrl(config.publicUrl)}`,
+  );
 
   let closing = false;
   const shutdown = async (signal: string) => {

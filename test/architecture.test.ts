@@ -77,7 +77,10 @@ function casts(files: string[]): string[] {
   for (const file of files) {
     const source = ts.createSourceFile(file, readFileSync(join(SRC, file), 'utf8'), ts.ScriptTarget.Latest, true);
     const visit = (node: ts.Node) => {
-      if ((ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) && !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')) {
+      if (
+        (ts.isAsExpression(node) || ts.isTypeAssertionExpression(node)) &&
+        !(ts.isTypeReferenceNode(node.type) && node.type.typeName.getText(source) === 'const')
+      ) {
         found.push(`${file}:${source.getLineAndCharacterOfPosition(node.getStart()).line + 1}  ${node.getText(source).slice(0, 80)}`);
       }
       ts.forEachChild(node, visit);
@@ -106,13 +109,19 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
   });
 
   it(`route files importing storage: at most ${CEILINGS.routeFilesImportingStorage}`, () => {
-    const offenders = [...scan.edges].filter(([file, imports]) => file.startsWith('routes/') && [...imports.keys()].some((to) => to.startsWith('storage/'))).map(([file]) => file);
+    const offenders = [...scan.edges]
+      .filter(([file, imports]) => file.startsWith('routes/') && [...imports.keys()].some((to) => to.startsWith('storage/')))
+      .map(([file]) => file);
     expect(offenders.length, offenders.join('\n')).toBeLessThanOrEqual(CEILINGS.routeFilesImportingStorage);
   });
 
   /** `from -> to` for every import from a file under one of `fromFolders` into a file under one of `toFolders`. */
-  const importsBetween = (fromFolders: string[], toFolders: string[]) => [...scan.edges].flatMap(([file, imports]) =>
-    fromFolders.some((folder) => file.startsWith(folder)) ? [...imports.keys()].filter((to) => toFolders.some((folder) => to.startsWith(folder))).map((to) => `${file} -> ${to}`) : []);
+  const importsBetween = (fromFolders: string[], toFolders: string[]) =>
+    [...scan.edges].flatMap(([file, imports]) =>
+      fromFolders.some((folder) => file.startsWith(folder))
+        ? [...imports.keys()].filter((to) => toFolders.some((folder) => to.startsWith(folder))).map((to) => `${file} -> ${to}`)
+        : [],
+    );
 
   it(`imports from presenters into storage or services: at most ${CEILINGS.presenterImportsOfStorageOrServices}`, () => {
     const edges = importsBetween(['presenters/'], ['storage/', 'services/']);
@@ -125,7 +134,10 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
   });
 
   it(`SQL statements outside src/storage: at most ${CEILINGS.sqlOutsideStorage}`, () => {
-    const sql = count(SQL_LITERAL, files.filter((file) => !file.startsWith('storage/')));
+    const sql = count(
+      SQL_LITERAL,
+      files.filter((file) => !file.startsWith('storage/')),
+    );
     expect(sql.total, sql.where.join('\n')).toBeLessThanOrEqual(CEILINGS.sqlOutsideStorage);
   });
 
@@ -134,7 +146,14 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
   });
 
   it('the SQL text detector tells SQL from prose and HTTP methods', () => {
-    for (const sql of ['SELECT 1', '  UPDATE subscriber SET x = 1', 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ', 'LOCK TABLE t', "SELECT pg_notify('x', '')", 'pg_advisory_xact_lock']) {
+    for (const sql of [
+      'SELECT 1',
+      '  UPDATE subscriber SET x = 1',
+      'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ',
+      'LOCK TABLE t',
+      "SELECT pg_notify('x', '')",
+      'pg_advisory_xact_lock',
+    ]) {
       expect(SQL_TEXT.test(sql), sql).toBe(true);
     }
     for (const text of ['DELETE', 'Select a component', 'update the page', 'WITHOUT', 'the update failed']) expect(SQL_TEXT.test(text), text).toBe(false);
@@ -164,13 +183,20 @@ describe('architecture ceilings (issue 11): these figures only go down', () => {
   it('views hold no script or CSS of their own: each <script> and <style> inlines a src/client/ file', () => {
     const views = join(ROOT, 'views');
     const templates = readdirSync(views, { recursive: true, encoding: 'utf8' }).filter((file) => file.endsWith('.hbs'));
-    const blocks = templates.flatMap((file) => [...readFileSync(join(views, file), 'utf8').matchAll(/<(script|style)>([\s\S]*?)<\/\1>/g)].map((block) => ({ file, block })));
+    const blocks = templates.flatMap((file) =>
+      [...readFileSync(join(views, file), 'utf8').matchAll(/<(script|style)>([\s\S]*?)<\/\1>/g)].map((block) => ({ file, block })),
+    );
     expect(blocks.length).toBeGreaterThanOrEqual(5);
     const inline = blocks.filter(({ block }) => !/^\n\{\{> client\/[\w.-]+\}\}$/.test(block[2])).map(({ file, block }) => `${file}: ${block[0].slice(0, 60)}`);
     expect(inline).toEqual([]);
   });
 
   it('the SQL detector finds SQL where it is (it would not hold a ceiling by finding nothing)', () => {
-    expect(count(SQL_LITERAL, files.filter((file) => file.startsWith('storage/'))).total).toBeGreaterThan(50);
+    expect(
+      count(
+        SQL_LITERAL,
+        files.filter((file) => file.startsWith('storage/')),
+      ).total,
+    ).toBeGreaterThan(50);
   });
 });

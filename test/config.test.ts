@@ -24,7 +24,9 @@ describe('environment', () => {
   it('checks the DKIM settings together at start, naming the missing one', () => {
     expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example' })).toThrow(/^DKIM_SELECTOR must be set/);
     expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1' })).toThrow(/^DKIM_PRIVATE_KEY_FILE must be set/);
-    expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: '/nonexistent/dkim.pem' })).toThrow(/^DKIM_PRIVATE_KEY_FILE: file not found/);
+    expect(() => loadConfig({ DKIM_DOMAIN: 'acme.example', DKIM_SELECTOR: 's1', DKIM_PRIVATE_KEY_FILE: '/nonexistent/dkim.pem' })).toThrow(
+      /^DKIM_PRIVATE_KEY_FILE: file not found/,
+    );
   });
   it('documents every variable in the README', () => {
     const readme = readFileSync(join(import.meta.dirname, '../README.md'), 'utf8');
@@ -39,13 +41,25 @@ describe('page definition file', () => {
   });
   it('names the offending field', () => {
     expect(() => validatePageDefinition({ page: { name: 'x' }, components: [{ key: 'Bad Key', name: 'x' }] })).toThrow(/components\.0\.key/);
-    expect(() => validatePageDefinition({ page: { name: 'x' }, components: [{ key: 'a', name: 'x' }, { key: 'a', name: 'y' }] })).toThrow(/"a" is used twice/);
+    expect(() =>
+      validatePageDefinition({
+        page: { name: 'x' },
+        components: [
+          { key: 'a', name: 'x' },
+          { key: 'a', name: 'y' },
+        ],
+      }),
+    ).toThrow(/"a" is used twice/);
     expect(() => validatePageDefinition({ page: { name: 'x', time_zone: 'Mars/Olympus' } })).toThrow(/page\.time_zone/);
     expect(() => validatePageDefinition({ page: { name: 'x' }, colour: 'red' })).toThrow(/colour|additional/);
-    expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'console' }, groups: [{ key: 'g', name: 'G', components: [{ key: 'a', name: 'A' }] }] }))
-      .toThrow(/^page definition: groups: page\.components_from is "console"/);
+    expect(() =>
+      validatePageDefinition({ page: { name: 'x', components_from: 'console' }, groups: [{ key: 'g', name: 'G', components: [{ key: 'a', name: 'A' }] }] }),
+    ).toThrow(/^page definition: groups: page\.components_from is "console"/);
     expect(() => validatePageDefinition({ page: { name: 'x', components_from: 'database' } })).toThrow(/page\.components_from/);
-    const alerting = (email: string) => ({ page: { name: 'x' }, heartbeats: [{ key: 'm', label: 'M', regions: ['eu'], alert: { emails: ['ops@acme.example', email] } }] });
+    const alerting = (email: string) => ({
+      page: { name: 'x' },
+      heartbeats: [{ key: 'm', label: 'M', regions: ['eu'], alert: { emails: ['ops@acme.example', email] } }],
+    });
     // A display name or a list would make the mail library send somewhere else than the address we show.
     expect(() => validatePageDefinition(alerting('"Ops"<victim@evil.example>'))).toThrow(/heartbeats\.0\.alert\.emails\.1: must be a plain address/);
     expect(() => validatePageDefinition(alerting('victim@evil.example(oncall@acme.example)'))).toThrow(/heartbeats\.0\.alert\.emails\.1/);

@@ -25,9 +25,15 @@ describe('heartbeat detection end to end', () => {
   });
   afterAll(() => t.close());
 
-  const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+  const tick = () =>
+    evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
   const push = (at: Date, value: number) =>
-    t.app.inject({ method: 'POST', url: '/api/v1/heartbeats', payload: { points: [{ metric: 'messages-created', region: 'eu', timestamp: at.toISOString(), value }] }, headers: { authorization: `Bearer ${token}` } });
+    t.app.inject({
+      method: 'POST',
+      url: '/api/v1/heartbeats',
+      payload: { points: [{ metric: 'messages-created', region: 'eu', timestamp: at.toISOString(), value }] },
+      headers: { authorization: `Bearer ${token}` },
+    });
   const heartbeats = async () => (await t.app.inject({ method: 'GET', url: '/api/v2/heartbeats.json' })).json().heartbeats[0];
 
   it('stays quiet while traffic is normal', async () => {
@@ -51,7 +57,12 @@ describe('heartbeat detection end to end', () => {
     await t.settle();
     const summary = (await t.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
     expect(summary.incidents).toHaveLength(1);
-    expect(summary.incidents[0]).toMatchObject({ name: 'Reduced activity: Messages created in EU', status: 'investigating', impact: 'critical', source: 'heartbeat' });
+    expect(summary.incidents[0]).toMatchObject({
+      name: 'Reduced activity: Messages created in EU',
+      status: 'investigating',
+      impact: 'critical',
+      source: 'heartbeat',
+    });
     expect(summary.incidents[0].incident_updates[0].body).toMatch(/no messages created data from EU since .* and are investigating/);
     const page = (await t.app.inject({ method: 'GET', url: '/' })).body;
     expect(page).toContain('Reduced activity: Messages created in EU');

@@ -68,9 +68,13 @@ export async function createScratchDatabase(baseUrl: string, prefix: string): Pr
 
 /** `lifeline token create` (which also applies the migrations); returns the token, the CLI's last line. */
 export async function createToken(node: string, nodeFlags: string[], env: NodeJS.ProcessEnv, scope = 'admin', name = 'bench'): Promise<string> {
-  const result = await runToCompletion('lifeline token create', node, [...nodeFlags, 'bin/lifeline.mjs', 'token', 'create', '--name', name, '--scope', scope], { env, timeoutMs: 60_000 });
+  const result = await runToCompletion('lifeline token create', node, [...nodeFlags, 'bin/lifeline.mjs', 'token', 'create', '--name', name, '--scope', scope], {
+    env,
+    timeoutMs: 60_000,
+  });
   const token = result.stdout.trim().split('\n').pop()?.trim() ?? '';
-  if (result.code !== 0 || !/^\S{16,}$/.test(token)) throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
+  if (result.code !== 0 || !/^\S{16,}$/.test(token))
+    throw new Error(`token create failed (exit ${result.code}): ${result.stderr.trim() || result.stdout.trim()}`);
   return token;
 }
 

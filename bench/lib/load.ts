@@ -126,7 +126,11 @@ async function runAutocannon(node: string, options: LoadOptions): Promise<LoadRe
   const killer = setTimeout(() => void stopChild(child, 1_000), (options.seconds + 20) * 1000);
   const { code, signal } = await child.exited;
   clearTimeout(killer);
-  const line = stdout.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = stdout
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (code !== 0 || !line) throw new Error(`autocannon failed (exit ${code ?? signal}): ${stderr.trim().slice(-500) || stdout.slice(-500)}`);
   const r = JSON.parse(line) as AutocannonJson;
   const total = r.requests.total;

@@ -145,7 +145,13 @@ export async function runPostLoad(options: PostLoadOptions): Promise<PostLoadRes
     okItems: windowItems,
     itemsPerSecond: seconds > 0 ? windowItems / seconds : Number.NaN,
     requestsPerSecond: seconds > 0 ? windowOk / seconds : Number.NaN,
-    latencyMs: { p50: at(0.5), p90: at(0.9), p99: at(0.99), max: sorted.length ? sorted[sorted.length - 1] : Number.NaN, mean: sorted.length ? sum / sorted.length : Number.NaN },
+    latencyMs: {
+      p50: at(0.5),
+      p90: at(0.9),
+      p99: at(0.99),
+      max: sorted.length ? sorted[sorted.length - 1] : Number.NaN,
+      mean: sorted.length ? sum / sorted.length : Number.NaN,
+    },
     total,
     exhausted,
   };

@@ -82,7 +82,12 @@ export async function stopAllChildren(): Promise<string[]> {
 }
 
 /** Runs a command to completion (bounded by `timeoutMs`), returning its stdout. */
-export async function runToCompletion(name: string, command: string, args: string[], options: { env?: NodeJS.ProcessEnv; timeoutMs: number }): Promise<{ code: number | null; stdout: string; stderr: string }> {
+export async function runToCompletion(
+  name: string,
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; timeoutMs: number },
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const child = startChild(name, command, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -121,7 +121,10 @@ export interface SeedResult {
  * History first (so it is older): `resolvedCount` incidents, each declared, identified and resolved
  * (3 updates); then `activeCount` open incidents with `updatesPerActive` updates each.
  */
-export async function seedIncidents(api: ResponderApi, options: { resolvedCount: number; activeCount: number; updatesPerActive: number; concurrency: number }): Promise<SeedResult> {
+export async function seedIncidents(
+  api: ResponderApi,
+  options: { resolvedCount: number; activeCount: number; updatesPerActive: number; concurrency: number },
+): Promise<SeedResult> {
   const started = Date.now();
   const outages = ['degraded_performance', 'partial_outage', 'major_outage'];
   const history = Array.from({ length: options.resolvedCount }, (_, i) => i);
@@ -132,8 +135,14 @@ export async function seedIncidents(api: ResponderApi, options: { resolvedCount:
       body: `We are investigating elevated error rates affecting ${component}. ${PARAGRAPH}`,
       components: { [component]: outages[i % outages.length] },
     });
-    await api.update(incident.id, { status: 'identified', body: `The cause has been identified as a failed deployment in one availability zone; rolling back. ${PARAGRAPH}` });
-    await api.update(incident.id, { status: 'resolved', body: 'The rollback is complete and error rates are back to normal. We will publish a postmortem within five working days.' });
+    await api.update(incident.id, {
+      status: 'identified',
+      body: `The cause has been identified as a failed deployment in one availability zone; rolling back. ${PARAGRAPH}`,
+    });
+    await api.update(incident.id, {
+      status: 'resolved',
+      body: 'The rollback is complete and error rates are back to normal. We will publish a postmortem within five working days.',
+    });
   });
 
   const steps = ['identified', 'identified', 'monitoring', 'investigating', 'monitoring'];
@@ -158,7 +167,11 @@ export async function seedIncidents(api: ResponderApi, options: { resolvedCount:
   const sorted = [...api.durations].sort((a, b) => a - b);
   const at = (q: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN);
   return {
-    active, resolved: options.resolvedCount, requests: api.requests, retries: api.retries, seconds: (Date.now() - started) / 1000,
+    active,
+    resolved: options.resolvedCount,
+    requests: api.requests,
+    retries: api.retries,
+    seconds: (Date.now() - started) / 1000,
     latencyMs: { p50: at(0.5), p95: at(0.95), max: Math.round(sorted[sorted.length - 1] ?? Number.NaN) },
   };
 }

@@ -83,7 +83,15 @@ export function replay(series: Series, config: DetectorConfig, options: { from: 
         const index = exclusions.findLastIndex((x) => x.reason === 'incident' && x.from === previous.since);
         if (index >= 0) exclusions.splice(index, 1);
       } else {
-        current = { firedAt: now, since: result.since ?? windowEnd, tier: result.tier ?? 'major', escalatedAt: null, recoveredAt: null, reopens: 0, noData: result.noData };
+        current = {
+          firedAt: now,
+          since: result.since ?? windowEnd,
+          tier: result.tier ?? 'major',
+          escalatedAt: null,
+          recoveredAt: null,
+          reopens: 0,
+          noData: result.noData,
+        };
         episodes.push(current);
       }
     } else if (result.transition === 'escalated' && current) {

@@ -50,11 +50,29 @@ const RETRY_AFTER_421_MS = 60_000;
 const MAX_HEADER_LINE = 998;
 /** nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 requires to be signed. */
 const DKIM_SIGNED_HEADERS = [
-  'From', 'Sender', 'Reply-To', 'Subject', 'Date', 'Message-ID', 'To', 'Cc', 'MIME-Version',
-  'Content-Type', 'Content-Transfer-Encoding', 'Content-ID', 'Content-Description',
-  'In-Reply-To', 'References',
-  'List-Id', 'List-Help', 'List-Unsubscribe', 'List-Unsubscribe-Post', 'List-Subscribe',
-  'List-Post', 'List-Owner', 'List-Archive',
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-ID',
+  'Content-Description',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Help',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Subscribe',
+  'List-Post',
+  'List-Owner',
+  'List-Archive',
 ].join(':');
 const HEADER_NAME = /^[!-9;-~]+$/;
 /** nodemailer error codes that say the relay itself cannot be used right now. */
@@ -69,9 +87,7 @@ interface Relay {
   transport: Transporter;
 }
 
-type Attempt =
-  | { ok: true; detail: string }
-  | { ok: false; outcome: Extract<SendOutcome, { ok: false }>; failover: boolean; relayDown: boolean };
+type Attempt = { ok: true; detail: string } | { ok: false; outcome: Extract<SendOutcome, { ok: false }>; failover: boolean; relayDown: boolean };
 
 /**
  * Sends one message per recipient through a pooled SMTP relay, with an optional fallback relay;
@@ -118,7 +134,8 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
   // One pool per relay for the life of the channel: connections are reused across messages.
   const relays: Relay[] = [];
   if (primaryName !== null) relays.push({ role: 'primary', name: primaryName, transport: nodemailer.createTransport(poolOptions(options.smtpUrl!)) });
-  if (fallbackName !== null) relays.push({ role: 'fallback', name: fallbackName, transport: nodemailer.createTransport(poolOptions(options.fallbackSmtpUrl!)) });
+  if (fallbackName !== null)
+    relays.push({ role: 'fallback', name: fallbackName, transport: nodemailer.createTransport(poolOptions(options.fallbackSmtpUrl!)) });
   const [primary, fallback] = relays;
   let primaryDownUntil = 0;
   let closed = false;
@@ -193,7 +210,10 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
         if (first.ok) return { ok: true, detail: first.detail };
         if (!fallback || !first.failover) return first.outcome;
         if (first.relayDown) primaryDownUntil = clock.now().getTime() + cooldownMs;
-        log.warn({ to: message.to, messageId: message.messageId, error: first.outcome.error }, `primary SMTP relay ${primary.name} failed; trying the fallback ${fallback.name}`);
+        log.warn(
+          { to: message.to, messageId: message.messageId, error: first.outcome.error },
+          `primary SMTP relay ${primary.name} failed; trying the fallback ${fallback.name}`,
+        );
       }
       const second = await attempt(fallback!, mail);
       if (second.ok) return { ok: true, detail: `${second.detail} (via fallback ${fallback!.name})` };
@@ -245,9 +265,11 @@ function compose(from: string, envelopeFrom: string, message: EmailMessage): Sen
   for (const [key, raw] of Object.entries(message.headers)) {
     if (!HEADER_NAME.test(key)) throw new Error(`invalid email header name ${JSON.stringify(key)}`);
     // Line breaks would inject headers; the contract says values are single-line.
-    const value = raw.replace(/[\r\n\t]+/g, ' ')
+    const value = raw
+      .replace(/[\r\n\t]+/g, ' ')
       // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-      .replace(/[\x00-\x1f\x7f]/g, '').trim();
+      .replace(/[\x00-\x1f\x7f]/g, '')
+      .trim();
     headers[key] = headerValue(key, value);
   }
   return {
@@ -311,6 +333,9 @@ function classify(relay: Relay, err: NodemailerError): Attempt {
 
 /** A file name from a Message-ID: `<a.b@host>` becomes `a.b@host`, anything unusual `_`. */
 function fileStem(messageId: string): string {
-  const stem = messageId.replace(/^<|>$/g, '').replace(/[^A-Za-z0-9._@+-]/g, '_').replace(/^\.+/, '_');
+  const stem = messageId
+    .replace(/^<|>$/g, '')
+    .replace(/[^A-Za-z0-9._@+-]/g, '_')
+    .replace(/^\.+/, '_');
   return stem.slice(0, 200) || 'message';
 }

@@ -71,7 +71,10 @@ export function createEmbeddedQueue(options: EmbeddedQueueOptions = {}): Queue {
   const retryLater = (entry: Entry, error: unknown) => {
     const failures = entry.failures + 1;
     if (failures >= maxAttempts) {
-      log?.error({ err: error, deliveryIds: entry.batch.deliveryIds, attempts: failures }, 'Dropping a delivery batch after repeated failures; the sweeper will republish it');
+      log?.error(
+        { err: error, deliveryIds: entry.batch.deliveryIds, attempts: failures },
+        'Dropping a delivery batch after repeated failures; the sweeper will republish it',
+      );
       return;
     }
     const delay = backoffMs(failures);

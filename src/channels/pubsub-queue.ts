@@ -41,7 +41,12 @@ export async function createPubSubQueue(options: PubSubQueueOptions): Promise<Qu
     email: { topic: options.topic, subscription: options.subscription },
     webhook: { topic: options.topic + WEBHOOK_LANE_SUFFIX, subscription: options.subscription + WEBHOOK_LANE_SUFFIX },
   };
-  for (const [what, name] of [['topic', options.topic], ['subscription', options.subscription], ['topic', names.webhook.topic], ['subscription', names.webhook.subscription]] as const) {
+  for (const [what, name] of [
+    ['topic', options.topic],
+    ['subscription', options.subscription],
+    ['topic', names.webhook.topic],
+    ['subscription', names.webhook.subscription],
+  ] as const) {
     if (!NAME.test(name) || name.startsWith('goog')) {
       throw new Error(`Pub/Sub ${what} name "${name}" is invalid: 3 to 255 characters, starting with a letter, not "goog"`);
     }
@@ -52,12 +57,13 @@ export async function createPubSubQueue(options: PubSubQueueOptions): Promise<Qu
 
   // Reads PUBSUB_EMULATOR_HOST by itself.
   const pubsub = new PubSub({ projectId: options.projectId });
-  const topicOf = (name: string): Topic => pubsub.topic(name, {
-    // Small batches sent within 10 ms: low latency, and fewer requests under bursts.
-    batching: { maxMessages: 100, maxBytes: 1024 * 1024, maxMilliseconds: 10 },
-    // Bounds what one process keeps waiting in memory when Pub/Sub is slow; publish() waits.
-    flowControlOptions: { maxOutstandingMessages: 1000, maxOutstandingBytes: 16 * 1024 * 1024 },
-  });
+  const topicOf = (name: string): Topic =>
+    pubsub.topic(name, {
+      // Small batches sent within 10 ms: low latency, and fewer requests under bursts.
+      batching: { maxMessages: 100, maxBytes: 1024 * 1024, maxMilliseconds: 10 },
+      // Bounds what one process keeps waiting in memory when Pub/Sub is slow; publish() waits.
+      flowControlOptions: { maxOutstandingMessages: 1000, maxOutstandingBytes: 16 * 1024 * 1024 },
+    });
   const topics: Record<DeliveryLane, Topic> = { email: topicOf(names.email.topic), webhook: topicOf(names.webhook.topic) };
 
   try {

@@ -90,10 +90,7 @@ export function blockedHostnameReason(hostname: string): string | null {
  * Checks the parts of a webhook URL that need no DNS: scheme, credentials, port, blocked names and
  * IP-literal hosts (a client skips DNS lookup for those, so they must be judged here).
  */
-export function checkWebhookUrlSyntax(
-  url: string,
-  options: { allowPrivate: boolean },
-): UrlCheck & { url?: URL } {
+export function checkWebhookUrlSyntax(url: string, options: { allowPrivate: boolean }): UrlCheck & { url?: URL } {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -141,10 +138,7 @@ async function resolveChecked(hostname: string, lookup: LookupFn): Promise<Looku
 }
 
 /** Registration-time check of a webhook URL, resolving A and AAAA records. */
-export async function checkWebhookUrl(
-  url: string,
-  options: { allowPrivate: boolean; lookup?: LookupFn },
-): Promise<UrlCheck> {
+export async function checkWebhookUrl(url: string, options: { allowPrivate: boolean; lookup?: LookupFn }): Promise<UrlCheck> {
   const syntax = checkWebhookUrlSyntax(url, { allowPrivate: options.allowPrivate });
   if (!syntax.ok) return { ok: false, reason: syntax.reason };
   if (options.allowPrivate) return { ok: true };

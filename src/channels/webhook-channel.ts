@@ -5,13 +5,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import { Agent } from 'undici';
 import type { SendOutcome, WebhookChannel, WebhookRequest } from './channel.ts';
-import {
-  checkWebhookUrlSyntax,
-  findBlockedAddressError,
-  guardedLookup,
-  plainLookup,
-  type LookupFn,
-} from './ssrf-guard.ts';
+import { checkWebhookUrlSyntax, findBlockedAddressError, guardedLookup, plainLookup, type LookupFn } from './ssrf-guard.ts';
 
 export interface WebhookChannelOptions {
   /** Allow loopback/private receivers (development and tests only). */
@@ -52,9 +46,7 @@ function secretKey(secret: string): Buffer {
 /** `v1,<base64 HMAC-SHA256>` over `${id}.${timestamp}.${body}` (Standard Webhooks). */
 export function signWebhook(input: { secret: string; messageId: string; timestamp: Date | number; body: string }): string {
   const seconds = typeof input.timestamp === 'number' ? input.timestamp : Math.floor(input.timestamp.getTime() / 1000);
-  const mac = createHmac('sha256', secretKey(input.secret))
-    .update(`${input.messageId}.${seconds}.${input.body}`)
-    .digest('base64');
+  const mac = createHmac('sha256', secretKey(input.secret)).update(`${input.messageId}.${seconds}.${input.body}`).digest('base64');
   return `v1,${mac}`;
 }
 
@@ -175,11 +167,7 @@ export function createWebhookChannel(options: WebhookChannelOptions): WebhookCha
   const now = options.now ?? Date.now;
   const limiter = new OriginLimiter(maxPerEndpoint);
 
-  const lookup = !options.allowPrivate
-    ? guardedLookup({ lookup: options.lookup })
-    : options.lookup
-      ? plainLookup(options.lookup)
-      : undefined;
+  const lookup = !options.allowPrivate ? guardedLookup({ lookup: options.lookup }) : options.lookup ? plainLookup(options.lookup) : undefined;
 
   // Dedicated Agent: user-supplied URLs never share sockets or policy with internal HTTP clients.
   const agent = new Agent({

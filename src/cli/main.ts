@@ -71,7 +71,10 @@ function printIncident(incident: Record<string, unknown>, out: (line: string) =>
 }
 
 export async function run(
-  argv: string[], env: Record<string, string | undefined>, out: (line: string) => void, warn: (line: string) => void = (line) => process.stderr.write(`lifeline: ${line}\n`),
+  argv: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+  warn: (line: string) => void = (line) => process.stderr.write(`lifeline: ${line}\n`),
 ): Promise<void> {
   const print = out;
   out = (line) => print(terminalSafe(line));
@@ -125,7 +128,8 @@ export async function run(
       case 'token list': {
         const { tokens } = (await call('GET', '/api/v1/tokens')) as { tokens: Record<string, unknown>[] };
         if (tokens.length === 0) out('No tokens. Create one with: lifeline token create --name NAME --scope incidents:write');
-        for (const t of tokens) out(`${t.prefix}  ${t.revoked_at ? 'revoked' : 'active '}  ${(t.scopes as string[]).join(',')}  ${t.name}  last used: ${t.last_used_at ?? 'never'}`);
+        for (const t of tokens)
+          out(`${t.prefix}  ${t.revoked_at ? 'revoked' : 'active '}  ${(t.scopes as string[]).join(',')}  ${t.name}  last used: ${t.last_used_at ?? 'never'}`);
         return;
       }
       case 'token revoke': {
@@ -143,7 +147,10 @@ export async function run(
       case 'user list': {
         const { users } = (await call('GET', '/api/v1/users')) as { users: Record<string, unknown>[] };
         if (users.length === 0) out('No console accounts. Create one with: lifeline user create --email EMAIL --role admin');
-        for (const u of users) out(`${u.id}  ${String(u.role).padEnd(9)}  ${u.disabled_at ? 'disabled' : 'active  '}  ${u.has_password ? 'password   ' : 'no password'}  ${u.email}${u.name ? ` (${u.name})` : ''}`);
+        for (const u of users)
+          out(
+            `${u.id}  ${String(u.role).padEnd(9)}  ${u.disabled_at ? 'disabled' : 'active  '}  ${u.has_password ? 'password   ' : 'no password'}  ${u.email}${u.name ? ` (${u.name})` : ''}`,
+          );
         return;
       }
       case 'user disable': {
@@ -153,7 +160,12 @@ export async function run(
       }
       case 'incident create': {
         const incident = await call('POST', '/api/v1/incidents', {
-          name: required('name'), body: required('body'), status: values.status, impact: values.impact, components: parseComponents(values.component), ...notify,
+          name: required('name'),
+          body: required('body'),
+          status: values.status,
+          impact: values.impact,
+          components: parseComponents(values.component),
+          ...notify,
         });
         printIncident(incident, out);
         return;
@@ -191,8 +203,14 @@ export async function run(
       }
       case 'maintenance schedule': {
         const maintenance = await call('POST', '/api/v1/maintenances', {
-          name: required('name'), body: required('body'), scheduled_for: required('from'), scheduled_until: required('until'),
-          components: values.component, auto_start: !values.manual, auto_complete: !values.manual, ...notify,
+          name: required('name'),
+          body: required('body'),
+          scheduled_for: required('from'),
+          scheduled_until: required('until'),
+          components: values.component,
+          auto_start: !values.manual,
+          auto_complete: !values.manual,
+          ...notify,
         });
         printIncident(maintenance, out);
         return;

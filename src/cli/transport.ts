@@ -67,8 +67,9 @@ export async function connect(config: Config): Promise<Transport> {
     via,
     // Said every time: a shell without the server's LIFELINE_DATA_DIR would otherwise work on a
     // second, empty database whose tokens the running server refuses.
-    notice: `no running Lifeline server at ${socketPath}; using ${via} directly. If a server is running, `
-      + 'run the CLI with its LIFELINE_DATA_DIR (and DATABASE_URL) to talk to it.',
+    notice:
+      `no running Lifeline server at ${socketPath}; using ${via} directly. If a server is running, ` +
+      'run the CLI with its LIFELINE_DATA_DIR (and DATABASE_URL) to talk to it.',
     request: async (method, path, body) => {
       const response = await app.inject({
         method: method as 'GET',

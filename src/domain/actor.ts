@@ -22,10 +22,20 @@ const NOTHING: ReadonlySet<Capability> = new Set();
 export const operatorActor = (user: string): Actor => ({ kind: 'operator', id: user, label: `cli:${user}`, capabilities: ALL_CAPABILITIES });
 
 /** A signed-in console account: what its role grants. */
-export const userActor = (user: { id: string; email: string; role: ConsoleRole }): Actor => ({ kind: 'user', id: user.id, label: `user:${user.email}`, capabilities: capabilitiesOfRole(user.role) });
+export const userActor = (user: { id: string; email: string; role: ConsoleRole }): Actor => ({
+  kind: 'user',
+  id: user.id,
+  label: `user:${user.email}`,
+  capabilities: capabilitiesOfRole(user.role),
+});
 
 /** The app's own work (`system:<job>`), with only the capabilities that job needs. */
-const systemActor = (job: string, capabilities: readonly Capability[]): Actor => ({ kind: 'system', id: job, label: `system:${job}`, capabilities: new Set(capabilities) });
+const systemActor = (job: string, capabilities: readonly Capability[]): Actor => ({
+  kind: 'system',
+  id: job,
+  label: `system:${job}`,
+  capabilities: new Set(capabilities),
+});
 
 /** The app's own jobs, each with what it does and nothing more. */
 export const SYSTEM_ACTORS = {

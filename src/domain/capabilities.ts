@@ -71,19 +71,23 @@ const roleRank = (role: ConsoleRole): number => CONSOLE_ROLES.indexOf(role);
 /** What a token with these scopes may do (unknown scope names grant nothing). */
 export function capabilitiesOfScopes(scopes: readonly string[]): ReadonlySet<Capability> {
   if (scopes.includes('admin')) return ALL_CAPABILITIES;
-  return new Set([...ALL_CAPABILITIES].filter((capability) => {
-    const granting = grantOf(capability).scopes;
-    return granting === 'any' ? scopes.length > 0 : granting.some((scope) => scopes.includes(scope));
-  }));
+  return new Set(
+    [...ALL_CAPABILITIES].filter((capability) => {
+      const granting = grantOf(capability).scopes;
+      return granting === 'any' ? scopes.length > 0 : granting.some((scope) => scopes.includes(scope));
+    }),
+  );
 }
 
 /** What a console account with this role may do. */
 export function capabilitiesOfRole(role: ConsoleRole): ReadonlySet<Capability> {
   if (role === 'admin') return ALL_CAPABILITIES;
-  return new Set([...ALL_CAPABILITIES].filter((capability) => {
-    const lowest = grantOf(capability).role;
-    return lowest !== null && roleRank(role) >= roleRank(lowest);
-  }));
+  return new Set(
+    [...ALL_CAPABILITIES].filter((capability) => {
+      const lowest = grantOf(capability).role;
+      return lowest !== null && roleRank(role) >= roleRank(lowest);
+    }),
+  );
 }
 
 /** The scope to name when a token lacks `capability` (`admin` when no narrower scope grants it). */

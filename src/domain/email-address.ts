@@ -40,7 +40,8 @@ export function parseEmailAddress(field: string, value: unknown): string {
   const candidate = value.trim();
   if (candidate === '') throw new ValidationError(field, `must be an email address such as ${EXAMPLE}`);
   const address = normalise(candidate);
-  if (address === null) throw new ValidationError(field, `must be an email address such as ${EXAMPLE}, and only the address (no name, quotes, comments, brackets or spaces)`);
+  if (address === null)
+    throw new ValidationError(field, `must be an email address such as ${EXAMPLE}, and only the address (no name, quotes, comments, brackets or spaces)`);
   return address;
 }
 

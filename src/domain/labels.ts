@@ -7,12 +7,25 @@ import type { Impact, IncidentStatus, MaintenanceStatus } from './status.ts';
 
 /** Incident and maintenance statuses, as the timeline, the console and the emails name them. */
 export const INCIDENT_STATUS_LABELS: Record<IncidentStatus | MaintenanceStatus, string> = {
-  investigating: 'Investigating', identified: 'Identified', monitoring: 'Monitoring', resolved: 'Resolved', postmortem: 'Postmortem',
-  scheduled: 'Scheduled', in_progress: 'In progress', verifying: 'Verifying', completed: 'Completed',
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+  postmortem: 'Postmortem',
+  scheduled: 'Scheduled',
+  in_progress: 'In progress',
+  verifying: 'Verifying',
+  completed: 'Completed',
 };
 
 /** Impact on the public status page, where the word "impact" follows it ("Minor impact"). */
-export const PUBLIC_IMPACT_LABELS: Record<Impact, string> = { none: 'No impact', minor: 'Minor', major: 'Major', critical: 'Critical', maintenance: 'Maintenance' };
+export const PUBLIC_IMPACT_LABELS: Record<Impact, string> = {
+  none: 'No impact',
+  minor: 'Minor',
+  major: 'Major',
+  critical: 'Critical',
+  maintenance: 'Maintenance',
+};
 
 /**
  * Impact in the console, where it follows the word "impact" ("impact None") and names a choice in

@@ -71,11 +71,10 @@ export function impactOfComponentStatuses(statuses: Iterable<ComponentStatus>): 
  * - maintenance shows only when nothing is broken;
  * - `minor` reads "Partially Degraded Service" when only degraded components cause it.
  */
-export function rollUpIndicator(input: {
-  componentStatuses: ComponentStatus[];
-  unresolvedIncidentImpacts: Impact[];
-  maintenanceInProgress: boolean;
-}): { indicator: Indicator; description: string } {
+export function rollUpIndicator(input: { componentStatuses: ComponentStatus[]; unresolvedIncidentImpacts: Impact[]; maintenanceInProgress: boolean }): {
+  indicator: Indicator;
+  description: string;
+} {
   let indicator: Indicator = 'none';
   for (const impact of input.unresolvedIncidentImpacts) {
     if (impact !== 'maintenance') indicator = worseIndicator(indicator, impact);
@@ -93,9 +92,10 @@ export function rollUpIndicator(input: {
   }
   // Statuspage's words for a page whose only trouble is slowness: components degraded, no outage
   // and no incident of its own (a minor incident, or a partial outage, is a "Minor Service Outage").
-  const onlyDegraded = indicator === 'minor'
-    && !input.unresolvedIncidentImpacts.some((impact) => impact === 'minor' || impact === 'major' || impact === 'critical')
-    && !statuses.includes('partial_outage');
+  const onlyDegraded =
+    indicator === 'minor' &&
+    !input.unresolvedIncidentImpacts.some((impact) => impact === 'minor' || impact === 'major' || impact === 'critical') &&
+    !statuses.includes('partial_outage');
   return { indicator, description: onlyDegraded ? 'Partially Degraded Service' : INDICATOR_DESCRIPTIONS[indicator] };
 }
 

@@ -37,9 +37,13 @@ export function requireText(field: string, value: unknown, options: { max: numbe
   const text = value.trim();
   if (!options.allowEmpty && text.length === 0) throw new ValidationError(field, 'must not be empty');
   if (text.length > options.max) throw new ValidationError(field, `must be at most ${options.max} characters`);
-  if (text.length > 0 && text.replace(INVISIBLE, '') === '') throw new ValidationError(field, 'must contain visible characters, not only invisible or formatting ones');
+  if (text.length > 0 && text.replace(INVISIBLE, '') === '')
+    throw new ValidationError(field, 'must contain visible characters, not only invisible or formatting ones');
   if ((options.multiline ? CONTROL_BUT_LINE_BREAKS : CONTROL).test(text)) {
-    throw new ValidationError(field, `must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ' (line breaks, tabs, escapes)'}`);
+    throw new ValidationError(
+      field,
+      `must not contain control characters${options.multiline ? ' other than line breaks and tabs' : ' (line breaks, tabs, escapes)'}`,
+    );
   }
   if (!options.multiline && DIRECTION_CONTROL.test(text)) {
     throw new ValidationError(field, 'must not contain text-direction override or isolate characters (U+202A-U+202E, U+2066-U+2069)');

@@ -11,9 +11,7 @@ import type { TemplateRenderer } from '../presenters/template-renderer.ts';
 import { loadNoticeData, type NoticeData } from '../queries/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
-import {
-  claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims,
-} from '../storage/delivery-repository.ts';
+import { claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims } from '../storage/delivery-repository.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markDisabled, markSuppressed, markWebhookResult } from '../storage/subscriber-repository.ts';
 
@@ -83,28 +81,49 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       if (delivery.channel === 'webhook') {
         if (!subscriber.url || !subscriber.secret) return { ok: false, permanent: true, error: 'alert webhook has no url or secret' };
         return deps.webhook.send({
-          url: subscriber.url, secret: subscriber.secret, messageId: `msg_${event.id}_${subscriber.id}`, timestamp: clock.now(),
+          url: subscriber.url,
+          secret: subscriber.secret,
+          messageId: `msg_${event.id}_${subscriber.id}`,
+          timestamp: clock.now(),
           body: buildAlertWebhookBody(event.type, payload, data.page, deps.publicUrl, clock.now()),
         });
       }
-      return deps.email.send({ to: subscriber.email as string, ...renderAlertEmail(deps.views, event.type, payload, data.page, deps.publicUrl), messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers: { 'X-Lifeline-Alert': event.type } });
+      return deps.email.send({
+        to: subscriber.email as string,
+        ...renderAlertEmail(deps.views, event.type, payload, data.page, deps.publicUrl),
+        messageId: `<delivery-${delivery.id}.${event.id}@${host}>`,
+        headers: { 'X-Lifeline-Alert': event.type },
+      });
     }
     const link = links(subscriber.id);
     if (delivery.channel === 'webhook') {
       if (!subscriber.url || !subscriber.secret || !notice) return { ok: false, permanent: true, error: 'webhook subscriber has no url or secret' };
       return deps.webhook.send({
-        url: subscriber.url, secret: subscriber.secret, messageId: `msg_${event.id}_${subscriber.id}`, timestamp: clock.now(),
+        url: subscriber.url,
+        secret: subscriber.secret,
+        messageId: `msg_${event.id}_${subscriber.id}`,
+        timestamp: clock.now(),
         body: buildWebhookBody(notice, data, link, clock.now()),
       });
     }
     const content = notice
       ? renderNoticeEmail(deps.views, notice, data, link)
       : event.type === ENDPOINT_DISABLED_EVENT
-        ? renderEndpointDisabledEmail(deps.views, { pageName: data.page.name, publicUrl: deps.publicUrl, url: subscriber.url ?? '', reason: String(event.payload.reason ?? ''), byResponder: event.payload.by_responder === true })
+        ? renderEndpointDisabledEmail(deps.views, {
+            pageName: data.page.name,
+            publicUrl: deps.publicUrl,
+            url: subscriber.url ?? '',
+            reason: String(event.payload.reason ?? ''),
+            byResponder: event.payload.by_responder === true,
+          })
         : renderConfirmationEmail(deps.views, {
-          pageName: data.page.name, publicUrl: deps.publicUrl, manageUrl: link.manageUrl, alreadyConfirmed: event.payload.already_confirmed === true, webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
-          confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
-        });
+            pageName: data.page.name,
+            publicUrl: deps.publicUrl,
+            manageUrl: link.manageUrl,
+            alreadyConfirmed: event.payload.already_confirmed === true,
+            webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
+            confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
+          });
     const headers: Record<string, string> = { 'List-Id': `${data.page.name.replace(/[^\w .-]/g, '')} status <status.${host}>` };
     if (notice) {
       headers['List-Unsubscribe'] = `<${link.unsubscribeUrl}>, <mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${link.unsubscribeToken}>`;
@@ -137,7 +156,14 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     await db.transaction(async (tx) => {
       await markSuppressed(tx, subscriber.id, reason, at);
       await killPendingForSubscriber(tx, subscriber.id, `address suppressed: ${reason}`);
-      await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.suppressed', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
+      await insertAudit(tx, {
+        actor: 'system:delivery',
+        action: 'subscriber.suppressed',
+        target_type: 'subscriber',
+        target_id: subscriber.id,
+        details: { reason },
+        at,
+      });
     });
     log.warn({ subscriber: subscriber.id, reason }, 'email address suppressed after a hard bounce');
   }
@@ -147,13 +173,25 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       await markDisabled(tx, subscriber.id, reason, at);
       await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
       // Its owner hears about it by email (the one channel that still works for them).
-      if (subscriber.email) await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason }, at });
-      await insertAudit(tx, { actor: 'system:delivery', action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason }, at });
+      if (subscriber.email)
+        await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason }, at });
+      await insertAudit(tx, {
+        actor: 'system:delivery',
+        action: 'subscriber.disabled',
+        target_type: 'subscriber',
+        target_id: subscriber.id,
+        details: { reason },
+        at,
+      });
     });
     log.warn({ subscriber: subscriber.id, reason }, 'webhook endpoint disabled');
   }
 
-  async function deliver(delivery: Delivery, event: OutboxEvent | undefined, subscriber: (Subscriber & { secret: string | null; failing_since: Date | null }) | undefined): Promise<void> {
+  async function deliver(
+    delivery: Delivery,
+    event: OutboxEvent | undefined,
+    subscriber: (Subscriber & { secret: string | null; failing_since: Date | null }) | undefined,
+  ): Promise<void> {
     try {
       if (!event || !subscriber) return await markDead(db, delivery.id, 'event or subscriber no longer exists');
       // The notice that an endpoint was disabled goes to its owner by email, so that state does not stop it.
@@ -176,9 +214,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     ]);
     // Renew what is still held, so a batch slowed by a slow relay is not released and sent twice.
     const held = new Set(claimed.map((d) => d.id));
-    const stopRenewing = (deps.every ?? everyInterval)(() => {
-      renewClaims(db, [...held], clock.now()).catch((error) => log.warn({ err: error }, 'could not renew delivery claims'));
-    }, Math.max(1_000, deps.claimLeaseMs / 3));
+    const stopRenewing = (deps.every ?? everyInterval)(
+      () => {
+        renewClaims(db, [...held], clock.now()).catch((error) => log.warn({ err: error }, 'could not renew delivery claims'));
+      },
+      Math.max(1_000, deps.claimLeaseMs / 3),
+    );
     let next = 0;
     const lane = async () => {
       while (next < claimed.length) {

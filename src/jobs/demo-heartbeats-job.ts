@@ -50,7 +50,8 @@ export function startDemoHeartbeatsJob(options: { ctx: ServiceContext; metrics: 
 
   const rawPoints = (s: (typeof series)[number], from: number, to: number): HeartbeatPoint[] => {
     const points: HeartbeatPoint[] = [];
-    for (let t = Math.ceil(from / s.bucketMs) * s.bucketMs; t < to; t += s.bucketMs) points.push({ metric: s.metric, region: s.region, bucket: new Date(t), value: demoCount(s.metric, s.region, t, s.bucketMs / 1000) });
+    for (let t = Math.ceil(from / s.bucketMs) * s.bucketMs; t < to; t += s.bucketMs)
+      points.push({ metric: s.metric, region: s.region, bucket: new Date(t), value: demoCount(s.metric, s.region, t, s.bucketMs / 1000) });
     return points;
   };
 

@@ -10,7 +10,15 @@ import { listUnresolved } from '../storage/incident-repository.ts';
  * series. Retry policy: a failed tick is logged and the next one evaluates again; repeated or
  * early ticks are harmless, and a row lock per series keeps two instances from acting twice.
  */
-export function startHeartbeatDetectorJob(options: { ctx: ServiceContext; metrics: HeartbeatDefinition[]; timeZone: string; holidays: string[]; publicUrl: string; intervalMs: number; log: FastifyBaseLogger }): () => Promise<void> {
+export function startHeartbeatDetectorJob(options: {
+  ctx: ServiceContext;
+  metrics: HeartbeatDefinition[];
+  timeZone: string;
+  holidays: string[];
+  publicUrl: string;
+  intervalMs: number;
+  log: FastifyBaseLogger;
+}): () => Promise<void> {
   let running: Promise<void> | null = null;
   const tick = () => {
     if (running || options.metrics.length === 0) return;
@@ -19,7 +27,12 @@ export function startHeartbeatDetectorJob(options: { ctx: ServiceContext; metric
       const maintenance: Exclusion[] = (await listUnresolved(options.ctx.db, 'maintenance'))
         .filter((m) => m.status === 'in_progress' || m.status === 'verifying')
         .map((m) => ({ from: m.started_at.getTime(), to: m.scheduled_until.getTime() + 3_600_000, reason: 'maintenance' as const }));
-      const result = await evaluateHeartbeats(options.ctx, options.metrics, { timeZone: options.timeZone, maintenance, holidays: options.holidays, publicUrl: options.publicUrl });
+      const result = await evaluateHeartbeats(options.ctx, options.metrics, {
+        timeZone: options.timeZone,
+        maintenance,
+        holidays: options.holidays,
+        publicUrl: options.publicUrl,
+      });
       if (result.transitions.length > 0) options.log.warn({ transitions: result.transitions }, 'heartbeat detector acted');
     })()
       .catch((error) => options.log.error({ err: error }, 'heartbeat detector tick failed; retrying next tick'))

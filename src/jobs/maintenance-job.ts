@@ -13,7 +13,12 @@ const FULL_RETENTION_EVERY_MS = 3_600_000;
  * retention, and drops idempotency keys older than a day. Retry policy: none needed, the next
  * tick retries.
  */
-export function startMaintenanceJob(options: { ctx: ServiceContext; intervalMs: number; series: { metric: string; region: string }[]; log: FastifyBaseLogger }): () => Promise<void> {
+export function startMaintenanceJob(options: {
+  ctx: ServiceContext;
+  intervalMs: number;
+  series: { metric: string; region: string }[];
+  log: FastifyBaseLogger;
+}): () => Promise<void> {
   let running: Promise<void> | null = null;
   let fullRetentionAt = 0;
   const tick = () => {

@@ -3,7 +3,17 @@ import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database, Transaction } from '../storage/database.ts';
-import { claimNextUndispatchedEvent, forgetPublished, hasWebhooksOnFirstTry, insertDeliveryChunk, markEventDispatched, markEventExpandedThrough, releaseAllClaims, releaseStaleClaims, takeDueForPublishing } from '../storage/delivery-repository.ts';
+import {
+  claimNextUndispatchedEvent,
+  forgetPublished,
+  hasWebhooksOnFirstTry,
+  insertDeliveryChunk,
+  markEventDispatched,
+  markEventExpandedThrough,
+  releaseAllClaims,
+  releaseStaleClaims,
+  takeDueForPublishing,
+} from '../storage/delivery-repository.ts';
 
 export const OUTBOX_CHANNEL = 'lifeline_outbox';
 /**
@@ -67,7 +77,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       let audience: Parameters<typeof insertDeliveryChunk>[1] | null = null;
       // Confirmations always go by email: to the address itself, or to a webhook endpoint's owner.
       if (event.type === CONFIRMATION_EVENT) audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
-      else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string') audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
+      else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string')
+        audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
       else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
         audience = { id: event.id, componentIds: (payload.component_ids as string[] | undefined) ?? [] };
       } else if ((ALERT_EVENTS as readonly string[]).includes(event.type) && typeof payload.metric === 'string') {
@@ -79,9 +90,7 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       }
       const cursor = audience.onlySubscriberId || audience.alertMetric ? { legacy: event.expanded_through } : parseCursor(event.expanded_through);
       if (!('legacy' in cursor) && (await webhooksStillLeaving(tx, event.id, cursor, at))) return false;
-      const next = 'legacy' in cursor
-        ? await expandLegacy(tx, audience, cursor.legacy, at)
-        : await expandPhase(tx, audience, cursor, at);
+      const next = 'legacy' in cursor ? await expandLegacy(tx, audience, cursor.legacy, at) : await expandPhase(tx, audience, cursor, at);
       if (next === null) {
         await markEventDispatched(tx, event.id, at);
         log.info({ event: event.id, type: event.type }, 'notice fanned out');
@@ -112,11 +121,17 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
   async function expandPhase(tx: Transaction, audience: Audience, cursor: Cursor, at: Date): Promise<string | null> {
     const type = cursor.phase === 'webhooks' ? 'webhook' : 'email';
     const limit = cursor.phase === 'first-emails' ? FIRST_EMAIL_CHUNK : EXPANSION_CHUNK;
-    const chunk = await insertDeliveryChunk(tx, { ...audience, subscriberType: type }, { after: type === 'webhook' ? cursor.webhook : cursor.email, limit }, at);
+    const chunk = await insertDeliveryChunk(
+      tx,
+      { ...audience, subscriberType: type },
+      { after: type === 'webhook' ? cursor.webhook : cursor.email, limit },
+      at,
+    );
     const full = chunk.covered === limit;
     let next: Cursor | null;
     if (cursor.phase === 'first-emails') next = { phase: 'webhooks', webhook: null, email: chunk.lastId, emailsDone: !full };
-    else if (cursor.phase === 'webhooks') next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails', webhooksFrom: at.toISOString() };
+    else if (cursor.phase === 'webhooks')
+      next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails', webhooksFrom: at.toISOString() };
     else next = full ? { ...cursor, email: chunk.lastId } : null;
     return next && JSON.stringify(next);
   }
@@ -130,7 +145,8 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       const batches: DeliveryBatch[] = [];
       for (const lane of ['webhook', 'email'] as const) {
         const ids = due.filter((d) => (d.channel === 'webhook') === (lane === 'webhook')).map((d) => d.id);
-        for (let i = 0; i < ids.length; i += BATCH_SIZE) batches.push(lane === 'webhook' ? { deliveryIds: ids.slice(i, i + BATCH_SIZE), lane } : { deliveryIds: ids.slice(i, i + BATCH_SIZE) });
+        for (let i = 0; i < ids.length; i += BATCH_SIZE)
+          batches.push(lane === 'webhook' ? { deliveryIds: ids.slice(i, i + BATCH_SIZE), lane } : { deliveryIds: ids.slice(i, i + BATCH_SIZE) });
       }
       await queue.publish(batches);
       published += due.length;

@@ -54,7 +54,11 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
     if (wantsPage) {
       const chrome = { name: app.hasDecorator('snapshot') ? (app.snapshot.status?.page.name ?? 'Status') : 'Status' };
       const html = app.views.page('pages/not-found', { title: 'Not found', chrome }, 'main');
-      return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html, { framing: 'deny' })).send(html);
+      return reply
+        .code(404)
+        .type('text/html; charset=utf-8')
+        .headers(pageSecurityHeaders(html, { framing: 'deny' }))
+        .send(html);
     }
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });
   });

@@ -12,7 +12,13 @@ declare module 'fastify' {
      * response stored in the use-case's own transaction, so a retry (even a concurrent one)
      * returns the first response and never repeats the write.
      */
-    idempotentWrite<T>(request: FastifyRequest, reply: FastifyReply, status: number, run: (ctx: ServiceContext) => Promise<T>, present: (result: T) => unknown): Promise<FastifyReply>;
+    idempotentWrite<T>(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      status: number,
+      run: (ctx: ServiceContext) => Promise<T>,
+      present: (result: T) => unknown,
+    ): Promise<FastifyReply>;
   }
 }
 
@@ -24,23 +30,22 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value, (_key, inner: unknown) =>
     inner !== null && typeof inner === 'object' && !Array.isArray(inner)
       ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
-      : inner);
+      : inner,
+  );
 }
 
 export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
-  app.decorate('idempotentWrite', async function idempotentWrite<T>(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    status: number,
-    run: (ctx: ServiceContext) => Promise<T>,
-    present: (result: T) => unknown,
-  ): Promise<FastifyReply> {
+  app.decorate('idempotentWrite', async function idempotentWrite<
+    T,
+  >(request: FastifyRequest, reply: FastifyReply, status: number, run: (ctx: ServiceContext) => Promise<T>, present: (result: T) => unknown): Promise<FastifyReply> {
     const ctx = app.serviceContext(request.actor);
     const header = request.headers['idempotency-key'];
     if (header === undefined) return reply.code(status).send(present(await run(ctx)));
     const key = Array.isArray(header) ? header[0] : header;
     if (!/^[\x21-\x7e]{1,255}$/.test(key)) throw new ValidationError('Idempotency-Key', 'must be 1 to 255 visible ASCII characters');
-    const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+    const requestHash = createHash('sha256')
+      .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
+      .digest('hex');
 
     const outcome = await app.db.transaction(async (tx) => {
       const stored = await claimIdempotencyKey(tx, { actor: request.actor.label, key, requestHash, at: app.clock.now() });

@@ -14,14 +14,25 @@ export const jobsPlugin = fp(async (app: FastifyInstance) => {
       app.log.warn('LIFELINE_DEMO_HEARTBEATS is on: generating demo heartbeat traffic');
       stops.push(startDemoHeartbeatsJob({ ctx: app.serviceContext(SYSTEM_ACTORS.demo), metrics: app.config.pageDefinition.heartbeats ?? [], log: app.log }));
     }
-    stops.push(startMaintenanceJob({
-      ctx: app.serviceContext(SYSTEM_ACTORS.scheduler), intervalMs: app.config.env.LIFELINE_JOB_TICK_SECONDS * 1000, series: heartbeatSeries(app.config.pageDefinition), log: app.log,
-    }));
-    stops.push(startHeartbeatDetectorJob({
-      ctx: app.serviceContext(SYSTEM_ACTORS.heartbeat), metrics: app.config.pageDefinition.heartbeats ?? [], timeZone: app.config.pageDefinition.page.time_zone ?? 'Etc/UTC',
-      holidays: app.config.pageDefinition.holidays ?? [], publicUrl: app.config.publicUrl,
-      intervalMs: app.config.env.LIFELINE_DETECTOR_TICK_SECONDS * 1000, log: app.log,
-    }));
+    stops.push(
+      startMaintenanceJob({
+        ctx: app.serviceContext(SYSTEM_ACTORS.scheduler),
+        intervalMs: app.config.env.LIFELINE_JOB_TICK_SECONDS * 1000,
+        series: heartbeatSeries(app.config.pageDefinition),
+        log: app.log,
+      }),
+    );
+    stops.push(
+      startHeartbeatDetectorJob({
+        ctx: app.serviceContext(SYSTEM_ACTORS.heartbeat),
+        metrics: app.config.pageDefinition.heartbeats ?? [],
+        timeZone: app.config.pageDefinition.page.time_zone ?? 'Etc/UTC',
+        holidays: app.config.pageDefinition.holidays ?? [],
+        publicUrl: app.config.publicUrl,
+        intervalMs: app.config.env.LIFELINE_DETECTOR_TICK_SECONDS * 1000,
+        log: app.log,
+      }),
+    );
   };
   app.addHook('onReady', () => app.afterDatabaseReady('scheduled jobs', start));
   app.addHook('onClose', async () => {

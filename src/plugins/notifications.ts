@@ -41,8 +41,11 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
 
   const queue: Queue = env.LIFELINE_PUBSUB_TOPIC
     ? await createPubSubQueue({
-        projectId: env.GOOGLE_CLOUD_PROJECT, topic: env.LIFELINE_PUBSUB_TOPIC, subscription: env.LIFELINE_PUBSUB_SUBSCRIPTION,
-        createIfMissing: Boolean(env.PUBSUB_EMULATOR_HOST), log: app.log,
+        projectId: env.GOOGLE_CLOUD_PROJECT,
+        topic: env.LIFELINE_PUBSUB_TOPIC,
+        subscription: env.LIFELINE_PUBSUB_SUBSCRIPTION,
+        createIfMissing: Boolean(env.PUBSUB_EMULATOR_HOST),
+        log: app.log,
       })
     : createEmbeddedQueue({ log: app.log });
   const state = { queue, email: null as EmailChannel | null, webhook: null as WebhookChannel | null, dispatch: async () => {} };
@@ -77,8 +80,17 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
   let timer: NodeJS.Timeout | null = null;
   const startWorker = async () => {
     const deliveryWorker = createDeliveryWorker({
-      db: app.db, clock: app.clock, random: app.random, email: state.email as EmailChannel, webhook: state.webhook as WebhookChannel,
-      publicUrl: app.config.publicUrl, linkKey: () => app.linkKey(), mailFrom: env.MAIL_FROM, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000, log: app.log, secrets: app.secretBox,
+      db: app.db,
+      clock: app.clock,
+      random: app.random,
+      email: state.email as EmailChannel,
+      webhook: state.webhook as WebhookChannel,
+      publicUrl: app.config.publicUrl,
+      linkKey: () => app.linkKey(),
+      mailFrom: env.MAIL_FROM,
+      claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000,
+      log: app.log,
+      secrets: app.secretBox,
       views: app.views,
     });
     if (app.db.kind === 'pglite') {

@@ -32,7 +32,10 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
       readRevision: () => readRevision(app.db),
       render: async (status, stale) => {
         const rendered: Rendered = new Map();
-        rendered.set('/', { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/index', statusPageView(status, { stale }, app.config.pageDefinition.heartbeats), 'main') });
+        rendered.set('/', {
+          contentType: 'text/html; charset=utf-8',
+          text: app.views.page('pages/index', statusPageView(status, { stale }, app.config.pageDefinition.heartbeats), 'main'),
+        });
         for (const [path, document] of Object.entries(presentV2Documents(status, { publicUrl }))) {
           rendered.set(path, { contentType: 'application/json; charset=utf-8', text: JSON.stringify(document) });
         }

@@ -16,11 +16,13 @@ const CLIENT_FILE = /\{\{> (client\/[\w.-]+)\}\}/g;
 export function inlineScriptHashes(file: string, source: string, clientFiles: ReadonlyMap<string, string> = new Map()): string[] {
   return [...source.matchAll(INLINE_SCRIPT)].map(([, script]) => {
     if (script.replace(CLIENT_FILE, '').includes('{{')) throw new Error(`${file}: an inline <script> must be fixed text (no {{...}}) so its CSP hash is known`);
-    return sourceHash(script.replace(CLIENT_FILE, (_reference, name: string) => {
-      const text = clientFiles.get(name);
-      if (text === undefined) throw new Error(`${file}: ${name} is not a file of src/client/`);
-      return text;
-    }));
+    return sourceHash(
+      script.replace(CLIENT_FILE, (_reference, name: string) => {
+        const text = clientFiles.get(name);
+        if (text === undefined) throw new Error(`${file}: ${name} is not a file of src/client/`);
+        return text;
+      }),
+    );
   });
 }
 
@@ -48,8 +50,14 @@ export function pageSecurityHeaders(html: string, options: PageSecurityOptions =
   const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => templateScripts.has(hash));
   const deny = options.framing === 'deny';
   const policy = [
-    "default-src 'none'", "img-src 'self' data:", "style-src 'unsafe-inline'", `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
-    "connect-src 'self'", "form-action 'self'", "base-uri 'none'", ...(deny ? ["frame-ancestors 'none'"] : []),
+    "default-src 'none'",
+    "img-src 'self' data:",
+    "style-src 'unsafe-inline'",
+    `script-src ${scripts.length > 0 ? scripts.join(' ') : "'none'"}`,
+    "connect-src 'self'",
+    "form-action 'self'",
+    "base-uri 'none'",
+    ...(deny ? ["frame-ancestors 'none'"] : []),
   ];
   return {
     'content-security-policy': policy.join('; '),

@@ -44,7 +44,9 @@ const DATABASE_RETRY_MS = 5_000;
 /** Opens the database (or takes the one given), applies migrations and syncs the page definition. */
 export const storagePlugin = fp(async (app: FastifyInstance, options: { config: Config; db?: Database; clock: Clock; ids: IdSource; random: () => number }) => {
   prepareDataDir(options.config.dataDir, app.log);
-  const db = options.db ?? (await openDatabase({ databaseUrl: options.config.databaseUrl, dataDir: options.config.dataDir, poolSize: options.config.env.DATABASE_POOL_SIZE }));
+  const db =
+    options.db ??
+    (await openDatabase({ databaseUrl: options.config.databaseUrl, dataDir: options.config.dataDir, poolSize: options.config.env.DATABASE_POOL_SIZE }));
   if (!options.db) app.addHook('onClose', async () => db.close());
   app.decorate('config', options.config);
   app.decorate('db', db);
@@ -54,9 +56,17 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
   const key = options.config.env.LIFELINE_SECRET_KEY as Buffer | '';
   const secretBox = key ? createSecretBox(key) : PLAIN_BOX;
   app.decorate('secretBox', secretBox);
-  app.decorate('serviceContext', (actor: Actor): ServiceContext => ({
-    db, clock: options.clock, ids: options.ids, actor, log: app.log, secrets: secretBox,
-  }));
+  app.decorate(
+    'serviceContext',
+    (actor: Actor): ServiceContext => ({
+      db,
+      clock: options.clock,
+      ids: options.ids,
+      actor,
+      log: app.log,
+      secrets: secretBox,
+    }),
+  );
 
   let initialized = false;
   let closed = false;
@@ -117,10 +127,14 @@ export const storagePlugin = fp(async (app: FastifyInstance, options: { config: 
     // Start anyway and serve the snapshot saved on disk; keep trying to reach the database.
     app.log.error({ err: error }, 'database unreachable at start; serving the saved snapshot until it is back');
     const retry = setInterval(() => {
-      initialize().then(() => clearInterval(retry), (retryError: unknown) => {
-        // Still unreachable is expected; anything else (a failing migration) must be seen.
-        if (!(retryError instanceof DatabaseUnavailableError)) app.log.error({ err: retryError }, 'start-up work failed now that the database answers; trying again');
-      });
+      initialize().then(
+        () => clearInterval(retry),
+        (retryError: unknown) => {
+          // Still unreachable is expected; anything else (a failing migration) must be seen.
+          if (!(retryError instanceof DatabaseUnavailableError))
+            app.log.error({ err: retryError }, 'start-up work failed now that the database answers; trying again');
+        },
+      );
     }, DATABASE_RETRY_MS);
     retry.unref();
     app.addHook('onClose', async () => clearInterval(retry));

@@ -20,7 +20,11 @@ export function configureValidation(app: FastifyInstance): void {
   // Every door at once (JSON, forms, query strings, decoded path parameters), before any schema or
   // handler sees the request: text PostgreSQL cannot store is a 400 naming the field, not a 500.
   app.addHook('preValidation', async (request) => {
-    for (const [part, value] of [['path', request.params], ['query', request.query], ['body', request.body]] as const) {
+    for (const [part, value] of [
+      ['path', request.params],
+      ['query', request.query],
+      ['body', request.body],
+    ] as const) {
       const problem = findInvalidText(value, part);
       if (problem) throw new ValidationError(problem.field, problem.reason);
     }

@@ -12,7 +12,7 @@ const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 const CLIENT_DIR = fileURLToPath(new URL('../client/', import.meta.url));
 
 /** Partial folders and the prefix their partials are registered under (`{{> console-grid}}`). */
-const PARTIAL_FOLDERS: Record<string, string> = { 'partials': '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
+const PARTIAL_FOLDERS: Record<string, string> = { partials: '', 'console/partials': 'console-', 'emails/partials': 'email-layout-' };
 
 type Layout = 'main' | 'console';
 

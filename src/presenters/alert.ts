@@ -30,7 +30,11 @@ function buildAlert(eventType: string, payload: AlertPayload, page: Page, public
   const ratio = payload.expected > 0 ? Math.round((payload.observed / payload.expected) * 100) : null;
   const since = payload.since ? formatDateTime(new Date(payload.since), page.time_zone) : null;
   const headline = recovered ? 'Recovered' : payload.tier === 'critical' ? 'Critical' : 'Major';
-  const title = recovered ? `${where} is back to normal` : payload.no_data ? `No ${payload.label.toLowerCase()} data from ${payload.region.toUpperCase()}` : `${where} dropped to ${ratio ?? 0}% of normal`;
+  const title = recovered
+    ? `${where} is back to normal`
+    : payload.no_data
+      ? `No ${payload.label.toLowerCase()} data from ${payload.region.toUpperCase()}`
+      : `${where} dropped to ${ratio ?? 0}% of normal`;
   const summary = recovered
     ? `Activity has returned to at least 80% of what is expected for this time of the week.`
     : `${eventType === 'heartbeat.escalated' ? 'The drop has deepened. ' : ''}${payload.observed === 0 && payload.no_data ? 'No pushes arrived' : `${count(payload.observed)} counted`} over the last ${payload.window_seconds} s where ${count(payload.expected)} were expected. ${payload.incident_id ? 'An automatic notice is on the status page.' : ''}`.trim();
@@ -38,8 +42,18 @@ function buildAlert(eventType: string, payload: AlertPayload, page: Page, public
   return {
     subject: `[${page.name}] ${headline}: ${title}`,
     model: {
-      pageName: page.name, publicUrl, subject: '', headline, title, summary, recovered, since,
-      observed: count(payload.observed), expected: count(payload.expected), chartUrl: payload.chart_url, incidentUrl,
+      pageName: page.name,
+      publicUrl,
+      subject: '',
+      headline,
+      title,
+      summary,
+      recovered,
+      since,
+      observed: count(payload.observed),
+      expected: count(payload.expected),
+      chartUrl: payload.chart_url,
+      incidentUrl,
     },
     incidentUrl,
   };
@@ -59,9 +73,20 @@ export function buildAlertWebhookBody(eventType: string, payload: AlertPayload, 
     meta: { generated_at: generatedAt.toISOString() },
     page: { id: page.id, name: page.name, url: publicUrl },
     alert: {
-      summary: alert.subject, severity: eventType === 'heartbeat.recovered' ? 'resolved' : payload.tier, metric: payload.metric, region: payload.region, label: payload.label,
-      since: payload.since, observed: payload.observed, expected: payload.expected, window_seconds: payload.window_seconds, no_data: payload.no_data,
-      chart_url: payload.chart_url, incident_id: payload.incident_id, incident_url: alert.incidentUrl, reopened: payload.reopened,
+      summary: alert.subject,
+      severity: eventType === 'heartbeat.recovered' ? 'resolved' : payload.tier,
+      metric: payload.metric,
+      region: payload.region,
+      label: payload.label,
+      since: payload.since,
+      observed: payload.observed,
+      expected: payload.expected,
+      window_seconds: payload.window_seconds,
+      no_data: payload.no_data,
+      chart_url: payload.chart_url,
+      incident_id: payload.incident_id,
+      incident_url: alert.incidentUrl,
+      reopened: payload.reopened,
     },
   });
 }

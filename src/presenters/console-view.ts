@@ -25,7 +25,14 @@ export function consoleChrome(page: Page | null, user: ResponderUser | null, csr
   return {
     chrome: { name: page?.name ?? 'Status', companyUrl: page?.url ?? '/' },
     user: user
-      ? { email: user.email, label: user.name ?? user.email, role: user.role, roleLabel: ROLE_LABELS[user.role], canPublish: user.role !== 'viewer', isAdmin: user.role === 'admin' }
+      ? {
+          email: user.email,
+          label: user.name ?? user.email,
+          role: user.role,
+          roleLabel: ROLE_LABELS[user.role],
+          canPublish: user.role !== 'viewer',
+          isAdmin: user.role === 'admin',
+        }
       : null,
     csrf,
     nav,
@@ -87,19 +94,39 @@ function incidentListItem(incident: Incident, components: Component[], groups: C
     scheduledFor: view.scheduledFor,
     scheduledUntil: view.scheduledUntil,
     componentsText: view.componentsText,
-    autoText: incident.kind === 'maintenance' ? [incident.auto_start ? 'starts automatically' : 'started by hand', incident.auto_complete ? 'completes automatically' : 'completed by hand'].join(', ') : '',
+    autoText:
+      incident.kind === 'maintenance'
+        ? [incident.auto_start ? 'starts automatically' : 'started by hand', incident.auto_complete ? 'completes automatically' : 'completed by hand'].join(
+            ', ',
+          )
+        : '',
   };
 }
 
-export function dashboardView(input: { open: Incident[]; maintenances: Incident[]; recent: Incident[]; components: Component[]; groups: ComponentGroup[]; timeZone: string }) {
+export function dashboardView(input: {
+  open: Incident[];
+  maintenances: Incident[];
+  recent: Incident[];
+  components: Component[];
+  groups: ComponentGroup[];
+  timeZone: string;
+}) {
   const item = (i: Incident) => incidentListItem(i, input.components, input.groups, input.timeZone);
   const degraded = input.components.filter((c) => c.status !== 'operational');
   return {
     title: 'Dashboard',
     open: input.open.map(item),
     maintenances: input.maintenances.map(item),
-    recent: input.recent.filter((i) => i.resolved_at).slice(0, 5).map(item),
-    degraded: degraded.map((c) => ({ name: c.name, group: input.groups.find((g) => g.id === c.group_id)?.name ?? null, status: c.status, statusLabel: COMPONENT_STATUS_LABELS[c.status] })),
+    recent: input.recent
+      .filter((i) => i.resolved_at)
+      .slice(0, 5)
+      .map(item),
+    degraded: degraded.map((c) => ({
+      name: c.name,
+      group: input.groups.find((g) => g.id === c.group_id)?.name ?? null,
+      status: c.status,
+      statusLabel: COMPONENT_STATUS_LABELS[c.status],
+    })),
   };
 }
 
@@ -109,7 +136,12 @@ export function incidentConsoleView(incident: Incident, components: Component[],
   return {
     ...view,
     started: when(incident.started_at, timeZone),
-    updates: view.updates.map((u, index) => ({ ...u, id: incident.updates[index].id, createdBy: incident.updates[index].created_by, notified: incident.updates[index].deliver_notifications })),
+    updates: view.updates.map((u, index) => ({
+      ...u,
+      id: incident.updates[index].id,
+      createdBy: incident.updates[index].created_by,
+      notified: incident.updates[index].deliver_notifications,
+    })),
     open: incident.resolved_at === null,
   };
 }
@@ -142,7 +174,13 @@ export function previewView(input: {
   return {
     empty: !bodyHtml,
     card: {
-      id: 'preview', name, kind: input.kind ?? 'incident', impact: input.impact ?? impactOfComponentStatuses(input.changes.map((c) => c.status)), url: '#preview', automatic: false, componentsText: '',
+      id: 'preview',
+      name,
+      kind: input.kind ?? 'incident',
+      impact: input.impact ?? impactOfComponentStatuses(input.changes.map((c) => c.status)),
+      url: '#preview',
+      automatic: false,
+      componentsText: '',
       updates: [{ statusLabel, bodyHtml, at: when(input.now, tz), affected }],
     },
     email: {
@@ -227,7 +265,12 @@ export function signalPanelView(series: SignalSeries[], notices: ReturnType<type
 }
 
 /** An open automatic notice with what the responder needs to decide: the series and its state. */
-export function automaticNoticeView(incident: Incident, episode: { metric: string; region: string; tier: string; started_at: Date } | null, label: string | null, timeZone: string) {
+export function automaticNoticeView(
+  incident: Incident,
+  episode: { metric: string; region: string; tier: string; started_at: Date } | null,
+  label: string | null,
+  timeZone: string,
+) {
   const latest = incident.updates[0];
   return {
     id: incident.id,
@@ -265,16 +308,24 @@ function channelRows(rows: ProgressRow[]) {
   const byChannel = new Map<string, { targeted: number; sent: number; failed: number; pending: number }>();
   for (const r of rows) {
     const sum = byChannel.get(r.channel) ?? { targeted: 0, sent: 0, failed: 0, pending: 0 };
-    sum.targeted += r.targeted; sum.sent += r.sent; sum.failed += r.failed; sum.pending += r.pending;
+    sum.targeted += r.targeted;
+    sum.sent += r.sent;
+    sum.failed += r.failed;
+    sum.pending += r.pending;
     byChannel.set(r.channel, sum);
   }
-  return [...byChannel.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([channel, n]) => ({
-    channel,
-    label: CHANNEL_LABELS[channel] ?? channel,
-    ...n,
-    targetedText: formatNumber(n.targeted), sentText: formatNumber(n.sent), failedText: formatNumber(n.failed), pendingText: formatNumber(n.pending),
-    donePercent: n.targeted === 0 ? 100 : Math.floor(((n.sent + n.failed) / n.targeted) * 100),
-  }));
+  return [...byChannel.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([channel, n]) => ({
+      channel,
+      label: CHANNEL_LABELS[channel] ?? channel,
+      ...n,
+      targetedText: formatNumber(n.targeted),
+      sentText: formatNumber(n.sent),
+      failedText: formatNumber(n.failed),
+      pendingText: formatNumber(n.pending),
+      donePercent: n.targeted === 0 ? 100 : Math.floor(((n.sent + n.failed) / n.targeted) * 100),
+    }));
 }
 
 /**
@@ -315,7 +366,19 @@ export function deliveryProgressView(
 }
 
 /** A dead-lettered delivery with why it failed. */
-export function deadLetterItem(d: { id: number; event_id: number; event_type: string; recipient: string | null; channel: string; attempts: number; last_error: string | null; created_at: Date }, timeZone: string) {
+export function deadLetterItem(
+  d: {
+    id: number;
+    event_id: number;
+    event_type: string;
+    recipient: string | null;
+    channel: string;
+    attempts: number;
+    last_error: string | null;
+    created_at: Date;
+  },
+  timeZone: string,
+) {
   return {
     id: d.id,
     eventId: d.event_id,
@@ -331,10 +394,32 @@ export function deadLetterItem(d: { id: number; event_id: number; event_type: st
 // ---------------------------------------------------------------------------------------------
 // Manage
 
-export function subscriberListItem(s: { id: string; type: string; email: string | null; url: string | null; all_components: boolean; component_ids: string[]; source: string; confirmed_at: Date | null; suppressed_at: Date | null; suppressed_reason: string | null; disabled_at: Date | null; disabled_reason: string | null; created_at: Date }, components: Component[], timeZone: string) {
-  const state = s.disabled_at ? { key: 'disabled', text: `Disabled: ${s.disabled_reason ?? 'no reason given'}` }
-    : s.suppressed_at ? { key: 'suppressed', text: `Suppressed: ${s.suppressed_reason ?? 'no reason given'}` }
-      : s.confirmed_at ? { key: 'active', text: 'Active' } : { key: 'unconfirmed', text: 'Waiting for confirmation' };
+export function subscriberListItem(
+  s: {
+    id: string;
+    type: string;
+    email: string | null;
+    url: string | null;
+    all_components: boolean;
+    component_ids: string[];
+    source: string;
+    confirmed_at: Date | null;
+    suppressed_at: Date | null;
+    suppressed_reason: string | null;
+    disabled_at: Date | null;
+    disabled_reason: string | null;
+    created_at: Date;
+  },
+  components: Component[],
+  timeZone: string,
+) {
+  const state = s.disabled_at
+    ? { key: 'disabled', text: `Disabled: ${s.disabled_reason ?? 'no reason given'}` }
+    : s.suppressed_at
+      ? { key: 'suppressed', text: `Suppressed: ${s.suppressed_reason ?? 'no reason given'}` }
+      : s.confirmed_at
+        ? { key: 'active', text: 'Active' }
+        : { key: 'unconfirmed', text: 'Waiting for confirmation' };
   const names = s.all_components ? 'All components' : s.component_ids.map((id) => components.find((c) => c.id === id)?.name ?? id).join(', ');
   return {
     id: s.id,
@@ -352,25 +437,48 @@ export function subscriberListItem(s: { id: string; type: string; email: string 
   };
 }
 
-export function tokenListItem(t: { id: string; name: string; prefix: string; scopes: string[]; created_by: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null }, timeZone: string) {
+export function tokenListItem(
+  t: { id: string; name: string; prefix: string; scopes: string[]; created_by: string; created_at: Date; last_used_at: Date | null; revoked_at: Date | null },
+  timeZone: string,
+) {
   return {
-    id: t.id, name: t.name, prefix: t.prefix, scopes: t.scopes.join(', '), createdBy: t.created_by, created: when(t.created_at, timeZone),
-    lastUsed: t.last_used_at ? when(t.last_used_at, timeZone) : null, revoked: t.revoked_at ? when(t.revoked_at, timeZone) : null,
+    id: t.id,
+    name: t.name,
+    prefix: t.prefix,
+    scopes: t.scopes.join(', '),
+    createdBy: t.created_by,
+    created: when(t.created_at, timeZone),
+    lastUsed: t.last_used_at ? when(t.last_used_at, timeZone) : null,
+    revoked: t.revoked_at ? when(t.revoked_at, timeZone) : null,
   };
 }
 
 export function userListItem(u: ResponderUser, currentUserId: string, timeZone: string) {
   return {
-    id: u.id, email: u.email, name: u.name, role: u.role, roleLabel: ROLE_LABELS[u.role], hasPassword: u.has_password,
-    disabled: u.disabled_at ? when(u.disabled_at, timeZone) : null, created: when(u.created_at, timeZone), isYou: u.id === currentUserId,
+    id: u.id,
+    email: u.email,
+    name: u.name,
+    role: u.role,
+    roleLabel: ROLE_LABELS[u.role],
+    hasPassword: u.has_password,
+    disabled: u.disabled_at ? when(u.disabled_at, timeZone) : null,
+    created: when(u.created_at, timeZone),
+    isYou: u.id === currentUserId,
     roleOptions: options(['admin', 'responder', 'viewer'], ROLE_LABELS, u.role),
   };
 }
 
-export function auditListItem(e: { id: number; at: Date; actor: string; action: string; target_type: string; target_id: string | null; details: Record<string, unknown> }, timeZone: string) {
+export function auditListItem(
+  e: { id: number; at: Date; actor: string; action: string; target_type: string; target_id: string | null; details: Record<string, unknown> },
+  timeZone: string,
+) {
   const details = Object.keys(e.details).length > 0 ? JSON.stringify(e.details) : '';
   return {
-    id: e.id, at: when(e.at, timeZone), actor: e.actor, action: e.action, target: e.target_id ? `${e.target_type} ${e.target_id}` : e.target_type,
+    id: e.id,
+    at: when(e.at, timeZone),
+    actor: e.actor,
+    action: e.action,
+    target: e.target_id ? `${e.target_type} ${e.target_id}` : e.target_type,
     details: details.length > 300 ? `${details.slice(0, 300)}…` : details,
   };
 }
@@ -381,7 +489,12 @@ export function auditListItem(e: { id: number; at: Date; actor: string; action: 
  */
 export function componentStatusView(groups: ComponentGroup[], components: Component[], options: { keepEmptyGroups?: boolean } = {}) {
   const row = (c: Component) => ({
-    id: c.id, key: c.key, name: c.name, description: c.description, status: c.status, statusLabel: COMPONENT_STATUS_LABELS[c.status],
+    id: c.id,
+    key: c.key,
+    name: c.name,
+    description: c.description,
+    status: c.status,
+    statusLabel: COMPONENT_STATUS_LABELS[c.status],
     options: COMPONENT_STATUSES.map((s) => ({ value: s, label: COMPONENT_STATUS_LABELS[s], selected: s === c.status })),
   });
   return [

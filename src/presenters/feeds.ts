@@ -39,11 +39,25 @@ export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rs
 
   // RSS titles are plain text by the spec; the feed package writes them as CDATA (text to any XML reader).
   const feed = new Feed({
-    title, description, id: `${publicUrl}/`, link: `${publicUrl}/`, language: 'en', updated: status.page.updated_at, copyright: status.page.name,
+    title,
+    description,
+    id: `${publicUrl}/`,
+    link: `${publicUrl}/`,
+    language: 'en',
+    updated: status.page.updated_at,
+    copyright: status.page.name,
     feedLinks: { rss: `${publicUrl}/history.rss`, atom: `${publicUrl}/history.atom` },
   });
   for (const entry of entries) {
-    feed.addItem({ title: entry.title, id: entry.url, link: entry.url, date: entry.updated, published: entry.published, description: entry.summary, content: entry.contentHtml });
+    feed.addItem({
+      title: entry.title,
+      id: entry.url,
+      link: entry.url,
+      date: entry.updated,
+      published: entry.published,
+      description: entry.summary,
+      content: entry.contentHtml,
+    });
   }
   return { rss: feed.rss2(), atom: atomFeed({ title, description, publicUrl, updated: status.page.updated_at, rights: status.page.name }, entries) };
 }
@@ -63,7 +77,10 @@ function atomFeed(meta: { title: string; description: string; publicUrl: string;
       title: text(meta.title),
       subtitle: text(meta.description),
       updated: meta.updated.toISOString(),
-      link: [{ '@_rel': 'alternate', '@_href': `${meta.publicUrl}/` }, { '@_rel': 'self', '@_href': `${meta.publicUrl}/history.atom` }],
+      link: [
+        { '@_rel': 'alternate', '@_href': `${meta.publicUrl}/` },
+        { '@_rel': 'self', '@_href': `${meta.publicUrl}/history.atom` },
+      ],
       rights: text(meta.rights),
       // Atom wants an author for every entry; the page speaks for itself.
       author: { name: meta.rights },

@@ -56,9 +56,10 @@ function formatter(timeZone: string, kind: 'time' | 'day'): Intl.DateTimeFormat 
   const key = `${kind}|${timeZone}`;
   let format = timeFormats.get(key);
   if (!format) {
-    format = kind === 'time'
-      ? new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
-      : new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric' });
+    format =
+      kind === 'time'
+        ? new Intl.DateTimeFormat('en-US', { timeZone, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' })
+        : new Intl.DateTimeFormat('en-US', { timeZone, month: 'short', day: 'numeric' });
     timeFormats.set(key, format);
   }
   return format;
@@ -114,21 +115,27 @@ export function chartStatus(data: HeartbeatChartData, timeZone: string): ChartSt
   }
   const provisional = summary ? summary.provisional : true;
   const delay = summary?.promisedDelaySeconds ?? null;
-  const delayText = delay !== null
-    ? `Detection delay: about ${formatDelay(delay)}`
-    : summary && summary.state !== 'no_baseline' ? 'Detection delay: none promised at the current level of activity' : 'Detection delay: not known yet';
+  const delayText =
+    delay !== null
+      ? `Detection delay: about ${formatDelay(delay)}`
+      : summary && summary.state !== 'no_baseline'
+        ? 'Detection delay: none promised at the current level of activity'
+        : 'Detection delay: not known yet';
   const last = [...data.points].reverse().find((p) => p.observed !== null);
   const unit = unitText(data.bucketSeconds);
-  const latestText = last && last.observed !== null
-    ? `now ${formatCount(last.observed)} ${unit}${last.expected !== null ? `, expected ${formatCount(last.expected)}` : ''}`
-    : null;
+  const latestText =
+    last && last.observed !== null
+      ? `now ${formatCount(last.observed)} ${unit}${last.expected !== null ? `, expected ${formatCount(last.expected)}` : ''}`
+      : null;
   return { kind, text, className, provisionalText: provisional && text !== PROVISIONAL_TEXT ? PROVISIONAL_TEXT : null, delayText, latestText };
 }
 
 /** The chart's text alternative: what it shows, where the series is now, and its state. */
 export function describeChart(model: HeartbeatChartModel): string {
   const status = chartStatus(model, model.timeZone);
-  const parts = [`${model.label} in ${regionLabel(model.region)} over the ${RANGE_LABELS[model.range]}: ${status.latestText ?? 'no data'}; ${lowerFirst(status.text)}.`];
+  const parts = [
+    `${model.label} in ${regionLabel(model.region)} over the ${RANGE_LABELS[model.range]}: ${status.latestText ?? 'no data'}; ${lowerFirst(status.text)}.`,
+  ];
   if (status.provisionalText) parts.push(`${status.provisionalText}.`);
   const shaded = model.episodes.filter((e) => e.from < model.to && (e.to ?? Infinity) > model.from).length;
   if (shaded > 0) parts.push(`${shaded} ${shaded === 1 ? 'period' : 'periods'} below normal shaded.`);
@@ -137,7 +144,9 @@ export function describeChart(model: HeartbeatChartModel): string {
 }
 
 function lowerFirst(text: string): string {
-  return text.startsWith('No data') || text.startsWith('Normal') || text.startsWith('Below') || text.startsWith('Baseline') ? text[0].toLowerCase() + text.slice(1) : text;
+  return text.startsWith('No data') || text.startsWith('Normal') || text.startsWith('Below') || text.startsWith('Baseline')
+    ? text[0].toLowerCase() + text.slice(1)
+    : text;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,7 +260,9 @@ export function renderHeartbeatChart(model: HeartbeatChartModel): string {
   const title = `${model.label} in ${regionLabel(model.region)}, ${RANGE_LABELS[model.range]}`;
 
   const out: string[] = [];
-  out.push(`<svg xmlns="http://www.w3.org/2000/svg" class="hb-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`);
+  out.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" class="hb-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
+  );
   out.push(`<title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(describeChart(model))}</desc>`);
   out.push(episodeRects(model, scale, top, plotH, { timeZone: model.timeZone }));
   out.push('<g class="grid" stroke="currentColor" stroke-opacity=".2">');
@@ -263,7 +274,9 @@ export function renderHeartbeatChart(model: HeartbeatChartModel): string {
   out.push('<g class="tick x-tick" fill="currentColor" text-anchor="middle" font-size="12">');
   for (const tick of timeTicks(model.from, model.to, model.range, model.timeZone)) {
     const x = scale.x(tick.t);
-    out.push(`<line class="axis" stroke="currentColor" x1="${fixed(x)}" x2="${fixed(x)}" y1="${top + plotH}" y2="${top + plotH + 4}"/><text x="${fixed(Math.min(Math.max(x, left + 16), width - right - 16))}" y="${height - 6}">${escapeXml(tick.label)}</text>`);
+    out.push(
+      `<line class="axis" stroke="currentColor" x1="${fixed(x)}" x2="${fixed(x)}" y1="${top + plotH}" y2="${top + plotH + 4}"/><text x="${fixed(Math.min(Math.max(x, left + 16), width - right - 16))}" y="${height - 6}">${escapeXml(tick.label)}</text>`,
+    );
   }
   out.push('</g>');
   out.push(bandPolygons(model.points, mid, scale, 'expected-band'));
@@ -271,7 +284,10 @@ export function renderHeartbeatChart(model: HeartbeatChartModel): string {
   if (expected) out.push(`<path class="expected" fill="none" stroke="currentColor" stroke-dasharray="4 3" d="${expected}"/>`);
   const observed = linePath(model.points, (p) => p.observed, mid, scale);
   if (observed) out.push(`<path class="observed" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" d="${observed}"/>`);
-  else out.push(`<text class="tick no-data" fill="currentColor" text-anchor="middle" x="${left + plotW / 2}" y="${top + plotH / 2}">No data in this period</text>`);
+  else
+    out.push(
+      `<text class="tick no-data" fill="currentColor" text-anchor="middle" x="${left + plotW / 2}" y="${top + plotH / 2}">No data in this period</text>`,
+    );
   out.push(`<line class="axis" stroke="currentColor" x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}"/>`);
   out.push('</svg>');
   return out.join('');
@@ -356,7 +372,14 @@ function pageTime(at: number, timeZone: string) {
 }
 
 /** GET /heartbeat: every public series for one range. */
-export function heartbeatOverviewView(input: { chrome: HeartbeatChrome; charts: HeartbeatChartData[]; range: ChartRange; timeZone: string; tz: string | null; now: number }) {
+export function heartbeatOverviewView(input: {
+  chrome: HeartbeatChrome;
+  charts: HeartbeatChartData[];
+  range: ChartRange;
+  timeZone: string;
+  tz: string | null;
+  now: number;
+}) {
   const { chrome, range, timeZone, tz } = input;
   return {
     chrome,
@@ -397,7 +420,8 @@ export function heartbeatNotFoundView(chrome: HeartbeatChrome) {
   return { chrome, title: `Not found · ${chrome.name}`, notFound: true };
 }
 
-const BAND_TEXT = 'expected_low..expected_high: the normal range, at least 0.8 × expected (the detector\'s recovery level) and at most expected ÷ 0.8, widened to ±3·√expected for small counts';
+const BAND_TEXT =
+  "expected_low..expected_high: the normal range, at least 0.8 × expected (the detector's recovery level) and at most expected ÷ 0.8, widened to ±3·√expected for small counts";
 
 /** The plotted points as JSON: values are counts per bucket, averaged over each step. */
 export function chartDataJson(data: HeartbeatChartData) {
@@ -414,10 +438,23 @@ export function chartDataJson(data: HeartbeatChartData) {
     unit: `count ${unitText(data.bucketSeconds)}, averaged over each step of ${data.stepSeconds} s`,
     band: BAND_TEXT,
     state: data.summary
-      ? { state: data.summary.state, since: iso(data.summary.since), provisional: data.summary.provisional, promised_delay_seconds: data.summary.promisedDelaySeconds, evaluated_at: iso(data.summary.evaluatedAt) }
+      ? {
+          state: data.summary.state,
+          since: iso(data.summary.since),
+          provisional: data.summary.provisional,
+          promised_delay_seconds: data.summary.promisedDelaySeconds,
+          evaluated_at: iso(data.summary.evaluatedAt),
+        }
       : { state: 'no_baseline', since: null, provisional: true, promised_delay_seconds: null, evaluated_at: null },
     episodes: data.episodes.map((e) => ({ started_at: iso(e.from), ended_at: iso(e.to), tier: e.tier })),
-    points: data.points.map((p) => ({ bucket_start: new Date(p.start).toISOString(), observed: p.observed, expected: p.expected, expected_low: p.low, expected_high: p.high, in_episode: p.inEpisode })),
+    points: data.points.map((p) => ({
+      bucket_start: new Date(p.start).toISOString(),
+      observed: p.observed,
+      expected: p.expected,
+      expected_low: p.low,
+      expected_high: p.high,
+      in_episode: p.inEpisode,
+    })),
   };
 }
 
@@ -426,6 +463,7 @@ const CSV_HEADER = 'bucket_start,observed,expected,expected_low,expected_high,in
 export function chartDataCsv(data: HeartbeatChartData): string {
   const cell = (v: number | null) => (v === null ? '' : String(v));
   const lines = [CSV_HEADER];
-  for (const p of data.points) lines.push([new Date(p.start).toISOString(), cell(p.observed), cell(p.expected), cell(p.low), cell(p.high), p.inEpisode ? 'true' : 'false'].join(','));
+  for (const p of data.points)
+    lines.push([new Date(p.start).toISOString(), cell(p.observed), cell(p.expected), cell(p.low), cell(p.high), p.inEpisode ? 'true' : 'false'].join(','));
   return `${lines.join('\r\n')}\r\n`;
 }

@@ -42,7 +42,14 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
       url: `${data.publicUrl}/`,
       affected: [] as { name: string; status: string }[],
       webhookObject: {
-        component_update: { id: `${component.id}-${at.getTime()}`, component_id: component.id, old_status: oldStatus, new_status: newStatus, created_at: at.toISOString(), component_type: 'Component' },
+        component_update: {
+          id: `${component.id}-${at.getTime()}`,
+          component_id: component.id,
+          old_status: oldStatus,
+          new_status: newStatus,
+          created_at: at.toISOString(),
+          component_type: 'Component',
+        },
         component: presentComponent({ ...component, status: newStatus }, data.page.id),
       },
     };
@@ -72,13 +79,19 @@ export function renderNoticeEmail(views: TemplateRenderer, notice: Notice, data:
   return { subject: notice.subject, ...views.email('notice', model) };
 }
 
-export function renderConfirmationEmail(views: TemplateRenderer, data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean; webhookUrl?: string | null }) {
+export function renderConfirmationEmail(
+  views: TemplateRenderer,
+  data: { pageName: string; publicUrl: string; confirmUrl: string; manageUrl: string; alreadyConfirmed: boolean; webhookUrl?: string | null },
+) {
   const what = data.webhookUrl ? 'webhook subscription' : 'subscription';
   const subject = data.alreadyConfirmed ? `[${data.pageName}] Manage your status updates ${what}` : `[${data.pageName}] Confirm your ${what} to status updates`;
   return { subject, ...views.email('confirm', data) };
 }
 
-export function renderEndpointDisabledEmail(views: TemplateRenderer, data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean }) {
+export function renderEndpointDisabledEmail(
+  views: TemplateRenderer,
+  data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean },
+) {
   return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, ...views.email('endpoint-disabled', data) };
 }
 
@@ -86,7 +99,11 @@ export function renderEndpointDisabledEmail(views: TemplateRenderer, data: { pag
 export function buildWebhookBody(notice: Notice, data: Pick<NoticeData, 'page' | 'indicator' | 'eventType'>, links: RecipientLinks, generatedAt: Date): string {
   return JSON.stringify({
     event_type: data.eventType,
-    meta: { unsubscribe: links.unsubscribeUrl, documentation: `${links.manageUrl.split('/manage')[0]}/api/v1/openapi.json`, generated_at: generatedAt.toISOString() },
+    meta: {
+      unsubscribe: links.unsubscribeUrl,
+      documentation: `${links.manageUrl.split('/manage')[0]}/api/v1/openapi.json`,
+      generated_at: generatedAt.toISOString(),
+    },
     page: { id: data.page.id, status_indicator: data.indicator.indicator, status_description: data.indicator.description },
     ...notice.webhookObject,
   });

@@ -87,7 +87,11 @@ export function incidentView(incident: Incident, components: Component[], timeZo
       statusLabel: STATUS_LABELS[update.status],
       bodyHtml: renderMarkdown(update.body),
       at: time(update.display_at, timeZone),
-      affected: update.affected_components.map((a) => ({ name: nameOf(a.code, a.name), status: a.new_status, statusLabel: COMPONENT_STATUS_LABELS[a.new_status] })),
+      affected: update.affected_components.map((a) => ({
+        name: nameOf(a.code, a.name),
+        status: a.new_status,
+        statusLabel: COMPONENT_STATUS_LABELS[a.new_status],
+      })),
     })),
   };
 }
@@ -107,10 +111,12 @@ export interface PageHeartbeat {
 function liveActivity(heartbeats: readonly PageHeartbeat[]) {
   return heartbeats
     .filter((m) => m.public !== false)
-    .flatMap((m) => m.regions.map((region) => {
-      const path = `/heartbeat/${encodeURIComponent(m.key)}/${encodeURIComponent(region)}`;
-      return { label: `${m.label} in ${region.toUpperCase()}`, href: path, src: `${path}/sparkline.svg`, alt: 'chart of the last hour' };
-    }));
+    .flatMap((m) =>
+      m.regions.map((region) => {
+        const path = `/heartbeat/${encodeURIComponent(m.key)}/${encodeURIComponent(region)}`;
+        return { label: `${m.label} in ${region.toUpperCase()}`, href: path, src: `${path}/sparkline.svg`, alt: 'chart of the last hour' };
+      }),
+    );
 }
 
 /** The main page. `stale` marks a snapshot served while the database is unreachable. */
@@ -140,14 +146,18 @@ export function statusPageView(status: PublicStatus, options: { stale: boolean }
     stale: options.stale,
     lastUpdated: time(status.readAt, tz),
     activeIncidents: status.unresolvedIncidents.map((i) => incidentView(i, status.components, tz, status.groups)),
-    activeMaintenances: status.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying').map((m) => incidentView(m, status.components, tz, status.groups)),
+    activeMaintenances: status.maintenances
+      .filter((m) => m.status === 'in_progress' || m.status === 'verifying')
+      .map((m) => incidentView(m, status.components, tz, status.groups)),
     upcomingMaintenances: status.maintenances
       .filter((m) => m.status === 'scheduled')
       .sort((a, b) => Number(a.scheduled_for) - Number(b.scheduled_for))
       .map((m) => incidentView(m, status.components, tz, status.groups)),
     groups,
     ungrouped: status.components.filter((c) => c.group_id === null && visible(c)).map((c) => componentView(c, status)),
-    recentIncidents: status.recentIncidents.filter((i) => i.resolved_at && i.started_at >= pastWeek).map((i) => incidentView(i, status.components, tz, status.groups)),
+    recentIncidents: status.recentIncidents
+      .filter((i) => i.resolved_at && i.started_at >= pastWeek)
+      .map((i) => incidentView(i, status.components, tz, status.groups)),
     uptimeDays: UPTIME_DAYS,
     liveActivity: liveActivity(heartbeats),
   };
@@ -167,7 +177,10 @@ export function historyPageView(
   return {
     chrome: chrome(status),
     title: `Incident history · ${status.page.name}`,
-    months: history.months.map((m) => ({ label: formatMonth(m.month), incidents: m.incidents.map((i) => incidentView(i, status.components, tz, status.groups)) })),
+    months: history.months.map((m) => ({
+      label: formatMonth(m.month),
+      incidents: m.incidents.map((i) => incidentView(i, status.components, tz, status.groups)),
+    })),
     olderUrl: history.hasOlder ? `/history?page=${pageNumber + 1}` : null,
     newerUrl: history.hasNewer ? (pageNumber === 2 ? '/history' : `/history?page=${pageNumber - 1}`) : null,
     lastUpdated: time(status.readAt, tz),

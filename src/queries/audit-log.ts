@@ -5,7 +5,10 @@ import { listUsers } from '../storage/user-repository.ts';
 import type { AuditEntry, ResponderUser } from '../domain/model.ts';
 
 /** The console's audit log: entries newest first (by actor and action prefix, before an id), and the accounts to name actors. */
-export async function loadAuditLog(db: Queryable, filter: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<{ entries: AuditEntry[]; users: ResponderUser[] }> {
+export async function loadAuditLog(
+  db: Queryable,
+  filter: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number },
+): Promise<{ entries: AuditEntry[]; users: ResponderUser[] }> {
   const [users, entries] = await Promise.all([listUsers(db), searchAuditLog(db, filter)]);
   return { entries, users };
 }

@@ -10,8 +10,14 @@ export function loadIncidentDeliveryCounts(db: Queryable, incidentId: string): P
 }
 
 /** The dead letters: per notice (newest first, `groupLimit` of them) and the newest `limit` deliveries, of one event or all. */
-export async function loadDeadLetters(db: Queryable, options: { groupLimit: number; limit: number; eventId?: number }): Promise<{ groups: DeadLetterGroup[]; deliveries: Awaited<ReturnType<typeof listDeadDeliveries>> }> {
-  const [groups, deliveries] = await Promise.all([summarizeDeadLetters(db, options.groupLimit), listDeadDeliveries(db, { limit: options.limit, eventId: options.eventId })]);
+export async function loadDeadLetters(
+  db: Queryable,
+  options: { groupLimit: number; limit: number; eventId?: number },
+): Promise<{ groups: DeadLetterGroup[]; deliveries: Awaited<ReturnType<typeof listDeadDeliveries>> }> {
+  const [groups, deliveries] = await Promise.all([
+    summarizeDeadLetters(db, options.groupLimit),
+    listDeadDeliveries(db, { limit: options.limit, eventId: options.eventId }),
+  ]);
   return { groups, deliveries };
 }
 

@@ -29,7 +29,10 @@ const labelOf = (metrics: HeartbeatMetric[], episode: HeartbeatEpisode | null) =
 /** The open automatic notices. Their episodes are read in one statement, however many notices are open. */
 export async function loadAutomaticNotices(db: Queryable, metrics: HeartbeatMetric[]): Promise<AutomaticNotice[]> {
   const open = (await listUnresolved(db, 'incident')).filter((i) => i.source === 'heartbeat');
-  const episodes = await findEpisodesByIncidents(db, open.map((i) => i.id));
+  const episodes = await findEpisodesByIncidents(
+    db,
+    open.map((i) => i.id),
+  );
   return open.map((incident) => {
     const episode = episodes.get(incident.id) ?? null;
     return { incident, episode, label: labelOf(metrics, episode) };
@@ -48,9 +51,15 @@ export async function findNotice(db: Queryable, metrics: HeartbeatMetric[], id: 
 export async function loadSignalPanel(db: Queryable, metrics: HeartbeatMetric[]): Promise<{ series: SeriesState[]; notices: AutomaticNotice[] } | null> {
   if (metrics.length === 0) return null;
   const [rows, notices] = await Promise.all([listDetectorRows(db), loadAutomaticNotices(db, metrics)]);
-  const series = metrics.flatMap((m) => m.regions.map((region) => ({
-    metric: m.key, region, label: m.label, isPublic: m.public !== false, summary: rows.find((r) => r.metric === m.key && r.region === region)?.summary ?? null,
-  })));
+  const series = metrics.flatMap((m) =>
+    m.regions.map((region) => ({
+      metric: m.key,
+      region,
+      label: m.label,
+      isPublic: m.public !== false,
+      summary: rows.find((r) => r.metric === m.key && r.region === region)?.summary ?? null,
+    })),
+  );
   return { series, notices };
 }
 

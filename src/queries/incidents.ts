@@ -10,7 +10,14 @@ export function findIncident(db: Queryable, id: string, kind?: Incident['kind'])
 }
 
 /** What the console dashboard lists: open incidents, unfinished maintenances and the latest incidents. */
-export async function loadConsoleDashboard(db: Queryable, recentCount: number): Promise<{ open: ResponderIncident[]; maintenances: Maintenance[]; recent: ResponderIncident[] }> {
-  const [open, maintenances, recent] = await Promise.all([listUnresolved(db, 'incident'), listUnresolved(db, 'maintenance'), listRecent(db, 'incident', recentCount)]);
+export async function loadConsoleDashboard(
+  db: Queryable,
+  recentCount: number,
+): Promise<{ open: ResponderIncident[]; maintenances: Maintenance[]; recent: ResponderIncident[] }> {
+  const [open, maintenances, recent] = await Promise.all([
+    listUnresolved(db, 'incident'),
+    listUnresolved(db, 'maintenance'),
+    listRecent(db, 'incident', recentCount),
+  ]);
   return { open, maintenances, recent };
 }

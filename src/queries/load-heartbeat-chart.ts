@@ -103,7 +103,11 @@ export function expectedBand(expected: number, recoverThreshold: number): { low:
 
 /** The detector's configuration for a metric, as the detector tick builds it. */
 function chartDetectorConfig(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
-  return detectorConfig({ bucketSeconds: metric.bucket_seconds ?? 10, threshold: metric.threshold ?? 0.5, baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone } });
+  return detectorConfig({
+    bucketSeconds: metric.bucket_seconds ?? 10,
+    threshold: metric.threshold ?? 0.5,
+    baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone },
+  });
 }
 
 interface Computed {
@@ -154,7 +158,11 @@ export function createHeartbeatChartLoader(db: Queryable, options: { timeZone: s
       const [computed, episodeRows, rows] = await Promise.all([entry.computed, listEpisodes(db, series, new Date(from), now), listDetectorRows(db)]);
       const row = rows.find((r) => r.metric === metric.key && r.region === region);
       const summary = row ? parseSummary(row.summary) : null;
-      const episodes: ChartEpisode[] = episodeRows.map((e) => ({ from: new Date(e.started_at).getTime(), to: e.ended_at ? new Date(e.ended_at).getTime() : null, tier: e.tier }));
+      const episodes: ChartEpisode[] = episodeRows.map((e) => ({
+        from: new Date(e.started_at).getTime(),
+        to: e.ended_at ? new Date(e.ended_at).getTime() : null,
+        tier: e.tier,
+      }));
       // A firing series whose episode row is missing (written by an older detector) is still shaded.
       if (summary && summary.since !== null && (summary.state === 'major' || summary.state === 'critical') && !episodes.some((e) => e.to === null)) {
         episodes.push({ from: summary.since, to: null, tier: summary.state });
@@ -216,7 +224,14 @@ async function computePoints(
   const bucketMs = config.bucketSeconds * 1000;
   const start = await seriesStart(db, series);
   if (!start) {
-    const points = Array.from({ length: count }, (_, i) => ({ start: from + i * stepMs, observed: null, expected: null, low: null, high: null, provisional: true }));
+    const points = Array.from({ length: count }, (_, i) => ({
+      start: from + i * stepMs,
+      observed: null,
+      expected: null,
+      low: null,
+      high: null,
+      provisional: true,
+    }));
     return { from, to, points, seriesStart: null };
   }
   const since = start.getTime();
@@ -225,9 +240,13 @@ async function computePoints(
   // As in the detector: past episodes and holidays are left out of the baseline (an outage must
   // not lower the next weeks' normal), and inside an episode the level is taken from before it.
   const episodes = (await listEpisodes(db, series, new Date(lookbackFrom), new Date(now))).map((e) => ({
-    from: new Date(e.started_at).getTime(), to: e.ended_at ? new Date(e.ended_at).getTime() : null,
+    from: new Date(e.started_at).getTime(),
+    to: e.ended_at ? new Date(e.ended_at).getTime() : null,
   }));
-  const exclusions: Exclusion[] = [...holidays, ...episodes.filter((e) => e.to !== null).map((e) => ({ from: e.from, to: e.to as number, reason: 'incident' as const }))];
+  const exclusions: Exclusion[] = [
+    ...holidays,
+    ...episodes.filter((e) => e.to !== null).map((e) => ({ from: e.from, to: e.to as number, reason: 'incident' as const })),
+  ];
   const episodeAt = (t: number) => episodes.find((e) => e.from <= t && (e.to ?? Infinity) > t)?.from ?? null;
 
   // Which method each step's baseline will use depends only on `since` and the exclusions, so a
@@ -250,7 +269,8 @@ async function computePoints(
   const references = [from, ...episodes.filter((e) => e.from < from && (e.to ?? Infinity) > from).map((e) => e.from)];
   for (const reference of references) {
     ranges.push({ from: reference - levelMs, to: reference === from ? to : reference });
-    for (let week = 1; week <= b.lookbackWeeks; week++) ranges.push(pastRange(zone, reference - levelMs - pad, (reference === from ? to : reference) + pad, 7 * week, grain, slack));
+    for (let week = 1; week <= b.lookbackWeeks; week++)
+      ranges.push(pastRange(zone, reference - levelMs - pad, (reference === from ? to : reference) + pad, 7 * week, grain, slack));
   }
   if (needsDaily) for (let day = 1; day <= b.lookbackDays; day++) ranges.push(pastRange(zone, from - pad, to + pad, day, grain, slack));
 
@@ -263,7 +283,10 @@ async function computePoints(
     const rawStart = Math.max(r.from, rawFrom);
     if (r.to > rawStart) rows.push(...(await listHeartbeatPoints(db, series, new Date(rawStart), new Date(r.to))));
   }
-  const history = pointsHistory(rows.map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })), { since });
+  const history = pointsHistory(
+    rows.map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })),
+    { since },
+  );
 
   const perBucket = bucketMs / stepMs;
   const round = (v: number) => Math.round(v * 100) / 100;
@@ -279,7 +302,14 @@ async function computePoints(
     }
     const expected = baseline.expected(stepMs);
     const band = expectedBand(expected, config.recoverThreshold);
-    points.push({ start: stepStart, observed, expected: round(expected * perBucket), low: round(band.low * perBucket), high: round(band.high * perBucket), provisional: baseline.provisional });
+    points.push({
+      start: stepStart,
+      observed,
+      expected: round(expected * perBucket),
+      low: round(band.low * perBucket),
+      high: round(band.high * perBucket),
+      provisional: baseline.provisional,
+    });
   }
   return { from, to, points, seriesStart: since };
 }

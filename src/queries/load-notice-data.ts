@@ -22,7 +22,11 @@ export interface NoticeData {
 /** Everything needed to tell subscribers about one outbox event, read once per event. */
 export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl: string): Promise<NoticeData> {
   const [page, components, groups, unresolvedIncidents, openMaintenances] = await Promise.all([
-    findPage(db), listComponents(db), listGroups(db), listUnresolved(db, 'incident'), listUnresolved(db, 'maintenance'),
+    findPage(db),
+    listComponents(db),
+    listGroups(db),
+    listUnresolved(db, 'incident'),
+    listUnresolved(db, 'maintenance'),
   ]);
   if (!page) throw new Error('the page has not been synced yet');
   const indicator = pageIndicator({ components, unresolvedIncidents, maintenances: openMaintenances });
@@ -36,7 +40,12 @@ export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl
   } else if (typeof payload.component_id === 'string') {
     const component = components.find((c) => c.id === payload.component_id);
     if (!component) throw new Error(`component ${payload.component_id} of event ${event.id} no longer exists`);
-    data.componentChange = { component, oldStatus: payload.old_status as ComponentStatus, newStatus: payload.new_status as ComponentStatus, at: event.created_at };
+    data.componentChange = {
+      component,
+      oldStatus: payload.old_status as ComponentStatus,
+      newStatus: payload.new_status as ComponentStatus,
+      at: event.created_at,
+    };
   }
   return data;
 }

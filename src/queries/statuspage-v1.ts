@@ -19,6 +19,8 @@ export function listUnresolvedIncidents(db: Queryable): Promise<Incident[]> {
  */
 export async function listOpenMaintenances(db: Queryable, which: 'upcoming' | 'active' | 'scheduled'): Promise<Incident[]> {
   const open = await listUnresolved(db, 'maintenance');
-  const chosen = open.filter((m) => (which === 'upcoming' ? m.status === 'scheduled' : which === 'active' ? m.status === 'in_progress' || m.status === 'verifying' : true));
+  const chosen = open.filter((m) =>
+    which === 'upcoming' ? m.status === 'scheduled' : which === 'active' ? m.status === 'in_progress' || m.status === 'verifying' : true,
+  );
   return chosen.sort((a, b) => Number(a.scheduled_for) - Number(b.scheduled_for));
 }

@@ -43,7 +43,13 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
   ]);
   const hash = createHash('sha256').update(identity).digest('base64url').slice(0, 22);
   const etag = `"${hash}"`;
-  const common = { 'content-type': contentType, 'cache-control': CACHE_CONTROL, vary: 'Accept-Encoding', 'last-modified': builtAt.toUTCString(), ...publicHeaders(contentType, identity) };
+  const common = {
+    'content-type': contentType,
+    'cache-control': CACHE_CONTROL,
+    vary: 'Accept-Encoding',
+    'last-modified': builtAt.toUTCString(),
+    ...publicHeaders(contentType, identity),
+  };
   // Content-Length given here: the server's fast path writes the body in one piece, and without it
   // Node would send it chunked while the Fastify route sends a length.
   const headers = {
@@ -59,7 +65,10 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
  * If-None-Match names the same content (any encoding's tag). Shared by the Fastify route and the
  * server's fast path, so both answer byte for byte the same.
  */
-export function chooseResponse(body: EncodedBody, request: { acceptEncoding: string | undefined; ifNoneMatch: string | undefined }): { status: 200 | 304; headers: Record<string, string>; payload: Buffer | null } {
+export function chooseResponse(
+  body: EncodedBody,
+  request: { acceptEncoding: string | undefined; ifNoneMatch: string | undefined },
+): { status: 200 | 304; headers: Record<string, string>; payload: Buffer | null } {
   const accept = request.acceptEncoding ?? '';
   const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
   const headers = body.headers[encoding];

@@ -7,7 +7,12 @@ type NewAuditEntry = Omit<AuditEntry, 'id' | 'details'> & { details?: Record<str
 
 export async function insertAudit(db: Queryable, entry: NewAuditEntry): Promise<void> {
   await db.query('INSERT INTO audit_log (at, actor, action, target_type, target_id, details) VALUES ($1, $2, $3, $4, $5, $6)', [
-    entry.at, entry.actor, entry.action, entry.target_type, entry.target_id, JSON.stringify(entry.details ?? {}),
+    entry.at,
+    entry.actor,
+    entry.action,
+    entry.target_type,
+    entry.target_id,
+    JSON.stringify(entry.details ?? {}),
   ]);
 }
 

@@ -8,7 +8,10 @@ import type { AuditLogRow } from './db-types.generated.ts';
  * token's name (`ana@example.com` finds `user:ana@example.com`); `actionPrefix` is a plain prefix
  * (`subscriber.` finds every subscriber change; no wildcards).
  */
-export async function searchAuditLog(db: Queryable, options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number }): Promise<AuditEntry[]> {
+export async function searchAuditLog(
+  db: Queryable,
+  options: { actor?: string; actionPrefix?: string; beforeId?: number; limit: number },
+): Promise<AuditEntry[]> {
   return db.query<AuditLogRow>(
     `SELECT id, at, actor, action, target_type, target_id, details FROM audit_log
      WHERE ($1::text IS NULL OR actor = $1 OR actor = 'user:' || $1 OR actor = 'token:' || $1)

@@ -80,7 +80,17 @@ export async function insertDeliveryChunk(
        ON CONFLICT (event_id, subscriber_id, channel) DO NOTHING
        RETURNING 1)
      SELECT (SELECT count(*) FROM chosen)::int AS covered, (SELECT max(id) FROM chosen) AS last_id, (SELECT count(*) FROM created)::int AS created`,
-    [event.id, at, event.componentIds, event.onlySubscriberId ?? null, event.channel ?? null, chunk.after, chunk.limit, event.alertMetric ?? null, event.subscriberType ?? null],
+    [
+      event.id,
+      at,
+      event.componentIds,
+      event.onlySubscriberId ?? null,
+      event.channel ?? null,
+      chunk.after,
+      chunk.limit,
+      event.alertMetric ?? null,
+      event.subscriberType ?? null,
+    ],
   );
   return { covered: rows[0].covered, lastId: rows[0].last_id, created: rows[0].created };
 }
@@ -116,7 +126,11 @@ export async function markSent(db: Queryable, id: number, at: Date): Promise<voi
 }
 
 export async function markRetry(db: Queryable, id: number, nextAttemptAt: Date, error: string): Promise<void> {
-  await db.query("UPDATE delivery SET state = 'pending', next_attempt_at = $2, published_at = NULL, last_error = $3 WHERE id = $1 AND state = 'sending'", [id, nextAttemptAt, error], { prepare: true });
+  await db.query(
+    "UPDATE delivery SET state = 'pending', next_attempt_at = $2, published_at = NULL, last_error = $3 WHERE id = $1 AND state = 'sending'",
+    [id, nextAttemptAt, error],
+    { prepare: true },
+  );
 }
 
 export async function markDead(db: Queryable, id: number, error: string): Promise<void> {
@@ -131,7 +145,9 @@ export async function renewClaims(db: Queryable, ids: number[], at: Date): Promi
 
 /** Deliveries claimed by a worker that died: back to pending after the lease. */
 export async function releaseStaleClaims(db: Queryable, claimedBefore: Date): Promise<number> {
-  const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' AND claimed_at < $1 RETURNING id", [claimedBefore]);
+  const rows = await db.query("UPDATE delivery SET state = 'pending', published_at = NULL WHERE state = 'sending' AND claimed_at < $1 RETURNING id", [
+    claimedBefore,
+  ]);
   return rows.length;
 }
 
@@ -152,18 +168,23 @@ export async function killPendingForSubscriber(db: Queryable, subscriberId: stri
 }
 
 export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
-  const rows = await db.query<Pick<OutboxEventRow, 'id' | 'type' | 'payload' | 'created_at'>>('SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)', [ids], { prepare: true });
+  const rows = await db.query<Pick<OutboxEventRow, 'id' | 'type' | 'payload' | 'created_at'>>(
+    'SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)',
+    [ids],
+    { prepare: true },
+  );
   return new Map(rows.map(({ id, type, payload, created_at }) => [id, { id, type, payload, created_at }]));
 }
 
-type DeliveryProgressRow = Pick<DeliveryRow, 'event_id' | 'channel'> & Pick<OutboxEventRow, 'created_at'> & {
-  event_type: OutboxEventRow['type'];
-  update_id: string | null;
-  targeted: number;
-  sent: number;
-  failed: number;
-  pending: number;
-};
+type DeliveryProgressRow = Pick<DeliveryRow, 'event_id' | 'channel'> &
+  Pick<OutboxEventRow, 'created_at'> & {
+    event_type: OutboxEventRow['type'];
+    update_id: string | null;
+    targeted: number;
+    sent: number;
+    failed: number;
+    pending: number;
+  };
 
 /** Per event and channel: recipients targeted, sent, failed (dead-lettered), pending (incl. retrying). */
 export async function deliveryProgressForIncident(db: Queryable, incidentId: string): Promise<DeliveryProgress[]> {
@@ -184,7 +205,10 @@ export async function deliveryProgressForIncident(db: Queryable, incidentId: str
   );
 }
 
-export async function listDeadDeliveries(db: Queryable, options: { limit: number; eventId?: number }): Promise<(Delivery & { recipient: string | null; event_type: string })[]> {
+export async function listDeadDeliveries(
+  db: Queryable,
+  options: { limit: number; eventId?: number },
+): Promise<(Delivery & { recipient: string | null; event_type: string })[]> {
   const rows = await db.query<DeliveryRow & { recipient: SubscriberRow['email']; event_type: OutboxEventRow['type'] }>(
     `SELECT d.*, COALESCE(s.email, s.url) AS recipient, e.type AS event_type FROM delivery d
      JOIN subscriber s ON s.id = d.subscriber_id JOIN outbox_event e ON e.id = d.event_id

@@ -16,7 +16,10 @@ export async function openEpisode(db: Queryable, series: Series, episode: { star
 
 /** The series' episode that has not ended yet, if any. */
 export async function findOpenEpisode(db: Queryable, series: Series): Promise<HeartbeatEpisode | null> {
-  const rows = await db.query<HeartbeatEpisodeRow>(`SELECT ${COLUMNS} FROM heartbeat_episode WHERE metric = $1 AND region = $2 AND ended_at IS NULL ORDER BY id DESC LIMIT 1`, [series.metric, series.region]);
+  const rows = await db.query<HeartbeatEpisodeRow>(
+    `SELECT ${COLUMNS} FROM heartbeat_episode WHERE metric = $1 AND region = $2 AND ended_at IS NULL ORDER BY id DESC LIMIT 1`,
+    [series.metric, series.region],
+  );
   return rows[0] ?? null;
 }
 

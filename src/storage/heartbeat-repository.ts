@@ -13,7 +13,12 @@ export async function upsertHeartbeatPoints(db: Queryable, points: HeartbeatPoin
   );
 }
 
-export async function listHeartbeatPoints(db: Queryable, series: { metric: string; region: string }, from: Date, to: Date): Promise<{ bucket: Date; value: number }[]> {
+export async function listHeartbeatPoints(
+  db: Queryable,
+  series: { metric: string; region: string },
+  from: Date,
+  to: Date,
+): Promise<{ bucket: Date; value: number }[]> {
   return db.query<Pick<HeartbeatPointRow, 'bucket' | 'value'>>(
     'SELECT bucket, value FROM heartbeat_point WHERE metric = $1 AND region = $2 AND bucket >= $3 AND bucket < $4 ORDER BY bucket',
     [series.metric, series.region, from, to],
@@ -88,15 +93,23 @@ export type DetectorRow = {
 
 /** The series' detector row, locked for this transaction (created empty when missing), so one instance evaluates it at a time. */
 export async function lockDetectorState(db: Queryable, series: { metric: string; region: string }, at: Date): Promise<DetectorRow> {
-  await db.query("INSERT INTO detector_state (metric, region, state, updated_at) VALUES ($1, $2, 'null', $3) ON CONFLICT DO NOTHING", [series.metric, series.region, at]);
-  const rows = await db.query<DetectorRow>('SELECT metric, region, state, summary, incident_id, muted_until_recovery FROM detector_state WHERE metric = $1 AND region = $2 FOR UPDATE', [series.metric, series.region]);
+  await db.query("INSERT INTO detector_state (metric, region, state, updated_at) VALUES ($1, $2, 'null', $3) ON CONFLICT DO NOTHING", [
+    series.metric,
+    series.region,
+    at,
+  ]);
+  const rows = await db.query<DetectorRow>(
+    'SELECT metric, region, state, summary, incident_id, muted_until_recovery FROM detector_state WHERE metric = $1 AND region = $2 FOR UPDATE',
+    [series.metric, series.region],
+  );
   return rows[0];
 }
 
 export async function saveDetectorState(db: Queryable, row: DetectorRow, at: Date): Promise<void> {
-  await db.query('UPDATE detector_state SET state = $3, summary = $4, incident_id = $5, muted_until_recovery = $6, updated_at = $7 WHERE metric = $1 AND region = $2', [
-    row.metric, row.region, JSON.stringify(row.state), JSON.stringify(row.summary), row.incident_id, row.muted_until_recovery, at,
-  ]);
+  await db.query(
+    'UPDATE detector_state SET state = $3, summary = $4, incident_id = $5, muted_until_recovery = $6, updated_at = $7 WHERE metric = $1 AND region = $2',
+    [row.metric, row.region, JSON.stringify(row.state), JSON.stringify(row.summary), row.incident_id, row.muted_until_recovery, at],
+  );
 }
 
 export async function listDetectorRows(db: Queryable): Promise<DetectorRow[]> {
@@ -121,7 +134,10 @@ export async function listRollups(db: Queryable, series: { metric: string; regio
 }
 
 /** Bulk insert of 1-minute roll-ups (demo history, imports); existing buckets are kept. */
-export async function insertMinuteRollups(db: Queryable, rows: { metric: string; region: string; bucket: Date; value: number; samples: number }[]): Promise<void> {
+export async function insertMinuteRollups(
+  db: Queryable,
+  rows: { metric: string; region: string; bucket: Date; value: number; samples: number }[],
+): Promise<void> {
   if (rows.length === 0) return;
   await db.query(
     `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
@@ -133,6 +149,9 @@ export async function insertMinuteRollups(db: Queryable, rows: { metric: string;
 
 /** The newest raw bucket of a series, if any. */
 export async function latestPoint(db: Queryable, series: { metric: string; region: string }): Promise<Date | null> {
-  const rows = await db.query<{ at: Date | null }>('SELECT max(bucket) AS at FROM heartbeat_point WHERE metric = $1 AND region = $2', [series.metric, series.region]);
+  const rows = await db.query<{ at: Date | null }>('SELECT max(bucket) AS at FROM heartbeat_point WHERE metric = $1 AND region = $2', [
+    series.metric,
+    series.region,
+  ]);
   return rows[0]?.at ? new Date(rows[0].at) : null;
 }

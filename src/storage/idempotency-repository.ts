@@ -27,7 +27,10 @@ export async function claimIdempotencyKey(db: Queryable, claim: { actor: string;
 
 export async function completeIdempotencyKey(db: Queryable, done: { actor: string; key: string; status: number; body: unknown }): Promise<void> {
   await db.query('UPDATE idempotency_key SET response_status = $3, response_body = $4 WHERE actor = $1 AND key = $2', [
-    done.actor, done.key, done.status, JSON.stringify(done.body),
+    done.actor,
+    done.key,
+    done.status,
+    JSON.stringify(done.body),
   ]);
 }
 

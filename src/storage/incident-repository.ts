@@ -31,7 +31,15 @@ function toIncident(row: IncidentRow, updates: IncidentUpdate[], componentIds: s
   const { status, scheduled_for: scheduledFor, scheduled_until: scheduledUntil } = row;
   if (row.kind === 'incident' && isIncidentStatus(status)) return { ...shared, kind: 'incident', status };
   if (row.kind === 'maintenance' && isMaintenanceStatus(status) && scheduledFor !== null && scheduledUntil !== null) {
-    return { ...shared, kind: 'maintenance', status, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, auto_start: row.auto_start, auto_complete: row.auto_complete };
+    return {
+      ...shared,
+      kind: 'maintenance',
+      status,
+      scheduled_for: scheduledFor,
+      scheduled_until: scheduledUntil,
+      auto_start: row.auto_start,
+      auto_complete: row.auto_complete,
+    };
   }
   const missingWindow = row.kind === 'maintenance' && (scheduledFor === null || scheduledUntil === null) ? ' and no window' : '';
   throw new Error(`incident ${row.id}: kind '${row.kind}' with status '${status}'${missingWindow} cannot be read`);
@@ -138,8 +146,21 @@ export async function insertIncident(
     `INSERT INTO incident (id, page_id, kind, name, status, impact, source, scheduled_for, scheduled_until, auto_start, auto_complete,
        created_at, updated_at, started_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)`,
-    [incident.id, incident.page_id, incident.kind, incident.name, incident.status, incident.impact, incident.source, incident.scheduled_for,
-      incident.scheduled_until, incident.auto_start, incident.auto_complete, incident.at, incident.started_at],
+    [
+      incident.id,
+      incident.page_id,
+      incident.kind,
+      incident.name,
+      incident.status,
+      incident.impact,
+      incident.source,
+      incident.scheduled_for,
+      incident.scheduled_until,
+      incident.auto_start,
+      incident.auto_complete,
+      incident.at,
+      incident.started_at,
+    ],
   );
 }
 
@@ -152,17 +173,22 @@ export async function updateIncidentState(
        monitoring_at = COALESCE(monitoring_at, $5), resolved_at = COALESCE($6, resolved_at),
        started_at = COALESCE($7, started_at), postmortem_url = COALESCE($8, postmortem_url)
      WHERE id = $1`,
-    [change.id, change.status, change.impact, change.at, change.monitoring_at ?? null, change.resolved_at ?? null, change.started_at ?? null,
-      change.postmortem_url ?? null],
+    [
+      change.id,
+      change.status,
+      change.impact,
+      change.at,
+      change.monitoring_at ?? null,
+      change.resolved_at ?? null,
+      change.started_at ?? null,
+      change.postmortem_url ?? null,
+    ],
   );
 }
 
 export async function addIncidentComponents(db: Queryable, incidentId: string, componentIds: string[]): Promise<void> {
   if (componentIds.length === 0) return;
-  await db.query(
-    `INSERT INTO incident_component (incident_id, component_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`,
-    [incidentId, componentIds],
-  );
+  await db.query(`INSERT INTO incident_component (incident_id, component_id) SELECT $1, unnest($2::text[]) ON CONFLICT DO NOTHING`, [incidentId, componentIds]);
 }
 
 /**
@@ -194,8 +220,17 @@ export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, '
   await db.query(
     `INSERT INTO incident_update (id, incident_id, status, body, affected_components, deliver_notifications, created_by, created_at, display_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [update.id, update.incident_id, update.status, update.body, JSON.stringify(update.affected_components), update.deliver_notifications,
-      update.created_by, update.created_at, update.display_at ?? update.created_at],
+    [
+      update.id,
+      update.incident_id,
+      update.status,
+      update.body,
+      JSON.stringify(update.affected_components),
+      update.deliver_notifications,
+      update.created_by,
+      update.created_at,
+      update.display_at ?? update.created_at,
+    ],
   );
 }
 

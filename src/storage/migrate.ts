@@ -53,7 +53,8 @@ export async function migrate(db: Database, dir = MIGRATIONS_DIR): Promise<strin
       const existing = await tx.query<{ checksum: string | null }>('SELECT checksum FROM schema_migration WHERE version = $1', [migration.version]);
       if (existing.length > 0) {
         const recorded = existing[0].checksum;
-        if (recorded === null) await tx.query('UPDATE schema_migration SET checksum = $2 WHERE version = $1 AND checksum IS NULL', [migration.version, migration.checksum]);
+        if (recorded === null)
+          await tx.query('UPDATE schema_migration SET checksum = $2 WHERE version = $1 AND checksum IS NULL', [migration.version, migration.checksum]);
         else if (recorded !== migration.checksum) throw new MigrationChangedError(migration.file);
         return false;
       }

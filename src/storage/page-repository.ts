@@ -7,8 +7,10 @@ import type { ComponentGroupRow, ComponentRow, ComponentStatusChangeRow, Inciden
 // start_date as text ('2026-01-31'): pg would read a date column as a Date at the server's local midnight.
 const COMPONENT_COLUMNS = `id, key, group_id, name, description, position, status, showcase, only_show_if_degraded,
   start_date::text AS start_date, created_at, updated_at`;
-type ComponentColumns = Pick<ComponentRow, 'id' | 'key' | 'group_id' | 'name' | 'description' | 'position' | 'status' | 'showcase' | 'only_show_if_degraded' | 'created_at' | 'updated_at'>
-  & { start_date: string | null };
+type ComponentColumns = Pick<
+  ComponentRow,
+  'id' | 'key' | 'group_id' | 'name' | 'description' | 'position' | 'status' | 'showcase' | 'only_show_if_degraded' | 'created_at' | 'updated_at'
+> & { start_date: string | null };
 
 function toPage(row: PageRow): Page {
   return {
@@ -60,10 +62,14 @@ export async function findPage(db: Queryable): Promise<Page | null> {
 type PageFields = { id: string; name: string; url: string; time_zone: string; components_from: Page['components_from']; at: Date };
 
 export async function insertPage(db: Queryable, page: PageFields): Promise<void> {
-  await db.query(
-    'INSERT INTO page (id, name, url, time_zone, components_from, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)',
-    [page.id, page.name, page.url, page.time_zone, page.components_from, page.at],
-  );
+  await db.query('INSERT INTO page (id, name, url, time_zone, components_from, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $6)', [
+    page.id,
+    page.name,
+    page.url,
+    page.time_zone,
+    page.components_from,
+    page.at,
+  ]);
 }
 
 export async function updatePage(db: Queryable, page: PageFields): Promise<void> {
@@ -86,7 +92,9 @@ export async function readRevision(db: Queryable): Promise<number> {
 }
 
 export async function listGroups(db: Queryable, options: { includeArchived?: boolean } = {}): Promise<(ComponentGroup & { archived: boolean })[]> {
-  const rows = await db.query<ComponentGroupRow & { archived: boolean }>(`SELECT *, archived_at IS NOT NULL AS archived FROM component_group ${options.includeArchived ? '' : 'WHERE archived_at IS NULL'} ORDER BY position, name`);
+  const rows = await db.query<ComponentGroupRow & { archived: boolean }>(
+    `SELECT *, archived_at IS NOT NULL AS archived FROM component_group ${options.includeArchived ? '' : 'WHERE archived_at IS NULL'} ORDER BY position, name`,
+  );
   return rows.map((row) => ({ ...toGroup(row), archived: row.archived }));
 }
 
@@ -142,21 +150,39 @@ export async function upsertComponent(
        position = EXCLUDED.position, only_show_if_degraded = EXCLUDED.only_show_if_degraded, start_date = EXCLUDED.start_date,
        archived_at = NULL, updated_at = EXCLUDED.updated_at
      RETURNING id, (xmax = 0) AS created`,
-    [component.id, component.page_id, component.key, component.group_id, component.name, component.description, component.position,
-      component.only_show_if_degraded, component.start_date, component.at],
+    [
+      component.id,
+      component.page_id,
+      component.key,
+      component.group_id,
+      component.name,
+      component.description,
+      component.position,
+      component.only_show_if_degraded,
+      component.start_date,
+      component.at,
+    ],
   );
   return { id: rows[0].id, created: rows[0].created };
 }
 
 /** Archives what the definition no longer lists; history is kept. Returns the keys archived. */
 export async function archiveMissing(db: Queryable, table: 'component' | 'component_group', keepKeys: string[], at: Date): Promise<string[]> {
-  const rows = await db.query<Pick<ComponentRow | ComponentGroupRow, 'key'>>(`UPDATE ${table} SET archived_at = $2 WHERE archived_at IS NULL AND NOT (key = ANY($1)) RETURNING key`, [keepKeys, at]);
+  const rows = await db.query<Pick<ComponentRow | ComponentGroupRow, 'key'>>(
+    `UPDATE ${table} SET archived_at = $2 WHERE archived_at IS NULL AND NOT (key = ANY($1)) RETURNING key`,
+    [keepKeys, at],
+  );
   return rows.map((row) => row.key);
 }
 
 export async function setComponentStatus(db: Queryable, change: { id: string; status: ComponentStatus; at: Date; incidentId: string | null }): Promise<void> {
   await db.query('UPDATE component SET status = $2, updated_at = $3 WHERE id = $1', [change.id, change.status, change.at]);
-  await db.query('INSERT INTO component_status_change (component_id, status, changed_at, incident_id) VALUES ($1, $2, $3, $4)', [change.id, change.status, change.at, change.incidentId]);
+  await db.query('INSERT INTO component_status_change (component_id, status, changed_at, incident_id) VALUES ($1, $2, $3, $4)', [
+    change.id,
+    change.status,
+    change.at,
+    change.incidentId,
+  ]);
 }
 
 /** Status history since `since`, plus the last change before it (the status the window opens with). */
@@ -187,7 +213,10 @@ export async function keyTaken(db: Queryable, table: 'component' | 'component_gr
 }
 
 export async function findGroup(db: Queryable, idOrKey: string, options: { forUpdate?: boolean } = {}): Promise<ComponentGroup | null> {
-  const rows = await db.query<ComponentGroupRow>(`SELECT * FROM component_group WHERE archived_at IS NULL AND (id = $1 OR key = $1) ${options.forUpdate ? 'FOR UPDATE' : ''}`, [idOrKey]);
+  const rows = await db.query<ComponentGroupRow>(
+    `SELECT * FROM component_group WHERE archived_at IS NULL AND (id = $1 OR key = $1) ${options.forUpdate ? 'FOR UPDATE' : ''}`,
+    [idOrKey],
+  );
   return rows.length > 0 ? toGroup(rows[0]) : null;
 }
 
@@ -202,7 +231,10 @@ export async function updateGroupFields(db: Queryable, id: string, fields: { nam
 
 /** Archives a group; its components stay on the page, ungrouped (as Statuspage does). */
 export async function archiveGroup(db: Queryable, id: string, at: Date): Promise<string[]> {
-  const moved = await db.query<Pick<ComponentRow, 'id'>>('UPDATE component SET group_id = NULL, updated_at = $2 WHERE group_id = $1 AND archived_at IS NULL RETURNING id', [id, at]);
+  const moved = await db.query<Pick<ComponentRow, 'id'>>(
+    'UPDATE component SET group_id = NULL, updated_at = $2 WHERE group_id = $1 AND archived_at IS NULL RETURNING id',
+    [id, at],
+  );
   await db.query('UPDATE component_group SET archived_at = $2, updated_at = $2 WHERE id = $1', [id, at]);
   return moved.map((row) => row.id);
 }
@@ -212,10 +244,14 @@ export async function updateComponentFields(
   id: string,
   fields: { name: string; description: string | null; group_id: string | null; only_show_if_degraded: boolean; at: Date },
 ): Promise<void> {
-  await db.query(
-    'UPDATE component SET name = $2, description = $3, group_id = $4, only_show_if_degraded = $5, updated_at = $6 WHERE id = $1',
-    [id, fields.name, fields.description, fields.group_id, fields.only_show_if_degraded, fields.at],
-  );
+  await db.query('UPDATE component SET name = $2, description = $3, group_id = $4, only_show_if_degraded = $5, updated_at = $6 WHERE id = $1', [
+    id,
+    fields.name,
+    fields.description,
+    fields.group_id,
+    fields.only_show_if_degraded,
+    fields.at,
+  ]);
 }
 
 export async function archiveComponent(db: Queryable, id: string, at: Date): Promise<void> {

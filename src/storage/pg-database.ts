@@ -11,7 +11,12 @@ const CONNECTION_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 function translate(error: unknown, sql?: string): unknown {
   const code = (error as { code?: string }).code;
   const message = error instanceof Error ? error.message : '';
-  if ((code && CONNECTION_ERRORS.has(code)) || /Connection terminated|timeout exceeded when trying to connect|does not allow connections|not currently accepting connections|terminating connection/i.test(message)) {
+  if (
+    (code && CONNECTION_ERRORS.has(code)) ||
+    /Connection terminated|timeout exceeded when trying to connect|does not allow connections|not currently accepting connections|terminating connection/i.test(
+      message,
+    )
+  ) {
     return new DatabaseUnavailableError(error);
   }
   if (error instanceof pg.DatabaseError) return new QueryError(error, sql);

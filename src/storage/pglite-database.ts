@@ -53,14 +53,16 @@ class PgliteDatabase implements Database {
 
   async transaction<T>(fn: (tx: Transaction) => Promise<T>): Promise<T> {
     // Statements inside are translated one by one; this catches BEGIN and COMMIT (deferred checks).
-    return run('BEGIN ... COMMIT', () => this.pg.transaction(async (tx) =>
-      fn({
-        query: async <R extends Row>(sql: string, params: unknown[] = []) => (await run(sql, () => tx.query<R>(sql, params))).rows,
-        exec: async (sql: string) => {
-          await run(sql, () => tx.exec(sql));
-        },
-      }),
-    ));
+    return run('BEGIN ... COMMIT', () =>
+      this.pg.transaction(async (tx) =>
+        fn({
+          query: async <R extends Row>(sql: string, params: unknown[] = []) => (await run(sql, () => tx.query<R>(sql, params))).rows,
+          exec: async (sql: string) => {
+            await run(sql, () => tx.exec(sql));
+          },
+        }),
+      ),
+    );
   }
 
   async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {

@@ -20,10 +20,15 @@ function toSession(row: ConsoleSessionRow): ConsoleSession {
 type PrefixedSessionRow = { [Column in keyof ConsoleSessionRow as `s_${Column}`]: ConsoleSessionRow[Column] };
 
 export async function insertSession(db: Queryable, session: Omit<ConsoleSession, 'revoked_at'>): Promise<void> {
-  await db.query(
-    'INSERT INTO console_session (id, user_id, created_at, last_seen_at, expires_at, method, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-    [session.id, session.user_id, session.created_at, session.last_seen_at, session.expires_at, session.method, session.user_agent],
-  );
+  await db.query('INSERT INTO console_session (id, user_id, created_at, last_seen_at, expires_at, method, user_agent) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
+    session.id,
+    session.user_id,
+    session.created_at,
+    session.last_seen_at,
+    session.expires_at,
+    session.method,
+    session.user_agent,
+  ]);
 }
 
 /** A live session (not revoked, not expired at `now`) of an enabled user, with that user; one round trip. */
@@ -38,8 +43,14 @@ export async function findLiveSession(db: Queryable, id: string, now: Date): Pro
   if (rows.length === 0) return null;
   const row = rows[0];
   const session = toSession({
-    id: row.s_id, user_id: row.s_user_id, created_at: row.s_created_at, last_seen_at: row.s_last_seen_at,
-    expires_at: row.s_expires_at, revoked_at: row.s_revoked_at, method: row.s_method, user_agent: row.s_user_agent,
+    id: row.s_id,
+    user_id: row.s_user_id,
+    created_at: row.s_created_at,
+    last_seen_at: row.s_last_seen_at,
+    expires_at: row.s_expires_at,
+    revoked_at: row.s_revoked_at,
+    method: row.s_method,
+    user_agent: row.s_user_agent,
   });
   return { session, user: toUser(row) };
 }
@@ -74,7 +85,12 @@ export async function listLiveSessions(db: Queryable, userId: string, now: Date)
 }
 
 export async function insertSignInLink(db: Queryable, link: { hash: string; user_id: string; created_at: Date; expires_at: Date }): Promise<void> {
-  await db.query('INSERT INTO sign_in_link (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [link.hash, link.user_id, link.created_at, link.expires_at]);
+  await db.query('INSERT INTO sign_in_link (hash, user_id, created_at, expires_at) VALUES ($1, $2, $3, $4)', [
+    link.hash,
+    link.user_id,
+    link.created_at,
+    link.expires_at,
+  ]);
 }
 
 /** The user a link would sign in, if it is unused, unexpired and its user enabled; does not use it. */

@@ -32,7 +32,18 @@ function toSubscriber(row: SubscriberColumns): Subscriber {
 /** Writers pass `secret` as stored (sealed with the app's SecretBox); readers take the box to open it. */
 export async function insertSubscriber(
   db: Queryable,
-  s: { id: string; type: Subscriber['type']; email: string | null; url: string | null; secret: string | null; all_components: boolean; component_ids: string[]; source: Subscriber['source']; confirmed_at: Date | null; at: Date },
+  s: {
+    id: string;
+    type: Subscriber['type'];
+    email: string | null;
+    url: string | null;
+    secret: string | null;
+    all_components: boolean;
+    component_ids: string[];
+    source: Subscriber['source'];
+    confirmed_at: Date | null;
+    at: Date;
+  },
 ): Promise<Subscriber> {
   const rows = await db.query<SubscriberColumns>(
     `INSERT INTO subscriber (id, type, email, url, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at)
@@ -48,19 +59,32 @@ export async function findSubscriber(db: Queryable, id: string): Promise<Subscri
 }
 
 export async function findActiveEmailSubscriber(db: Queryable, email: string): Promise<Subscriber | null> {
-  const rows = await db.query<SubscriberColumns>(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND audience = 'public' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`, [email]);
+  const rows = await db.query<SubscriberColumns>(
+    `SELECT ${COLUMNS} FROM subscriber WHERE type = 'email' AND audience = 'public' AND lower(email) = lower($1) AND unsubscribed_at IS NULL`,
+    [email],
+  );
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 export async function findActiveWebhookSubscriber(db: Queryable, url: string): Promise<Subscriber | null> {
-  const rows = await db.query<SubscriberColumns>(`SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`, [url]);
+  const rows = await db.query<SubscriberColumns>(
+    `SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`,
+    [url],
+  );
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
 
 /** Subscribers with their (opened) secrets, for the delivery worker. */
-export async function loadSubscribersForDelivery(db: Queryable, ids: string[], box: SecretBox): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
+export async function loadSubscribersForDelivery(
+  db: Queryable,
+  ids: string[],
+  box: SecretBox,
+): Promise<Map<string, Subscriber & { secret: string | null; failing_since: Date | null }>> {
   const rows = await db.query<SubscriberColumns & Pick<SubscriberRow, 'secret' | 'failing_since'>>(
-    `SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`, [ids], { prepare: true });
+    `SELECT ${COLUMNS}, secret, failing_since FROM subscriber WHERE id = ANY($1)`,
+    [ids],
+    { prepare: true },
+  );
   return new Map(rows.map((row) => [row.id, { ...toSubscriber(row), secret: openSecret(row.secret, box), failing_since: row.failing_since }]));
 }
 
@@ -97,7 +121,12 @@ export async function markConfirmationSent(db: Queryable, id: string, at: Date):
 }
 
 export async function setComponentFilter(db: Queryable, id: string, filter: { all: boolean; ids: string[] }, at: Date): Promise<void> {
-  await db.query('UPDATE subscriber SET all_components = $2, component_ids = $3, updated_at = $4 WHERE id = $1', [id, filter.all, JSON.stringify(filter.ids), at]);
+  await db.query('UPDATE subscriber SET all_components = $2, component_ids = $3, updated_at = $4 WHERE id = $1', [
+    id,
+    filter.all,
+    JSON.stringify(filter.ids),
+    at,
+  ]);
 }
 
 /** `secret` as stored (sealed with the app's SecretBox). */
@@ -147,12 +176,20 @@ export async function listAlertRecipients(db: Queryable, box: SecretBox): Promis
      WHERE audience = 'responder' AND unsubscribed_at IS NULL ORDER BY type, address`,
   );
   return rows.map((row) => ({
-    id: row.id, type: row.type, address: row.address, metrics: row.alert_metrics,
-    secret: openSecret(row.secret, box), disabled_at: row.disabled_at, disabled_reason: row.disabled_reason,
+    id: row.id,
+    type: row.type,
+    address: row.address,
+    metrics: row.alert_metrics,
+    secret: openSecret(row.secret, box),
+    disabled_at: row.disabled_at,
+    disabled_reason: row.disabled_reason,
   }));
 }
 
-export async function insertAlertRecipient(db: Queryable, r: { id: string; type: 'email' | 'webhook'; address: string; metrics: string[]; secret: string | null; at: Date }): Promise<void> {
+export async function insertAlertRecipient(
+  db: Queryable,
+  r: { id: string; type: 'email' | 'webhook'; address: string; metrics: string[]; secret: string | null; at: Date },
+): Promise<void> {
   await db.query(
     `INSERT INTO subscriber (id, type, email, url, secret, all_components, source, audience, alert_metrics, confirmed_at, created_at, updated_at)
      VALUES ($1, $2, $3, $4, $5, false, 'api', 'responder', $6, $7, $7, $7)`,

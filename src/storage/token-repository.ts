@@ -18,7 +18,13 @@ function toToken(row: ApiTokenRow): ApiToken {
 
 export async function insertToken(db: Queryable, token: Omit<ApiToken, 'last_used_at' | 'revoked_at'> & { hash: string }): Promise<void> {
   await db.query('INSERT INTO api_token (id, name, prefix, hash, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-    token.id, token.name, token.prefix, token.hash, JSON.stringify(token.scopes), token.created_by, token.created_at,
+    token.id,
+    token.name,
+    token.prefix,
+    token.hash,
+    JSON.stringify(token.scopes),
+    token.created_by,
+    token.created_at,
   ]);
 }
 
@@ -29,7 +35,10 @@ export async function findActiveTokenByHash(db: Queryable, hash: string): Promis
 
 /** Records use at most once a minute per token, so authentication stays a read on the hot path. */
 export async function markTokenUsed(db: Queryable, id: string, at: Date): Promise<void> {
-  await db.query("UPDATE api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')", [id, at]);
+  await db.query("UPDATE api_token SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2::timestamptz - interval '1 minute')", [
+    id,
+    at,
+  ]);
 }
 
 export async function listTokens(db: Queryable): Promise<ApiToken[]> {
@@ -44,6 +53,9 @@ export async function lockToken(db: Queryable, idOrPrefix: string): Promise<ApiT
 }
 
 export async function revokeToken(db: Queryable, idOrPrefix: string, at: Date): Promise<ApiToken | null> {
-  const rows = await db.query<ApiTokenRow>('UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 OR prefix = $1 RETURNING *', [idOrPrefix, at]);
+  const rows = await db.query<ApiTokenRow>('UPDATE api_token SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1 OR prefix = $1 RETURNING *', [
+    idOrPrefix,
+    at,
+  ]);
   return rows.length > 0 ? toToken(rows[0]) : null;
 }

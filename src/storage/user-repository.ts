@@ -17,7 +17,10 @@ export function toUser(row: ResponderUserRow): ResponderUser {
   };
 }
 
-export async function insertUser(db: Queryable, user: { id: string; email: string; name: string | null; role: UserRole; at: Date }): Promise<ResponderUser | null> {
+export async function insertUser(
+  db: Queryable,
+  user: { id: string; email: string; name: string | null; role: UserRole; at: Date },
+): Promise<ResponderUser | null> {
   const rows = await db.query<ResponderUserRow>(
     `INSERT INTO responder_user (id, email, name, role, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $5)
      ON CONFLICT (lower(email)) DO NOTHING RETURNING *`,
@@ -63,7 +66,10 @@ export async function listUsers(db: Queryable): Promise<ResponderUser[]> {
 }
 
 export async function disableUser(db: Queryable, id: string, at: Date): Promise<ResponderUser | null> {
-  const rows = await db.query<ResponderUserRow>('UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *', [id, at]);
+  const rows = await db.query<ResponderUserRow>(
+    'UPDATE responder_user SET disabled_at = COALESCE(disabled_at, $2), updated_at = $2 WHERE id = $1 RETURNING *',
+    [id, at],
+  );
   return rows.length > 0 ? toUser(rows[0]) : null;
 }
 
@@ -74,6 +80,8 @@ export async function setUserRole(db: Queryable, id: string, role: UserRole, at:
 
 /** Enabled admin accounts, locked for the caller's transaction (so two demotions cannot both leave none). */
 export async function lockEnabledAdmins(db: Queryable): Promise<string[]> {
-  const rows = await db.query<Pick<ResponderUserRow, 'id'>>("SELECT id FROM responder_user WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE");
+  const rows = await db.query<Pick<ResponderUserRow, 'id'>>(
+    "SELECT id FROM responder_user WHERE role = 'admin' AND disabled_at IS NULL ORDER BY id FOR UPDATE",
+  );
   return rows.map((row) => row.id);
 }

@@ -36,7 +36,10 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   beforeAll(async () => {
     ui = await startConsoleInBrowser({
       definition: DEFINITION,
-      accounts: [['oncall@acme.example', 'responder'], ['boss@acme.example', 'admin']],
+      accounts: [
+        ['oncall@acme.example', 'responder'],
+        ['boss@acme.example', 'admin'],
+      ],
       password: PASSWORD,
       // Seeded before the app listens, so the first page already shows the open notice.
       prepare: async (t, base) => {
@@ -49,8 +52,15 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
         );
         for (let i = 0; i < 40; i++) {
           t.clock.advance(5_000);
-          await t.db.query("INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING", [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)]);
-          const { transitions } = await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: base });
+          await t.db.query(
+            "INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING",
+            [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)],
+          );
+          const { transitions } = await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], {
+            timeZone: 'UTC',
+            maintenance: [],
+            publicUrl: base,
+          });
           if (transitions.some((x) => x.startsWith('fired:'))) break;
         }
         expect((await t.db.query("SELECT id FROM incident WHERE source = 'heartbeat' AND resolved_at IS NULL")).length).toBe(1);
@@ -87,14 +97,20 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     expect(row.status).toBe('resolved');
   });
 
-  it('follows an update\'s delivery progress live, then replays the failed delivery', async () => {
-    const incident = await declareIncident(t.app.serviceContext(labelledOperator('user:oncall@acme.example')), { name: 'Messages delayed in Europe', status: 'investigating', body: 'We are looking into it.' });
+  it("follows an update's delivery progress live, then replays the failed delivery", async () => {
+    const incident = await declareIncident(t.app.serviceContext(labelledOperator('user:oncall@acme.example')), {
+      name: 'Messages delayed in Europe',
+      status: 'investigating',
+      body: 'We are looking into it.',
+    });
     incidentPath = `/console/incidents/${incident.id}`;
     const [event] = await t.db.query<{ id: string }>("SELECT id FROM outbox_event WHERE payload->>'incident_id' = $1", [incident.id]);
     // What the dispatcher and the workers write (this app is the web role only): three recipients.
     await t.db.query(
       `INSERT INTO subscriber (id, type, email, all_components, source, confirmed_at, created_at, updated_at)
-       SELECT 'live' || n, 'email', 'reader' || n || '@example.org', true, 'api', $1, $1, $1 FROM generate_series(1, 3) AS n`, [t.clock.now()]);
+       SELECT 'live' || n, 'email', 'reader' || n || '@example.org', true, 'api', $1, $1, $1 FROM generate_series(1, 3) AS n`,
+      [t.clock.now()],
+    );
     await t.db.query(
       `INSERT INTO delivery (event_id, subscriber_id, channel, state, attempts, next_attempt_at, created_at, last_error)
        VALUES ($1, 'live1', 'email', 'sent', 1, $2, $2, NULL), ($1, 'live2', 'email', 'pending', 1, $2, $2, 'SMTP 451 try later'), ($1, 'live3', 'email', 'dead', 7, $2, $2, 'SMTP 550 mailbox unavailable')`,
@@ -114,10 +130,16 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     expect(await progress.locator('tbody tr').first().innerText()).toMatch(/Email\s+3\s+2\s+1\s+0/);
     expect(await responder.locator('[data-progress-live]').textContent()).toBe('Every notice of this incident has been handled.');
 
-    await Promise.all([responder.waitForURL(/\/console\/deliveries\/dead\?event=\d+$/), progress.getByRole('link', { name: 'See the failures and replay them' }).click()]);
+    await Promise.all([
+      responder.waitForURL(/\/console\/deliveries\/dead\?event=\d+$/),
+      progress.getByRole('link', { name: 'See the failures and replay them' }).click(),
+    ]);
     expect(await responder.locator('main').innerText()).toContain('SMTP 550 mailbox unavailable');
     await saveScreenshot(responder, 'console-failed-deliveries');
-    await Promise.all([responder.waitForURL(/done=deliveries-replayed$/), responder.getByRole('button', { name: 'Replay the delivery to reader3@example.org' }).click()]);
+    await Promise.all([
+      responder.waitForURL(/done=deliveries-replayed$/),
+      responder.getByRole('button', { name: 'Replay the delivery to reader3@example.org' }).click(),
+    ]);
     expect(await responder.getByRole('status').innerText()).toContain('Replayed');
     expect((await t.db.query<{ state: string }>("SELECT state FROM delivery WHERE subscriber_id = 'live3'"))[0].state).toBe('pending');
   });
@@ -125,10 +147,17 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   it('searches subscribers and imports a CSV file', async () => {
     await responder.goto(`${base}/console/subscribers/import`);
     // The file picker is the script's: it puts the file's text in the box, checked before importing.
-    await responder.getByLabel('CSV file').setInputFiles({ name: 'list.csv', mimeType: 'text/csv', buffer: Buffer.from('email,components\nana@example.com,eu-messaging\nben@example.org,\nnot an address,\n') });
+    await responder.getByLabel('CSV file').setInputFiles({
+      name: 'list.csv',
+      mimeType: 'text/csv',
+      buffer: Buffer.from('email,components\nana@example.com,eu-messaging\nben@example.org,\nnot an address,\n'),
+    });
     await responder.waitForFunction(() => (document.getElementById('csv') as HTMLTextAreaElement).value.includes('ben@example.org'));
     await responder.getByLabel(/already agreed/).check();
-    const [imported] = await Promise.all([responder.waitForResponse((r) => r.url() === `${base}/console/subscribers/import` && r.request().method() === 'POST'), responder.getByRole('button', { name: 'Import' }).click()]);
+    const [imported] = await Promise.all([
+      responder.waitForResponse((r) => r.url() === `${base}/console/subscribers/import` && r.request().method() === 'POST'),
+      responder.getByRole('button', { name: 'Import' }).click(),
+    ]);
     expect(imported.status()).toBe(200);
     const result = await responder.getByRole('status').innerText();
     expect(result).toContain('Import done: 2 added, 0 already subscribed, 1 not imported.');
@@ -140,7 +169,12 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     const rows = responder.locator('table.subscribers tbody tr');
     expect(await rows.count()).toBe(1);
     expect(await rows.first().innerText()).toContain('ana@example.com');
-    await registerWebhook(t.app.serviceContext(labelledOperator('test')), { type: 'webhook', url: 'https://hooks.example.com/status', email: 'ops@example.com' }, async () => ({ ok: true }), () => 'whsec_dGVzdA==');
+    await registerWebhook(
+      t.app.serviceContext(labelledOperator('test')),
+      { type: 'webhook', url: 'https://hooks.example.com/status', email: 'ops@example.com' },
+      async () => ({ ok: true }),
+      () => 'whsec_dGVzdA==',
+    );
     await responder.goto(`${base}/console/subscribers`);
     await responder.getByText('New secret for https://hooks.example.com/status…').click();
     await saveScreenshot(responder, 'console-subscribers');
@@ -153,7 +187,10 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     await admin.waitForURL(`${base}/console/tokens`);
     await admin.getByLabel('Name').fill('product-heartbeats');
     await admin.getByRole('checkbox', { name: /heartbeats:write/ }).check();
-    await Promise.all([admin.waitForResponse((r) => r.url() === `${base}/console/tokens` && r.request().method() === 'POST'), admin.getByRole('button', { name: 'Create token' }).click()]);
+    await Promise.all([
+      admin.waitForResponse((r) => r.url() === `${base}/console/tokens` && r.request().method() === 'POST'),
+      admin.getByRole('button', { name: 'Create token' }).click(),
+    ]);
     expect(await admin.getByRole('heading', { level: 1 }).innerText()).toBe('Token “product-heartbeats” created');
     const token = await admin.getByLabel('API token').inputValue();
     expect(token).toMatch(/^lfl_/);
@@ -175,14 +212,27 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
   it('works on a 375 px phone: no sideways scrolling, every page behind the Menu button', async () => {
     const phone = await ui.newPage({ viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
     await ui.signIn(phone, 'boss@acme.example');
-    for (const path of ['/console', '/console/signal', incidentPath, '/console/deliveries/dead', '/console/subscribers', '/console/components', '/console/tokens', '/console/users', '/console/audit']) {
+    for (const path of [
+      '/console',
+      '/console/signal',
+      incidentPath,
+      '/console/deliveries/dead',
+      '/console/subscribers',
+      '/console/components',
+      '/console/tokens',
+      '/console/users',
+      '/console/audit',
+    ]) {
       await phone.goto(`${base}${path}`);
       expect(await phone.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(375);
     }
     expect(await phone.getByRole('navigation', { name: 'Console', exact: true }).isVisible()).toBe(false);
     await phone.getByText('Menu', { exact: true }).click();
     await saveScreenshot(phone, 'console-mobile-menu');
-    await Promise.all([phone.waitForURL(`${base}/console/subscribers`), phone.getByRole('navigation', { name: 'Console menu' }).getByRole('link', { name: 'Subscribers' }).click()]);
+    await Promise.all([
+      phone.waitForURL(`${base}/console/subscribers`),
+      phone.getByRole('navigation', { name: 'Console menu' }).getByRole('link', { name: 'Subscribers' }).click(),
+    ]);
     await phone.goto(`${base}/console/signal`);
     await saveScreenshot(phone, 'console-mobile-signal');
   });
@@ -191,13 +241,23 @@ describe.skipIf(skip)(`console slice 2 in Chromium${titleSuffix}`, () => {
     // axe is injected as a script, which the console's Content-Security-Policy would block: bypass it for the audit only.
     const page = await ui.newPage({ bypassCSP: true });
     const failures: string[] = [];
-    const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };
+    const audit = async (name: string) => {
+      failures.push(...(await auditWithAxe(page, name)));
+    };
     await ui.signIn(page, 'boss@acme.example');
     const notice = (await t.db.query<{ id: string }>("SELECT id FROM incident WHERE name LIKE 'Reduced activity%'"))[0].id;
     for (const [path, name] of [
-      ['/console', 'dashboard'], ['/console/signal', 'signal'], [`/console/signal/notices/${notice}/convert`, 'take over'], [incidentPath, 'incident'],
-      ['/console/deliveries/dead', 'failed deliveries'], ['/console/subscribers', 'subscribers'], ['/console/subscribers/import', 'import'],
-      ['/console/components', 'components'], ['/console/tokens', 'tokens'], ['/console/users', 'accounts'], ['/console/audit', 'audit log'],
+      ['/console', 'dashboard'],
+      ['/console/signal', 'signal'],
+      [`/console/signal/notices/${notice}/convert`, 'take over'],
+      [incidentPath, 'incident'],
+      ['/console/deliveries/dead', 'failed deliveries'],
+      ['/console/subscribers', 'subscribers'],
+      ['/console/subscribers/import', 'import'],
+      ['/console/components', 'components'],
+      ['/console/tokens', 'tokens'],
+      ['/console/users', 'accounts'],
+      ['/console/audit', 'audit log'],
     ]) {
       const response = await page.goto(`${base}${path}`);
       expect(response?.status(), path).toBe(200);

@@ -26,7 +26,9 @@ describe.skipIf(skip)(`console live preview in Chromium${titleSuffix}`, () => {
       accounts: [['oncall@acme.example', 'responder', 'On-call']],
       password: PASSWORD,
       prepare: async (app) => {
-        openIncidentId = (await declareIncident(app.app.serviceContext(labelledOperator('test')), { name: 'Search is slow', impact: 'critical', body: 'Looking.' })).id;
+        openIncidentId = (
+          await declareIncident(app.app.serviceContext(labelledOperator('test')), { name: 'Search is slow', impact: 'critical', body: 'Looking.' })
+        ).id;
       },
     });
     ({ t, base } = ui);
@@ -63,7 +65,7 @@ describe.skipIf(skip)(`console live preview in Chromium${titleSuffix}`, () => {
     expect(ui.dialogs).toEqual([]);
   });
 
-  it('shows an existing incident\'s impact when previewing an update', async () => {
+  it("shows an existing incident's impact when previewing an update", async () => {
     await page.goto(`${base}/console/incidents/${openIncidentId}`);
     await page.getByLabel('Update for customers').fill('Still looking.');
     await expectImpact('critical');

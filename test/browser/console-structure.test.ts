@@ -17,7 +17,12 @@ const ADMIN = 'boss@acme.example';
 const PASSWORD = 'a long on-call passphrase';
 const DEFINITION = validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } });
 
-interface V2Component { id: string; name: string; group: boolean; group_id: string | null }
+interface V2Component {
+  id: string;
+  name: string;
+  group: boolean;
+  group_id: string | null;
+}
 
 describe.skipIf(skip)(`groups and components managed in the console, in Chromium${titleSuffix}`, () => {
   let ui: ConsoleInBrowser;
@@ -42,8 +47,7 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
   }
 
   /** The names of the components listed under a group on /console/components, in order. */
-  const consoleGroupNames = (page: Page, group: string) =>
-    page.getByRole('region', { name: group, exact: true }).locator('.component strong').allInnerTexts();
+  const consoleGroupNames = (page: Page, group: string) => page.getByRole('region', { name: group, exact: true }).locator('.component strong').allInnerTexts();
 
   it('adds a group and two components in it through the labelled forms', async () => {
     admin = await ui.newPage();
@@ -140,11 +144,13 @@ describe.skipIf(skip)(`groups and components managed in the console, in Chromium
     await ui.signIn(page, ADMIN);
     const group = (await publicComponents(page)).find((c) => c.group)!;
     for (const [path, name] of [
-      ['/console/components', 'components (structure)'], [editPath, 'component edit'], [`/console/component-groups/${group.id}`, 'group edit'],
+      ['/console/components', 'components (structure)'],
+      [editPath, 'component edit'],
+      [`/console/component-groups/${group.id}`, 'group edit'],
     ]) {
       const response = await page.goto(`${base}${path}`);
       expect(response?.status(), path).toBe(200);
-      failures.push(...await auditWithAxe(page, name));
+      failures.push(...(await auditWithAxe(page, name)));
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
     expect(ui.dialogs).toEqual([]);

@@ -24,11 +24,17 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
 
   beforeAll(async () => {
     ui = await startConsoleInBrowser({
-      accounts: [['oncall@acme.example', 'responder', 'On-call'], ['watcher@acme.example', 'viewer', null]],
+      accounts: [
+        ['oncall@acme.example', 'responder', 'On-call'],
+        ['watcher@acme.example', 'viewer', null],
+      ],
       password: PASSWORD,
       prepare: async (t) => {
         await createTemplate(t.app.serviceContext(labelledOperator('test')), {
-          name: 'Messaging outage', title: TITLE, status: 'investigating', body: 'We are investigating **delayed messages**.',
+          name: 'Messaging outage',
+          title: TITLE,
+          status: 'investigating',
+          body: 'We are investigating **delayed messages**.',
           components: { 'us-messaging': 'partial_outage', 'eu-messaging': 'major_outage' },
         });
       },
@@ -46,7 +52,11 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
     await ui.submitSignIn(page, email);
   }
 
-  const summary = async () => (await fetch(`${base}/api/v2/summary.json`)).json() as Promise<{ incidents: { id: string; name: string; status: string }[]; components: { id: string; status: string }[] }>;
+  const summary = async () =>
+    (await fetch(`${base}/api/v2/summary.json`)).json() as Promise<{
+      incidents: { id: string; name: string; status: string }[];
+      components: { id: string; status: string }[];
+    }>;
 
   it('signs a responder in with a password; the cookie is HttpOnly and scoped to /console', async () => {
     responder = await ui.newPage();
@@ -61,7 +71,10 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
 
   it('declares an incident from a template with two components, with a live preview', async () => {
     await responder.goto(`${base}/console/templates`);
-    await Promise.all([responder.waitForURL(/\/console\/incidents\/new\?template=/), responder.getByRole('link', { name: 'Declare from this template Messaging outage' }).click()]);
+    await Promise.all([
+      responder.waitForURL(/\/console\/incidents\/new\?template=/),
+      responder.getByRole('link', { name: 'Declare from this template Messaging outage' }).click(),
+    ]);
     expect(await responder.getByLabel('Title').inputValue()).toBe(TITLE);
     const us = await t.componentId('us-messaging');
     const eu = await t.componentId('eu-messaging');
@@ -69,7 +82,9 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
     expect(await responder.locator(`#c-${eu}`).inputValue()).toBe('major_outage');
 
     // The preview follows the text (debounced fetch): the same Markdown renderer as the page and email.
-    await responder.getByLabel('Update for customers').fill('We are investigating **delayed messages** in both regions.\n\n- US: up to 5 minutes\n- EU: up to 20 minutes');
+    await responder
+      .getByLabel('Update for customers')
+      .fill('We are investigating **delayed messages** in both regions.\n\n- US: up to 5 minutes\n- EU: up to 20 minutes');
     const preview = responder.locator('#live-preview');
     await preview.locator('li', { hasText: 'EU: up to 20 minutes' }).first().waitFor();
     expect(await preview.locator('strong', { hasText: 'delayed messages' }).count()).toBe(2); // page card and email
@@ -77,7 +92,10 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
     expect(await preview.innerText()).toContain('Messaging (Europe) — Major outage');
     await saveScreenshot(responder, 'console-declare');
 
-    await Promise.all([responder.waitForURL(/\/console\/incidents\/[a-z0-9]+\?done=published$/), responder.getByRole('button', { name: 'Publish incident' }).click()]);
+    await Promise.all([
+      responder.waitForURL(/\/console\/incidents\/[a-z0-9]+\?done=published$/),
+      responder.getByRole('button', { name: 'Publish incident' }).click(),
+    ]);
     incidentUrl = responder.url().replace(/\?.*$/, '');
     expect(await responder.getByRole('status').innerText()).toContain('Published');
     expect(await responder.getByRole('heading', { level: 1 }).innerText()).toBe(TITLE);
@@ -122,10 +140,12 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
   it('refuses a cross-site form post, even with the session cookie', async () => {
     const before = (await t.db.query("SELECT id FROM incident WHERE kind = 'incident'")).length;
     // A page on another site that auto-submits a form to the console in the responder's browser.
-    await responder.route('http://attacker.example/**', (route) => route.fulfill({
-      contentType: 'text/html',
-      body: `<!doctype html><form method="post" action="${base}/console/incidents"><input name="name" value="Forged"><input name="body" value="Forged"></form><script>document.forms[0].submit()</script>`,
-    }));
+    await responder.route('http://attacker.example/**', (route) =>
+      route.fulfill({
+        contentType: 'text/html',
+        body: `<!doctype html><form method="post" action="${base}/console/incidents"><input name="name" value="Forged"><input name="body" value="Forged"></form><script>document.forms[0].submit()</script>`,
+      }),
+    );
     const [response] = await Promise.all([
       responder.waitForResponse((r) => r.url() === `${base}/console/incidents` && r.request().method() === 'POST'),
       responder.goto('http://attacker.example/'),
@@ -170,13 +190,20 @@ describe.skipIf(skip)(`console in Chromium${titleSuffix}`, () => {
     const page = await ui.newPage({ bypassCSP: true });
     const templateId = (await t.db.query<{ id: string }>('SELECT id FROM incident_template LIMIT 1'))[0].id;
     const failures: string[] = [];
-    const audit = async (name: string) => { failures.push(...await auditWithAxe(page, name)); };
+    const audit = async (name: string) => {
+      failures.push(...(await auditWithAxe(page, name)));
+    };
     await page.goto(`${base}/console/sign-in`);
     await audit('sign-in');
     await signIn(page, 'oncall@acme.example');
     for (const [path, name] of [
-      ['/console', 'dashboard'], [`/console/incidents/new?template=${templateId}`, 'declare'], [incidentUrl.slice(base.length), 'incident'],
-      ['/console/templates', 'templates'], [`/console/templates/${templateId}`, 'template'], ['/console/maintenances/new', 'maintenance'], ['/console/account', 'account'],
+      ['/console', 'dashboard'],
+      [`/console/incidents/new?template=${templateId}`, 'declare'],
+      [incidentUrl.slice(base.length), 'incident'],
+      ['/console/templates', 'templates'],
+      [`/console/templates/${templateId}`, 'template'],
+      ['/console/maintenances/new', 'maintenance'],
+      ['/console/account', 'account'],
     ]) {
       const response = await page.goto(`${base}${path}`);
       expect(response?.status(), path).toBe(200);

@@ -44,7 +44,8 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
     await rollUpHeartbeats(t.db, { from: new Date(now - 7 * 60 * MINUTE), to: new Date(now) }, heartbeatSeries(definition));
     const id = await openEpisode(t.db, { metric: METRIC, region: 'eu' }, { startedAt: new Date(now - 40 * MINUTE), tier: 'major', incidentId: null });
     await endEpisode(t.db, id, new Date(now - 30 * MINUTE));
-    const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+    const tick = () =>
+      evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
     await tick();
     t.clock.advance(10_000);
     await tick();
@@ -142,7 +143,11 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
     const page = await open(`/heartbeat/${METRIC}/eu`);
     expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Messages created in EU');
     // The series began 6 hours ago: 360 ten-second, 180 two-minute and 24 fifteen-minute steps.
-    for (const [name, vertices] of [['last hour', 360], ['last 24 hours', 180], ['last 7 days', 24]] as const) {
+    for (const [name, vertices] of [
+      ['last hour', 360],
+      ['last 24 hours', 180],
+      ['last 7 days', 24],
+    ] as const) {
       const chart = await drawn(page, `Messages created in EU, ${name}`);
       expect(chart.lineVertices, name).toBe(vertices);
       expect(chart.bandBox?.width, name).toBeGreaterThan(10);
@@ -161,7 +166,10 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
     expect(await images.count()).toBe(2);
     await page.waitForFunction(() => [...document.querySelectorAll('.hb-sparks img')].every((img) => (img as HTMLImageElement).complete));
     const sizes = await images.evaluateAll((imgs) => imgs.map((img) => [(img as HTMLImageElement).naturalWidth, (img as HTMLImageElement).naturalHeight]));
-    expect(sizes).toEqual([[120, 28], [120, 28]]);
+    expect(sizes).toEqual([
+      [120, 28],
+      [120, 28],
+    ]);
     await page.getByRole('region', { name: 'Live activity' }).screenshot({ path: screenshotPath('status-live-activity') });
     await page.context().close();
   });
@@ -175,10 +183,13 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
 
   it('has no serious or critical axe violations on /heartbeat and a series page, in light and dark', async () => {
     const failures: string[] = [];
-    for (const [path, name] of [['/heartbeat', 'heartbeat'], [`/heartbeat/${METRIC}/us`, 'heartbeat-series-us']]) {
+    for (const [path, name] of [
+      ['/heartbeat', 'heartbeat'],
+      [`/heartbeat/${METRIC}/us`, 'heartbeat-series-us'],
+    ]) {
       // axe is injected as a script, which the page's Content-Security-Policy blocks: bypass it for the audit only.
       const page = await open(path, { bypassCSP: true });
-      failures.push(...await auditWithAxe(page, path, (colorScheme) => saveScreenshot(page, `${name}-${colorScheme}`)));
+      failures.push(...(await auditWithAxe(page, path, (colorScheme) => saveScreenshot(page, `${name}-${colorScheme}`))));
       await page.context().close();
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);

@@ -47,21 +47,36 @@ describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
 
     // The active incident: investigating -> identified -> monitoring, on two components.
     t.clock.set('2026-03-10T11:00:00Z');
-    incidentId = (await post('/api/v1/incidents', {
-      name: INCIDENT,
-      body: `We are investigating **delayed messages**.\n\nA responder pasted this: ${SCRIPT_TEXT}`,
-      components: { 'us-messaging': 'partial_outage', 'eu-messaging': 'degraded_performance' },
-    })).id;
+    incidentId = (
+      await post('/api/v1/incidents', {
+        name: INCIDENT,
+        body: `We are investigating **delayed messages**.\n\nA responder pasted this: ${SCRIPT_TEXT}`,
+        components: { 'us-messaging': 'partial_outage', 'eu-messaging': 'degraded_performance' },
+      })
+    ).id;
     t.clock.set('2026-03-10T11:15:00Z');
-    await post(`/api/v1/incidents/${incidentId}/updates`, { status: 'identified', body: 'The cause is a **saturated queue**:\n\n- US: messages wait up to 5 minutes\n- Europe: up to 1 minute' });
+    await post(`/api/v1/incidents/${incidentId}/updates`, {
+      status: 'identified',
+      body: 'The cause is a **saturated queue**:\n\n- US: messages wait up to 5 minutes\n- Europe: up to 1 minute',
+    });
     t.clock.set('2026-03-10T11:30:00Z');
-    await post(`/api/v1/incidents/${incidentId}/updates`, { status: 'monitoring', body: 'A fix is deployed; we are [monitoring](https://www.acme.example/blog) the queues.' });
-    expectedTimeline = [['2026-03-10T11:30:00.000Z', 'Monitoring'], ['2026-03-10T11:15:00.000Z', 'Identified'], ['2026-03-10T11:00:00.000Z', 'Investigating']];
+    await post(`/api/v1/incidents/${incidentId}/updates`, {
+      status: 'monitoring',
+      body: 'A fix is deployed; we are [monitoring](https://www.acme.example/blog) the queues.',
+    });
+    expectedTimeline = [
+      ['2026-03-10T11:30:00.000Z', 'Monitoring'],
+      ['2026-03-10T11:15:00.000Z', 'Identified'],
+      ['2026-03-10T11:00:00.000Z', 'Investigating'],
+    ];
 
     // An upcoming maintenance.
     await post('/api/v1/maintenances', {
-      name: MAINTENANCE, body: 'We will upgrade the **API database**. Requests may be slower.',
-      scheduled_for: '2026-03-12T02:00:00Z', scheduled_until: '2026-03-12T04:00:00Z', components: ['us-api', 'eu-api'],
+      name: MAINTENANCE,
+      body: 'We will upgrade the **API database**. Requests may be slower.',
+      scheduled_for: '2026-03-12T02:00:00Z',
+      scheduled_until: '2026-03-12T04:00:00Z',
+      components: ['us-api', 'eu-api'],
     });
 
     t.clock.set('2026-03-10T12:00:00Z');
@@ -91,7 +106,9 @@ describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
   /** [datetime, status label] of each update of the incident card with this name, in page order. */
   async function timeline(scope: Page | Locator, incidentName: string) {
     const article = scope.getByRole('article', { name: incidentName });
-    return article.locator('section.update').evaluateAll((updates) => updates.map((u) => [u.querySelector('time')?.getAttribute('datetime'), u.querySelector('.label')?.textContent]));
+    return article
+      .locator('section.update')
+      .evaluateAll((updates) => updates.map((u) => [u.querySelector('time')?.getAttribute('datetime'), u.querySelector('.label')?.textContent]));
   }
 
   it('spells out the roll-up, shows the active incident timeline newest first with times, and names the affected components', async () => {
@@ -101,7 +118,11 @@ describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
 
     const active = page.getByRole('region', { name: 'Active incidents' });
     expect(await timeline(active, INCIDENT)).toEqual(expectedTimeline);
-    expect(await active.locator('section.update time').allInnerTexts()).toEqual(['Mar 10, 2026, 11:30 UTC', 'Mar 10, 2026, 11:15 UTC', 'Mar 10, 2026, 11:00 UTC']);
+    expect(await active.locator('section.update time').allInnerTexts()).toEqual([
+      'Mar 10, 2026, 11:30 UTC',
+      'Mar 10, 2026, 11:15 UTC',
+      'Mar 10, 2026, 11:00 UTC',
+    ]);
 
     const incidentText = await active.innerText();
     expect(incidentText).toContain('This incident affects: Messaging (United States), Messaging (Europe)');
@@ -143,7 +164,10 @@ describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
     expect(await page.getByRole('region', { name: 'Active incidents' }).innerText()).not.toContain(MAINTENANCE);
 
     const past = page.getByRole('region', { name: 'Past incidents' });
-    expect(await timeline(past, RESOLVED)).toEqual([['2026-03-08T09:40:00.000Z', 'Resolved'], ['2026-03-08T09:00:00.000Z', 'Investigating']]);
+    expect(await timeline(past, RESOLVED)).toEqual([
+      ['2026-03-08T09:40:00.000Z', 'Resolved'],
+      ['2026-03-08T09:00:00.000Z', 'Investigating'],
+    ]);
     expect(await past.getByRole('link', { name: RESOLVED }).getAttribute('href')).toBe(`/incidents/${resolvedId}`);
   });
 
@@ -191,12 +215,18 @@ describe.skipIf(skip)(`status page in Chromium${titleSuffix}`, () => {
     // axe is injected as a script, which the page's Content-Security-Policy blocks: bypass it for the audit only.
     const page = await open('/', { bypassCSP: true });
     const failures: string[] = [];
-    for (const [path, name] of [['/', 'status'], ['/history', 'history'], [`/incidents/${incidentId}`, 'incident']]) {
+    for (const [path, name] of [
+      ['/', 'status'],
+      ['/history', 'history'],
+      [`/incidents/${incidentId}`, 'incident'],
+    ]) {
       await visit(page, path);
       // A screenshot in each scheme, except status-light.png: the first check already took it.
-      failures.push(...await auditWithAxe(page, path, async (colorScheme) => {
-        if (name !== 'status' || colorScheme === 'dark') await saveScreenshot(page, `${name}-${colorScheme}`);
-      }));
+      failures.push(
+        ...(await auditWithAxe(page, path, async (colorScheme) => {
+          if (name !== 'status' || colorScheme === 'dark') await saveScreenshot(page, `${name}-${colorScheme}`);
+        })),
+      );
     }
     expect(failures, `axe found serious or critical violations:\n\n${failures.join('\n\n')}\n`).toEqual([]);
   }, 120_000); // one test audits many pages in two schemes

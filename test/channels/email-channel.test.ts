@@ -203,7 +203,11 @@ describe('email channel over SMTP', () => {
     const [{ raw }] = await smtp.waitFor(1);
     const [signature] = header(raw, 'DKIM-Signature');
     const tags = Object.fromEntries(
-      signature.replace(/\s+/g, '').split(';').filter(Boolean).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
+      signature
+        .replace(/\s+/g, '')
+        .split(';')
+        .filter(Boolean)
+        .map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
     );
     expect(tags).toMatchObject({ v: '1', a: 'rsa-sha256', d: 'acme.example', s: 'lifeline', c: 'relaxed/relaxed' });
     const signed = tags.h.toLowerCase().split(':');
@@ -280,8 +284,12 @@ describe('email channel options', () => {
     const base = { fallbackSmtpUrl: null, from: FROM, mailDir: '/tmp' };
     expect(() => createEmailChannel({ ...base, smtpUrl: 'https://mail.example.net' })).toThrow(/^smtpUrl must use smtp:\/\/ or smtps:\/\//);
     expect(() => createEmailChannel({ ...base, smtpUrl: 'not a url' })).toThrow(/^smtpUrl is not a valid URL/);
-    expect(() => createEmailChannel({ ...base, smtpUrl: 'smtp://127.0.0.1:2525', fallbackSmtpUrl: 'mailto:x@example.net' })).toThrow(/^fallbackSmtpUrl must use/);
-    expect(() => createEmailChannel({ ...base, smtpUrl: null, dkim: { domainName: 'a.example', keySelector: 's', privateKey: 'nope' } })).toThrow(/^dkim\.privateKey/);
+    expect(() => createEmailChannel({ ...base, smtpUrl: 'smtp://127.0.0.1:2525', fallbackSmtpUrl: 'mailto:x@example.net' })).toThrow(
+      /^fallbackSmtpUrl must use/,
+    );
+    expect(() => createEmailChannel({ ...base, smtpUrl: null, dkim: { domainName: 'a.example', keySelector: 's', privateKey: 'nope' } })).toThrow(
+      /^dkim\.privateKey/,
+    );
   });
 });
 
@@ -291,15 +299,28 @@ function verifyDkim(raw: string, publicKeyPem: string): boolean {
   const headerLines = raw.slice(0, split).split(/\r\n(?![ \t])/);
   const relaxed = (line: string) => {
     const colon = line.indexOf(':');
-    const value = line.slice(colon + 1).replace(/\r\n/g, '').replace(/[ \t]+/g, ' ').trim();
+    const value = line
+      .slice(colon + 1)
+      .replace(/\r\n/g, '')
+      .replace(/[ \t]+/g, ' ')
+      .trim();
     return `${line.slice(0, colon).trim().toLowerCase()}:${value}`;
   };
   const dkimLine = headerLines.find((l) => /^dkim-signature:/i.test(l))!;
   const tags = Object.fromEntries(
-    dkimLine.slice(dkimLine.indexOf(':') + 1).replace(/\s+/g, '').split(';').filter(Boolean).map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
+    dkimLine
+      .slice(dkimLine.indexOf(':') + 1)
+      .replace(/\s+/g, '')
+      .split(';')
+      .filter(Boolean)
+      .map((t) => [t.slice(0, t.indexOf('=')), t.slice(t.indexOf('=') + 1)]),
   );
 
-  let body = raw.slice(split + 4).split('\r\n').map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, '')).join('\r\n');
+  let body = raw
+    .slice(split + 4)
+    .split('\r\n')
+    .map((l) => l.replace(/[ \t]+/g, ' ').replace(/ $/, ''))
+    .join('\r\n');
   body = body.replace(/(\r\n)*$/, '') + '\r\n';
   if (createHash('sha256').update(body).digest('base64') !== tags.bh) return false;
 

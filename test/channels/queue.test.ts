@@ -94,7 +94,10 @@ describe.skipIf(!emulatorHost)(emulatorHost ? 'Pub/Sub queue (emulator)' : `Pub/
     await subscriber?.close();
     await admin?.close();
     await ownEmulator?.stop();
-    for (const [name, value] of [['PUBSUB_EMULATOR_HOST', savedEnv.host], ['METADATA_SERVER_DETECTION', savedEnv.metadata]] as const) {
+    for (const [name, value] of [
+      ['PUBSUB_EMULATOR_HOST', savedEnv.host],
+      ['METADATA_SERVER_DETECTION', savedEnv.metadata],
+    ] as const) {
       if (value === undefined) delete process.env[name];
       else process.env[name] = value;
     }
@@ -435,7 +438,10 @@ describe('embedded queue', () => {
   });
 
   it('runs at most `concurrency` handlers at once (default 4)', async () => {
-    for (const [options, limit] of [[{ concurrency: 2 }, 2], [{}, 4]] as const) {
+    for (const [options, limit] of [
+      [{ concurrency: 2 }, 2],
+      [{}, 4],
+    ] as const) {
       const queue = createEmbeddedQueue(options);
       let running = 0;
       let most = 0;

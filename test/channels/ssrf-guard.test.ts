@@ -1,13 +1,6 @@
 import type { LookupAddress } from 'node:dns';
 import { describe, expect, it, vi } from 'vitest';
-import {
-  BlockedAddressError,
-  blockedHostnameReason,
-  checkWebhookUrl,
-  guardedLookup,
-  isBlockedAddress,
-  type LookupFn,
-} from '../../src/channels/ssrf-guard.ts';
+import { BlockedAddressError, blockedHostnameReason, checkWebhookUrl, guardedLookup, isBlockedAddress, type LookupFn } from '../../src/channels/ssrf-guard.ts';
 
 const PUBLIC_V4 = '93.184.215.14';
 const PUBLIC_V6 = '2606:2800:21f:cb07:6820:80da:af6b:8b2c';
@@ -26,47 +19,114 @@ function fakeDns(table: Record<string, string[]>): LookupFn & { calls: string[] 
 describe('isBlockedAddress', () => {
   it.each([
     // IPv4 loopback, private, CGNAT, link-local and metadata addresses
-    '127.0.0.1', '127.255.255.254', '10.0.0.1', '10.255.255.255', '172.16.0.1', '172.31.255.255',
-    '192.168.0.1', '192.168.255.255', '100.64.0.1', '100.127.255.255', '100.100.100.200',
-    '169.254.0.1', '169.254.169.254', '169.254.170.2',
+    '127.0.0.1',
+    '127.255.255.254',
+    '10.0.0.1',
+    '10.255.255.255',
+    '172.16.0.1',
+    '172.31.255.255',
+    '192.168.0.1',
+    '192.168.255.255',
+    '100.64.0.1',
+    '100.127.255.255',
+    '100.100.100.200',
+    '169.254.0.1',
+    '169.254.169.254',
+    '169.254.170.2',
     // this network, IETF protocol assignments, benchmarking, documentation
-    '0.0.0.0', '0.1.2.3', '192.0.0.1', '192.0.0.170', '198.18.0.1', '198.19.255.255', '192.0.2.1', '203.0.113.9',
+    '0.0.0.0',
+    '0.1.2.3',
+    '192.0.0.1',
+    '192.0.0.170',
+    '198.18.0.1',
+    '198.19.255.255',
+    '192.0.2.1',
+    '203.0.113.9',
     // multicast, reserved, broadcast
-    '224.0.0.1', '239.255.255.250', '240.0.0.1', '255.255.255.254', '255.255.255.255',
+    '224.0.0.1',
+    '239.255.255.250',
+    '240.0.0.1',
+    '255.255.255.254',
+    '255.255.255.255',
     // IPv6 loopback, unspecified, ULA, link-local, multicast, site-local
-    '::1', '::', 'fc00::1', 'fd12:3456:789a::1', 'fe80::1', 'fe80::1%eth0', 'febf::1', 'ff02::1', 'ff05::1:3', 'fec0::1',
+    '::1',
+    '::',
+    'fc00::1',
+    'fd12:3456:789a::1',
+    'fe80::1',
+    'fe80::1%eth0',
+    'febf::1',
+    'ff02::1',
+    'ff05::1:3',
+    'fec0::1',
     // IPv4-mapped forms of blocked v4 addresses
-    '::ffff:127.0.0.1', '::ffff:7f00:1', '::ffff:10.0.0.1', '::ffff:169.254.169.254', '::ffff:100.64.0.1', '::ffff:0.0.0.0',
+    '::ffff:127.0.0.1',
+    '::ffff:7f00:1',
+    '::ffff:10.0.0.1',
+    '::ffff:169.254.169.254',
+    '::ffff:100.64.0.1',
+    '::ffff:0.0.0.0',
     // NAT64 (even of a public v4: the translator could be inside), 6to4, teredo, documentation, v4-compatible
-    '64:ff9b::7f00:1', '64:ff9b::808:808', '64:ff9b:1::a00:1', '2002:7f00:1::1', '2001:0:4136:e378:8000:63bf:3fff:fdd2',
-    '2001:db8::1', '::127.0.0.1', '100::1',
+    '64:ff9b::7f00:1',
+    '64:ff9b::808:808',
+    '64:ff9b:1::a00:1',
+    '2002:7f00:1::1',
+    '2001:0:4136:e378:8000:63bf:3fff:fdd2',
+    '2001:db8::1',
+    '::127.0.0.1',
+    '100::1',
     // not an IP at all: fail closed
-    'not-an-ip', '', 'localhost', '1.2.3.4.5',
+    'not-an-ip',
+    '',
+    'localhost',
+    '1.2.3.4.5',
   ])('blocks %s', (ip) => {
     expect(isBlockedAddress(ip)).toBe(true);
   });
 
   it.each([
-    '8.8.8.8', '1.1.1.1', PUBLIC_V4, '172.15.255.255', '172.32.0.1', '100.63.255.255', '100.128.0.1',
-    '169.253.255.255', '169.255.0.1', '192.0.1.1', '198.17.255.255', '198.20.0.1', '11.0.0.1', '223.255.255.255',
-    '2606:4700:4700::1111', '2001:4860:4860::8888', PUBLIC_V6, '::ffff:8.8.8.8', '[2606:4700:4700::1111]',
+    '8.8.8.8',
+    '1.1.1.1',
+    PUBLIC_V4,
+    '172.15.255.255',
+    '172.32.0.1',
+    '100.63.255.255',
+    '100.128.0.1',
+    '169.253.255.255',
+    '169.255.0.1',
+    '192.0.1.1',
+    '198.17.255.255',
+    '198.20.0.1',
+    '11.0.0.1',
+    '223.255.255.255',
+    '2606:4700:4700::1111',
+    '2001:4860:4860::8888',
+    PUBLIC_V6,
+    '::ffff:8.8.8.8',
+    '[2606:4700:4700::1111]',
   ])('allows %s', (ip) => {
     expect(isBlockedAddress(ip)).toBe(false);
   });
 });
 
 describe('blockedHostnameReason', () => {
-  it.each(['localhost', 'LOCALHOST', 'localhost.', 'api.localhost', 'metadata', 'metadata.google.internal',
-    'metadata.google.internal.', 'anything.internal', 'printer.local'])('refuses %s by name', (name) => {
+  it.each([
+    'localhost',
+    'LOCALHOST',
+    'localhost.',
+    'api.localhost',
+    'metadata',
+    'metadata.google.internal',
+    'metadata.google.internal.',
+    'anything.internal',
+    'printer.local',
+  ])('refuses %s by name', (name) => {
     expect(blockedHostnameReason(name)).toMatch(/internal/);
   });
 
-  it.each(['example.com', 'internal.example.com', 'localhost.example.com', 'metadata.example.com', 'hooks.local.example'])(
-    'leaves %s to DNS',
-    (name) => {
-      expect(blockedHostnameReason(name)).toBeNull();
-    },
-  );
+  it.each(['example.com', 'internal.example.com', 'localhost.example.com', 'metadata.example.com', 'hooks.local.example'])('leaves %s to DNS', (name) => {
+    expect(blockedHostnameReason(name)).toBeNull();
+  });
 });
 
 describe('checkWebhookUrl', () => {
@@ -103,9 +163,19 @@ describe('checkWebhookUrl', () => {
   });
 
   it.each([
-    'https://127.0.0.1/', 'https://[::1]/', 'https://2130706433/', 'https://0x7f.1/', 'https://0177.0.0.1/',
-    'https://127.1:8443/', 'https://[::ffff:127.0.0.1]/', 'https://[::ffff:7f00:1]/', 'https://169.254.169.254/latest/meta-data',
-    'https://[fd00::1]/', 'https://[64:ff9b::a9fe:a9fe]/', 'https://0.0.0.0/', 'https://10.1.2.3/',
+    'https://127.0.0.1/',
+    'https://[::1]/',
+    'https://2130706433/',
+    'https://0x7f.1/',
+    'https://0177.0.0.1/',
+    'https://127.1:8443/',
+    'https://[::ffff:127.0.0.1]/',
+    'https://[::ffff:7f00:1]/',
+    'https://169.254.169.254/latest/meta-data',
+    'https://[fd00::1]/',
+    'https://[64:ff9b::a9fe:a9fe]/',
+    'https://0.0.0.0/',
+    'https://10.1.2.3/',
   ])('refuses the IP literal %s without DNS', async (url) => {
     const calls = dns.calls.length;
     const result = await checkWebhookUrl(url, guarded);
@@ -114,17 +184,21 @@ describe('checkWebhookUrl', () => {
     expect(dns.calls.length).toBe(calls);
   });
 
-  it.each(['https://localhost/', 'https://LocalHost./', 'https://x.localhost/', 'https://metadata/',
-    'https://metadata.google.internal/computeMetadata/v1/', 'https://db.internal/', 'https://nas.local/'])(
-    'refuses %s by name without DNS',
-    async (url) => {
-      const calls = dns.calls.length;
-      const result = await checkWebhookUrl(url, guarded);
-      expect(result.ok).toBe(false);
-      expect(!result.ok && result.reason).toMatch(/internal/);
-      expect(dns.calls.length).toBe(calls);
-    },
-  );
+  it.each([
+    'https://localhost/',
+    'https://LocalHost./',
+    'https://x.localhost/',
+    'https://metadata/',
+    'https://metadata.google.internal/computeMetadata/v1/',
+    'https://db.internal/',
+    'https://nas.local/',
+  ])('refuses %s by name without DNS', async (url) => {
+    const calls = dns.calls.length;
+    const result = await checkWebhookUrl(url, guarded);
+    expect(result.ok).toBe(false);
+    expect(!result.ok && result.reason).toMatch(/internal/);
+    expect(dns.calls.length).toBe(calls);
+  });
 
   it.each([
     ['https://mixed.example.com/', /10\.0\.0\.7/],

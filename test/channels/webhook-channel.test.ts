@@ -6,12 +6,7 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebhookChannel } from '../../src/channels/channel.ts';
 import { checkWebhookUrl } from '../../src/channels/ssrf-guard.ts';
-import {
-  createWebhookChannel,
-  generateWebhookSecret,
-  parseRetryAfter,
-  signWebhook,
-} from '../../src/channels/webhook-channel.ts';
+import { createWebhookChannel, generateWebhookSecret, parseRetryAfter, signWebhook } from '../../src/channels/webhook-channel.ts';
 
 interface Received {
   method: string;
@@ -138,10 +133,12 @@ function request(url: string, body = '{"event_type":"incident.updated","incident
   return { url, secret, messageId: `msg_${++sequence}`, timestamp: new Date(), body };
 }
 
-const status = (code: number, headers: Record<string, string> = {}, body = ''): Handler => (_req, res) => {
-  res.writeHead(code, headers);
-  res.end(body);
-};
+const status =
+  (code: number, headers: Record<string, string> = {}, body = ''): Handler =>
+  (_req, res) => {
+    res.writeHead(code, headers);
+    res.end(body);
+  };
 
 describe('webhook channel: delivery and outcome mapping', () => {
   it('sends a signed POST that the Standard Webhooks reference verifier accepts', async () => {
@@ -327,9 +324,7 @@ describe('webhook channel: SSRF guard', () => {
     const l = await tcpListener();
     cleanup.push(l.close);
     const resolver = async (): Promise<LookupAddress[]> => [{ address: '127.0.0.1', family: 4 }];
-    const outcome = await channel({ allowPrivate: false, lookup: resolver }).send(
-      request(template.replace('PORT', String(l.port))),
-    );
+    const outcome = await channel({ allowPrivate: false, lookup: resolver }).send(request(template.replace('PORT', String(l.port))));
     expect(outcome).toMatchObject({ ok: false, permanent: true });
     expect(!outcome.ok && outcome.error).toMatch(/^blocked: /);
     expect(l.connections()).toBe(0);
@@ -374,9 +369,7 @@ describe('webhook channel: SSRF guard', () => {
     cleanup.push(l.close);
     const loopback = async (): Promise<LookupAddress[]> => [{ address: '127.0.0.1', family: 4 }];
     // The listener speaks no TLS, so the request fails, but only after connecting.
-    const outcome = await channel({ allowPrivate: true, lookup: loopback, timeoutMs: 500 }).send(
-      request(`https://hooks.rebind.example:${l.port}/hook`),
-    );
+    const outcome = await channel({ allowPrivate: true, lookup: loopback, timeoutMs: 500 }).send(request(`https://hooks.rebind.example:${l.port}/hook`));
     expect(outcome).toMatchObject({ ok: false, permanent: false });
     expect(l.connections()).toBe(1);
   });

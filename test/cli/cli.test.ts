@@ -39,10 +39,25 @@ describe('lifeline CLI on embedded PGlite', { timeout: 90_000 }, () => {
     try {
       const { stdout } = await cli('token', 'create', '--name', 'bot', '--scope', 'incidents:write');
       const token = stdout.trim().split('\n').at(-1) as string;
-      const created = await app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name: 'From a bot', body: 'b', components: { api: 'major_outage' } }, headers: { authorization: `Bearer ${token}` } });
+      const created = await app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        payload: { name: 'From a bot', body: 'b', components: { api: 'major_outage' } },
+        headers: { authorization: `Bearer ${token}` },
+      });
       expect(created.statusCode).toBe(201);
 
-      const update = await cli('incident', 'update', created.json().id, '--status', 'monitoring', '--body', 'Fix deployed', '--component', 'api=degraded_performance');
+      const update = await cli(
+        'incident',
+        'update',
+        created.json().id,
+        '--status',
+        'monitoring',
+        '--body',
+        'Fix deployed',
+        '--component',
+        'api=degraded_performance',
+      );
       expect(update.stdout).toContain('monitoring');
       const listed = await cli('token', 'list');
       expect(listed.stdout).toMatch(/oncall[\s\S]*|bot/);

@@ -26,7 +26,10 @@ describe('lifeline CLI with no running server', { timeout: 90_000 }, () => {
 
   it('says on stderr which embedded database it opened and where it looked for a server', async () => {
     const env = childEnvironment({ LIFELINE_DATA_DIR: dataDir, LIFELINE_CONFIG: definition, LOG_LEVEL: 'silent' });
-    const { stdout, stderr } = await run(process.execPath, [BIN, 'token', 'create', '--name', 'oncall', '--scope', 'incidents:write'], { env, timeout: 60_000 });
+    const { stdout, stderr } = await run(process.execPath, [BIN, 'token', 'create', '--name', 'oncall', '--scope', 'incidents:write'], {
+      env,
+      timeout: 60_000,
+    });
     expect(stdout.trim().split('\n').at(-1)).toMatch(/^lfl_[A-Za-z0-9_-]+$/);
     expect(stderr).toContain(`no running Lifeline server at ${join(dataDir, 'lifeline.sock')}`);
     expect(stderr).toContain(join(dataDir, 'pglite'));
@@ -36,7 +39,12 @@ describe('lifeline CLI with no running server', { timeout: 90_000 }, () => {
   });
 
   it('names a DATABASE_URL it opened without its password', async () => {
-    const env = childEnvironment({ LIFELINE_DATA_DIR: dataDir, LIFELINE_CONFIG: definition, LOG_LEVEL: 'silent', DATABASE_URL: 'postgres://lifeline:s3cret-pw@127.0.0.1:1/lifeline' });
+    const env = childEnvironment({
+      LIFELINE_DATA_DIR: dataDir,
+      LIFELINE_CONFIG: definition,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: 'postgres://lifeline:s3cret-pw@127.0.0.1:1/lifeline',
+    });
     const failure = await run(process.execPath, [BIN, 'token', 'list'], { env, timeout: 60_000 }).catch((error: { stderr: string; code: number }) => error);
     expect(failure.stderr).toContain('no running Lifeline server at');
     expect(failure.stderr).toContain('postgres://lifeline:***@127.0.0.1:1/lifeline');

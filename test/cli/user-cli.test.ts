@@ -29,7 +29,14 @@ describe('lifeline user commands', { timeout: 90_000 }, () => {
     dataDir = mkdtempSync(join(tmpdir(), 'lifeline-user-cli-'));
     const definition = join(dataDir, 'lifeline.config.yaml');
     writeFileSync(definition, 'page:\n  name: CLI Co\ncomponents:\n  - { key: api, name: API }\n');
-    env = { ...process.env, LIFELINE_DATA_DIR: dataDir, LIFELINE_CONFIG: definition, LOG_LEVEL: 'silent', DATABASE_URL: '', LIFELINE_PUBLIC_URL: PUBLIC_URL } as Record<string, string>;
+    env = {
+      ...process.env,
+      LIFELINE_DATA_DIR: dataDir,
+      LIFELINE_CONFIG: definition,
+      LOG_LEVEL: 'silent',
+      DATABASE_URL: '',
+      LIFELINE_PUBLIC_URL: PUBLIC_URL,
+    } as Record<string, string>;
   });
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 

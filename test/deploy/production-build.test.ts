@@ -44,7 +44,8 @@ describe('the production build (Dockerfile steps)', { timeout: 120_000 }, () => 
     for (const file of filesUnder(join(work, 'dist')).filter((f) => f.endsWith('.js'))) {
       for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/from ['"]([^'".][^'"]*)['"]/g)) {
         const name = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
-        if (!specifier.startsWith('node:') && !builtinModules.includes(name) && !dependencies.includes(name)) missing.add(`${name} (${file.slice(work.length)})`);
+        if (!specifier.startsWith('node:') && !builtinModules.includes(name) && !dependencies.includes(name))
+          missing.add(`${name} (${file.slice(work.length)})`);
       }
     }
     expect([...missing]).toEqual([]);
@@ -67,10 +68,13 @@ describe('the production build (Dockerfile steps)', { timeout: 120_000 }, () => 
     let stderr = '';
     child.stderr.on('data', (chunk) => (stderr += chunk));
     try {
-      await vi.waitFor(async () => {
-        const health = await fetch(`http://127.0.0.1:${port}/healthz`);
-        expect(health.status).toBe(200);
-      }, { timeout: 60_000, interval: 200 });
+      await vi.waitFor(
+        async () => {
+          const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+          expect(health.status).toBe(200);
+        },
+        { timeout: 60_000, interval: 200 },
+      );
       const summary = await (await fetch(`http://127.0.0.1:${port}/api/v2/summary.json`)).json();
       expect(summary.page.name).toBe('Acme Chat');
       expect(summary.components.length).toBeGreaterThan(3);

@@ -3,8 +3,11 @@ import { impactOfComponentStatuses, pageIndicator, rollUpIndicator } from '../..
 import { formatDateTime } from '../../src/domain/time.ts';
 
 describe('status roll-up', () => {
-  const roll = (componentStatuses: Parameters<typeof rollUpIndicator>[0]['componentStatuses'], impacts: Parameters<typeof rollUpIndicator>[0]['unresolvedIncidentImpacts'] = [], maintenanceInProgress = false) =>
-    rollUpIndicator({ componentStatuses, unresolvedIncidentImpacts: impacts, maintenanceInProgress });
+  const roll = (
+    componentStatuses: Parameters<typeof rollUpIndicator>[0]['componentStatuses'],
+    impacts: Parameters<typeof rollUpIndicator>[0]['unresolvedIncidentImpacts'] = [],
+    maintenanceInProgress = false,
+  ) => rollUpIndicator({ componentStatuses, unresolvedIncidentImpacts: impacts, maintenanceInProgress });
 
   it('is operational with everything up and nothing open', () => {
     expect(roll(['operational', 'operational'])).toEqual({ indicator: 'none', description: 'All Systems Operational' });
@@ -53,16 +56,20 @@ describe('the page indicator (status page, v2 documents and notices share it)', 
     expect(pageIndicator({ components, unresolvedIncidents: [], maintenances: [{ status: 'completed' }] }).indicator).toBe('none');
   });
   it('takes the worst of the components and the unresolved incidents', () => {
-    expect(pageIndicator({ components: [{ status: 'degraded_performance' }], unresolvedIncidents: [{ impact: 'major' }], maintenances: [{ status: 'in_progress' }] }))
-      .toEqual({ indicator: 'major', description: 'Partial System Outage' });
+    expect(
+      pageIndicator({
+        components: [{ status: 'degraded_performance' }],
+        unresolvedIncidents: [{ impact: 'major' }],
+        maintenances: [{ status: 'in_progress' }],
+      }),
+    ).toEqual({ indicator: 'major', description: 'Partial System Outage' });
   });
 });
 
 describe('formatDateTime', () => {
-  it('writes a date and time in the page\'s time zone, with the zone', () => {
+  it("writes a date and time in the page's time zone, with the zone", () => {
     const at = new Date('2026-03-04T14:05:00Z');
     expect(formatDateTime(at, 'UTC')).toBe('Mar 4, 2026, 14:05 UTC');
     expect(formatDateTime(at, 'Europe/Berlin')).toBe('Mar 4, 2026, 15:05 GMT+1');
   });
 });
-

@@ -69,14 +69,26 @@ describe('uptime from status history', () => {
     expect(result.days[0].uptime).toBeCloseTo(1 - 1 / 24, 6);
     expect(result.days[1]).toMatchObject({ worst: 'operational', uptime: 1 });
     // The same hour in UTC days would have landed on 8 March.
-    const utc = computeUptime({ since: at('2026-03-01T05:00:00Z'), now: at('2026-03-09T15:00:00Z'), days: 3, changes: [
-      { status: 'major_outage', at: at('2026-03-08T03:00:00Z') }, { status: 'operational', at: at('2026-03-08T04:00:00Z') },
-    ] });
+    const utc = computeUptime({
+      since: at('2026-03-01T05:00:00Z'),
+      now: at('2026-03-09T15:00:00Z'),
+      days: 3,
+      changes: [
+        { status: 'major_outage', at: at('2026-03-08T03:00:00Z') },
+        { status: 'operational', at: at('2026-03-08T04:00:00Z') },
+      ],
+    });
     expect(utc.days.map((d) => d.worst)).toEqual(['operational', 'major_outage', 'operational']);
     // A 23-hour local day: half of it down is 11.5 hours.
     const spring = computeUptime({
-      since: at('2026-03-01T05:00:00Z'), now: at('2026-03-09T05:00:00Z'), days: 2, timeZone: 'America/New_York',
-      changes: [{ status: 'major_outage', at: at('2026-03-08T05:00:00Z') }, { status: 'operational', at: at('2026-03-08T16:30:00Z') }],
+      since: at('2026-03-01T05:00:00Z'),
+      now: at('2026-03-09T05:00:00Z'),
+      days: 2,
+      timeZone: 'America/New_York',
+      changes: [
+        { status: 'major_outage', at: at('2026-03-08T05:00:00Z') },
+        { status: 'operational', at: at('2026-03-08T16:30:00Z') },
+      ],
     });
     expect(spring.days[0]).toMatchObject({ date: '2026-03-08', seconds: { major_outage: 11.5 * 3600 } });
     expect(spring.days[0].uptime).toBeCloseTo(0.5, 6);

@@ -28,12 +28,30 @@ describe('heartbeat alerts and responder decisions', () => {
     receiver = await startHttpReceiver({ path: '/page-me' });
     definition = validatePageDefinition({
       ...TEST_DEFINITION,
-      heartbeats: [{ key: 'messages-created', label: 'Messages created', bucket_seconds: 10, regions: ['eu'], alert: { webhooks: [receiver.url], emails: ['oncall@acme.example'] } }],
+      heartbeats: [
+        {
+          key: 'messages-created',
+          label: 'Messages created',
+          bucket_seconds: 10,
+          regions: ['eu'],
+          alert: { webhooks: [receiver.url], emails: ['oncall@acme.example'] },
+        },
+      ],
     });
     // The reference verifier checks webhook-timestamp against the real time: start the clock at now.
     // The detector job's own timer is slowed down so that only this test's ticks evaluate.
     const start = new Date(Math.floor(Date.now() / 10_000) * 10_000);
-    t = await startTestApp({ definition, clock: new ManualClock(start), env: { LIFELINE_ROLES: 'web,worker', LIFELINE_DETECTOR_TICK_SECONDS: '600', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
+    t = await startTestApp({
+      definition,
+      clock: new ManualClock(start),
+      env: {
+        LIFELINE_ROLES: 'web,worker',
+        LIFELINE_DETECTOR_TICK_SECONDS: '600',
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Acme Status <status@acme.example>',
+        LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true',
+      },
+    });
     admin = await t.token('admin');
     // A confirmed subscriber: the metric's policy (notify_subscribers: false) keeps them out of it.
     expect((await api('POST', '/api/v1/subscribers', { type: 'email', email: 'reader@example.org', confirmed: true })).statusCode).toBe(201);
@@ -50,12 +68,20 @@ describe('heartbeat alerts and responder decisions', () => {
   });
 
   const api = (method: 'GET' | 'POST', url: string, payload?: object) => t.app.inject({ method, url, payload, headers: { authorization: `Bearer ${admin}` } });
-  const tick = async () => (await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl })).transitions;
+  const tick = async () =>
+    (
+      await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], {
+        timeZone: 'UTC',
+        maintenance: [],
+        publicUrl: t.config.publicUrl,
+      })
+    ).transitions;
   const pump = () => t.app.notifications.dispatch();
-  const push = (value: number) => t.db.query(
-    "INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('messages-created', 'eu', $1, $2, $1) ON CONFLICT (metric, region, bucket) DO UPDATE SET value = EXCLUDED.value",
-    [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000), value],
-  );
+  const push = (value: number) =>
+    t.db.query(
+      "INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('messages-created', 'eu', $1, $2, $1) ON CONFLICT (metric, region, bucket) DO UPDATE SET value = EXCLUDED.value",
+      [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000), value],
+    );
   /** Advances in 5 s ticks until `transition` happens (pushing `value` per bucket when given); returns the transitions seen. */
   async function tickUntil(transition: string, options: { value?: number; max?: number } = {}): Promise<string[]> {
     const seen: string[] = [];
@@ -95,9 +121,19 @@ describe('heartbeat alerts and responder decisions', () => {
     expect(email.parsed.text).toContain(`Chart: ${t.config.publicUrl}/heartbeat/messages-created/eu`);
     expect(receiver.received).toHaveLength(1);
     const { recipients } = (await api('GET', '/api/v1/alert-recipients')).json();
-    const verified = new Webhook(recipients[1].secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as { event_type: string; alert: Record<string, unknown> };
+    const verified = new Webhook(recipients[1].secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as {
+      event_type: string;
+      alert: Record<string, unknown>;
+    };
     expect(verified.event_type).toBe('heartbeat.fired');
-    expect(verified.alert).toMatchObject({ metric: 'messages-created', region: 'eu', severity: 'critical', no_data: true, observed: 0, chart_url: `${t.config.publicUrl}/heartbeat/messages-created/eu` });
+    expect(verified.alert).toMatchObject({
+      metric: 'messages-created',
+      region: 'eu',
+      severity: 'critical',
+      no_data: true,
+      observed: 0,
+      chart_url: `${t.config.publicUrl}/heartbeat/messages-created/eu`,
+    });
     const [notice] = await unresolved();
     expect(verified.alert.incident_id).toBe(notice.id);
     expect(smtp.messages.some((m) => m.envelope.rcptTo.includes('reader@example.org'))).toBe(false);
@@ -142,7 +178,10 @@ describe('heartbeat alerts and responder decisions', () => {
     const [notice] = await unresolved();
     expect(notice.source).toBe('heartbeat');
     expect((await api('POST', `/api/v1/incidents/${notice.id}/convert`, { status: 'identified' })).json()).toMatchObject({ field: 'body' });
-    const converted = await api('POST', `/api/v1/incidents/${notice.id}/convert`, { status: 'identified', body: 'A database failover in eu-west-1 stalled message writes.' });
+    const converted = await api('POST', `/api/v1/incidents/${notice.id}/convert`, {
+      status: 'identified',
+      body: 'A database failover in eu-west-1 stalled message writes.',
+    });
     expect(converted.statusCode).toBe(200);
     expect(converted.json()).toMatchObject({ status: 'identified', source: 'responder' });
 
@@ -171,7 +210,9 @@ describe('heartbeat alerts and responder decisions', () => {
   });
 
   it('syncs recipients from the page definition: removed addresses stop receiving', async () => {
-    const result = await syncAlertRecipients(t.app.serviceContext(labelledOperator('system:config')), [{ ...definition.heartbeats![0], alert: { emails: ['oncall@acme.example'] } }]);
+    const result = await syncAlertRecipients(t.app.serviceContext(labelledOperator('system:config')), [
+      { ...definition.heartbeats![0], alert: { emails: ['oncall@acme.example'] } },
+    ]);
     expect(result).toEqual({ added: [], removed: [receiver.url] });
     const { recipients } = (await api('GET', '/api/v1/alert-recipients')).json();
     expect(recipients.map((r: { address: string }) => r.address)).toEqual(['oncall@acme.example']);
@@ -180,8 +221,13 @@ describe('heartbeat alerts and responder decisions', () => {
 
 describe('holiday exclusions', () => {
   it('turns local days into instants in the page time zone', () => {
-    expect(holidayExclusions(['2026-12-25'], 'Europe/Berlin')).toEqual([{ from: Date.parse('2026-12-24T23:00:00Z'), to: Date.parse('2026-12-25T23:00:00Z'), reason: 'holiday' }]);
-    expect(holidayExclusions(['2026-03-08'], 'America/New_York')[0]).toMatchObject({ from: Date.parse('2026-03-08T05:00:00Z'), to: Date.parse('2026-03-09T04:00:00Z') });
+    expect(holidayExclusions(['2026-12-25'], 'Europe/Berlin')).toEqual([
+      { from: Date.parse('2026-12-24T23:00:00Z'), to: Date.parse('2026-12-25T23:00:00Z'), reason: 'holiday' },
+    ]);
+    expect(holidayExclusions(['2026-03-08'], 'America/New_York')[0]).toMatchObject({
+      from: Date.parse('2026-03-08T05:00:00Z'),
+      to: Date.parse('2026-03-09T04:00:00Z'),
+    });
     expect(holidayExclusions(['2026-12-25'], 'Etc/UTC')[0].from).toBe(Date.parse('2026-12-25T00:00:00Z'));
   });
 });

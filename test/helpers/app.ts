@@ -15,8 +15,22 @@ import { labelledOperator } from '../../src/domain/actor.ts';
 export const TEST_DEFINITION: PageDefinition = validatePageDefinition({
   page: { name: 'Acme Chat', url: 'https://www.acme.example', time_zone: 'Etc/UTC' },
   groups: [
-    { key: 'us', name: 'United States', components: [{ key: 'us-messaging', name: 'Messaging' }, { key: 'us-api', name: 'API' }] },
-    { key: 'eu', name: 'Europe', components: [{ key: 'eu-messaging', name: 'Messaging' }, { key: 'eu-api', name: 'API' }] },
+    {
+      key: 'us',
+      name: 'United States',
+      components: [
+        { key: 'us-messaging', name: 'Messaging' },
+        { key: 'us-api', name: 'API' },
+      ],
+    },
+    {
+      key: 'eu',
+      name: 'Europe',
+      components: [
+        { key: 'eu-messaging', name: 'Messaging' },
+        { key: 'eu-api', name: 'API' },
+      ],
+    },
   ],
   components: [{ key: 'website', name: 'Website' }],
 });
@@ -39,12 +53,17 @@ export interface TestApp {
 
 export function testConfig(overrides: Record<string, string> = {}, definition: PageDefinition = TEST_DEFINITION): { config: Config; dataDir: string } {
   const dataDir = overrides.LIFELINE_DATA_DIR ?? mkdtempSync(join(tmpdir(), 'lifeline-data-'));
-  const config = loadConfig({ LIFELINE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', LIFELINE_PUBLIC_URL: 'https://status.acme.example', LIFELINE_ROLES: 'web', ...overrides }, dataDir);
+  const config = loadConfig(
+    { LIFELINE_DATA_DIR: dataDir, LOG_LEVEL: 'silent', LIFELINE_PUBLIC_URL: 'https://status.acme.example', LIFELINE_ROLES: 'web', ...overrides },
+    dataDir,
+  );
   return { config: { ...config, pageDefinition: definition }, dataDir };
 }
 
 /** The real app on a database of its own, with a manual clock. */
-export async function startTestApp(options: { engine?: EngineKind; database?: TestDatabase; env?: Record<string, string>; clock?: ManualClock; definition?: PageDefinition } = {}): Promise<TestApp> {
+export async function startTestApp(
+  options: { engine?: EngineKind; database?: TestDatabase; env?: Record<string, string>; clock?: ManualClock; definition?: PageDefinition } = {},
+): Promise<TestApp> {
   const database = options.database ?? (await createTestDatabase(options.engine));
   const clock = options.clock ?? new ManualClock('2026-03-10T12:00:00Z');
   const { config, dataDir } = testConfig(options.env, options.definition);
@@ -57,7 +76,8 @@ export async function startTestApp(options: { engine?: EngineKind; database?: Te
     clock,
     config,
     dataDir,
-    token: async (...scopes) => (await createApiToken(app.serviceContext(labelledOperator('test')), { name: `test-${scopes.join('-') || 'none'}`, scopes }, OPERATOR_GRANTOR)).token,
+    token: async (...scopes) =>
+      (await createApiToken(app.serviceContext(labelledOperator('test')), { name: `test-${scopes.join('-') || 'none'}`, scopes }, OPERATOR_GRANTOR)).token,
     componentId: async (key) => {
       const rows = await database.db.query<{ id: string }>('SELECT id FROM component WHERE key = $1', [key]);
       return rows[0].id;

@@ -17,7 +17,15 @@ import { freePort } from './lifeline-process.ts';
 import { labelledOperator } from '../../src/domain/actor.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 const AXE_SOURCE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 const SCREENSHOTS = join(import.meta.dirname, '../../test-results/screenshots');
 const MISSING = `Chromium is not installed at ${CHROMIUM} (apt-get install chromium)`;
@@ -106,7 +114,10 @@ export async function auditWithAxe(page: Page, label: string, inScheme?: (colorS
       const { axe } = window as unknown as { axe: typeof import('axe-core') };
       const results = await axe.run(document, { resultTypes: ['violations'] });
       return results.violations.map((v) => ({
-        id: v.id, impact: v.impact ?? null, help: v.help, helpUrl: v.helpUrl,
+        id: v.id,
+        impact: v.impact ?? null,
+        help: v.help,
+        helpUrl: v.helpUrl,
         nodes: v.nodes.map((n) => ({ target: n.target.join(' '), html: n.html, summary: n.failureSummary ?? '' })),
       }));
     });
@@ -178,7 +189,11 @@ export async function startConsoleInBrowser(options: {
       await Promise.all([page.waitForURL(`${base}/console`), page.getByRole('button', { name: 'Sign in' }).click()]);
     };
     return {
-      t, base, dialogs, close, submitSignIn,
+      t,
+      base,
+      dialogs,
+      close,
+      submitSignIn,
       newPage: (pageOptions = {}) => openPage(browser, pageOptions, dialogs),
       signIn: async (page, email) => {
         await page.goto(`${base}/console/sign-in`);

@@ -6,7 +6,11 @@ import type { TestApp } from './app.ts';
 import { labelledOperator } from '../../src/domain/actor.ts';
 
 /** A signed-in console user as app.inject sees it: cookie, CSRF token and a source address of its own. */
-export interface ConsoleSession { cookie: string; csrf: string; ip: string }
+export interface ConsoleSession {
+  cookie: string;
+  csrf: string;
+  ip: string;
+}
 
 export const CONSOLE_PASSWORD = 'correct horse battery staple';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -19,7 +23,13 @@ export function encodeForm(fields: Record<string, string | string[]>): string {
 
 /** Attribute values as the browser reads them (Handlebars escapes `=` and friends). */
 export const unescapeHtml = (text: string) =>
-  text.replace(/&#x3D;/g, '=').replace(/&#x27;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  text
+    .replace(/&#x3D;/g, '=')
+    .replace(/&#x27;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 /** Form posts, page loads and sign-in against the console of a test app. */
 export function consoleClient(t: TestApp) {
@@ -38,7 +48,13 @@ export function consoleClient(t: TestApp) {
     },
     async signIn(email: string): Promise<ConsoleSession> {
       const ip = `198.51.100.${++ipCounter}`;
-      const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm({ email, password: CONSOLE_PASSWORD }), remoteAddress: ip, headers: FORM });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/console/sign-in',
+        payload: encodeForm({ email, password: CONSOLE_PASSWORD }),
+        remoteAddress: ip,
+        headers: FORM,
+      });
       expect(response.statusCode, response.body).toBe(303);
       const cookie = String(response.headers['set-cookie']).split(';')[0];
       const dashboard = await t.app.inject({ method: 'GET', url: '/console', headers: { cookie }, remoteAddress: ip });

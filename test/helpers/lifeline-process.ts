@@ -47,7 +47,11 @@ export interface LifelineProcess {
  * answers 200 on `baseUrl`.
  */
 export async function startLifeline(env: Record<string, string>, baseUrl: string, options: { readyTimeoutMs?: number } = {}): Promise<LifelineProcess> {
-  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/server.ts'], { cwd: REPO_ROOT, env: childEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/server.ts'], {
+    cwd: REPO_ROOT,
+    env: childEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-8_000);

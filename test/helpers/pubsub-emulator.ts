@@ -53,7 +53,10 @@ async function findLauncher(): Promise<string | null> {
   }
   const launchers = (roots: string[]) => roots.map((root) => join(root, LAUNCHER)).filter((path) => existsSync(path));
   // gcloud on PATH is usually <sdk_root>/bin/gcloud behind a symlink: that answers in no time.
-  const gcloud = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'gcloud')).find((path) => existsSync(path));
+  const gcloud = (process.env.PATH ?? '')
+    .split(delimiter)
+    .map((dir) => join(dir, 'gcloud'))
+    .find((path) => existsSync(path));
   const quick = gcloud ? launchers([dirname(dirname(realpathSync(gcloud)))]) : [];
   if (quick.length > 0) return quick[0];
   const roots: string[] = [];

@@ -45,7 +45,14 @@ describe('demo heartbeat traffic (LIFELINE_DEMO_HEARTBEATS)', () => {
 
     for (let i = 0; i < 3; i++) {
       t.clock.advance(5_000);
-      expect((await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] })).transitions).toEqual([]);
+      expect(
+        (
+          await evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], {
+            timeZone: 'UTC',
+            maintenance: [],
+          })
+        ).transitions,
+      ).toEqual([]);
     }
     const summary = (await t.db.query<{ summary: { state: string; provisional: boolean } }>('SELECT summary FROM detector_state'))[0].summary;
     expect(summary).toMatchObject({ state: 'ok', provisional: false });

@@ -46,8 +46,17 @@ describe('delivery claim renewal', () => {
     const timers: { fn: () => void; ms: number; stopped: boolean }[] = [];
     const leaseMs = 300_000;
     const worker = createDeliveryWorker({
-      db: t.db, clock: t.clock, random: () => 0.5, email: slowRelay, webhook: createWebhookChannel({ allowPrivate: true }), publicUrl: t.config.publicUrl,
-      linkKey: () => t.app.linkKey(), mailFrom: 'Acme Status <status@acme.example>', claimLeaseMs: leaseMs, log: t.app.log, views: t.app.views,
+      db: t.db,
+      clock: t.clock,
+      random: () => 0.5,
+      email: slowRelay,
+      webhook: createWebhookChannel({ allowPrivate: true }),
+      publicUrl: t.config.publicUrl,
+      linkKey: () => t.app.linkKey(),
+      mailFrom: 'Acme Status <status@acme.example>',
+      claimLeaseMs: leaseMs,
+      log: t.app.log,
+      views: t.app.views,
       every: (fn, ms) => {
         const timer = { fn, ms, stopped: false };
         timers.push(timer);

@@ -19,11 +19,15 @@ describe('outbox dispatcher', () => {
       [t.clock.now()],
     );
     // A few webhook endpoints among them (ids spread through the table).
-    await t.db.query("UPDATE subscriber SET type = 'webhook', email = NULL, url = 'https://hooks.example.org/' || id, secret = 'whsec_x' WHERE id IN ('sub000010', 'sub002500', 'sub004400')");
+    await t.db.query(
+      "UPDATE subscriber SET type = 'webhook', email = NULL, url = 'https://hooks.example.org/' || id, secret = 'whsec_x' WHERE id IN ('sub000010', 'sub002500', 'sub004400')",
+    );
     // Not confirmed, suppressed, or only interested in another component: no delivery.
     await t.db.query("UPDATE subscriber SET confirmed_at = NULL WHERE id = 'sub000001'");
     await t.db.query("UPDATE subscriber SET suppressed_at = $1 WHERE id = 'sub000002'", [t.clock.now()]);
-    await t.db.query(`UPDATE subscriber SET all_components = false, component_ids = $1 WHERE id = 'sub000003'`, [JSON.stringify([await t.componentId('eu-api')])]);
+    await t.db.query(`UPDATE subscriber SET all_components = false, component_ids = $1 WHERE id = 'sub000003'`, [
+      JSON.stringify([await t.componentId('eu-api')]),
+    ]);
   });
   afterAll(() => t.close());
 
@@ -41,7 +45,9 @@ describe('outbox dispatcher', () => {
     await dispatcher.run();
     expect(published.length).toBe(503);
     // ...a webhook that failed and waits for its retry does not hold them; one on its first try does.
-    await t.db.query("UPDATE delivery SET attempts = 1, next_attempt_at = $1 WHERE channel = 'webhook' AND subscriber_id = 'sub000010'", [new Date(t.clock.now().getTime() + 60_000)]);
+    await t.db.query("UPDATE delivery SET attempts = 1, next_attempt_at = $1 WHERE channel = 'webhook' AND subscriber_id = 'sub000010'", [
+      new Date(t.clock.now().getTime() + 60_000),
+    ]);
     await t.db.query("UPDATE delivery SET state = 'sent', attempts = 1 WHERE channel = 'webhook' AND subscriber_id = 'sub002500'");
     await dispatcher.run();
     expect(published.length).toBe(503);
@@ -70,7 +76,14 @@ describe('outbox dispatcher', () => {
   });
 
   it('takes a responder alert ahead of an older public fan-out, and keeps responders out of public notices', async () => {
-    await insertAlertRecipient(t.db, { id: 'zz-oncall', type: 'email', address: 'oncall@example.org', metrics: ['messages-created'], secret: null, at: t.clock.now() });
+    await insertAlertRecipient(t.db, {
+      id: 'zz-oncall',
+      type: 'email',
+      address: 'oncall@example.org',
+      metrics: ['messages-created'],
+      secret: null,
+      at: t.clock.now(),
+    });
     const queue = createEmbeddedQueue({ concurrency: 1 });
     const published: number[][] = [];
     const dispatcher = createOutboxDispatcher({ db: t.db, clock: t.clock, queue, log: t.app.log, claimLeaseMs: 300_000 });
@@ -85,9 +98,13 @@ describe('outbox dispatcher', () => {
     });
     // 4,498 subscribers (this incident names no component, so the eu-api-only one hears too) + the on-call address.
     await vi.waitFor(() => expect(published.flat().length).toBe(4499), { timeout: 5000, interval: 10 });
-    const [alert] = await t.db.query<{ id: number }>("SELECT d.id::int AS id FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'heartbeat.fired'");
+    const [alert] = await t.db.query<{ id: number }>(
+      "SELECT d.id::int AS id FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'heartbeat.fired'",
+    );
     expect(published[0]).toEqual([alert.id]);
-    expect(await t.db.query("SELECT 1 FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'incident.created' AND d.subscriber_id = 'zz-oncall'")).toHaveLength(0);
+    expect(
+      await t.db.query("SELECT 1 FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE e.type = 'incident.created' AND d.subscriber_id = 'zz-oncall'"),
+    ).toHaveLength(0);
     await stop();
     await queue.close();
   });

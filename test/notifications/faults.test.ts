@@ -37,7 +37,10 @@ interface Env {
 async function useApp(env: Record<string, string> = {}): Promise<Env> {
   const smtp = await startSmtpServer();
   // Real time as the start: webhook timestamps and nodemailer dates look ordinary.
-  const t = await startTestApp({ clock: new ManualClock(new Date()), env: { LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true', ...env } });
+  const t = await startTestApp({
+    clock: new ManualClock(new Date()),
+    env: { LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true', ...env },
+  });
   onTestFinished(async () => {
     await t.close();
     await smtp.close();
@@ -57,7 +60,16 @@ async function addEmailSubscribers(api: Env['api'], emails: string[]): Promise<M
   return ids;
 }
 
-interface DeliveryRow { id: number; subscriber_id: string; channel: string; state: string; attempts: number; last_error: string | null; next_attempt_at: Date; published_at: Date | null }
+interface DeliveryRow {
+  id: number;
+  subscriber_id: string;
+  channel: string;
+  state: string;
+  attempts: number;
+  last_error: string | null;
+  next_attempt_at: Date;
+  published_at: Date | null;
+}
 
 async function deliveriesOf(t: TestApp, incidentId: string): Promise<DeliveryRow[]> {
   const rows = await t.db.query<DeliveryRow & Record<string, unknown>>(
@@ -66,7 +78,11 @@ async function deliveriesOf(t: TestApp, incidentId: string): Promise<DeliveryRow
     [incidentId],
   );
   return rows.map((row) => ({
-    ...row, id: Number(row.id), attempts: Number(row.attempts), next_attempt_at: new Date(row.next_attempt_at), published_at: row.published_at ? new Date(row.published_at) : null,
+    ...row,
+    id: Number(row.id),
+    attempts: Number(row.attempts),
+    next_attempt_at: new Date(row.next_attempt_at),
+    published_at: row.published_at ? new Date(row.published_at) : null,
   }));
 }
 
@@ -157,7 +173,12 @@ describe('email: a hard bounce', () => {
     const suppressed = (await api('GET', `/api/v1/subscribers/${gone}`)).json();
     expect(suppressed.suppressed_at).not.toBeNull();
     expect(suppressed.suppressed_reason).toContain('550');
-    expect(countByRecipient(smtp.messages, 'Bounce test one')).toEqual(new Map([['first@example.org', 1], ['second@example.org', 1]]));
+    expect(countByRecipient(smtp.messages, 'Bounce test one')).toEqual(
+      new Map([
+        ['first@example.org', 1],
+        ['second@example.org', 1],
+      ]),
+    );
 
     // The next incident does not even try the suppressed address.
     const second = await postIncident(api, 'Bounce test two');
@@ -181,7 +202,13 @@ describe('email: a hard bounce', () => {
       const progress = (await api('GET', `/api/v1/incidents/${third}/deliveries`)).json();
       expect(progress.totals).toEqual({ targeted: 3, sent: 3, failed: 0, pending: 0 });
     }, WAIT);
-    expect(countByRecipient(smtp.messages, 'Bounce test three')).toEqual(new Map([['first@example.org', 1], ['gone@example.org', 1], ['second@example.org', 1]]));
+    expect(countByRecipient(smtp.messages, 'Bounce test three')).toEqual(
+      new Map([
+        ['first@example.org', 1],
+        ['gone@example.org', 1],
+        ['second@example.org', 1],
+      ]),
+    );
   });
 });
 
@@ -223,11 +250,12 @@ async function startReceiver(answer: (requestNumber: number) => Answer): Promise
     get held() {
       return held.length;
     },
-    close: () => new Promise<void>((resolve) => {
-      for (const response of held.splice(0)) response.destroy();
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const response of held.splice(0)) response.destroy();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -356,7 +384,9 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
 
   const request = async (method: string, path: string, body?: object) => {
     const response = await fetch(`${baseUrl}${path}`, {
-      method, headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) }, body: body ? JSON.stringify(body) : undefined,
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
     });
     const text = await response.text();
     return { status: response.status, json: () => JSON.parse(text) };
@@ -380,9 +410,17 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     env = {
-      PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: dataDir, LIFELINE_CONFIG: configPath, LIFELINE_PUBLIC_URL: baseUrl,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LIFELINE_DATA_DIR: dataDir,
+      LIFELINE_CONFIG: configPath,
+      LIFELINE_PUBLIC_URL: baseUrl,
       // One connection at 200 messages a second: the fan-out takes seconds, and little is in flight at once.
-      SMTP_URL: sink.url, SMTP_POOL_SIZE: String(POOL_SIZE), SMTP_RATE_PER_SECOND: '200', LOG_LEVEL: 'warn', LIFELINE_ADMIN_SOCKET: 'false',
+      SMTP_URL: sink.url,
+      SMTP_POOL_SIZE: String(POOL_SIZE),
+      SMTP_RATE_PER_SECOND: '200',
+      LOG_LEVEL: 'warn',
+      LIFELINE_ADMIN_SOCKET: 'false',
     };
     const db = await openPgliteDatabase({ dataDir: join(dataDir, 'pglite'), loadFrom: new Blob([readFileSync(inject('pgliteTemplate'))]) });
     const seeder = await buildApp({ config: { ...loadConfig(env, scratch), roles: ['web'] }, db, logger: false });
@@ -440,10 +478,13 @@ describe('a worker stopped in the middle of a fan-out (Lifeline as a child proce
     const second = await start();
     phase('restart');
     try {
-      await vi.waitFor(async () => {
-        const { totals } = (await request('GET', `/api/v1/incidents/${incident.json().id}/deliveries`)).json();
-        expect(totals).toEqual({ targeted: SUBSCRIBERS, sent: SUBSCRIBERS, failed: 0, pending: 0 });
-      }, { timeout: 45_000, interval: 100 });
+      await vi.waitFor(
+        async () => {
+          const { totals } = (await request('GET', `/api/v1/incidents/${incident.json().id}/deliveries`)).json();
+          expect(totals).toEqual({ targeted: SUBSCRIBERS, sent: SUBSCRIBERS, failed: 0, pending: 0 });
+        },
+        { timeout: 45_000, interval: 100 },
+      );
     } finally {
       phase('rest of the fan-out');
       console.info(`crash test ${signal}: ${atStop} emails before the stop, ${sink.messages.length - before} in all; ${phases.join(', ')}`);
@@ -495,7 +536,12 @@ describe.skipIf(!emulatorHost)('Pub/Sub: the same message delivered twice', () =
     onTestFinished(() => {
       vi.unstubAllEnvs();
     });
-    const { t, smtp, api } = await useApp({ PUBSUB_EMULATOR_HOST: emulatorHost as string, GOOGLE_CLOUD_PROJECT: projectId, LIFELINE_PUBSUB_TOPIC: topicName, LIFELINE_PUBSUB_SUBSCRIPTION: `workers-${randomBytes(4).toString('hex')}` });
+    const { t, smtp, api } = await useApp({
+      PUBSUB_EMULATOR_HOST: emulatorHost as string,
+      GOOGLE_CLOUD_PROJECT: projectId,
+      LIFELINE_PUBSUB_TOPIC: topicName,
+      LIFELINE_PUBSUB_SUBSCRIPTION: `workers-${randomBytes(4).toString('hex')}`,
+    });
     expect(t.app.notifications.queue.kind).toBe('pubsub');
     const emails = Array.from({ length: 10 }, (_, i) => `pubsub-${i}@example.org`);
     await addEmailSubscribers(api, emails);

@@ -21,12 +21,27 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     smtp = await startSmtpServer();
     receiver = await startHttpReceiver({ status: () => receiverStatus });
     // The reference verifier checks webhook-timestamp against the real time: start the clock at now.
-    const pubsub: Record<string, string> = queueKind === 'pubsub'
-      ? { PUBSUB_EMULATOR_HOST: emulatorHost as string, GOOGLE_CLOUD_PROJECT: inject('pubsubEmulatorProjectId'), LIFELINE_PUBSUB_TOPIC: `deliveries-${randomBytes(4).toString('hex')}`, LIFELINE_PUBSUB_SUBSCRIPTION: `workers-${randomBytes(4).toString('hex')}` }
-      : {};
+    const pubsub: Record<string, string> =
+      queueKind === 'pubsub'
+        ? {
+            PUBSUB_EMULATOR_HOST: emulatorHost as string,
+            GOOGLE_CLOUD_PROJECT: inject('pubsubEmulatorProjectId'),
+            LIFELINE_PUBSUB_TOPIC: `deliveries-${randomBytes(4).toString('hex')}`,
+            LIFELINE_PUBSUB_SUBSCRIPTION: `workers-${randomBytes(4).toString('hex')}`,
+          }
+        : {};
     // The Google client reads these from the process environment itself.
     if (queueKind === 'pubsub') Object.assign(process.env, { PUBSUB_EMULATOR_HOST: emulatorHost, METADATA_SERVER_DETECTION: 'none' });
-    t = await startTestApp({ clock: new ManualClock(new Date()), env: { ...pubsub, LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
+    t = await startTestApp({
+      clock: new ManualClock(new Date()),
+      env: {
+        ...pubsub,
+        LIFELINE_ROLES: 'web,worker',
+        SMTP_URL: smtp.url,
+        MAIL_FROM: 'Acme Status <status@acme.example>',
+        LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true',
+      },
+    });
     admin = await t.token('admin');
   });
   afterAll(async () => {
@@ -43,7 +58,12 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
 
   it('double opt-in: a public sign-up gets only a confirmation email until it confirms through the link', async () => {
     expect(t.app.notifications.queue.kind).toBe(queueKind);
-    const form = await t.app.inject({ method: 'POST', url: '/subscribe', payload: 'email=Reader%40Example.org&scope=all', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: 'email=Reader%40Example.org&scope=all',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(form.statusCode).toBe(200);
     expect(form.body).toContain('Check your inbox');
     await pump();
@@ -66,14 +86,29 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
   });
 
   it('answers a sign-up for a known address exactly like one for an unknown address', async () => {
-    const known = await t.app.inject({ method: 'POST', url: '/subscribe', payload: 'email=reader%40example.org', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
-    const unknown = await t.app.inject({ method: 'POST', url: '/subscribe', payload: 'email=nobody%40example.org', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const known = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: 'email=reader%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: 'email=nobody%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(known.statusCode).toBe(unknown.statusCode);
     expect(known.body.replace('reader@example.org', 'X')).toBe(unknown.body.replace('nobody@example.org', 'X'));
   });
 
   it('refuses a cross-site form post', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/subscribe', payload: 'email=a%40example.org', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: 'email=a%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+    });
     expect(response.statusCode).toBe(403);
   });
 
@@ -89,7 +124,9 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     await pump(); // the confirmation asked for by the previous test goes first
     await smtp.waitFor(2);
     const before = smtp.messages.length;
-    const incident = (await api('POST', '/api/v1/incidents', { name: 'US messaging down', body: 'We are **on it**.', components: { 'us-messaging': 'major_outage' } })).json();
+    const incident = (
+      await api('POST', '/api/v1/incidents', { name: 'US messaging down', body: 'We are **on it**.', components: { 'us-messaging': 'major_outage' } })
+    ).json();
     await pump();
     const mails = await smtp.waitFor(before + 1);
     await vi.waitFor(() => expect(receiver.received.length).toBe(1), { timeout: 5000, interval: 10 });
@@ -114,10 +151,13 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     expect(payload.page.status_indicator).toBe('major');
     expect(payload.meta.unsubscribe).toMatch(/\/unsubscribe\//);
 
-    await vi.waitFor(async () => {
-      const progress = (await api('GET', `/api/v1/incidents/${incident.id}/deliveries`)).json();
-      expect(progress.totals).toEqual({ targeted: 2, sent: 2, failed: 0, pending: 0 });
-    }, { timeout: 5000, interval: 10 });
+    await vi.waitFor(
+      async () => {
+        const progress = (await api('GET', `/api/v1/incidents/${incident.id}/deliveries`)).json();
+        expect(progress.totals).toEqual({ targeted: 2, sent: 2, failed: 0, pending: 0 });
+      },
+      { timeout: 5000, interval: 10 },
+    );
 
     // One-click unsubscribe: a POST without cookies, as a mailbox provider sends it; a GET never unsubscribes.
     const unsubscribeUrl = /<https:\/\/status\.acme\.example([^>]+)>/.exec(header('list-unsubscribe'))?.[1] as string;
@@ -127,10 +167,20 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     const manage = await t.app.inject({ method: 'GET', url: manageUrl });
     expect(manage.body).toContain('Manage your subscription');
     expect(manage.body).toContain('United States');
-    const saved = await t.app.inject({ method: 'POST', url: manageUrl, payload: `scope=some&components=${await t.componentId('eu-api')}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const saved = await t.app.inject({
+      method: 'POST',
+      url: manageUrl,
+      payload: `scope=some&components=${await t.componentId('eu-api')}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(saved.body).toContain('Your choices are saved');
     expect((await api('GET', '/api/v1/subscribers?search=reader')).json().subscribers[0].component_ids).toEqual([await t.componentId('eu-api')]);
-    const oneClick = await t.app.inject({ method: 'POST', url: unsubscribeUrl, payload: 'List-Unsubscribe=One-Click', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const oneClick = await t.app.inject({
+      method: 'POST',
+      url: unsubscribeUrl,
+      payload: 'List-Unsubscribe=One-Click',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(oneClick.statusCode).toBe(200);
     const count = smtp.messages.length;
     await api('POST', `/api/v1/incidents/${incident.id}/updates`, { status: 'resolved', body: 'Fixed' });
@@ -148,8 +198,17 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     const { createDeliveryWorker } = await import('../../src/jobs/delivery-worker.ts');
     const notifications = t.app.notifications;
     const worker = createDeliveryWorker({
-      db: t.db, clock: t.clock, random: () => 0.5, email: notifications.email!, webhook: notifications.webhook!, publicUrl: t.config.publicUrl,
-      linkKey: () => t.app.linkKey(), mailFrom: 'x@acme.example', claimLeaseMs: 300_000, log: t.app.log, views: t.app.views,
+      db: t.db,
+      clock: t.clock,
+      random: () => 0.5,
+      email: notifications.email!,
+      webhook: notifications.webhook!,
+      publicUrl: t.config.publicUrl,
+      linkKey: () => t.app.linkKey(),
+      mailFrom: 'x@acme.example',
+      claimLeaseMs: 300_000,
+      log: t.app.log,
+      views: t.app.views,
     });
     await worker.handle({ deliveryIds: rows.map((r) => r.id) });
     expect({ mails: smtp.messages.length, hooks: receiver.received.length }).toEqual(before);
@@ -162,11 +221,16 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     await pump();
     await vi.waitFor(() => expect(receiver.received.length).toBe(hooks + 1), { timeout: 5000, interval: 10 });
     const [row] = await t.db.query<{ id: number; state: string; attempts: number; last_error: string; next_attempt_at: Date }>(
-      "SELECT d.* FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE d.channel = 'webhook' AND e.payload->>'incident_id' = $1", [incident.id]);
-    await vi.waitFor(async () => {
-      const [current] = await t.db.query<{ state: string }>('SELECT state FROM delivery WHERE id = $1', [row.id]);
-      expect(current.state).toBe('pending');
-    }, { timeout: 5000, interval: 10 });
+      "SELECT d.* FROM delivery d JOIN outbox_event e ON e.id = d.event_id WHERE d.channel = 'webhook' AND e.payload->>'incident_id' = $1",
+      [incident.id],
+    );
+    await vi.waitFor(
+      async () => {
+        const [current] = await t.db.query<{ state: string }>('SELECT state FROM delivery WHERE id = $1', [row.id]);
+        expect(current.state).toBe('pending');
+      },
+      { timeout: 5000, interval: 10 },
+    );
     const [pending] = await t.db.query<{ attempts: number; last_error: string; next_attempt_at: Date }>('SELECT * FROM delivery WHERE id = $1', [row.id]);
     expect(pending.attempts).toBe(1);
     expect(pending.last_error).toMatch(/500/);
@@ -177,27 +241,35 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
       const [due] = await t.db.query<{ next_attempt_at: Date }>('SELECT next_attempt_at FROM delivery WHERE id = $1', [row.id]);
       t.clock.set(new Date(new Date(due.next_attempt_at).getTime() + 1));
       await pump();
-      await vi.waitFor(async () => {
-        const [current] = await t.db.query<{ state: string; attempts: number }>('SELECT state, attempts FROM delivery WHERE id = $1', [row.id]);
-        expect(current.attempts).toBe(attempt);
-        expect(current.state).not.toBe('sending');
-      }, { timeout: 5000, interval: 10 });
+      await vi.waitFor(
+        async () => {
+          const [current] = await t.db.query<{ state: string; attempts: number }>('SELECT state, attempts FROM delivery WHERE id = $1', [row.id]);
+          expect(current.attempts).toBe(attempt);
+          expect(current.state).not.toBe('sending');
+        },
+        { timeout: 5000, interval: 10 },
+      );
     }
     const dead = (await api('GET', '/api/v1/deliveries/dead')).json().deliveries;
     expect(dead.map((d: { id: number }) => d.id)).toContain(row.id);
     expect(dead.find((d: { id: number }) => d.id === row.id).last_error).toMatch(/gave up after 10 attempts/);
 
     // Three days of nothing but failures disabled the endpoint; a responder turns it back on, then replays.
-    const [endpoint] = await t.db.query<{ id: string; disabled_at: Date | null; disabled_reason: string }>("SELECT id, disabled_at, disabled_reason FROM subscriber WHERE type = 'webhook'");
+    const [endpoint] = await t.db.query<{ id: string; disabled_at: Date | null; disabled_reason: string }>(
+      "SELECT id, disabled_at, disabled_reason FROM subscriber WHERE type = 'webhook'",
+    );
     expect(endpoint.disabled_at).not.toBeNull();
     expect(endpoint.disabled_reason).toMatch(/failing since/);
     // ...and its owner is told by email.
     await pump();
-    const ownerMail = await vi.waitFor(() => {
-      const found = smtp.messages.find((m) => m.envelope.rcptTo.includes('hooks@example.org'));
-      expect(found).toBeDefined();
-      return found!;
-    }, { timeout: 5000, interval: 10 });
+    const ownerMail = await vi.waitFor(
+      () => {
+        const found = smtp.messages.find((m) => m.envelope.rcptTo.includes('hooks@example.org'));
+        expect(found).toBeDefined();
+        return found!;
+      },
+      { timeout: 5000, interval: 10 },
+    );
     expect(ownerMail.parsed.subject).toContain('Your webhook endpoint was disabled');
     expect(ownerMail.parsed.text).toContain(receiver.url);
     receiverStatus = 204;
@@ -205,22 +277,28 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
     const replay = await api('POST', '/api/v1/deliveries/replay', { ids: [row.id] });
     expect(replay.json()).toEqual({ replayed: 1 });
     await pump();
-    await vi.waitFor(async () => {
-      const [current] = await t.db.query<{ state: string }>('SELECT state FROM delivery WHERE id = $1', [row.id]);
-      expect(current.state).toBe('sent');
-    }, { timeout: 5000, interval: 10 });
+    await vi.waitFor(
+      async () => {
+        const [current] = await t.db.query<{ state: string }>('SELECT state FROM delivery WHERE id = $1', [row.id]);
+        expect(current.state).toBe('sent');
+      },
+      { timeout: 5000, interval: 10 },
+    );
 
     // A responder can also turn it off on purpose; the owner is told that, with the reason.
-    const disabled = await api('POST', `/api/v1/subscribers/${endpoint.id}/disable`, { reason: 'answers with someone else\'s data' });
-    expect(disabled.json()).toMatchObject({ disabled_reason: 'answers with someone else\'s data' });
+    const disabled = await api('POST', `/api/v1/subscribers/${endpoint.id}/disable`, { reason: "answers with someone else's data" });
+    expect(disabled.json()).toMatchObject({ disabled_reason: "answers with someone else's data" });
     await pump();
-    const notice = await vi.waitFor(() => {
-      const found = smtp.messages.filter((m) => m.envelope.rcptTo.includes('hooks@example.org'));
-      expect(found).toHaveLength(2);
-      return found[1];
-    }, { timeout: 5000, interval: 10 });
+    const notice = await vi.waitFor(
+      () => {
+        const found = smtp.messages.filter((m) => m.envelope.rcptTo.includes('hooks@example.org'));
+        expect(found).toHaveLength(2);
+        return found[1];
+      },
+      { timeout: 5000, interval: 10 },
+    );
     expect(notice.parsed.text).toContain('The Acme Chat team stopped sending status updates to your webhook endpoint');
-    expect(notice.parsed.text).toContain('Reason: answers with someone else\'s data');
+    expect(notice.parsed.text).toContain("Reason: answers with someone else's data");
     expect(notice.parsed.text).not.toContain('failed for several days');
   });
 });

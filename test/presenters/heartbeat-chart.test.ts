@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import {
-  chartDataCsv, chartDataJson, chartStatus, describeChart, renderHeartbeatChart, renderSparkline, timeTicks, yTicks, type HeartbeatChartModel,
+  chartDataCsv,
+  chartDataJson,
+  chartStatus,
+  describeChart,
+  renderHeartbeatChart,
+  renderSparkline,
+  timeTicks,
+  yTicks,
+  type HeartbeatChartModel,
 } from '../../src/presenters/heartbeat-chart.ts';
 import { chartStepSeconds, expectedBand, type ChartPoint, type ChartSummary, type HeartbeatChartData } from '../../src/queries/load-heartbeat-chart.ts';
 
@@ -13,11 +21,32 @@ const OK: ChartSummary = { state: 'ok', observed: 3000, expected: 3000, since: n
 
 function model(overrides: Partial<HeartbeatChartModel> = {}, point: (i: number) => Partial<ChartPoint> = () => ({})): HeartbeatChartModel {
   const points: ChartPoint[] = Array.from({ length: 360 }, (_, i) => ({
-    start: FROM + i * STEP, observed: 1000, expected: 1000, low: 800, high: 1250, provisional: false, inEpisode: false, ...point(i),
+    start: FROM + i * STEP,
+    observed: 1000,
+    expected: 1000,
+    low: 800,
+    high: 1250,
+    provisional: false,
+    inEpisode: false,
+    ...point(i),
   }));
   return {
-    metric: 'messages-created', label: 'Messages created', description: null, region: 'eu', range: '1h', bucketSeconds: 10, stepSeconds: 10,
-    from: FROM, to: TO, points, episodes: [], summary: OK, seriesStart: FROM - 86_400_000, generatedAt: TO + 5_000, timeZone: 'UTC', ...overrides,
+    metric: 'messages-created',
+    label: 'Messages created',
+    description: null,
+    region: 'eu',
+    range: '1h',
+    bucketSeconds: 10,
+    stepSeconds: 10,
+    from: FROM,
+    to: TO,
+    points,
+    episodes: [],
+    summary: OK,
+    seriesStart: FROM - 86_400_000,
+    generatedAt: TO + 5_000,
+    timeZone: 'UTC',
+    ...overrides,
   };
 }
 
@@ -35,7 +64,9 @@ function texts(svg: string, group: string): string[] {
 describe('renderHeartbeatChart', () => {
   it('is an accessible image: role, title and a description of what it shows', () => {
     const svg = renderHeartbeatChart(model());
-    expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="hb-chart" viewBox="0 0 640 220"[^>]* role="img" aria-labelledby="hb-messages-created-eu-1h-title hb-messages-created-eu-1h-desc"/);
+    expect(svg).toMatch(
+      /^<svg xmlns="http:\/\/www.w3.org\/2000\/svg" class="hb-chart" viewBox="0 0 640 220"[^>]* role="img" aria-labelledby="hb-messages-created-eu-1h-title hb-messages-created-eu-1h-desc"/,
+    );
     expect(svg).toContain('<title id="hb-messages-created-eu-1h-title">Messages created in EU, last hour</title>');
     expect(svg).toContain('<desc id="hb-messages-created-eu-1h-desc">Messages created in EU over the last hour: now 1,000 per 10 s, expected 1,000; normal.');
     expect(svg).toContain('Detection delay: about 25 s. Times in UTC.</desc>');
@@ -78,20 +109,24 @@ describe('renderHeartbeatChart', () => {
   });
 
   it('shades each alarm episode over its time span, an open one up to the end', () => {
-    const svg = renderHeartbeatChart(model({
-      episodes: [
-        { from: FROM + 30 * 60_000, to: FROM + 45 * 60_000, tier: 'major' },
-        { from: FROM + 55 * 60_000, to: null, tier: 'critical' },
-        { from: FROM - 7_200_000, to: FROM - 3_600_000, tier: 'major' }, // before the chart: not drawn
-      ],
-    }));
+    const svg = renderHeartbeatChart(
+      model({
+        episodes: [
+          { from: FROM + 30 * 60_000, to: FROM + 45 * 60_000, tier: 'major' },
+          { from: FROM + 55 * 60_000, to: null, tier: 'critical' },
+          { from: FROM - 7_200_000, to: FROM - 3_600_000, tier: 'major' }, // before the chart: not drawn
+        ],
+      }),
+    );
     const rects = [...svg.matchAll(/<rect class="episode" x="([\d.]+)" y="10" width="([\d.]+)" height="186"><title>([^<]+)<\/title>/g)];
     expect(rects.map((r) => [Number(r[1]), Number(r[2])])).toEqual([
       [56 + 574 * 0.5, 574 * 0.25],
       [Number((56 + (574 * 55) / 60).toFixed(1)), Number(((574 * 5) / 60).toFixed(1))],
     ]);
     expect(rects.map((r) => r[3])).toEqual(['Below normal (major) from 11:30 to 11:45', 'Below normal (critical) since 11:55']);
-    expect(describeChart(model({ episodes: [{ from: FROM + 30 * 60_000, to: FROM + 45 * 60_000, tier: 'major' }] }))).toContain('1 period below normal shaded.');
+    expect(describeChart(model({ episodes: [{ from: FROM + 30 * 60_000, to: FROM + 45 * 60_000, tier: 'major' }] }))).toContain(
+      '1 period below normal shaded.',
+    );
   });
 
   it('escapes every label that comes from the configuration', () => {
@@ -129,10 +164,21 @@ describe('renderHeartbeatChart', () => {
 
 describe('chartStatus', () => {
   it('says normal, below normal or no data since when, and the detection delay', () => {
-    expect(chartStatus(model(), 'UTC')).toMatchObject({ kind: 'ok', text: 'Normal', className: 's-operational', provisionalText: null, delayText: 'Detection delay: about 25 s' });
+    expect(chartStatus(model(), 'UTC')).toMatchObject({
+      kind: 'ok',
+      text: 'Normal',
+      className: 's-operational',
+      provisionalText: null,
+      delayText: 'Detection delay: about 25 s',
+    });
     const since = FROM + 40 * 60_000;
     const below = model({ summary: { ...OK, state: 'major', observed: 400, since, promisedDelaySeconds: 240 } });
-    expect(chartStatus(below, 'UTC')).toMatchObject({ kind: 'below', text: 'Below normal since 11:40', className: 's-partial_outage', delayText: 'Detection delay: about 4 min' });
+    expect(chartStatus(below, 'UTC')).toMatchObject({
+      kind: 'below',
+      text: 'Below normal since 11:40',
+      className: 's-partial_outage',
+      delayText: 'Detection delay: about 4 min',
+    });
     expect(describeChart({ ...below, timeZone: 'Europe/Berlin' })).toContain('now 1,000 per 10 s, expected 1,000; below normal since 12:40.');
     const stopped = model({ summary: { ...OK, state: 'critical', observed: 0, since } });
     expect(chartStatus(stopped, 'UTC')).toMatchObject({ kind: 'no_data', text: 'No data since 11:40', className: 's-major_outage' });
@@ -143,11 +189,18 @@ describe('chartStatus', () => {
   it('says when the baseline is provisional (cold start), and when no delay can be promised', () => {
     const warming = model({ summary: { ...OK, provisional: true, promisedDelaySeconds: null } });
     expect(chartStatus(warming, 'UTC')).toMatchObject({
-      text: 'Normal', provisionalText: 'Baseline provisional: learning the weekly pattern', delayText: 'Detection delay: none promised at the current level of activity',
+      text: 'Normal',
+      provisionalText: 'Baseline provisional: learning the weekly pattern',
+      delayText: 'Detection delay: none promised at the current level of activity',
     });
     expect(describeChart(warming)).toContain('normal. Baseline provisional: learning the weekly pattern.');
     const learning = model({ summary: { ...OK, state: 'no_baseline', expected: null, provisional: true, promisedDelaySeconds: null } });
-    expect(chartStatus(learning, 'UTC')).toMatchObject({ kind: 'learning', text: 'Baseline provisional: learning the weekly pattern', provisionalText: null, delayText: 'Detection delay: not known yet' });
+    expect(chartStatus(learning, 'UTC')).toMatchObject({
+      kind: 'learning',
+      text: 'Baseline provisional: learning the weekly pattern',
+      provisionalText: null,
+      delayText: 'Detection delay: not known yet',
+    });
   });
 });
 
@@ -176,10 +229,24 @@ describe('chart data', () => {
 
   it('as JSON: the points with their unit and step, the state and the episodes', () => {
     const json = chartDataJson({ ...data, episodes: [{ from: FROM, to: null, tier: 'critical' }] });
-    expect(json).toMatchObject({ metric: 'messages-created', region: 'eu', range: '1h', bucket_seconds: 10, step_seconds: 10, unit: 'count per 10 s, averaged over each step of 10 s' });
+    expect(json).toMatchObject({
+      metric: 'messages-created',
+      region: 'eu',
+      range: '1h',
+      bucket_seconds: 10,
+      step_seconds: 10,
+      unit: 'count per 10 s, averaged over each step of 10 s',
+    });
     expect(json.state).toEqual({ state: 'ok', since: null, provisional: false, promised_delay_seconds: 25, evaluated_at: new Date(TO).toISOString() });
     expect(json.episodes).toEqual([{ started_at: '2026-03-10T11:00:00.000Z', ended_at: null, tier: 'critical' }]);
-    expect(json.points[1]).toEqual({ bucket_start: '2026-03-10T11:00:10.000Z', observed: 1000, expected: 1000, expected_low: 800, expected_high: 1250, in_episode: false });
+    expect(json.points[1]).toEqual({
+      bucket_start: '2026-03-10T11:00:10.000Z',
+      observed: 1000,
+      expected: 1000,
+      expected_low: 800,
+      expected_high: 1250,
+      in_episode: false,
+    });
   });
 });
 

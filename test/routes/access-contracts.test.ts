@@ -42,13 +42,16 @@ async function declaredBodies(): Promise<Map<string, unknown>> {
 
 /** What a thrown DomainError looks like on the wire, to compare a direct call with an API answer. */
 async function refusal(call: Promise<unknown>): Promise<{ field?: string; message: string }> {
-  const error: unknown = await call.then(() => null, (e: unknown) => e);
+  const error: unknown = await call.then(
+    () => null,
+    (e: unknown) => e,
+  );
   if (!(error instanceof DomainError)) throw new Error(`expected a refusal, got ${String(error)}`);
   return { field: 'field' in error ? String(error.field) : undefined, message: error.message };
 }
 
-describe('access contracts: the routes declare the use-cases\' schemas', () => {
-  it.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('%s declares the use-case\'s contract object as its body', async (key, route) => {
+describe("access contracts: the routes declare the use-cases' schemas", () => {
+  it.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))("%s declares the use-case's contract object as its body", async (key, route) => {
     expect((await declaredBodies()).get(key)).toBe(route.contract);
   });
 });
@@ -69,7 +72,7 @@ const FORMS: [view: string, action: string, contract: TObject][] = [
 /** Not input to the use-case: the session's CSRF token, the retry-safe form id, the button, the page to return to, the password manager's hint. */
 const FORM_PLUMBING = new Set(['_csrf', 'form_id', 'intent', 'next', 'username']);
 
-describe('access contracts: the console forms send the contracts\' fields', () => {
+describe("access contracts: the console forms send the contracts' fields", () => {
   it.each(FORMS)('views/console/%s.hbs, the form posting to %s', (view, action, contract) => {
     const template = readFileSync(new URL(`../../views/console/${view}.hbs`, import.meta.url), 'utf8');
     const start = template.indexOf(`action="${action}"`);
@@ -91,7 +94,7 @@ describe('access contracts: the published API and direct calls agree', () => {
 
   const openApiPath = (url: string) => url.replace(/:(\w+)/g, '{$1}');
 
-  it.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))('/api/v1/openapi.json shows %s\'s body as the contract', async (_key, route) => {
+  it.each(ROUTES.map((r) => [`${r.method} ${r.url}`, r] as const))("/api/v1/openapi.json shows %s's body as the contract", async (_key, route) => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     const published: unknown = doc.paths[openApiPath(route.url)][route.method.toLowerCase()].requestBody.content['application/json'].schema;
     expect(published).toEqual(JSON.parse(JSON.stringify(route.contract)));
@@ -111,7 +114,7 @@ describe('access contracts: the published API and direct calls agree', () => {
     ['an unknown scope', { name: 'ci', scopes: ['root'] }],
     ['a missing field', { name: 'ci' }],
     ['an unknown field', { name: 'ci', scopes: ['admin'], expires: 'never' }],
-  ])('createApiToken refuses %s with the API\'s words', async (_case, input) => {
+  ])("createApiToken refuses %s with the API's words", async (_case, input) => {
     const direct = await refusal(createApiToken(t.app.serviceContext(labelledOperator('test')), structuredClone(input), OPERATOR_GRANTOR));
     expect(direct).toEqual(await api('POST', '/api/v1/tokens', input));
   });
@@ -125,7 +128,7 @@ describe('access contracts: the published API and direct calls agree', () => {
     ['a name of invisible characters', { email: 'new@example.com', role: 'viewer', name: '\u200b\u200b' }],
     ['a null name', { email: 'new@example.com', role: 'viewer', name: null }],
     ['a missing role', { email: 'new@example.com' }],
-  ])('createUser refuses %s with the API\'s words', async (_case, input) => {
+  ])("createUser refuses %s with the API's words", async (_case, input) => {
     const direct = await refusal(createUser(t.app.serviceContext(labelledOperator('test')), structuredClone(input)));
     expect(direct).toEqual(await api('POST', '/api/v1/users', input));
   });
@@ -138,15 +141,25 @@ describe('access contracts: the published API and direct calls agree', () => {
 
   it('signInWithPassword refuses what no account can have (the console answers it like a wrong password)', async () => {
     const ctx = t.app.serviceContext(labelledOperator('test'));
-    await expect(refusal(signInWithPassword(ctx, { email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, null)))
-      .resolves.toEqual({ field: 'email', message: 'email: must be at most 254 characters' });
-    await expect(refusal(signInWithPassword(ctx, { email: 'ana@example.com', password: 'p'.repeat(1025) }, null)))
-      .resolves.toEqual({ field: 'password', message: 'password: must be at most 1024 characters' });
+    await expect(refusal(signInWithPassword(ctx, { email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, null))).resolves.toEqual({
+      field: 'email',
+      message: 'email: must be at most 254 characters',
+    });
+    await expect(refusal(signInWithPassword(ctx, { email: 'ana@example.com', password: 'p'.repeat(1025) }, null))).resolves.toEqual({
+      field: 'password',
+      message: 'password: must be at most 1024 characters',
+    });
   });
 
   it('the console answers a sign-in past those limits exactly like a wrong password (401, same page)', async () => {
     const signIn = (fields: Record<string, string>, ip: string) =>
-      t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm(fields), remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      t.app.inject({
+        method: 'POST',
+        url: '/console/sign-in',
+        payload: encodeForm(fields),
+        remoteAddress: ip,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
     const wrong = await signIn({ email: 'nobody@example.com', password: 'a long passphrase' }, '198.51.100.1');
     const tooLong = await signIn({ email: 'nobody@example.com', password: 'p'.repeat(1025) }, '198.51.100.2');
     const longAddress = await signIn({ email: `${'a'.repeat(250)}@example.com`, password: 'a long passphrase' }, '198.51.100.3');

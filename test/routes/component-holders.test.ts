@@ -31,8 +31,12 @@ const resolve = (id: string) => post(`/api/v1/incidents/${id}/updates`, { status
 async function startMaintenance() {
   const now = t.clock.now().getTime();
   const maintenance = await post('/api/v1/maintenances', {
-    name: 'Website deploy', body: 'Deploying.', components: ['website'], auto_start: false,
-    scheduled_for: new Date(now + 3_600_000).toISOString(), scheduled_until: new Date(now + 7_200_000).toISOString(),
+    name: 'Website deploy',
+    body: 'Deploying.',
+    components: ['website'],
+    auto_start: false,
+    scheduled_for: new Date(now + 3_600_000).toISOString(),
+    scheduled_until: new Date(now + 7_200_000).toISOString(),
   });
   return post(`/api/v1/maintenances/${maintenance.id}/start`, {});
 }
@@ -44,20 +48,23 @@ async function websiteStatus(): Promise<string> {
 /** The last entry of the website's status history: what the uptime bars see. */
 async function lastHistory(): Promise<{ status: string; changed_at: string; incident_id: string | null }> {
   const rows = await t.db.query<{ status: string; changed_at: Date; incident_id: string | null }>(
-    'SELECT status, changed_at, incident_id FROM component_status_change WHERE component_id = $1 ORDER BY changed_at DESC, id DESC LIMIT 1', [website],
+    'SELECT status, changed_at, incident_id FROM component_status_change WHERE component_id = $1 ORDER BY changed_at DESC, id DESC LIMIT 1',
+    [website],
   );
   return { ...rows[0], changed_at: new Date(rows[0].changed_at).toISOString() };
 }
 
 describe('an incident resolving while a maintenance is in progress', () => {
-  it('puts the component under maintenance, not operational nor left at the incident\'s status', async () => {
+  it("puts the component under maintenance, not operational nor left at the incident's status", async () => {
     const maintenance = await startMaintenance();
     const incident = await declare('partial_outage');
     expect(await websiteStatus()).toBe('partial_outage');
     const resolved = await resolve(incident.id);
     expect(await websiteStatus()).toBe('under_maintenance');
     expect(await lastHistory()).toEqual({ status: 'under_maintenance', changed_at: t.clock.now().toISOString(), incident_id: incident.id });
-    expect(resolved.incident_updates[0].affected_components).toEqual([{ code: website, name: 'Website', old_status: 'partial_outage', new_status: 'under_maintenance' }]);
+    expect(resolved.incident_updates[0].affected_components).toEqual([
+      { code: website, name: 'Website', old_status: 'partial_outage', new_status: 'under_maintenance' },
+    ]);
     await complete(maintenance.id);
     expect(await websiteStatus()).toBe('operational');
     expect(await lastHistory()).toMatchObject({ status: 'operational', incident_id: maintenance.id });
@@ -72,12 +79,14 @@ describe('a maintenance completing while an incident is open', () => {
     const completed = await complete(maintenance.id);
     expect(await websiteStatus()).toBe('degraded_performance');
     expect(await lastHistory()).toEqual({ status: 'degraded_performance', changed_at: t.clock.now().toISOString(), incident_id: maintenance.id });
-    expect(completed.incident_updates[0].affected_components).toEqual([{ code: website, name: 'Website', old_status: 'under_maintenance', new_status: 'degraded_performance' }]);
+    expect(completed.incident_updates[0].affected_components).toEqual([
+      { code: website, name: 'Website', old_status: 'under_maintenance', new_status: 'degraded_performance' },
+    ]);
     await resolve(incident.id);
     expect(await websiteStatus()).toBe('operational');
   });
 
-  it('uses the status of the incident\'s latest update that named the component', async () => {
+  it("uses the status of the incident's latest update that named the component", async () => {
     const incident = await declare('major_outage');
     await post(`/api/v1/incidents/${incident.id}/updates`, { status: 'monitoring', body: 'Mostly back.', components: { website: 'degraded_performance' } });
     const maintenance = await startMaintenance();

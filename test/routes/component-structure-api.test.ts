@@ -10,7 +10,15 @@ import { labelledOperator } from '../../src/domain/actor.ts';
 
 const CONSOLE_DEFINITION = validatePageDefinition({ page: { name: 'Acme Chat', components_from: 'console' } });
 
-interface V2Component { id: string; name: string; group: boolean; group_id: string | null; components?: string[]; status: string; description: string | null }
+interface V2Component {
+  id: string;
+  name: string;
+  group: boolean;
+  group_id: string | null;
+  components?: string[];
+  status: string;
+  description: string | null;
+}
 
 describe('a page whose structure comes from the definition file', () => {
   let t: TestApp;
@@ -65,13 +73,20 @@ describe('a page whose structure is managed in the console and API', () => {
     const messaging = await call('POST', '/api/v1/components', { name: 'Messaging', group_id: 'united-states' });
     expect(messaging.statusCode).toBe(201);
     expect(messaging.json()).toMatchObject({ name: 'Messaging', group_id: us.json().id, status: 'operational', group: false });
-    const api = (await call('POST', '/api/v1/components', { name: 'API', group_id: us.json().id, status: 'degraded_performance', description: 'REST and webhooks' })).json();
+    const api = (
+      await call('POST', '/api/v1/components', { name: 'API', group_id: us.json().id, status: 'degraded_performance', description: 'REST and webhooks' })
+    ).json();
     await call('POST', '/api/v1/components', { name: 'Messaging', group_id: 'eu' });
     await call('POST', '/api/v1/components', { name: 'Website', key: 'www' });
 
     const components = await v2();
     expect(components.map((c) => [c.name, c.group])).toEqual([
-      ['United States', true], ['Messaging', false], ['API', false], ['Europe', true], ['Messaging', false], ['Website', false],
+      ['United States', true],
+      ['Messaging', false],
+      ['API', false],
+      ['Europe', true],
+      ['Messaging', false],
+      ['Website', false],
     ]);
     expect(components.find((c) => c.id === us.json().id)).toMatchObject({ status: 'degraded_performance', components: [messaging.json().id, api.id] });
     expect(components.find((c) => c.id === eu.id)?.description).toBe('Frankfurt');
@@ -139,7 +154,16 @@ describe('a page whose structure is managed in the console and API', () => {
 
   it('audits every edit and keeps the structure when the file is synced again at the next start', async () => {
     const actions = (await t.db.query<{ action: string }>("SELECT DISTINCT action FROM audit_log WHERE action LIKE 'component%'")).map((r) => r.action);
-    expect(actions).toEqual(expect.arrayContaining(['component_group.created', 'component_group.edited', 'component_group.archived', 'component.created', 'component.edited', 'component.archived']));
+    expect(actions).toEqual(
+      expect.arrayContaining([
+        'component_group.created',
+        'component_group.edited',
+        'component_group.archived',
+        'component.created',
+        'component.edited',
+        'component.archived',
+      ]),
+    );
     const before = await v2();
     const result = await syncPageDefinition(t.app.serviceContext(labelledOperator('system:config')), CONSOLE_DEFINITION);
     expect(result).toMatchObject({ created: [], archived: [] });

@@ -34,7 +34,12 @@ const post = (...args: Parameters<typeof client.post>) => client.post(...args);
 const get = (...args: Parameters<typeof client.get>) => client.get(...args);
 const unescape = unescapeHtml;
 const formIdOf = (html: string) => (/name="form_id" value="([^"]+)"/.exec(html) as RegExpExecArray)[1];
-const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], { timeZone: 'UTC', maintenance: [], publicUrl: t.config.publicUrl });
+const tick = () =>
+  evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), DEFINITION.heartbeats ?? [], {
+    timeZone: 'UTC',
+    maintenance: [],
+    publicUrl: t.config.publicUrl,
+  });
 const count = async (sql: string, params: unknown[] = []) => Number((await t.db.query<{ n: string }>(sql, params))[0].n);
 
 beforeAll(async () => {
@@ -51,7 +56,14 @@ afterAll(() => t?.close());
 
 describe('roles, CSRF and server timing on the new pages', () => {
   it('shows every read page to a viewer without its controls, the admin pages to admins only', async () => {
-    for (const url of ['/console/signal', '/console/signal?range=7d', '/console/deliveries/dead', '/console/subscribers', '/console/components', '/console/audit']) {
+    for (const url of [
+      '/console/signal',
+      '/console/signal?range=7d',
+      '/console/deliveries/dead',
+      '/console/subscribers',
+      '/console/components',
+      '/console/audit',
+    ]) {
       const page = await get(url, viewer);
       expect(page.statusCode, url).toBe(200);
       expect(page.headers['cache-control'], url).toBe('no-store');
@@ -77,11 +89,20 @@ describe('roles, CSRF and server timing on the new pages', () => {
   it('refuses every new state-changing form from a viewer (403) and without the CSRF token (403)', async () => {
     const component = await t.componentId('eu-api');
     const posts: [string, Record<string, string>][] = [
-      ['/console/signal/notices/x1/dismiss', {}], ['/console/signal/notices/x1/convert', { body: 'x' }], ['/console/deliveries/replay', { id: '1' }],
-      [`/console/components/${component}/status`, { status: 'major_outage' }], ['/console/subscribers/x1/remove', {}], ['/console/subscribers/x1/disable', {}],
-      ['/console/subscribers/x1/reactivate', {}], ['/console/subscribers/x1/rotate-secret', {}], ['/console/subscribers/import', { csv: 'a@example.com' }],
-      ['/console/tokens', { name: 'n', scopes: 'admin' }], ['/console/tokens/x1/revoke', {}], ['/console/users', { email: 'x@example.com', role: 'admin' }],
-      ['/console/users/x1/role', { role: 'admin' }], ['/console/users/x1/disable', {}],
+      ['/console/signal/notices/x1/dismiss', {}],
+      ['/console/signal/notices/x1/convert', { body: 'x' }],
+      ['/console/deliveries/replay', { id: '1' }],
+      [`/console/components/${component}/status`, { status: 'major_outage' }],
+      ['/console/subscribers/x1/remove', {}],
+      ['/console/subscribers/x1/disable', {}],
+      ['/console/subscribers/x1/reactivate', {}],
+      ['/console/subscribers/x1/rotate-secret', {}],
+      ['/console/subscribers/import', { csv: 'a@example.com' }],
+      ['/console/tokens', { name: 'n', scopes: 'admin' }],
+      ['/console/tokens/x1/revoke', {}],
+      ['/console/users', { email: 'x@example.com', role: 'admin' }],
+      ['/console/users/x1/role', { role: 'admin' }],
+      ['/console/users/x1/disable', {}],
     ];
     for (const [url, fields] of posts) {
       const asViewer = await post(url, { ...fields, _csrf: viewer.csrf }, viewer);
@@ -111,11 +132,16 @@ describe('signal: charts and automatic notices', () => {
     for (let i = 0; i < 40; i++) {
       t.clock.advance(5_000);
       // logins keeps arriving: only messages-created drops.
-      await t.db.query("INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING", [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)]);
+      await t.db.query(
+        "INSERT INTO heartbeat_point (metric, region, bucket, value, received_at) VALUES ('logins', 'eu', $1, 1000, $1) ON CONFLICT DO NOTHING",
+        [new Date(Math.floor(t.clock.now().getTime() / 10_000) * 10_000 - 10_000)],
+      );
       const { transitions } = await tick();
       if (transitions.filter((x) => x.startsWith('fired:')).length >= 2) break;
     }
-    notices = await t.db.query<{ id: string; region: string }>("SELECT i.id, e.region FROM incident i JOIN heartbeat_episode e ON e.incident_id = i.id WHERE i.source = 'heartbeat' AND i.resolved_at IS NULL ORDER BY e.region");
+    notices = await t.db.query<{ id: string; region: string }>(
+      "SELECT i.id, e.region FROM incident i JOIN heartbeat_episode e ON e.incident_id = i.id WHERE i.source = 'heartbeat' AND i.resolved_at IS NULL ORDER BY e.region",
+    );
     expect(notices.map((n) => n.region)).toEqual(['eu', 'us']);
   });
 
@@ -151,7 +177,9 @@ describe('signal: charts and automatic notices', () => {
     expect(audit.actor).toBe('user:resp@example.com');
     expect(JSON.stringify(audit.details)).toContain('planned load test');
     // A double click replays the first answer; a new form on a decided notice is a 409 page, not a 500.
-    expect((await post(`/console/signal/notices/${eu}/dismiss`, { _csrf: responder.csrf, form_id: formId, reason: 'planned load test' }, responder)).statusCode).toBe(303);
+    expect(
+      (await post(`/console/signal/notices/${eu}/dismiss`, { _csrf: responder.csrf, form_id: formId, reason: 'planned load test' }, responder)).statusCode,
+    ).toBe(303);
     const again = await post(`/console/signal/notices/${eu}/dismiss`, { _csrf: responder.csrf }, responder);
     expect(again.statusCode).toBe(409);
     expect(again.body).toContain('already dismissed');
@@ -165,12 +193,27 @@ describe('signal: charts and automatic notices', () => {
     expect(form.body).toContain('Take over as incident');
     expect((await get(`/console/signal/notices/${us}/convert`, viewer)).statusCode).toBe(403);
     const component = await t.componentId('us-messaging');
-    const noBody = await post(`/console/signal/notices/${us}/convert`, { _csrf: responder.csrf, status: 'identified', body: '', [`component:${component}`]: 'major_outage' }, responder);
+    const noBody = await post(
+      `/console/signal/notices/${us}/convert`,
+      { _csrf: responder.csrf, status: 'identified', body: '', [`component:${component}`]: 'major_outage' },
+      responder,
+    );
     expect(noBody.statusCode).toBe(400);
     expect(noBody.body).toMatch(/id="body-error">is required to post an update/);
-    const converted = await post(`/console/signal/notices/${us}/convert`, {
-      _csrf: responder.csrf, form_id: formIdOf(form.body), intent: 'publish', status: 'identified', impact: '', body: 'A failover stalled message writes in the US.', [`component:${component}`]: 'major_outage', notify: 'on',
-    }, responder);
+    const converted = await post(
+      `/console/signal/notices/${us}/convert`,
+      {
+        _csrf: responder.csrf,
+        form_id: formIdOf(form.body),
+        intent: 'publish',
+        status: 'identified',
+        impact: '',
+        body: 'A failover stalled message writes in the US.',
+        [`component:${component}`]: 'major_outage',
+        notify: 'on',
+      },
+      responder,
+    );
     expect(converted.statusCode, converted.body).toBe(303);
     expect(converted.headers.location).toBe(`/console/incidents/${us}?done=converted`);
     const [row] = await t.db.query<{ source: string; status: string }>('SELECT source, status FROM incident WHERE id = $1', [us]);
@@ -187,7 +230,11 @@ describe('reach: delivery progress and dead letters', () => {
   let eventId: number;
 
   beforeAll(async () => {
-    const declared = await post('/console/incidents', { _csrf: responder.csrf, name: 'Reach test', status: 'investigating', body: 'Looking into it.', notify: 'on' }, responder);
+    const declared = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'Reach test', status: 'investigating', body: 'Looking into it.', notify: 'on' },
+      responder,
+    );
     expect(declared.statusCode, declared.body).toBe(303);
     incidentId = /\/console\/incidents\/([A-Za-z0-9_-]+)/.exec(declared.headers.location as string)?.[1] as string;
     eventId = Number((await t.db.query<{ id: string }>("SELECT id FROM outbox_event WHERE payload->>'incident_id' = $1", [incidentId]))[0].id);
@@ -197,7 +244,16 @@ describe('reach: delivery progress and dead letters', () => {
     const response = await get(`/console/incidents/${incidentId}/progress.json`, session);
     expect(response.statusCode).toBe(200);
     expect(response.headers['cache-control']).toBe('no-store');
-    return response.json() as { active: boolean; updates: { update_id: string; state: string; text: string; dead_url: string | null; channels: { channel: string; targeted: number; sent: number; failed: number; pending: number }[] }[] };
+    return response.json() as {
+      active: boolean;
+      updates: {
+        update_id: string;
+        state: string;
+        text: string;
+        dead_url: string | null;
+        channels: { channel: string; targeted: number; sent: number; failed: number; pending: number }[];
+      }[];
+    };
   };
 
   it('reports progress per update and channel as the pipeline moves, live and on the page', async () => {
@@ -207,11 +263,15 @@ describe('reach: delivery progress and dead letters', () => {
     expect(waiting.updates[0]).toMatchObject({ state: 'waiting', channels: [] });
 
     // What the dispatcher and workers would write: four recipients, in every state.
-    const ids = (await t.db.query<{ id: string }>(
-      `INSERT INTO subscriber (id, type, email, url, all_components, source, confirmed_at, created_at, updated_at)
+    const ids = (
+      await t.db.query<{ id: string }>(
+        `INSERT INTO subscriber (id, type, email, url, all_components, source, confirmed_at, created_at, updated_at)
        SELECT 'reach' || n, CASE WHEN n = 4 THEN 'webhook' ELSE 'email' END, CASE WHEN n = 4 THEN NULL ELSE 'reach' || n || '@example.org' END,
               CASE WHEN n = 4 THEN 'https://hooks.example.org/reach' END, true, 'api', $1, $1, $1
-       FROM generate_series(1, 4) AS n RETURNING id`, [t.clock.now()])).map((r) => r.id);
+       FROM generate_series(1, 4) AS n RETURNING id`,
+        [t.clock.now()],
+      )
+    ).map((r) => r.id);
     await t.db.query(
       `INSERT INTO delivery (event_id, subscriber_id, channel, state, attempts, next_attempt_at, created_at, last_error)
        SELECT $1, s.id, s.type, st, CASE st WHEN 'dead' THEN 8 ELSE 1 END, $2, $2, CASE st WHEN 'dead' THEN 'SMTP 550 mailbox unavailable' END
@@ -222,7 +282,10 @@ describe('reach: delivery progress and dead letters', () => {
     const sending = await progress();
     expect(sending.active).toBe(true);
     expect(sending.updates[0].state).toBe('sending');
-    expect(sending.updates[0].channels.map((c) => [c.channel, c.targeted, c.sent, c.failed, c.pending])).toEqual([['email', 3, 1, 1, 1], ['webhook', 1, 1, 0, 0]]);
+    expect(sending.updates[0].channels.map((c) => [c.channel, c.targeted, c.sent, c.failed, c.pending])).toEqual([
+      ['email', 3, 1, 1, 1],
+      ['webhook', 1, 1, 0, 0],
+    ]);
     expect(sending.updates[0].dead_url).toBe(`/console/deliveries/dead?event=${eventId}`);
 
     const page = await get(`/console/incidents/${incidentId}`, viewer);
@@ -244,7 +307,11 @@ describe('reach: delivery progress and dead letters', () => {
     expect(page.body).toContain('SMTP 550 mailbox unavailable');
     expect(page.body).toContain('Reach test');
     const deadId = Number((await t.db.query<{ id: string }>("SELECT id FROM delivery WHERE state = 'dead' AND event_id = $1", [eventId]))[0].id);
-    const replayed = await post('/console/deliveries/replay', { _csrf: responder.csrf, id: String(deadId), event_id: String(eventId), back: 'event' }, responder);
+    const replayed = await post(
+      '/console/deliveries/replay',
+      { _csrf: responder.csrf, id: String(deadId), event_id: String(eventId), back: 'event' },
+      responder,
+    );
     expect(replayed.statusCode).toBe(303);
     expect(replayed.headers.location).toBe(`/console/deliveries/dead?event=${eventId}&done=deliveries-replayed`);
     const [row] = await t.db.query<{ state: string; attempts: number }>('SELECT state, attempts FROM delivery WHERE id = $1', [deadId]);
@@ -252,7 +319,9 @@ describe('reach: delivery progress and dead letters', () => {
     const [audit] = await t.db.query<{ actor: string }>("SELECT actor FROM audit_log WHERE action = 'delivery.replayed'");
     expect(audit.actor).toBe('user:resp@example.com');
     // Replaying it again does nothing (it is not dead any more), and says so.
-    expect((await post('/console/deliveries/replay', { _csrf: responder.csrf, id: String(deadId) }, responder)).headers.location).toBe('/console/deliveries/dead?done=nothing-replayed');
+    expect((await post('/console/deliveries/replay', { _csrf: responder.csrf, id: String(deadId) }, responder)).headers.location).toBe(
+      '/console/deliveries/dead?done=nothing-replayed',
+    );
 
     await t.db.query("UPDATE delivery SET state = 'dead', last_error = 'HTTP 500' WHERE event_id = $1", [eventId]);
     const all = await post('/console/deliveries/replay', { _csrf: responder.csrf, event_id: String(eventId) }, responder);
@@ -267,7 +336,11 @@ describe('manage: subscribers', () => {
   it('imports a CSV (created, existing and invalid lines shown), from a header or a plain list', async () => {
     const page = await get('/console/subscribers/import', responder);
     const csv = 'email,components\nana@example.com,eu-messaging\nben@example.org,\nnot-an-address,\nana@example.com,\ncara@example.net,nope-component\n';
-    const imported = await post('/console/subscribers/import', { _csrf: responder.csrf, form_id: formIdOf(page.body), csv, confirmed: 'on', intent: 'publish' }, responder);
+    const imported = await post(
+      '/console/subscribers/import',
+      { _csrf: responder.csrf, form_id: formIdOf(page.body), csv, confirmed: 'on', intent: 'publish' },
+      responder,
+    );
     expect(imported.statusCode, imported.body).toBe(200);
     expect(imported.body).toContain('<strong>Import done:</strong> 2 added, 1 already subscribed, 2 not imported.');
     expect(imported.body).toMatch(/<td>4<\/td><td>email: must be an email address/);
@@ -275,7 +348,11 @@ describe('manage: subscribers', () => {
     // The same form sent twice imports once.
     const twice = await post('/console/subscribers/import', { _csrf: responder.csrf, form_id: formIdOf(page.body), csv, confirmed: 'on' }, responder);
     expect(twice.body).toContain('This list was already imported');
-    const plain = await post('/console/subscribers/import', { _csrf: responder.csrf, csv: Array.from({ length: 55 }, (_, i) => `bulk${String(i).padStart(2, '0')}@example.com`).join('\r\n') }, responder);
+    const plain = await post(
+      '/console/subscribers/import',
+      { _csrf: responder.csrf, csv: Array.from({ length: 55 }, (_, i) => `bulk${String(i).padStart(2, '0')}@example.com`).join('\r\n') },
+      responder,
+    );
     expect(plain.body).toContain('55 added, 0 already subscribed, 0 not imported');
     expect(await count("SELECT count(*) AS n FROM subscriber WHERE source = 'import' AND confirmed_at IS NULL")).toBe(55); // unconfirmed: they get a confirmation email
     const noHeader = await post('/console/subscribers/import', { _csrf: responder.csrf, csv: 'name,address\nAna,ana@x' }, responder);
@@ -307,18 +384,35 @@ describe('manage: subscribers', () => {
     expect(removed.statusCode).toBe(303);
     expect(removed.headers.location).toBe('/console/subscribers?search=ben%40example&done=subscriber-removed');
     expect((await get('/console/subscribers?search=ben%40example', viewer)).body).toContain('No subscriber matches.');
-    expect((await t.db.query<{ unsubscribed_at: Date | null }>('SELECT unsubscribed_at FROM subscriber WHERE id = $1', [ben]))[0].unsubscribed_at).not.toBeNull();
+    expect(
+      (await t.db.query<{ unsubscribed_at: Date | null }>('SELECT unsubscribed_at FROM subscriber WHERE id = $1', [ben]))[0].unsubscribed_at,
+    ).not.toBeNull();
     expect((await post('/console/subscribers/nope/remove', { _csrf: responder.csrf }, responder)).statusCode).toBe(404);
     // An unsafe back= is not followed.
     const ana = (await t.db.query<{ id: string }>("SELECT id FROM subscriber WHERE email = 'ana@example.com'"))[0].id;
-    expect((await post(`/console/subscribers/${ana}/remove`, { _csrf: responder.csrf, back: 'https://evil.example/' }, responder)).headers.location).toBe('/console/subscribers?done=subscriber-removed');
+    expect((await post(`/console/subscribers/${ana}/remove`, { _csrf: responder.csrf, back: 'https://evil.example/' }, responder)).headers.location).toBe(
+      '/console/subscribers?done=subscriber-removed',
+    );
   });
 
   it('disables, re-enables and rotates the secret of a webhook endpoint (the secret shown once)', async () => {
-    const { subscriber } = await registerWebhook(t.app.serviceContext(labelledOperator('test')), { type: 'webhook', url: 'https://hooks.example.com/status' }, async () => ({ ok: true }), () => 'whsec_old');
-    const row = () => t.db.query<{ disabled_at: Date | null; disabled_reason: string | null; secret: string }>('SELECT disabled_at, disabled_reason, secret FROM subscriber WHERE id = $1', [subscriber.id]).then((r) => r[0]);
+    const { subscriber } = await registerWebhook(
+      t.app.serviceContext(labelledOperator('test')),
+      { type: 'webhook', url: 'https://hooks.example.com/status' },
+      async () => ({ ok: true }),
+      () => 'whsec_old',
+    );
+    const row = () =>
+      t.db
+        .query<{ disabled_at: Date | null; disabled_reason: string | null; secret: string }>(
+          'SELECT disabled_at, disabled_reason, secret FROM subscriber WHERE id = $1',
+          [subscriber.id],
+        )
+        .then((r) => r[0]);
     // The reason's limit is the use-case's contract: the box says it, the use-case holds to it.
-    expect((await get('/console/subscribers?type=webhook', responder)).body).toContain(`id="disable-${subscriber.id}" name="reason" type="text" maxlength="500"`);
+    expect((await get('/console/subscribers?type=webhook', responder)).body).toContain(
+      `id="disable-${subscriber.id}" name="reason" type="text" maxlength="500"`,
+    );
     const tooLong = await post(`/console/subscribers/${subscriber.id}/disable`, { _csrf: responder.csrf, reason: 'x'.repeat(501) }, responder);
     expect(tooLong.statusCode).toBe(400);
     expect(tooLong.body).toContain('reason: must be at most 500 characters');
@@ -331,7 +425,11 @@ describe('manage: subscribers', () => {
     expect((await row()).disabled_at).toBeNull();
 
     const list = await get('/console/subscribers?type=webhook', responder);
-    const formId = (new RegExp(`/console/subscribers/${subscriber.id}/rotate-secret"><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="form_id" value="([^"]+)"`).exec(list.body) as RegExpExecArray)[1];
+    const formId = (
+      new RegExp(
+        `/console/subscribers/${subscriber.id}/rotate-secret"><input type="hidden" name="_csrf" value="[^"]+"><input type="hidden" name="form_id" value="([^"]+)"`,
+      ).exec(list.body) as RegExpExecArray
+    )[1];
     const rotated = await post(`/console/subscribers/${subscriber.id}/rotate-secret`, { _csrf: responder.csrf, form_id: formId }, responder);
     expect(rotated.statusCode).toBe(200);
     const shown = unescape(/id="shown-once-value" type="text" readonly value="(whsec_[^"]+)"/.exec(rotated.body)?.[1] ?? '');
@@ -342,7 +440,9 @@ describe('manage: subscribers', () => {
     expect(replay.body).toContain('This form was already submitted');
     expect(replay.body).not.toContain('whsec_');
     expect((await row()).secret).toBe(shown);
-    const actions = (await t.db.query<{ action: string }>('SELECT action FROM audit_log WHERE target_id = $1 ORDER BY id', [subscriber.id])).map((r) => r.action);
+    const actions = (await t.db.query<{ action: string }>('SELECT action FROM audit_log WHERE target_id = $1 ORDER BY id', [subscriber.id])).map(
+      (r) => r.action,
+    );
     expect(actions).toEqual(['subscriber.created', 'subscriber.disabled', 'subscriber.reactivated', 'subscriber.secret_rotated']);
   });
 });
@@ -372,16 +472,22 @@ describe('manage: components, tokens, accounts, audit', () => {
     expect(none.statusCode).toBe(400);
     expect(none.body).toMatch(/id="scopes-error">must list at least one of/);
     expect(none.body).toContain('value="ci"');
-    const created = await post('/console/tokens', { _csrf: admin.csrf, form_id: formIdOf(page.body), name: 'ci', scopes: ['tokens:write', 'incidents:write'] }, admin);
+    const created = await post(
+      '/console/tokens',
+      { _csrf: admin.csrf, form_id: formIdOf(page.body), name: 'ci', scopes: ['tokens:write', 'incidents:write'] },
+      admin,
+    );
     expect(created.statusCode).toBe(201);
     const token = unescape(/readonly value="(lfl_[^"]+)"/.exec(created.body)?.[1] ?? '');
     expect(token).toMatch(/^lfl_[A-Za-z0-9_-]{8}_/);
-    const api = (await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { authorization: `Bearer ${token}` } }));
+    const api = await t.app.inject({ method: 'GET', url: '/api/v1/tokens', headers: { authorization: `Bearer ${token}` } });
     expect(api.statusCode).toBe(200);
     const list = await get('/console/tokens', admin);
     expect(list.body).toContain(token.slice(0, 12));
     expect(list.body).not.toContain(token);
-    expect((await post('/console/tokens', { _csrf: admin.csrf, form_id: formIdOf(page.body), name: 'ci', scopes: ['tokens:write', 'incidents:write'] }, admin)).body).toContain('This form was already submitted');
+    expect(
+      (await post('/console/tokens', { _csrf: admin.csrf, form_id: formIdOf(page.body), name: 'ci', scopes: ['tokens:write', 'incidents:write'] }, admin)).body,
+    ).toContain('This form was already submitted');
     const id = (await t.db.query<{ id: string }>("SELECT id FROM api_token WHERE name = 'ci'"))[0].id;
     expect(await count("SELECT count(*) AS n FROM api_token WHERE name = 'ci'")).toBe(1);
     expect((await post(`/console/tokens/${id}/revoke`, { _csrf: admin.csrf }, admin)).headers.location).toBe('/console/tokens?done=token-revoked');
@@ -391,15 +497,28 @@ describe('manage: components, tokens, accounts, audit', () => {
   it('creates an account (sign-in link shown once and emailed), changes roles, disables; never locks out the last admin', async () => {
     const sent: EmailMessage[] = [];
     let delivered: () => void = () => {};
-    const arrived = new Promise<void>((resolve) => { delivered = resolve; });
+    const arrived = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
     const original = t.app.notifications.email;
-    t.app.notifications.email = { send: async (message) => { sent.push(message); delivered(); return { ok: true }; }, close: async () => {} } satisfies EmailChannel;
+    t.app.notifications.email = {
+      send: async (message) => {
+        sent.push(message);
+        delivered();
+        return { ok: true };
+      },
+      close: async () => {},
+    } satisfies EmailChannel;
     try {
       const page = await get('/console/users', admin);
       const bad = await post('/console/users', { _csrf: admin.csrf, email: 'nope', role: 'responder' }, admin);
       expect(bad.statusCode).toBe(400);
       expect(bad.body).toMatch(/id="user-email-error">must be an email address/);
-      const created = await post('/console/users', { _csrf: admin.csrf, form_id: formIdOf(page.body), email: 'new@example.com', name: 'New', role: 'responder' }, admin);
+      const created = await post(
+        '/console/users',
+        { _csrf: admin.csrf, form_id: formIdOf(page.body), email: 'new@example.com', name: 'New', role: 'responder' },
+        admin,
+      );
       expect(created.statusCode).toBe(201);
       const link = unescape(/readonly value="(https:\/\/status\.acme\.example\/console\/sign-in\/[A-Za-z0-9_-]+)"/.exec(created.body)?.[1] ?? '');
       expect(link).toBeTruthy();
@@ -414,7 +533,9 @@ describe('manage: components, tokens, accounts, audit', () => {
     }
     const newId = (await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'new@example.com'"))[0].id;
     expect((await post(`/console/users/${newId}/role`, { _csrf: admin.csrf, role: 'boss' }, admin)).statusCode).toBe(400);
-    expect((await post(`/console/users/${newId}/role`, { _csrf: admin.csrf, role: 'viewer' }, admin)).headers.location).toBe('/console/users?done=role-changed');
+    expect((await post(`/console/users/${newId}/role`, { _csrf: admin.csrf, role: 'viewer' }, admin)).headers.location).toBe(
+      '/console/users?done=role-changed',
+    );
     expect((await t.db.query<{ role: string }>('SELECT role FROM responder_user WHERE id = $1', [newId]))[0].role).toBe('viewer');
 
     const adminId = (await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'admin@example.com'"))[0].id;
@@ -437,7 +558,11 @@ describe('manage: components, tokens, accounts, audit', () => {
   });
 
   it('filters the audit log by who and by action prefix, newest first, in keyset pages', async () => {
-    for (let i = 0; i < 60; i++) await t.db.query("INSERT INTO audit_log (at, actor, action, target_type, target_id) VALUES ($1, 'token:bulk', 'template.updated', 'template', $2)", [t.clock.now(), `t${i}`]);
+    for (let i = 0; i < 60; i++)
+      await t.db.query("INSERT INTO audit_log (at, actor, action, target_type, target_id) VALUES ($1, 'token:bulk', 'template.updated', 'template', $2)", [
+        t.clock.now(),
+        `t${i}`,
+      ]);
     const byAction = await get('/console/audit?action=token.', admin);
     expect(byAction.statusCode).toBe(200);
     const actions = [...byAction.body.matchAll(/<td><code>([^<]+)<\/code>/g)].map((m) => m[1]);
@@ -459,7 +584,19 @@ describe('manage: components, tokens, accounts, audit', () => {
   it('renders every console page within budget (printed; the bench measures it on the benchmark data set)', async () => {
     const incident = (await t.db.query<{ id: string }>("SELECT id FROM incident WHERE name = 'Reach test'"))[0].id;
     const timings: string[] = [];
-    for (const url of ['/console', '/console/signal', `/console/incidents/${incident}`, `/console/incidents/${incident}/progress.json`, '/console/deliveries/dead', '/console/subscribers', '/console/subscribers?search=example', '/console/components', '/console/tokens', '/console/users', '/console/audit']) {
+    for (const url of [
+      '/console',
+      '/console/signal',
+      `/console/incidents/${incident}`,
+      `/console/incidents/${incident}/progress.json`,
+      '/console/deliveries/dead',
+      '/console/subscribers',
+      '/console/subscribers?search=example',
+      '/console/components',
+      '/console/tokens',
+      '/console/users',
+      '/console/audit',
+    ]) {
       await get(url, admin);
       const response = await get(url, admin);
       expect(response.statusCode, url).toBe(200);
@@ -477,7 +614,13 @@ describe('a web-only process emails sign-in links itself', () => {
       expect(web.app.notifications.email).not.toBeNull();
       expect(web.app.notifications.webhook).toBeNull(); // nothing else of the worker is started
       await createUser(web.app.serviceContext(labelledOperator('test')), { email: 'web-only@example.com', role: 'viewer' });
-      const response = await web.app.inject({ method: 'POST', url: '/console/sign-in/link', payload: 'email=web-only%40example.com', headers: FORM, remoteAddress: '192.0.2.7' });
+      const response = await web.app.inject({
+        method: 'POST',
+        url: '/console/sign-in/link',
+        payload: 'email=web-only%40example.com',
+        headers: FORM,
+        remoteAddress: '192.0.2.7',
+      });
       expect(response.statusCode).toBe(200);
       const [message] = await smtp.waitFor(1);
       expect(message.envelope.rcptTo).toEqual(['web-only@example.com']);

@@ -8,21 +8,22 @@ import { createTestDatabase, type TestDatabase } from '../helpers/database.ts';
 /** Wraps a database so every statement (inside transactions too) is counted. */
 function countingDatabase(inner: Database) {
   const counter = { statements: 0 };
-  const counted = <Q extends Queryable>(target: Q): Q => new Proxy(target, {
-    get(object, property, receiver) {
-      if (property === 'query') {
-        return (sql: string, params?: unknown[], options?: object) => {
-          counter.statements++;
-          return object.query<Row>(sql, params, options);
-        };
-      }
-      if (property === 'transaction') {
-        return <T>(fn: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<T>) => inner.transaction((tx) => fn(counted(tx)));
-      }
-      const value = Reflect.get(object, property, receiver);
-      return typeof value === 'function' ? value.bind(object) : value;
-    },
-  });
+  const counted = <Q extends Queryable>(target: Q): Q =>
+    new Proxy(target, {
+      get(object, property, receiver) {
+        if (property === 'query') {
+          return (sql: string, params?: unknown[], options?: object) => {
+            counter.statements++;
+            return object.query<Row>(sql, params, options);
+          };
+        }
+        if (property === 'transaction') {
+          return <T>(fn: (tx: Parameters<Parameters<Database['transaction']>[0]>[0]) => Promise<T>) => inner.transaction((tx) => fn(counted(tx)));
+        }
+        const value = Reflect.get(object, property, receiver);
+        return typeof value === 'function' ? value.bind(object) : value;
+      },
+    });
   return { db: counted(inner), counter };
 }
 
@@ -66,7 +67,11 @@ describe('console dashboard: statements per page load', () => {
        SELECT $1, id, 'incident', $2, 'investigating', 'major', 'heartbeat', $3, $3, $3 FROM page`,
       [id, `Messages created dropped in ${region}`, now],
     );
-    await t.db.query("INSERT INTO heartbeat_episode (metric, region, started_at, tier, incident_id) VALUES ('messages-created', $1, $2, 'major', $3)", [region, now, id]);
+    await t.db.query("INSERT INTO heartbeat_episode (metric, region, started_at, tier, incident_id) VALUES ('messages-created', $1, $2, 'major', $3)", [
+      region,
+      now,
+      id,
+    ]);
   }
 
   async function statementsForDashboard(): Promise<number> {

@@ -27,7 +27,13 @@ afterAll(() => t.close());
 
 const v2 = async () => {
   await t.settle();
-  return (await t.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json().components as { id: string; name: string; group: boolean; group_id: string | null; description: string | null }[];
+  return (await t.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json().components as {
+    id: string;
+    name: string;
+    group: boolean;
+    group_id: string | null;
+    description: string | null;
+  }[];
 };
 
 describe('structure in the console', () => {
@@ -44,7 +50,11 @@ describe('structure in the console', () => {
     expect(page.body).toContain('Group added.');
     expect(page.body).toContain(`<option value="${europe.id}">Europe</option>`);
 
-    const added = await client.post('/console/components', { _csrf: admin.csrf, name: 'Messaging', group_id: europe.id, description: 'Sending & receiving', only_show_if_degraded: 'off' }, admin);
+    const added = await client.post(
+      '/console/components',
+      { _csrf: admin.csrf, name: 'Messaging', group_id: europe.id, description: 'Sending & receiving', only_show_if_degraded: 'off' },
+      admin,
+    );
     expect(added.statusCode).toBe(303);
     expect(added.headers.location).toMatch(/^\/console\/components\?done=component-added#component-/);
     await client.post('/console/components', { _csrf: admin.csrf, name: 'API', group_id: europe.id }, admin);
@@ -77,7 +87,11 @@ describe('structure in the console', () => {
     const badPlace = await client.post(`/console/components/${api.id}`, { _csrf: admin.csrf, name: 'API', group_id: europe.id, position: '0' }, admin);
     expect(badPlace.statusCode).toBe(400);
     expect(badPlace.body).toMatch(/id="e-position-error">must be a whole number from 1/);
-    const saved = await client.post(`/console/components/${api.id}`, { _csrf: admin.csrf, name: 'Public API', description: '', group_id: europe.id, position: '1' }, admin);
+    const saved = await client.post(
+      `/console/components/${api.id}`,
+      { _csrf: admin.csrf, name: 'Public API', description: '', group_id: europe.id, position: '1' },
+      admin,
+    );
     expect(saved.statusCode).toBe(303);
     expect((await v2()).map((c) => c.name)).toEqual(['Europe', 'Public API', 'Messaging', 'Website']);
 
@@ -86,17 +100,30 @@ describe('structure in the console', () => {
     const removed = await client.post(`/console/component-groups/${europe.id}/archive`, { _csrf: admin.csrf }, admin);
     expect(removed.headers.location).toBe('/console/components?done=group-removed');
     const after = await v2();
-    expect(after.map((c) => [c.name, c.group_id])).toEqual([['Public API', null], ['Messaging', null], ['Website', null]]);
+    expect(after.map((c) => [c.name, c.group_id])).toEqual([
+      ['Public API', null],
+      ['Messaging', null],
+      ['Website', null],
+    ]);
 
     // An open incident holds its components on the page.
     const website = after.find((c) => c.name === 'Website')!;
     const token = await t.token('incidents:write');
-    const incident = (await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Site down', body: 'Looking', components: { [website.id]: 'major_outage' } } })).json();
+    const incident = (
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/incidents',
+        headers: { authorization: `Bearer ${token}` },
+        payload: { name: 'Site down', body: 'Looking', components: { [website.id]: 'major_outage' } },
+      })
+    ).json();
     const held = await client.post(`/console/components/${website.id}/archive`, { _csrf: admin.csrf }, admin);
     expect(held.statusCode).toBe(409);
     expect(held.body).toContain(`affected by an open incident or maintenance (${incident.id})`);
     const messaging = after.find((c) => c.name === 'Messaging')!;
-    expect((await client.post(`/console/components/${messaging.id}/archive`, { _csrf: admin.csrf }, admin)).headers.location).toBe('/console/components?done=component-removed');
+    expect((await client.post(`/console/components/${messaging.id}/archive`, { _csrf: admin.csrf }, admin)).headers.location).toBe(
+      '/console/components?done=component-removed',
+    );
     expect((await v2()).map((c) => c.name)).toEqual(['Public API', 'Website']);
   });
 

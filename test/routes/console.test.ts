@@ -39,7 +39,10 @@ function encode(fields: Record<string, string | string[]>): string {
 
 function post(url: string, fields: Record<string, string | string[]>, options: { session?: Session; headers?: Record<string, string>; ip?: string } = {}) {
   return t.app.inject({
-    method: 'POST', url, payload: encode(fields), remoteAddress: options.ip ?? options.session?.ip ?? '203.0.113.1',
+    method: 'POST',
+    url,
+    payload: encode(fields),
+    remoteAddress: options.ip ?? options.session?.ip ?? '203.0.113.1',
     headers: { ...FORM, ...(options.session ? { cookie: options.session.cookie } : {}), ...options.headers },
   });
 }
@@ -120,7 +123,8 @@ describe('signing in', () => {
   it('limits failed sign-ins per address (5 per 15 minutes, even with the right password next) and per IP, with 429', async () => {
     await account('target@example.com', 'responder');
     const statuses: number[] = [];
-    for (let i = 0; i < 5; i++) statuses.push((await post('/console/sign-in', { email: 'target@example.com', password: `guess ${i}` }, { ip: nextIp() })).statusCode);
+    for (let i = 0; i < 5; i++)
+      statuses.push((await post('/console/sign-in', { email: 'target@example.com', password: `guess ${i}` }, { ip: nextIp() })).statusCode);
     expect(statuses).toEqual([401, 401, 401, 401, 401]);
     const blocked = await post('/console/sign-in', { email: 'target@example.com', password: PASSWORD }, { ip: nextIp() });
     expect(blocked.statusCode).toBe(429);
@@ -143,8 +147,17 @@ describe('signing in', () => {
     await account('linky@example.com', 'responder', null);
     const sent: EmailMessage[] = [];
     let delivered: () => void = () => {};
-    const arrived = new Promise<void>((resolve) => { delivered = resolve; });
-    const fake: EmailChannel = { send: async (message) => { sent.push(message); delivered(); return { ok: true }; }, close: async () => {} };
+    const arrived = new Promise<void>((resolve) => {
+      delivered = resolve;
+    });
+    const fake: EmailChannel = {
+      send: async (message) => {
+        sent.push(message);
+        delivered();
+        return { ok: true };
+      },
+      close: async () => {},
+    };
     const original = t.app.notifications.email;
     t.app.notifications.email = fake;
     try {
@@ -185,7 +198,11 @@ describe('signing in', () => {
       const short = await post('/console/account/password', { _csrf: session.csrf, password: 'short', confirm: 'short' }, { session });
       expect(short.statusCode).toBe(400);
       expect(short.body).toMatch(/id="password-error">must be at least 12 characters/);
-      const saved = await post('/console/account/password', { _csrf: session.csrf, password: 'a brand new passphrase', confirm: 'a brand new passphrase' }, { session });
+      const saved = await post(
+        '/console/account/password',
+        { _csrf: session.csrf, password: 'a brand new passphrase', confirm: 'a brand new passphrase' },
+        { session },
+      );
       expect(saved.statusCode).toBe(303);
       expect((await post('/console/sign-in', { email: 'linky@example.com', password: 'a brand new passphrase' }, { ip: nextIp() })).statusCode).toBe(303);
     } finally {
@@ -204,7 +221,9 @@ describe('signing in', () => {
     const page = await get('/console/account', a);
     const ids = [...page.body.matchAll(/\/console\/account\/sessions\/([0-9a-f]{64})\/revoke/g)].map((m) => m[1]);
     expect(ids).toHaveLength(2);
-    const other = ids.find((id) => !page.body.includes(`${id}/revoke"><input type="hidden" name="_csrf" value="${a.csrf}"><button type="submit" class="secondary">Sign out<`)) as string;
+    const other = ids.find(
+      (id) => !page.body.includes(`${id}/revoke"><input type="hidden" name="_csrf" value="${a.csrf}"><button type="submit" class="secondary">Sign out<`),
+    ) as string;
     expect((await post(`/console/account/sessions/${other}/revoke`, { _csrf: a.csrf }, { session: a })).statusCode).toBe(303);
     expect((await get('/console', b)).statusCode).toBe(303);
     expect((await get('/console', a)).statusCode).toBe(200);
@@ -237,18 +256,32 @@ describe('publishing from the console', () => {
     expect(noToken.body).toContain('this form has expired or did not come from this console');
     const wrongToken = await post('/console/incidents', { ...fields, _csrf: viewer.csrf }, { session: responder });
     expect(wrongToken.statusCode).toBe(403);
-    const crossSite = await post('/console/incidents', { ...fields, _csrf: responder.csrf }, { session: responder, headers: { 'sec-fetch-site': 'cross-site' } });
+    const crossSite = await post(
+      '/console/incidents',
+      { ...fields, _csrf: responder.csrf },
+      { session: responder, headers: { 'sec-fetch-site': 'cross-site' } },
+    );
     expect(crossSite.statusCode).toBe(403);
     expect(crossSite.body).toContain('cross-site form posts are not accepted');
-    const foreignOrigin = await post('/console/incidents', { ...fields, _csrf: responder.csrf }, { session: responder, headers: { origin: 'https://evil.example' } });
+    const foreignOrigin = await post(
+      '/console/incidents',
+      { ...fields, _csrf: responder.csrf },
+      { session: responder, headers: { origin: 'https://evil.example' } },
+    );
     expect(foreignOrigin.statusCode).toBe(403);
     // Cross-site sign-in (login CSRF) is refused too.
-    expect((await post('/console/sign-in', { email: 'resp@example.com', password: PASSWORD }, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode).toBe(403);
+    expect(
+      (await post('/console/sign-in', { email: 'resp@example.com', password: PASSWORD }, { headers: { 'sec-fetch-site': 'cross-site' } })).statusCode,
+    ).toBe(403);
     expect(await incidentCount()).toBe(before);
   });
 
   it('lets a viewer see everything but publish nothing (controls hidden, POSTs 403)', async () => {
-    const declared = await post('/console/incidents', { _csrf: responder.csrf, name: 'Viewer can read', status: 'investigating', body: 'Looking', 'component:x': '' }, { session: responder });
+    const declared = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'Viewer can read', status: 'investigating', body: 'Looking', 'component:x': '' },
+      { session: responder },
+    );
     expect(declared.statusCode).toBe(303);
     const url = declared.headers.location as string;
     const id = /\/console\/incidents\/([a-z0-9]+)/.exec(url)?.[1] as string;
@@ -272,10 +305,21 @@ describe('publishing from the console', () => {
 
   it('declares an incident from a template with two components; it shows in summary.json, then is updated and resolved', async () => {
     const [eu, us] = [await t.componentId('eu-messaging'), await t.componentId('us-messaging')];
-    const saved = await post('/console/templates', {
-      _csrf: responder.csrf, name: 'Messaging outage', title: 'Messages delayed', status: 'identified', impact: '',
-      body: 'We are seeing **delays** in messaging.', [`component:${eu}`]: 'major_outage', [`component:${us}`]: 'partial_outage', 'component:website': '',
-    }, { session: responder });
+    const saved = await post(
+      '/console/templates',
+      {
+        _csrf: responder.csrf,
+        name: 'Messaging outage',
+        title: 'Messages delayed',
+        status: 'identified',
+        impact: '',
+        body: 'We are seeing **delays** in messaging.',
+        [`component:${eu}`]: 'major_outage',
+        [`component:${us}`]: 'partial_outage',
+        'component:website': '',
+      },
+      { session: responder },
+    );
     expect(saved.statusCode, saved.body).toBe(303);
     const templateId = (await t.db.query<{ id: string }>("SELECT id FROM incident_template WHERE name = 'Messaging outage'"))[0].id;
 
@@ -286,8 +330,17 @@ describe('publishing from the console', () => {
     expect(form.body).toMatch(new RegExp(`name="component:${us}"[^>]*>[\\s\\S]*?<option value="partial_outage" selected>`));
 
     const fields = {
-      _csrf: responder.csrf, form_id: formIdOf(form.body), template: templateId, intent: 'publish', name: 'Messages delayed', status: 'identified', impact: '',
-      body: 'We are seeing **delays** in messaging.', [`component:${eu}`]: 'major_outage', [`component:${us}`]: 'partial_outage', notify: 'on',
+      _csrf: responder.csrf,
+      form_id: formIdOf(form.body),
+      template: templateId,
+      intent: 'publish',
+      name: 'Messages delayed',
+      status: 'identified',
+      impact: '',
+      body: 'We are seeing **delays** in messaging.',
+      [`component:${eu}`]: 'major_outage',
+      [`component:${us}`]: 'partial_outage',
+      notify: 'on',
     };
     const declared = await post('/console/incidents', fields, { session: responder });
     expect(declared.statusCode, declared.body).toBe(303);
@@ -309,12 +362,26 @@ describe('publishing from the console', () => {
 
     const page = await get(declared.headers.location as string, responder);
     expect(page.body).toContain('Published. The status page and summary.json show it now.');
-    const update = await post(`/console/incidents/${id}/updates`, {
-      _csrf: responder.csrf, form_id: formIdOf(page.body), intent: 'publish', status: 'monitoring', body: 'A fix is out.', [`component:${eu}`]: 'degraded_performance', notify: 'on',
-      postmortem_url: '',
-    }, { session: responder });
+    const update = await post(
+      `/console/incidents/${id}/updates`,
+      {
+        _csrf: responder.csrf,
+        form_id: formIdOf(page.body),
+        intent: 'publish',
+        status: 'monitoring',
+        body: 'A fix is out.',
+        [`component:${eu}`]: 'degraded_performance',
+        notify: 'on',
+        postmortem_url: '',
+      },
+      { session: responder },
+    );
     expect(update.statusCode, update.body).toBe(303);
-    const resolved = await post(`/console/incidents/${id}/updates`, { _csrf: responder.csrf, status: 'resolved', body: 'All good.', notify: 'on' }, { session: responder });
+    const resolved = await post(
+      `/console/incidents/${id}/updates`,
+      { _csrf: responder.csrf, status: 'resolved', body: 'All good.', notify: 'on' },
+      { session: responder },
+    );
     expect(resolved.headers.location).toBe(`/console/incidents/${id}?done=resolved`);
     await t.settle();
     const after = (await t.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
@@ -323,9 +390,15 @@ describe('publishing from the console', () => {
     const timeline = await get(`/console/incidents/${id}`, viewer);
     expect(timeline.body).toMatch(/Resolved[\s\S]*Monitoring[\s\S]*Identified/);
 
-    const postmortem = await post(`/console/incidents/${id}/updates`, { _csrf: responder.csrf, status: 'postmortem', body: 'Write-up.', postmortem_url: 'https://blog.acme.example/pm' }, { session: responder });
+    const postmortem = await post(
+      `/console/incidents/${id}/updates`,
+      { _csrf: responder.csrf, status: 'postmortem', body: 'Write-up.', postmortem_url: 'https://blog.acme.example/pm' },
+      { session: responder },
+    );
     expect(postmortem.statusCode).toBe(303);
-    expect((await t.db.query<{ postmortem_url: string }>('SELECT postmortem_url FROM incident WHERE id = $1', [id]))[0].postmortem_url).toBe('https://blog.acme.example/pm');
+    expect((await t.db.query<{ postmortem_url: string }>('SELECT postmortem_url FROM incident WHERE id = $1', [id]))[0].postmortem_url).toBe(
+      'https://blog.acme.example/pm',
+    );
     const reopen = await post(`/console/incidents/${id}/updates`, { _csrf: responder.csrf, status: 'investigating', body: 'Back?' }, { session: responder });
     expect(reopen.statusCode).toBe(409);
     expect(reopen.body).toMatch(/id="status-error">a postmortem incident cannot move to investigating/);
@@ -339,14 +412,26 @@ describe('publishing from the console', () => {
     const badStatus = await post('/console/incidents', { _csrf: responder.csrf, name: 'n', body: 'x', status: 'on_fire' }, { session: responder });
     expect(badStatus.statusCode).toBe(400);
     expect(badStatus.body).toMatch(/id="status-error">must be one of/);
-    const badComponent = await post('/console/incidents', { _csrf: responder.csrf, name: 'n', body: 'x', [`component:${euApi}`]: 'exploded' }, { session: responder });
+    const badComponent = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'n', body: 'x', [`component:${euApi}`]: 'exploded' },
+      { session: responder },
+    );
     expect(badComponent.statusCode).toBe(400);
     expect(badComponent.body).toMatch(new RegExp(`id="c-${euApi}-error"[^>]*>must be one of`));
     expect(badComponent.body).toContain('value="n"'); // what was typed is kept
-    const unknownComponent = await post('/console/incidents', { _csrf: responder.csrf, name: 'n', body: 'x', 'component:nope': 'major_outage' }, { session: responder });
+    const unknownComponent = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'n', body: 'x', 'component:nope': 'major_outage' },
+      { session: responder },
+    );
     expect(unknownComponent.statusCode).toBe(400);
     expect(unknownComponent.body).toMatch(/class="error" id="components-error">no such component/);
-    const badMaintenance = await post('/console/maintenances', { _csrf: responder.csrf, name: 'DB', body: 'x', from: '2026-03-12T02:00', until: '2026-03-12T01:00' }, { session: responder });
+    const badMaintenance = await post(
+      '/console/maintenances',
+      { _csrf: responder.csrf, name: 'DB', body: 'x', from: '2026-03-12T02:00', until: '2026-03-12T01:00' },
+      { session: responder },
+    );
     expect(badMaintenance.statusCode).toBe(400);
     expect(badMaintenance.body).toMatch(/id="until-error">must be after scheduled_for/);
     const badTemplate = await post('/console/templates', { _csrf: responder.csrf, name: '', title: 't', body: 'b' }, { session: responder });
@@ -365,7 +450,17 @@ describe('publishing from the console', () => {
 
   it('previews Markdown with the page and email renderer, raw HTML shown as text, with and without script', async () => {
     const eu = await t.componentId('eu-messaging');
-    const fragment = await post('/console/preview', { _csrf: responder.csrf, name: 'Preview me', status: 'identified', body: 'We **found** it. <script>alert(1)</script>', [`component:${eu}`]: 'major_outage' }, { session: responder });
+    const fragment = await post(
+      '/console/preview',
+      {
+        _csrf: responder.csrf,
+        name: 'Preview me',
+        status: 'identified',
+        body: 'We **found** it. <script>alert(1)</script>',
+        [`component:${eu}`]: 'major_outage',
+      },
+      { session: responder },
+    );
     expect(fragment.statusCode).toBe(200);
     expect(fragment.body).toContain('<strong>found</strong>');
     expect(fragment.body).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
@@ -374,7 +469,11 @@ describe('publishing from the console', () => {
     expect(fragment.body).toMatch(/Messaging \(Europe\)/);
     expect((await post('/console/preview', { body: 'x' }, { session: responder })).statusCode).toBe(403); // CSRF applies
 
-    const noScript = await post('/console/incidents', { _csrf: responder.csrf, intent: 'preview', name: 'Draft', status: 'investigating', body: '- one\n- two' }, { session: responder });
+    const noScript = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, intent: 'preview', name: 'Draft', status: 'investigating', body: '- one\n- two' },
+      { session: responder },
+    );
     expect(noScript.statusCode).toBe(200);
     expect(noScript.body).toContain('<li>one</li>');
     expect(noScript.body).toContain('value="Draft"');
@@ -383,12 +482,26 @@ describe('publishing from the console', () => {
 
   it('schedules maintenance that starts and completes by itself; the dashboard lists it', async () => {
     const page = await get('/console/maintenances/new', responder);
-    const scheduled = await post('/console/maintenances', {
-      _csrf: responder.csrf, form_id: formIdOf(page.body), name: 'DB upgrade', body: 'Read-only for an hour.', from: '2026-04-01T10:00', until: '2026-04-01T11:00',
-      components: [await t.componentId('eu-api'), await t.componentId('us-api')], auto_start: 'on', auto_complete: 'on', notify: 'on',
-    }, { session: responder });
+    const scheduled = await post(
+      '/console/maintenances',
+      {
+        _csrf: responder.csrf,
+        form_id: formIdOf(page.body),
+        name: 'DB upgrade',
+        body: 'Read-only for an hour.',
+        from: '2026-04-01T10:00',
+        until: '2026-04-01T11:00',
+        components: [await t.componentId('eu-api'), await t.componentId('us-api')],
+        auto_start: 'on',
+        auto_complete: 'on',
+        notify: 'on',
+      },
+      { session: responder },
+    );
     expect(scheduled.statusCode, scheduled.body).toBe(303);
-    const rows = await t.db.query<{ id: string; scheduled_for: Date; auto_start: boolean; auto_complete: boolean }>("SELECT id, scheduled_for, auto_start, auto_complete FROM incident WHERE name = 'DB upgrade'");
+    const rows = await t.db.query<{ id: string; scheduled_for: Date; auto_start: boolean; auto_complete: boolean }>(
+      "SELECT id, scheduled_for, auto_start, auto_complete FROM incident WHERE name = 'DB upgrade'",
+    );
     expect(rows).toHaveLength(1);
     expect(new Date(rows[0].scheduled_for).toISOString()).toBe('2026-04-01T10:00:00.000Z');
     expect([rows[0].auto_start, rows[0].auto_complete]).toEqual([true, true]);
@@ -408,7 +521,16 @@ describe('publishing from the console', () => {
     expect(dashboard.body).toMatch(/Viewer can read<\/a> <span class="badge">Automatic notice<\/span>/);
     const id = (await t.db.query<{ id: string }>("SELECT id FROM incident WHERE name = 'Viewer can read'"))[0].id;
     const templateId = (await t.db.query<{ id: string }>('SELECT id FROM incident_template LIMIT 1'))[0].id;
-    const pages = ['/console', '/console/incidents/new', `/console/incidents/new?template=${templateId}`, `/console/incidents/${id}`, '/console/templates', `/console/templates/${templateId}`, '/console/maintenances/new', '/console/account'];
+    const pages = [
+      '/console',
+      '/console/incidents/new',
+      `/console/incidents/new?template=${templateId}`,
+      `/console/incidents/${id}`,
+      '/console/templates',
+      `/console/templates/${templateId}`,
+      '/console/maintenances/new',
+      '/console/account',
+    ];
     const timings: string[] = [];
     for (const url of pages) {
       await get(url, responder); // warm

@@ -61,7 +61,7 @@ const ROUTES: [method: 'post', path: string, contract: TSchema][] = [
   ['post', '/api/v1/maintenances/{id}/complete', AdvanceMaintenanceInput],
 ];
 
-describe('each write route declares its use-case\'s contract as its body', () => {
+describe("each write route declares its use-case's contract as its body", () => {
   it.each(ROUTES)('%s %s', (method, path, contract) => {
     const operation = openapi.paths[path]?.[method];
     expect(operation, `${path} is in the OpenAPI document`).toBeDefined();
@@ -80,16 +80,41 @@ const CASES: [what: string, url: string, body: Record<string, unknown>, call: (i
   ['update: a body past its limit', `/api/v1/incidents/${ID}/updates`, { body: long(25_001) }, (input) => postIncidentUpdate(ctx, ID, input)],
   ['update: no body', `/api/v1/incidents/${ID}/updates`, { status: 'resolved' }, (input) => postIncidentUpdate(ctx, ID, input)],
   ['update: an unknown status', `/api/v1/incidents/${ID}/updates`, { body: 'b', status: 'fixed' }, (input) => postIncidentUpdate(ctx, ID, input)],
-  ['update: a component status that does not exist', `/api/v1/incidents/${ID}/updates`, { body: 'b', components: { 'us-api': 'broken' } }, (input) => postIncidentUpdate(ctx, ID, input)],
-  ['update: a postmortem link past its limit', `/api/v1/incidents/${ID}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }, (input) => postIncidentUpdate(ctx, ID, input)],
+  [
+    'update: a component status that does not exist',
+    `/api/v1/incidents/${ID}/updates`,
+    { body: 'b', components: { 'us-api': 'broken' } },
+    (input) => postIncidentUpdate(ctx, ID, input),
+  ],
+  [
+    'update: a postmortem link past its limit',
+    `/api/v1/incidents/${ID}/updates`,
+    { body: 'b', postmortem_url: `https://x.example/${long(2000)}` },
+    (input) => postIncidentUpdate(ctx, ID, input),
+  ],
   ['update: notify as text', `/api/v1/incidents/${ID}/updates`, { body: 'b', deliver_notifications: 'yes' }, (input) => postIncidentUpdate(ctx, ID, input)],
   ['dismiss: a reason past its limit', `/api/v1/incidents/${ID}/dismiss`, { reason: long(1001) }, (input) => dismissHeartbeatNotice(ctx, ID, input, [])],
   ['dismiss: an empty reason', `/api/v1/incidents/${ID}/dismiss`, { reason: '' }, (input) => dismissHeartbeatNotice(ctx, ID, input, [])],
   ['convert: an empty body', `/api/v1/incidents/${ID}/convert`, { body: '' }, (input) => convertHeartbeatNotice(ctx, ID, input)],
-  ['convert: a postmortem link (not part of taking over)', `/api/v1/incidents/${ID}/convert`, { body: 'b', postmortem_url: 'https://x.example' }, (input) => convertHeartbeatNotice(ctx, ID, input)],
+  [
+    'convert: a postmortem link (not part of taking over)',
+    `/api/v1/incidents/${ID}/convert`,
+    { body: 'b', postmortem_url: 'https://x.example' },
+    (input) => convertHeartbeatNotice(ctx, ID, input),
+  ],
   ['schedule: no end', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: future(1) }, (input) => scheduleMaintenance(ctx, input)],
-  ['schedule: a start that is not a date-time', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: 'tomorrow', scheduled_until: future(2) }, (input) => scheduleMaintenance(ctx, input)],
-  ['schedule: components as text', '/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: future(1), scheduled_until: future(2), components: 'us-api' }, (input) => scheduleMaintenance(ctx, input)],
+  [
+    'schedule: a start that is not a date-time',
+    '/api/v1/maintenances',
+    { name: 'n', body: 'b', scheduled_for: 'tomorrow', scheduled_until: future(2) },
+    (input) => scheduleMaintenance(ctx, input),
+  ],
+  [
+    'schedule: components as text',
+    '/api/v1/maintenances',
+    { name: 'n', body: 'b', scheduled_for: future(1), scheduled_until: future(2), components: 'us-api' },
+    (input) => scheduleMaintenance(ctx, input),
+  ],
   ['advance: a body past its limit', `/api/v1/maintenances/${ID}/complete`, { body: long(25_001) }, (input) => advanceMaintenance(ctx, ID, 'completed', input)],
   ['advance: an unknown field', `/api/v1/maintenances/${ID}/start`, { status: 'completed' }, (input) => advanceMaintenance(ctx, ID, 'in_progress', input)],
 ];
@@ -100,7 +125,10 @@ describe('a bad input gets the same words from the API and from the use-case', (
     expect(answer.statusCode, answer.body).toBe(400);
     const { error, field, message } = answer.json();
     expect(error).toBe('invalid_input');
-    const thrown = await call(structuredClone(body)).then(() => null, (e: unknown) => e);
+    const thrown = await call(structuredClone(body)).then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(thrown).toBeInstanceOf(ValidationError);
     expect({ field: (thrown as ValidationError).field, message: (thrown as ValidationError).message }).toEqual({ field, message });
   });
@@ -112,7 +140,7 @@ function maxLengthsOf(html: string, name: string): number[] {
   return tags.map((tag) => Number(/\bmaxlength="(\d+)"/.exec(tag)?.[1]));
 }
 
-describe('the console\'s forms follow the same contracts', () => {
+describe("the console's forms follow the same contracts", () => {
   const client = () => consoleClient(t);
   let session: ConsoleSession;
   let declaredId: string;
@@ -122,7 +150,13 @@ describe('the console\'s forms follow the same contracts', () => {
     await client().account('contracts@acme.example', 'responder');
     session = await client().signIn('contracts@acme.example');
     declaredId = (await declareIncident(ctx, { name: 'Search is slow', body: 'Looking.' })).id;
-    noticeId = (await declareIncident(t.app.serviceContext(labelledOperator('system:heartbeat')), { name: 'Reduced activity in eu', body: 'Reduced activity.' }, { source: 'heartbeat' })).id;
+    noticeId = (
+      await declareIncident(
+        t.app.serviceContext(labelledOperator('system:heartbeat')),
+        { name: 'Reduced activity in eu', body: 'Reduced activity.' },
+        { source: 'heartbeat' },
+      )
+    ).id;
     await openEpisode(t.db, { metric: 'messages-created', region: 'eu' }, { startedAt: t.clock.now(), tier: 'major', incidentId: noticeId });
   });
 
@@ -147,21 +181,35 @@ describe('the console\'s forms follow the same contracts', () => {
     }
   });
 
-  it('past a limit, the form shows the API\'s words next to the field', async () => {
+  it("past a limit, the form shows the API's words next to the field", async () => {
     const cases: { api: [url: string, body: Record<string, unknown>]; form: [url: string, fields: Record<string, string>]; errorId: string }[] = [
       { api: ['/api/v1/incidents', { name: long(256), body: 'b' }], form: ['/console/incidents', { name: long(256), body: 'b' }], errorId: 'name-error' },
       {
         api: [`/api/v1/incidents/${declaredId}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }],
-        form: [`/console/incidents/${declaredId}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }], errorId: 'postmortem-error',
+        form: [`/console/incidents/${declaredId}/updates`, { body: 'b', postmortem_url: `https://x.example/${long(2000)}` }],
+        errorId: 'postmortem-error',
       },
       {
         api: ['/api/v1/maintenances', { name: 'n', body: 'b', scheduled_for: 'soon', scheduled_until: future(2) }],
-        form: ['/console/maintenances', { name: 'n', body: 'b', from: 'soon', until: future(2).slice(0, 16) }], errorId: 'from-error',
+        form: ['/console/maintenances', { name: 'n', body: 'b', from: 'soon', until: future(2).slice(0, 16) }],
+        errorId: 'from-error',
       },
-      { api: [`/api/v1/incidents/${noticeId}/dismiss`, { reason: long(1001) }], form: [`/console/signal/notices/${noticeId}/dismiss`, { reason: long(1001) }], errorId: `reason-${noticeId}-error` },
-      { api: [`/api/v1/incidents/${noticeId}/convert`, { body: long(25_001) }], form: [`/console/signal/notices/${noticeId}/convert`, { body: long(25_001) }], errorId: 'body-error' },
+      {
+        api: [`/api/v1/incidents/${noticeId}/dismiss`, { reason: long(1001) }],
+        form: [`/console/signal/notices/${noticeId}/dismiss`, { reason: long(1001) }],
+        errorId: `reason-${noticeId}-error`,
+      },
+      {
+        api: [`/api/v1/incidents/${noticeId}/convert`, { body: long(25_001) }],
+        form: [`/console/signal/notices/${noticeId}/convert`, { body: long(25_001) }],
+        errorId: 'body-error',
+      },
     ];
-    for (const { api: [apiUrl, body], form: [formUrl, fields], errorId } of cases) {
+    for (const {
+      api: [apiUrl, body],
+      form: [formUrl, fields],
+      errorId,
+    } of cases) {
       const answer = (await t.app.inject({ method: 'POST', url: apiUrl, payload: body, headers: { authorization: `Bearer ${token}` } })).json();
       const problem = answer.message.slice(`${answer.field}: `.length);
       const page = await client().post(formUrl, { _csrf: session.csrf, ...fields }, session);

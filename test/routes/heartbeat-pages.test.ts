@@ -34,7 +34,8 @@ const hhmm = (t: number, timeZone: string) => new Intl.DateTimeFormat('en-US', {
 const get = (url: string, headers: Record<string, string> = {}) => t.app.inject({ method: 'GET', url, headers });
 /** A page's HTML with the entities Handlebars writes in attributes decoded (`=` is written as &#x3D;). */
 const page = async (url: string) => (await get(url)).body.replaceAll('&#x3D;', '=').replaceAll('&amp;', '&');
-const tick = () => evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
+const tick = () =>
+  evaluateHeartbeats(t.app.serviceContext(labelledOperator('system:heartbeat')), definition.heartbeats ?? [], { timeZone: 'UTC', maintenance: [] });
 
 async function insertRaw(region: string, from: number, to: number, value: number) {
   await t.db.query(
@@ -106,9 +107,13 @@ describe('heartbeat pages', () => {
     }
     // 24 h at 2-minute steps.
     expect(observedPoints(charts[0])).toBe(720);
-    expect(html).toMatch(/id="hb-messages-created-eu-24h-h"><a href="\/heartbeat\/messages-created\/eu" data-tz>Messages created in EU<\/a><\/h2><span class="status s-operational">Normal<\/span>/);
+    expect(html).toMatch(
+      /id="hb-messages-created-eu-24h-h"><a href="\/heartbeat\/messages-created\/eu" data-tz>Messages created in EU<\/a><\/h2><span class="status s-operational">Normal<\/span>/,
+    );
     expect(html).toContain(`Messages created in US</a></h2><span class="status s-major_outage">No data since ${usSince.utc}</span>`);
-    expect(html).toMatch(/Messages created in AU<\/a><\/h2><span class="status s-operational">Normal<\/span>[\s\S]*Baseline provisional: learning the weekly pattern/);
+    expect(html).toMatch(
+      /Messages created in AU<\/a><\/h2><span class="status s-operational">Normal<\/span>[\s\S]*Baseline provisional: learning the weekly pattern/,
+    );
     expect(html).toMatch(/Detection delay: about \d+ s/);
     expect(html).toContain('<a href="/heartbeat/messages-created/eu/data.csv?range=24h">CSV');
     expect(html).toContain('<a href="/heartbeat/messages-created/eu/data.json?range=24h">JSON');
@@ -183,7 +188,9 @@ describe('heartbeat pages', () => {
     expect(html).toContain(`<span class="status s-major_outage">No data since ${usSince.utc}</span>`);
     const charts = svgs(html);
     expect(charts.map((svg) => svg.match(/<title id="[^"]+">([^<]+)<\/title>/)?.[1])).toEqual([
-      'Messages created in US, last hour', 'Messages created in US, last 24 hours', 'Messages created in US, last 7 days',
+      'Messages created in US, last hour',
+      'Messages created in US, last 24 hours',
+      'Messages created in US, last 7 days',
     ]);
     expect(charts.map(observedPoints)).toEqual([360, 720, 672]);
     expect(html).toContain(`/heartbeat/${METRIC}/us/data.csv?range=7d`);
@@ -203,7 +210,9 @@ describe('heartbeat pages', () => {
     const html = (await get('/')).body;
     expect(html).toContain('<h2 id="activity-heading">Live activity</h2>');
     for (const region of ['eu', 'us', 'au']) {
-      expect(html).toContain(`<a href="/heartbeat/${METRIC}/${region}"><span>Messages created in ${region.toUpperCase()}</span><img src="/heartbeat/${METRIC}/${region}/sparkline.svg" alt="chart of the last hour" width="120" height="28"></a>`);
+      expect(html).toContain(
+        `<a href="/heartbeat/${METRIC}/${region}"><span>Messages created in ${region.toUpperCase()}</span><img src="/heartbeat/${METRIC}/${region}/sparkline.svg" alt="chart of the last hour" width="120" height="28"></a>`,
+      );
     }
     expect(html).toContain('<a href="/heartbeat">');
     expect(html).not.toContain('queue-depth');
@@ -211,7 +220,16 @@ describe('heartbeat pages', () => {
   });
 
   it('answers the site 404 page for an unknown or internal series', async () => {
-    for (const url of [`/heartbeat/nope/eu`, `/heartbeat/${METRIC}/xx`, `/heartbeat/${METRIC}/EU`, `/heartbeat/Messages%20%3Cb%3E/eu/data.csv`, '/heartbeat/queue-depth/eu', '/heartbeat/queue-depth/eu/data.json', '/heartbeat/queue-depth/eu/data.csv', '/heartbeat/queue-depth/eu/sparkline.svg']) {
+    for (const url of [
+      `/heartbeat/nope/eu`,
+      `/heartbeat/${METRIC}/xx`,
+      `/heartbeat/${METRIC}/EU`,
+      `/heartbeat/Messages%20%3Cb%3E/eu/data.csv`,
+      '/heartbeat/queue-depth/eu',
+      '/heartbeat/queue-depth/eu/data.json',
+      '/heartbeat/queue-depth/eu/data.csv',
+      '/heartbeat/queue-depth/eu/sparkline.svg',
+    ]) {
       const response = await get(url);
       expect(response.statusCode, url).toBe(404);
       expect(response.headers['content-type']).toBe('text/html; charset=utf-8');
@@ -222,8 +240,11 @@ describe('heartbeat pages', () => {
 
   it('refuses a bad range or time zone with a 400 naming the field', async () => {
     for (const [url, field] of [
-      ['/heartbeat?range=2d', 'range'], [`/heartbeat/${METRIC}/eu/data.json?range=1y`, 'range'], ['/heartbeat?tz=Mars/Olympus_Mons', 'tz'],
-      ['/heartbeat?tz=%3Cscript%3E', 'tz'], [`/heartbeat/${METRIC}/eu?tz=Not/AZone`, 'tz'],
+      ['/heartbeat?range=2d', 'range'],
+      [`/heartbeat/${METRIC}/eu/data.json?range=1y`, 'range'],
+      ['/heartbeat?tz=Mars/Olympus_Mons', 'tz'],
+      ['/heartbeat?tz=%3Cscript%3E', 'tz'],
+      [`/heartbeat/${METRIC}/eu?tz=Not/AZone`, 'tz'],
     ]) {
       const response = await get(url);
       expect(response.statusCode, url).toBe(400);
@@ -263,7 +284,10 @@ describe('heartbeat pages', () => {
     await insertRaw('eu', boundary - 10_000, boundary, 1234);
     await insertRaw('eu', boundary, boundary + 10_000, 4321);
     const saved = await t.db.query<{ summary: object }>("SELECT summary FROM detector_state WHERE metric = $1 AND region = 'eu'", [METRIC]);
-    await t.db.query("UPDATE detector_state SET summary = summary || $2::jsonb WHERE metric = $1 AND region = 'eu'", [METRIC, JSON.stringify({ state: 'major', observed: 10 })]);
+    await t.db.query("UPDATE detector_state SET summary = summary || $2::jsonb WHERE metric = $1 AND region = 'eu'", [
+      METRIC,
+      JSON.stringify({ state: 'major', observed: 10 }),
+    ]);
     // ...are not seen within the tick: the same body, built once (same Last-Modified, a second later).
     t.clock.advance(1_000);
     const within = await get(url);
@@ -276,7 +300,12 @@ describe('heartbeat pages', () => {
     const after = await get(url);
     expect(after.headers.etag).not.toBe(before.headers.etag);
     expect(after.json().state.state).toBe('major');
-    expect(after.json().points.slice(-2).map((p: { observed: number }) => p.observed)).toEqual([1234, 4321]);
+    expect(
+      after
+        .json()
+        .points.slice(-2)
+        .map((p: { observed: number }) => p.observed),
+    ).toEqual([1234, 4321]);
     await t.db.query("UPDATE detector_state SET summary = $2 WHERE metric = $1 AND region = 'eu'", [METRIC, JSON.stringify(saved[0].summary)]);
     expect((await get(url, { 'if-none-match': before.headers.etag as string })).statusCode).toBe(200);
   });

@@ -22,10 +22,20 @@ const push = (points: unknown[], auth = token) =>
 describe('heartbeat ingest', () => {
   it('stores counts per bucket and replaces a repeated bucket instead of double-counting', async () => {
     const at = '2026-03-10T11:59:50Z';
-    expect((await push([{ metric: 'messages-created', region: 'us', timestamp: at, value: 1200 }, { metric: 'messages-created', region: 'eu', timestamp: at, value: 800 }])).json()).toEqual({ accepted: 2 });
+    expect(
+      (
+        await push([
+          { metric: 'messages-created', region: 'us', timestamp: at, value: 1200 },
+          { metric: 'messages-created', region: 'eu', timestamp: at, value: 800 },
+        ])
+      ).json(),
+    ).toEqual({ accepted: 2 });
     expect((await push([{ metric: 'messages-created', region: 'us', timestamp: at, value: 1200 }])).statusCode).toBe(202);
     const rows = await t.db.query<{ region: string; value: number }>('SELECT region, value FROM heartbeat_point ORDER BY region');
-    expect(rows).toEqual([{ region: 'eu', value: 800 }, { region: 'us', value: 1200 }]);
+    expect(rows).toEqual([
+      { region: 'eu', value: 800 },
+      { region: 'us', value: 1200 },
+    ]);
   });
 
   it.each([
@@ -58,7 +68,12 @@ describe('heartbeat roll-ups and retention', () => {
   it('sums raw buckets per minute and hour, re-rolls late points, and drops raw data after 48 h', async () => {
     const { rollUpHeartbeats, enforceHeartbeatRetention } = await import('../../src/storage/heartbeat-repository.ts');
     await t.db.query('DELETE FROM heartbeat_point');
-    const points = [0, 10, 20, 30, 40, 50, 60].map((s) => ({ metric: 'messages-created', region: 'us', timestamp: new Date(Date.parse('2026-03-10T11:58:00Z') + s * 1000).toISOString(), value: 10 }));
+    const points = [0, 10, 20, 30, 40, 50, 60].map((s) => ({
+      metric: 'messages-created',
+      region: 'us',
+      timestamp: new Date(Date.parse('2026-03-10T11:58:00Z') + s * 1000).toISOString(),
+      value: 10,
+    }));
     expect((await push(points)).statusCode).toBe(202);
     const window = { from: new Date('2026-03-10T10:00:00Z'), to: t.clock.now() };
     const series = [{ metric: 'messages-created', region: 'us' }];
@@ -66,7 +81,9 @@ describe('heartbeat roll-ups and retention', () => {
     await rollUpHeartbeats(t.db, window, [{ metric: 'messages-created', region: 'eu' }]);
     expect(await t.db.query('SELECT 1 FROM heartbeat_rollup')).toHaveLength(0);
     await rollUpHeartbeats(t.db, window, series);
-    const minutes = await t.db.query<{ bucket: Date; value: number; samples: number }>("SELECT bucket, value, samples FROM heartbeat_rollup WHERE resolution = '1m' ORDER BY bucket");
+    const minutes = await t.db.query<{ bucket: Date; value: number; samples: number }>(
+      "SELECT bucket, value, samples FROM heartbeat_rollup WHERE resolution = '1m' ORDER BY bucket",
+    );
     expect(minutes.map((m) => [new Date(m.bucket).toISOString(), m.value, m.samples])).toEqual([
       ['2026-03-10T11:58:00.000Z', 60, 6],
       ['2026-03-10T11:59:00.000Z', 10, 1],

@@ -52,7 +52,9 @@ describe('authentication and scopes', () => {
 describe('declaring and updating incidents', () => {
   it('creates an incident with its first update, component statuses, audit row and outbox event', async () => {
     const response = await post('/api/v1/incidents', {
-      name: 'Messages delayed in the US', status: 'investigating', body: 'We are **investigating** delays.',
+      name: 'Messages delayed in the US',
+      status: 'investigating',
+      body: 'We are **investigating** delays.',
       components: { [usMessaging]: 'major_outage', 'us-api': 'degraded_performance' },
     });
     expect(response.statusCode).toBe(201);
@@ -85,7 +87,9 @@ describe('declaring and updating incidents', () => {
     expect(resolved.resolved_at).not.toBeNull();
     expect(resolved.monitoring_at).not.toBeNull();
     expect(resolved.incident_updates.map((u: { status: string }) => u.status)).toEqual(['resolved', 'monitoring', 'identified', 'investigating']);
-    expect(resolved.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'Europe - API', old_status: 'partial_outage', new_status: 'operational' }]);
+    expect(resolved.incident_updates[0].affected_components).toEqual([
+      { code: euApi, name: 'Europe - API', old_status: 'partial_outage', new_status: 'operational' },
+    ]);
     const reopen = await post(`/api/v1/incidents/${incident.id}/updates`, { status: 'investigating', body: 'again?' });
     expect(reopen.statusCode).toBe(409);
   });
@@ -116,14 +120,24 @@ describe('bad input', () => {
     expect(response.json().message).toContain(field);
   });
   it('answers 400, not 500, for malformed JSON', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: '{"name":', headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: '{"name":',
+      headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json' },
+    });
     expect(response.statusCode).toBe(400);
     expect(response.body).not.toContain('at ');
   });
   it('answers 404 for unknown incidents and components', async () => {
     expect((await post('/api/v1/incidents/doesnotexist/updates', { body: 'x' })).statusCode).toBe(404);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/incidents/doesnotexist', headers: { authorization: `Bearer ${writer}` } })).statusCode).toBe(404);
-    const patch = await t.app.inject({ method: 'PATCH', url: '/api/v1/components/nope', payload: { status: 'major_outage' }, headers: { authorization: `Bearer ${writer}` } });
+    const patch = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/components/nope',
+      payload: { status: 'major_outage' },
+      headers: { authorization: `Bearer ${writer}` },
+    });
     expect(patch.statusCode).toBe(404);
   });
 });
@@ -153,14 +167,21 @@ describe('Idempotency-Key', () => {
     expect(response.statusCode).toBe(422);
   });
   it('does not store a failed request, so a corrected retry goes through', async () => {
-    expect((await post('/api/v1/incidents', { name: 'C', body: 'c', components: { nope: 'major_outage' } }, writer, { 'idempotency-key': 'fix-1' })).statusCode).toBe(400);
+    expect(
+      (await post('/api/v1/incidents', { name: 'C', body: 'c', components: { nope: 'major_outage' } }, writer, { 'idempotency-key': 'fix-1' })).statusCode,
+    ).toBe(400);
     expect((await post('/api/v1/incidents', { name: 'C', body: 'c' }, writer, { 'idempotency-key': 'fix-1' })).statusCode).toBe(201);
   });
 });
 
 describe('components and maintenance', () => {
   it('sets a component status with PATCH', async () => {
-    const response = await t.app.inject({ method: 'PATCH', url: `/api/v1/components/${usApi}`, payload: { status: 'degraded_performance' }, headers: { authorization: `Bearer ${writer}` } });
+    const response = await t.app.inject({
+      method: 'PATCH',
+      url: `/api/v1/components/${usApi}`,
+      payload: { status: 'degraded_performance' },
+      headers: { authorization: `Bearer ${writer}` },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: usApi, status: 'degraded_performance', group: false });
   });
@@ -168,7 +189,11 @@ describe('components and maintenance', () => {
   it('schedules, auto-starts and auto-completes a maintenance on the clock', async () => {
     const euMessaging = await t.componentId('eu-messaging');
     const created = await post('/api/v1/maintenances', {
-      name: 'Database upgrade', body: 'Short read-only window.', scheduled_for: '2026-03-10T13:00:00Z', scheduled_until: '2026-03-10T14:00:00Z', components: ['eu-messaging'],
+      name: 'Database upgrade',
+      body: 'Short read-only window.',
+      scheduled_for: '2026-03-10T13:00:00Z',
+      scheduled_until: '2026-03-10T14:00:00Z',
+      components: ['eu-messaging'],
     });
     expect(created.statusCode).toBe(201);
     expect(created.json()).toMatchObject({ status: 'scheduled', impact: 'maintenance', scheduled_for: '2026-03-10T13:00:00.000Z' });
@@ -187,7 +212,15 @@ describe('components and maintenance', () => {
     const bad = await post('/api/v1/maintenances', { name: 'x', body: 'y', scheduled_for: '2026-03-11T10:00:00Z', scheduled_until: '2026-03-11T09:00:00Z' });
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('scheduled_until');
-    const m = (await post('/api/v1/maintenances', { name: 'Manual', body: 'y', scheduled_for: '2026-03-11T10:00:00Z', scheduled_until: '2026-03-11T11:00:00Z', auto_start: false })).json();
+    const m = (
+      await post('/api/v1/maintenances', {
+        name: 'Manual',
+        body: 'y',
+        scheduled_for: '2026-03-11T10:00:00Z',
+        scheduled_until: '2026-03-11T11:00:00Z',
+        auto_start: false,
+      })
+    ).json();
     expect((await post(`/api/v1/maintenances/${m.id}/start`, {})).json().status).toBe('in_progress');
     expect((await post(`/api/v1/maintenances/${m.id}/complete`, { body: 'All done.' })).json().status).toBe('completed');
     expect((await post(`/api/v1/maintenances/${m.id}/start`, {})).statusCode).toBe(409);
@@ -198,7 +231,17 @@ describe('OpenAPI', () => {
   it('publishes the responder API with its schemas', async () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(doc.openapi).toMatch(/^3\./);
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/incidents', '/api/v1/incidents/{id}/updates', '/api/v1/components', '/api/v1/components/{id}', '/api/v1/component-groups', '/api/v1/component-groups/{id}', '/api/v1/maintenances']));
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/incidents',
+        '/api/v1/incidents/{id}/updates',
+        '/api/v1/components',
+        '/api/v1/components/{id}',
+        '/api/v1/component-groups',
+        '/api/v1/component-groups/{id}',
+        '/api/v1/maintenances',
+      ]),
+    );
     expect(doc.paths['/api/v1/incidents'].post.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['name', 'body']));
   });
 });

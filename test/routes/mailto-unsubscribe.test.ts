@@ -14,7 +14,8 @@ describe('mailto unsubscribe', () => {
   });
   afterAll(() => t.close());
 
-  const subscriber = async (email: string) => (await subscribeByEmail(t.app.serviceContext(labelledOperator('test')), { type: 'email', email, confirmed: true }, { source: 'api' })).subscriber;
+  const subscriber = async (email: string) =>
+    (await subscribeByEmail(t.app.serviceContext(labelledOperator('test')), { type: 'email', email, confirmed: true }, { source: 'api' })).subscriber;
   const tokenFor = (id: string) => signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
 
   it('finds the token in provider JSON, form fields and raw messages', async () => {
@@ -28,11 +29,17 @@ describe('mailto unsubscribe', () => {
   it('unsubscribes from a Postmark-style JSON post and from a raw message piped by an MTA', async () => {
     const a = await subscriber('a@example.org');
     const b = await subscriber('b@example.org');
-    const json = await t.app.inject({ method: 'POST', url: '/inbound/unsubscribe', payload: { From: 'a@example.org', Subject: `unsubscribe ${tokenFor(a.id)}` } });
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/inbound/unsubscribe',
+      payload: { From: 'a@example.org', Subject: `unsubscribe ${tokenFor(a.id)}` },
+    });
     expect(json.statusCode).toBe(200);
     expect(json.json()).toEqual({ unsubscribed: true });
     const raw = await t.app.inject({
-      method: 'POST', url: '/inbound/unsubscribe', headers: { 'content-type': 'message/rfc822' },
+      method: 'POST',
+      url: '/inbound/unsubscribe',
+      headers: { 'content-type': 'message/rfc822' },
       payload: `From: b@example.org\r\nTo: unsubscribe@acme.example\r\nSubject: unsubscribe ${tokenFor(b.id)}\r\n\r\n`,
     });
     expect(raw.statusCode).toBe(200);
@@ -42,12 +49,25 @@ describe('mailto unsubscribe', () => {
 
   /** A header value as mail clients encode it: RFC 2047 quoted-printable words of at most 40 characters, folded. */
   const encodedWords = (text: string) => {
-    const q = [...Buffer.from(text, 'utf8')].map((byte) => (/[A-Za-z0-9]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : byte === 0x20 ? '_' : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`)).join('');
+    const q = [...Buffer.from(text, 'utf8')]
+      .map((byte) =>
+        /[A-Za-z0-9]/.test(String.fromCharCode(byte))
+          ? String.fromCharCode(byte)
+          : byte === 0x20
+            ? '_'
+            : `=${byte.toString(16).toUpperCase().padStart(2, '0')}`,
+      )
+      .join('');
     const words = q.match(/(=[0-9A-F]{2}|[^=]){1,40}/g) ?? [];
     return words.map((word) => `=?UTF-8?Q?${word}?=`).join('\r\n ');
   };
   const rawMessage = (headers: string, body = 'Please stop.\r\n') =>
-    t.app.inject({ method: 'POST', url: '/inbound/unsubscribe', headers: { 'content-type': 'message/rfc822' }, payload: `From: reader@example.org\r\nTo: unsubscribe@acme.example\r\n${headers}\r\n\r\n${body}` });
+    t.app.inject({
+      method: 'POST',
+      url: '/inbound/unsubscribe',
+      headers: { 'content-type': 'message/rfc822' },
+      payload: `From: reader@example.org\r\nTo: unsubscribe@acme.example\r\n${headers}\r\n\r\n${body}`,
+    });
 
   it('reads a raw message whose Subject a mail client folded onto two lines', async () => {
     const d = await subscriber('d@example.org');
@@ -68,10 +88,23 @@ describe('mailto unsubscribe', () => {
     const f = await subscriber('f@example.org');
     const g = await subscriber('g@example.org');
     const body = [
-      '--b1', 'Content-Type: text/plain; charset=utf-8', '', `Subject: unsubscribe ${tokenFor(g.id)}`, '',
-      '--b1', 'Content-Type: text/html; charset=utf-8', '', '<p>stop</p>', '', '--b1--', '',
+      '--b1',
+      'Content-Type: text/plain; charset=utf-8',
+      '',
+      `Subject: unsubscribe ${tokenFor(g.id)}`,
+      '',
+      '--b1',
+      'Content-Type: text/html; charset=utf-8',
+      '',
+      '<p>stop</p>',
+      '',
+      '--b1--',
+      '',
     ].join('\r\n');
-    const response = await rawMessage(`MIME-Version: 1.0\r\nSubject: ${encodedWords(`unsubscribe ${tokenFor(f.id)}`)}\r\nContent-Type: multipart/alternative; boundary="b1"`, body);
+    const response = await rawMessage(
+      `MIME-Version: 1.0\r\nSubject: ${encodedWords(`unsubscribe ${tokenFor(f.id)}`)}\r\nContent-Type: multipart/alternative; boundary="b1"`,
+      body,
+    );
     expect(response.statusCode).toBe(200);
     expect((await findSubscriber(t.db, f.id))?.unsubscribed_at).not.toBeNull();
     expect((await findSubscriber(t.db, g.id))?.unsubscribed_at).toBeNull();

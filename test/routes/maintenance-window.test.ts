@@ -30,7 +30,12 @@ const fromNow = (hours: number) => new Date(t.clock.now().getTime() + hours * HO
 const consoleTime = (hours: number) => fromNow(hours).slice(0, 16);
 
 const schedule = (payload: object) =>
-  t.app.inject({ method: 'POST', url: '/api/v1/maintenances', payload: { name: 'DB upgrade', body: 'Read-only.', ...payload }, headers: { authorization: `Bearer ${writer}` } });
+  t.app.inject({
+    method: 'POST',
+    url: '/api/v1/maintenances',
+    payload: { name: 'DB upgrade', body: 'Read-only.', ...payload },
+    headers: { authorization: `Bearer ${writer}` },
+  });
 const eventsOf = async (id: string) =>
   (await t.db.query<{ type: string }>("SELECT type FROM outbox_event WHERE payload->>'incident_id' = $1 ORDER BY id", [id])).map((e) => e.type);
 const countMaintenances = async () => (await t.db.query<{ n: number }>("SELECT count(*)::int AS n FROM incident WHERE kind = 'maintenance'"))[0].n;
@@ -57,14 +62,24 @@ describe('scheduling a maintenance through the API', () => {
     const response = await schedule({ scheduled_for: fromNow(-0.5), scheduled_until: fromNow(1), components: ['eu-api'] });
     expect(response.statusCode, response.body).toBe(201);
     const maintenance = response.json();
-    expect(maintenance).toMatchObject({ status: 'in_progress', started_at: t.clock.now().toISOString(), scheduled_for: fromNow(-0.5), scheduled_until: fromNow(1) });
+    expect(maintenance).toMatchObject({
+      status: 'in_progress',
+      started_at: t.clock.now().toISOString(),
+      scheduled_for: fromNow(-0.5),
+      scheduled_until: fromNow(1),
+    });
     expect(maintenance.incident_updates.map((u: { status: string; body: string }) => [u.status, u.body])).toEqual([['in_progress', 'Read-only.']]);
-    expect(maintenance.incident_updates[0].affected_components).toEqual([{ code: euApi, name: 'Europe - API', old_status: 'operational', new_status: 'under_maintenance' }]);
+    expect(maintenance.incident_updates[0].affected_components).toEqual([
+      { code: euApi, name: 'Europe - API', old_status: 'operational', new_status: 'under_maintenance' },
+    ]);
     expect(maintenance.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[euApi, 'under_maintenance']]);
     const read = await t.app.inject({ method: 'GET', url: `/api/v1/maintenances/${maintenance.id}`, headers: { authorization: `Bearer ${writer}` } });
     expect(read.json()).toEqual(maintenance);
     expect(await eventsOf(maintenance.id)).toEqual(['maintenance.started']);
-    const history = await t.db.query<{ status: string; incident_id: string }>('SELECT status, incident_id FROM component_status_change WHERE component_id = $1 AND changed_at = $2', [euApi, t.clock.now()]);
+    const history = await t.db.query<{ status: string; incident_id: string }>(
+      'SELECT status, incident_id FROM component_status_change WHERE component_id = $1 AND changed_at = $2',
+      [euApi, t.clock.now()],
+    );
     expect(history).toEqual([{ status: 'under_maintenance', incident_id: maintenance.id }]);
 
     const ctx = t.app.serviceContext(labelledOperator('system:scheduler'));
@@ -87,7 +102,11 @@ describe('scheduling a maintenance in the console', () => {
   const submit = async (fields: Record<string, string>) => {
     const form = await client.get('/console/maintenances/new', responder);
     const formId = (/name="form_id" value="([^"]+)"/.exec(form.body) as RegExpExecArray)[1];
-    return client.post('/console/maintenances', { _csrf: responder.csrf, form_id: formId, name: 'Console window', body: 'Read-only.', auto_start: 'on', auto_complete: 'on', ...fields }, responder);
+    return client.post(
+      '/console/maintenances',
+      { _csrf: responder.csrf, form_id: formId, name: 'Console window', body: 'Read-only.', auto_start: 'on', auto_complete: 'on', ...fields },
+      responder,
+    );
   };
 
   it('shows the error next to the until field for a window that has passed, keeping what was typed', async () => {

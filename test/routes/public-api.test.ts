@@ -30,11 +30,21 @@ beforeAll(async () => {
   await post(`/api/v1/incidents/${resolved.id}/updates`, { status: 'resolved', body: 'Resolved' });
   resolvedId = resolved.id;
   const active = await post('/api/v1/incidents', {
-    name: 'Messages delayed <script>alert(1)</script>', status: 'identified', body: 'Cause **found**: <img src=x onerror=alert(1)>',
+    name: 'Messages delayed <script>alert(1)</script>',
+    status: 'identified',
+    body: 'Cause **found**: <img src=x onerror=alert(1)>',
     components: { 'us-messaging': 'major_outage', 'us-api': 'degraded_performance' },
   });
   incidentId = active.id;
-  maintenanceId = (await post('/api/v1/maintenances', { name: 'DB upgrade', body: 'Planned', scheduled_for: '2026-03-12T10:00:00Z', scheduled_until: '2026-03-12T11:00:00Z', components: ['eu-api'] })).id;
+  maintenanceId = (
+    await post('/api/v1/maintenances', {
+      name: 'DB upgrade',
+      body: 'Planned',
+      scheduled_for: '2026-03-12T10:00:00Z',
+      scheduled_until: '2026-03-12T11:00:00Z',
+      components: ['eu-api'],
+    })
+  ).id;
   await t.settle();
 });
 afterAll(() => t.close());
@@ -48,7 +58,21 @@ function expectPage(page: Record<string, unknown>) {
 }
 
 function expectComponent(c: Record<string, unknown>) {
-  for (const key of ['id', 'name', 'status', 'created_at', 'updated_at', 'position', 'description', 'showcase', 'start_date', 'group_id', 'page_id', 'group', 'only_show_if_degraded']) {
+  for (const key of [
+    'id',
+    'name',
+    'status',
+    'created_at',
+    'updated_at',
+    'position',
+    'description',
+    'showcase',
+    'start_date',
+    'group_id',
+    'page_id',
+    'group',
+    'only_show_if_degraded',
+  ]) {
     expect(c, key).toHaveProperty(key);
   }
   expect(COMPONENT_STATUSES).toContain(c.status);
@@ -59,14 +83,33 @@ function expectComponent(c: Record<string, unknown>) {
 }
 
 function expectIncident(i: Record<string, unknown>, kind: 'incident' | 'maintenance') {
-  for (const key of ['id', 'name', 'status', 'impact', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'started_at', 'shortlink', 'page_id', 'incident_updates', 'components']) {
+  for (const key of [
+    'id',
+    'name',
+    'status',
+    'impact',
+    'created_at',
+    'updated_at',
+    'monitoring_at',
+    'resolved_at',
+    'started_at',
+    'shortlink',
+    'page_id',
+    'incident_updates',
+    'components',
+  ]) {
     expect(i, key).toHaveProperty(key);
   }
-  expect(kind === 'incident' ? ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'] : ['scheduled', 'in_progress', 'verifying', 'completed']).toContain(i.status);
+  expect(
+    kind === 'incident' ? ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'] : ['scheduled', 'in_progress', 'verifying', 'completed'],
+  ).toContain(i.status);
   expect(INDICATORS).toContain(i.impact);
-  if (kind === 'maintenance') for (const key of ['scheduled_for', 'scheduled_until', 'scheduled_remind_prior', 'scheduled_auto_in_progress', 'scheduled_auto_completed']) expect(i, key).toHaveProperty(key);
+  if (kind === 'maintenance')
+    for (const key of ['scheduled_for', 'scheduled_until', 'scheduled_remind_prior', 'scheduled_auto_in_progress', 'scheduled_auto_completed'])
+      expect(i, key).toHaveProperty(key);
   for (const u of i.incident_updates as Record<string, unknown>[]) {
-    for (const key of ['id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at', 'affected_components', 'deliver_notifications']) expect(u, key).toHaveProperty(key);
+    for (const key of ['id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at', 'affected_components', 'deliver_notifications'])
+      expect(u, key).toHaveProperty(key);
     expect(u.incident_id).toBe(i.id);
     expect(u.display_at).toMatch(ISO);
     if (u.affected_components !== null) {
@@ -166,7 +209,12 @@ describe('serving from the snapshot', () => {
   it('changes the ETag when the page changes', async () => {
     const before = (await get('/')).headers.etag;
     const token = await t.token('components:write');
-    await t.app.inject({ method: 'PATCH', url: '/api/v1/components/website', payload: { status: 'degraded_performance' }, headers: { authorization: `Bearer ${token}` } });
+    await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/components/website',
+      payload: { status: 'degraded_performance' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     await t.settle();
     const after = await get('/');
     expect(after.headers.etag).not.toBe(before);
@@ -231,7 +279,9 @@ describe('feeds', () => {
     expect(response.statusCode).toBe(200);
     expect(XMLValidator.validate(response.body)).toBe(true);
     const parsed = new XMLParser().parse(response.body);
-    const titles = url.endsWith('rss') ? [parsed.rss.channel.item].flat().map((i: { title: string }) => i.title) : [parsed.feed.entry].flat().map((e: { title: string }) => e.title);
+    const titles = url.endsWith('rss')
+      ? [parsed.rss.channel.item].flat().map((i: { title: string }) => i.title)
+      : [parsed.feed.entry].flat().map((e: { title: string }) => e.title);
     expect(titles).toEqual(expect.arrayContaining(['Login failures', 'DB upgrade']));
   });
 });
@@ -250,12 +300,17 @@ function rawGet(url: string, headers: Record<string, string>): Promise<{ status:
 describe('the fast path of the listening server', () => {
   it('answers snapshot documents over HTTP exactly as the route does', async () => {
     const address = await t.app.listen({ port: 0, host: '127.0.0.1' });
-    for (const [path, encoding] of [['/api/v2/summary.json', 'br'], ['/', 'gzip'], ['/history.rss', '']] as const) {
+    for (const [path, encoding] of [
+      ['/api/v2/summary.json', 'br'],
+      ['/', 'gzip'],
+      ['/history.rss', ''],
+    ] as const) {
       const headers: Record<string, string> = encoding ? { 'accept-encoding': encoding } : {};
       const routed = await get(path, headers);
       const served = await rawGet(`${address}${path}`, headers);
       expect(served.status).toBe(200);
-      for (const name of ['content-type', 'content-encoding', 'etag', 'cache-control', 'vary', 'last-modified']) expect(served.headers[name], `${path} ${name}`).toBe(routed.headers[name]);
+      for (const name of ['content-type', 'content-encoding', 'etag', 'cache-control', 'vary', 'last-modified'])
+        expect(served.headers[name], `${path} ${name}`).toBe(routed.headers[name]);
       expect(served.body.equals(routed.rawPayload), path).toBe(true);
       const again = await rawGet(`${address}${path}`, { ...headers, 'if-none-match': served.headers.etag as string });
       expect(again.status).toBe(304);

@@ -71,7 +71,10 @@ describe('a direct use-case call is refused with the words of the API', () => {
     return { field, message };
   };
   const direct = async (call: () => Promise<unknown>) => {
-    const error: unknown = await call().then(() => null, (thrown: unknown) => thrown);
+    const error: unknown = await call().then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     const { field, message } = error as ValidationError;
     return { field, message };
@@ -111,14 +114,18 @@ describe('a direct use-case call is refused with the words of the API', () => {
     ['a place before the first', { position: 0 }],
   ];
   it.each(EDIT)('editComponent: %s', async (_what, input) => {
-    expect(await direct(() => editComponent(ctx(), componentId, structuredClone(input)))).toEqual(await api('PATCH', `/api/v1/components/${componentId}`, input));
+    expect(await direct(() => editComponent(ctx(), componentId, structuredClone(input)))).toEqual(
+      await api('PATCH', `/api/v1/components/${componentId}`, input),
+    );
   });
 
   it('updateComponent and setComponentStatus use the same field rules as the PATCH', async () => {
-    expect(await direct(() => updateComponent(ctx(), componentId, { description: 'd'.repeat(501) })))
-      .toEqual(await api('PATCH', `/api/v1/components/${componentId}`, { description: 'd'.repeat(501) }));
-    expect(await direct(() => setComponentStatus(ctx(), componentId, { status: 'broken' })))
-      .toEqual(await api('PATCH', `/api/v1/components/${componentId}`, { status: 'broken' }));
+    expect(await direct(() => updateComponent(ctx(), componentId, { description: 'd'.repeat(501) }))).toEqual(
+      await api('PATCH', `/api/v1/components/${componentId}`, { description: 'd'.repeat(501) }),
+    );
+    expect(await direct(() => setComponentStatus(ctx(), componentId, { status: 'broken' }))).toEqual(
+      await api('PATCH', `/api/v1/components/${componentId}`, { status: 'broken' }),
+    );
   });
 
   const GROUP: [what: string, input: Record<string, unknown>][] = [
@@ -133,11 +140,13 @@ describe('a direct use-case call is refused with the words of the API', () => {
   });
 
   it.each([[{}], [{ name: '' }], [{ key: 'eu' }], [{ position: -1 }]])('updateComponentGroup: %j', async (input) => {
-    expect(await direct(() => updateComponentGroup(ctx(), groupId, structuredClone(input)))).toEqual(await api('PATCH', `/api/v1/component-groups/${groupId}`, input));
+    expect(await direct(() => updateComponentGroup(ctx(), groupId, structuredClone(input)))).toEqual(
+      await api('PATCH', `/api/v1/component-groups/${groupId}`, input),
+    );
   });
 });
 
-describe('the console structure forms carry the contracts\' limits', () => {
+describe("the console structure forms carry the contracts' limits", () => {
   /** `{form field: maxlength}` of the inputs whose id starts with `prefix`. */
   const maxlengths = (html: string, prefix: string) =>
     Object.fromEntries([...html.matchAll(new RegExp(`id="${prefix}-[\\w-]+" name="(\\w+)"[^>]*maxlength="(\\d+)"`, 'g'))].map((m) => [m[1], Number(m[2])]));

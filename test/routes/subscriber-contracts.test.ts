@@ -38,7 +38,7 @@ function asOpenApi(schema: TSchema): unknown {
   });
 }
 
-describe('the route bodies are the use-cases\' contracts', () => {
+describe("the route bodies are the use-cases' contracts", () => {
   const bodyOf = async (path: string) => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     return doc.paths[path].post.requestBody.content['application/json'].schema;
@@ -63,7 +63,7 @@ describe('the route bodies are the use-cases\' contracts', () => {
     expect(Object.keys(ImportEmailSubscribersInput.properties)).toEqual(['rows', 'confirmed']);
   });
 
-  it('gives the forms their maxlength from the contracts (254: the domain\'s address limit, RFC 5321)', () => {
+  it("gives the forms their maxlength from the contracts (254: the domain's address limit, RFC 5321)", () => {
     expect(limitsOf(SubscribeByEmailInput)).toEqual({ email: 254 });
     expect(limitsOf(RequestWebhookSubscriptionInput)).toEqual({ url: 2000, email: 254 });
     expect(limitsOf(DisableWebhookEndpointInput)).toEqual({ reason: 500 });
@@ -74,7 +74,10 @@ describe('the route bodies are the use-cases\' contracts', () => {
 describe('a use-case called directly says what the API says', () => {
   const api = (url: string, payload: object) => t.app.inject({ method: 'POST', url, payload, headers: { authorization: `Bearer ${token}` } });
   const refusal = async (call: Promise<unknown>) => {
-    const error = await call.then(() => null, (e: unknown) => e);
+    const error = await call.then(
+      () => null,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     const { code, field, message } = error as ValidationError;
     return { error: code, field, message };
@@ -87,28 +90,58 @@ describe('a use-case called directly says what the API says', () => {
   const CASES: [name: string, payload: Record<string, unknown>, expected: { field: string; message: string }][] = [
     ['an address longer than 254 characters', { type: 'email', email: longAddress }, { field: 'email', message: 'email: must be at most 254 characters' }],
     ['an empty address', { type: 'email', email: '' }, { field: 'email', message: 'email: must be an email address such as ops@example.com' }],
-    ['an address that is not one', { type: 'email', email: 'not-an-address' }, { field: 'email', message: 'email: must be an email address such as ops@example.com, and only the address (no name, quotes, comments, brackets or spaces)' }],
-    ['too many components', { type: 'email', email: 'a@example.org', component_ids: Array.from({ length: 501 }, (_, i) => `c${i}`) }, { field: 'component_ids', message: 'component_ids: must have at most 500 items' }],
-    ['a component that does not exist', { type: 'email', email: 'a@example.org', component_ids: ['nope'] }, { field: 'component_ids.0', message: 'component_ids.0: no such component "nope"' }],
-    ['a webhook URL longer than 2000 characters', { type: 'webhook', url: `https://hooks.example.org/${'a'.repeat(2000)}` }, { field: 'url', message: 'url: must be at most 2000 characters' }],
-    ['a webhook owner address longer than 254 characters', { type: 'webhook', url: 'https://hooks.example.org/x', email: longAddress }, { field: 'email', message: 'email: must be at most 254 characters' }],
+    [
+      'an address that is not one',
+      { type: 'email', email: 'not-an-address' },
+      {
+        field: 'email',
+        message: 'email: must be an email address such as ops@example.com, and only the address (no name, quotes, comments, brackets or spaces)',
+      },
+    ],
+    [
+      'too many components',
+      { type: 'email', email: 'a@example.org', component_ids: Array.from({ length: 501 }, (_, i) => `c${i}`) },
+      { field: 'component_ids', message: 'component_ids: must have at most 500 items' },
+    ],
+    [
+      'a component that does not exist',
+      { type: 'email', email: 'a@example.org', component_ids: ['nope'] },
+      { field: 'component_ids.0', message: 'component_ids.0: no such component "nope"' },
+    ],
+    [
+      'a webhook URL longer than 2000 characters',
+      { type: 'webhook', url: `https://hooks.example.org/${'a'.repeat(2000)}` },
+      { field: 'url', message: 'url: must be at most 2000 characters' },
+    ],
+    [
+      'a webhook owner address longer than 254 characters',
+      { type: 'webhook', url: 'https://hooks.example.org/x', email: longAddress },
+      { field: 'email', message: 'email: must be at most 254 characters' },
+    ],
   ];
 
   it.each(CASES)('adding a subscriber: %s', async (_name, payload, expected) => {
     const response = await api('/api/v1/subscribers', payload);
     expect(response.statusCode).toBe(400);
     expect(response.json()).toEqual({ error: 'invalid_input', ...expected });
-    const direct = payload.type === 'email'
-      ? subscribeByEmail(operator(), structuredClone(payload), { source: 'api' })
-      : registerWebhook(operator(), structuredClone(payload), accept, secret);
+    const direct =
+      payload.type === 'email'
+        ? subscribeByEmail(operator(), structuredClone(payload), { source: 'api' })
+        : registerWebhook(operator(), structuredClone(payload), accept, secret);
     expect(await refusal(direct)).toEqual({ error: 'invalid_input', ...expected });
   });
 
   it('the public webhook sign-up and the manage page meet the same field rules', async () => {
-    expect(await refusal(requestWebhookSubscription(t.app.serviceContext(visitorActor('public')), { url: 'https://hooks.example.org/x', email: longAddress }, accept, secret)))
-      .toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
-    expect(await refusal(updateSubscription(t.app.serviceContext(visitorActor('subscriber')), 'any', { component_ids: 'eu-api' })))
-      .toEqual({ error: 'invalid_input', field: 'component_ids', message: 'component_ids: must be array' });
+    expect(
+      await refusal(
+        requestWebhookSubscription(t.app.serviceContext(visitorActor('public')), { url: 'https://hooks.example.org/x', email: longAddress }, accept, secret),
+      ),
+    ).toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
+    expect(await refusal(updateSubscription(t.app.serviceContext(visitorActor('subscriber')), 'any', { component_ids: 'eu-api' }))).toEqual({
+      error: 'invalid_input',
+      field: 'component_ids',
+      message: 'component_ids: must be array',
+    });
   });
 
   it('disabling an endpoint: a reason longer than 500 characters', async () => {
@@ -123,7 +156,11 @@ describe('a use-case called directly says what the API says', () => {
     ['an empty list of ids', { ids: [] }, { field: 'ids', message: 'ids: must have at least 1 item' }],
     ['an unknown field', { id: 1 }, { field: 'id', message: 'id: is not a known field' }],
     ['nothing to replay', {}, { field: 'ids', message: 'ids: give the deliveries to replay, or a notice (event_id)' }],
-    ['an event id no row can have', { event_id: 1e20 }, { field: 'event_id', message: `event_id: must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}` }],
+    [
+      'an event id no row can have',
+      { event_id: 1e20 },
+      { field: 'event_id', message: `event_id: must be a whole number from 1 to ${Number.MAX_SAFE_INTEGER}` },
+    ],
   ])('replaying dead letters: %s', async (_name, payload, expected) => {
     const response = await api('/api/v1/deliveries/replay', payload);
     expect(response.statusCode).toBe(400);
@@ -131,9 +168,14 @@ describe('a use-case called directly says what the API says', () => {
     expect(await refusal(replayDeadLetters(operator(), structuredClone(payload)))).toEqual({ error: 'invalid_input', ...expected });
   });
 
-  it('an import reports a too-long address on its line, as the API\'s CSV import does', async () => {
+  it("an import reports a too-long address on its line, as the API's CSV import does", async () => {
     const csv = `email\n${longAddress}\n`;
-    const response = await t.app.inject({ method: 'POST', url: '/api/v1/subscribers/import', payload: csv, headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/subscribers/import',
+      payload: csv,
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+    });
     const expected = { created: 0, existing: 0, invalid: [{ line: 2, error: 'email: must be at most 254 characters' }] };
     expect(response.json()).toEqual(expected);
     expect(await importEmailSubscribers(operator(), { rows: [{ line: 2, email: longAddress, components: '' }] })).toEqual(expected);

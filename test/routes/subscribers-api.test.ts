@@ -38,7 +38,12 @@ describe('subscribers API', () => {
   it('adds an email subscriber once and refuses the same address twice', async () => {
     const first = await post('/api/v1/subscribers', { type: 'email', email: 'Ops@Example.ORG', component_ids: ['us-api', 'eu-api'] });
     expect(first.statusCode).toBe(201);
-    expect(first.json()).toMatchObject({ type: 'email', email: 'Ops@example.org', confirmed_at: null, component_ids: [await t.componentId('us-api'), await t.componentId('eu-api')] });
+    expect(first.json()).toMatchObject({
+      type: 'email',
+      email: 'Ops@example.org',
+      confirmed_at: null,
+      component_ids: [await t.componentId('us-api'), await t.componentId('eu-api')],
+    });
     expect((await post('/api/v1/subscribers', { type: 'email', email: 'ops@example.org' })).statusCode).toBe(409);
     const removed = await t.app.inject({ method: 'DELETE', url: `/api/v1/subscribers/${first.json().id}`, headers: { authorization: `Bearer ${token}` } });
     expect(removed.json().unsubscribed_at).not.toBeNull();
@@ -46,15 +51,20 @@ describe('subscribers API', () => {
   });
 
   it('imports a CSV, reporting invalid lines and existing addresses', async () => {
-    const csv = 'email,components\r\nalice@example.org,\r\nbob@example.org,us-api;eu-api\r\nnot-an-email,\r\nops@example.org,\r\ncarol@example.org,unknown-component\r\n';
+    const csv =
+      'email,components\r\nalice@example.org,\r\nbob@example.org,us-api;eu-api\r\nnot-an-email,\r\nops@example.org,\r\ncarol@example.org,unknown-component\r\n';
     const response = await post('/api/v1/subscribers/import?confirmed=true', csv, { 'content-type': 'text/csv' });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toEqual({
       created: 2,
       existing: 1,
-      invalid: [{ line: 4, error: expect.stringContaining('email') }, { line: 6, error: expect.stringContaining('unknown-component') }],
+      invalid: [
+        { line: 4, error: expect.stringContaining('email') },
+        { line: 6, error: expect.stringContaining('unknown-component') },
+      ],
     });
-    const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/subscribers?search=bob', headers: { authorization: `Bearer ${token}` } })).json().subscribers;
+    const listed = (await t.app.inject({ method: 'GET', url: '/api/v1/subscribers?search=bob', headers: { authorization: `Bearer ${token}` } })).json()
+      .subscribers;
     expect(listed).toHaveLength(1);
     expect(listed[0].confirmed_at).not.toBeNull();
     expect(listed[0].source).toBe('import');
@@ -66,7 +76,9 @@ describe('subscribers API', () => {
   it('pages through subscribers', async () => {
     const first = (await t.app.inject({ method: 'GET', url: '/api/v1/subscribers?limit=1', headers: { authorization: `Bearer ${token}` } })).json();
     expect(first.subscribers).toHaveLength(1);
-    const second = (await t.app.inject({ method: 'GET', url: `/api/v1/subscribers?limit=1&after=${first.next}`, headers: { authorization: `Bearer ${token}` } })).json();
+    const second = (
+      await t.app.inject({ method: 'GET', url: `/api/v1/subscribers?limit=1&after=${first.next}`, headers: { authorization: `Bearer ${token}` } })
+    ).json();
     expect(second.subscribers[0].id > first.subscribers[0].id).toBe(true);
   });
 });

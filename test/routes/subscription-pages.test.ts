@@ -47,7 +47,10 @@ describe('subscription pages', () => {
     // A manage token cannot be used to unsubscribe and vice versa.
     const manage = signLinkToken({ subscriberId: id, purpose: 'manage', expiresAt: null }, key);
     expect((await form(`/unsubscribe/${manage}`, 'List-Unsubscribe=One-Click')).statusCode).toBe(404);
-    const rows = await t.db.query<{ confirmed_at: Date | null; unsubscribed_at: Date | null }>('SELECT confirmed_at, unsubscribed_at FROM subscriber WHERE id = $1', [id]);
+    const rows = await t.db.query<{ confirmed_at: Date | null; unsubscribed_at: Date | null }>(
+      'SELECT confirmed_at, unsubscribed_at FROM subscriber WHERE id = $1',
+      [id],
+    );
     expect(rows[0]).toEqual({ confirmed_at: null, unsubscribed_at: null });
   });
 

@@ -23,7 +23,8 @@ beforeAll(async () => {
   client = consoleClient(t);
   await client.account('oncall@acme.example', 'responder');
   responder = await client.signIn('oncall@acme.example');
-  templateId = (await createTemplate(ctx(), { name: 'EU outage', title: 'Messaging outage', body: 'Looking.', components: { 'eu-messaging': 'major_outage' } })).id;
+  templateId = (await createTemplate(ctx(), { name: 'EU outage', title: 'Messaging outage', body: 'Looking.', components: { 'eu-messaging': 'major_outage' } }))
+    .id;
 });
 afterAll(() => t.close());
 
@@ -32,7 +33,7 @@ describe('the template form carries its contract', () => {
     expect(UpdateTemplateInput).toBe(CreateTemplateInput);
   });
 
-  it.each(['/console/templates/new', 'edit'])('%s: every maxlength is the contract\'s limit', async (url) => {
+  it.each(['/console/templates/new', 'edit'])("%s: every maxlength is the contract's limit", async (url) => {
     const page = await client.get(url === 'edit' ? `/console/templates/${templateId}` : url, responder);
     expect(page.statusCode).toBe(200);
     const shown = Object.fromEntries([...page.body.matchAll(/name="(\w+)"[^>]*maxlength="(\d+)"/g)].map((m) => [m[1], Number(m[2])]));
@@ -41,9 +42,12 @@ describe('the template form carries its contract', () => {
   });
 });
 
-describe('the form shows the use-case\'s words next to the field', () => {
+describe("the form shows the use-case's words next to the field", () => {
   const direct = async (call: () => Promise<unknown>) => {
-    const error: unknown = await call().then(() => null, (thrown: unknown) => thrown);
+    const error: unknown = await call().then(
+      () => null,
+      (thrown: unknown) => thrown,
+    );
     expect(error).toBeInstanceOf(ValidationError);
     return error as ValidationError;
   };
@@ -85,6 +89,8 @@ describe('the form shows the use-case\'s words next to the field', () => {
     const missing = await direct(() => createTemplate(ctx(), { ...GOOD, components: { nope: 'major_outage' } }));
     expect(missing.message).toBe('components.nope: no such component');
     const euMessaging = await t.componentId('eu-messaging');
-    expect(await formError(`/console/templates/${templateId}`, { ...GOOD, [`component:${euMessaging}`]: 'on_fire' })).toContain(`components.${euMessaging}: must be one of`);
+    expect(await formError(`/console/templates/${templateId}`, { ...GOOD, [`component:${euMessaging}`]: 'on_fire' })).toContain(
+      `components.${euMessaging}: must be one of`,
+    );
   });
 });

@@ -12,7 +12,10 @@ const form = (fields: Record<string, string>) => ({
 });
 const pathOf = (text: string, prefix: string) => new RegExp(`https://status\\.acme\\.example(/${prefix}/[^\\s"<]+)`).exec(text)?.[1] as string;
 // As a browser shows it: Handlebars escapes "=" and "/" as entities.
-const secretOf = (html: string) => /<code id="secret"[^>]*>(whsec_[^<]+)<\/code>/.exec(html)?.[1]?.replace(/&#x([0-9A-F]+);/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) as string;
+const secretOf = (html: string) =>
+  /<code id="secret"[^>]*>(whsec_[^<]+)<\/code>/
+    .exec(html)?.[1]
+    ?.replace(/&#x([0-9A-F]+);/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) as string;
 
 describe('public webhook sign-up, guarded', () => {
   let t: TestApp;
@@ -41,7 +44,12 @@ describe('public webhook sign-up, guarded', () => {
   });
 
   it('refuses a cross-site form post', async () => {
-    const response = await t.app.inject({ method: 'POST', url: '/subscribe/webhook', payload: 'url=https%3A%2F%2Fhooks.example.com%2Fx&email=a%40example.org', headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/subscribe/webhook',
+      payload: 'url=https%3A%2F%2Fhooks.example.com%2Fx&email=a%40example.org',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'cross-site' },
+    });
     expect(response.statusCode).toBe(403);
   });
 });
@@ -57,7 +65,10 @@ describe('public webhook sign-up, end to end', () => {
     smtp = await startSmtpServer();
     receiver = await startHttpReceiver({ path: '/status-hook' });
     // The reference verifier checks webhook-timestamp against the real time.
-    t = await startTestApp({ clock: new ManualClock(new Date()), env: { LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
+    t = await startTestApp({
+      clock: new ManualClock(new Date()),
+      env: { LIFELINE_ROLES: 'web,worker', SMTP_URL: smtp.url, MAIL_FROM: 'Acme Status <status@acme.example>', LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' },
+    });
     admin = await t.token('admin');
   });
   afterAll(async () => {
@@ -65,7 +76,8 @@ describe('public webhook sign-up, end to end', () => {
     await smtp.close();
     await receiver.close();
   });
-  const declare = (name: string) => t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name, body: 'Investigating.' }, headers: { authorization: `Bearer ${admin}` } });
+  const declare = (name: string) =>
+    t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name, body: 'Investigating.' }, headers: { authorization: `Bearer ${admin}` } });
   const pump = () => t.app.notifications.dispatch();
 
   it('sends nothing to the endpoint until its owner confirms; the confirmation shows the secret once', async () => {
@@ -95,7 +107,9 @@ describe('public webhook sign-up, end to end', () => {
     await declare('After confirmation');
     await pump();
     await expect.poll(() => receiver.received.length).toBe(1);
-    const body = new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as { incident: { name: string } };
+    const body = new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as {
+      incident: { name: string };
+    };
     expect(body.incident.name).toBe('After confirmation');
   });
 
@@ -123,8 +137,12 @@ describe('public webhook sign-up, end to end', () => {
     await pump();
     await expect.poll(() => receiver.received.length).toBe(2);
     const last = receiver.received[1];
-    expect((new Webhook(secret).verify(last.body, last.headers as Record<string, string>) as { incident: { name: string } }).incident.name).toBe('After rotation');
-    const audit = (await t.app.inject({ method: 'GET', url: '/api/v1/audit?action=subscriber.secret_rotated', headers: { authorization: `Bearer ${admin}` } })).json();
+    expect((new Webhook(secret).verify(last.body, last.headers as Record<string, string>) as { incident: { name: string } }).incident.name).toBe(
+      'After rotation',
+    );
+    const audit = (
+      await t.app.inject({ method: 'GET', url: '/api/v1/audit?action=subscriber.secret_rotated', headers: { authorization: `Bearer ${admin}` } })
+    ).json();
     expect(JSON.stringify(audit)).toContain('subscriber.secret_rotated');
   });
 });

@@ -25,8 +25,9 @@ async function expectAnswerIsCommittedState(write: Awaited<ReturnType<typeof cal
   expect(write.statusCode, write.body).toBe(expectedStatus);
   const answer = write.json();
   const read = (await call('GET', readUrl)).json();
-  expect(answer.components.map((c: { id: string; status: string }) => [c.id, c.status]))
-    .toEqual(read.components.map((c: { id: string; status: string }) => [c.id, c.status]));
+  expect(answer.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual(
+    read.components.map((c: { id: string; status: string }) => [c.id, c.status]),
+  );
   expect(answer).toEqual(read);
   return answer;
 }
@@ -43,9 +44,15 @@ describe('incident writes answer with the committed state', () => {
 
   it('an update and a resolution show the statuses they set or restored, and their timestamps', async () => {
     const usMessaging = await t.componentId('us-messaging');
-    const incident = (await call('POST', '/api/v1/incidents', { name: 'Slow messages', body: 'Looking.', components: { 'us-messaging': 'degraded_performance' } })).json();
+    const incident = (
+      await call('POST', '/api/v1/incidents', { name: 'Slow messages', body: 'Looking.', components: { 'us-messaging': 'degraded_performance' } })
+    ).json();
     t.clock.advance(60_000);
-    const update = await call('POST', `/api/v1/incidents/${incident.id}/updates`, { status: 'monitoring', body: 'Worse, then fixed.', components: { 'us-messaging': 'partial_outage' } });
+    const update = await call('POST', `/api/v1/incidents/${incident.id}/updates`, {
+      status: 'monitoring',
+      body: 'Worse, then fixed.',
+      components: { 'us-messaging': 'partial_outage' },
+    });
     const updated = await expectAnswerIsCommittedState(update, `/api/v1/incidents/${incident.id}`, 201);
     expect(statusOf(updated, usMessaging)).toBe('partial_outage');
     expect(updated.monitoring_at).toBe(t.clock.now().toISOString());
@@ -59,9 +66,19 @@ describe('incident writes answer with the committed state', () => {
   it('an idempotent replay answers the same committed state', async () => {
     const euApi = await t.componentId('eu-api');
     const payload = { name: 'EU API errors', body: 'Looking.', components: { 'eu-api': 'partial_outage' } };
-    const first = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload, headers: { authorization: `Bearer ${writer}`, 'idempotency-key': 'write-answer-1' } });
+    const first = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload,
+      headers: { authorization: `Bearer ${writer}`, 'idempotency-key': 'write-answer-1' },
+    });
     expect(statusOf(await expectAnswerIsCommittedState(first, `/api/v1/incidents/${first.json().id}`, 201), euApi)).toBe('partial_outage');
-    const replay = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload, headers: { authorization: `Bearer ${writer}`, 'idempotency-key': 'write-answer-1' } });
+    const replay = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload,
+      headers: { authorization: `Bearer ${writer}`, 'idempotency-key': 'write-answer-1' },
+    });
     expect(replay.json()).toEqual(first.json());
     await call('POST', `/api/v1/incidents/${first.json().id}/updates`, { status: 'resolved', body: 'Fixed.' });
   });
@@ -71,8 +88,11 @@ describe('maintenance writes answer with the committed state', () => {
   it('scheduling, starting, verifying and completing each answer what a GET shows', async () => {
     const euMessaging = await t.componentId('eu-messaging');
     const schedule = await call('POST', '/api/v1/maintenances', {
-      name: 'DB upgrade', body: 'Read-only.', components: ['eu-messaging'],
-      scheduled_for: new Date(t.clock.now().getTime() + 3_600_000).toISOString(), scheduled_until: new Date(t.clock.now().getTime() + 7_200_000).toISOString(),
+      name: 'DB upgrade',
+      body: 'Read-only.',
+      components: ['eu-messaging'],
+      scheduled_for: new Date(t.clock.now().getTime() + 3_600_000).toISOString(),
+      scheduled_until: new Date(t.clock.now().getTime() + 7_200_000).toISOString(),
     });
     const id = schedule.json().id;
     expect(statusOf(await expectAnswerIsCommittedState(schedule, `/api/v1/maintenances/${id}`, 201), euMessaging)).toBe('operational');
@@ -103,9 +123,15 @@ describe('component status writes answer with the committed state', () => {
 describe('automatic notice decisions answer with the committed state', () => {
   /** An automatic notice as the detector leaves it: a heartbeat incident with its open episode. */
   async function automaticNotice(region: string) {
-    const notice = await declareIncident(t.app.serviceContext(labelledOperator('system:heartbeat')), {
-      name: `Reduced activity in ${region}`, body: 'We are seeing reduced activity.', components: { [`${region}-messaging`]: 'degraded_performance' },
-    }, { source: 'heartbeat' });
+    const notice = await declareIncident(
+      t.app.serviceContext(labelledOperator('system:heartbeat')),
+      {
+        name: `Reduced activity in ${region}`,
+        body: 'We are seeing reduced activity.',
+        components: { [`${region}-messaging`]: 'degraded_performance' },
+      },
+      { source: 'heartbeat' },
+    );
     await openEpisode(t.db, { metric: 'messages-created', region }, { startedAt: t.clock.now(), tier: 'major', incidentId: notice.id });
     return notice;
   }
@@ -114,7 +140,11 @@ describe('automatic notice decisions answer with the committed state', () => {
     const euMessaging = await t.componentId('eu-messaging');
     const notice = await automaticNotice('eu');
     t.clock.advance(60_000);
-    const write = await call('POST', `/api/v1/incidents/${notice.id}/convert`, { status: 'identified', body: 'Failover stalled.', components: { 'eu-messaging': 'major_outage' } });
+    const write = await call('POST', `/api/v1/incidents/${notice.id}/convert`, {
+      status: 'identified',
+      body: 'Failover stalled.',
+      components: { 'eu-messaging': 'major_outage' },
+    });
     const answer = await expectAnswerIsCommittedState(write, `/api/v1/incidents/${notice.id}`, 200);
     expect([answer.source, statusOf(answer, euMessaging)]).toEqual(['responder', 'major_outage']);
     await call('POST', `/api/v1/incidents/${notice.id}/updates`, { status: 'resolved', body: 'Fixed.' });

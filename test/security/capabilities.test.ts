@@ -155,7 +155,8 @@ const ROLE_RANK: Record<UserRole, number> = { viewer: 0, responder: 1, admin: 2 
 
 type Caller = { kind: 'nobody' } | { kind: 'token'; scope: Scope } | { kind: 'operator' };
 const CALLERS: Caller[] = [{ kind: 'nobody' }, ...SCOPES.map((scope): Caller => ({ kind: 'token', scope })), { kind: 'operator' }];
-const callerName = (caller: Caller) => (caller.kind === 'token' ? `a ${caller.scope} token` : caller.kind === 'operator' ? 'the operator (CLI)' : 'no credentials');
+const callerName = (caller: Caller) =>
+  caller.kind === 'token' ? `a ${caller.scope} token` : caller.kind === 'operator' ? 'the operator (CLI)' : 'no credentials';
 
 describe('capabilities: every guarded route answers each kind of caller as today', () => {
   let t: TestApp;
@@ -169,7 +170,13 @@ describe('capabilities: every guarded route answers each kind of caller as today
 
   /** Signs in and reads the CSRF token from the account page (every role may see it). */
   const signIn = async (email: string, ip: string): Promise<ConsoleSession> => {
-    const response = await t.app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm({ email, password: CONSOLE_PASSWORD }), remoteAddress: ip, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      payload: encodeForm({ email, password: CONSOLE_PASSWORD }),
+      remoteAddress: ip,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(response.statusCode, response.body).toBe(303);
     const cookie = String(response.headers['set-cookie']).split(';')[0];
     const account = await t.app.inject({ method: 'GET', url: '/console/account', headers: { cookie }, remoteAddress: ip });
@@ -178,11 +185,20 @@ describe('capabilities: every guarded route answers each kind of caller as today
   };
 
   const credentials = (caller: Caller): Record<string, string> =>
-    caller.kind === 'token' ? { authorization: `Bearer ${tokens.get(caller.scope)}` } : caller.kind === 'operator' ? { [OPERATOR_HEADER]: t.app.operatorSecret } : {};
+    caller.kind === 'token'
+      ? { authorization: `Bearer ${tokens.get(caller.scope)}` }
+      : caller.kind === 'operator'
+        ? { [OPERATOR_HEADER]: t.app.operatorSecret }
+        : {};
 
   describe.each(CALLERS)('API, as $kind', (caller) => {
     it.each(API_ROUTES)(`%s %s (needs %s)`, async (method, url, scope) => {
-      const response = await t.app.inject({ method, url, headers: { ...credentials(caller), 'content-type': 'application/json' }, payload: method === 'GET' || method === 'DELETE' ? undefined : '{}' });
+      const response = await t.app.inject({
+        method,
+        url,
+        headers: { ...credentials(caller), 'content-type': 'application/json' },
+        payload: method === 'GET' || method === 'DELETE' ? undefined : '{}',
+      });
       const allowed = caller.kind === 'operator' || (caller.kind === 'token' && (scope === null || caller.scope === scope || caller.scope === 'admin'));
       const expected = caller.kind === 'nobody' ? 401 : allowed ? 'past the guard' : 403;
       const got = response.statusCode === 401 || response.statusCode === 403 ? response.statusCode : 'past the guard';
@@ -193,7 +209,12 @@ describe('capabilities: every guarded route answers each kind of caller as today
   // A console route never accepts an API credential: without a session the caller is sent to sign in.
   describe.each(CALLERS)('console, as $kind', (caller) => {
     it.each(CONSOLE_ROUTES)('%s %s (needs %s)', async (method, url) => {
-      const response = await t.app.inject({ method, url, headers: { ...credentials(caller), 'content-type': 'application/x-www-form-urlencoded' }, payload: method === 'POST' ? '' : undefined });
+      const response = await t.app.inject({
+        method,
+        url,
+        headers: { ...credentials(caller), 'content-type': 'application/x-www-form-urlencoded' },
+        payload: method === 'POST' ? '' : undefined,
+      });
       expect(response.statusCode, `${callerName(caller)}: ${method} ${url} → ${response.body.slice(0, 200)}`).toBe(303);
       expect(String(response.headers.location)).toMatch(/^\/console\/sign-in/);
     });
@@ -208,9 +229,16 @@ describe('capabilities: every guarded route answers each kind of caller as today
     });
 
     it.each(CONSOLE_ROUTES)('%s %s (needs %s)', async (method, url, needed) => {
-      const response = method === 'GET'
-        ? await t.app.inject({ method, url, headers: { cookie: session.cookie }, remoteAddress: session.ip })
-        : await t.app.inject({ method, url, payload: encodeForm({ _csrf: session.csrf }), remoteAddress: session.ip, headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie } });
+      const response =
+        method === 'GET'
+          ? await t.app.inject({ method, url, headers: { cookie: session.cookie }, remoteAddress: session.ip })
+          : await t.app.inject({
+              method,
+              url,
+              payload: encodeForm({ _csrf: session.csrf }),
+              remoteAddress: session.ip,
+              headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+            });
       const allowed = ROLE_RANK[role] >= ROLE_RANK[needed];
       // Sign-out, once past the guard, also ends at the sign-in page, but clears the cookie.
       const signInSent = response.statusCode === 303 && String(response.headers.location).startsWith('/console/sign-in') && !response.headers['set-cookie'];
@@ -250,9 +278,23 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['createComponentGroup', responder, (ctx) => createComponentGroup(ctx, {})],
     ['updateComponentGroup', responder, (ctx) => updateComponentGroup(ctx, ID, {})],
     ['archiveComponentGroup', responder, (ctx) => archiveComponentGroup(ctx, ID)],
-    ['registerWebhook', visitorActor('public'), (ctx) => registerWebhook(ctx, { type: 'webhook', url: 'https://hooks.example/x' }, async () => ({ ok: true as const }), () => 'secret')],
+    [
+      'registerWebhook',
+      visitorActor('public'),
+      (ctx) =>
+        registerWebhook(
+          ctx,
+          { type: 'webhook', url: 'https://hooks.example/x' },
+          async () => ({ ok: true as const }),
+          () => 'secret',
+        ),
+    ],
     ['reactivateSubscriber', viewer, (ctx) => reactivateSubscriber(ctx, ID)],
-    ['subscribeByEmail (a responder\'s, not the public form)', viewer, (ctx) => subscribeByEmail(ctx, { type: 'email', email: 'a@example.org' }, { source: 'api' })],
+    [
+      "subscribeByEmail (a responder's, not the public form)",
+      viewer,
+      (ctx) => subscribeByEmail(ctx, { type: 'email', email: 'a@example.org' }, { source: 'api' }),
+    ],
     ['subscribeByEmail (an import)', viewer, (ctx) => subscribeByEmail(ctx, { type: 'email', email: 'a@example.org' }, { source: 'import' })],
     ['unsubscribe (a removal)', visitorActor('subscriber'), (ctx) => unsubscribe(ctx, ID, 'removed')],
     ['importEmailSubscribers', viewer, (ctx) => importEmailSubscribers(ctx, { rows: [], confirmed: false })],
@@ -286,7 +328,8 @@ describe('capabilities: the actor labels written to the database are unchanged',
   });
   afterAll(() => t.close());
 
-  const auditActors = async (action: string) => (await t.db.query<{ actor: string }>('SELECT actor FROM audit_log WHERE action = $1 ORDER BY id', [action])).map((row) => row.actor);
+  const auditActors = async (action: string) =>
+    (await t.db.query<{ actor: string }>('SELECT actor FROM audit_log WHERE action = $1 ORDER BY id', [action])).map((row) => row.actor);
 
   it('token, CLI, console user and system doors', async () => {
     expect(await auditActors('page.synced')).toEqual(['system:config']);
@@ -300,7 +343,10 @@ describe('capabilities: the actor labels written to the database are unchanged',
     const byCli = await t.app.inject({ method: 'POST', url: '/api/v1/tokens', headers: asCli, payload: { name: 'by-cli', scopes: ['admin'] } });
     expect(byCli.statusCode, byCli.body).toBe(201);
     const incident = { name: 'Messages delayed', status: 'investigating', body: 'Looking into it.' };
-    for (const [headers, key] of [[asToken, 'k-token'], [asCli, 'k-cli']] as const) {
+    for (const [headers, key] of [
+      [asToken, 'k-token'],
+      [asCli, 'k-cli'],
+    ] as const) {
       const declared = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { ...headers, 'idempotency-key': key }, payload: incident });
       expect(declared.statusCode, declared.body).toBe(201);
     }
@@ -308,14 +354,28 @@ describe('capabilities: the actor labels written to the database are unchanged',
     await consoleClient(t).account('boss@acme.example', 'admin');
     const [boss] = await t.db.query<{ id: string }>("SELECT id FROM responder_user WHERE email = 'boss@acme.example'");
     const session = await consoleClient(t).signIn('boss@acme.example');
-    const byUser = await consoleClient(t).post('/console/tokens', { _csrf: session.csrf, name: 'by-user', scopes: 'incidents:write', form_id: 'f'.repeat(20) }, session);
+    const byUser = await consoleClient(t).post(
+      '/console/tokens',
+      { _csrf: session.csrf, name: 'by-user', scopes: 'incidents:write', form_id: 'f'.repeat(20) },
+      session,
+    );
     expect(byUser.statusCode, byUser.body.slice(0, 300)).toBeLessThan(400);
 
     const tokenLabel = `token:test-tokens:write-incidents:write (${minterRow.prefix})`;
     const createdBy = await t.db.query<{ name: string; created_by: string }>("SELECT name, created_by FROM api_token WHERE name LIKE 'by-%' ORDER BY name");
-    expect(createdBy).toEqual([{ name: 'by-cli', created_by: 'cli:alice' }, { name: 'by-token', created_by: tokenLabel }, { name: 'by-user', created_by: 'user:boss@acme.example' }]);
+    expect(createdBy).toEqual([
+      { name: 'by-cli', created_by: 'cli:alice' },
+      { name: 'by-token', created_by: tokenLabel },
+      { name: 'by-user', created_by: 'user:boss@acme.example' },
+    ]);
     expect((await auditActors('token.created')).slice(-3)).toEqual([tokenLabel, 'cli:alice', 'user:boss@acme.example']);
     const keys = await t.db.query<{ actor: string; key: string }>('SELECT actor, key FROM idempotency_key ORDER BY actor');
-    expect(keys).toEqual(expect.arrayContaining([{ actor: tokenLabel, key: 'k-token' }, { actor: 'cli:alice', key: 'k-cli' }, { actor: `console:${boss.id}`, key: expect.any(String) }]));
+    expect(keys).toEqual(
+      expect.arrayContaining([
+        { actor: tokenLabel, key: 'k-token' },
+        { actor: 'cli:alice', key: 'k-cli' },
+        { actor: `console:${boss.id}`, key: expect.any(String) },
+      ]),
+    );
   });
 });

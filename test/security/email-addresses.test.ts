@@ -30,10 +30,17 @@ afterAll(() => t.close());
 
 // A fresh source address per request, so the per-IP limit never hides the per-address one.
 const form = (url: string, fields: Record<string, string>) =>
-  t.app.inject({ method: 'POST', url, payload: new URLSearchParams(fields).toString(), remoteAddress: `203.0.113.${++ip % 250}`, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+  t.app.inject({
+    method: 'POST',
+    url,
+    payload: new URLSearchParams(fields).toString(),
+    remoteAddress: `203.0.113.${++ip % 250}`,
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  });
 const api = (url: string, payload: unknown, token = subscribersWriter) =>
   t.app.inject({ method: 'POST', url, payload: payload as object, headers: { authorization: `Bearer ${token}` } });
-const storedAddresses = async () => (await t.db.query<{ email: string }>("SELECT email FROM subscriber WHERE email IS NOT NULL AND email ILIKE '%victim%'")).map((r) => r.email);
+const storedAddresses = async () =>
+  (await t.db.query<{ email: string }>("SELECT email FROM subscriber WHERE email IS NOT NULL AND email ILIKE '%victim%'")).map((r) => r.email);
 
 const TRICKS = [
   '"Victim" <victim@example.org>',
@@ -115,7 +122,10 @@ describe('an address is at most 254 characters at every door', () => {
       expect(refused.json()).toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
       const owner = await api('/api/v1/subscribers', { type: 'webhook', url: 'https://hooks.example.org/long-owner', email });
       expect(owner.json()).toEqual({ error: 'invalid_input', field: 'email', message: 'email: must be at most 254 characters' });
-      for (const [url, fields] of [['/subscribe', { email }], ['/subscribe/webhook', { url: 'https://hooks.example.org/long-owner', email }]] as const) {
+      for (const [url, fields] of [
+        ['/subscribe', { email }],
+        ['/subscribe/webhook', { url: 'https://hooks.example.org/long-owner', email }],
+      ] as const) {
         const page = await form(url, fields);
         expect(page.statusCode).toBe(400);
         expect(page.body).toContain('email: must be at most 254 characters');
@@ -183,7 +193,16 @@ describe('the email channel sends to exactly the given mailbox', () => {
 describe('addresses stored before the rule', () => {
   it('are brought under it by migration 010: account domains lower-cased, non-plain subscribers suppressed', async () => {
     const at = t.clock.now();
-    const legacy = { type: 'email' as const, url: null, secret: null, all_components: true, component_ids: [], source: 'public' as const, confirmed_at: at, at };
+    const legacy = {
+      type: 'email' as const,
+      url: null,
+      secret: null,
+      all_components: true,
+      component_ids: [],
+      source: 'public' as const,
+      confirmed_at: at,
+      at,
+    };
     await insertSubscriber(t.db, { ...legacy, id: 'legacy-bracketed', email: '<legacy-victim@example.org>' });
     await insertSubscriber(t.db, { ...legacy, id: 'legacy-comment', email: 'legacy(c)@example.org' });
     await insertSubscriber(t.db, { ...legacy, id: 'legacy-plain', email: "Legacy.O'Brien+x@example.org" });
@@ -192,8 +211,14 @@ describe('addresses stored before the rule', () => {
     const migration = listMigrations().find((m) => m.version.startsWith('010_'))!;
     await t.db.transaction((tx) => tx.exec(migration.sql));
 
-    const subscribers = await t.db.query<{ id: string; suppressed: boolean }>("SELECT id, suppressed_at IS NOT NULL AS suppressed FROM subscriber WHERE id LIKE 'legacy-%' ORDER BY id");
-    expect(subscribers).toEqual([{ id: 'legacy-bracketed', suppressed: true }, { id: 'legacy-comment', suppressed: true }, { id: 'legacy-plain', suppressed: false }]);
+    const subscribers = await t.db.query<{ id: string; suppressed: boolean }>(
+      "SELECT id, suppressed_at IS NOT NULL AS suppressed FROM subscriber WHERE id LIKE 'legacy-%' ORDER BY id",
+    );
+    expect(subscribers).toEqual([
+      { id: 'legacy-bracketed', suppressed: true },
+      { id: 'legacy-comment', suppressed: true },
+      { id: 'legacy-plain', suppressed: false },
+    ]);
     expect((await t.db.query<{ email: string }>("SELECT email FROM responder_user WHERE id = 'legacy-account'"))[0].email).toBe('Legacy.Admin@example.org');
   });
 });

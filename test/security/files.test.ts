@@ -42,16 +42,31 @@ describe('files Lifeline writes are private to its user', () => {
     chmodSync(join(dataDir, 'mail', 'earlier.eml'), 0o644);
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
-    server = await startLifeline({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: dataDir, LIFELINE_PUBLIC_URL: baseUrl, LOG_LEVEL: 'info', LIFELINE_DETECTOR_TICK_SECONDS: '1' }, baseUrl);
+    server = await startLifeline(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LIFELINE_DATA_DIR: dataDir,
+        LIFELINE_PUBLIC_URL: baseUrl,
+        LOG_LEVEL: 'info',
+        LIFELINE_DETECTOR_TICK_SECONDS: '1',
+      },
+      baseUrl,
+    );
     // A subscription makes a confirmation email, written to <data dir>/mail without SMTP_URL.
     const subscribed = await fetch(`${baseUrl}/subscribe`, {
-      method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl }, body: 'email=reader%40example.org',
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', origin: baseUrl },
+      body: 'email=reader%40example.org',
     });
     expect(subscribed.status).toBe(200);
-    await vi.waitFor(() => {
-      expect(existsSync(join(dataDir, 'mail')) && readdirSync(join(dataDir, 'mail')).some((name) => name.endsWith('.eml'))).toBe(true);
-      expect(existsSync(join(dataDir, 'snapshot', 'public.json'))).toBe(true);
-    }, { timeout: 20_000, interval: 100 });
+    await vi.waitFor(
+      () => {
+        expect(existsSync(join(dataDir, 'mail')) && readdirSync(join(dataDir, 'mail')).some((name) => name.endsWith('.eml'))).toBe(true);
+        expect(existsSync(join(dataDir, 'snapshot', 'public.json'))).toBe(true);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
   }, 60_000);
   afterAll(async () => {
     await server?.stop('SIGTERM');
@@ -72,6 +87,7 @@ describe('files Lifeline writes are private to its user', () => {
     const open = entries.filter((e) => (e.mode & 0o077) !== 0).map((e) => `${e.kind} ${e.path} ${octal(e.mode)}`);
     expect(open).toEqual([]);
     for (const entry of entries.filter((e) => e.kind === 'dir')) expect(octal(entry.mode), entry.path).toBe('0700');
-    for (const entry of entries.filter((e) => e.kind === 'file' && (e.path.startsWith('mail') || e.path.startsWith('snapshot')))) expect(octal(entry.mode), entry.path).toBe('0600');
+    for (const entry of entries.filter((e) => e.kind === 'file' && (e.path.startsWith('mail') || e.path.startsWith('snapshot'))))
+      expect(octal(entry.mode), entry.path).toBe('0600');
   });
 });

@@ -43,7 +43,7 @@ function expectNotFramed(response: { headers: Record<string, unknown> }, what: s
   expect(response.headers['x-frame-options'], what).toBe('DENY');
 }
 
-describe('public page CSP allows only the templates\' own scripts', () => {
+describe("public page CSP allows only the templates' own scripts", () => {
   it('does not allow a script that user content smuggled into the rendered page', async () => {
     const charts = await t.app.inject({ method: 'GET', url: '/heartbeat' });
     const [templateScript] = inlineScripts(charts.body);
@@ -104,7 +104,7 @@ describe('security headers on every HTML answer', () => {
     expect(String(response.headers['content-security-policy'])).toContain("script-src 'none'");
   });
 
-  it('an unknown incident\'s and activity chart\'s 404 pages', async () => {
+  it("an unknown incident's and activity chart's 404 pages", async () => {
     for (const url of ['/incidents/nosuchincident', '/heartbeat/nosuchmetric/nowhere']) {
       const response = await t.app.inject({ method: 'GET', url });
       expect(response.statusCode, url).toBe(404);
@@ -148,7 +148,13 @@ describe('public data outside the snapshot', () => {
 
 describe('public forms refuse an opaque origin', () => {
   const subscriber = async (email: string) => {
-    await t.app.inject({ method: 'POST', url: '/subscribe', payload: `email=${encodeURIComponent(email)}`, headers: { ...FORM, 'sec-fetch-site': 'same-origin' }, remoteAddress: '203.0.113.50' });
+    await t.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: `email=${encodeURIComponent(email)}`,
+      headers: { ...FORM, 'sec-fetch-site': 'same-origin' },
+      remoteAddress: '203.0.113.50',
+    });
     return (await t.db.query<{ id: string }>('SELECT id FROM subscriber WHERE email = $1', [email]))[0].id;
   };
   const post = (url: string, payload: string, headers: Record<string, string>) =>
@@ -173,7 +179,10 @@ describe('public forms refuse an opaque origin', () => {
       expect(opaque.statusCode, url).toBe(403);
       expect(opaque.body, url).toBe(crossSite.body);
     }
-    const rows = await t.db.query<{ confirmed_at: Date | null; unsubscribed_at: Date | null }>('SELECT confirmed_at, unsubscribed_at FROM subscriber WHERE id = $1', [id]);
+    const rows = await t.db.query<{ confirmed_at: Date | null; unsubscribed_at: Date | null }>(
+      'SELECT confirmed_at, unsubscribed_at FROM subscriber WHERE id = $1',
+      [id],
+    );
     expect(rows[0]).toEqual({ confirmed_at: null, unsubscribed_at: null });
   });
 
@@ -182,6 +191,8 @@ describe('public forms refuse an opaque origin', () => {
     const token = signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
     const response = await post(`/unsubscribe/${token}`, 'List-Unsubscribe=One-Click', {});
     expect(response.statusCode).toBe(200);
-    expect((await t.db.query<{ unsubscribed_at: Date | null }>('SELECT unsubscribed_at FROM subscriber WHERE id = $1', [id]))[0].unsubscribed_at).not.toBeNull();
+    expect(
+      (await t.db.query<{ unsubscribed_at: Date | null }>('SELECT unsubscribed_at FROM subscriber WHERE id = $1', [id]))[0].unsubscribed_at,
+    ).not.toBeNull();
   });
 });

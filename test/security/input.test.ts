@@ -50,8 +50,16 @@ describe('NUL bytes and lone surrogates', () => {
   });
 
   it('names the nested field, and the object holding a key with a NUL byte', async () => {
-    expectRefused(await api('POST', '/api/v1/incidents', { name: 'Nested', body: 'x', components: { 'us-api': 'major_outage\u0000' } }), 'components.us-api', /NUL byte/);
-    expectRefused(await api('POST', '/api/v1/incidents', { name: 'Nested', body: 'x', components: { 'us-api\u0000': 'major_outage' } }), 'components', /^components: a field name contains a NUL byte/);
+    expectRefused(
+      await api('POST', '/api/v1/incidents', { name: 'Nested', body: 'x', components: { 'us-api': 'major_outage\u0000' } }),
+      'components.us-api',
+      /NUL byte/,
+    );
+    expectRefused(
+      await api('POST', '/api/v1/incidents', { name: 'Nested', body: 'x', components: { 'us-api\u0000': 'major_outage' } }),
+      'components',
+      /^components: a field name contains a NUL byte/,
+    );
   });
 
   it('refuses a percent-encoded NUL in a query string', async () => {
@@ -77,9 +85,13 @@ describe('NUL bytes and lone surrogates', () => {
     expect((await t.db.query("SELECT 1 FROM subscriber WHERE email LIKE 'victim%'")).length).toBe(0);
   });
 
-  it('answers a console form with the console\'s HTML error page naming the field', async () => {
+  it("answers a console form with the console's HTML error page naming the field", async () => {
     const before = await incidentCount();
-    const response = await client.post('/console/incidents', { _csrf: responder.csrf, name: 'Down\u0000', body: 'Investigating.', status: 'investigating' }, responder);
+    const response = await client.post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'Down\u0000', body: 'Investigating.', status: 'investigating' },
+      responder,
+    );
     expect(response.statusCode).toBe(400);
     expect(response.headers['content-type']).toContain('text/html');
     expect(response.body).toContain('name: contains a NUL byte');
@@ -109,12 +121,21 @@ describe('over-long values name the field and the limit', () => {
 
   it('holds a console form to the same URL limit as the API (the rule is in the use-case)', async () => {
     const incident = (await api('POST', '/api/v1/incidents', { name: 'Long URL from the console', body: 'x' })).json() as { id: string };
-    const response = await client.post(`/console/incidents/${incident.id}/updates`, {
-      _csrf: responder.csrf, status: 'resolved', body: 'Fixed.', postmortem_url: `https://example.org/${'a'.repeat(2500)}`,
-    }, responder);
+    const response = await client.post(
+      `/console/incidents/${incident.id}/updates`,
+      {
+        _csrf: responder.csrf,
+        status: 'resolved',
+        body: 'Fixed.',
+        postmortem_url: `https://example.org/${'a'.repeat(2500)}`,
+      },
+      responder,
+    );
     expect(response.statusCode).toBe(400);
     expect(response.body).toContain('must be at most 2000 characters');
-    expect((await t.db.query<{ postmortem_url: string | null }>('SELECT postmortem_url FROM incident WHERE id = $1', [incident.id]))[0].postmortem_url).toBeNull();
+    expect(
+      (await t.db.query<{ postmortem_url: string | null }>('SELECT postmortem_url FROM incident WHERE id = $1', [incident.id]))[0].postmortem_url,
+    ).toBeNull();
   });
 
   it('says a webhook url is at most its maximum length', async () => {
@@ -128,7 +149,7 @@ describe('over-long values name the field and the limit', () => {
     expectRefused(response, 'id', /^id: must be at most 64 characters$/);
   });
 
-  it('answers a path segment beyond any route\'s limit, or not UTF-8, in the usual JSON shape naming the path', async () => {
+  it("answers a path segment beyond any route's limit, or not UTF-8, in the usual JSON shape naming the path", async () => {
     const huge = await api('GET', `/api/v1/incidents/${'a'.repeat(1500)}`);
     expect(huge.statusCode).toBe(414);
     expect(huge.json()).toEqual({ error: 'uri_too_long', field: 'path', message: 'path: a path segment is longer than 1000 characters' });
@@ -154,9 +175,16 @@ describe('invisible and direction-overriding names', () => {
 
   it('refuses invisible token, maintenance and account names', async () => {
     expectRefused(await api('POST', '/api/v1/tokens', { name: '\u200b', scopes: ['incidents:write'] }, admin), 'name', /^name: /);
-    expectRefused(await api('POST', '/api/v1/maintenances', {
-      name: '\u200d\u200d', body: 'x', scheduled_for: '2026-03-11T10:00:00Z', scheduled_until: '2026-03-11T11:00:00Z',
-    }), 'name', /^name: /);
+    expectRefused(
+      await api('POST', '/api/v1/maintenances', {
+        name: '\u200d\u200d',
+        body: 'x',
+        scheduled_for: '2026-03-11T10:00:00Z',
+        scheduled_until: '2026-03-11T11:00:00Z',
+      }),
+      'name',
+      /^name: /,
+    );
     expectRefused(await api('POST', '/api/v1/users', { email: 'ghost@example.org', role: 'viewer', name: '\u200b\ufeff' }, admin), 'name', /^name: /);
   });
 
@@ -186,10 +214,17 @@ describe('Idempotency-Key compares requests by meaning', () => {
   it('replays the first answer for the same body with its keys in another order', async () => {
     const before = await incidentCount();
     const key = { 'idempotency-key': 'reordered-retry-1' };
-    const first = await api('POST', '/api/v1/incidents', { name: 'Retry', body: 'x', status: 'identified', components: { 'us-api': 'major_outage', 'eu-api': 'partial_outage' } }, writer, key);
+    const first = await api(
+      'POST',
+      '/api/v1/incidents',
+      { name: 'Retry', body: 'x', status: 'identified', components: { 'us-api': 'major_outage', 'eu-api': 'partial_outage' } },
+      writer,
+      key,
+    );
     expect(first.statusCode).toBe(201);
     const retry = await t.app.inject({
-      method: 'POST', url: '/api/v1/incidents',
+      method: 'POST',
+      url: '/api/v1/incidents',
       payload: '{"components":{"eu-api":"partial_outage","us-api":"major_outage"},"status":"identified","body":"x","name":"Retry"}',
       headers: { authorization: `Bearer ${writer}`, 'content-type': 'application/json', ...key },
     });

@@ -15,7 +15,9 @@ beforeAll(async () => {
   t = await startTestApp();
   const token = await t.token('admin');
   const response = await t.app.inject({
-    method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${token}` },
+    method: 'POST',
+    url: '/api/v1/incidents',
+    headers: { authorization: `Bearer ${token}` },
     payload: { name: HOSTILE_NAME, body: HOSTILE_BODY, components: { website: 'partial_outage' } },
   });
   expect(response.statusCode, response.body).toBe(201);
@@ -40,7 +42,7 @@ describe('feeds carry incident names as text', () => {
     expect(summary['@_type'] ?? 'text').toBe('text');
   });
 
-  it('Atom content is our rendered Markdown: the body\'s markup arrives escaped', async () => {
+  it("Atom content is our rendered Markdown: the body's markup arrives escaped", async () => {
     const response = await t.app.inject({ method: 'GET', url: '/history.atom' });
     const entry = [parser.parse(response.body).feed.entry].flat()[0] as Record<string, XmlNode>;
     const content = entry.content as { '#text': string; '@_type'?: string };

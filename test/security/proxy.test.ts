@@ -14,7 +14,10 @@ async function signUps(t: TestApp, forwardedFor: (n: number) => string, count: n
   const statuses: number[] = [];
   for (let n = 0; n < count; n++) {
     const response = await t.app.inject({
-      method: 'POST', url: '/subscribe', headers: { ...FORM, 'x-forwarded-for': forwardedFor(n) }, remoteAddress: '127.0.0.1',
+      method: 'POST',
+      url: '/subscribe',
+      headers: { ...FORM, 'x-forwarded-for': forwardedFor(n) },
+      remoteAddress: '127.0.0.1',
       payload: `email=${who}${n}%40example.com`,
     });
     statuses.push(response.statusCode);

@@ -20,7 +20,9 @@ async function subscribers(count: number, prefix: string): Promise<string[]> {
   const ids: string[] = [];
   for (let n = 0; n < count; n++) {
     const response = await t.app.inject({
-      method: 'POST', url: '/api/v1/subscribers', headers: { authorization: `Bearer ${token}` },
+      method: 'POST',
+      url: '/api/v1/subscribers',
+      headers: { authorization: `Bearer ${token}` },
       payload: { type: 'email', email: `${prefix}${n}@example.org`, confirmed: true },
     });
     expect(response.statusCode).toBe(201);
@@ -35,8 +37,11 @@ describe('unsubscribes from a mailbox provider', () => {
     for (const id of ids) {
       const token = signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
       const response = await t.app.inject({
-        method: 'POST', url: `/unsubscribe/${token}`, payload: 'List-Unsubscribe=One-Click',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: PROVIDER,
+        method: 'POST',
+        url: `/unsubscribe/${token}`,
+        payload: 'List-Unsubscribe=One-Click',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        remoteAddress: PROVIDER,
       });
       expect(response.statusCode, id).toBe(200);
     }
@@ -48,7 +53,12 @@ describe('unsubscribes from a mailbox provider', () => {
     const ids = await subscribers(40, 'mailto');
     for (const id of ids) {
       const token = signLinkToken({ subscriberId: id, purpose: 'unsubscribe', expiresAt: null }, t.app.linkKey());
-      const response = await t.app.inject({ method: 'POST', url: '/inbound/unsubscribe', payload: { Subject: `unsubscribe ${token}` }, remoteAddress: '198.51.100.9' });
+      const response = await t.app.inject({
+        method: 'POST',
+        url: '/inbound/unsubscribe',
+        payload: { Subject: `unsubscribe ${token}` },
+        remoteAddress: '198.51.100.9',
+      });
       expect(response.statusCode, id).toBe(200);
     }
   });
@@ -57,8 +67,11 @@ describe('unsubscribes from a mailbox provider', () => {
     const statuses: number[] = [];
     for (let n = 0; n < 21; n++) {
       const response = await t.app.inject({
-        method: 'POST', url: '/subscribe', payload: `email=limited${n}%40example.org`,
-        headers: { 'content-type': 'application/x-www-form-urlencoded' }, remoteAddress: '203.0.113.77',
+        method: 'POST',
+        url: '/subscribe',
+        payload: `email=limited${n}%40example.org`,
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        remoteAddress: '203.0.113.77',
       });
       statuses.push(response.statusCode);
     }

@@ -46,10 +46,16 @@ describe('row ids beyond what the database can hold', () => {
   });
 
   it('answers a replay of a notice with a 400 naming event_id, in the use-case (every door)', async () => {
-    expectRefused(await t.app.inject({
-      method: 'POST', url: '/api/v1/deliveries/replay', payload: `{"event_id":${huge}}`,
-      headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
-    }), 'event_id', /^event_id: /);
+    expectRefused(
+      await t.app.inject({
+        method: 'POST',
+        url: '/api/v1/deliveries/replay',
+        payload: `{"event_id":${huge}}`,
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+      }),
+      'event_id',
+      /^event_id: /,
+    );
   });
 
   it('answers the console\'s failed deliveries and audit pages with a 400 page, not "something went wrong"', async () => {
@@ -73,8 +79,13 @@ describe('heartbeat batches', () => {
       ],
     });
     expect(response.statusCode, response.body).toBe(202);
-    const rows = await t.db.query<{ region: string; value: number }>('SELECT region, value FROM heartbeat_point WHERE bucket = $1 ORDER BY region', [new Date(at)]);
-    expect(rows.map((r) => [r.region, Number(r.value)])).toEqual([['eu', 7], ['us', 9]]);
+    const rows = await t.db.query<{ region: string; value: number }>('SELECT region, value FROM heartbeat_point WHERE bucket = $1 ORDER BY region', [
+      new Date(at),
+    ]);
+    expect(rows.map((r) => [r.region, Number(r.value)])).toEqual([
+      ['eu', 7],
+      ['us', 9],
+    ]);
   });
 });
 
@@ -93,9 +104,16 @@ describe('control characters in names', () => {
     for (const name of names) {
       expectRefused(await api('POST', '/api/v1/tokens', { name, scopes: ['incidents:write'] }), 'name', /control character/);
       expectRefused(await api('POST', '/api/v1/incidents', { name, body: 'Investigating.' }), 'name', /control character/);
-      expectRefused(await api('POST', '/api/v1/maintenances', {
-        name, body: 'x', scheduled_for: '2026-03-11T10:00:00Z', scheduled_until: '2026-03-11T11:00:00Z',
-      }), 'name', /control character/);
+      expectRefused(
+        await api('POST', '/api/v1/maintenances', {
+          name,
+          body: 'x',
+          scheduled_for: '2026-03-11T10:00:00Z',
+          scheduled_until: '2026-03-11T11:00:00Z',
+        }),
+        'name',
+        /control character/,
+      );
       expectRefused(await api('POST', '/api/v1/users', { email: 'ctl@example.org', role: 'viewer', name }), 'name', /control character/);
     }
     const stored = await t.db.query<{ name: string }>('SELECT name FROM api_token UNION ALL SELECT name FROM incident');
@@ -115,9 +133,18 @@ describe('the current-password check on the account page', () => {
     const session = await client.signIn('stolen-laptop@example.org');
     // Past the window in which a fresh link sign-in may set a password without the old one.
     t.clock.advance(20 * 60_000);
-    const change = (current: string) => client.post('/console/account/password', {
-      _csrf: session.csrf, current, password: 'a brand new passphrase', confirm: 'a brand new passphrase',
-    }, session, { 'sec-fetch-site': 'same-origin' });
+    const change = (current: string) =>
+      client.post(
+        '/console/account/password',
+        {
+          _csrf: session.csrf,
+          current,
+          password: 'a brand new passphrase',
+          confirm: 'a brand new passphrase',
+        },
+        session,
+        { 'sec-fetch-site': 'same-origin' },
+      );
     for (let guess = 0; guess < 5; guess++) expect((await change(`guess number ${guess}`)).statusCode).toBe(400);
     const sixth = await change(CONSOLE_PASSWORD);
     expect(sixth.statusCode).toBe(429);
@@ -156,13 +183,21 @@ describe('one webhook endpoint, however its URL is spelled', () => {
     const loose = await startTestApp({ env: { LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
     try {
       const token = await loose.token('subscribers:write');
-      const register = (url: string) => loose.app.inject({ method: 'POST', url: '/api/v1/subscribers', payload: { type: 'webhook', url }, headers: { authorization: `Bearer ${token}` } });
+      const register = (url: string) =>
+        loose.app.inject({ method: 'POST', url: '/api/v1/subscribers', payload: { type: 'webhook', url }, headers: { authorization: `Bearer ${token}` } });
       expect((await register('http://hooks.localhost:8081/lifeline')).statusCode).toBe(201);
-      const spellings = ['http://HOOKS.localhost:8081/lifeline', 'HTTP://hooks.localhost:8081/x/../lifeline', 'http://hooks.localhost:8081/lifeline#again', 'http://hooks.localhost:8081/./lifeline'];
+      const spellings = [
+        'http://HOOKS.localhost:8081/lifeline',
+        'HTTP://hooks.localhost:8081/x/../lifeline',
+        'http://hooks.localhost:8081/lifeline#again',
+        'http://hooks.localhost:8081/./lifeline',
+      ];
       for (const [index, url] of spellings.entries()) {
         expect((await register(url)).statusCode, url).toBe(409);
         const signUp = await loose.app.inject({
-          method: 'POST', url: '/subscribe/webhook', remoteAddress: '203.0.113.90',
+          method: 'POST',
+          url: '/subscribe/webhook',
+          remoteAddress: '203.0.113.90',
           payload: new URLSearchParams({ url, email: `someone-else-${index}@example.org` }).toString(),
           headers: { 'content-type': 'application/x-www-form-urlencoded', 'sec-fetch-site': 'same-origin' },
         });

@@ -43,12 +43,25 @@ describe('secrets never reach the logs', () => {
         done();
       },
     });
-    app = await buildApp({ config: made.config, db: database.db, clock: new ManualClock('2026-03-10T12:00:00Z'), ids: predictableIds, random: () => 0.5, logger: { level: 'info', stream } });
+    app = await buildApp({
+      config: made.config,
+      db: database.db,
+      clock: new ManualClock('2026-03-10T12:00:00Z'),
+      ids: predictableIds,
+      random: () => 0.5,
+      logger: { level: 'info', stream },
+    });
     await app.ready();
     // The caller's own token, stored directly (its row is the only one the constraint below lets by).
     admin = 'lfl_adminkey_thetestsadminsecretthetestsadminsecret';
     await database.db.query('INSERT INTO api_token (id, name, prefix, hash, scopes, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)', [
-      'admintoken01', 'admin', 'lfl_adminkey', hashToken(admin), JSON.stringify(['admin']), 'test', new Date('2026-03-10T12:00:00Z'),
+      'admintoken01',
+      'admin',
+      'lfl_adminkey',
+      hashToken(admin),
+      JSON.stringify(['admin']),
+      'test',
+      new Date('2026-03-10T12:00:00Z'),
     ]);
     // Every new token or subscriber row is refused, as a unique or check violation would be: the
     // server's error then carries the statement's parameters (and "Failing row contains (...)").
@@ -63,7 +76,12 @@ describe('secrets never reach the logs', () => {
 
   it('logs a failed token write without the token, its hash or any parameter', async () => {
     logged = '';
-    const response = await app.inject({ method: 'POST', url: '/api/v1/tokens', headers: { authorization: `Bearer ${admin}` }, payload: { name: 'deploy bot', scopes: ['incidents:write'] } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/tokens',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { name: 'deploy bot', scopes: ['incidents:write'] },
+    });
     expect(response.statusCode).toBe(500);
     expect(logged).toContain('test_refuses_new_tokens');
     expect(logged).toContain('INSERT INTO api_token');
@@ -75,7 +93,12 @@ describe('secrets never reach the logs', () => {
 
   it('logs a failed webhook subscriber write without the fresh whsec_ secret', async () => {
     logged = '';
-    const response = await app.inject({ method: 'POST', url: '/api/v1/subscribers', headers: { authorization: `Bearer ${admin}` }, payload: { type: 'webhook', url: 'http://127.0.0.1:9/hook' } });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/subscribers',
+      headers: { authorization: `Bearer ${admin}` },
+      payload: { type: 'webhook', url: 'http://127.0.0.1:9/hook' },
+    });
     expect(response.statusCode).toBe(500);
     expect(logged).toContain('test_refuses_new_subscribers');
     expect(logged).not.toContain('whsec_');
@@ -84,7 +107,16 @@ describe('secrets never reach the logs', () => {
 
   it('redacts credentials and secret-named fields in anything logged', () => {
     logged = '';
-    app.log.warn({ req: { headers: { authorization: `Bearer ${admin}`, cookie: 'lifeline_session=abc123session' } }, token: admin, secret: 'whsec_leaked', password: 'hunter2-password', subscriber: { secret: 'whsec_nested' } }, 'something happened');
+    app.log.warn(
+      {
+        req: { headers: { authorization: `Bearer ${admin}`, cookie: 'lifeline_session=abc123session' } },
+        token: admin,
+        secret: 'whsec_leaked',
+        password: 'hunter2-password',
+        subscriber: { secret: 'whsec_nested' },
+      },
+      'something happened',
+    );
     expect(logged).toContain('something happened');
     for (const value of [admin, 'abc123session', 'whsec_', 'hunter2-password']) expect(logged).not.toContain(value);
   });
@@ -127,7 +159,13 @@ describe('URLs in messages never show their password', () => {
     const port = await freePort();
     // Nothing listens on port 1: the server starts anyway (it serves what it can during an outage).
     const child = spawn(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/server.ts'], {
-      cwd: REPO_ROOT, env: childEnvironment({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: dataDir, DATABASE_URL: 'postgres://lifeline:s3cret-pw@127.0.0.1:1/lifeline' }),
+      cwd: REPO_ROOT,
+      env: childEnvironment({
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LIFELINE_DATA_DIR: dataDir,
+        DATABASE_URL: 'postgres://lifeline:s3cret-pw@127.0.0.1:1/lifeline',
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -145,7 +183,10 @@ describe('URLs in messages never show their password', () => {
 
   it('the server prints the configuration error without the password', () => {
     const result = spawnSync(process.execPath, ['--disable-warning=ExperimentalWarning', 'src/server.ts'], {
-      cwd: REPO_ROOT, env: childEnvironment({ DATABASE_URL: 'postgres://lifeline:s3cret-pw@db.internal:notaport/lifeline' }), encoding: 'utf8', timeout: 20_000,
+      cwd: REPO_ROOT,
+      env: childEnvironment({ DATABASE_URL: 'postgres://lifeline:s3cret-pw@db.internal:notaport/lifeline' }),
+      encoding: 'utf8',
+      timeout: 20_000,
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('DATABASE_URL');

@@ -29,7 +29,9 @@ const tally = (statuses: number[]) => statuses.reduce<Record<number, number>>((c
 describe('the failed sign-in throttle under concurrent guesses', { timeout: 90_000 }, () => {
   it('checks exactly 5 of 25 concurrent wrong passwords for one address; the other 20 get 429', async () => {
     await client.account('concurrent@example.com', 'admin');
-    const guesses = await Promise.all(Array.from({ length: 25 }, (_, i) => post('/console/sign-in', { email: 'concurrent@example.com', password: `guess number ${i}` })));
+    const guesses = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => post('/console/sign-in', { email: 'concurrent@example.com', password: `guess number ${i}` })),
+    );
     expect(tally(guesses.map((r) => r.statusCode))).toEqual({ 401: 5, 429: 20 });
     // The right password is refused too while the address is blocked.
     expect((await post('/console/sign-in', { email: 'concurrent@example.com', password: CONSOLE_PASSWORD })).statusCode).toBe(429);
@@ -37,7 +39,9 @@ describe('the failed sign-in throttle under concurrent guesses', { timeout: 90_0
 
   it('checks exactly 20 of 25 concurrent guesses from one IP across addresses', async () => {
     const ip = nextIp();
-    const sprayed = await Promise.all(Array.from({ length: 25 }, (_, i) => post('/console/sign-in', { email: `spray${i}@example.com`, password: 'guess' }, ip)));
+    const sprayed = await Promise.all(
+      Array.from({ length: 25 }, (_, i) => post('/console/sign-in', { email: `spray${i}@example.com`, password: 'guess' }, ip)),
+    );
     expect(tally(sprayed.map((r) => r.statusCode))).toEqual({ 401: 20, 429: 5 });
   });
 
@@ -58,15 +62,19 @@ function recordStatements(db: Database) {
   const statements: string[] = [];
   const query = db.query.bind(db);
   const transaction = db.transaction.bind(db);
-  const recordingTx = (tx: Transaction): Transaction => new Proxy(tx, {
-    get(target, property) {
-      if (property === 'query') return (sql: string, ...rest: unknown[]) => (statements.push(sql), (target.query as (...args: unknown[]) => unknown)(sql, ...rest));
-      const value: unknown = Reflect.get(target, property);
-      return typeof value === 'function' ? value.bind(target) : value;
-    },
-  });
+  const recordingTx = (tx: Transaction): Transaction =>
+    new Proxy(tx, {
+      get(target, property) {
+        if (property === 'query')
+          return (sql: string, ...rest: unknown[]) => (statements.push(sql), (target.query as (...args: unknown[]) => unknown)(sql, ...rest));
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
   db.query = ((sql: string, ...rest: unknown[]) => (statements.push(sql), (query as (...args: unknown[]) => unknown)(sql, ...rest))) as Database['query'];
-  db.transaction = ((fn: (tx: Transaction) => Promise<unknown>) => (statements.push('BEGIN'), transaction((tx) => fn(recordingTx(tx))))) as Database['transaction'];
+  db.transaction = ((fn: (tx: Transaction) => Promise<unknown>) => (
+    statements.push('BEGIN'), transaction((tx) => fn(recordingTx(tx)))
+  )) as Database['transaction'];
   return {
     statements,
     restore: () => {
@@ -81,7 +89,13 @@ describe('"Email me a sign-in link" does not tell accounts apart', () => {
     await client.account('real-person@example.com', 'responder');
     const sent: EmailMessage[] = [];
     // A relay that never answers: the response must not wait for it.
-    const stuck: EmailChannel = { send: (message) => { sent.push(message); return new Promise(() => {}); }, close: async () => {} };
+    const stuck: EmailChannel = {
+      send: (message) => {
+        sent.push(message);
+        return new Promise(() => {});
+      },
+      close: async () => {},
+    };
     const original = t.app.notifications.email;
     t.app.notifications.email = stuck;
     const recorder = recordStatements(t.app.db);
@@ -98,7 +112,8 @@ describe('"Email me a sign-in link" does not tell accounts apart', () => {
       const known = await ask('real-person@example.com');
       expect(known.response.statusCode).toBe(200);
       expect(unknown.response.statusCode).toBe(200);
-      const strip = (body: string) => body.replace(/real-person@example\.com|nobody-here@example\.com/g, 'EMAIL').replace(/nonce-[^']+'|nonce="[^"]+"/g, 'NONCE');
+      const strip = (body: string) =>
+        body.replace(/real-person@example\.com|nobody-here@example\.com/g, 'EMAIL').replace(/nonce-[^']+'|nonce="[^"]+"/g, 'NONCE');
       expect(strip(known.response.body)).toBe(strip(unknown.response.body));
       expect(known.statements).toEqual(unknown.statements);
       expect(known.statements.join('\n')).not.toMatch(/responder_user|sign_in_link/);
@@ -137,8 +152,19 @@ describe('a fresh install says how to create the first account', () => {
     const database = await createTestDatabase();
     const { config, dataDir } = testConfig();
     let logged = '';
-    const stream = new Writable({ write(chunk: Buffer, _encoding, done) { logged += chunk.toString(); done(); } });
-    const app = await buildApp({ config, db: database.db, clock: new ManualClock('2026-03-10T12:00:00Z'), random: () => 0.5, logger: { level: 'info', stream } });
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        logged += chunk.toString();
+        done();
+      },
+    });
+    const app = await buildApp({
+      config,
+      db: database.db,
+      clock: new ManualClock('2026-03-10T12:00:00Z'),
+      random: () => 0.5,
+      logger: { level: 'info', stream },
+    });
     try {
       await app.listen({ port: 0, host: '127.0.0.1' });
       await vi.waitFor(() => expect(logged).toContain(COMMAND));

@@ -19,11 +19,15 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const api = (method: 'GET' | 'POST' | 'DELETE', url: string, token: string | null, payload?: unknown, headers: Record<string, string> = {}) =>
-  t.app.inject({ method, url, ...(payload === undefined ? {} : { payload: payload as object }), headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers } });
+  t.app.inject({
+    method,
+    url,
+    ...(payload === undefined ? {} : { payload: payload as object }),
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...headers },
+  });
 /** lfl_ and the 8 characters listings show (which may themselves contain `_`). */
 const prefixOf = (token: string) => token.slice(0, 12);
-const asOperator = (method: 'POST' | 'DELETE', url: string, payload?: unknown) =>
-  api(method, url, null, payload, { [OPERATOR_HEADER]: t.app.operatorSecret });
+const asOperator = (method: 'POST' | 'DELETE', url: string, payload?: unknown) => api(method, url, null, payload, { [OPERATOR_HEADER]: t.app.operatorSecret });
 
 describe('granting token scopes', () => {
   it('refuses a tokens:write token that asks for an admin token, or for any scope it does not hold, with 403 naming the scope', async () => {
@@ -52,7 +56,9 @@ describe('granting token scopes', () => {
 
   it('enforces the rule in the use-case, so every door (API, console, CLI) agrees', async () => {
     const ctx = t.app.serviceContext(labelledOperator('test'));
-    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: capabilitiesOfScopes(['tokens:write']) })).rejects.toThrow(ForbiddenError);
+    await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: capabilitiesOfScopes(['tokens:write']) })).rejects.toThrow(
+      ForbiddenError,
+    );
     await expect(createApiToken(ctx, { name: 'x', scopes: ['admin'] }, { capabilities: new Set() })).rejects.toThrow(/admin/);
     await expect(createApiToken(ctx, { name: 'y', scopes: ['admin'] }, OPERATOR_GRANTOR)).resolves.toMatchObject({ record: { scopes: ['admin'] } });
   });
@@ -118,7 +124,13 @@ describe('the last admin account', () => {
   });
 
   it('lets exactly one of two concurrent disables or demotions of the last two admins through', async () => {
-    for (const [round, [first, second]] of ([['disable', 'disable'], ['demote', 'demote'], ['disable', 'demote']] as const).entries()) {
+    for (const [round, [first, second]] of (
+      [
+        ['disable', 'disable'],
+        ['demote', 'demote'],
+        ['disable', 'demote'],
+      ] as const
+    ).entries()) {
       await disableAllAdmins();
       const a = (await createUser(ctx(), { email: `race-a${round}@example.com`, role: 'admin' })).user;
       const b = (await createUser(ctx(), { email: `race-b${round}@example.com`, role: 'admin' })).user;

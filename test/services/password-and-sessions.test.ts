@@ -135,12 +135,23 @@ describe.each(engines())('accounts, sessions and sign-in links on %s', (engine) 
     const { user, link } = await createUser(ctx, { email: 'change@example.com', role: 'responder' });
     await setPassword(ctx, user.id, { password: 'first long password', confirm: 'first long password' });
     await expect(setPassword(ctx, user.id, { password: 'second long password', confirm: 'second long password' })).rejects.toMatchObject({ field: 'current' });
-    await expect(setPassword(ctx, user.id, { current: 'wrong', password: 'second long password', confirm: 'second long password' })).rejects.toThrow('current: is not your current password');
-    await expect(setPassword(ctx, user.id, { current: 'first long password', password: 'short', confirm: 'short' })).rejects.toMatchObject({ field: 'password' });
-    await expect(setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long passwordx' })).rejects.toMatchObject({ field: 'confirm' });
+    await expect(setPassword(ctx, user.id, { current: 'wrong', password: 'second long password', confirm: 'second long password' })).rejects.toThrow(
+      'current: is not your current password',
+    );
+    await expect(setPassword(ctx, user.id, { current: 'first long password', password: 'short', confirm: 'short' })).rejects.toMatchObject({
+      field: 'password',
+    });
+    await expect(
+      setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long passwordx' }),
+    ).rejects.toMatchObject({ field: 'confirm' });
     const keep = await createSession(ctx, user, 'password', null);
     const other = await createSession(ctx, user, 'password', null);
-    await setPassword(ctx, user.id, { current: 'first long password', password: 'second long password', confirm: 'second long password' }, { keepSessionId: keep.session.id });
+    await setPassword(
+      ctx,
+      user.id,
+      { current: 'first long password', password: 'second long password', confirm: 'second long password' },
+      { keepSessionId: keep.session.id },
+    );
     expect(await authenticateSession(ctx, keep.token)).not.toBeNull();
     expect(await authenticateSession(ctx, other.token)).toBeNull();
     expect(await signInWithPassword(ctx, { email: 'change@example.com', password: 'second long password' }, null)).not.toBeNull();

@@ -26,11 +26,26 @@ beforeAll(async () => {
   const resolved = await post('/api/v1/incidents', { name: 'Login failures', body: 'Investigating', components: { website: 'partial_outage' } });
   await post(`/api/v1/incidents/${resolved.id}/updates`, { status: 'resolved', body: 'Fixed.' });
   await post('/api/v1/incidents', {
-    name: 'Messages delayed <b>now</b>', status: 'identified', body: 'Cause **found**.', components: { 'us-messaging': 'major_outage', 'eu-api': 'degraded_performance' },
+    name: 'Messages delayed <b>now</b>',
+    status: 'identified',
+    body: 'Cause **found**.',
+    components: { 'us-messaging': 'major_outage', 'eu-api': 'degraded_performance' },
   });
-  const active = await post('/api/v1/maintenances', { name: 'DB upgrade', body: 'Planned', scheduled_for: '2026-03-10T11:00:00Z', scheduled_until: '2026-03-10T14:00:00Z', components: ['eu-api'] });
+  const active = await post('/api/v1/maintenances', {
+    name: 'DB upgrade',
+    body: 'Planned',
+    scheduled_for: '2026-03-10T11:00:00Z',
+    scheduled_until: '2026-03-10T14:00:00Z',
+    components: ['eu-api'],
+  });
   await post(`/api/v1/maintenances/${active.id}/start`, {});
-  await post('/api/v1/maintenances', { name: 'Network work', body: 'Planned', scheduled_for: '2026-03-12T10:00:00Z', scheduled_until: '2026-03-12T11:00:00Z', components: ['us-api'] });
+  await post('/api/v1/maintenances', {
+    name: 'Network work',
+    body: 'Planned',
+    scheduled_for: '2026-03-12T10:00:00Z',
+    scheduled_until: '2026-03-12T11:00:00Z',
+    components: ['us-api'],
+  });
   await t.settle();
   await t.app.listen({ port: 0, host: '127.0.0.1' });
   base = `http://127.0.0.1:${(t.app.server.address() as AddressInfo).port}`;
@@ -40,7 +55,12 @@ afterAll(() => t?.close());
 // Connection management is each transport's own; Date is the clock's.
 const TRANSPORT = new Set(['date', 'connection', 'keep-alive', 'transfer-encoding']);
 const comparable = (headers: Record<string, unknown>) =>
-  Object.fromEntries(Object.entries(headers).filter(([name]) => !TRANSPORT.has(name)).map(([name, value]) => [name, String(value)]).sort(([a], [b]) => a.localeCompare(b)));
+  Object.fromEntries(
+    Object.entries(headers)
+      .filter(([name]) => !TRANSPORT.has(name))
+      .map(([name, value]) => [name, String(value)])
+      .sort(([a], [b]) => a.localeCompare(b)),
+  );
 
 /** Through the server: the fast path answers before the router. */
 async function fastPath(path: string, headers: Record<string, string>) {
@@ -100,13 +120,18 @@ describe('the fast path answers as the routes do', () => {
 function closed<T>(schema: T): T {
   if (Array.isArray(schema)) return schema.map(closed) as T;
   if (schema === null || typeof schema !== 'object') return schema;
-  const copy: Record<string, unknown> = Object.fromEntries(Object.entries(schema).map(([key, value]) => [key, key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, closed(sub)])) : closed(value)]));
+  const copy: Record<string, unknown> = Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === 'properties' ? Object.fromEntries(Object.entries(value as object).map(([name, sub]) => [name, closed(sub)])) : closed(value),
+    ]),
+  );
   if (copy.type === 'object' && copy.properties && copy.additionalProperties === undefined) copy.additionalProperties = false;
   return copy as T;
 }
 
 describe('the v2 documents keep their schema', () => {
-  it('validates every /api/v2 document as served against its route\'s response schema, with no undeclared key', async () => {
+  it("validates every /api/v2 document as served against its route's response schema, with no undeclared key", async () => {
     const ajv = new Ajv({ strict: false, allErrors: true });
     (addFormats as unknown as (ajv: Ajv) => void)(ajv);
     const documents = Object.entries(PUBLIC_DOCUMENTS).filter(([path]) => path.startsWith('/api/v2/'));
@@ -120,7 +145,11 @@ describe('the v2 documents keep their schema', () => {
       expect(validate({ ...(body as object), undeclared: true }), `${path} with an undeclared key`).toBe(false);
     }
     // The fixtures reach every shape: groups, an unresolved incident, an active and an upcoming maintenance.
-    const summary = (await (await request(`${base}/api/v2/summary.json`)).body.json()) as { components: { group: boolean }[]; incidents: unknown[]; scheduled_maintenances: { status: string }[] };
+    const summary = (await (await request(`${base}/api/v2/summary.json`)).body.json()) as {
+      components: { group: boolean }[];
+      incidents: unknown[];
+      scheduled_maintenances: { status: string }[];
+    };
     expect(summary.components.some((c) => c.group)).toBe(true);
     expect(summary.incidents).toHaveLength(1);
     expect(summary.scheduled_maintenances.map((m) => m.status).sort()).toEqual(['in_progress', 'scheduled']);

@@ -26,16 +26,26 @@ describe.runIf(engines().includes('postgres'))('several instances on one Postgre
 
   it('shows a change made through one instance on the other within a second', async () => {
     const token = await a.token('incidents:write');
-    const created = await a.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name: 'Seen everywhere', body: 'b' }, headers: { authorization: `Bearer ${token}` } });
+    const created = await a.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: { name: 'Seen everywhere', body: 'b' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(created.statusCode).toBe(201);
-    await vi.waitFor(async () => {
-      const summary = (await b.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
-      expect(summary.incidents.map((i: { id: string }) => i.id)).toContain(created.json().id);
-    }, { timeout: 1000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        const summary = (await b.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
+        expect(summary.incidents.map((i: { id: string }) => i.id)).toContain(created.json().id);
+      },
+      { timeout: 1000, interval: 20 },
+    );
   });
 
   it('catches up through the revision check when a notification is missed', async () => {
-    const [{ revision }] = await database.db.query<{ revision: number }>('UPDATE page SET revision = revision + 1, name = $1 RETURNING revision', ['Renamed quietly']);
+    const [{ revision }] = await database.db.query<{ revision: number }>('UPDATE page SET revision = revision + 1, name = $1 RETURNING revision', [
+      'Renamed quietly',
+    ]);
     await b.app.snapshot.checkRevision();
     expect(b.app.snapshot.revision).toBe(revision);
     expect((await b.app.inject({ method: 'GET', url: '/api/v2/status.json' })).json().page.name).toBe('Renamed quietly');
@@ -61,7 +71,12 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
     dbName = new URL(database.url as string).pathname.slice(1);
     t = await startTestApp({ database });
     const token = await t.token('incidents:write');
-    await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name: 'Before the outage', body: 'b' }, headers: { authorization: `Bearer ${token}` } });
+    await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: { name: 'Before the outage', body: 'b' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     await t.settle();
   });
   afterAll(async () => {
@@ -74,11 +89,14 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
     await setConnections(false);
     await t.app.snapshot.invalidate();
     expect(t.app.snapshot.stale).toBe(true);
-    await vi.waitFor(async () => {
-      const page = await t.app.inject({ method: 'GET', url: '/' });
-      expect(page.statusCode).toBe(200);
-      expect(page.body).toContain('This page may be out of date');
-    }, { timeout: 5000, interval: 20 });
+    await vi.waitFor(
+      async () => {
+        const page = await t.app.inject({ method: 'GET', url: '/' });
+        expect(page.statusCode).toBe(200);
+        expect(page.body).toContain('This page may be out of date');
+      },
+      { timeout: 5000, interval: 20 },
+    );
     const summary = await t.app.inject({ method: 'GET', url: '/api/v2/summary.json' });
     expect(summary.statusCode).toBe(200);
     expect(summary.headers['x-lifeline-stale']).toBe('true');
@@ -88,7 +106,12 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
     expect((await t.app.inject({ method: 'GET', url: '/healthz' })).json()).toMatchObject({ status: 'degraded', database: 'unreachable' });
     // Writes fail cleanly with 503, not 500.
     const token = 'lfl_x_y';
-    const write = await t.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name: 'x', body: 'y' }, headers: { authorization: `Bearer ${token}` } });
+    const write = await t.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: { name: 'x', body: 'y' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     expect(write.statusCode).toBe(503);
   });
 
@@ -121,11 +144,16 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
 
       await setConnections(true);
       // An event committed by another instance: this worker dispatches it once it reaches the database.
-      const [{ id }] = await database.db.query<{ id: number }>("INSERT INTO outbox_event (type, payload, created_at) VALUES ('incident.updated', '{}', now()) RETURNING id");
-      await vi.waitFor(async () => {
-        const [event] = await database.db.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM outbox_event WHERE id = $1', [id]);
-        expect(event.dispatched_at).not.toBeNull();
-      }, { timeout: 20_000, interval: 200 });
+      const [{ id }] = await database.db.query<{ id: number }>(
+        "INSERT INTO outbox_event (type, payload, created_at) VALUES ('incident.updated', '{}', now()) RETURNING id",
+      );
+      await vi.waitFor(
+        async () => {
+          const [event] = await database.db.query<{ dispatched_at: Date | null }>('SELECT dispatched_at FROM outbox_event WHERE id = $1', [id]);
+          expect(event.dispatched_at).not.toBeNull();
+        },
+        { timeout: 20_000, interval: 200 },
+      );
     } finally {
       await restarted.close();
       await db.close();
@@ -137,7 +165,17 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
     const port = await freePort();
     const baseUrl = `http://127.0.0.1:${port}`;
     // No LIFELINE_ROLES: web and worker, as `npm start` and the README run it.
-    const server = await startLifeline({ PORT: String(port), HOST: '127.0.0.1', LIFELINE_DATA_DIR: t.dataDir, DATABASE_URL: database.url as string, LIFELINE_PUBLIC_URL: baseUrl, LOG_LEVEL: 'warn' }, baseUrl);
+    const server = await startLifeline(
+      {
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LIFELINE_DATA_DIR: t.dataDir,
+        DATABASE_URL: database.url as string,
+        LIFELINE_PUBLIC_URL: baseUrl,
+        LOG_LEVEL: 'warn',
+      },
+      baseUrl,
+    );
     try {
       const page = await fetch(`${baseUrl}/api/v2/summary.json`);
       expect(page.status).toBe(200);
@@ -151,10 +189,13 @@ describe.runIf(engines().includes('postgres'))('database outage', () => {
 
   it('recovers once the database is back', async () => {
     await setConnections(true);
-    await vi.waitFor(async () => {
-      await t.app.snapshot.checkRevision();
-      expect(t.app.snapshot.stale).toBe(false);
-    }, { timeout: 10_000, interval: 100 });
+    await vi.waitFor(
+      async () => {
+        await t.app.snapshot.checkRevision();
+        expect(t.app.snapshot.stale).toBe(false);
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     expect((await t.app.inject({ method: 'GET', url: '/' })).body).not.toContain('This page may be out of date');
   });
 });

@@ -11,13 +11,21 @@ let pageId: string;
 let usApi: string;
 
 const fixture = (name: string, replace: Record<string, string> = {}) =>
-  JSON.parse(Object.entries(replace).reduce((text, [from, to]) => text.replaceAll(from, to), readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8'))) as object;
+  JSON.parse(
+    Object.entries(replace).reduce((text, [from, to]) => text.replaceAll(from, to), readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8')),
+  ) as object;
 
 type Headers = Record<string, string>;
-const call = (method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', url: string, options: { body?: object | string; headers?: Headers; token?: string | null } = {}) => {
+const call = (
+  method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
+  url: string,
+  options: { body?: object | string; headers?: Headers; token?: string | null } = {},
+) => {
   const token = options.token === undefined ? writer : options.token;
   return t.app.inject({
-    method, url, payload: options.body,
+    method,
+    url,
+    payload: options.body,
     headers: { ...(token ? { authorization: `OAuth ${token}` } : {}), ...options.headers },
   });
 };
@@ -81,15 +89,24 @@ describe('paths', () => {
 });
 
 describe('components', () => {
-  it('lists components and groups as a bare array, with Statuspage\'s fields', async () => {
+  it("lists components and groups as a bare array, with Statuspage's fields", async () => {
     const list = (await call('GET', `/v1/pages/${pageId}/components`)).json();
     expect(list.length).toBe(7); // 2 groups, 4 grouped components, 1 on its own
-    expect(list.find((c: { id: string }) => c.id === usApi)).toMatchObject({ id: usApi, name: 'API', status: 'operational', page_id: pageId, group: false, automation_email: null });
+    expect(list.find((c: { id: string }) => c.id === usApi)).toMatchObject({
+      id: usApi,
+      name: 'API',
+      status: 'operational',
+      page_id: pageId,
+      group: false,
+      automation_email: null,
+    });
     expect(list.filter((c: { group: boolean }) => c.group).map((c: { name: string }) => c.name)).toEqual(['United States', 'Europe']);
   });
 
   it('sets a status with {"component":{status}}, ignoring fields that match and fields it does not know', async () => {
-    const response = await call('PATCH', `/v1/pages/${pageId}/components/${usApi}`, { body: { component: { status: 'degraded_performance', name: 'API', showcase: true, automation_email: 'x@example.com' } } });
+    const response = await call('PATCH', `/v1/pages/${pageId}/components/${usApi}`, {
+      body: { component: { status: 'degraded_performance', name: 'API', showcase: true, automation_email: 'x@example.com' } },
+    });
     expect(response.statusCode).toBe(200);
     expect(response.json()).toMatchObject({ id: usApi, status: 'degraded_performance', name: 'API' });
     const put = await call('PUT', `/v1/pages/${pageId}/components/${usApi}.json`, { body: { component: { status: 'operational' } } });
@@ -109,19 +126,35 @@ describe('components', () => {
   });
 });
 
-describe('incidents, driven by real tools\' bodies', () => {
+describe("incidents, driven by real tools' bodies", () => {
   it('prometheus-alerts-to-statuspage: creates, finds it unresolved, resolves it', async () => {
     const created = await call('POST', `/v1/pages/${pageId}/incidents`, { body: fixture('prometheus-alerts-create.json', { COMPONENT_ID: usApi }) });
     expect(created.statusCode).toBe(201);
     const incident = created.json();
-    expect(incident).toMatchObject({ name: 'HighErrorRate: api', status: 'investigating', impact: 'major', page_id: pageId, impact_override: null, metadata: {}, postmortem_body: null, scheduled_for: null, reminder_intervals: null });
+    expect(incident).toMatchObject({
+      name: 'HighErrorRate: api',
+      status: 'investigating',
+      impact: 'major',
+      page_id: pageId,
+      impact_override: null,
+      metadata: {},
+      postmortem_body: null,
+      scheduled_for: null,
+      reminder_intervals: null,
+    });
     expect(incident.components.map((c: { id: string; status: string }) => [c.id, c.status])).toEqual([[usApi, 'partial_outage']]);
-    expect(incident.incident_updates[0]).toMatchObject({ body: 'Alertmanager: error rate above 5% for 5 minutes', twitter_updated_at: null, wants_twitter_update: false });
+    expect(incident.incident_updates[0]).toMatchObject({
+      body: 'Alertmanager: error rate above 5% for 5 minutes',
+      twitter_updated_at: null,
+      wants_twitter_update: false,
+    });
 
     const unresolved = (await call('GET', `/v1/pages/${pageId}/incidents/unresolved`)).json();
     expect(unresolved.map((i: { id: string }) => i.id)).toContain(incident.id);
 
-    const resolved = await call('PATCH', `/v1/pages/${pageId}/incidents/${incident.id}`, { body: fixture('prometheus-alerts-resolve.json', { COMPONENT_ID: usApi }) });
+    const resolved = await call('PATCH', `/v1/pages/${pageId}/incidents/${incident.id}`, {
+      body: fixture('prometheus-alerts-resolve.json', { COMPONENT_ID: usApi }),
+    });
     expect(resolved.statusCode).toBe(200);
     expect(resolved.json()).toMatchObject({ id: incident.id, status: 'resolved' });
     expect(resolved.json().incident_updates.map((u: { status: string }) => u.status)).toEqual(['resolved', 'investigating']);
@@ -148,8 +181,18 @@ describe('incidents, driven by real tools\' bodies', () => {
   });
 
   it('takes a Rails-style form body (incident[name]=…&incident[components][id]=…)', async () => {
-    const form = new URLSearchParams({ 'incident[name]': 'Form-made incident', 'incident[status]': 'identified', 'incident[body]': 'Sent as a form', [`incident[components][${usApi}]`]: 'major_outage', 'incident[deliver_notifications]': 'false', 'incident[wants_twitter_update]': 'f' });
-    const created = await call('POST', `/v1/pages/${pageId}/incidents`, { body: form.toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const form = new URLSearchParams({
+      'incident[name]': 'Form-made incident',
+      'incident[status]': 'identified',
+      'incident[body]': 'Sent as a form',
+      [`incident[components][${usApi}]`]: 'major_outage',
+      'incident[deliver_notifications]': 'false',
+      'incident[wants_twitter_update]': 'f',
+    });
+    const created = await call('POST', `/v1/pages/${pageId}/incidents`, {
+      body: form.toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(created.statusCode).toBe(201);
     const incident = created.json();
     expect(incident).toMatchObject({ name: 'Form-made incident', status: 'identified', impact: 'major' });
@@ -158,11 +201,16 @@ describe('incidents, driven by real tools\' bodies', () => {
   });
 
   it('reads a body without a content type as JSON', async () => {
-    const created = await t.app.inject({ method: 'POST', url: `/v1/pages/${pageId}/incidents`, headers: { authorization: `OAuth ${writer}` }, payload: JSON.stringify({ incident: { name: 'No content type', body: 'Still JSON' } }) });
+    const created = await t.app.inject({
+      method: 'POST',
+      url: `/v1/pages/${pageId}/incidents`,
+      headers: { authorization: `OAuth ${writer}` },
+      payload: JSON.stringify({ incident: { name: 'No content type', body: 'Still JSON' } }),
+    });
     expect(created.statusCode).toBe(201);
   });
 
-  it('writes Statuspage\'s placeholder words when a tool moves an incident without a message', async () => {
+  it("writes Statuspage's placeholder words when a tool moves an incident without a message", async () => {
     const created = (await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'No words' } } })).json();
     expect(created.incident_updates[0].body).toBe('We are currently investigating this issue.');
     const moved = (await call('PATCH', `/v1/pages/${pageId}/incidents/${created.id}`, { body: { incident: { status: 'monitoring' } } })).json();
@@ -221,11 +269,21 @@ describe('incidents, driven by real tools\' bodies', () => {
 describe('maintenances', () => {
   it('a maintenance status makes a maintenance; it shows in upcoming and scheduled, then in active_maintenance', async () => {
     const now = t.clock.now().getTime();
-    const body = fixture('maintenance-create.json', { COMPONENT_ID: usApi, SCHEDULED_FOR: new Date(now + 3_600_000).toISOString(), SCHEDULED_UNTIL: new Date(now + 7_200_000).toISOString() });
+    const body = fixture('maintenance-create.json', {
+      COMPONENT_ID: usApi,
+      SCHEDULED_FOR: new Date(now + 3_600_000).toISOString(),
+      SCHEDULED_UNTIL: new Date(now + 7_200_000).toISOString(),
+    });
     const created = await call('POST', `/v1/pages/${pageId}/incidents`, { body });
     expect(created.statusCode).toBe(201);
     const maintenance = created.json();
-    expect(maintenance).toMatchObject({ name: 'Database upgrade', status: 'scheduled', impact: 'maintenance', scheduled_auto_in_progress: true, scheduled_auto_completed: true });
+    expect(maintenance).toMatchObject({
+      name: 'Database upgrade',
+      status: 'scheduled',
+      impact: 'maintenance',
+      scheduled_auto_in_progress: true,
+      scheduled_auto_completed: true,
+    });
     expect(maintenance.scheduled_for).toBe(new Date(now + 3_600_000).toISOString());
     const ids = async (list: string) => (await call('GET', `/v1/pages/${pageId}/incidents/${list}`)).json().map((i: { id: string }) => i.id);
     expect(await ids('upcoming')).toContain(maintenance.id);
@@ -245,7 +303,9 @@ describe('maintenances', () => {
 
   it('a maintenance created in_progress starts at once', async () => {
     const until = new Date(t.clock.now().getTime() + 3_600_000).toISOString();
-    const created = await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'Hotfix window', status: 'in_progress', scheduled_until: until, component_ids: [usApi] } } });
+    const created = await call('POST', `/v1/pages/${pageId}/incidents`, {
+      body: { incident: { name: 'Hotfix window', status: 'in_progress', scheduled_until: until, component_ids: [usApi] } },
+    });
     expect(created.statusCode).toBe(201);
     expect(created.json().status).toBe('in_progress');
     const component = (await call('GET', `/v1/pages/${pageId}/components/${usApi}`)).json();
@@ -265,7 +325,9 @@ describe('hostile bodies', () => {
   const form = (body: string) => call('POST', `/v1/pages/${pageId}/incidents`, { body, headers: { 'content-type': 'application/x-www-form-urlencoded' } });
 
   it('ignores prototype keys in a form and never pollutes Object.prototype', async () => {
-    const response = await form('incident[name]=Proto&incident[body]=b&incident[__proto__][polluted]=yes&__proto__[polluted]=yes&incident[constructor][prototype][polluted]=yes');
+    const response = await form(
+      'incident[name]=Proto&incident[body]=b&incident[__proto__][polluted]=yes&__proto__[polluted]=yes&incident[constructor][prototype][polluted]=yes',
+    );
     expect(response.statusCode).toBe(201);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
   });

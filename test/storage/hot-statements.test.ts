@@ -28,7 +28,7 @@ function recorder() {
  * indexes (delivery_due, delivery_claimed) even under a generic plan, where a `state = $n` would not.
  * Changing one is a decision: measure with `npm run bench:fanout`, then update the name here.
  */
-describe('the delivery worker\'s prepared statements', () => {
+describe("the delivery worker's prepared statements", () => {
   it('keep their SQL text, so their names and literal state predicates stay', async () => {
     const { db, sent } = recorder();
     const at = new Date('2026-01-01T00:00:00Z');
@@ -56,7 +56,9 @@ describe('the delivery worker\'s prepared statements', () => {
 
   it('are all listed above: no other statement in src/storage asks to be prepared', () => {
     const storage = join(import.meta.dirname, '../../src/storage');
-    const prepared = readdirSync(storage).filter((file) => file.endsWith('.ts')).flatMap((file) => readFileSync(join(storage, file), 'utf8').match(/prepare: true/g) ?? []);
+    const prepared = readdirSync(storage)
+      .filter((file) => file.endsWith('.ts'))
+      .flatMap((file) => readFileSync(join(storage, file), 'utf8').match(/prepare: true/g) ?? []);
     expect(prepared).toHaveLength(7);
   });
 });

@@ -55,23 +55,42 @@ describe('webhook secrets encrypted at rest (LIFELINE_SECRET_KEY)', () => {
     // Before a key: the secret is stored as it is.
     const plain = await startTestApp({ database, env: { LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true' } });
     const admin = await plain.token('admin');
-    const created = await plain.app.inject({ method: 'POST', url: '/api/v1/subscribers', payload: { type: 'webhook', url: receiver.url }, headers: { authorization: `Bearer ${admin}` } });
+    const created = await plain.app.inject({
+      method: 'POST',
+      url: '/api/v1/subscribers',
+      payload: { type: 'webhook', url: receiver.url },
+      headers: { authorization: `Bearer ${admin}` },
+    });
     expect(created.statusCode).toBe(201);
     const secret = created.json().secret as string;
     expect((await database.db.query<{ secret: string }>('SELECT secret FROM subscriber'))[0].secret).toBe(secret);
     await plain.close();
 
     // With a key: sealed at start (the subscriber's secret and the link key), deliveries still verify.
-    const sealed = await startTestApp({ database, clock: new ManualClock(new Date()), env: { LIFELINE_SECRET_KEY: key, LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true', LIFELINE_ROLES: 'web,worker' } });
+    const sealed = await startTestApp({
+      database,
+      clock: new ManualClock(new Date()),
+      env: { LIFELINE_SECRET_KEY: key, LIFELINE_ALLOW_PRIVATE_WEBHOOKS: 'true', LIFELINE_ROLES: 'web,worker' },
+    });
     const [row] = await database.db.query<{ secret: string }>('SELECT secret FROM subscriber');
     expect(isSealed(row.secret)).toBe(true);
     expect(row.secret).not.toContain(secret.slice(6, 20));
-    expect((await database.db.query<{ value: string }>("SELECT value FROM app_secret WHERE name = 'link-signing-key'")).every((r) => isSealed(r.value))).toBe(true);
+    expect((await database.db.query<{ value: string }>("SELECT value FROM app_secret WHERE name = 'link-signing-key'")).every((r) => isSealed(r.value))).toBe(
+      true,
+    );
     const token = await sealed.token('admin');
-    await sealed.app.inject({ method: 'POST', url: '/api/v1/incidents', payload: { name: 'Sealed secrets', body: 'x' }, headers: { authorization: `Bearer ${token}` } });
+    await sealed.app.inject({
+      method: 'POST',
+      url: '/api/v1/incidents',
+      payload: { name: 'Sealed secrets', body: 'x' },
+      headers: { authorization: `Bearer ${token}` },
+    });
     await sealed.app.notifications.dispatch();
     await expect.poll(() => receiver.received.length).toBe(1);
-    expect((new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as { incident: { name: string } }).incident.name).toBe('Sealed secrets');
+    expect(
+      (new Webhook(secret).verify(receiver.received[0].body, receiver.received[0].headers as Record<string, string>) as { incident: { name: string } }).incident
+        .name,
+    ).toBe('Sealed secrets');
     await sealed.close();
 
     // Without the key the sealed link key cannot be read: the start fails and says why.

@@ -29,17 +29,32 @@ describe.each(engines())('storage on %s', (engine) => {
   });
 
   it('syncs the page definition by key: renames keep ids, removals archive', async () => {
-    const first = await syncPageDefinition(ctx, validatePageDefinition({
-      page: { name: 'Acme' },
-      groups: [{ key: 'us', name: 'US', components: [{ key: 'us-api', name: 'API' }, { key: 'us-web', name: 'Web' }] }],
-    }));
+    const first = await syncPageDefinition(
+      ctx,
+      validatePageDefinition({
+        page: { name: 'Acme' },
+        groups: [
+          {
+            key: 'us',
+            name: 'US',
+            components: [
+              { key: 'us-api', name: 'API' },
+              { key: 'us-web', name: 'Web' },
+            ],
+          },
+        ],
+      }),
+    );
     expect(first.created).toEqual(['us-api', 'us-web']);
     const [before] = await database.db.query<{ id: string }>("SELECT id FROM component WHERE key = 'us-api'");
     clock.advance(60_000);
-    const second = await syncPageDefinition(ctx, validatePageDefinition({
-      page: { name: 'Acme Inc' },
-      groups: [{ key: 'us', name: 'United States', components: [{ key: 'us-api', name: 'Public API' }] }],
-    }));
+    const second = await syncPageDefinition(
+      ctx,
+      validatePageDefinition({
+        page: { name: 'Acme Inc' },
+        groups: [{ key: 'us', name: 'United States', components: [{ key: 'us-api', name: 'Public API' }] }],
+      }),
+    );
     expect(second).toMatchObject({ pageId: first.pageId, created: [], archived: ['us-web'] });
     const [after] = await database.db.query<{ id: string; name: string }>("SELECT id, name FROM component WHERE key = 'us-api'");
     expect(after).toEqual({ id: before.id, name: 'Public API' });
@@ -68,7 +83,9 @@ describe.each(engines())('storage on %s', (engine) => {
 
   it('rolls a failed use-case back entirely', async () => {
     const before = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM incident');
-    await expect(declareIncident(ctx, { name: 'x', body: 'y', components: { 'us-api': 'major_outage', missing: 'major_outage' } })).rejects.toThrow(/components\.missing/);
+    await expect(declareIncident(ctx, { name: 'x', body: 'y', components: { 'us-api': 'major_outage', missing: 'major_outage' } })).rejects.toThrow(
+      /components\.missing/,
+    );
     const after = await database.db.query<{ n: number }>('SELECT count(*)::int AS n FROM incident');
     expect(after[0].n).toBe(before[0].n);
     const [api] = await database.db.query<{ status: string }>("SELECT status FROM component WHERE key = 'us-api'");

@@ -11,7 +11,9 @@ describe.each(engines())('typed rows on %s', (engine) => {
 
   beforeAll(async () => {
     database = await createTestDatabase(engine);
-    await database.db.query("INSERT INTO page (id, name, url, created_at, updated_at) VALUES ('p', 'Acme', 'https://status.example.com', now(), now()) ON CONFLICT DO NOTHING");
+    await database.db.query(
+      "INSERT INTO page (id, name, url, created_at, updated_at) VALUES ('p', 'Acme', 'https://status.example.com', now(), now()) ON CONFLICT DO NOTHING",
+    );
   });
   afterAll(() => database.dispose());
 
@@ -35,7 +37,9 @@ describe.each(engines())('typed rows on %s', (engine) => {
     await insert('wrong-status', 'incident', 'in_progress', false);
     await insert('no-window', 'maintenance', 'scheduled', false);
     await expect(findIncident(database.db, 'wrong-status')).rejects.toThrow("incident wrong-status: kind 'incident' with status 'in_progress' cannot be read");
-    await expect(findIncident(database.db, 'no-window')).rejects.toThrow("incident no-window: kind 'maintenance' with status 'scheduled' and no window cannot be read");
+    await expect(findIncident(database.db, 'no-window')).rejects.toThrow(
+      "incident no-window: kind 'maintenance' with status 'scheduled' and no window cannot be read",
+    );
   });
 
   it('refuses a value outside a fixed vocabulary (migration 011), so the generated unions hold', async () => {

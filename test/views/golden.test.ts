@@ -56,20 +56,34 @@ beforeAll(async () => {
   const clock = new ManualClock('2026-03-10T12:00:00Z');
   const made = testConfig({}, definition);
   dataDir = made.dataDir;
-  app = await buildApp({ config: made.config, db: database.db, clock, ids: countingIds(), random: () => 0.5, logger: process.env.TEST_LOG ? { level: 'error' } : false });
+  app = await buildApp({
+    config: made.config,
+    db: database.db,
+    clock,
+    ids: countingIds(),
+    random: () => 0.5,
+    logger: process.env.TEST_LOG ? { level: 'error' } : false,
+  });
   await app.ready();
   const { token } = await createApiToken(app.serviceContext(labelledOperator('test')), { name: 'golden', scopes: ['incidents:write'] }, OPERATOR_GRANTOR);
   const [website] = await database.db.query<{ id: string }>("SELECT id FROM component WHERE key = 'website'");
   clock.advance(60_000);
   const declared = await app.inject({
-    method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${token}` },
+    method: 'POST',
+    url: '/api/v1/incidents',
+    headers: { authorization: `Bearer ${token}` },
     payload: { name: 'Messages <delayed> & "slow"', body: 'We are **looking** into it.\n\n- first\n- second', components: { [website.id]: 'major_outage' } },
   });
   expect(declared.statusCode, declared.body).toBe(201);
   incidentId = declared.json().id;
   clock.advance(60_000);
   // A second incident with no affected component: its impact is "none", labelled differently on the public page and in the console.
-  const quiet = await app.inject({ method: 'POST', url: '/api/v1/incidents', headers: { authorization: `Bearer ${token}` }, payload: { name: 'Slow sign-in emails', body: 'Checking.' } });
+  const quiet = await app.inject({
+    method: 'POST',
+    url: '/api/v1/incidents',
+    headers: { authorization: `Bearer ${token}` },
+    payload: { name: 'Slow sign-in emails', body: 'Checking.' },
+  });
   expect(quiet.statusCode, quiet.body).toBe(201);
   clock.advance(5 * 60_000);
   await app.snapshot.invalidate();
@@ -81,7 +95,13 @@ afterAll(async () => {
 });
 
 describe('public pages render byte-identical', () => {
-  for (const [name, url] of [['index', '/'], ['history', '/history'], ['heartbeat', '/heartbeat'], ['subscribe', '/subscribe'], ['not-found', '/no-such-page']] as const) {
+  for (const [name, url] of [
+    ['index', '/'],
+    ['history', '/history'],
+    ['heartbeat', '/heartbeat'],
+    ['subscribe', '/subscribe'],
+    ['not-found', '/no-such-page'],
+  ] as const) {
     it(`${url}`, async () => {
       const response = await app.inject({ method: 'GET', url, headers: { accept: 'text/html' } });
       await expect(response.body).toMatchFileSnapshot(golden(`page-${name}.html`));
@@ -103,7 +123,13 @@ describe('console pages render byte-identical', () => {
   beforeAll(async () => {
     const created = await createUser(app.serviceContext(labelledOperator('test')), { email: 'ops@acme.example', role: 'admin' });
     await setPassword(app.serviceContext(labelledOperator('test')), created.user.id, { password: CONSOLE_PASSWORD, confirm: CONSOLE_PASSWORD });
-    const response = await app.inject({ method: 'POST', url: '/console/sign-in', payload: encodeForm({ email: 'ops@acme.example', password: CONSOLE_PASSWORD }), remoteAddress: '198.51.100.1', headers: FORM });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/console/sign-in',
+      payload: encodeForm({ email: 'ops@acme.example', password: CONSOLE_PASSWORD }),
+      remoteAddress: '198.51.100.1',
+      headers: FORM,
+    });
     expect(response.statusCode, response.body).toBe(303);
     cookie = String(response.headers['set-cookie']).split(';')[0];
   });
@@ -113,7 +139,11 @@ describe('console pages render byte-identical', () => {
     const response = await app.inject({ method: 'GET', url: '/console/sign-in' });
     await expect(response.body).toMatchFileSnapshot(golden('console-sign-in.html'));
   });
-  for (const [name, url] of [['dashboard', '/console'], ['signal', '/console/signal'], ['incident-new', '/console/incidents/new']] as const) {
+  for (const [name, url] of [
+    ['dashboard', '/console'],
+    ['signal', '/console/signal'],
+    ['incident-new', '/console/incidents/new'],
+  ] as const) {
     it(url, async () => {
       const response = await get(url);
       expect(response.statusCode, response.body).toBe(200);
@@ -144,28 +174,54 @@ describe('emails render byte-identical', () => {
     await asFiles('notice', renderNoticeEmail(views, buildNotice(views, data), data, links));
   });
   it('confirmation email', async () => {
-    await asFiles('confirm', renderConfirmationEmail(views, { pageName: 'Acme <Chat>', publicUrl: PUBLIC_URL, confirmUrl: `${PUBLIC_URL}/confirm/abc`, manageUrl: links.manageUrl, alreadyConfirmed: false }));
+    await asFiles(
+      'confirm',
+      renderConfirmationEmail(views, {
+        pageName: 'Acme <Chat>',
+        publicUrl: PUBLIC_URL,
+        confirmUrl: `${PUBLIC_URL}/confirm/abc`,
+        manageUrl: links.manageUrl,
+        alreadyConfirmed: false,
+      }),
+    );
   });
   it('alert email', async () => {
     const page = await findPage(database.db);
     if (!page) throw new Error('no page');
     const payload: AlertPayload = {
-      metric: 'messages-created', region: 'us', label: 'Messages created', tier: 'major', no_data: false, since: '2026-03-10T11:50:00Z',
-      observed: 1234, expected: 6000, window_seconds: 300, incident_id: incidentId, reopened: false, chart_url: `${PUBLIC_URL}/heartbeat/messages-created/us`,
+      metric: 'messages-created',
+      region: 'us',
+      label: 'Messages created',
+      tier: 'major',
+      no_data: false,
+      since: '2026-03-10T11:50:00Z',
+      observed: 1234,
+      expected: 6000,
+      window_seconds: 300,
+      incident_id: incidentId,
+      reopened: false,
+      chart_url: `${PUBLIC_URL}/heartbeat/messages-created/us`,
     };
     await asFiles('alert', renderAlertEmail(views, 'heartbeat.fired', payload, page, PUBLIC_URL));
   });
   it('sign-in email', async () => {
-    const email = createConsoleRenderer(views).signInEmail({ pageName: 'Acme <Chat>', publicUrl: PUBLIC_URL, url: `${PUBLIC_URL}/console/sign-in/tok`, email: 'ops@acme.example', minutes: 15 });
+    const email = createConsoleRenderer(views).signInEmail({
+      pageName: 'Acme <Chat>',
+      publicUrl: PUBLIC_URL,
+      url: `${PUBLIC_URL}/console/sign-in/tok`,
+      email: 'ops@acme.example',
+      minutes: 15,
+    });
     await asFiles('sign-in', email);
   });
 });
 
 describe('templates are read once, at start', () => {
-  const sources = (dir: string): string[] => readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
-  });
+  const sources = (dir: string): string[] =>
+    readdirSync(dir).flatMap((name) => {
+      const path = join(dir, name);
+      return statSync(path).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+    });
   // The environment count itself is a ceiling in test/architecture.test.ts.
   it('only the view loader uses Handlebars, and presenters read no files', () => {
     const importing = (pattern: RegExp, files: string[]) => files.filter((file) => pattern.test(readFileSync(file, 'utf8')));

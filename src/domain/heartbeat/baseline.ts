@@ -119,7 +119,6 @@ function medianBaseline(
   };
 }
 
-
 /**
  * Recent level versus the weekly median over the `levelHours` before the longest window (or
  * before the open episode), clamped to `levelClamp`. Lowering takes the whole period's ratio;

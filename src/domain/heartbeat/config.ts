@@ -50,7 +50,14 @@ export function detectorConfig(overrides: DetectorConfigInput = {}): DetectorCon
   positive('alpha', config.alpha);
   positive('maxWindowSeconds', config.maxWindowSeconds);
   if (config.graceSeconds < 0) problems.push(['graceSeconds', 'must not be negative']);
-  if (!(config.criticalThreshold > 0 && config.criticalThreshold <= config.threshold && config.threshold < config.recoverThreshold && config.recoverThreshold <= 1)) {
+  if (
+    !(
+      config.criticalThreshold > 0 &&
+      config.criticalThreshold <= config.threshold &&
+      config.threshold < config.recoverThreshold &&
+      config.recoverThreshold <= 1
+    )
+  ) {
     problems.push(['threshold', 'must satisfy 0 < criticalThreshold ≤ threshold < recoverThreshold ≤ 1']);
   }
   if (!(config.thresholdTolerance >= 0 && config.thresholdTolerance < 1)) problems.push(['thresholdTolerance', 'must be in [0, 1)']);
@@ -58,13 +65,15 @@ export function detectorConfig(overrides: DetectorConfigInput = {}): DetectorCon
   if (!Number.isInteger(config.fireAfter) || config.fireAfter < 1) problems.push(['fireAfter', 'must be a whole number ≥ 1']);
   if (!Number.isInteger(config.recoverAfter) || config.recoverAfter < 1) problems.push(['recoverAfter', 'must be a whole number ≥ 1']);
   const b = config.baseline;
-  if (!(b.minWeeks >= 1 && b.minWeeks <= b.weeks && b.weeks <= b.lookbackWeeks)) problems.push(['baseline.weeks', 'must satisfy 1 ≤ minWeeks ≤ weeks ≤ lookbackWeeks']);
+  if (!(b.minWeeks >= 1 && b.minWeeks <= b.weeks && b.weeks <= b.lookbackWeeks))
+    problems.push(['baseline.weeks', 'must satisfy 1 ≤ minWeeks ≤ weeks ≤ lookbackWeeks']);
   if (!(b.minDays >= 1 && b.minDays <= b.days && b.days <= b.lookbackDays)) problems.push(['baseline.days', 'must satisfy 1 ≤ minDays ≤ days ≤ lookbackDays']);
   if (b.smoothingSeconds < 0) problems.push(['baseline.smoothingSeconds', 'must not be negative']);
   positive('baseline.recentHours', b.recentHours);
   positive('baseline.pastResolutionSeconds', b.pastResolutionSeconds);
   if (!(b.levelHours >= 0)) problems.push(['baseline.levelHours', 'must not be negative']);
-  if (!(b.levelClamp[0] > 0 && b.levelClamp[0] <= 1 && b.levelClamp[1] >= 1)) problems.push(['baseline.levelClamp', 'must be [low ≤ 1, high ≥ 1] with low > 0']);
+  if (!(b.levelClamp[0] > 0 && b.levelClamp[0] <= 1 && b.levelClamp[1] >= 1))
+    problems.push(['baseline.levelClamp', 'must be [low ≤ 1, high ≥ 1] with low > 0']);
   try {
     new Intl.DateTimeFormat('en-US', { timeZone: b.timeZone });
   } catch {

@@ -50,9 +50,7 @@ export function denseHistory(options: {
  * long as the two do not overlap (past reads are whole minutes, so a roll-up row counts fully).
  */
 export function pointsHistory(points: readonly BucketPoint[], options: { since: Date | number }): CountHistory {
-  const sorted = points
-    .map((p) => ({ t: typeof p.bucket === 'number' ? p.bucket : p.bucket.getTime(), count: p.count }))
-    .sort((a, b) => a.t - b.t);
+  const sorted = points.map((p) => ({ t: typeof p.bucket === 'number' ? p.bucket : p.bucket.getTime(), count: p.count })).sort((a, b) => a.t - b.t);
   const starts: number[] = [];
   const countSums: number[] = [0];
   const pushSums: number[] = [0];

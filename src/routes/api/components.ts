@@ -29,83 +29,140 @@ export async function componentRoutes(parent: FastifyInstance) {
   const groupResponse = async (groupId: string) => {
     const { groups, components } = await loadPageStructure(app.db);
     const group = groups.find((g) => g.id === groupId)!;
-    return presentGroup(group, components.filter((c) => c.group_id === groupId), await pageId());
+    return presentGroup(
+      group,
+      components.filter((c) => c.group_id === groupId),
+      await pageId(),
+    );
   };
 
-  app.get('/api/v1/components', {
-    onRequest: app.requireCapability('status.read'),
-    schema: { tags: ['components'], summary: 'Components and groups, with the ids the other endpoints take', security: Security, response: { 200: Type.Object({ components: Type.Array(ComponentSchema) }), ...errorResponses } },
-  }, async () => {
-    const [page, { groups, components }] = await Promise.all([loadPage(app.db), loadPageStructure(app.db)]);
-    return { components: page ? presentComponents({ page, groups, components }) : [] };
-  });
-
-  app.post('/api/v1/components', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Add a component', description: STRUCTURE_NOTE, security: Security,
-      body: CreateComponentInput,
-      response: { 201: ComponentSchema, ...errorResponses },
+  app.get(
+    '/api/v1/components',
+    {
+      onRequest: app.requireCapability('status.read'),
+      schema: {
+        tags: ['components'],
+        summary: 'Components and groups, with the ids the other endpoints take',
+        security: Security,
+        response: { 200: Type.Object({ components: Type.Array(ComponentSchema) }), ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const component = await createComponent(app.serviceContext(request.actor), request.body);
-    return reply.code(201).send(presentComponent(component, await pageId()));
-  });
-
-  app.patch('/api/v1/components/:id', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Set a component\'s status outside an incident, or edit it',
-      description: `\`status\` works on every page. Name, description, group, position and only_show_if_degraded: ${STRUCTURE_NOTE}`, security: Security,
-      params: IdOrKey,
-      body: EditComponentInput,
-      response: { 200: ComponentSchema, ...errorResponses },
+    async () => {
+      const [page, { groups, components }] = await Promise.all([loadPage(app.db), loadPageStructure(app.db)]);
+      return { components: page ? presentComponents({ page, groups, components }) : [] };
     },
-  }, async (request) => presentComponent(await editComponent(app.serviceContext(request.actor), request.params.id, request.body), await pageId()));
+  );
 
-  app.delete('/api/v1/components/:id', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Take a component off the page (its history is kept)', description: `${STRUCTURE_NOTE} Refused (409) while an open incident lists it.`,
-      security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },
+  app.post(
+    '/api/v1/components',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: 'Add a component',
+        description: STRUCTURE_NOTE,
+        security: Security,
+        body: CreateComponentInput,
+        response: { 201: ComponentSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    await archiveComponent(app.serviceContext(request.actor), request.params.id);
-    return reply.code(204).send(null);
-  });
+    async (request, reply) => {
+      const component = await createComponent(app.serviceContext(request.actor), request.body);
+      return reply.code(201).send(presentComponent(component, await pageId()));
+    },
+  );
 
-  app.post('/api/v1/component-groups', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Add a component group', description: STRUCTURE_NOTE, security: Security,
-      body: CreateComponentGroupInput,
-      response: { 201: ComponentSchema, ...errorResponses },
+  app.patch(
+    '/api/v1/components/:id',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: "Set a component's status outside an incident, or edit it",
+        description: `\`status\` works on every page. Name, description, group, position and only_show_if_degraded: ${STRUCTURE_NOTE}`,
+        security: Security,
+        params: IdOrKey,
+        body: EditComponentInput,
+        response: { 200: ComponentSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const group = await createComponentGroup(app.serviceContext(request.actor), request.body);
-    return reply.code(201).send(await groupResponse(group.id));
-  });
+    async (request) => presentComponent(await editComponent(app.serviceContext(request.actor), request.params.id, request.body), await pageId()),
+  );
 
-  app.patch('/api/v1/component-groups/:id', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Rename, describe or reorder a component group', description: STRUCTURE_NOTE, security: Security, params: IdOrKey,
-      body: UpdateComponentGroupInput,
-      response: { 200: ComponentSchema, ...errorResponses },
+  app.delete(
+    '/api/v1/components/:id',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: 'Take a component off the page (its history is kept)',
+        description: `${STRUCTURE_NOTE} Refused (409) while an open incident lists it.`,
+        security: Security,
+        params: IdOrKey,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const group = await updateComponentGroup(app.serviceContext(request.actor), request.params.id, request.body);
-    return groupResponse(group.id);
-  });
+    async (request, reply) => {
+      await archiveComponent(app.serviceContext(request.actor), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 
-  app.delete('/api/v1/component-groups/:id', {
-    onRequest: app.requireCapability('page_structure.edit'),
-    schema: {
-      tags: ['components'], summary: 'Remove a component group; its components stay on the page without a group', description: STRUCTURE_NOTE,
-      security: Security, params: IdOrKey, response: { 204: Type.Null(), ...errorResponses },
+  app.post(
+    '/api/v1/component-groups',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: 'Add a component group',
+        description: STRUCTURE_NOTE,
+        security: Security,
+        body: CreateComponentGroupInput,
+        response: { 201: ComponentSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    await archiveComponentGroup(app.serviceContext(request.actor), request.params.id);
-    return reply.code(204).send(null);
-  });
+    async (request, reply) => {
+      const group = await createComponentGroup(app.serviceContext(request.actor), request.body);
+      return reply.code(201).send(await groupResponse(group.id));
+    },
+  );
+
+  app.patch(
+    '/api/v1/component-groups/:id',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: 'Rename, describe or reorder a component group',
+        description: STRUCTURE_NOTE,
+        security: Security,
+        params: IdOrKey,
+        body: UpdateComponentGroupInput,
+        response: { 200: ComponentSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const group = await updateComponentGroup(app.serviceContext(request.actor), request.params.id, request.body);
+      return groupResponse(group.id);
+    },
+  );
+
+  app.delete(
+    '/api/v1/component-groups/:id',
+    {
+      onRequest: app.requireCapability('page_structure.edit'),
+      schema: {
+        tags: ['components'],
+        summary: 'Remove a component group; its components stay on the page without a group',
+        description: STRUCTURE_NOTE,
+        security: Security,
+        params: IdOrKey,
+        response: { 204: Type.Null(), ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      await archiveComponentGroup(app.serviceContext(request.actor), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
 }

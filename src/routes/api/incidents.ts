@@ -14,49 +14,79 @@ const Security = [{ bearer: [] }];
 export async function incidentRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/api/v1/incidents', {
-    onRequest: app.requireCapability('status.read'),
-    schema: {
-      tags: ['incidents'], summary: 'List recent incidents, newest first', security: Security,
-      querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
-      response: { 200: Type.Object({ incidents: Type.Array(IncidentSchema) }), ...errorResponses },
+  app.get(
+    '/api/v1/incidents',
+    {
+      onRequest: app.requireCapability('status.read'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'List recent incidents, newest first',
+        security: Security,
+        querystring: Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 200, default: 50 })) }),
+        response: { 200: Type.Object({ incidents: Type.Array(IncidentSchema) }), ...errorResponses },
+      },
     },
-  }, async (request) => {
-    const present = await incidentPresenter(app);
-    return { incidents: (await listIncidents(app.db, 'incident', request.query.limit ?? 50)).map(present) };
-  });
-
-  app.get('/api/v1/incidents/:id', {
-    onRequest: app.requireCapability('status.read'),
-    schema: { tags: ['incidents'], summary: 'One incident with its timeline', security: Security, params: Id, response: { 200: IncidentSchema, ...errorResponses } },
-  }, async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id)));
-
-  app.post('/api/v1/incidents', {
-    onRequest: app.requireCapability('incident.declare'),
-    schema: {
-      tags: ['incidents'], summary: 'Declare an incident', security: Security,
-      description: 'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
-      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
-      body: DeclareIncidentInput,
-      response: { 201: IncidentSchema, ...errorResponses },
+    async (request) => {
+      const present = await incidentPresenter(app);
+      return { incidents: (await listIncidents(app.db, 'incident', request.query.limit ?? 50)).map(present) };
     },
-  }, async (request, reply) => {
-    const present = await writtenIncidentPresenter(app);
-    return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, request.body), present);
-  });
+  );
 
-  app.post('/api/v1/incidents/:id/updates', {
-    onRequest: app.requireCapability('incident.update'),
-    schema: {
-      tags: ['incidents'], summary: 'Post an update to an incident', security: Security,
-      description: 'Resolving lets go of the incident\'s components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.',
-      params: Id,
-      headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
-      body: PostIncidentUpdateInput,
-      response: { 201: IncidentSchema, ...errorResponses },
+  app.get(
+    '/api/v1/incidents/:id',
+    {
+      onRequest: app.requireCapability('status.read'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'One incident with its timeline',
+        security: Security,
+        params: Id,
+        response: { 200: IncidentSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const present = await writtenIncidentPresenter(app);
-    return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
-  });
+    async (request) => (await incidentPresenter(app))(await getIncident(app.db, request.params.id)),
+  );
+
+  app.post(
+    '/api/v1/incidents',
+    {
+      onRequest: app.requireCapability('incident.declare'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'Declare an incident',
+        security: Security,
+        description:
+          'Creates the incident with its first update and applies the component statuses, in one transaction. Send an Idempotency-Key header to make retries safe.',
+        headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+        body: DeclareIncidentInput,
+        response: { 201: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const present = await writtenIncidentPresenter(app);
+      return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, request.body), present);
+    },
+  );
+
+  app.post(
+    '/api/v1/incidents/:id/updates',
+    {
+      onRequest: app.requireCapability('incident.update'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'Post an update to an incident',
+        security: Security,
+        description:
+          "Resolving lets go of the incident's components the update does not set: each takes the worst status the other open incidents and maintenances in progress on it imply, or operational.",
+        params: Id,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+        body: PostIncidentUpdateInput,
+        response: { 201: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const present = await writtenIncidentPresenter(app);
+      return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
+    },
+  );
 }

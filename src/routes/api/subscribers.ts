@@ -38,9 +38,19 @@ const SubscriberSchema = Type.Object({
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 const presentSubscriber = (s: Subscriber) => ({
-  id: s.id, type: s.type, email: s.email, url: s.url, component_ids: s.all_components ? null : s.component_ids, source: s.source,
-  confirmed_at: iso(s.confirmed_at), suppressed_at: iso(s.suppressed_at), suppressed_reason: s.suppressed_reason,
-  disabled_at: iso(s.disabled_at), disabled_reason: s.disabled_reason, unsubscribed_at: iso(s.unsubscribed_at), created_at: s.created_at.toISOString(),
+  id: s.id,
+  type: s.type,
+  email: s.email,
+  url: s.url,
+  component_ids: s.all_components ? null : s.component_ids,
+  source: s.source,
+  confirmed_at: iso(s.confirmed_at),
+  suppressed_at: iso(s.suppressed_at),
+  suppressed_reason: s.suppressed_reason,
+  disabled_at: iso(s.disabled_at),
+  disabled_reason: s.disabled_reason,
+  unsubscribed_at: iso(s.unsubscribed_at),
+  created_at: s.created_at.toISOString(),
 });
 
 /**
@@ -58,143 +68,258 @@ export interface SubscriberRouteOptions {
 export async function subscriberRoutes(parent: FastifyInstance, options: SubscriberRouteOptions) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.post('/api/v1/subscribers', {
-    onRequest: app.requireCapability('subscriber.manage'),
-    schema: {
-      tags: ['subscribers'], summary: 'Add an email or webhook subscriber', security: Security,
-      description: 'Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber\'s `secret` (Standard Webhooks, whsec_...) is in this response only.',
-      body: AddSubscriberBody,
-      response: { 201: SubscriberSchema, ...errorResponses },
+  app.post(
+    '/api/v1/subscribers',
+    {
+      onRequest: app.requireCapability('subscriber.manage'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Add an email or webhook subscriber',
+        security: Security,
+        description:
+          "Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber's `secret` (Standard Webhooks, whsec_...) is in this response only.",
+        body: AddSubscriberBody,
+        response: { 201: SubscriberSchema, ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const ctx = app.serviceContext(request.actor);
-    const body = request.body;
-    if (body.type === 'email') {
-      const { subscriber } = await subscribeByEmail(ctx, body, { source: 'api' });
-      return reply.code(201).send(presentSubscriber(subscriber));
-    }
-    const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
-    return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
-  });
+    async (request, reply) => {
+      const ctx = app.serviceContext(request.actor);
+      const body = request.body;
+      if (body.type === 'email') {
+        const { subscriber } = await subscribeByEmail(ctx, body, { source: 'api' });
+        return reply.code(201).send(presentSubscriber(subscriber));
+      }
+      const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
+      return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+    },
+  );
 
   // CSV bodies arrive as text; csv-parse handles quoting, BOMs and line endings.
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_request, body, done) => done(null, body));
 
-  app.post('/api/v1/subscribers/import', {
-    onRequest: app.requireCapability('subscriber.manage'),
-    bodyLimit: 10 * 1024 * 1024,
-    schema: {
-      tags: ['subscribers'], summary: 'Import email subscribers from CSV', security: Security,
-      description: 'Content-Type: text/csv, with a header row: `email` (required) and optionally `components` (component keys or ids separated by spaces or semicolons; empty for all). With `confirmed=true` the list is taken as already consented; otherwise each address gets a confirmation email.',
-      querystring: Type.Object({ confirmed: Type.Optional(Type.Boolean({ default: false })) }),
-      body: Type.String({ maxLength: 10 * 1024 * 1024 }),
-      response: { 200: Type.Object({ created: Type.Integer(), existing: Type.Integer(), invalid: Type.Array(Type.Object({ line: Type.Integer(), error: Type.String() })) }), ...errorResponses },
+  app.post(
+    '/api/v1/subscribers/import',
+    {
+      onRequest: app.requireCapability('subscriber.manage'),
+      bodyLimit: 10 * 1024 * 1024,
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Import email subscribers from CSV',
+        security: Security,
+        description:
+          'Content-Type: text/csv, with a header row: `email` (required) and optionally `components` (component keys or ids separated by spaces or semicolons; empty for all). With `confirmed=true` the list is taken as already consented; otherwise each address gets a confirmation email.',
+        querystring: Type.Object({ confirmed: Type.Optional(Type.Boolean({ default: false })) }),
+        body: Type.String({ maxLength: 10 * 1024 * 1024 }),
+        response: {
+          200: Type.Object({
+            created: Type.Integer(),
+            existing: Type.Integer(),
+            invalid: Type.Array(Type.Object({ line: Type.Integer(), error: Type.String() })),
+          }),
+          ...errorResponses,
+        },
+      },
     },
-  }, async (request) => {
-    let records: Record<string, string>[];
-    try {
-      records = parseCsv(request.body, { columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()), skip_empty_lines: true, trim: true, bom: true, relax_column_count: true });
-    } catch (error) {
-      throw new ValidationError('body', `not valid CSV: ${(error as Error).message}`);
-    }
-    if (records.length > 0 && !('email' in records[0])) throw new ValidationError('body', 'the CSV needs a header row with an "email" column');
-    if (records.length > 50_000) throw new ValidationError('body', 'at most 50,000 rows per import');
-    const rows = records.map((record, index) => ({ line: index + 2, email: record.email ?? '', components: record.components ?? '' }));
-    const input: ImportEmailSubscribersInput = { rows, confirmed: request.query.confirmed ?? false };
-    return importEmailSubscribers(app.serviceContext(request.actor), input);
-  });
-
-  app.get('/api/v1/subscribers', {
-    onRequest: app.requireCapability('subscriber.read'),
-    schema: {
-      tags: ['subscribers'], summary: 'List active subscribers (page with `after`)', security: Security,
-      querystring: Type.Object({
-        type: Type.Optional(Type.String({ enum: ['email', 'webhook'] })), search: Type.Optional(Type.String({ maxLength: 200 })),
-        limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })), after: Type.Optional(Type.String()),
-      }),
-      response: { 200: Type.Object({ subscribers: Type.Array(SubscriberSchema), next: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
+    async (request) => {
+      let records: Record<string, string>[];
+      try {
+        records = parseCsv(request.body, {
+          columns: (header: string[]) => header.map((h) => h.trim().toLowerCase()),
+          skip_empty_lines: true,
+          trim: true,
+          bom: true,
+          relax_column_count: true,
+        });
+      } catch (error) {
+        throw new ValidationError('body', `not valid CSV: ${(error as Error).message}`);
+      }
+      if (records.length > 0 && !('email' in records[0])) throw new ValidationError('body', 'the CSV needs a header row with an "email" column');
+      if (records.length > 50_000) throw new ValidationError('body', 'at most 50,000 rows per import');
+      const rows = records.map((record, index) => ({ line: index + 2, email: record.email ?? '', components: record.components ?? '' }));
+      const input: ImportEmailSubscribersInput = { rows, confirmed: request.query.confirmed ?? false };
+      return importEmailSubscribers(app.serviceContext(request.actor), input);
     },
-  }, async (request) => {
-    const limit = request.query.limit ?? 100;
-    const list = await listSubscribers(app.db, { type: request.query.type, search: request.query.search, limit, afterId: request.query.after });
-    return { subscribers: list.map(presentSubscriber), next: list.length === limit ? list[list.length - 1].id : null };
-  });
+  );
 
-  app.get('/api/v1/subscribers/:id', {
-    onRequest: app.requireCapability('subscriber.read'),
-    schema: { tags: ['subscribers'], summary: 'One subscriber', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
-  }, async (request, reply) => {
-    const subscriber = await findSubscriber(app.db, request.params.id);
-    if (!subscriber) return reply.code(404).send({ error: 'not_found', message: `subscriber ${JSON.stringify(request.params.id)} not found` });
-    return presentSubscriber(subscriber);
-  });
-
-  app.delete('/api/v1/subscribers/:id', {
-    onRequest: app.requireCapability('subscriber.manage'),
-    schema: { tags: ['subscribers'], summary: 'Remove a subscriber; its pending deliveries are dropped', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
-  }, async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')));
-
-  app.post('/api/v1/subscribers/:id/disable', {
-    onRequest: app.requireCapability('subscriber.manage'),
-    schema: {
-      tags: ['subscribers'], summary: 'Stop sending to a webhook endpoint until it is re-enabled; its pending deliveries are dead-lettered and its owner is emailed', security: Security,
-      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      body: Type.Optional(DisableWebhookEndpointInput),
-      response: { 200: SubscriberSchema, ...errorResponses },
-    },
-  }, async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, request.body ?? {})));
-
-  app.post('/api/v1/subscribers/:id/reactivate', {
-    onRequest: app.requireCapability('subscriber.manage'),
-    schema: { tags: ['subscribers'], summary: 'Re-enable a disabled webhook endpoint or a suppressed address', security: Security, params: Type.Object({ id: Type.String({ maxLength: 64 }) }), response: { 200: SubscriberSchema, ...errorResponses } },
-  }, async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id)));
-
-  app.get('/api/v1/incidents/:id/deliveries', {
-    onRequest: app.requireCapability('status.read'),
-    schema: {
-      tags: ['deliveries'], summary: 'Notification progress of an incident or maintenance, per update and channel', security: Security,
-      params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
-      response: {
-        200: Type.Object({
-          totals: Type.Object({ targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() }),
-          notices: Type.Array(Type.Object({ event_id: Type.Integer(), event_type: Type.String(), update_id: Type.Union([Type.String(), Type.Null()]), created_at: Type.String(), channel: Type.String(), targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() })),
+  app.get(
+    '/api/v1/subscribers',
+    {
+      onRequest: app.requireCapability('subscriber.read'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'List active subscribers (page with `after`)',
+        security: Security,
+        querystring: Type.Object({
+          type: Type.Optional(Type.String({ enum: ['email', 'webhook'] })),
+          search: Type.Optional(Type.String({ maxLength: 200 })),
+          limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+          after: Type.Optional(Type.String()),
         }),
-        ...errorResponses,
+        response: { 200: Type.Object({ subscribers: Type.Array(SubscriberSchema), next: Type.Union([Type.String(), Type.Null()]) }), ...errorResponses },
       },
     },
-  }, async (request) => {
-    const incident = await findIncident(app.db, request.params.id);
-    if (!incident) throw new NotFoundError('incident or maintenance', request.params.id);
-    const notices = await loadIncidentDeliveryProgress(app.db, incident.id);
-    const totals = { targeted: 0, sent: 0, failed: 0, pending: 0 };
-    for (const n of notices) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += n[key];
-    return { totals, notices: notices.map((n) => ({ ...n, created_at: n.created_at.toISOString() })) };
-  });
+    async (request) => {
+      const limit = request.query.limit ?? 100;
+      const list = await listSubscribers(app.db, { type: request.query.type, search: request.query.search, limit, afterId: request.query.after });
+      return { subscribers: list.map(presentSubscriber), next: list.length === limit ? list[list.length - 1].id : null };
+    },
+  );
 
-  app.get('/api/v1/deliveries/dead', {
-    onRequest: app.requireCapability('delivery.read'),
-    schema: {
-      tags: ['deliveries'], summary: 'Dead-lettered deliveries with the reason', security: Security,
-      querystring: Type.Object({ event_id: Type.Optional(RowIdSchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
-      response: {
-        200: Type.Object({ deliveries: Type.Array(Type.Object({ id: Type.Integer(), event_id: Type.Integer(), event_type: Type.String(), subscriber_id: Type.String(), recipient: Type.Union([Type.String(), Type.Null()]), channel: Type.String(), attempts: Type.Integer(), last_error: Type.Union([Type.String(), Type.Null()]), created_at: Type.String() })) }),
-        ...errorResponses,
+  app.get(
+    '/api/v1/subscribers/:id',
+    {
+      onRequest: app.requireCapability('subscriber.read'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'One subscriber',
+        security: Security,
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: SubscriberSchema, ...errorResponses },
       },
     },
-  }, async (request) => {
-    const dead = await listDeadLetters(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
-    return { deliveries: dead.map((d) => ({ ...d, created_at: d.created_at.toISOString() })) };
-  });
-
-  app.post('/api/v1/deliveries/replay', {
-    onRequest: app.requireCapability('delivery.replay'),
-    schema: {
-      tags: ['deliveries'], summary: 'Replay dead-lettered deliveries (by id, or all of one event)', security: Security,
-      body: ReplayDeadLettersInput,
-      response: { 200: Type.Object({ replayed: Type.Integer() }), ...errorResponses },
+    async (request, reply) => {
+      const subscriber = await findSubscriber(app.db, request.params.id);
+      if (!subscriber) return reply.code(404).send({ error: 'not_found', message: `subscriber ${JSON.stringify(request.params.id)} not found` });
+      return presentSubscriber(subscriber);
     },
-  }, async (request) => {
-    const replayed = await replayDeadLetters(app.serviceContext(request.actor), request.body);
-    return { replayed: replayed.length };
-  });
+  );
+
+  app.delete(
+    '/api/v1/subscribers/:id',
+    {
+      onRequest: app.requireCapability('subscriber.manage'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Remove a subscriber; its pending deliveries are dropped',
+        security: Security,
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: SubscriberSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')),
+  );
+
+  app.post(
+    '/api/v1/subscribers/:id/disable',
+    {
+      onRequest: app.requireCapability('subscriber.manage'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Stop sending to a webhook endpoint until it is re-enabled; its pending deliveries are dead-lettered and its owner is emailed',
+        security: Security,
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        body: Type.Optional(DisableWebhookEndpointInput),
+        response: { 200: SubscriberSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, request.body ?? {})),
+  );
+
+  app.post(
+    '/api/v1/subscribers/:id/reactivate',
+    {
+      onRequest: app.requireCapability('subscriber.manage'),
+      schema: {
+        tags: ['subscribers'],
+        summary: 'Re-enable a disabled webhook endpoint or a suppressed address',
+        security: Security,
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: { 200: SubscriberSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id)),
+  );
+
+  app.get(
+    '/api/v1/incidents/:id/deliveries',
+    {
+      onRequest: app.requireCapability('status.read'),
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Notification progress of an incident or maintenance, per update and channel',
+        security: Security,
+        params: Type.Object({ id: Type.String({ maxLength: 64 }) }),
+        response: {
+          200: Type.Object({
+            totals: Type.Object({ targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer() }),
+            notices: Type.Array(
+              Type.Object({
+                event_id: Type.Integer(),
+                event_type: Type.String(),
+                update_id: Type.Union([Type.String(), Type.Null()]),
+                created_at: Type.String(),
+                channel: Type.String(),
+                targeted: Type.Integer(),
+                sent: Type.Integer(),
+                failed: Type.Integer(),
+                pending: Type.Integer(),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const incident = await findIncident(app.db, request.params.id);
+      if (!incident) throw new NotFoundError('incident or maintenance', request.params.id);
+      const notices = await loadIncidentDeliveryProgress(app.db, incident.id);
+      const totals = { targeted: 0, sent: 0, failed: 0, pending: 0 };
+      for (const n of notices) for (const key of Object.keys(totals) as (keyof typeof totals)[]) totals[key] += n[key];
+      return { totals, notices: notices.map((n) => ({ ...n, created_at: n.created_at.toISOString() })) };
+    },
+  );
+
+  app.get(
+    '/api/v1/deliveries/dead',
+    {
+      onRequest: app.requireCapability('delivery.read'),
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Dead-lettered deliveries with the reason',
+        security: Security,
+        querystring: Type.Object({ event_id: Type.Optional(RowIdSchema), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })) }),
+        response: {
+          200: Type.Object({
+            deliveries: Type.Array(
+              Type.Object({
+                id: Type.Integer(),
+                event_id: Type.Integer(),
+                event_type: Type.String(),
+                subscriber_id: Type.String(),
+                recipient: Type.Union([Type.String(), Type.Null()]),
+                channel: Type.String(),
+                attempts: Type.Integer(),
+                last_error: Type.Union([Type.String(), Type.Null()]),
+                created_at: Type.String(),
+              }),
+            ),
+          }),
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const dead = await listDeadLetters(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
+      return { deliveries: dead.map((d) => ({ ...d, created_at: d.created_at.toISOString() })) };
+    },
+  );
+
+  app.post(
+    '/api/v1/deliveries/replay',
+    {
+      onRequest: app.requireCapability('delivery.replay'),
+      schema: {
+        tags: ['deliveries'],
+        summary: 'Replay dead-lettered deliveries (by id, or all of one event)',
+        security: Security,
+        body: ReplayDeadLettersInput,
+        response: { 200: Type.Object({ replayed: Type.Integer() }), ...errorResponses },
+      },
+    },
+    async (request) => {
+      const replayed = await replayDeadLetters(app.serviceContext(request.actor), request.body);
+      return { replayed: replayed.length };
+    },
+  );
 }

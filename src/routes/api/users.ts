@@ -20,7 +20,13 @@ const UserSchema = Type.Object({
 });
 type ResponderUser = Awaited<ReturnType<typeof listUsers>>[number];
 const presentUser = (u: ResponderUser) => ({
-  id: u.id, email: u.email, name: u.name, role: u.role, has_password: u.has_password, created_at: u.created_at.toISOString(), disabled_at: u.disabled_at?.toISOString() ?? null,
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  role: u.role,
+  has_password: u.has_password,
+  created_at: u.created_at.toISOString(),
+  disabled_at: u.disabled_at?.toISOString() ?? null,
 });
 
 /**
@@ -30,30 +36,56 @@ const presentUser = (u: ResponderUser) => ({
 export async function userRoutes(parent: FastifyInstance) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/api/v1/users', {
-    onRequest: app.requireCapability('user.manage'),
-    schema: { tags: ['users'], summary: 'Console accounts', security: Security, response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses } },
-  }, async () => ({ users: (await listUsers(app.db)).map(presentUser) }));
-
-  app.post('/api/v1/users', {
-    onRequest: app.requireCapability('user.manage'),
-    schema: {
-      tags: ['users'], summary: 'Create a console account; the one-time sign-in link is in this response only', security: Security,
-      body: CreateUserInput,
-      response: { 201: Type.Object({ ...UserSchema.properties, sign_in_url: Type.String(), sign_in_expires_at: Type.String({ format: 'date-time' }) }), ...errorResponses },
+  app.get(
+    '/api/v1/users',
+    {
+      onRequest: app.requireCapability('user.manage'),
+      schema: {
+        tags: ['users'],
+        summary: 'Console accounts',
+        security: Security,
+        response: { 200: Type.Object({ users: Type.Array(UserSchema) }), ...errorResponses },
+      },
     },
-  }, async (request, reply) => {
-    const { user, link } = await createUser(app.serviceContext(request.actor), request.body);
-    return reply.code(201).send({ ...presentUser(user), sign_in_url: `${app.config.publicUrl}/console/sign-in/${link.token}`, sign_in_expires_at: link.expiresAt.toISOString() });
-  });
+    async () => ({ users: (await listUsers(app.db)).map(presentUser) }),
+  );
 
-  app.post('/api/v1/users/:id/disable', {
-    onRequest: app.requireCapability('user.manage'),
-    schema: {
-      tags: ['users'], summary: 'Disable an account (by id or email): its sessions and sign-in links stop working at once', security: Security,
-      // An id, or an address (so as long as an address may be).
-      params: Type.Object({ id: EmailAddress }),
-      response: { 200: UserSchema, ...errorResponses },
+  app.post(
+    '/api/v1/users',
+    {
+      onRequest: app.requireCapability('user.manage'),
+      schema: {
+        tags: ['users'],
+        summary: 'Create a console account; the one-time sign-in link is in this response only',
+        security: Security,
+        body: CreateUserInput,
+        response: {
+          201: Type.Object({ ...UserSchema.properties, sign_in_url: Type.String(), sign_in_expires_at: Type.String({ format: 'date-time' }) }),
+          ...errorResponses,
+        },
+      },
     },
-  }, async (request) => presentUser(await disableUser(app.serviceContext(request.actor), request.params.id)));
+    async (request, reply) => {
+      const { user, link } = await createUser(app.serviceContext(request.actor), request.body);
+      return reply
+        .code(201)
+        .send({ ...presentUser(user), sign_in_url: `${app.config.publicUrl}/console/sign-in/${link.token}`, sign_in_expires_at: link.expiresAt.toISOString() });
+    },
+  );
+
+  app.post(
+    '/api/v1/users/:id/disable',
+    {
+      onRequest: app.requireCapability('user.manage'),
+      schema: {
+        tags: ['users'],
+        summary: 'Disable an account (by id or email): its sessions and sign-in links stop working at once',
+        security: Security,
+        // An id, or an address (so as long as an address may be).
+        params: Type.Object({ id: EmailAddress }),
+        response: { 200: UserSchema, ...errorResponses },
+      },
+    },
+    async (request) => presentUser(await disableUser(app.serviceContext(request.actor), request.params.id)),
+  );
 }

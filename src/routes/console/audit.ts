@@ -14,44 +14,55 @@ const ACTION_HINTS = ['incident.', 'maintenance.', 'component.', 'subscriber.', 
 export async function auditConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/audit', {
-    preHandler: app.requireConsoleCapability('audit.read'),
-    schema: {
-      hide: true,
-      querystring: Type.Object({
-        actor: Type.Optional(Type.String({ maxLength: 300 })),
-        action: Type.Optional(Type.String({ maxLength: 100 })),
-        before: Type.Optional(RowIdSchema),
-      }),
-      response: HTML,
+  app.get(
+    '/console/audit',
+    {
+      preHandler: app.requireConsoleCapability('audit.read'),
+      schema: {
+        hide: true,
+        querystring: Type.Object({
+          actor: Type.Optional(Type.String({ maxLength: 300 })),
+          action: Type.Optional(Type.String({ maxLength: 100 })),
+          before: Type.Optional(RowIdSchema),
+        }),
+        response: HTML,
+      },
     },
-  }, async (request, reply) => {
-    const actor = (request.query.actor ?? '').trim();
-    const action = (request.query.action ?? '').trim();
-    const [page, { users, entries }] = await Promise.all([
-      loadPage(app.db),
-      loadAuditLog(app.db, { actor: actor || undefined, actionPrefix: action || undefined, beforeId: request.query.before, limit: PAGE_SIZE + 1 }),
-    ]);
-    const tz = page?.time_zone ?? 'Etc/UTC';
-    const shown = entries.slice(0, PAGE_SIZE);
-    const link = (before: number | null) => {
-      const params = new URLSearchParams();
-      if (actor) params.set('actor', actor);
-      if (action) params.set('action', action);
-      if (before) params.set('before', String(before));
-      const text = params.toString();
-      return `/console/audit${text ? `?${text}` : ''}`;
-    };
-    return kit.send(request, reply, 200, 'audit', {
-      title: 'Audit log',
-      actor,
-      action,
-      actorHints: users.map((u) => u.email),
-      actionHints: ACTION_HINTS,
-      entries: shown.map((e) => auditListItem(e, tz)),
-      olderUrl: entries.length > PAGE_SIZE ? link(shown[shown.length - 1].id) : null,
-      newestUrl: request.query.before ? link(null) : null,
-      filtered: Boolean(actor || action),
-    }, { nav: 'audit' });
-  });
+    async (request, reply) => {
+      const actor = (request.query.actor ?? '').trim();
+      const action = (request.query.action ?? '').trim();
+      const [page, { users, entries }] = await Promise.all([
+        loadPage(app.db),
+        loadAuditLog(app.db, { actor: actor || undefined, actionPrefix: action || undefined, beforeId: request.query.before, limit: PAGE_SIZE + 1 }),
+      ]);
+      const tz = page?.time_zone ?? 'Etc/UTC';
+      const shown = entries.slice(0, PAGE_SIZE);
+      const link = (before: number | null) => {
+        const params = new URLSearchParams();
+        if (actor) params.set('actor', actor);
+        if (action) params.set('action', action);
+        if (before) params.set('before', String(before));
+        const text = params.toString();
+        return `/console/audit${text ? `?${text}` : ''}`;
+      };
+      return kit.send(
+        request,
+        reply,
+        200,
+        'audit',
+        {
+          title: 'Audit log',
+          actor,
+          action,
+          actorHints: users.map((u) => u.email),
+          actionHints: ACTION_HINTS,
+          entries: shown.map((e) => auditListItem(e, tz)),
+          olderUrl: entries.length > PAGE_SIZE ? link(shown[shown.length - 1].id) : null,
+          newestUrl: request.query.before ? link(null) : null,
+          filtered: Boolean(actor || action),
+        },
+        { nav: 'audit' },
+      );
+    },
+  );
 }

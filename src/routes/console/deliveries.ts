@@ -15,8 +15,17 @@ import { field, fieldList, FormBody, HTML, IdParams, type ConsoleKit, type Form 
 const DEAD_LIST_LIMIT = 100;
 
 const Channel = Type.Object({
-  channel: Type.String(), label: Type.String(), targeted: Type.Integer(), sent: Type.Integer(), failed: Type.Integer(), pending: Type.Integer(), donePercent: Type.Integer(),
-  targetedText: Type.String(), sentText: Type.String(), failedText: Type.String(), pendingText: Type.String(),
+  channel: Type.String(),
+  label: Type.String(),
+  targeted: Type.Integer(),
+  sent: Type.Integer(),
+  failed: Type.Integer(),
+  pending: Type.Integer(),
+  donePercent: Type.Integer(),
+  targetedText: Type.String(),
+  sentText: Type.String(),
+  failedText: Type.String(),
+  pendingText: Type.String(),
 });
 
 /**
@@ -26,68 +35,125 @@ const Channel = Type.Object({
 export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/incidents/:id/progress.json', {
-    preHandler: app.requireConsoleCapability('status.read'),
-    schema: {
-      hide: true, params: IdParams,
-      response: {
-        200: Type.Object({
-          active: Type.Boolean(),
-          updates: Type.Array(Type.Object({ update_id: Type.String(), state: Type.String(), text: Type.String(), dead_url: Type.Union([Type.String(), Type.Null()]), channels: Type.Array(Channel) })),
-          other: Type.Array(Channel),
-        }),
-        404: Type.String(),
+  app.get(
+    '/console/incidents/:id/progress.json',
+    {
+      preHandler: app.requireConsoleCapability('status.read'),
+      schema: {
+        hide: true,
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            active: Type.Boolean(),
+            updates: Type.Array(
+              Type.Object({
+                update_id: Type.String(),
+                state: Type.String(),
+                text: Type.String(),
+                dead_url: Type.Union([Type.String(), Type.Null()]),
+                channels: Type.Array(Channel),
+              }),
+            ),
+            other: Type.Array(Channel),
+          }),
+          404: Type.String(),
+        },
       },
     },
-  }, async (request, reply) => {
-    const incident = await findIncident(app.db, request.params.id);
-    if (!incident) throw new NotFoundError('incident', request.params.id);
-    const { events, counts } = await loadIncidentDeliveryCounts(app.db, incident.id);
-    const progress = deliveryProgressView(incident.updates, events, counts);
-    reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
-    return {
-      active: progress.active,
-      updates: [...progress.byUpdate.entries()].map(([id, p]) => ({ update_id: id, state: p.state, text: p.text, dead_url: p.deadUrl, channels: p.channels })),
-      other: progress.other,
-    };
-  });
+    async (request, reply) => {
+      const incident = await findIncident(app.db, request.params.id);
+      if (!incident) throw new NotFoundError('incident', request.params.id);
+      const { events, counts } = await loadIncidentDeliveryCounts(app.db, incident.id);
+      const progress = deliveryProgressView(incident.updates, events, counts);
+      reply.header('cache-control', 'no-store').header('x-content-type-options', 'nosniff');
+      return {
+        active: progress.active,
+        updates: [...progress.byUpdate.entries()].map(([id, p]) => ({
+          update_id: id,
+          state: p.state,
+          text: p.text,
+          dead_url: p.deadUrl,
+          channels: p.channels,
+        })),
+        other: progress.other,
+      };
+    },
+  );
 
-  app.get('/console/deliveries/dead', {
-    preHandler: app.requireConsoleCapability('delivery.read'),
-    schema: { hide: true, querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
-  }, async (request, reply) => {
-    const eventId = request.query.event;
-    const [page, { groups, deliveries: dead }] = await Promise.all([
-      loadPage(app.db), loadDeadLetters(app.db, { groupLimit: 50, limit: DEAD_LIST_LIMIT, eventId }),
-    ]);
-    const tz = page?.time_zone ?? 'Etc/UTC';
-    const total = groups.reduce((n, g) => n + g.dead, 0);
-    const shown = eventId === undefined ? total : (groups.find((g) => g.event_id === eventId)?.dead ?? dead.length);
-    return kit.send(request, reply, 200, 'dead-letters', {
-      title: 'Failed deliveries',
-      eventId: eventId ?? null,
-      groups: groups.map((g) => ({
-        eventId: g.event_id, eventType: g.event_type, dead: formatNumber(g.dead), incidentName: g.incident_name, incidentUrl: g.incident_id ? `/console/incidents/${g.incident_id}` : null,
-        created: { iso: g.event_created_at.toISOString(), text: formatDateTime(g.event_created_at, tz) }, current: g.event_id === eventId, filterUrl: `/console/deliveries/dead?event=${g.event_id}`,
-      })),
-      deliveries: dead.map((d) => deadLetterItem(d, tz)),
-      totalText: formatNumber(total),
-      shownText: dead.length < shown ? `Showing the newest ${formatNumber(dead.length)} of ${formatNumber(shown)}.` : null,
-    }, { nav: 'deliveries' });
-  });
+  app.get(
+    '/console/deliveries/dead',
+    {
+      preHandler: app.requireConsoleCapability('delivery.read'),
+      schema: {
+        hide: true,
+        querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }),
+        response: HTML,
+      },
+    },
+    async (request, reply) => {
+      const eventId = request.query.event;
+      const [page, { groups, deliveries: dead }] = await Promise.all([
+        loadPage(app.db),
+        loadDeadLetters(app.db, { groupLimit: 50, limit: DEAD_LIST_LIMIT, eventId }),
+      ]);
+      const tz = page?.time_zone ?? 'Etc/UTC';
+      const total = groups.reduce((n, g) => n + g.dead, 0);
+      const shown = eventId === undefined ? total : (groups.find((g) => g.event_id === eventId)?.dead ?? dead.length);
+      return kit.send(
+        request,
+        reply,
+        200,
+        'dead-letters',
+        {
+          title: 'Failed deliveries',
+          eventId: eventId ?? null,
+          groups: groups.map((g) => ({
+            eventId: g.event_id,
+            eventType: g.event_type,
+            dead: formatNumber(g.dead),
+            incidentName: g.incident_name,
+            incidentUrl: g.incident_id ? `/console/incidents/${g.incident_id}` : null,
+            created: { iso: g.event_created_at.toISOString(), text: formatDateTime(g.event_created_at, tz) },
+            current: g.event_id === eventId,
+            filterUrl: `/console/deliveries/dead?event=${g.event_id}`,
+          })),
+          deliveries: dead.map((d) => deadLetterItem(d, tz)),
+          totalText: formatNumber(total),
+          shownText: dead.length < shown ? `Showing the newest ${formatNumber(dead.length)} of ${formatNumber(shown)}.` : null,
+        },
+        { nav: 'deliveries' },
+      );
+    },
+  );
 
-  app.post('/console/deliveries/replay', { preHandler: app.requireConsoleCapability('delivery.replay'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
-    const body = request.body as Form;
-    const eventText = field(body, 'event_id');
-    const ids = [...fieldList(body, 'ids'), ...fieldList(body, 'id')].map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
-    const back = field(body, 'back') === 'event' && /^\d+$/.test(eventText) ? `/console/deliveries/dead?event=${eventText}&` : '/console/deliveries/dead?';
-    let replayed: number[];
-    try {
-      replayed = await replayDeadLetters(kit.ctx(request), ids.length > 0 ? { ids } : /^\d{1,15}$/.test(eventText) ? { event_id: Number(eventText) } : {});
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return kit.send(request, reply, 400, 'message', { title: 'Nothing to replay', heading: 'Nothing to replay', message: 'Choose the deliveries to replay.', link: { href: '/console/deliveries/dead', text: 'Back to the failed deliveries' } }, { nav: 'deliveries' });
-    }
-    return reply.redirect(`${back}done=${replayed.length > 0 ? 'deliveries-replayed' : 'nothing-replayed'}`, 303);
-  });
+  app.post(
+    '/console/deliveries/replay',
+    { preHandler: app.requireConsoleCapability('delivery.replay'), schema: { hide: true, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const body = request.body as Form;
+      const eventText = field(body, 'event_id');
+      const ids = [...fieldList(body, 'ids'), ...fieldList(body, 'id')].map(Number).filter((n) => Number.isSafeInteger(n) && n > 0);
+      const back = field(body, 'back') === 'event' && /^\d+$/.test(eventText) ? `/console/deliveries/dead?event=${eventText}&` : '/console/deliveries/dead?';
+      let replayed: number[];
+      try {
+        replayed = await replayDeadLetters(kit.ctx(request), ids.length > 0 ? { ids } : /^\d{1,15}$/.test(eventText) ? { event_id: Number(eventText) } : {});
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return kit.send(
+          request,
+          reply,
+          400,
+          'message',
+          {
+            title: 'Nothing to replay',
+            heading: 'Nothing to replay',
+            message: 'Choose the deliveries to replay.',
+            link: { href: '/console/deliveries/dead', text: 'Back to the failed deliveries' },
+          },
+          { nav: 'deliveries' },
+        );
+      }
+      return reply.redirect(`${back}done=${replayed.length > 0 ? 'deliveries-replayed' : 'nothing-replayed'}`, 303);
+    },
+  );
 }

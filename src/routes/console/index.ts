@@ -61,7 +61,16 @@ export async function consoleRoutes(app: FastifyInstance, options: { generateWeb
       request.log.error({ err: error }, 'console error');
       message = 'Something went wrong on our side; it has been logged.';
     }
-    const heading = status === 403 ? 'Not allowed' : status === 404 ? 'Not found' : status === 429 ? 'Slow down' : status >= 500 ? 'Something went wrong' : 'Please check your request';
+    const heading =
+      status === 403
+        ? 'Not allowed'
+        : status === 404
+          ? 'Not found'
+          : status === 429
+            ? 'Slow down'
+            : status >= 500
+              ? 'Something went wrong'
+              : 'Please check your request';
     return kit.send(request, reply, status, 'message', { title: heading, heading, message });
   });
 

@@ -19,7 +19,16 @@ export type Form = Record<string, string | string[]>;
 /** The signed-in account and its session, as the console-session plugin sets them on the request. */
 export type ConsoleUser = NonNullable<FastifyRequest['consoleUser']>;
 export type ConsoleUserSession = NonNullable<FastifyRequest['consoleSession']>;
-export const HTML = { 200: Type.String(), 303: Type.Null(), 400: Type.String(), 401: Type.String(), 403: Type.String(), 404: Type.String(), 409: Type.String(), 429: Type.String() };
+export const HTML = {
+  200: Type.String(),
+  303: Type.Null(),
+  400: Type.String(),
+  401: Type.String(),
+  403: Type.String(),
+  404: Type.String(),
+  409: Type.String(),
+  429: Type.String(),
+};
 export const IdParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }) });
 
 /** The first value of a form field, trimmed of nothing (bodies keep their whitespace). */
@@ -54,7 +63,8 @@ export function errorsOf(error: ValidationError, map: (field: string) => string 
 
 /** Only local console paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | undefined): string {
-  if (!next || !/^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) || next.includes('..') || next.includes('//') || next.startsWith('/console/sign-')) return '/console';
+  if (!next || !/^\/console(\/[A-Za-z0-9/_?=&%.-]*)?$/.test(next) || next.includes('..') || next.includes('//') || next.startsWith('/console/sign-'))
+    return '/console';
   return next;
 }
 
@@ -80,7 +90,7 @@ const FLASH: Record<string, string> = {
   'endpoint-disabled': 'Webhook endpoint disabled: nothing is sent to it until it is re-enabled.',
   'subscriber-reactivated': 'Re-enabled: it receives notices again.',
   'token-revoked': 'Token revoked: it stops working at once.',
-  'role-changed': 'Role changed: it applies from the account\'s next request.',
+  'role-changed': "Role changed: it applies from the account's next request.",
   'user-disabled': 'Account disabled: its sessions and sign-in links stopped working.',
   'component-updated': 'Component status saved. The status page shows it now.',
   'component-unchanged': 'That component already had this status: nothing changed.',
@@ -100,7 +110,14 @@ function flashFor(query: unknown): string | null {
 export interface ConsoleKit {
   renderer: ConsoleRenderer;
   /** Renders a console page with the layout, chrome (page name, user, CSRF token) and security headers. */
-  send(request: FastifyRequest, reply: FastifyReply, status: number, view: string, model: Record<string, unknown>, options?: { nav?: string }): Promise<FastifyReply>;
+  send(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    view: string,
+    model: Record<string, unknown>,
+    options?: { nav?: string },
+  ): Promise<FastifyReply>;
   /** The use-case context acting as the signed-in user (`user:<email>` in the audit log). */
   ctx(request: FastifyRequest): ServiceContext;
   /**
@@ -128,8 +145,12 @@ export function createKit(app: FastifyInstance, renderer: ConsoleRenderer): Cons
       const context = ctx(request);
       if (!/^[A-Za-z0-9_-]{16,64}$/.test(formId)) return { id: (await run(context)).id, replayed: false };
       const actor = `console:${request.consoleUser?.id ?? 'anonymous'}`;
-      const fields = Object.entries(request.body as Form).filter(([name]) => name !== CSRF_FIELD).sort(([a], [b]) => a.localeCompare(b));
-      const requestHash = createHash('sha256').update(`${request.method} ${request.url}\n${JSON.stringify(fields)}`).digest('hex');
+      const fields = Object.entries(request.body as Form)
+        .filter(([name]) => name !== CSRF_FIELD)
+        .sort(([a], [b]) => a.localeCompare(b));
+      const requestHash = createHash('sha256')
+        .update(`${request.method} ${request.url}\n${JSON.stringify(fields)}`)
+        .digest('hex');
       const outcome = await runOnce(context, { actor, key: `form:${formId}`, requestHash, status: 303 }, async (joined) => ({ id: (await run(joined)).id }));
       return outcome.replayed ? { id: (outcome.stored.response_body as { id: string }).id, replayed: true } : { id: outcome.body.id, replayed: false };
     },

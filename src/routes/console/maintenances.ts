@@ -37,43 +37,91 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
 
   const page = async (request: FastifyRequest, reply: FastifyReply, status: number, form: MaintenanceForm, errors: Record<string, string> = {}) => {
     const { groups, components } = await loadPageStructure(app.db);
-    return kit.send(request, reply, status, 'maintenance-new', {
-      title: 'Schedule maintenance', form: { ...form, formId: newFormId(app) }, limits: SCHEDULE_LIMITS, checklist: componentChecklist(groups, components, form.components), errors,
-    }, { nav: 'maintenance' });
+    return kit.send(
+      request,
+      reply,
+      status,
+      'maintenance-new',
+      {
+        title: 'Schedule maintenance',
+        form: { ...form, formId: newFormId(app) },
+        limits: SCHEDULE_LIMITS,
+        checklist: componentChecklist(groups, components, form.components),
+        errors,
+      },
+      { nav: 'maintenance' },
+    );
   };
 
-  app.get('/console/maintenances/new', { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } }, async (request, reply) =>
-    page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true }));
+  app.get(
+    '/console/maintenances/new',
+    { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } },
+    async (request, reply) =>
+      page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true }),
+  );
 
-  app.post('/console/maintenances', { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
-    const body = request.body as Form;
-    const form: MaintenanceForm = {
-      name: field(body, 'name'), body: field(body, 'body'), from: field(body, 'from'), until: field(body, 'until'), components: fieldList(body, 'components'),
-      autoStart: checked(body, 'auto_start'), autoComplete: checked(body, 'auto_complete'), notify: checked(body, 'notify'),
-    };
-    let scheduled: { id: string };
-    try {
-      scheduled = await kit.once(request, (ctx) => scheduleMaintenance(ctx, {
-        name: form.name, body: form.body, scheduled_for: utcFromLocalInput(form.from), scheduled_until: utcFromLocalInput(form.until), components: form.components,
-        auto_start: form.autoStart, auto_complete: form.autoComplete, deliver_notifications: form.notify,
-      }));
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return page(request, reply, 400, form, errorsOf(error, (name) => FIELD_NAMES[name] ?? (name.startsWith('components') ? 'components' : name)));
-    }
-    // A window that had already begun started at once: say so rather than "scheduled".
-    const { status } = await getIncident(app.db, scheduled.id, 'maintenance');
-    return reply.redirect(`/console?done=${status === 'scheduled' ? 'scheduled' : 'maintenance-started'}`, 303);
-  });
+  app.post(
+    '/console/maintenances',
+    { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const body = request.body as Form;
+      const form: MaintenanceForm = {
+        name: field(body, 'name'),
+        body: field(body, 'body'),
+        from: field(body, 'from'),
+        until: field(body, 'until'),
+        components: fieldList(body, 'components'),
+        autoStart: checked(body, 'auto_start'),
+        autoComplete: checked(body, 'auto_complete'),
+        notify: checked(body, 'notify'),
+      };
+      let scheduled: { id: string };
+      try {
+        scheduled = await kit.once(request, (ctx) =>
+          scheduleMaintenance(ctx, {
+            name: form.name,
+            body: form.body,
+            scheduled_for: utcFromLocalInput(form.from),
+            scheduled_until: utcFromLocalInput(form.until),
+            components: form.components,
+            auto_start: form.autoStart,
+            auto_complete: form.autoComplete,
+            deliver_notifications: form.notify,
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return page(
+          request,
+          reply,
+          400,
+          form,
+          errorsOf(error, (name) => FIELD_NAMES[name] ?? (name.startsWith('components') ? 'components' : name)),
+        );
+      }
+      // A window that had already begun started at once: say so rather than "scheduled".
+      const { status } = await getIncident(app.db, scheduled.id, 'maintenance');
+      return reply.redirect(`/console?done=${status === 'scheduled' ? 'scheduled' : 'maintenance-started'}`, 303);
+    },
+  );
 
-  app.post('/console/maintenances/:id/advance', { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    const body = request.body as Form;
-    try {
-      await advanceMaintenance(kit.ctx(request), request.params.id, field(body, 'status'), { deliver_notifications: checked(body, 'notify') });
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return kit.send(request, reply, 409, 'message', { title: 'Maintenance', heading: 'That did not change anything', message: error.message, link: { href: '/console', text: 'Back to the dashboard' } });
-    }
-    return reply.redirect('/console?done=updated', 303);
-  });
+  app.post(
+    '/console/maintenances/:id/advance',
+    { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const body = request.body as Form;
+      try {
+        await advanceMaintenance(kit.ctx(request), request.params.id, field(body, 'status'), { deliver_notifications: checked(body, 'notify') });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        return kit.send(request, reply, 409, 'message', {
+          title: 'Maintenance',
+          heading: 'That did not change anything',
+          message: error.message,
+          link: { href: '/console', text: 'Back to the dashboard' },
+        });
+      }
+      return reply.redirect('/console?done=updated', 303);
+    },
+  );
 }

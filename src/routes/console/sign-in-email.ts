@@ -21,7 +21,13 @@ export async function emailSignInLink(app: FastifyInstance, renderer: ConsoleRen
   try {
     const page = await loadPage(app.db);
     const publicUrl = app.config.publicUrl;
-    const content = renderer.signInEmail({ pageName: page?.name ?? 'Status', publicUrl, url: signInUrl(app, token), email: to, minutes: SIGN_IN_LINK_TTL_MS / 60_000 });
+    const content = renderer.signInEmail({
+      pageName: page?.name ?? 'Status',
+      publicUrl,
+      url: signInUrl(app, token),
+      email: to,
+      minutes: SIGN_IN_LINK_TTL_MS / 60_000,
+    });
     const host = new URL(publicUrl).hostname;
     const outcome = await channel.send({ to, ...content, messageId: `<sign-in-${app.ids.id()}@${host}>`, headers: { 'Auto-Submitted': 'auto-generated' } });
     if (!outcome.ok) log.warn({ to, error: outcome.error }, 'the sign-in link could not be emailed');

@@ -37,8 +37,29 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
   const linksPerAddress = new KeyedRateLimit({ max: 3, windowMs: FAILURE_WINDOW_MS, now });
   const ipLimit = { rateLimit: { max: 30, timeWindow: 60_000 } };
 
-  const form = (request: FastifyRequest, reply: FastifyReply, status: number, model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string; firstAccount?: string }) =>
-    kit.send(request, reply, status, 'sign-in', { title: 'Sign in', limits: LIMITS, email: model.email ?? '', next: safeNext(model.next), errors: model.errors ?? {}, message: model.message, linkSent: model.linkSent, firstAccount: model.firstAccount }, { nav: 'sign-in' });
+  const form = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    model: { email?: string; next?: string; errors?: Record<string, string>; message?: string; linkSent?: string; firstAccount?: string },
+  ) =>
+    kit.send(
+      request,
+      reply,
+      status,
+      'sign-in',
+      {
+        title: 'Sign in',
+        limits: LIMITS,
+        email: model.email ?? '',
+        next: safeNext(model.next),
+        errors: model.errors ?? {},
+        message: model.message,
+        linkSent: model.linkSent,
+        firstAccount: model.firstAccount,
+      },
+      { nav: 'sign-in' },
+    );
 
   // A fresh install has no account to sign in with: the start log and the sign-in page say how to
   // create the first one (only while none exists, so the page reveals nothing once one does).
@@ -65,7 +86,12 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
     const password = field(body, 'password');
     const next = field(body, 'next');
     if (!email) return form(request, reply, 400, { email, next, errors: { email: 'Enter your email address.', summary: 'email: enter your email address' } });
-    if (!password) return form(request, reply, 400, { email, next, errors: { password: 'Enter your password, or ask for a sign-in link below.', summary: 'password: enter your password' } });
+    if (!password)
+      return form(request, reply, 400, {
+        email,
+        next,
+        errors: { password: 'Enter your password, or ask for a sign-in link below.', summary: 'password: enter your password' },
+      });
     const address = email.toLowerCase();
     // Counted as failed before the slow password check (so 25 concurrent guesses are not all
     // checked), and taken back on success.
@@ -81,7 +107,11 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
       throw error;
     });
     if (!signedIn) {
-      return form(request, reply, 401, { email, next, errors: { password: 'That email address and password do not match an account.', summary: 'The email address or the password is not right.' } });
+      return form(request, reply, 401, {
+        email,
+        next,
+        errors: { password: 'That email address and password do not match an account.', summary: 'The email address or the password is not right.' },
+      });
     }
     failuresPerAddress.clear(address);
     failuresPerIp.forgive(request.ip);
@@ -101,49 +131,72 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
       request.log.error({ err: error }, 'the sign-in link could not be issued');
     }
   };
-  app.post('/console/sign-in/link', {
-    config: ipLimit,
-    schema: { hide: true, body: FormBody, response: HTML },
-    onResponse: async (request) => {
-      const email = linkAsked.get(request);
-      // On the next turn of the event loop: none of it runs before the answer is handed over.
-      if (email) setImmediate(() => void sendLinkAfterAnswer(request, email));
+  app.post(
+    '/console/sign-in/link',
+    {
+      config: ipLimit,
+      schema: { hide: true, body: FormBody, response: HTML },
+      onResponse: async (request) => {
+        const email = linkAsked.get(request);
+        // On the next turn of the event loop: none of it runs before the answer is handed over.
+        if (email) setImmediate(() => void sendLinkAfterAnswer(request, email));
+      },
     },
-  }, async (request, reply) => {
-    assertSameOrigin(request);
-    const body = request.body as Form;
-    let email: string;
-    try {
-      email = parseEmailAddress('email', field(body, 'email'));
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return form(request, reply, 400, { email: field(body, 'email'), errors: { linkEmail: 'Enter an email address such as ops@example.com.', summary: error.message } });
-    }
-    if (!linksPerAddress.hit(email.toLowerCase())) return form(request, reply, 429, { email, errors: { summary: 'Too many links were asked for this address. Wait 15 minutes, then try again.' } });
-    linkAsked.set(request, email);
-    return form(request, reply, 200, { email, linkSent: email });
-  });
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const body = request.body as Form;
+      let email: string;
+      try {
+        email = parseEmailAddress('email', field(body, 'email'));
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return form(request, reply, 400, {
+          email: field(body, 'email'),
+          errors: { linkEmail: 'Enter an email address such as ops@example.com.', summary: error.message },
+        });
+      }
+      if (!linksPerAddress.hit(email.toLowerCase()))
+        return form(request, reply, 429, { email, errors: { summary: 'Too many links were asked for this address. Wait 15 minutes, then try again.' } });
+      linkAsked.set(request, email);
+      return form(request, reply, 200, { email, linkSent: email });
+    },
+  );
 
   // A GET never signs in (mail scanners follow links): it shows a button that POSTs.
   app.get('/console/sign-in/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     const user = await peekSignInLink(app.db, request.params.token, app.clock.now());
     if (!user) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
-    return kit.send(request, reply, 200, 'confirm-link', { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` }, { nav: 'sign-in' });
+    return kit.send(
+      request,
+      reply,
+      200,
+      'confirm-link',
+      { title: 'Sign in', email: user.email, action: `/console/sign-in/${request.params.token}` },
+      { nav: 'sign-in' },
+    );
   });
 
-  app.post('/console/sign-in/:token', { config: ipLimit, schema: { hide: true, params: Token, body: Type.Optional(FormBody), response: HTML } }, async (request, reply) => {
-    assertSameOrigin(request);
-    const signedIn = await redeemSignInLink(kit.ctx(request), request.params.token, request.headers['user-agent'] ?? null);
-    if (!signedIn) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
-    app.setSessionCookie(request, reply, signedIn.token);
-    return reply.header('cache-control', 'no-store').redirect(signedIn.user.has_password ? '/console' : '/console/account?done=welcome', 303);
-  });
+  app.post(
+    '/console/sign-in/:token',
+    { config: ipLimit, schema: { hide: true, params: Token, body: Type.Optional(FormBody), response: HTML } },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const signedIn = await redeemSignInLink(kit.ctx(request), request.params.token, request.headers['user-agent'] ?? null);
+      if (!signedIn) return kit.send(request, reply, 404, 'message', invalidLink, { nav: 'sign-in' });
+      app.setSessionCookie(request, reply, signedIn.token);
+      return reply.header('cache-control', 'no-store').redirect(signedIn.user.has_password ? '/console' : '/console/account?done=welcome', 303);
+    },
+  );
 
-  app.post('/console/sign-out', { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => {
-    if (request.consoleSession) await revokeSession(kit.ctx(request), request.consoleSession.id);
-    app.clearSessionCookie(request, reply);
-    return reply.redirect('/console/sign-in?done=signed-out', 303);
-  });
+  app.post(
+    '/console/sign-out',
+    { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      if (request.consoleSession) await revokeSession(kit.ctx(request), request.consoleSession.id);
+      app.clearSessionCookie(request, reply);
+      return reply.redirect('/console/sign-in?done=signed-out', 303);
+    },
+  );
 }
 
 const invalidLink = {

@@ -51,7 +51,8 @@ function parseSubscriberCsv(text: string): { line: number; email: string; compon
     rows.push({ line: index + 1, email: record[emailColumn] ?? '', components: componentsColumn >= 0 ? (record[componentsColumn] ?? '') : '' });
   }
   if (rows.length === 0) throw new ValidationError('csv', 'no addresses found');
-  if (rows.length > IMPORT_MAX_ROWS) throw new ValidationError('csv', `at most ${IMPORT_MAX_ROWS.toLocaleString('en-US')} addresses at a time here; use the API for larger lists`);
+  if (rows.length > IMPORT_MAX_ROWS)
+    throw new ValidationError('csv', `at most ${IMPORT_MAX_ROWS.toLocaleString('en-US')} addresses at a time here; use the API for larger lists`);
   return rows;
 }
 
@@ -66,38 +67,58 @@ const ListQuery = Type.Object({
  * Subscribers: search by address or URL, filter by type, page by id (keyset, like the API);
  * remove; webhook endpoints disabled, re-enabled and given a new secret (shown once); CSV import.
  */
-export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, generateWebhookSecret }: { kit: ConsoleKit; generateWebhookSecret: () => string }) {
+export async function subscriberConsoleRoutes(
+  parent: FastifyInstance,
+  { kit, generateWebhookSecret }: { kit: ConsoleKit; generateWebhookSecret: () => string },
+) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/subscribers', { preHandler: app.requireConsoleCapability('subscriber.read'), schema: { hide: true, querystring: ListQuery, response: HTML } }, async (request, reply) => {
-    const search = (request.query.search ?? '').trim();
-    const type = request.query.type || undefined;
-    const [page, components, list] = await Promise.all([
-      loadPage(app.db), loadComponents(app.db), listSubscribers(app.db, { type, search: search || undefined, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
-    ]);
-    const tz = page?.time_zone ?? 'Etc/UTC';
-    const more = list.length > PAGE_SIZE;
-    const shown = list.slice(0, PAGE_SIZE);
-    const query = (after: string | null) => {
-      const params = new URLSearchParams();
-      if (search) params.set('search', search);
-      if (type) params.set('type', type);
-      if (after) params.set('after', after);
-      const text = params.toString();
-      return `/console/subscribers${text ? `?${text}` : ''}`;
-    };
-    return kit.send(request, reply, 200, 'subscribers', {
-      title: 'Subscribers',
-      search,
-      typeOptions: [{ value: '', label: 'Email and webhooks', selected: !type }, { value: 'email', label: 'Email', selected: type === 'email' }, { value: 'webhook', label: 'Webhooks', selected: type === 'webhook' }],
-      subscribers: shown.map((s) => ({ ...subscriberListItem(s, components, tz), formId: newFormId(app) })),
-      currentUrl: query(request.query.after ?? null),
-      nextUrl: more ? query(shown[shown.length - 1].id) : null,
-      firstUrl: request.query.after ? query(null) : null,
-      filtered: Boolean(search || type),
-      limits: { disable: limitsOf(DisableWebhookEndpointInput) },
-    }, { nav: 'subscribers' });
-  });
+  app.get(
+    '/console/subscribers',
+    { preHandler: app.requireConsoleCapability('subscriber.read'), schema: { hide: true, querystring: ListQuery, response: HTML } },
+    async (request, reply) => {
+      const search = (request.query.search ?? '').trim();
+      const type = request.query.type || undefined;
+      const [page, components, list] = await Promise.all([
+        loadPage(app.db),
+        loadComponents(app.db),
+        listSubscribers(app.db, { type, search: search || undefined, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
+      ]);
+      const tz = page?.time_zone ?? 'Etc/UTC';
+      const more = list.length > PAGE_SIZE;
+      const shown = list.slice(0, PAGE_SIZE);
+      const query = (after: string | null) => {
+        const params = new URLSearchParams();
+        if (search) params.set('search', search);
+        if (type) params.set('type', type);
+        if (after) params.set('after', after);
+        const text = params.toString();
+        return `/console/subscribers${text ? `?${text}` : ''}`;
+      };
+      return kit.send(
+        request,
+        reply,
+        200,
+        'subscribers',
+        {
+          title: 'Subscribers',
+          search,
+          typeOptions: [
+            { value: '', label: 'Email and webhooks', selected: !type },
+            { value: 'email', label: 'Email', selected: type === 'email' },
+            { value: 'webhook', label: 'Webhooks', selected: type === 'webhook' },
+          ],
+          subscribers: shown.map((s) => ({ ...subscriberListItem(s, components, tz), formId: newFormId(app) })),
+          currentUrl: query(request.query.after ?? null),
+          nextUrl: more ? query(shown[shown.length - 1].id) : null,
+          firstUrl: request.query.after ? query(null) : null,
+          filtered: Boolean(search || type),
+          limits: { disable: limitsOf(DisableWebhookEndpointInput) },
+        },
+        { nav: 'subscribers' },
+      );
+    },
+  );
 
   const back = (request: FastifyRequest, done: string) => {
     const from = field(request.body as Form, 'back');
@@ -105,95 +126,170 @@ export async function subscriberConsoleRoutes(parent: FastifyInstance, { kit, ge
     return `${safe}${safe.includes('?') ? '&' : '?'}done=${done}`;
   };
 
-  app.post('/console/subscribers/:id/remove', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    await unsubscribe(kit.ctx(request), request.params.id, 'removed');
-    return reply.redirect(back(request, 'subscriber-removed'), 303);
-  });
+  app.post(
+    '/console/subscribers/:id/remove',
+    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      await unsubscribe(kit.ctx(request), request.params.id, 'removed');
+      return reply.redirect(back(request, 'subscriber-removed'), 303);
+    },
+  );
 
-  app.post('/console/subscribers/:id/disable', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    const reason = field(request.body as Form, 'reason');
-    try {
-      // An empty box means no reason given (the use-case records the default one).
-      await disableWebhookEndpoint(kit.ctx(request), request.params.id, reason === '' ? {} : { reason });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return kit.send(request, reply, 400, 'message', { title: 'Please check your request', heading: 'Please check your request', message: error.message, link: { href: '/console/subscribers', text: 'Back to the subscribers' } }, { nav: 'subscribers' });
-    }
-    return reply.redirect(back(request, 'endpoint-disabled'), 303);
-  });
+  app.post(
+    '/console/subscribers/:id/disable',
+    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const reason = field(request.body as Form, 'reason');
+      try {
+        // An empty box means no reason given (the use-case records the default one).
+        await disableWebhookEndpoint(kit.ctx(request), request.params.id, reason === '' ? {} : { reason });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return kit.send(
+          request,
+          reply,
+          400,
+          'message',
+          {
+            title: 'Please check your request',
+            heading: 'Please check your request',
+            message: error.message,
+            link: { href: '/console/subscribers', text: 'Back to the subscribers' },
+          },
+          { nav: 'subscribers' },
+        );
+      }
+      return reply.redirect(back(request, 'endpoint-disabled'), 303);
+    },
+  );
 
-  app.post('/console/subscribers/:id/reactivate', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    await reactivateSubscriber(kit.ctx(request), request.params.id);
-    return reply.redirect(back(request, 'subscriber-reactivated'), 303);
-  });
+  app.post(
+    '/console/subscribers/:id/reactivate',
+    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      await reactivateSubscriber(kit.ctx(request), request.params.id);
+      return reply.redirect(back(request, 'subscriber-reactivated'), 303);
+    },
+  );
 
-  app.post('/console/subscribers/:id/rotate-secret', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    let secret: string | null = null;
-    const result = await kit.once(request, async (ctx) => {
-      secret = await rotateWebhookSecret(ctx, request.params.id, () => generateWebhookSecret());
-      return { id: request.params.id };
-    });
-    return kit.send(request, reply, 200, 'shown-once', {
-      script: true,
-      title: 'New signing secret',
-      heading: 'New signing secret',
-      replayed: result.replayed,
-      lead: 'The old secret stopped verifying at once. Give this one to the endpoint\'s owner now: it is shown only this once.',
-      label: 'Signing secret (Standard Webhooks)',
-      value: secret,
-      link: { href: '/console/subscribers?type=webhook', text: 'Back to the webhook endpoints' },
-    }, { nav: 'subscribers' });
-  });
+  app.post(
+    '/console/subscribers/:id/rotate-secret',
+    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      let secret: string | null = null;
+      const result = await kit.once(request, async (ctx) => {
+        secret = await rotateWebhookSecret(ctx, request.params.id, () => generateWebhookSecret());
+        return { id: request.params.id };
+      });
+      return kit.send(
+        request,
+        reply,
+        200,
+        'shown-once',
+        {
+          script: true,
+          title: 'New signing secret',
+          heading: 'New signing secret',
+          replayed: result.replayed,
+          lead: "The old secret stopped verifying at once. Give this one to the endpoint's owner now: it is shown only this once.",
+          label: 'Signing secret (Standard Webhooks)',
+          value: secret,
+          link: { href: '/console/subscribers?type=webhook', text: 'Back to the webhook endpoints' },
+        },
+        { nav: 'subscribers' },
+      );
+    },
+  );
 
   // ---- import --------------------------------------------------------------------------------
 
-  const importPage = (request: FastifyRequest, reply: FastifyReply, status: number, form: { csv: string; confirmed: boolean }, extra: { errors?: Record<string, string>; result?: ImportResult } = {}) =>
-    kit.send(request, reply, status, 'subscriber-import', {
-      title: 'Import subscribers',
-      form: { ...form, formId: newFormId(app) },
-      errors: extra.errors ?? {},
-      result: extra.result ? {
-        created: extra.result.created, existing: extra.result.existing, invalidCount: extra.result.invalid.length,
-        invalid: extra.result.invalid.slice(0, 200), more: Math.max(0, extra.result.invalid.length - 200),
-      } : null,
-      script: true,
-    }, { nav: 'subscribers' });
+  const importPage = (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    form: { csv: string; confirmed: boolean },
+    extra: { errors?: Record<string, string>; result?: ImportResult } = {},
+  ) =>
+    kit.send(
+      request,
+      reply,
+      status,
+      'subscriber-import',
+      {
+        title: 'Import subscribers',
+        form: { ...form, formId: newFormId(app) },
+        errors: extra.errors ?? {},
+        result: extra.result
+          ? {
+              created: extra.result.created,
+              existing: extra.result.existing,
+              invalidCount: extra.result.invalid.length,
+              invalid: extra.result.invalid.slice(0, 200),
+              more: Math.max(0, extra.result.invalid.length - 200),
+            }
+          : null,
+        script: true,
+      },
+      { nav: 'subscribers' },
+    );
 
-  app.get('/console/subscribers/import', { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, response: HTML } }, async (request, reply) =>
-    importPage(request, reply, 200, { csv: '', confirmed: false }));
+  app.get(
+    '/console/subscribers/import',
+    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, response: HTML } },
+    async (request, reply) => importPage(request, reply, 200, { csv: '', confirmed: false }),
+  );
 
-  app.post('/console/subscribers/import', {
-    preHandler: app.requireConsoleCapability('subscriber.manage'),
-    bodyLimit: IMPORT_MAX_CHARS * 3 + 10_000,
-    schema: {
-      hide: true,
-      body: Type.Object({
-        _csrf: Type.Optional(Type.String({ maxLength: 200 })),
-        form_id: Type.Optional(Type.String({ maxLength: 100 })),
-        csv: Type.Optional(Type.String({ maxLength: IMPORT_MAX_CHARS })),
-        confirmed: Type.Optional(Type.String({ maxLength: 10 })),
-        intent: Type.Optional(Type.String({ maxLength: 20 })),
-      }, { additionalProperties: false }),
-      response: HTML,
+  app.post(
+    '/console/subscribers/import',
+    {
+      preHandler: app.requireConsoleCapability('subscriber.manage'),
+      bodyLimit: IMPORT_MAX_CHARS * 3 + 10_000,
+      schema: {
+        hide: true,
+        body: Type.Object(
+          {
+            _csrf: Type.Optional(Type.String({ maxLength: 200 })),
+            form_id: Type.Optional(Type.String({ maxLength: 100 })),
+            csv: Type.Optional(Type.String({ maxLength: IMPORT_MAX_CHARS })),
+            confirmed: Type.Optional(Type.String({ maxLength: 10 })),
+            intent: Type.Optional(Type.String({ maxLength: 20 })),
+          },
+          { additionalProperties: false },
+        ),
+        response: HTML,
+      },
     },
-  }, async (request, reply) => {
-    const body = request.body as Form;
-    const form = { csv: field(body, 'csv'), confirmed: checked(body, 'confirmed') };
-    let result: ImportResult | null = null;
-    try {
-      const rows = parseSubscriberCsv(form.csv);
-      await kit.once(request, async (ctx) => {
-        const input: ImportEmailSubscribersInput = { rows, confirmed: form.confirmed };
-        result = await importEmailSubscribers(ctx, input);
-        return { id: 'import' };
-      });
-    } catch (error) {
-      if (!(error instanceof ValidationError)) throw error;
-      return importPage(request, reply, 400, form, { errors: errorsOf(error) });
-    }
-    if (!result) {
-      return kit.send(request, reply, 200, 'message', { title: 'Already imported', heading: 'This list was already imported', message: 'The form was sent twice; the first import counted.', link: { href: '/console/subscribers', text: 'See the subscribers' } }, { nav: 'subscribers' });
-    }
-    return importPage(request, reply, 200, { csv: '', confirmed: form.confirmed }, { result });
-  });
+    async (request, reply) => {
+      const body = request.body as Form;
+      const form = { csv: field(body, 'csv'), confirmed: checked(body, 'confirmed') };
+      let result: ImportResult | null = null;
+      try {
+        const rows = parseSubscriberCsv(form.csv);
+        await kit.once(request, async (ctx) => {
+          const input: ImportEmailSubscribersInput = { rows, confirmed: form.confirmed };
+          result = await importEmailSubscribers(ctx, input);
+          return { id: 'import' };
+        });
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return importPage(request, reply, 400, form, { errors: errorsOf(error) });
+      }
+      if (!result) {
+        return kit.send(
+          request,
+          reply,
+          200,
+          'message',
+          {
+            title: 'Already imported',
+            heading: 'This list was already imported',
+            message: 'The form was sent twice; the first import counted.',
+            link: { href: '/console/subscribers', text: 'See the subscribers' },
+          },
+          { nav: 'subscribers' },
+        );
+      }
+      return importPage(request, reply, 200, { csv: '', confirmed: form.confirmed }, { result });
+    },
+  );
 }

@@ -32,36 +32,90 @@ const chosen = (value: string) => (value === '' ? undefined : value);
 export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
-  app.get('/console/templates', { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML } }, async (request, reply) => {
-    const [templates, components] = await Promise.all([listTemplates(app.db), loadComponents(app.db)]);
-    return kit.send(request, reply, 200, 'templates', { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) }, { nav: 'templates' });
-  });
+  app.get(
+    '/console/templates',
+    {
+      preHandler: app.requireConsoleCapability('template.read'),
+      schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
+    },
+    async (request, reply) => {
+      const [templates, components] = await Promise.all([listTemplates(app.db), loadComponents(app.db)]);
+      return kit.send(
+        request,
+        reply,
+        200,
+        'templates',
+        { title: 'Incident templates', templates: templates.map((t) => templateListItem(t, components)) },
+        { nav: 'templates' },
+      );
+    },
+  );
 
-  const editor = async (request: FastifyRequest, reply: FastifyReply, status: number, form: TemplateForm, id: string | null, errors: Record<string, string> = {}) => {
+  const editor = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    status: number,
+    form: TemplateForm,
+    id: string | null,
+    errors: Record<string, string> = {},
+  ) => {
     const { groups, components } = await loadPageStructure(app.db);
-    return kit.send(request, reply, status, 'template-edit', {
-      title: id ? `Template: ${form.name}` : 'New incident template',
-      id,
-      action: id ? `/console/templates/${id}` : '/console/templates',
-      form,
-      statusOptions: options(TEMPLATE_STATUSES, STATUS_LABELS, form.status),
-      impactOptions: options(['', ...TEMPLATE_IMPACTS], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
-      grid: componentGrid(groups, components, form.selected),
-      errors,
-      limits: TEMPLATE_LIMITS,
-    }, { nav: 'templates' });
+    return kit.send(
+      request,
+      reply,
+      status,
+      'template-edit',
+      {
+        title: id ? `Template: ${form.name}` : 'New incident template',
+        id,
+        action: id ? `/console/templates/${id}` : '/console/templates',
+        form,
+        statusOptions: options(TEMPLATE_STATUSES, STATUS_LABELS, form.status),
+        impactOptions: options(['', ...TEMPLATE_IMPACTS], { '': 'From the component statuses', ...IMPACT_LABELS }, form.impact),
+        grid: componentGrid(groups, components, form.selected),
+        errors,
+        limits: TEMPLATE_LIMITS,
+      },
+      { nav: 'templates' },
+    );
   };
 
-  app.get('/console/templates/new', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, response: HTML } }, async (request, reply) => editor(request, reply, 200, EMPTY, null));
+  app.get(
+    '/console/templates/new',
+    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, response: HTML } },
+    async (request, reply) => editor(request, reply, 200, EMPTY, null),
+  );
 
-  app.get('/console/templates/:id', { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, params: IdParams, response: HTML } }, async (request, reply) => {
-    const template = await findTemplate(app.db, request.params.id);
-    if (!template) throw new NotFoundError('template', request.params.id);
-    return editor(request, reply, 200, { name: template.name, title: template.title, status: template.status, impact: template.impact ?? '', body: template.body, selected: template.component_statuses }, template.id);
-  });
+  app.get(
+    '/console/templates/:id',
+    { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, params: IdParams, response: HTML } },
+    async (request, reply) => {
+      const template = await findTemplate(app.db, request.params.id);
+      if (!template) throw new NotFoundError('template', request.params.id);
+      return editor(
+        request,
+        reply,
+        200,
+        {
+          name: template.name,
+          title: template.title,
+          status: template.status,
+          impact: template.impact ?? '',
+          body: template.body,
+          selected: template.component_statuses,
+        },
+        template.id,
+      );
+    },
+  );
 
   const readForm = (body: Form): TemplateForm => ({
-    name: field(body, 'name'), title: field(body, 'title'), status: field(body, 'status'), impact: field(body, 'impact'), body: field(body, 'body'), selected: gridSelection(body),
+    name: field(body, 'name'),
+    title: field(body, 'title'),
+    status: field(body, 'status'),
+    impact: field(body, 'impact'),
+    body: field(body, 'body'),
+    selected: gridSelection(body),
   });
   const errorField = (components: Component[]) => (name: string) => {
     if (!name.startsWith('components.')) return name;
@@ -82,11 +136,23 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
     return reply.redirect('/console/templates?done=template-saved', 303);
   };
 
-  app.post('/console/templates', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, null));
-  app.post('/console/templates/:id', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => save(request, reply, request.params.id));
+  app.post(
+    '/console/templates',
+    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, body: FormBody, response: HTML } },
+    async (request, reply) => save(request, reply, null),
+  );
+  app.post(
+    '/console/templates/:id',
+    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => save(request, reply, request.params.id),
+  );
 
-  app.post('/console/templates/:id/delete', { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } }, async (request, reply) => {
-    await deleteTemplate(kit.ctx(request), request.params.id);
-    return reply.redirect('/console/templates?done=template-deleted', 303);
-  });
+  app.post(
+    '/console/templates/:id/delete',
+    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      await deleteTemplate(kit.ctx(request), request.params.id);
+      return reply.redirect('/console/templates?done=template-deleted', 303);
+    },
+  );
 }

@@ -4,7 +4,13 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { HeartbeatDefinition } from '../../config.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import {
-  chartDataCsv, chartDataJson, heartbeatNotFoundView, heartbeatOverviewView, heartbeatSeriesView, renderSparkline, type HeartbeatChrome,
+  chartDataCsv,
+  chartDataJson,
+  heartbeatNotFoundView,
+  heartbeatOverviewView,
+  heartbeatSeriesView,
+  renderSparkline,
+  type HeartbeatChrome,
 } from '../../presenters/heartbeat-chart.ts';
 import { CHART_RANGES, createHeartbeatChartLoader, type ChartRange } from '../../queries/load-heartbeat-chart.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
@@ -105,80 +111,111 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
     return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
   };
 
-  app.get('/heartbeat', {
-    schema: { hide: true, querystring: Type.Object({ range: Type.Optional(Range), tz: Type.Optional(Tz) }), response: HTML },
-  }, async (request, reply) => {
-    const range = (request.query.range ?? '24h') as ChartRange;
-    const zone = zoneOf(request.query.tz);
-    return cached(request, reply, `overview|${range}|${zone.tz ?? ''}`, async () => {
-      const now = app.clock.now();
-      const charts = [];
-      for (const metric of metrics) for (const region of metric.regions) charts.push(await loader.load(metric, region, range, now));
-      const view = heartbeatOverviewView({ chrome: chrome(), charts, range, ...zone, now: now.getTime() });
-      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat', view, 'main') };
-    });
-  });
+  app.get(
+    '/heartbeat',
+    {
+      schema: { hide: true, querystring: Type.Object({ range: Type.Optional(Range), tz: Type.Optional(Tz) }), response: HTML },
+    },
+    async (request, reply) => {
+      const range = (request.query.range ?? '24h') as ChartRange;
+      const zone = zoneOf(request.query.tz);
+      return cached(request, reply, `overview|${range}|${zone.tz ?? ''}`, async () => {
+        const now = app.clock.now();
+        const charts = [];
+        for (const metric of metrics) for (const region of metric.regions) charts.push(await loader.load(metric, region, range, now));
+        const view = heartbeatOverviewView({ chrome: chrome(), charts, range, ...zone, now: now.getTime() });
+        return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat', view, 'main') };
+      });
+    },
+  );
 
-  app.get('/heartbeat/:metric/:region', {
-    schema: { hide: true, params: SeriesParams, querystring: Type.Object({ tz: Type.Optional(Tz) }), response: { ...HTML, 404: Type.String() } },
-  }, async (request, reply) => {
-    const { metric, region } = request.params;
-    const zone = zoneOf(request.query.tz);
-    const definition = find(metric, region);
-    if (!definition) return notFound(reply);
-    return cached(request, reply, `series|${metric}|${region}|${zone.tz ?? ''}`, async () => {
-      const now = app.clock.now();
-      const charts = [];
-      for (const range of CHART_RANGES) charts.push(await loader.load(definition, region, range, now));
-      const view = heartbeatSeriesView({ chrome: chrome(), charts, ...zone, now: now.getTime() });
-      return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat-series', view, 'main') };
-    });
-  });
+  app.get(
+    '/heartbeat/:metric/:region',
+    {
+      schema: { hide: true, params: SeriesParams, querystring: Type.Object({ tz: Type.Optional(Tz) }), response: { ...HTML, 404: Type.String() } },
+    },
+    async (request, reply) => {
+      const { metric, region } = request.params;
+      const zone = zoneOf(request.query.tz);
+      const definition = find(metric, region);
+      if (!definition) return notFound(reply);
+      return cached(request, reply, `series|${metric}|${region}|${zone.tz ?? ''}`, async () => {
+        const now = app.clock.now();
+        const charts = [];
+        for (const range of CHART_RANGES) charts.push(await loader.load(definition, region, range, now));
+        const view = heartbeatSeriesView({ chrome: chrome(), charts, ...zone, now: now.getTime() });
+        return { contentType: 'text/html; charset=utf-8', text: app.views.page('pages/heartbeat-series', view, 'main') };
+      });
+    },
+  );
 
   const dataQuery = Type.Object({ range: Type.Optional(Range) });
 
-  app.get('/heartbeat/:metric/:region/data.json', {
-    schema: {
-      hide: true, params: SeriesParams, querystring: dataQuery,
-      response: {
-        200: Type.Object({ metric: Type.String(), region: Type.String(), range: Type.String(), step_seconds: Type.Integer(), points: Type.Array(DataPoint) }, { additionalProperties: true }),
-        304: Type.Null(), 404: Type.String(),
+  app.get(
+    '/heartbeat/:metric/:region/data.json',
+    {
+      schema: {
+        hide: true,
+        params: SeriesParams,
+        querystring: dataQuery,
+        response: {
+          200: Type.Object(
+            { metric: Type.String(), region: Type.String(), range: Type.String(), step_seconds: Type.Integer(), points: Type.Array(DataPoint) },
+            { additionalProperties: true },
+          ),
+          304: Type.Null(),
+          404: Type.String(),
+        },
       },
     },
-  }, async (request, reply) => {
-    const { metric, region } = request.params;
-    const range = (request.query.range ?? '24h') as ChartRange;
-    const definition = find(metric, region);
-    if (!definition) return notFound(reply);
-    return cached(request, reply, `json|${metric}|${region}|${range}`, async () => ({
-      contentType: 'application/json; charset=utf-8',
-      text: JSON.stringify(chartDataJson(await loader.load(definition, region, range, app.clock.now()))),
-    }));
-  });
+    async (request, reply) => {
+      const { metric, region } = request.params;
+      const range = (request.query.range ?? '24h') as ChartRange;
+      const definition = find(metric, region);
+      if (!definition) return notFound(reply);
+      return cached(request, reply, `json|${metric}|${region}|${range}`, async () => ({
+        contentType: 'application/json; charset=utf-8',
+        text: JSON.stringify(chartDataJson(await loader.load(definition, region, range, app.clock.now()))),
+      }));
+    },
+  );
 
-  app.get('/heartbeat/:metric/:region/data.csv', {
-    schema: { hide: true, params: SeriesParams, querystring: dataQuery, response: { 200: Type.String({ description: 'text/csv' }), 304: Type.Null(), 404: Type.String() } },
-  }, async (request, reply) => {
-    const { metric, region } = request.params;
-    const range = (request.query.range ?? '24h') as ChartRange;
-    const definition = find(metric, region);
-    if (!definition) return notFound(reply);
-    reply.header('content-disposition', `inline; filename="${metric}-${region}-${range}.csv"`);
-    return cached(request, reply, `csv|${metric}|${region}|${range}`, async () => ({
-      contentType: 'text/csv; charset=utf-8; header=present',
-      text: chartDataCsv(await loader.load(definition, region, range, app.clock.now())),
-    }));
-  });
+  app.get(
+    '/heartbeat/:metric/:region/data.csv',
+    {
+      schema: {
+        hide: true,
+        params: SeriesParams,
+        querystring: dataQuery,
+        response: { 200: Type.String({ description: 'text/csv' }), 304: Type.Null(), 404: Type.String() },
+      },
+    },
+    async (request, reply) => {
+      const { metric, region } = request.params;
+      const range = (request.query.range ?? '24h') as ChartRange;
+      const definition = find(metric, region);
+      if (!definition) return notFound(reply);
+      reply.header('content-disposition', `inline; filename="${metric}-${region}-${range}.csv"`);
+      return cached(request, reply, `csv|${metric}|${region}|${range}`, async () => ({
+        contentType: 'text/csv; charset=utf-8; header=present',
+        text: chartDataCsv(await loader.load(definition, region, range, app.clock.now())),
+      }));
+    },
+  );
 
-  app.get('/heartbeat/:metric/:region/sparkline.svg', {
-    schema: { hide: true, params: SeriesParams, response: { 200: Type.String({ description: 'image/svg+xml' }), 304: Type.Null(), 404: Type.String() } },
-  }, async (request, reply) => {
-    const { metric, region } = request.params;
-    const definition = find(metric, region);
-    if (!definition) return notFound(reply);
-    return cached(request, reply, `spark|${metric}|${region}`, async () => ({
-      contentType: 'image/svg+xml; charset=utf-8',
-      text: renderSparkline({ ...(await loader.load(definition, region, '1h', app.clock.now())), timeZone: pageZone }),
-    }));
-  });
+  app.get(
+    '/heartbeat/:metric/:region/sparkline.svg',
+    {
+      schema: { hide: true, params: SeriesParams, response: { 200: Type.String({ description: 'image/svg+xml' }), 304: Type.Null(), 404: Type.String() } },
+    },
+    async (request, reply) => {
+      const { metric, region } = request.params;
+      const definition = find(metric, region);
+      if (!definition) return notFound(reply);
+      return cached(request, reply, `spark|${metric}|${region}`, async () => ({
+        contentType: 'image/svg+xml; charset=utf-8',
+        text: renderSparkline({ ...(await loader.load(definition, region, '1h', app.clock.now())), timeZone: pageZone }),
+      }));
+    },
+  );
 }

@@ -87,7 +87,8 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     done(null, parseForm(String(body), { depth: 4, parameterLimit: 1000, arrayLimit: 500, allowPrototypes: false, plainObjects: true }));
   });
   app.addHook('onRequest', async (request) => {
-    const hasBody = request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0' || request.headers['transfer-encoding'] !== undefined;
+    const hasBody =
+      (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') || request.headers['transfer-encoding'] !== undefined;
     if (hasBody && request.headers['content-type'] === undefined) request.headers['content-type'] = 'application/json';
     const token = tokenOf(request);
     if (!token) throw new UnauthorizedError('send Authorization: OAuth <token> (or Bearer, or ?api_key=); create one with: npx lifeline token create');
@@ -128,44 +129,63 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     const { components } = await loadPageStructure(app.db);
     return incidents.map((incident) => presentV1Incident(incident, components, pageId, options));
   };
-  const statusLookup = (components: Component[]) => (idOrKey: string): ComponentStatus | undefined =>
-    components.find((c) => c.id === idOrKey || c.key === idOrKey)?.status;
+  const statusLookup =
+    (components: Component[]) =>
+    (idOrKey: string): ComponentStatus | undefined =>
+      components.find((c) => c.id === idOrKey || c.key === idOrKey)?.status;
 
   // ---- page and components ---------------------------------------------------------------------
 
-  app.get('/pages/:page_id', {
-    schema: { tags: Tags, summary: 'The page (Statuspage manage API)', security: Security, params: PageParams },
-  }, async (request) => {
-    need(request, 'status.read');
-    return presentV1Page(await pageFor(request.params.page_id), options);
-  });
+  app.get(
+    '/pages/:page_id',
+    {
+      schema: { tags: Tags, summary: 'The page (Statuspage manage API)', security: Security, params: PageParams },
+    },
+    async (request) => {
+      need(request, 'status.read');
+      return presentV1Page(await pageFor(request.params.page_id), options);
+    },
+  );
 
-  app.get('/pages/:page_id/components', {
-    schema: { tags: Tags, summary: 'Components and groups, as a bare array', security: Security, params: PageParams },
-  }, async (request) => {
-    need(request, 'status.read');
-    const page = await pageFor(request.params.page_id);
-    const { groups, components } = await loadPageStructure(app.db);
-    return presentV1Components({ page, groups, components });
-  });
+  app.get(
+    '/pages/:page_id/components',
+    {
+      schema: { tags: Tags, summary: 'Components and groups, as a bare array', security: Security, params: PageParams },
+    },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      const { groups, components } = await loadPageStructure(app.db);
+      return presentV1Components({ page, groups, components });
+    },
+  );
 
-  app.get('/pages/:page_id/components/:component_id', {
-    schema: { tags: Tags, summary: 'One component', security: Security, params: ComponentParams },
-  }, async (request) => {
-    need(request, 'status.read');
-    const page = await pageFor(request.params.page_id);
-    const component = await findComponent(app.db, request.params.component_id);
-    if (!component) throw new NotFoundError('component', request.params.component_id);
-    return presentV1Component(component, page.id);
-  });
+  app.get(
+    '/pages/:page_id/components/:component_id',
+    {
+      schema: { tags: Tags, summary: 'One component', security: Security, params: ComponentParams },
+    },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      const component = await findComponent(app.db, request.params.component_id);
+      if (!component) throw new NotFoundError('component', request.params.component_id);
+      return presentV1Component(component, page.id);
+    },
+  );
 
   for (const method of ['PATCH', 'PUT'] as const) {
     app.route({
-      method, url: '/pages/:page_id/components/:component_id',
+      method,
+      url: '/pages/:page_id/components/:component_id',
       schema: {
-        tags: Tags, summary: 'Set a component\'s status (and edit it, on a page whose components are managed in the console)', security: Security,
-        params: ComponentParams, body: AnyBody,
-        description: 'Body `{"component": {status, name, description, group_id, only_show_if_degraded}}`. Fields equal to the component\'s own are not edits; other fields are ignored. No notice is sent for a status set outside an incident.',
+        tags: Tags,
+        summary: "Set a component's status (and edit it, on a page whose components are managed in the console)",
+        security: Security,
+        params: ComponentParams,
+        body: AnyBody,
+        description:
+          'Body `{"component": {status, name, description, group_id, only_show_if_degraded}}`. Fields equal to the component\'s own are not edits; other fields are ignored. No notice is sent for a status set outside an incident.',
       },
       handler: async (request) => {
         const page = await pageFor(request.params.page_id);
@@ -191,14 +211,28 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
 
   // ---- incidents and maintenances ----------------------------------------------------------------
 
-  app.get('/pages/:page_id/incidents', {
-    schema: { tags: Tags, summary: 'Incidents and maintenances, newest first, as a bare array', security: Security, params: PageParams, querystring: ListQuery },
-  }, async (request) => {
-    need(request, 'status.read');
-    const page = await pageFor(request.params.page_id);
-    const incidents = await listIncidentsPage(app.db, { search: request.query.q || undefined, limit: request.query.limit ?? 100, page: request.query.page ?? 1 });
-    return presentIncidents(page.id, incidents);
-  });
+  app.get(
+    '/pages/:page_id/incidents',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Incidents and maintenances, newest first, as a bare array',
+        security: Security,
+        params: PageParams,
+        querystring: ListQuery,
+      },
+    },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      const incidents = await listIncidentsPage(app.db, {
+        search: request.query.q || undefined,
+        limit: request.query.limit ?? 100,
+        page: request.query.page ?? 1,
+      });
+      return presentIncidents(page.id, incidents);
+    },
+  );
 
   const lists = [
     ['unresolved', 'Open incidents', () => listUnresolvedIncidents(app.db)],
@@ -207,57 +241,86 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     ['scheduled', 'Maintenances not yet completed', () => listOpenMaintenances(app.db, 'scheduled')],
   ] as const;
   for (const [path, summary, load] of lists) {
-    app.get(`/pages/:page_id/incidents/${path}`, {
-      schema: { tags: Tags, summary: `${summary}, as a bare array`, security: Security, params: PageParams },
-    }, async (request) => {
-      need(request, 'status.read');
-      const page = await pageFor(request.params.page_id);
-      return presentIncidents(page.id, await load());
-    });
+    app.get(
+      `/pages/:page_id/incidents/${path}`,
+      {
+        schema: { tags: Tags, summary: `${summary}, as a bare array`, security: Security, params: PageParams },
+      },
+      async (request) => {
+        need(request, 'status.read');
+        const page = await pageFor(request.params.page_id);
+        return presentIncidents(page.id, await load());
+      },
+    );
   }
 
-  app.post('/pages/:page_id/incidents', {
-    schema: {
-      tags: Tags, summary: 'Create an incident, or a maintenance (a maintenance status or scheduled_for)', security: Security, params: PageParams, body: AnyBody,
-      description: 'Body `{"incident": {name, status, impact_override, body (or message), components: {id: status}, component_ids, deliver_notifications, scheduled_for, scheduled_until, scheduled_auto_in_progress, scheduled_auto_completed}}`; other fields are ignored. Send an Idempotency-Key header to make retries safe.',
+  app.post(
+    '/pages/:page_id/incidents',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Create an incident, or a maintenance (a maintenance status or scheduled_for)',
+        security: Security,
+        params: PageParams,
+        body: AnyBody,
+        description:
+          'Body `{"incident": {name, status, impact_override, body (or message), components: {id: status}, component_ids, deliver_notifications, scheduled_for, scheduled_until, scheduled_auto_in_progress, scheduled_auto_completed}}`; other fields are ignored. Send an Idempotency-Key header to make retries safe.',
+      },
     },
-  }, async (request, reply) => {
-    const page = await pageFor(request.params.page_id);
-    const { components } = await loadPageStructure(app.db);
-    const creation = incidentCreation(request.body, statusLookup(components), app.clock.now());
-    const present = (incident: Incident & { components?: Component[] }) => presentV1Incident(incident, incident.components ?? components, page.id, options);
-    if (creation.kind === 'incident') {
-      need(request, 'incident.declare');
-      return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, creation.input), present);
-    }
-    need(request, 'maintenance.schedule');
-    return app.idempotentWrite(request, reply, 201, async (ctx) => {
-      let maintenance = await scheduleMaintenance(ctx, creation.input);
-      // Created already under way (or as past history): move it on to the status asked for, one step at a time.
-      while (MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) < MAINTENANCE_ORDER.indexOf(creation.status)) {
-        const next = MAINTENANCE_ORDER[MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) + 1];
-        maintenance = await advanceMaintenance(ctx, maintenance.id, next, defined({ deliver_notifications: creation.input.deliver_notifications }));
+    async (request, reply) => {
+      const page = await pageFor(request.params.page_id);
+      const { components } = await loadPageStructure(app.db);
+      const creation = incidentCreation(request.body, statusLookup(components), app.clock.now());
+      const present = (incident: Incident & { components?: Component[] }) => presentV1Incident(incident, incident.components ?? components, page.id, options);
+      if (creation.kind === 'incident') {
+        need(request, 'incident.declare');
+        return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, creation.input), present);
       }
-      return maintenance;
-    }, present);
-  });
+      need(request, 'maintenance.schedule');
+      return app.idempotentWrite(
+        request,
+        reply,
+        201,
+        async (ctx) => {
+          let maintenance = await scheduleMaintenance(ctx, creation.input);
+          // Created already under way (or as past history): move it on to the status asked for, one step at a time.
+          while (MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) < MAINTENANCE_ORDER.indexOf(creation.status)) {
+            const next = MAINTENANCE_ORDER[MAINTENANCE_ORDER.indexOf(maintenance.status as MaintenanceStatus) + 1];
+            maintenance = await advanceMaintenance(ctx, maintenance.id, next, defined({ deliver_notifications: creation.input.deliver_notifications }));
+          }
+          return maintenance;
+        },
+        present,
+      );
+    },
+  );
 
-  app.get('/pages/:page_id/incidents/:incident_id', {
-    schema: { tags: Tags, summary: 'One incident or maintenance', security: Security, params: IncidentParams },
-  }, async (request) => {
-    need(request, 'status.read');
-    const page = await pageFor(request.params.page_id);
-    const incident = await findIncident(app.db, request.params.incident_id);
-    if (!incident) throw new NotFoundError('incident', request.params.incident_id);
-    return (await presentIncidents(page.id, [incident]))[0];
-  });
+  app.get(
+    '/pages/:page_id/incidents/:incident_id',
+    {
+      schema: { tags: Tags, summary: 'One incident or maintenance', security: Security, params: IncidentParams },
+    },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      const incident = await findIncident(app.db, request.params.incident_id);
+      if (!incident) throw new NotFoundError('incident', request.params.incident_id);
+      return (await presentIncidents(page.id, [incident]))[0];
+    },
+  );
 
   for (const method of ['PATCH', 'PUT'] as const) {
     app.route({
-      method, url: '/pages/:page_id/incidents/:incident_id',
+      method,
+      url: '/pages/:page_id/incidents/:incident_id',
       schema: {
-        tags: Tags, summary: 'Update an incident or move a maintenance on: one update', security: Security, params: IncidentParams, body: AnyBody,
-        description: 'Body `{"incident": {status, body (or message), impact_override, components, component_ids, deliver_notifications}}`. A request that moves nothing answers the incident as it is. The name is not changed.',
+        tags: Tags,
+        summary: 'Update an incident or move a maintenance on: one update',
+        security: Security,
+        params: IncidentParams,
+        body: AnyBody,
+        description:
+          'Body `{"incident": {status, body (or message), impact_override, components, component_ids, deliver_notifications}}`. A request that moves nothing answers the incident as it is. The name is not changed.',
       },
       handler: async (request, reply) => {
         const page = await pageFor(request.params.page_id);
@@ -277,11 +340,15 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     });
   }
 
-  app.delete('/pages/:page_id/incidents/:incident_id', {
-    schema: { tags: Tags, summary: 'Not supported: resolve the incident instead', security: Security, params: IncidentParams },
-  }, async (request, reply) => {
-    await pageFor(request.params.page_id);
-    const message = 'deleting incidents is not supported: history is kept; resolve it instead (PATCH with status resolved)';
-    return reply.code(405).header('allow', 'GET, PATCH, PUT').send({ error: message, message });
-  });
+  app.delete(
+    '/pages/:page_id/incidents/:incident_id',
+    {
+      schema: { tags: Tags, summary: 'Not supported: resolve the incident instead', security: Security, params: IncidentParams },
+    },
+    async (request, reply) => {
+      await pageFor(request.params.page_id);
+      const message = 'deleting incidents is not supported: history is kept; resolve it instead (PATCH with status resolved)';
+      return reply.code(405).header('allow', 'GET, PATCH, PUT').send({ error: message, message });
+    },
+  );
 }

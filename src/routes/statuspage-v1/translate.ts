@@ -74,11 +74,10 @@ function componentChanges(fields: Fields, currentStatus: (idOrKey: string) => Co
   return Object.keys(changes).length > 0 ? changes : undefined;
 }
 
-export type IncidentCreation =
-  | { kind: 'incident'; input: Fields }
-  | { kind: 'maintenance'; input: Fields; status: MaintenanceStatus };
+export type IncidentCreation = { kind: 'incident'; input: Fields } | { kind: 'maintenance'; input: Fields; status: MaintenanceStatus };
 
-const isMaintenanceStatus = (status: unknown): status is MaintenanceStatus => typeof status === 'string' && (MAINTENANCE_STATUSES as readonly string[]).includes(status);
+const isMaintenanceStatus = (status: unknown): status is MaintenanceStatus =>
+  typeof status === 'string' && (MAINTENANCE_STATUSES as readonly string[]).includes(status);
 
 /**
  * `POST /pages/{id}/incidents`. A maintenance status (or a `scheduled_for` without a status) makes
@@ -91,12 +90,17 @@ export function incidentCreation(body: unknown, currentStatus: (idOrKey: string)
   const maintenance = isMaintenanceStatus(fields.status) || (fields.status === undefined && text(fields.scheduled_for) !== undefined);
   if (!maintenance) {
     const status = text(fields.status);
-    const body = words ?? DEFAULT_INCIDENT_BODIES[(typeof status === 'string' && status in DEFAULT_INCIDENT_BODIES ? status : 'investigating') as IncidentStatus];
+    const body =
+      words ?? DEFAULT_INCIDENT_BODIES[(typeof status === 'string' && status in DEFAULT_INCIDENT_BODIES ? status : 'investigating') as IncidentStatus];
     return {
       kind: 'incident',
       input: defined({
-        name: fields.name, status, impact: text(fields.impact_override), body,
-        components: componentChanges(fields, currentStatus), deliver_notifications: flag(fields.deliver_notifications),
+        name: fields.name,
+        status,
+        impact: text(fields.impact_override),
+        body,
+        components: componentChanges(fields, currentStatus),
+        deliver_notifications: flag(fields.deliver_notifications),
       }),
     };
   }
@@ -119,17 +123,18 @@ export function incidentCreation(body: unknown, currentStatus: (idOrKey: string)
   };
 }
 
-export type IncidentChange =
-  | { kind: 'nothing' }
-  | { kind: 'incident-update'; input: Fields }
-  | { kind: 'maintenance-step'; status: string; input: Fields };
+export type IncidentChange = { kind: 'nothing' } | { kind: 'incident-update'; input: Fields } | { kind: 'maintenance-step'; status: string; input: Fields };
 
 /**
  * `PATCH|PUT /pages/{id}/incidents/{incident_id}`: one update, when the request moves anything.
  * A message without a status keeps the status; a status without a message gets Statuspage's
  * placeholder words. `name` is not changed (Lifeline keeps an incident's first name).
  */
-export function incidentChange(body: unknown, current: { kind: 'incident' | 'maintenance'; status: string }, currentStatus: (idOrKey: string) => ComponentStatus | undefined): IncidentChange {
+export function incidentChange(
+  body: unknown,
+  current: { kind: 'incident' | 'maintenance'; status: string },
+  currentStatus: (idOrKey: string) => ComponentStatus | undefined,
+): IncidentChange {
   const fields = unwrap(body, 'incident');
   const words = text(fields.body) ?? text(fields.message);
   const status = text(fields.status);
@@ -148,8 +153,11 @@ export function incidentChange(body: unknown, current: { kind: 'incident' | 'mai
   return {
     kind: 'incident-update',
     input: defined({
-      status, body: words ?? DEFAULT_INCIDENT_BODIES[next] ?? DEFAULT_INCIDENT_BODIES.investigating, impact,
-      components, deliver_notifications: flag(fields.deliver_notifications),
+      status,
+      body: words ?? DEFAULT_INCIDENT_BODIES[next] ?? DEFAULT_INCIDENT_BODIES.investigating,
+      impact,
+      components,
+      deliver_notifications: flag(fields.deliver_notifications),
     }),
   };
 }
@@ -158,8 +166,10 @@ export function incidentChange(body: unknown, current: { kind: 'incident' | 'mai
 export function componentChange(body: unknown): { status?: unknown; edits: Fields } {
   const fields = unwrap(body, 'component');
   const edits = defined({
-    name: text(fields.name), description: fields.description === '' ? null : fields.description,
-    group_id: fields.group_id === '' ? null : fields.group_id, only_show_if_degraded: flag(fields.only_show_if_degraded),
+    name: text(fields.name),
+    description: fields.description === '' ? null : fields.description,
+    group_id: fields.group_id === '' ? null : fields.group_id,
+    only_show_if_degraded: flag(fields.only_show_if_degraded),
   });
   return { status: text(fields.status), edits };
 }

@@ -39,7 +39,10 @@ const chosenComponents = (body: { scope?: string; components?: string | string[]
  */
 const EmailSignUpForm = Type.Object({ email: SubscribeByEmailInput.properties.email, components: Components, scope: Type.Optional(Type.String()) });
 const WebhookSignUpForm = Type.Object({
-  url: RequestWebhookSubscriptionInput.properties.url, email: RequestWebhookSubscriptionInput.properties.email, components: Components, scope: Type.Optional(Type.String()),
+  url: RequestWebhookSubscriptionInput.properties.url,
+  email: RequestWebhookSubscriptionInput.properties.email,
+  components: Components,
+  scope: Type.Optional(Type.String()),
 });
 /** The forms' `maxlength`s, from the contracts. */
 const LIMITS = { ...limitsOf(SubscribeByEmailInput), ...limitsOf(RequestWebhookSubscriptionInput) };
@@ -59,7 +62,8 @@ export async function unsubscribeTokenIn(body: unknown): Promise<string | null> 
   if (typeof body === 'string') subject = await subjectOfRawMessage(body);
   else if (body && typeof body === 'object') {
     const fields = body as Record<string, unknown>;
-    subject = fields.subject ?? fields.Subject ?? (fields.headers && typeof fields.headers === 'object' ? (fields.headers as Record<string, unknown>).subject : null);
+    subject =
+      fields.subject ?? fields.Subject ?? (fields.headers && typeof fields.headers === 'object' ? (fields.headers as Record<string, unknown>).subject : null);
   }
   if (typeof subject !== 'string') return null;
   return /\bunsubscribe\s+([A-Za-z0-9_.~-]{10,400})/i.exec(subject)?.[1] ?? null;
@@ -95,8 +99,12 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     // referrer goes to this site only (the address may hold a token): with no referrer at all, an
     // old browser would post the form with Origin: null, which same-origin checks refuse.
     const html = app.views.page('pages/subscription', { ...subscriptionPageView(page, view), limits: LIMITS }, 'main');
-    return reply.code(status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
-      .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' })).send(html);
+    return reply
+      .code(status)
+      .type('text/html; charset=utf-8')
+      .header('cache-control', 'no-store')
+      .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' }))
+      .send(html);
   };
   const choices = async (selected: { all: boolean; ids: string[] }) => {
     const { groups, components } = await loadPageStructure(app.db);
@@ -105,69 +113,103 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   const claims = (request: { params: { token: string } }, purpose: LinkPurpose) =>
     verifyLinkToken(request.params.token, purpose, app.linkKey(), app.clock.now());
   const invalidLink = (reply: FastifyReply) =>
-    render(reply, 404, { title: 'Link not valid', heading: 'This link is not valid', message: 'It may have expired or been used already. You can sign up again from the status page.' });
+    render(reply, 404, {
+      title: 'Link not valid',
+      heading: 'This link is not valid',
+      message: 'It may have expired or been used already. You can sign up again from the status page.',
+    });
 
   // HTML errors for HTML pages: a 400/403/429 says what is wrong in words, not JSON.
   app.setErrorHandler(async (error: FastifyError, _request, reply) => {
     const status = httpStatusOf(error);
     if (status >= 500) throw error;
-    const message = status === 429 ? 'Too many requests. Please wait a little and try again.'
-      : error.validation ? describeValidation(error.validation, error.validationContext).message : error.message;
+    const message =
+      status === 429
+        ? 'Too many requests. Please wait a little and try again.'
+        : error.validation
+          ? describeValidation(error.validation, error.validationContext).message
+          : error.message;
     return render(reply, status, { title: 'Subscription', heading: status === 403 ? 'Request refused' : 'Please check your request', message });
   });
 
   app.get('/subscribe', { schema: { hide: true, response: HTML } }, async (_request, reply) =>
     render(reply, 200, {
-      title: 'Subscribe to updates', heading: 'Get notified of incidents and maintenance',
+      title: 'Subscribe to updates',
+      heading: 'Get notified of incidents and maintenance',
       message: 'Enter your email address. We will send a confirmation link; nothing else is sent until you click it.',
-      form: { action: '/subscribe', button: 'Subscribe' }, choices: await choices({ all: true, ids: [] }), email: '',
+      form: { action: '/subscribe', button: 'Subscribe' },
+      choices: await choices({ all: true, ids: [] }),
+      email: '',
       alternative: { href: '/subscribe/webhook', text: 'Integrating a system? Receive signed webhooks instead.' },
-    }));
+    }),
+  );
 
   const webhookForm = async (url: string) => ({
-    title: 'Subscribe a webhook', heading: 'Receive status updates as signed webhooks',
-    message: 'We POST Statuspage-style JSON (with an event_type) to your https endpoint, signed per Standard Webhooks. Its owner confirms by email first; nothing is sent before.',
-    form: { action: '/subscribe/webhook', button: 'Register endpoint' }, webhookForm: true, url, choices: await choices({ all: true, ids: [] }),
+    title: 'Subscribe a webhook',
+    heading: 'Receive status updates as signed webhooks',
+    message:
+      'We POST Statuspage-style JSON (with an event_type) to your https endpoint, signed per Standard Webhooks. Its owner confirms by email first; nothing is sent before.',
+    form: { action: '/subscribe/webhook', button: 'Register endpoint' },
+    webhookForm: true,
+    url,
+    choices: await choices({ all: true, ids: [] }),
   });
   app.get('/subscribe/webhook', { schema: { hide: true, response: HTML } }, async (_request, reply) => render(reply, 200, await webhookForm('')));
 
-  app.post('/subscribe/webhook', {
-    config: ipLimit,
-    schema: { hide: true, body: WebhookSignUpForm, response: HTML },
-  }, async (request, reply) => {
-    assertSameOrigin(request);
-    // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
-    const email = parseEmailAddress('email', request.body.email);
-    if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe a webhook', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
-    const input: RequestWebhookSubscriptionInput = { url: request.body.url.trim(), email, component_ids: chosenComponents(request.body) };
-    try {
-      await requestWebhookSubscription(app.serviceContext(visitorActor('public')), input, options.checkWebhookUrl, options.generateWebhookSecret);
-    } catch (error) {
-      // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
-      if (error instanceof DomainError && error.code === 'invalid_input') return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
-      throw error;
-    }
-    return render(reply, 200, {
-      title: 'Check your inbox', heading: 'Check your inbox',
-      message: `If ${email} can receive email, a message is on its way with a link to confirm the endpoint. Nothing is sent to it before.`,
-    });
-  });
+  app.post(
+    '/subscribe/webhook',
+    {
+      config: ipLimit,
+      schema: { hide: true, body: WebhookSignUpForm, response: HTML },
+    },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
+      const email = parseEmailAddress('email', request.body.email);
+      if (!perAddress.hit(emailAddressKey(email)))
+        return render(reply, 429, {
+          title: 'Subscribe a webhook',
+          heading: 'Too many requests',
+          message: 'Too many requests for this address. Please try again later.',
+        });
+      const input: RequestWebhookSubscriptionInput = { url: request.body.url.trim(), email, component_ids: chosenComponents(request.body) };
+      try {
+        await requestWebhookSubscription(app.serviceContext(visitorActor('public')), input, options.checkWebhookUrl, options.generateWebhookSecret);
+      } catch (error) {
+        // The endpoint itself is not acceptable (not https, private address...): say so next to the form.
+        if (error instanceof DomainError && error.code === 'invalid_input')
+          return render(reply, 400, { ...(await webhookForm(request.body.url)), message: error.message });
+        throw error;
+      }
+      return render(reply, 200, {
+        title: 'Check your inbox',
+        heading: 'Check your inbox',
+        message: `If ${email} can receive email, a message is on its way with a link to confirm the endpoint. Nothing is sent to it before.`,
+      });
+    },
+  );
 
-  app.post('/subscribe', {
-    config: ipLimit,
-    schema: { hide: true, body: EmailSignUpForm, response: HTML },
-  }, async (request, reply) => {
-    assertSameOrigin(request);
-    // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
-    const email = parseEmailAddress('email', request.body.email);
-    if (!perAddress.hit(emailAddressKey(email))) return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
-    const input: SubscribeByEmailInput = { type: 'email', email, component_ids: chosenComponents(request.body) };
-    await subscribeByEmail(app.serviceContext(visitorActor('public')), input, { source: 'public' });
-    return render(reply, 200, {
-      title: 'Check your inbox', heading: 'Check your inbox',
-      message: `If ${email} can receive updates, a message is on its way with a link to confirm or manage the subscription.`,
-    });
-  });
+  app.post(
+    '/subscribe',
+    {
+      config: ipLimit,
+      schema: { hide: true, body: EmailSignUpForm, response: HTML },
+    },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      // Checked before the use-case so the per-address limit counts every spelling of one mailbox.
+      const email = parseEmailAddress('email', request.body.email);
+      if (!perAddress.hit(emailAddressKey(email)))
+        return render(reply, 429, { title: 'Subscribe', heading: 'Too many requests', message: 'Too many requests for this address. Please try again later.' });
+      const input: SubscribeByEmailInput = { type: 'email', email, component_ids: chosenComponents(request.body) };
+      await subscribeByEmail(app.serviceContext(visitorActor('public')), input, { source: 'public' });
+      return render(reply, 200, {
+        title: 'Check your inbox',
+        heading: 'Check your inbox',
+        message: `If ${email} can receive updates, a message is on its way with a link to confirm or manage the subscription.`,
+      });
+    },
+  );
 
   // A link whose subscriber has since unsubscribed (or been removed) is as invalid as an expired one.
   const liveClaims = async (request: { params: { token: string } }, purpose: LinkPurpose) => {
@@ -178,7 +220,11 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
 
   app.get('/subscribe/confirm/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     if (!(await liveClaims(request, 'confirm'))) return invalidLink(reply);
-    return render(reply, 200, { title: 'Confirm subscription', heading: 'Confirm your subscription', form: { action: `/subscribe/confirm/${request.params.token}`, button: 'Confirm subscription' } });
+    return render(reply, 200, {
+      title: 'Confirm subscription',
+      heading: 'Confirm your subscription',
+      form: { action: `/subscribe/confirm/${request.params.token}`, button: 'Confirm subscription' },
+    });
   });
 
   // Confirmation is a POST behind a button: link scanners that prefetch GETs must not confirm.
@@ -193,11 +239,17 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     if (!subscriber) return invalidLink(reply);
     if (subscriber?.type === 'webhook') {
       return render(reply, 200, {
-        title: 'Endpoint confirmed', heading: 'Your endpoint is subscribed',
-        message: `${subscriber.url} will receive a signed POST whenever we post about an incident, maintenance or component change.`, secret: subscriber.secret ?? undefined,
+        title: 'Endpoint confirmed',
+        heading: 'Your endpoint is subscribed',
+        message: `${subscriber.url} will receive a signed POST whenever we post about an incident, maintenance or component change.`,
+        secret: subscriber.secret ?? undefined,
       });
     }
-    return render(reply, 200, { title: 'Subscribed', heading: 'You are subscribed', message: 'You will get an email when we post about an incident or maintenance.' });
+    return render(reply, 200, {
+      title: 'Subscribed',
+      heading: 'You are subscribed',
+      message: 'You will get an email when we post about an incident or maintenance.',
+    });
   });
 
   app.get('/manage/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
@@ -205,9 +257,15 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
     if (!subscriber || subscriber.unsubscribed_at) return invalidLink(reply);
     return render(reply, 200, {
-      title: 'Manage subscription', heading: 'Manage your subscription', email: subscriber.email ?? subscriber.url,
-      form: { action: `/manage/${request.params.token}`, button: 'Save' }, choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
-      actions: subscriber.type === 'webhook' && subscriber.confirmed_at ? [{ action: `/manage/${request.params.token}/rotate-secret`, button: 'Make a new signing secret' }] : [],
+      title: 'Manage subscription',
+      heading: 'Manage your subscription',
+      email: subscriber.email ?? subscriber.url,
+      form: { action: `/manage/${request.params.token}`, button: 'Save' },
+      choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
+      actions:
+        subscriber.type === 'webhook' && subscriber.confirmed_at
+          ? [{ action: `/manage/${request.params.token}/rotate-secret`, button: 'Make a new signing secret' }]
+          : [],
       secondary: { action: `/manage/${request.params.token}/unsubscribe`, button: 'Unsubscribe from all updates' },
     });
   });
@@ -218,21 +276,34 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     const subscriber = claim ? await findSubscriber(app.db, claim.subscriberId) : null;
     if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook' || !subscriber.confirmed_at) return invalidLink(reply);
     const secret = await rotateWebhookSecret(app.serviceContext(visitorActor('subscriber')), subscriber.id, options.generateWebhookSecret);
-    return render(reply, 200, { title: 'New signing secret', heading: 'A new signing secret', message: `Deliveries to ${subscriber.url} are signed with this secret from now on; the old one no longer verifies.`, secret });
+    return render(reply, 200, {
+      title: 'New signing secret',
+      heading: 'A new signing secret',
+      message: `Deliveries to ${subscriber.url} are signed with this secret from now on; the old one no longer verifies.`,
+      secret,
+    });
   });
 
-  app.post('/manage/:token', {
-    config: ipLimit,
-    schema: { hide: true, params: Token, body: Type.Object({ components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
-  }, async (request, reply) => {
-    assertSameOrigin(request);
-    const claim = claims(request, 'manage');
-    if (!claim) return invalidLink(reply);
-    const ids = chosenComponents(request.body);
-    const input: UpdateSubscriptionInput = { component_ids: ids };
-    await updateSubscription(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, input);
-    return render(reply, 200, { title: 'Saved', heading: 'Your choices are saved', message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.' });
-  });
+  app.post(
+    '/manage/:token',
+    {
+      config: ipLimit,
+      schema: { hide: true, params: Token, body: Type.Object({ components: Components, scope: Type.Optional(Type.String()) }), response: HTML },
+    },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const claim = claims(request, 'manage');
+      if (!claim) return invalidLink(reply);
+      const ids = chosenComponents(request.body);
+      const input: UpdateSubscriptionInput = { component_ids: ids };
+      await updateSubscription(app.serviceContext(visitorActor('subscriber')), claim.subscriberId, input);
+      return render(reply, 200, {
+        title: 'Saved',
+        heading: 'Your choices are saved',
+        message: ids.length ? `You will hear about ${ids.length} component(s).` : 'You will hear about every component.',
+      });
+    },
+  );
 
   app.post('/manage/:token/unsubscribe', { config: ipLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     assertSameOrigin(request);
@@ -245,24 +316,35 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
   // A GET never unsubscribes (mail scanners follow links): it shows a button.
   app.get('/unsubscribe/:token', { schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {
     if (!claims(request, 'unsubscribe')) return invalidLink(reply);
-    return render(reply, 200, { title: 'Unsubscribe', heading: 'Unsubscribe from status updates?', form: { action: `/unsubscribe/${request.params.token}`, button: 'Unsubscribe', danger: true } });
+    return render(reply, 200, {
+      title: 'Unsubscribe',
+      heading: 'Unsubscribe from status updates?',
+      form: { action: `/unsubscribe/${request.params.token}`, button: 'Unsubscribe', danger: true },
+    });
   });
 
   // The List-Unsubscribe mailto (unsubscribe@<MAIL_FROM domain>, subject "unsubscribe <token>"):
   // route that mailbox to this endpoint (Postmark/SendGrid/Mailgun inbound JSON or form fields, or
   // the raw message piped from an MTA). The signed token is the credential, as for one-click.
-  app.post('/inbound/unsubscribe', {
-    config: unsubscribeLimit,
-    schema: { hide: true, response: { 200: Type.Object({ unsubscribed: Type.Boolean() }), 400: Type.Object({ error: Type.String(), message: Type.String() }) } },
-  }, async (request, reply) => {
-    const token = await unsubscribeTokenIn(request.body);
-    const claim = token ? verifyLinkToken(token, 'unsubscribe', app.linkKey(), app.clock.now()) : null;
-    if (!claim) return reply.code(400).send({ error: 'invalid_input', message: 'subject: no valid "unsubscribe <token>" found' });
-    await unsubscribe(app.serviceContext(visitorActor('subscriber:mailto')), claim.subscriberId, 'unsubscribed').catch((error) => {
-      if (!(error instanceof NotFoundError)) throw error;
-    });
-    return { unsubscribed: true };
-  });
+  app.post(
+    '/inbound/unsubscribe',
+    {
+      config: unsubscribeLimit,
+      schema: {
+        hide: true,
+        response: { 200: Type.Object({ unsubscribed: Type.Boolean() }), 400: Type.Object({ error: Type.String(), message: Type.String() }) },
+      },
+    },
+    async (request, reply) => {
+      const token = await unsubscribeTokenIn(request.body);
+      const claim = token ? verifyLinkToken(token, 'unsubscribe', app.linkKey(), app.clock.now()) : null;
+      if (!claim) return reply.code(400).send({ error: 'invalid_input', message: 'subject: no valid "unsubscribe <token>" found' });
+      await unsubscribe(app.serviceContext(visitorActor('subscriber:mailto')), claim.subscriberId, 'unsubscribed').catch((error) => {
+        if (!(error instanceof NotFoundError)) throw error;
+      });
+      return { unsubscribed: true };
+    },
+  );
 
   // RFC 8058 one-click: mailbox providers POST "List-Unsubscribe=One-Click" with no cookies; the token is the credential.
   app.post('/unsubscribe/:token', { config: unsubscribeLimit, schema: { hide: true, params: Token, response: HTML } }, async (request, reply) => {

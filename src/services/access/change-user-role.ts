@@ -30,7 +30,14 @@ export async function changeUserRole(ctx: ServiceContext, userId: string, raw: u
       throw new ConflictError('role: this is the only admin; make another account admin first');
     }
     const updated = (await setUserRole(tx, user.id, role, at)) as ResponderUser;
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'user.role_changed', target_type: 'responder_user', target_id: user.id, details: { email: user.email, from: user.role, to: role }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'user.role_changed',
+      target_type: 'responder_user',
+      target_id: user.id,
+      details: { email: user.email, from: user.role, to: role },
+      at,
+    });
     return updated;
   });
 }

@@ -12,10 +12,13 @@ import { assertMayGrant, type Grantor } from './grantor.ts';
 import { hashToken, TOKEN_PREFIX } from '../../domain/secret-hash.ts';
 
 /** A new token: the API's request body, the console form's fields (ticked scopes as a list). */
-export const CreateApiTokenInput = Type.Object({
-  name: TokenName,
-  scopes: Type.Array(Enum(SCOPES), { minItems: 1 }),
-}, { additionalProperties: false });
+export const CreateApiTokenInput = Type.Object(
+  {
+    name: TokenName,
+    scopes: Type.Array(Enum(SCOPES), { minItems: 1 }),
+  },
+  { additionalProperties: false },
+);
 export type CreateApiTokenInput = Static<typeof CreateApiTokenInput>;
 /** The schema counts characters, the text rule UTF-16 units after trimming: both hold the contract's number. */
 const NAME_MAX = limitsOf(CreateApiTokenInput).name;
@@ -34,10 +37,26 @@ export async function createApiToken(ctx: ServiceContext, raw: unknown, grantor:
   const secret = ctx.ids.bytes(32).toString('base64url');
   const token = `${TOKEN_PREFIX}${visible}_${secret}`;
   const at = ctx.clock.now();
-  const record: ApiToken = { id: ctx.ids.id(), name, prefix: `${TOKEN_PREFIX}${visible}`, scopes: [...new Set(input.scopes)], created_by: ctx.actor.label, created_at: at, last_used_at: null, revoked_at: null };
+  const record: ApiToken = {
+    id: ctx.ids.id(),
+    name,
+    prefix: `${TOKEN_PREFIX}${visible}`,
+    scopes: [...new Set(input.scopes)],
+    created_by: ctx.actor.label,
+    created_at: at,
+    last_used_at: null,
+    revoked_at: null,
+  };
   await ctx.db.transaction(async (tx) => {
     await insertToken(tx, { ...record, hash: hashToken(token) });
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'token.created', target_type: 'api_token', target_id: record.id, details: { name, prefix: record.prefix, scopes: record.scopes }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'token.created',
+      target_type: 'api_token',
+      target_id: record.id,
+      details: { name, prefix: record.prefix, scopes: record.scopes },
+      at,
+    });
   });
   return { token, record };
 }

@@ -12,12 +12,25 @@ export async function createSession(ctx: ServiceContext, user: ResponderUser, me
   const token = newSecret(ctx);
   const at = ctx.clock.now();
   const session: ConsoleSession = {
-    id: sessionIdOf(token), user_id: user.id, created_at: at, last_seen_at: at, expires_at: slidingExpiry(at, at), revoked_at: null, method,
+    id: sessionIdOf(token),
+    user_id: user.id,
+    created_at: at,
+    last_seen_at: at,
+    expires_at: slidingExpiry(at, at),
+    revoked_at: null,
+    method,
     user_agent: userAgent ? userAgent.slice(0, 300) : null,
   };
   await ctx.db.transaction(async (tx) => {
     await insertSession(tx, session);
-    await insertAudit(tx, { actor: `user:${user.email}`, action: 'user.signed_in', target_type: 'responder_user', target_id: user.id, details: { method }, at });
+    await insertAudit(tx, {
+      actor: `user:${user.email}`,
+      action: 'user.signed_in',
+      target_type: 'responder_user',
+      target_id: user.id,
+      details: { method },
+      at,
+    });
   });
   return { user, token, session };
 }

@@ -14,11 +14,14 @@ import { issueSignInLink } from './issue-sign-in-link.ts';
 import type { IssuedLink } from './session-rules.ts';
 
 /** A new console account: the API's request body, the console form's fields, the CLI's flags. */
-export const CreateUserInput = Type.Object({
-  email: EmailAddress,
-  role: Enum(USER_ROLES),
-  name: Type.Optional(PersonName),
-}, { additionalProperties: false });
+export const CreateUserInput = Type.Object(
+  {
+    email: EmailAddress,
+    role: Enum(USER_ROLES),
+    name: Type.Optional(PersonName),
+  },
+  { additionalProperties: false },
+);
 export type CreateUserInput = Static<typeof CreateUserInput>;
 const NAME_MAX = limitsOf(CreateUserInput).name;
 
@@ -33,7 +36,14 @@ export async function createUser(ctx: ServiceContext, raw: unknown): Promise<{ u
   return ctx.db.transaction(async (tx) => {
     const user = await insertUser(tx, { id: ctx.ids.id(), email, name, role: input.role, at });
     if (!user) throw new ConflictError(`email: an account for ${email} already exists`);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'user.created', target_type: 'responder_user', target_id: user.id, details: { email, role: input.role }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'user.created',
+      target_type: 'responder_user',
+      target_id: user.id,
+      details: { email, role: input.role },
+      at,
+    });
     const link = await issueSignInLink(ctx, user.id, tx);
     return { user, link };
   });

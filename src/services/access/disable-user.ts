@@ -25,7 +25,14 @@ export async function disableUser(ctx: ServiceContext, idOrEmail: string): Promi
     const user = (await disableUserRow(tx, found.id, at)) as ResponderUser;
     const sessions = await revokeUserSessions(tx, user.id, at);
     await expireUserLinks(tx, user.id, at);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'user.disabled', target_type: 'responder_user', target_id: user.id, details: { email: user.email, sessions_revoked: sessions }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'user.disabled',
+      target_type: 'responder_user',
+      target_id: user.id,
+      details: { email: user.email, sessions_revoked: sessions },
+      at,
+    });
     return user;
   });
 }

@@ -18,7 +18,14 @@ export async function revokeApiToken(ctx: ServiceContext, idOrPrefix: string, gr
     if (!found) throw new NotFoundError('token', idOrPrefix);
     assertMayGrant(grantor, found.scopes, 'revoke a token with');
     const token = (await revokeToken(tx, found.id, at)) as ApiToken;
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'token.revoked', target_type: 'api_token', target_id: token.id, details: { prefix: token.prefix }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'token.revoked',
+      target_type: 'api_token',
+      target_id: token.id,
+      details: { prefix: token.prefix },
+      at,
+    });
     return token;
   });
 }

@@ -8,6 +8,7 @@ export async function revokeSession(ctx: ServiceContext, sessionId: string, user
   authorize(ctx.actor, 'account.self');
   const at = ctx.clock.now();
   const revoked = await revokeSessionRow(ctx.db, sessionId, at, userId);
-  if (revoked) await insertAudit(ctx.db, { actor: ctx.actor.label, action: 'session.revoked', target_type: 'console_session', target_id: sessionId.slice(0, 12), at });
+  if (revoked)
+    await insertAudit(ctx.db, { actor: ctx.actor.label, action: 'session.revoked', target_type: 'console_session', target_id: sessionId.slice(0, 12), at });
   return revoked;
 }

@@ -13,12 +13,15 @@ import { parseInput } from '../shared/contract.ts';
  * not only spaces) is `checkPasswordStrength`'s and runs after the current password is checked,
  * so a wrong current password is named first and the form keeps its words.
  */
-export const SetPasswordInput = Type.Object({
-  /** Required when the account has a password, unless a fresh sign-in link proved the address. */
-  current: Type.Optional(Type.String()),
-  password: Type.String(),
-  confirm: Type.String(),
-}, { additionalProperties: false });
+export const SetPasswordInput = Type.Object(
+  {
+    /** Required when the account has a password, unless a fresh sign-in link proved the address. */
+    current: Type.Optional(Type.String()),
+    password: Type.String(),
+    confirm: Type.String(),
+  },
+  { additionalProperties: false },
+);
 export type SetPasswordInput = Static<typeof SetPasswordInput>;
 
 /** What the door knows about the session asking, not typed by the person. */
@@ -46,6 +49,13 @@ export async function setPassword(ctx: ServiceContext, userId: string, raw: unkn
     await setPasswordHash(tx, userId, hash, at);
     // A replaced password may have leaked: every other session ends.
     const revoked = existing ? await revokeUserSessions(tx, userId, at, options.keepSessionId) : 0;
-    await insertAudit(tx, { actor: ctx.actor.label, action: existing ? 'user.password_changed' : 'user.password_set', target_type: 'responder_user', target_id: userId, details: { other_sessions_revoked: revoked }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: existing ? 'user.password_changed' : 'user.password_set',
+      target_type: 'responder_user',
+      target_id: userId,
+      details: { other_sessions_revoked: revoked },
+      at,
+    });
   });
 }

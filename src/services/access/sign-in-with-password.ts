@@ -11,10 +11,13 @@ import type { SignedIn } from './session-rules.ts';
  * The sign-in form. An address or password longer than any account can have is refused by the
  * schema; a door that must not tell failures apart answers that refusal like a wrong password.
  */
-export const SignInWithPasswordInput = Type.Object({
-  email: EmailAddress,
-  password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
-}, { additionalProperties: false });
+export const SignInWithPasswordInput = Type.Object(
+  {
+    email: EmailAddress,
+    password: Type.String({ minLength: 1, maxLength: PASSWORD_MAX }),
+  },
+  { additionalProperties: false },
+);
 export type SignInWithPasswordInput = Static<typeof SignInWithPasswordInput>;
 
 /**

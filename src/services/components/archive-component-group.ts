@@ -10,7 +10,12 @@ export async function archiveComponentGroup(ctx: ServiceContext, idOrKey: string
   return structureChange(ctx, async (tx, _pageId, at) => {
     const group = await requireGroup(tx, idOrKey);
     const ungrouped = await archiveGroup(tx, group.id, at);
-    await recordChange(tx, ctx, { action: 'component_group.archived', targetType: 'component_group', targetId: group.id, details: { key: group.key, ungrouped } }, at);
+    await recordChange(
+      tx,
+      ctx,
+      { action: 'component_group.archived', targetType: 'component_group', targetId: group.id, details: { key: group.key, ungrouped } },
+      at,
+    );
     return { id: group.id, ungrouped };
   });
 }

@@ -13,7 +13,12 @@ export async function archiveComponent(ctx: ServiceContext, idOrKey: string): Pr
     const open = await openIncidentsAffecting(tx, component.id);
     if (open.length > 0) throw new ConflictError(`${component.name} is affected by an open incident or maintenance (${open.join(', ')}): resolve it first`);
     await archiveComponentRow(tx, component.id, at);
-    await recordChange(tx, ctx, { action: 'component.archived', targetType: 'component', targetId: component.id, details: { key: component.key, name: component.name } }, at);
+    await recordChange(
+      tx,
+      ctx,
+      { action: 'component.archived', targetType: 'component', targetId: component.id, details: { key: component.key, name: component.name } },
+      at,
+    );
     return { id: component.id };
   });
 }

@@ -9,12 +9,15 @@ import { recordChange } from '../shared/record-change.ts';
 import { chooseKey, optionalDescription, placeAmong, reorder, structureChange, structureName } from './structure-change.ts';
 
 /** A new component group: the API's request body, the console's "Add a group" form. */
-export const CreateComponentGroupInput = Type.Object({
-  name: ComponentName,
-  description: Type.Optional(Description),
-  key: Type.Optional(ComponentKey),
-  position: Type.Optional(Position),
-}, { additionalProperties: false });
+export const CreateComponentGroupInput = Type.Object(
+  {
+    name: ComponentName,
+    description: Type.Optional(Description),
+    key: Type.Optional(ComponentKey),
+    position: Type.Optional(Position),
+  },
+  { additionalProperties: false },
+);
 export type CreateComponentGroupInput = Static<typeof CreateComponentGroupInput>;
 
 /** Adds a group to a console-managed page (last, unless a position is given). */

@@ -10,16 +10,19 @@ import { recordChange } from '../shared/record-change.ts';
 import { chooseKey, optionalDescription, placeAmong, reorder, resolveGroupId, siblingsOf, structureChange, structureName } from './structure-change.ts';
 
 /** A new component: the API's request body, the console's "Add a component" form. */
-export const CreateComponentInput = Type.Object({
-  name: ComponentName,
-  description: Type.Optional(Description),
-  group_id: Type.Optional(GroupRef),
-  key: Type.Optional(ComponentKey),
-  only_show_if_degraded: Type.Optional(Type.Boolean()),
-  position: Type.Optional(Position),
-  /** the starting status (default operational) */
-  status: Type.Optional(ComponentStatusField),
-}, { additionalProperties: false });
+export const CreateComponentInput = Type.Object(
+  {
+    name: ComponentName,
+    description: Type.Optional(Description),
+    group_id: Type.Optional(GroupRef),
+    key: Type.Optional(ComponentKey),
+    only_show_if_degraded: Type.Optional(Type.Boolean()),
+    position: Type.Optional(Position),
+    /** the starting status (default operational) */
+    status: Type.Optional(ComponentStatusField),
+  },
+  { additionalProperties: false },
+);
 export type CreateComponentInput = Static<typeof CreateComponentInput>;
 
 /** Adds a component to a console-managed page, with its first status (uptime is counted from here). */
@@ -34,8 +37,16 @@ export async function createComponent(ctx: ServiceContext, raw: unknown): Promis
     const key = await chooseKey(tx, 'component', input.key, name);
     const siblings = await siblingsOf(tx, groupId);
     const { id } = await upsertComponent(tx, {
-      id: ctx.ids.id(), page_id: pageId, key, group_id: groupId, name, description, position: await nextPosition(tx, 'component'),
-      only_show_if_degraded: input.only_show_if_degraded ?? false, start_date: null, at,
+      id: ctx.ids.id(),
+      page_id: pageId,
+      key,
+      group_id: groupId,
+      name,
+      description,
+      position: await nextPosition(tx, 'component'),
+      only_show_if_degraded: input.only_show_if_degraded ?? false,
+      start_date: null,
+      at,
     });
     // The first history entry: uptime is counted from here.
     await setComponentStatus(tx, { id, status, at, incidentId: null });

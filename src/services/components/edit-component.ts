@@ -11,11 +11,14 @@ import { UpdateComponentInput, updateComponent } from './update-component.ts';
  * Statuspage's component PATCH: a status (any page), structure edits (console-managed pages), or
  * both in one request. The API's request body.
  */
-export const EditComponentInput = Type.Object({
-  status: Type.Optional(SetComponentStatusInput.properties.status),
-  deliver_notifications: SetComponentStatusInput.properties.deliver_notifications,
-  ...UpdateComponentInput.properties,
-}, { additionalProperties: false });
+export const EditComponentInput = Type.Object(
+  {
+    status: Type.Optional(SetComponentStatusInput.properties.status),
+    deliver_notifications: SetComponentStatusInput.properties.deliver_notifications,
+    ...UpdateComponentInput.properties,
+  },
+  { additionalProperties: false },
+);
 export type EditComponentInput = Static<typeof EditComponentInput>;
 
 /**
@@ -27,7 +30,8 @@ export async function editComponent(ctx: ServiceContext, idOrKey: string, raw: u
   authorize(ctx.actor, 'page_structure.edit');
   const { status, deliver_notifications: deliverNotifications, ...structure } = parseInput(EditComponentInput, raw);
   const edits = Object.keys(structure).length > 0;
-  if (!edits && status === undefined) throw new ValidationError('status', 'give a status, or one of name, description, group_id, position, only_show_if_degraded');
+  if (!edits && status === undefined)
+    throw new ValidationError('status', 'give a status, or one of name, description, group_id, position, only_show_if_degraded');
   if (status === undefined) return updateComponent(ctx, idOrKey, structure);
   if (edits) await updateComponent(ctx, idOrKey, structure);
   // The status change comes last and reads the component in its own transaction, so its answer holds the edits too.

@@ -18,7 +18,9 @@ async function requireConsoleStructure(db: Queryable): Promise<string> {
   const page = await findPage(db);
   if (!page) throw new ConflictError('the page is not set up yet');
   if (page.components_from !== 'console') {
-    throw new ConflictError('groups and components come from the page definition file (page.components_from: file): edit the file and restart, or set page.components_from: console to manage them here');
+    throw new ConflictError(
+      'groups and components come from the page definition file (page.components_from: file): edit the file and restart, or set page.components_from: console to manage them here',
+    );
   }
   return page.id;
 }
@@ -73,7 +75,13 @@ export async function chooseKey(db: Queryable, table: 'component' | 'component_g
     if (await taken(requested)) throw new ValidationError('key', `"${requested}" is already used`);
     return requested;
   }
-  const base = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 50) || (table === 'component' ? 'component' : 'group');
+  const base =
+    name
+      .toLowerCase()
+      .normalize('NFKD')
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 50) || (table === 'component' ? 'component' : 'group');
   for (let n = 1; ; n += 1) {
     const key = n === 1 ? base : `${base}-${n}`;
     if (!(await taken(key))) return key;
@@ -87,7 +95,13 @@ export const placeAmong = (position: number | undefined, count: number): number 
 export async function reorder(db: Queryable, table: 'component' | 'component_group', siblingIds: string[], id: string, place: number, at: Date): Promise<void> {
   const order = siblingIds.filter((other) => other !== id);
   order.splice(place - 1, 0, id);
-  await setPositions(db, table, order, order.map((_, index) => index + 1), at);
+  await setPositions(
+    db,
+    table,
+    order,
+    order.map((_, index) => index + 1),
+    at,
+  );
 }
 
 /** A group reference (id or key) as a group id; null, missing or '' for no group. */

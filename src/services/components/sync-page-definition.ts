@@ -1,6 +1,15 @@
 import type { PageDefinition } from '../../config.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
-import { archiveMissing, findPage, insertPage, setComponentStatus, touchPage, updatePage, upsertComponent, upsertGroup } from '../../storage/page-repository.ts';
+import {
+  archiveMissing,
+  findPage,
+  insertPage,
+  setComponentStatus,
+  touchPage,
+  updatePage,
+  upsertComponent,
+  upsertGroup,
+} from '../../storage/page-repository.ts';
 import type { Transaction } from '../../storage/database.ts';
 import { lockPageStructure } from '../../storage/locks.ts';
 import type { ServiceContext } from '../context.ts';
@@ -38,7 +47,13 @@ export async function syncPageDefinition(ctx: ServiceContext, definition: PageDe
 }
 
 /** Upserts the file's groups and components by key and archives what it no longer lists. */
-async function syncStructure(tx: Transaction, ctx: ServiceContext, definition: PageDefinition, pageId: string, at: Date): Promise<{ created: string[]; archived: string[] }> {
+async function syncStructure(
+  tx: Transaction,
+  ctx: ServiceContext,
+  definition: PageDefinition,
+  pageId: string,
+  at: Date,
+): Promise<{ created: string[]; archived: string[] }> {
   const created: string[] = [];
   const componentKeys: string[] = [];
   const groupKeys: string[] = [];

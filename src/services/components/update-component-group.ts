@@ -9,11 +9,14 @@ import { recordChange } from '../shared/record-change.ts';
 import { editedText, placeAmong, reorder, requireGroup, structureChange } from './structure-change.ts';
 
 /** A group's edit: missing fields keep their value; the key never changes. */
-export const UpdateComponentGroupInput = Type.Object({
-  name: Type.Optional(ComponentName),
-  description: Type.Optional(Description),
-  position: Type.Optional(Position),
-}, { additionalProperties: false, minProperties: 1 });
+export const UpdateComponentGroupInput = Type.Object(
+  {
+    name: Type.Optional(ComponentName),
+    description: Type.Optional(Description),
+    position: Type.Optional(Position),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
 export type UpdateComponentGroupInput = Static<typeof UpdateComponentGroupInput>;
 
 /** Renames, describes or reorders a group on a console-managed page. */
@@ -26,8 +29,21 @@ export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string,
     const groups = await listGroups(tx);
     const place = placeAmong(input.position, groups.length);
     await updateGroupFields(tx, group.id, { name, description, at });
-    if (place !== undefined) await reorder(tx, 'component_group', groups.map((g) => g.id), group.id, place, at);
-    await recordChange(tx, ctx, { action: 'component_group.edited', targetType: 'component_group', targetId: group.id, details: { name, position: place ?? null } }, at);
+    if (place !== undefined)
+      await reorder(
+        tx,
+        'component_group',
+        groups.map((g) => g.id),
+        group.id,
+        place,
+        at,
+      );
+    await recordChange(
+      tx,
+      ctx,
+      { action: 'component_group.edited', targetType: 'component_group', targetId: group.id, details: { name, position: place ?? null } },
+      at,
+    );
     return (await findGroup(tx, group.id))!;
   });
 }

@@ -9,13 +9,16 @@ import { recordChange } from '../shared/record-change.ts';
 import { editedText, placeAmong, reorder, requireComponent, resolveGroupId, siblingsOf, structureChange } from './structure-change.ts';
 
 /** A component's edit: missing fields keep their value; the key never changes, the status has its own use-case. */
-export const UpdateComponentInput = Type.Object({
-  name: Type.Optional(ComponentName),
-  description: Type.Optional(Description),
-  group_id: Type.Optional(GroupRef),
-  only_show_if_degraded: Type.Optional(Type.Boolean()),
-  position: Type.Optional(Position),
-}, { additionalProperties: false });
+export const UpdateComponentInput = Type.Object(
+  {
+    name: Type.Optional(ComponentName),
+    description: Type.Optional(Description),
+    group_id: Type.Optional(GroupRef),
+    only_show_if_degraded: Type.Optional(Type.Boolean()),
+    position: Type.Optional(Position),
+  },
+  { additionalProperties: false },
+);
 export type UpdateComponentInput = Static<typeof UpdateComponentInput>;
 
 /** Renames, regroups, reorders or changes what a component shows, on a console-managed page. */
@@ -34,10 +37,17 @@ export async function updateComponent(ctx: ServiceContext, idOrKey: string, raw:
     const place = placeAmong(input.position, count) ?? (moved ? count : undefined);
     await updateComponentFields(tx, component.id, { name, description, group_id: groupId, only_show_if_degraded: onlyShowIfDegraded, at });
     if (place !== undefined) await reorder(tx, 'component', moved ? [...siblings, component.id] : siblings, component.id, place, at);
-    await recordChange(tx, ctx, {
-      action: 'component.edited', targetType: 'component', targetId: component.id,
-      details: { name, group_id: groupId, only_show_if_degraded: onlyShowIfDegraded, position: place ?? null },
-    }, at);
+    await recordChange(
+      tx,
+      ctx,
+      {
+        action: 'component.edited',
+        targetType: 'component',
+        targetId: component.id,
+        details: { name, group_id: groupId, only_show_if_degraded: onlyShowIfDegraded, position: place ?? null },
+      },
+      at,
+    );
     return (await findComponentsByIdOrKey(tx, [component.id]))[0];
   });
 }

@@ -19,7 +19,11 @@ function configFor(metric: HeartbeatDefinition, timeZone: string): DetectorConfi
   const key = `${metric.key}|${timeZone}`;
   let config = configs.get(key);
   if (!config) {
-    config = detectorConfig({ bucketSeconds: metric.bucket_seconds ?? 10, threshold: metric.threshold ?? 0.5, baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone } });
+    config = detectorConfig({
+      bucketSeconds: metric.bucket_seconds ?? 10,
+      threshold: metric.threshold ?? 0.5,
+      baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone },
+    });
     configs.set(key, config);
   }
   return config;
@@ -38,7 +42,15 @@ interface SeriesSummary {
 
 function summarise(evaluation: Evaluation | null, at: Date): SeriesSummary {
   if (!evaluation || evaluation.baseline === 'none') {
-    return { state: 'no_baseline', observed: evaluation?.observed ?? null, expected: null, since: null, provisional: true, promised_delay_seconds: null, evaluated_at: at.toISOString() };
+    return {
+      state: 'no_baseline',
+      observed: evaluation?.observed ?? null,
+      expected: null,
+      since: null,
+      provisional: true,
+      promised_delay_seconds: null,
+      evaluated_at: at.toISOString(),
+    };
   }
   return {
     state: evaluation.status === 'firing' && evaluation.tier ? evaluation.tier : 'ok',
@@ -72,7 +84,11 @@ export { holidayExclusions };
  * are alerted through the outbox. After a responder dismissed or took over an episode the series
  * stays quiet until it recovers.
  */
-export async function evaluateHeartbeats(ctx: ServiceContext, metrics: HeartbeatDefinition[], options: EvaluateOptions): Promise<{ series: number; transitions: string[] }> {
+export async function evaluateHeartbeats(
+  ctx: ServiceContext,
+  metrics: HeartbeatDefinition[],
+  options: EvaluateOptions,
+): Promise<{ series: number; transitions: string[] }> {
   const transitions: string[] = [];
   const holidays = holidayExclusions(options.holidays ?? [], options.timeZone);
   let series = 0;
@@ -97,7 +113,10 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
           const to = Math.min(range.to, ranges.recent.from);
           if (to > range.from) past.push(...(await listRollups(tx, key, new Date(range.from), new Date(to))));
         }
-        const history = pointsHistory([...past, ...recent].map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })), { since: start });
+        const history = pointsHistory(
+          [...past, ...recent].map((p) => ({ bucket: new Date(p.bucket), count: Number(p.value) })),
+          { since: start },
+        );
         // Past episodes (outages and false alarms alike) must not pull the baseline down.
         const lookback = new Date(now.getTime() - (config.baseline.lookbackWeeks + 1) * WEEK_MS);
         const episodes = (await listEpisodes(tx, key, lookback, now))
@@ -115,25 +134,40 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
             type,
             at: now,
             payload: {
-              metric: metric.key, region, label: metric.label, tier: evaluation.tier, no_data: evaluation.noData,
+              metric: metric.key,
+              region,
+              label: metric.label,
+              tier: evaluation.tier,
+              no_data: evaluation.noData,
               since: evaluation.since !== null ? new Date(evaluation.since).toISOString() : null,
-              observed: evaluation.observed, expected: Math.round(evaluation.expected * 100) / 100,
+              observed: evaluation.observed,
+              expected: Math.round(evaluation.expected * 100) / 100,
               window_seconds: Math.round((evaluation.windowEnd - evaluation.windowStart) / 1000),
-              incident_id: incidentId, reopened: evaluation.reopened,
+              incident_id: incidentId,
+              reopened: evaluation.reopened,
               // Internal metrics have no public chart.
-              chart_url: options.publicUrl && metric.public !== false ? `${options.publicUrl}/heartbeat/${encodeURIComponent(metric.key)}/${encodeURIComponent(region)}` : null,
+              chart_url:
+                options.publicUrl && metric.public !== false
+                  ? `${options.publicUrl}/heartbeat/${encodeURIComponent(metric.key)}/${encodeURIComponent(region)}`
+                  : null,
             },
           });
         if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId && !muted)) {
           const since = formatDateTime(new Date(evaluation.since ?? now.getTime()), options.timeZone);
-          const what = evaluation.noData ? `have received no ${metric.label.toLowerCase()} data from ${region.toUpperCase()} since ${since}` : `are seeing reduced activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} since ${since}`;
-          const incident = await declareIncident(sub, {
-            name: `Reduced activity: ${where}`,
-            status: 'investigating',
-            impact: evaluation.tier === 'critical' ? 'critical' : 'major',
-            body: `We ${what} and are investigating. This notice was posted automatically when the signal dropped; a responder will follow up.`,
-            deliver_notifications: notify,
-          }, { source: 'heartbeat' });
+          const what = evaluation.noData
+            ? `have received no ${metric.label.toLowerCase()} data from ${region.toUpperCase()} since ${since}`
+            : `are seeing reduced activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} since ${since}`;
+          const incident = await declareIncident(
+            sub,
+            {
+              name: `Reduced activity: ${where}`,
+              status: 'investigating',
+              impact: evaluation.tier === 'critical' ? 'critical' : 'major',
+              body: `We ${what} and are investigating. This notice was posted automatically when the signal dropped; a responder will follow up.`,
+              deliver_notifications: notify,
+            },
+            { source: 'heartbeat' },
+          );
           incidentId = incident.id;
           muted = false;
           const open = await findOpenEpisode(tx, key);
@@ -145,7 +179,11 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
           if (open) await escalateEpisode(tx, open.id, 'critical');
           if (!muted) {
             if (incidentId) {
-              await postIncidentUpdate(sub, incidentId, { body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`, impact: 'critical', deliver_notifications: notify }).catch(() => null);
+              await postIncidentUpdate(sub, incidentId, {
+                body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`,
+                impact: 'critical',
+                deliver_notifications: notify,
+              }).catch(() => null);
             }
             await alert('heartbeat.escalated');
           }
@@ -155,7 +193,11 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
           if (open) await endEpisode(tx, open.id, now);
           if (incidentId) {
             // A responder may have resolved it meanwhile; only close what is still open.
-            await postIncidentUpdate(sub, incidentId, { status: 'resolved', body: `Activity has returned to normal for ${where}. This notice was closed automatically.`, deliver_notifications: notify }).catch(() => null);
+            await postIncidentUpdate(sub, incidentId, {
+              status: 'resolved',
+              body: `Activity has returned to normal for ${where}. This notice was closed automatically.`,
+              deliver_notifications: notify,
+            }).catch(() => null);
           }
           // A dismissed false alarm ends quietly; an incident a responder took over hears the signal is back.
           if (open?.outcome !== 'dismissed') await alert('heartbeat.recovered');
@@ -163,7 +205,17 @@ export async function evaluateHeartbeats(ctx: ServiceContext, metrics: Heartbeat
           muted = false;
           transitions.push(`recovered:${metric.key}:${region}`);
         }
-        await saveDetectorState(tx, { ...row, state: evaluation.state, summary: summarise(evaluation, now) as unknown as Record<string, unknown>, incident_id: incidentId, muted_until_recovery: muted }, now);
+        await saveDetectorState(
+          tx,
+          {
+            ...row,
+            state: evaluation.state,
+            summary: summarise(evaluation, now) as unknown as Record<string, unknown>,
+            incident_id: incidentId,
+            muted_until_recovery: muted,
+          },
+          now,
+        );
       });
     }
   }

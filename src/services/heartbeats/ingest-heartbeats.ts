@@ -38,14 +38,22 @@ export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDe
   for (const [index, point] of raw.entries()) {
     const field = (name: string) => `points.${index}.${name}`;
     const metric = typeof point.metric === 'string' ? byKey.get(point.metric) : undefined;
-    if (!metric) throw new ValidationError(field('metric'), `unknown metric ${JSON.stringify(point.metric)}; declared: ${[...byKey.keys()].join(', ') || 'none'}`);
+    if (!metric)
+      throw new ValidationError(field('metric'), `unknown metric ${JSON.stringify(point.metric)}; declared: ${[...byKey.keys()].join(', ') || 'none'}`);
     if (typeof point.region !== 'string' || !metric.regions.includes(point.region)) {
       throw new ValidationError(field('region'), `unknown region ${JSON.stringify(point.region)} for ${metric.key}; declared: ${metric.regions.join(', ')}`);
     }
     const bucketMs = (metric.bucket_seconds ?? 10) * 1000;
-    const at = typeof point.timestamp === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(point.timestamp) ? Date.parse(point.timestamp) : Number.NaN;
+    const at =
+      typeof point.timestamp === 'string' && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/.test(point.timestamp)
+        ? Date.parse(point.timestamp)
+        : Number.NaN;
     if (Number.isNaN(at)) throw new ValidationError(field('timestamp'), 'must be an ISO 8601 date-time with a zone, e.g. 2026-05-01T10:00:10Z');
-    if (at % bucketMs !== 0) throw new ValidationError(field('timestamp'), `must be the start of a ${bucketMs / 1000} s bucket (e.g. ${new Date(at - (at % bucketMs)).toISOString()})`);
+    if (at % bucketMs !== 0)
+      throw new ValidationError(
+        field('timestamp'),
+        `must be the start of a ${bucketMs / 1000} s bucket (e.g. ${new Date(at - (at % bucketMs)).toISOString()})`,
+      );
     if (at > now + MAX_FUTURE_MS) throw new ValidationError(field('timestamp'), 'is in the future');
     if (at < now - MAX_AGE_MS) throw new ValidationError(field('timestamp'), 'is more than 48 hours old');
     if (typeof point.value !== 'number' || !Number.isInteger(point.value) || point.value < 0) {

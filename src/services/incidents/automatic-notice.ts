@@ -19,7 +19,8 @@ export async function loadAutomaticNotice(tx: Transaction, ctx: ServiceContext, 
   if (!incident) throw new NotFoundError('incident', incidentId);
   const episode = await findEpisodeByIncident(tx, incidentId);
   if (!episode) throw new ConflictError(`incident ${incidentId} is not an automatic heartbeat notice`);
-  if (episode.outcome === 'dismissed' || episode.outcome === 'converted') throw new ConflictError(`this notice was already ${episode.outcome} by ${episode.decided_by ?? 'a responder'}`);
+  if (episode.outcome === 'dismissed' || episode.outcome === 'converted')
+    throw new ConflictError(`this notice was already ${episode.outcome} by ${episode.decided_by ?? 'a responder'}`);
   const row = await lockDetectorState(tx, { metric: episode.metric, region: episode.region }, ctx.clock.now());
   return { incident, episode, row };
 }
@@ -27,5 +28,9 @@ export async function loadAutomaticNotice(tx: Transaction, ctx: ServiceContext, 
 /** The detector lets go of the episode: no more automatic updates or alerts until the series recovers. */
 export async function releaseEpisode(tx: Transaction, episode: HeartbeatEpisode, row: Awaited<ReturnType<typeof lockDetectorState>>, at: Date) {
   const open = episode.ended_at === null;
-  await saveDetectorState(tx, { ...row, incident_id: row.incident_id === episode.incident_id ? null : row.incident_id, muted_until_recovery: open || row.muted_until_recovery }, at);
+  await saveDetectorState(
+    tx,
+    { ...row, incident_id: row.incident_id === episode.incident_id ? null : row.incident_id, muted_until_recovery: open || row.muted_until_recovery },
+    at,
+  );
 }

@@ -19,9 +19,16 @@ const { status, body, impact, components, deliver_notifications } = PostIncident
  * Taking a notice over, with an optional first update: the update's fields (no postmortem link on
  * an open notice), the body optional, since a responder may take the notice over before writing.
  */
-export const ConvertHeartbeatNoticeInput = Type.Object({
-  status, body: Type.Optional(body), impact, components, deliver_notifications,
-}, { additionalProperties: false });
+export const ConvertHeartbeatNoticeInput = Type.Object(
+  {
+    status,
+    body: Type.Optional(body),
+    impact,
+    components,
+    deliver_notifications,
+  },
+  { additionalProperties: false },
+);
 export type ConvertHeartbeatNoticeInput = Static<typeof ConvertHeartbeatNoticeInput>;
 
 /**
@@ -44,7 +51,14 @@ export async function convertHeartbeatNotice(ctx: ServiceContext, incidentId: st
     await touchPage(tx, at);
     await decideEpisode(tx, episode.id, { outcome: 'converted', by: ctx.actor.label, at });
     await releaseEpisode(tx, episode, row, at);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'heartbeat_notice.converted', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'heartbeat_notice.converted',
+      target_type: 'incident',
+      target_id: incident.id,
+      details: { metric: episode.metric, region: episode.region },
+      at,
+    });
     if (input.body !== undefined) await postIncidentUpdate({ ...ctx, db: joinTransaction(tx) }, incident.id, { ...input, body: input.body });
     return readIncidentAfterWrite(tx, incident.id);
   });

@@ -17,14 +17,17 @@ const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
 const INCIDENT_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
 
 /** What a responder sends to open an incident: the API's request body, the console form's fields. */
-export const DeclareIncidentInput = Type.Object({
-  name: IncidentName,
-  status: Type.Optional(Enum(OPENING_STATUSES)),
-  impact: Type.Optional(Enum(INCIDENT_IMPACTS, { description: 'computed from the component statuses when omitted' })),
-  body: MarkdownBody,
-  components: Type.Optional(ComponentChanges),
-  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-}, { additionalProperties: false });
+export const DeclareIncidentInput = Type.Object(
+  {
+    name: IncidentName,
+    status: Type.Optional(Enum(OPENING_STATUSES)),
+    impact: Type.Optional(Enum(INCIDENT_IMPACTS, { description: 'computed from the component statuses when omitted' })),
+    body: MarkdownBody,
+    components: Type.Optional(ComponentChanges),
+    deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
 export type DeclareIncidentInput = Static<typeof DeclareIncidentInput>;
 
 /** Opens an incident with its first update and component statuses, in one transaction. */
@@ -44,20 +47,55 @@ export async function declareIncident(ctx: ServiceContext, raw: unknown, options
     const changes = await resolveComponentStatuses(tx, input.components);
     const impact = explicitImpact ?? impactOfComponentStatuses(changes.map((c) => c.status));
     await insertIncident(tx, {
-      id, page_id: page.id, kind: 'incident', name, status, impact, source: options.source ?? 'responder',
-      scheduled_for: null, scheduled_until: null, auto_start: false, auto_complete: false, started_at: at, at,
+      id,
+      page_id: page.id,
+      kind: 'incident',
+      name,
+      status,
+      impact,
+      source: options.source ?? 'responder',
+      scheduled_for: null,
+      scheduled_until: null,
+      auto_start: false,
+      auto_complete: false,
+      started_at: at,
+      at,
     });
     const stamps = lifecycleTimestamps(status, at);
     if (Object.keys(stamps).length > 0) await updateIncidentState(tx, { id, status, impact, at, ...stamps });
-    await addIncidentComponents(tx, id, changes.map((c) => c.component.id));
+    await addIncidentComponents(
+      tx,
+      id,
+      changes.map((c) => c.component.id),
+    );
     const affected = await applyComponentStatuses(tx, changes, at, id);
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
-    await recordChange(tx, ctx, {
-      action: 'incident.created', targetType: 'incident', targetId: id, details: { name, status, impact, components: input.components ?? {} },
-      event: { type: 'incident.created', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: changes.map((c) => c.component.id) } },
-    }, at);
+    await insertUpdate(tx, {
+      id: updateId,
+      incident_id: id,
+      status,
+      body,
+      affected_components: affected,
+      deliver_notifications: deliver,
+      created_by: ctx.actor.label,
+      created_at: at,
+    });
+    await recordChange(
+      tx,
+      ctx,
+      {
+        action: 'incident.created',
+        targetType: 'incident',
+        targetId: id,
+        details: { name, status, impact, components: input.components ?? {} },
+        event: {
+          type: 'incident.created',
+          payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: changes.map((c) => c.component.id) },
+        },
+      },
+      at,
+    );
     return readIncidentAfterWrite(tx, id);
   });
 }

@@ -15,9 +15,12 @@ import { postIncidentUpdate } from './post-incident-update.ts';
 const REASON_MAX = 1000;
 
 /** Why a responder dismisses an automatic notice: the API's request body, the signal page's form. */
-export const DismissHeartbeatNoticeInput = Type.Object({
-  reason: Type.Optional(Type.String({ minLength: 1, maxLength: REASON_MAX, description: 'for the audit log' })),
-}, { additionalProperties: false });
+export const DismissHeartbeatNoticeInput = Type.Object(
+  {
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: REASON_MAX, description: 'for the audit log' })),
+  },
+  { additionalProperties: false },
+);
 export type DismissHeartbeatNoticeInput = Static<typeof DismissHeartbeatNoticeInput>;
 
 /**
@@ -25,7 +28,12 @@ export type DismissHeartbeatNoticeInput = Static<typeof DismissHeartbeatNoticeIn
  * hear only if the metric's policy told them about it), the episode is recorded as dismissed (left
  * out of future baselines, like every episode), and the series stays quiet until it recovers.
  */
-export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: string, raw: unknown, metrics: HeartbeatDefinition[]): Promise<IncidentAfterWrite> {
+export async function dismissHeartbeatNotice(
+  ctx: ServiceContext,
+  incidentId: string,
+  raw: unknown,
+  metrics: HeartbeatDefinition[],
+): Promise<IncidentAfterWrite> {
   authorize(ctx.actor, 'heartbeat_notice.decide');
   const input = parseInput(DismissHeartbeatNoticeInput, raw);
   const reason = input.reason === undefined ? null : requireText('reason', input.reason, { max: REASON_MAX, multiline: true });
@@ -42,7 +50,14 @@ export async function dismissHeartbeatNotice(ctx: ServiceContext, incidentId: st
     }
     await decideEpisode(tx, episode.id, { outcome: 'dismissed', by: ctx.actor.label, at });
     await releaseEpisode(tx, episode, row, at);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'heartbeat_notice.dismissed', target_type: 'incident', target_id: incident.id, details: { metric: episode.metric, region: episode.region, reason }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'heartbeat_notice.dismissed',
+      target_type: 'incident',
+      target_id: incident.id,
+      details: { metric: episode.metric, region: episode.region, reason },
+      at,
+    });
     return readIncidentAfterWrite(tx, incident.id);
   });
 }

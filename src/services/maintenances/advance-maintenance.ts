@@ -23,10 +23,13 @@ const DEFAULT_BODIES: Partial<Record<MaintenanceStatus, string>> = {
  * What may come with a step (the API's optional request body); the step itself, the status to move
  * to, is named by the door (the API's path, the console's button, the scheduler) like the id.
  */
-export const AdvanceMaintenanceInput = Type.Object({
-  body: Type.Optional(Type.String({ maxLength: BODY_MAX, description: 'Markdown; a standard message is used when omitted' })),
-  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-}, { additionalProperties: false });
+export const AdvanceMaintenanceInput = Type.Object(
+  {
+    body: Type.Optional(Type.String({ maxLength: BODY_MAX, description: 'Markdown; a standard message is used when omitted' })),
+    deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
 export type AdvanceMaintenanceInput = Static<typeof AdvanceMaintenanceInput>;
 
 /**
@@ -36,9 +39,16 @@ export type AdvanceMaintenanceInput = Static<typeof AdvanceMaintenanceInput>;
  */
 export async function advanceMaintenance(ctx: ServiceContext, id: string, to: string, raw: unknown = {}): Promise<IncidentAfterWrite> {
   authorize(ctx.actor, 'maintenance.advance');
-  const status = requireOneOf('status', to, MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'));
+  const status = requireOneOf(
+    'status',
+    to,
+    MAINTENANCE_STATUSES.filter((s) => s !== 'scheduled'),
+  );
   const input = parseInput(AdvanceMaintenanceInput, raw);
-  const body = input.body === undefined || input.body.trim() === '' ? (DEFAULT_BODIES[status] as string) : requireText('body', input.body, { max: BODY_MAX, multiline: true });
+  const body =
+    input.body === undefined || input.body.trim() === ''
+      ? (DEFAULT_BODIES[status] as string)
+      : requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const at = ctx.clock.now();
 
   return ctx.db.transaction(async (tx) => {
@@ -55,16 +65,41 @@ export async function advanceMaintenance(ctx: ServiceContext, id: string, to: st
     if (status === 'completed' && from !== 'scheduled') changes = await releaseComponents(tx, maintenance.id, maintenance.component_ids);
     const affected = await applyComponentStatuses(tx, changes, at, maintenance.id);
     await updateIncidentState(tx, {
-      id: maintenance.id, status, impact: 'maintenance', at, ...lifecycleTimestamps(status, at), started_at: from === 'scheduled' ? at : undefined,
+      id: maintenance.id,
+      status,
+      impact: 'maintenance',
+      at,
+      ...lifecycleTimestamps(status, at),
+      started_at: from === 'scheduled' ? at : undefined,
     });
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: maintenance.id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
+    await insertUpdate(tx, {
+      id: updateId,
+      incident_id: maintenance.id,
+      status,
+      body,
+      affected_components: affected,
+      deliver_notifications: deliver,
+      created_by: ctx.actor.label,
+      created_at: at,
+    });
     const eventType = status === 'completed' ? 'maintenance.completed' : from === 'scheduled' ? 'maintenance.started' : 'maintenance.updated';
-    await recordChange(tx, ctx, {
-      action: eventType, targetType: 'maintenance', targetId: maintenance.id, details: { status },
-      event: { type: eventType, payload: { incident_id: maintenance.id, update_id: updateId, deliver_notifications: deliver, component_ids: maintenance.component_ids } },
-    }, at);
+    await recordChange(
+      tx,
+      ctx,
+      {
+        action: eventType,
+        targetType: 'maintenance',
+        targetId: maintenance.id,
+        details: { status },
+        event: {
+          type: eventType,
+          payload: { incident_id: maintenance.id, update_id: updateId, deliver_notifications: deliver, component_ids: maintenance.component_ids },
+        },
+      },
+      at,
+    );
     return readIncidentAfterWrite(tx, maintenance.id);
   });
 }

@@ -8,10 +8,16 @@ export async function runDueMaintenances(ctx: ServiceContext): Promise<{ started
   const started: string[] = [];
   const completed: string[] = [];
   for (const id of due.start) {
-    await advanceMaintenance(ctx, id, 'in_progress').then(() => started.push(id), (error) => ctx.log?.warn({ err: error, id }, 'maintenance auto-start skipped'));
+    await advanceMaintenance(ctx, id, 'in_progress').then(
+      () => started.push(id),
+      (error) => ctx.log?.warn({ err: error, id }, 'maintenance auto-start skipped'),
+    );
   }
   for (const id of due.complete) {
-    await advanceMaintenance(ctx, id, 'completed').then(() => completed.push(id), (error) => ctx.log?.warn({ err: error, id }, 'maintenance auto-complete skipped'));
+    await advanceMaintenance(ctx, id, 'completed').then(
+      () => completed.push(id),
+      (error) => ctx.log?.warn({ err: error, id }, 'maintenance auto-complete skipped'),
+    );
   }
   return { started, completed };
 }

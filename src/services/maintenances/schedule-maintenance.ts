@@ -12,16 +12,19 @@ import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incid
 import { recordChange } from '../shared/record-change.ts';
 
 /** A maintenance window as a responder announces it: the API's request body, the console's schedule form. */
-export const ScheduleMaintenanceInput = Type.Object({
-  name: IncidentName,
-  body: MarkdownBody,
-  scheduled_for: Timestamp,
-  scheduled_until: Timestamp,
-  components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'component ids or keys' })),
-  auto_start: Type.Optional(Type.Boolean({ default: true })),
-  auto_complete: Type.Optional(Type.Boolean({ default: true })),
-  deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
-}, { additionalProperties: false });
+export const ScheduleMaintenanceInput = Type.Object(
+  {
+    name: IncidentName,
+    body: MarkdownBody,
+    scheduled_for: Timestamp,
+    scheduled_until: Timestamp,
+    components: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { description: 'component ids or keys' })),
+    auto_start: Type.Optional(Type.Boolean({ default: true })),
+    auto_complete: Type.Optional(Type.Boolean({ default: true })),
+    deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
 export type ScheduleMaintenanceInput = Static<typeof ScheduleMaintenanceInput>;
 
 /**
@@ -40,7 +43,8 @@ export async function scheduleMaintenance(ctx: ServiceContext, raw: unknown): Pr
   const scheduledUntil = requireDate('scheduled_until', input.scheduled_until);
   if (scheduledUntil <= scheduledFor) throw new ValidationError('scheduled_until', 'must be after scheduled_for');
   const at = ctx.clock.now();
-  if (scheduledUntil <= at) throw new ValidationError('scheduled_until', `must be in the future (it is now ${at.toISOString()}): this window has already ended`);
+  if (scheduledUntil <= at)
+    throw new ValidationError('scheduled_until', `must be in the future (it is now ${at.toISOString()}): this window has already ended`);
   const autoStart = input.auto_start ?? true;
   const startsNow = autoStart && scheduledFor <= at;
   const status = startsNow ? 'in_progress' : 'scheduled';
@@ -55,19 +59,60 @@ export async function scheduleMaintenance(ctx: ServiceContext, raw: unknown): Pr
       if (!components.some((c) => c.id === ref || c.key === ref)) throw new ValidationError(`components.${index}`, `no such component ${JSON.stringify(ref)}`);
     }
     await insertIncident(tx, {
-      id, page_id: page.id, kind: 'maintenance', name, status, impact: 'maintenance', source: 'responder',
-      scheduled_for: scheduledFor, scheduled_until: scheduledUntil, auto_start: autoStart, auto_complete: input.auto_complete ?? true,
-      started_at: startsNow ? at : scheduledFor, at,
+      id,
+      page_id: page.id,
+      kind: 'maintenance',
+      name,
+      status,
+      impact: 'maintenance',
+      source: 'responder',
+      scheduled_for: scheduledFor,
+      scheduled_until: scheduledUntil,
+      auto_start: autoStart,
+      auto_complete: input.auto_complete ?? true,
+      started_at: startsNow ? at : scheduledFor,
+      at,
     });
-    await addIncidentComponents(tx, id, components.map((c) => c.id));
-    const affected = startsNow ? await applyComponentStatuses(tx, components.map((component) => ({ component, status: 'under_maintenance' as const })), at, id) : [];
+    await addIncidentComponents(
+      tx,
+      id,
+      components.map((c) => c.id),
+    );
+    const affected = startsNow
+      ? await applyComponentStatuses(
+          tx,
+          components.map((component) => ({ component, status: 'under_maintenance' as const })),
+          at,
+          id,
+        )
+      : [];
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
-    await insertUpdate(tx, { id: updateId, incident_id: id, status, body, affected_components: affected, deliver_notifications: deliver, created_by: ctx.actor.label, created_at: at });
-    await recordChange(tx, ctx, {
-      action: 'maintenance.scheduled', targetType: 'maintenance', targetId: id, details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, started: startsNow },
-      event: { type: startsNow ? 'maintenance.started' : 'maintenance.scheduled', payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) } },
-    }, at);
+    await insertUpdate(tx, {
+      id: updateId,
+      incident_id: id,
+      status,
+      body,
+      affected_components: affected,
+      deliver_notifications: deliver,
+      created_by: ctx.actor.label,
+      created_at: at,
+    });
+    await recordChange(
+      tx,
+      ctx,
+      {
+        action: 'maintenance.scheduled',
+        targetType: 'maintenance',
+        targetId: id,
+        details: { name, scheduled_for: scheduledFor, scheduled_until: scheduledUntil, started: startsNow },
+        event: {
+          type: startsNow ? 'maintenance.started' : 'maintenance.scheduled',
+          payload: { incident_id: id, update_id: updateId, deliver_notifications: deliver, component_ids: components.map((c) => c.id) },
+        },
+      },
+      at,
+    );
     return readIncidentAfterWrite(tx, id);
   });
 }

@@ -10,10 +10,13 @@ import { parseInput } from '../shared/contract.ts';
  * Which dead letters to replay: these ids, or every dead one of a notice (`event_id`). The event id
  * is bounded by the use-case below rather than by the schema, which keeps its error's words.
  */
-export const ReplayDeadLettersInput = Type.Object({
-  ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })),
-  event_id: Type.Optional(Type.Integer()),
-}, { additionalProperties: false });
+export const ReplayDeadLettersInput = Type.Object(
+  {
+    ids: Type.Optional(Type.Array(Type.Integer(), { minItems: 1, maxItems: 10_000 })),
+    event_id: Type.Optional(Type.Integer()),
+  },
+  { additionalProperties: false },
+);
 export type ReplayDeadLettersInput = Static<typeof ReplayDeadLettersInput>;
 
 /**
@@ -35,7 +38,14 @@ export async function replayDeadLetters(ctx: ServiceContext, raw: unknown): Prom
   return ctx.db.transaction(async (tx) => {
     const replayed = await replayDeadDeliveries(tx, { ids: ids && ids.length > 0 ? ids : undefined, eventId }, at);
     if (replayed.length > 0) {
-      await insertAudit(tx, { actor: ctx.actor.label, action: 'delivery.replayed', target_type: 'delivery', target_id: eventId === undefined ? null : `event:${eventId}`, details: { ids: replayed }, at });
+      await insertAudit(tx, {
+        actor: ctx.actor.label,
+        action: 'delivery.replayed',
+        target_type: 'delivery',
+        target_id: eventId === undefined ? null : `event:${eventId}`,
+        details: { ids: replayed },
+        at,
+      });
       await notifyOutbox(tx);
     }
     return replayed;

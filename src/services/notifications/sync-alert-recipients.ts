@@ -45,7 +45,14 @@ export async function syncAlertRecipients(ctx: ServiceContext, metrics: Heartbea
       added.push(entry.address);
     }
     if (added.length + removed.length > 0) {
-      await insertAudit(tx, { actor: ctx.actor.label, action: 'alert_recipients.synced', target_type: 'page', target_id: null, details: { added, removed }, at });
+      await insertAudit(tx, {
+        actor: ctx.actor.label,
+        action: 'alert_recipients.synced',
+        target_type: 'page',
+        target_id: null,
+        details: { added, removed },
+        at,
+      });
     }
     return { added, removed };
   });

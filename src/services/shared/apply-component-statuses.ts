@@ -20,7 +20,11 @@ export async function resolveComponentStatuses(
       throw new ValidationError(`${field}.${ref}`, `must be one of ${COMPONENT_STATUSES.join(', ')}`);
     }
   }
-  const found = await findComponentsByIdOrKey(db, entries.map(([ref]) => ref), { forUpdate: true });
+  const found = await findComponentsByIdOrKey(
+    db,
+    entries.map(([ref]) => ref),
+    { forUpdate: true },
+  );
   const resolved: { component: Component; status: ComponentStatus }[] = [];
   for (const [ref, status] of entries) {
     const component = found.find((c) => c.id === ref || c.key === ref);

@@ -29,15 +29,24 @@ function fieldOf(issue: ValidationIssue, context: string | undefined): string {
 function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
   const limit = issue.params?.limit as number | undefined;
   switch (issue.keyword) {
-    case 'enum': return `must be one of ${(issue.params?.allowedValues as unknown[] | undefined ?? []).join(', ')}`;
-    case 'const': return alternatives.length > 1 ? `must be one of ${alternatives.join(', ')}` : `must be ${String(issue.params?.allowedValue)}`;
-    case 'maxLength': return `must be at most ${limit} characters`;
-    case 'minLength': return limit === 1 ? 'must not be empty' : `must be at least ${limit} characters`;
-    case 'maxItems': return `must have at most ${limit} items`;
-    case 'minItems': return `must have at least ${limit} item${limit === 1 ? '' : 's'}`;
-    case 'required': return 'is required';
-    case 'additionalProperties': return 'is not a known field';
-    default: return issue.message ?? 'is invalid';
+    case 'enum':
+      return `must be one of ${((issue.params?.allowedValues as unknown[] | undefined) ?? []).join(', ')}`;
+    case 'const':
+      return alternatives.length > 1 ? `must be one of ${alternatives.join(', ')}` : `must be ${String(issue.params?.allowedValue)}`;
+    case 'maxLength':
+      return `must be at most ${limit} characters`;
+    case 'minLength':
+      return limit === 1 ? 'must not be empty' : `must be at least ${limit} characters`;
+    case 'maxItems':
+      return `must have at most ${limit} items`;
+    case 'minItems':
+      return `must have at least ${limit} item${limit === 1 ? '' : 's'}`;
+    case 'required':
+      return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
+    default:
+      return issue.message ?? 'is invalid';
   }
 }
 
@@ -50,12 +59,9 @@ function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
 export function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): { field: string; problem: string; message: string } {
   const branches = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'oneOf');
   const depth = (i: ValidationIssue) => (i.instancePath ?? '').split('/').length;
-  const issue = branches.length < issues.length
-    ? branches.reduce((best, i) => (depth(i) > depth(best) ? i : best), branches[0] ?? issues[0])
-    : issues[0];
-  const alternatives = issue.keyword === 'const'
-    ? issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue)
-    : [];
+  const issue = branches.length < issues.length ? branches.reduce((best, i) => (depth(i) > depth(best) ? i : best), branches[0] ?? issues[0]) : issues[0];
+  const alternatives =
+    issue.keyword === 'const' ? issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue) : [];
   const field = fieldOf(issue, context);
   const problem = problemOf(issue, alternatives);
   return { field, problem, message: `${field}: ${problem}` };

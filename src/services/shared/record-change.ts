@@ -10,10 +10,23 @@ import type { ServiceContext } from '../context.ts';
 export async function recordChange(
   tx: Queryable,
   ctx: ServiceContext,
-  change: { action: string; targetType: string; targetId: string | null; details?: Record<string, unknown>; event?: { type: string; payload: Record<string, unknown> } },
+  change: {
+    action: string;
+    targetType: string;
+    targetId: string | null;
+    details?: Record<string, unknown>;
+    event?: { type: string; payload: Record<string, unknown> };
+  },
   at: Date,
 ): Promise<void> {
-  await insertAudit(tx, { actor: ctx.actor.label, action: change.action, target_type: change.targetType, target_id: change.targetId, details: change.details, at });
+  await insertAudit(tx, {
+    actor: ctx.actor.label,
+    action: change.action,
+    target_type: change.targetType,
+    target_id: change.targetId,
+    details: change.details,
+    at,
+  });
   if (change.event) await insertOutboxEvent(tx, { ...change.event, at });
   await touchPage(tx, at);
 }

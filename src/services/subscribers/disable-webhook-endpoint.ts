@@ -14,9 +14,12 @@ import { parseInput } from '../shared/contract.ts';
 const REASON_MAX = 500;
 
 /** Why a responder turns the endpoint off; none (or blank) is recorded as "disabled by a responder". */
-export const DisableWebhookEndpointInput = Type.Object({
-  reason: Type.Optional(Type.String({ maxLength: REASON_MAX })),
-}, { additionalProperties: false });
+export const DisableWebhookEndpointInput = Type.Object(
+  {
+    reason: Type.Optional(Type.String({ maxLength: REASON_MAX })),
+  },
+  { additionalProperties: false },
+);
 export type DisableWebhookEndpointInput = Static<typeof DisableWebhookEndpointInput>;
 
 /**
@@ -28,7 +31,10 @@ export type DisableWebhookEndpointInput = Static<typeof DisableWebhookEndpointIn
 export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: string, raw: unknown = {}): Promise<Subscriber> {
   authorize(ctx.actor, 'subscriber.manage');
   const input = parseInput(DisableWebhookEndpointInput, raw);
-  const reason = input.reason === undefined || input.reason.trim() === '' ? 'disabled by a responder' : requireText('reason', input.reason, { max: REASON_MAX, multiline: true });
+  const reason =
+    input.reason === undefined || input.reason.trim() === ''
+      ? 'disabled by a responder'
+      : requireText('reason', input.reason, { max: REASON_MAX, multiline: true });
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
@@ -37,9 +43,20 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
     await markDisabled(tx, subscriber.id, reason, at);
     await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
     if (subscriber.email) {
-      await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, by_responder: true }, at });
+      await insertOutboxEvent(tx, {
+        type: ENDPOINT_DISABLED_EVENT,
+        payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, by_responder: true },
+        at,
+      });
     }
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.disabled', target_type: 'subscriber', target_id: subscriber.id, details: { reason, url: subscriber.url }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'subscriber.disabled',
+      target_type: 'subscriber',
+      target_id: subscriber.id,
+      details: { reason, url: subscriber.url },
+      at,
+    });
     return { ...subscriber, disabled_at: at, disabled_reason: reason };
   });
 }

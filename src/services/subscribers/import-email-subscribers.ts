@@ -13,14 +13,23 @@ const IMPORT_MAX_ROWS = 50_000;
  * plain text here: each row meets `SubscribeByEmailInput` on its own, so one bad row is reported
  * with its line instead of refusing the whole list.
  */
-export const ImportEmailSubscribersInput = Type.Object({
-  rows: Type.Array(Type.Object({
-    line: Type.Integer({ minimum: 1 }),
-    email: Type.String(),
-    components: Type.String({ description: 'component keys or ids separated by spaces or semicolons; empty for all' }),
-  }, { additionalProperties: false }), { maxItems: IMPORT_MAX_ROWS }),
-  confirmed: Type.Optional(Type.Boolean({ description: 'an already-consented list: no confirmation emails' })),
-}, { additionalProperties: false });
+export const ImportEmailSubscribersInput = Type.Object(
+  {
+    rows: Type.Array(
+      Type.Object(
+        {
+          line: Type.Integer({ minimum: 1 }),
+          email: Type.String(),
+          components: Type.String({ description: 'component keys or ids separated by spaces or semicolons; empty for all' }),
+        },
+        { additionalProperties: false },
+      ),
+      { maxItems: IMPORT_MAX_ROWS },
+    ),
+    confirmed: Type.Optional(Type.Boolean({ description: 'an already-consented list: no confirmation emails' })),
+  },
+  { additionalProperties: false },
+);
 export type ImportEmailSubscribersInput = Static<typeof ImportEmailSubscribersInput>;
 
 export interface ImportResult {

@@ -12,16 +12,24 @@ import { resolveComponentFilter } from './component-filter.ts';
 import { acceptableWebhookUrl, type CheckWebhookUrl } from './webhook-endpoint.ts';
 
 /** A webhook endpoint a responder registers: the webhook branch of the API's `POST /subscribers` body. */
-export const RegisterWebhookInput = Type.Object({
-  type: Type.Literal('webhook'),
-  url: Url,
-  component_ids: Type.Optional(ComponentRefs),
-  email: Type.Optional(SubscriberEmailAddress),
-}, { additionalProperties: false });
+export const RegisterWebhookInput = Type.Object(
+  {
+    type: Type.Literal('webhook'),
+    url: Url,
+    component_ids: Type.Optional(ComponentRefs),
+    email: Type.Optional(SubscriberEmailAddress),
+  },
+  { additionalProperties: false },
+);
 export type RegisterWebhookInput = Static<typeof RegisterWebhookInput>;
 
 /** A webhook endpoint registered by a responder: active at once; its secret is returned this once. */
-export async function registerWebhook(ctx: ServiceContext, raw: unknown, checkUrl: CheckWebhookUrl, generateSecret: () => string): Promise<{ subscriber: Subscriber; secret: string }> {
+export async function registerWebhook(
+  ctx: ServiceContext,
+  raw: unknown,
+  checkUrl: CheckWebhookUrl,
+  generateSecret: () => string,
+): Promise<{ subscriber: Subscriber; secret: string }> {
   authorize(ctx.actor, 'subscriber.manage');
   const input = parseInput(RegisterWebhookInput, raw);
   const url = await acceptableWebhookUrl(input.url, checkUrl);
@@ -33,9 +41,25 @@ export async function registerWebhook(ctx: ServiceContext, raw: unknown, checkUr
     const existing = await findActiveWebhookSubscriber(tx, url);
     if (existing) throw new ConflictError(`url: this endpoint is already subscribed (subscriber ${existing.id})`);
     const subscriber = await insertSubscriber(tx, {
-      id: ctx.ids.id(), type: 'webhook', email: owner, url, secret: secretsOf(ctx).seal(secret), all_components: filter.all, component_ids: filter.ids, source: 'api', confirmed_at: at, at,
+      id: ctx.ids.id(),
+      type: 'webhook',
+      email: owner,
+      url,
+      secret: secretsOf(ctx).seal(secret),
+      all_components: filter.all,
+      component_ids: filter.ids,
+      source: 'api',
+      confirmed_at: at,
+      at,
     });
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', url }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'subscriber.created',
+      target_type: 'subscriber',
+      target_id: subscriber.id,
+      details: { type: 'webhook', url },
+      at,
+    });
     return { subscriber, secret };
   });
 }

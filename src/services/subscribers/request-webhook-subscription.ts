@@ -10,11 +10,14 @@ import { requestConfirmation } from './request-confirmation.ts';
 import { acceptableWebhookUrl, type CheckWebhookUrl } from './webhook-endpoint.ts';
 
 /** A webhook endpoint signed up from the public page, with the owner's address that confirms it. */
-export const RequestWebhookSubscriptionInput = Type.Object({
-  url: Url,
-  email: SubscriberEmailAddress,
-  component_ids: Type.Optional(ComponentRefs),
-}, { additionalProperties: false });
+export const RequestWebhookSubscriptionInput = Type.Object(
+  {
+    url: Url,
+    email: SubscriberEmailAddress,
+    component_ids: Type.Optional(ComponentRefs),
+  },
+  { additionalProperties: false },
+);
 export type RequestWebhookSubscriptionInput = Static<typeof RequestWebhookSubscriptionInput>;
 
 /**
@@ -38,9 +41,25 @@ export async function requestWebhookSubscription(ctx: ServiceContext, raw: unkno
       return;
     }
     const subscriber = await insertSubscriber(tx, {
-      id: ctx.ids.id(), type: 'webhook', email: owner, url, secret: secretsOf(ctx).seal(generateSecret()), all_components: filter.all, component_ids: filter.ids, source: 'public', confirmed_at: null, at,
+      id: ctx.ids.id(),
+      type: 'webhook',
+      email: owner,
+      url,
+      secret: secretsOf(ctx).seal(generateSecret()),
+      all_components: filter.all,
+      component_ids: filter.ids,
+      source: 'public',
+      confirmed_at: null,
+      at,
     });
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'webhook', source: 'public', url }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'subscriber.created',
+      target_type: 'subscriber',
+      target_id: subscriber.id,
+      details: { type: 'webhook', source: 'public', url },
+      at,
+    });
     await requestConfirmation(tx, subscriber, at, null);
   });
 }

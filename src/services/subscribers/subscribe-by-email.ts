@@ -12,12 +12,15 @@ import { resolveComponentFilter } from './component-filter.ts';
 import { requestConfirmation } from './request-confirmation.ts';
 
 /** An email subscriber: the email branch of the API's `POST /subscribers` body, the public sign-up form, one imported row. */
-export const SubscribeByEmailInput = Type.Object({
-  type: Type.Literal('email'),
-  email: SubscriberEmailAddress,
-  component_ids: Type.Optional(ComponentRefs),
-  confirmed: Type.Optional(Type.Boolean()),
-}, { additionalProperties: false });
+export const SubscribeByEmailInput = Type.Object(
+  {
+    type: Type.Literal('email'),
+    email: SubscriberEmailAddress,
+    component_ids: Type.Optional(ComponentRefs),
+    confirmed: Type.Optional(Type.Boolean()),
+  },
+  { additionalProperties: false },
+);
 export type SubscribeByEmailInput = Static<typeof SubscribeByEmailInput>;
 
 /** Who signs up: the public form (always double opt-in), a responder through the API, or a responder's import. */
@@ -28,7 +31,11 @@ export type SubscriptionSource = 'public' | 'api' | 'import';
  * already-consented list may pass `confirmed`. A public sign-up for an address already subscribed
  * sends that address a "manage" link instead, and answers the same: no enumeration.
  */
-export async function subscribeByEmail(ctx: ServiceContext, raw: unknown, options: { source: SubscriptionSource }): Promise<{ subscriber: Subscriber; created: boolean }> {
+export async function subscribeByEmail(
+  ctx: ServiceContext,
+  raw: unknown,
+  options: { source: SubscriptionSource },
+): Promise<{ subscriber: Subscriber; created: boolean }> {
   // The public form is open to anyone (the emailed link confirms); the other sources are a responder's.
   if (options.source !== 'public') authorize(ctx.actor, 'subscriber.manage');
   const input = parseInput(SubscribeByEmailInput, raw);
@@ -46,10 +53,25 @@ export async function subscribeByEmail(ctx: ServiceContext, raw: unknown, option
       return { subscriber: existing, created: false };
     }
     const subscriber = await insertSubscriber(tx, {
-      id: ctx.ids.id(), type: 'email', email, url: null, secret: null, all_components: filter.all, component_ids: filter.ids,
-      source, confirmed_at: input.confirmed && source !== 'public' ? at : null, at,
+      id: ctx.ids.id(),
+      type: 'email',
+      email,
+      url: null,
+      secret: null,
+      all_components: filter.all,
+      component_ids: filter.ids,
+      source,
+      confirmed_at: input.confirmed && source !== 'public' ? at : null,
+      at,
     });
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.created', target_type: 'subscriber', target_id: subscriber.id, details: { type: 'email', source, confirmed: subscriber.confirmed_at !== null }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'subscriber.created',
+      target_type: 'subscriber',
+      target_id: subscriber.id,
+      details: { type: 'email', source, confirmed: subscriber.confirmed_at !== null },
+      at,
+    });
     if (!subscriber.confirmed_at) await requestConfirmation(tx, subscriber, at, null);
     return { subscriber, created: true };
   });

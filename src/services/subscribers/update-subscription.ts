@@ -9,9 +9,12 @@ import { ComponentRefs } from '../shared/fields.ts';
 import { resolveComponentFilter } from './component-filter.ts';
 
 /** A subscriber's choice of components (none or missing: every component), from the manage page. */
-export const UpdateSubscriptionInput = Type.Object({
-  component_ids: Type.Optional(ComponentRefs),
-}, { additionalProperties: false });
+export const UpdateSubscriptionInput = Type.Object(
+  {
+    component_ids: Type.Optional(ComponentRefs),
+  },
+  { additionalProperties: false },
+);
 export type UpdateSubscriptionInput = Static<typeof UpdateSubscriptionInput>;
 
 /** Changes what a subscriber hears about; the signed manage link is the credential (no capability). */
@@ -23,7 +26,14 @@ export async function updateSubscription(ctx: ServiceContext, subscriberId: stri
     if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscription', subscriberId);
     const filter = await resolveComponentFilter(tx, input.component_ids);
     await setComponentFilter(tx, subscriber.id, filter, at);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'subscriber.updated', target_type: 'subscriber', target_id: subscriber.id, details: { components: filter.all ? 'all' : filter.ids }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'subscriber.updated',
+      target_type: 'subscriber',
+      target_id: subscriber.id,
+      details: { components: filter.all ? 'all' : filter.ids },
+      at,
+    });
     return { ...subscriber, all_components: filter.all, component_ids: filter.ids };
   });
 }

@@ -18,7 +18,14 @@ export async function createTemplate(ctx: ServiceContext, raw: unknown): Promise
   return ctx.db.transaction(async (tx) => {
     const template = await insertTemplate(tx, { ...fields, id: ctx.ids.id(), at });
     if (!template) throw nameTaken(fields.name);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.created', target_type: 'incident_template', target_id: template.id, details: { name: template.name }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'template.created',
+      target_type: 'incident_template',
+      target_id: template.id,
+      details: { name: template.name },
+      at,
+    });
     return template;
   });
 }

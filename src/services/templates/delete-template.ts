@@ -12,7 +12,14 @@ export async function deleteTemplate(ctx: ServiceContext, id: string): Promise<I
   return ctx.db.transaction(async (tx) => {
     const template = await deleteTemplateRow(tx, id);
     if (!template) throw new NotFoundError('template', id);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.deleted', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'template.deleted',
+      target_type: 'incident_template',
+      target_id: id,
+      details: { name: template.name },
+      at,
+    });
     return template;
   });
 }

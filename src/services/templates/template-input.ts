@@ -16,16 +16,19 @@ export const TEMPLATE_IMPACTS = IMPACTS.filter((i) => i !== 'maintenance');
  * impact, first update and component statuses) under a name of its own. Creating and replacing a
  * template take the whole of it.
  */
-export const TemplateInput = Type.Object({
-  name: TemplateName,
-  /** the declared incident's name */
-  title: IncidentName,
-  status: Type.Optional(Enum(TEMPLATE_STATUSES)),
-  /** missing: computed from the component statuses when the incident is declared */
-  impact: Type.Optional(Enum(TEMPLATE_IMPACTS)),
-  body: MarkdownBody,
-  components: Type.Optional(ComponentChanges),
-}, { additionalProperties: false });
+export const TemplateInput = Type.Object(
+  {
+    name: TemplateName,
+    /** the declared incident's name */
+    title: IncidentName,
+    status: Type.Optional(Enum(TEMPLATE_STATUSES)),
+    /** missing: computed from the component statuses when the incident is declared */
+    impact: Type.Optional(Enum(TEMPLATE_IMPACTS)),
+    body: MarkdownBody,
+    components: Type.Optional(ComponentChanges),
+  },
+  { additionalProperties: false },
+);
 export type TemplateInput = Static<typeof TemplateInput>;
 
 /** A template past its contract, checked as declaring the incident would check it; component keys become ids. */
@@ -34,7 +37,10 @@ export async function templateFields(db: Queryable, input: TemplateInput): Promi
   const title = requireText('title', input.title, { max: NAME_MAX });
   const body = requireText('body', input.body, { max: BODY_MAX, multiline: true });
   const entries = Object.entries(input.components ?? {});
-  const found = await findComponentsByIdOrKey(db, entries.map(([ref]) => ref));
+  const found = await findComponentsByIdOrKey(
+    db,
+    entries.map(([ref]) => ref),
+  );
   const componentStatuses: Record<string, ComponentStatus> = {};
   for (const [ref, status] of entries) {
     const component = found.find((c) => c.id === ref || c.key === ref);

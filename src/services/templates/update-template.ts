@@ -21,7 +21,14 @@ export async function updateTemplate(ctx: ServiceContext, id: string, raw: unkno
     if (clash && clash.id !== id) throw nameTaken(fields.name);
     const template = await updateTemplateRow(tx, id, { ...fields, at });
     if (!template) throw new NotFoundError('template', id);
-    await insertAudit(tx, { actor: ctx.actor.label, action: 'template.updated', target_type: 'incident_template', target_id: id, details: { name: template.name }, at });
+    await insertAudit(tx, {
+      actor: ctx.actor.label,
+      action: 'template.updated',
+      target_type: 'incident_template',
+      target_id: id,
+      details: { name: template.name },
+      at,
+    });
     return template;
   });
 }

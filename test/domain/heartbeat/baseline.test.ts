@@ -87,7 +87,12 @@ describe('cold start', () => {
 
   it('falls back to the level of the last hours, provisionally, and to nothing without history', () => {
     const series = new Series(100).set(T0 - 3 * HOUR, T0, 40);
-    expect(expectedCount(series.history(T0 - 2 * HOUR), T0 - 3 * BUCKET, T0, config)).toEqual({ expected: 120, method: 'recent', provisional: true, samples: 0 });
+    expect(expectedCount(series.history(T0 - 2 * HOUR), T0 - 3 * BUCKET, T0, config)).toEqual({
+      expected: 120,
+      method: 'recent',
+      provisional: true,
+      samples: 0,
+    });
     expect(expectedCount(series.history(T0 - 10 * MINUTE), T0 - 3 * BUCKET, T0, config)).toMatchObject({ expected: 0, method: 'none' });
   });
 

@@ -63,8 +63,14 @@ describe('hysteresis', () => {
 
 describe('tiers', () => {
   it('is major below the threshold and critical below a tenth', () => {
-    expect(run(new Series(100).set(T0, after(60), 30), before, after(2)).evaluations.find((e) => e.transition)).toMatchObject({ transition: 'fired', tier: 'major' });
-    expect(run(new Series(100).set(T0, after(60), 5), before, after(2)).evaluations.find((e) => e.transition)).toMatchObject({ transition: 'fired', tier: 'critical' });
+    expect(run(new Series(100).set(T0, after(60), 30), before, after(2)).evaluations.find((e) => e.transition)).toMatchObject({
+      transition: 'fired',
+      tier: 'major',
+    });
+    expect(run(new Series(100).set(T0, after(60), 5), before, after(2)).evaluations.find((e) => e.transition)).toMatchObject({
+      transition: 'fired',
+      tier: 'critical',
+    });
     expect(run(new Series(100).set(T0, after(60), 70), before, after(10)).at('fired')).toEqual([]);
   });
 
@@ -107,7 +113,7 @@ describe('volume-adaptive delay', () => {
 
   it('does not page a quiet series for its ordinary zeros (Poisson noise at 0.3 per bucket, a whole day)', () => {
     let seed = 42;
-    const uniform = () => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296);
+    const uniform = () => (seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) / 4_294_967_296;
     const draw = (lambda: number) => {
       let k = 0;
       for (let p = uniform(); p > Math.exp(-lambda); p *= uniform()) k++;

@@ -56,7 +56,9 @@ describe('historyRanges', () => {
       const { history, reads } = recording(series.history(since));
       const ranges = historyRanges(now, config, { since: state.status === 'ok' ? null : state.since });
       const result = evaluate(state, { now, history }, config);
-      const outside = reads.filter((read) => read.to > read.from && !inside(ranges.recent, read) && !(aligned(read) && ranges.past.some((r) => inside(r, read))));
+      const outside = reads.filter(
+        (read) => read.to > read.from && !inside(ranges.recent, read) && !(aligned(read) && ranges.past.some((r) => inside(r, read))),
+      );
       expect(outside.map((r) => [new Date(r.from).toISOString(), new Date(r.to).toISOString()])).toEqual([]);
       checked += reads.length;
       state = result.state;
