@@ -62,6 +62,12 @@ describe('NUL bytes and lone surrogates', () => {
     );
   });
 
+  it('names an array element by its index, inside and after other elements', async () => {
+    const updates = [{ body: 'fine' }, { body: 'also fine', extra: ['a', 'b\u0000'] }];
+    expectRefused(await api('POST', '/api/v1/incidents', { name: 'Listed', body: 'x', updates }), 'updates.1.extra.1', /NUL byte/);
+    expectRefused(await api('POST', '/api/v1/incidents', { name: 'Listed', body: 'x', updates: [{ '': { deep: '\ud800' } }] }), 'updates.0.deep', /surrogate/);
+  });
+
   it('refuses a percent-encoded NUL in a query string', async () => {
     expectRefused(await api('GET', '/api/v1/audit?actor=evil%00', undefined, admin), 'actor', /^actor: contains a NUL byte/);
   });

@@ -60,7 +60,9 @@ export async function ingestHeartbeats(ctx: ServiceContext, metrics: HeartbeatDe
       throw new ValidationError(field('value'), 'must be a count: an integer of 0 or more');
     }
     if (point.value > MAX_BUCKET_VALUE) throw new ValidationError(field('value'), `must be at most ${MAX_BUCKET_VALUE} per bucket`);
-    points.set(JSON.stringify([metric.key, point.region, at]), { metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
+    // Metric keys and regions are declared names without line breaks, so this key is unambiguous (and
+    // cheaper than JSON.stringify per point on the hot path).
+    points.set(`${metric.key}\n${point.region}\n${at}`, { metric: metric.key, region: point.region, bucket: new Date(at), value: point.value });
   }
   await upsertHeartbeatPoints(ctx.db, [...points.values()], new Date(now));
   return { accepted: raw.length };
