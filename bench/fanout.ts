@@ -272,7 +272,7 @@ async function seedSubscribers(url: string, httpPorts: number[], salt: string): 
               CASE WHEN kind = 'email' THEN 'subscriber' || n || '@example.test' END,
               CASE WHEN kind = 'webhook' THEN 'http://127.0.0.1:' || ($3::int[])[1 + n % cardinality($3::int[])] || '/hook/' || n END,
               CASE WHEN kind = 'webhook' THEN 'whsec_' || encode(sha256(convert_to($4 || ':' || n, 'UTF8')), 'base64') END,
-              true, '[]'::jsonb, CASE WHEN kind = 'email' THEN 'form' ELSE 'api' END,
+              true, '[]'::jsonb, CASE WHEN kind = 'email' THEN 'public' ELSE 'api' END,
               created + interval '3 minutes', CASE WHEN kind = 'email' THEN created END, created, created + interval '3 minutes'
        FROM (SELECT n, CASE WHEN ${isWebhook} THEN 'webhook' ELSE 'email' END AS kind,
                     now() - interval '400 days' + n * interval '5 minutes' AS created

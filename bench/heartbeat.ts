@@ -388,7 +388,7 @@ async function seedSubscribers(db: ScratchDatabase, count: number): Promise<numb
   try {
     const result = await client.query(
       `INSERT INTO subscriber (id, type, email, all_components, component_ids, source, confirmed_at, confirmation_sent_at, created_at, updated_at)
-       SELECT 'hb' || lpad(n::text, 10, '0'), 'email', 'subscriber' || n || '@subscriber.example', true, '[]'::jsonb, 'form', now(), now(), now(), now()
+       SELECT 'hb' || lpad(n::text, 10, '0'), 'email', 'subscriber' || n || '@subscriber.example', true, '[]'::jsonb, 'public', now(), now(), now(), now()
        FROM generate_series(1, $1::int) AS n`,
       [count],
     );
