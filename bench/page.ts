@@ -28,7 +28,8 @@ const HOST = '127.0.0.1';
 const NODE = join(ROOT, 'node_modules/.bin/node');
 const NODE_FLAGS = ['--disable-warning=ExperimentalWarning'];
 const ADMIN_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
-const PATHS = ['/', '/api/v2/summary.json'];
+// The product embeds (issue 13) ride the same snapshot path as the page and the v2 JSON, so the same targets apply.
+const PATHS = ['/', '/api/v2/summary.json', '/embed/status.json', '/embed/banner.js'];
 const BROWSER_ACCEPT_ENCODING = 'gzip, deflate, br';
 
 const SECONDS = setting('BENCH_SECONDS', 10, 1, 60);

@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { servedBannerScript } from '../presenters/embed-banner.ts';
+import { presentWidgetFeed } from '../presenters/embed-widget.ts';
 import { buildHistoryFeeds } from '../presenters/feeds.ts';
+import { PAGE_SCOPE, renderScopedDocument } from '../presenters/scoped-documents.ts';
 import { statusPageView } from '../presenters/status-page-view.ts';
 import { presentV2Documents } from '../presenters/statuspage-v2.ts';
 import { loadPublicStatus } from '../queries/load-public-status.ts';
@@ -21,6 +24,9 @@ const PAGE_CHANGED_CHANNEL = 'lifeline_page_changed';
 
 export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   const publicUrl = app.config.publicUrl;
+  const bannerSource = app.views.clientFiles.get('client/banner.js');
+  if (bannerSource === undefined) throw new Error('src/client/banner.js is missing');
+  const bannerScript = servedBannerScript(bannerSource);
   const snapshot = new PublicSnapshot({
     log: app.log,
     persistPath: join(app.config.dataDir, 'snapshot', 'public.json'),
@@ -42,6 +48,10 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
         const feeds = buildHistoryFeeds(status, publicUrl);
         rendered.set('/history.rss', { contentType: 'application/rss+xml; charset=utf-8', text: feeds.rss });
         rendered.set('/history.atom', { contentType: 'application/atom+xml; charset=utf-8', text: feeds.atom });
+        for (const path of ['/badge.svg', '/badge.json'] as const) rendered.set(path, renderScopedDocument(path, status, publicUrl, PAGE_SCOPE));
+        // The product team's embeds ride the same path: one build per change, precompressed, ETag, CORS.
+        rendered.set('/embed/status.json', { contentType: 'application/json; charset=utf-8', text: JSON.stringify(presentWidgetFeed(status, publicUrl)) });
+        rendered.set('/embed/banner.js', { contentType: 'text/javascript; charset=utf-8', text: bannerScript });
         return rendered;
       },
     },

@@ -22,6 +22,8 @@ export interface Views extends TemplateRenderer {
   page(name: string, model: object, layout: Layout): string;
   /** CSP hashes of the inline scripts the web templates contain (emails are not run by a browser). */
   readonly scriptHashes: ReadonlySet<string>;
+  /** The files of src/client/ by partial name (`client/banner.js`), as read once at start. */
+  readonly clientFiles: ReadonlyMap<string, string>;
 }
 
 /** Every `.hbs` file under dir, as its path relative to dir with `/` separators. */
@@ -76,6 +78,7 @@ export function loadViews(dir: string = VIEWS_DIR, clientDir: string = CLIENT_DI
     email: (name, model) => ({ html: render(`emails/${name}.html`, model), text: render(`emails/${name}.text`, model) }),
     escape: (text) => handlebars.escapeExpression(text),
     scriptHashes,
+    clientFiles: client,
   };
 }
 

@@ -1,6 +1,6 @@
 import { XMLBuilder } from 'fast-xml-parser';
 import { Feed } from 'feed';
-import type { Incident } from '../domain/model.ts';
+import type { Component, Incident } from '../domain/model.ts';
 import type { PublicStatus } from '../queries/load-public-status.ts';
 import { renderMarkdown } from './markdown.ts';
 
@@ -19,11 +19,23 @@ interface FeedEntry {
   contentHtml: string;
 }
 
-/** RSS 2.0 and Atom 1.0 of recent incidents and maintenances, one entry per incident. */
-export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rss: string; atom: string } {
-  const title = `${status.page.name} status history`;
-  const description = `Incidents and maintenance for ${status.page.name}`;
+/** A feed of one component's incidents and maintenances (`/history.rss?component=KEY`). */
+interface FeedScope {
+  component: Component;
+  /** The component as a visitor tells it apart, with its group ("Messaging (Europe)"). */
+  label: string;
+}
+
+/**
+ * RSS 2.0 and Atom 1.0 of recent incidents and maintenances, one entry per incident; with a scope,
+ * only those that affect its component.
+ */
+export function buildHistoryFeeds(status: PublicStatus, publicUrl: string, scope: FeedScope | null = null): { rss: string; atom: string } {
+  const title = scope ? `${status.page.name} status history: ${scope.label}` : `${status.page.name} status history`;
+  const description = scope ? `Incidents and maintenance affecting ${scope.label} on ${status.page.name}` : `Incidents and maintenance for ${status.page.name}`;
+  const query = scope ? `?component=${encodeURIComponent(scope.component.key)}` : '';
   const entries: FeedEntry[] = [...status.recentIncidents, ...status.maintenances]
+    .filter((incident) => !scope || incident.component_ids.includes(scope.component.id))
     .sort((a, b) => Number(b.updated_at) - Number(a.updated_at))
     .slice(0, 50)
     .map((incident: Incident) => ({
@@ -46,7 +58,7 @@ export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rs
     language: 'en',
     updated: status.page.updated_at,
     copyright: status.page.name,
-    feedLinks: { rss: `${publicUrl}/history.rss`, atom: `${publicUrl}/history.atom` },
+    feedLinks: { rss: `${publicUrl}/history.rss${query}`, atom: `${publicUrl}/history.atom${query}` },
   });
   for (const entry of entries) {
     feed.addItem({
@@ -59,7 +71,22 @@ export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rs
       content: entry.contentHtml,
     });
   }
-  return { rss: feed.rss2(), atom: atomFeed({ title, description, publicUrl, updated: status.page.updated_at, rights: status.page.name }, entries) };
+  return {
+    rss: feed.rss2(),
+    atom: atomFeed(
+      {
+        // The whole page's feed keeps the id it always had; a component's feed is named by its own address.
+        id: scope ? `${publicUrl}/history.atom${query}` : `${publicUrl}/`,
+        title,
+        description,
+        publicUrl,
+        self: `${publicUrl}/history.atom${query}`,
+        updated: status.page.updated_at,
+        rights: status.page.name,
+      },
+      entries,
+    ),
+  };
 }
 
 /**
@@ -67,19 +94,22 @@ export function buildHistoryFeeds(status: PublicStatus, publicUrl: string): { rs
  * type="html": a reader following the spec would then run markup typed into an incident name.
  * Titles and summaries are text (escaped by the builder); only our rendered Markdown is html.
  */
-function atomFeed(meta: { title: string; description: string; publicUrl: string; updated: Date; rights: string }, entries: FeedEntry[]): string {
+function atomFeed(
+  meta: { id: string; title: string; description: string; publicUrl: string; self: string; updated: Date; rights: string },
+  entries: FeedEntry[],
+): string {
   const text = (value: string) => ({ '@_type': 'text', '#text': value });
   return atomBuilder.build({
     '?xml': { '@_version': '1.0', '@_encoding': 'utf-8' },
     feed: {
       '@_xmlns': 'http://www.w3.org/2005/Atom',
-      id: `${meta.publicUrl}/`,
+      id: meta.id,
       title: text(meta.title),
       subtitle: text(meta.description),
       updated: meta.updated.toISOString(),
       link: [
         { '@_rel': 'alternate', '@_href': `${meta.publicUrl}/` },
-        { '@_rel': 'self', '@_href': `${meta.publicUrl}/history.atom` },
+        { '@_rel': 'self', '@_href': meta.self },
       ],
       rights: text(meta.rights),
       // Atom wants an author for every entry; the page speaks for itself.

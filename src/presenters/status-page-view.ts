@@ -56,7 +56,7 @@ function componentView(component: Component, status: PublicStatus) {
  * A component's name as a visitor can tell it apart: groups often repeat names
  * ("Messaging" in United States and in Europe), so grouped components carry their group.
  */
-function qualifiedName(component: Component, groups: ComponentGroup[]): string {
+export function qualifiedName(component: Component, groups: readonly ComponentGroup[]): string {
   const group = groups.find((g) => g.id === component.group_id);
   return group ? `${component.name} (${group.name})` : component.name;
 }

@@ -22,6 +22,37 @@ export const PageSchema = Type.Object({
   updated_at: Timestamp,
 });
 
+/** /embed/status.json: incident.io's widget feed shape, plus each component's key and each item's last update id. */
+export const WidgetFeedSchema = (() => {
+  const Impact = Enum(['degraded_performance', 'partial_outage', 'full_outage']);
+  const Item = {
+    id: Type.String(),
+    name: Type.String(),
+    url: Type.String(),
+    last_update_at: Timestamp,
+    last_update_message: Type.String(),
+    last_update_id: Type.String(),
+    affected_components: Type.Array(
+      Type.Object({
+        id: Type.String(),
+        key: Type.String(),
+        name: Type.String(),
+        group_name: Type.Optional(Type.String()),
+        current_status: Enum(['operational', 'degraded_performance', 'partial_outage', 'full_outage']),
+      }),
+    ),
+  };
+  return Type.Object({
+    page_title: Type.String(),
+    page_url: Type.String(),
+    ongoing_incidents: Type.Array(Type.Object({ ...Item, status: Enum(['investigating', 'identified', 'monitoring']), current_worst_impact: Impact })),
+    in_progress_maintenances: Type.Array(
+      Type.Object({ ...Item, status: Enum(['maintenance_in_progress']), started_at: Timestamp, scheduled_end_at: Timestamp }),
+    ),
+    scheduled_maintenances: Type.Array(Type.Object({ ...Item, status: Enum(['maintenance_scheduled']), starts_at: Timestamp, ends_at: Timestamp })),
+  });
+})();
+
 export const StatusSchema = Type.Object({ indicator: Enum(IMPACTS), description: Type.String() });
 
 export const ComponentSchema = Type.Object({
