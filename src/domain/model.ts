@@ -89,6 +89,8 @@ export interface Maintenance extends IncidentBase {
   scheduled_until: Date;
   auto_start: boolean;
   auto_complete: boolean;
+  /** Set when it was called off before it began (it is then `completed`, and never took place). */
+  cancelled_at: Date | null;
 }
 
 /** An incident or a maintenance: one table, one timeline shape, told apart by `kind`. */

@@ -12,6 +12,7 @@ export const SUBSCRIBER_EVENTS = [
   'maintenance.started',
   'maintenance.updated',
   'maintenance.completed',
+  'maintenance.cancelled',
   'component.updated',
 ] as const;
 

@@ -48,7 +48,8 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
         const feeds = buildHistoryFeeds(status, publicUrl);
         rendered.set('/history.rss', { contentType: 'application/rss+xml; charset=utf-8', text: feeds.rss });
         rendered.set('/history.atom', { contentType: 'application/atom+xml; charset=utf-8', text: feeds.atom });
-        for (const path of ['/badge.svg', '/badge.json'] as const) rendered.set(path, renderScopedDocument(path, status, publicUrl, PAGE_SCOPE));
+        for (const path of ['/badge.svg', '/badge.json', '/maintenances.ics'] as const)
+          rendered.set(path, renderScopedDocument(path, status, publicUrl, PAGE_SCOPE));
         // The product team's embeds ride the same path: one build per change, precompressed, ETag, CORS.
         rendered.set('/embed/status.json', { contentType: 'application/json; charset=utf-8', text: JSON.stringify(presentWidgetFeed(status, publicUrl)) });
         rendered.set('/embed/banner.js', { contentType: 'text/javascript; charset=utf-8', text: bannerScript });

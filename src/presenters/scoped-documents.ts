@@ -7,9 +7,10 @@ import type { Component } from '../domain/model.ts';
 import type { PublicStatus } from '../queries/load-public-status.ts';
 import { badgeJson, badgeSvg, componentBadge, pageBadge, type BadgeTheme } from './badge.ts';
 import { buildHistoryFeeds } from './feeds.ts';
+import { buildMaintenanceCalendar } from './maintenance-calendar.ts';
 import { qualifiedName } from './status-page-view.ts';
 
-export const SCOPED_DOCUMENTS = ['/badge.svg', '/badge.json', '/history.rss', '/history.atom'] as const;
+export const SCOPED_DOCUMENTS = ['/badge.svg', '/badge.json', '/history.rss', '/history.atom', '/maintenances.ics'] as const;
 export type ScopedDocument = (typeof SCOPED_DOCUMENTS)[number];
 
 export interface DocumentScope {
@@ -38,5 +39,7 @@ export function renderScopedDocument(
       return { contentType: 'application/rss+xml; charset=utf-8', text: buildHistoryFeeds(status, publicUrl, feedScope).rss };
     case '/history.atom':
       return { contentType: 'application/atom+xml; charset=utf-8', text: buildHistoryFeeds(status, publicUrl, feedScope).atom };
+    case '/maintenances.ics':
+      return { contentType: 'text/calendar; charset=utf-8', text: buildMaintenanceCalendar(status, publicUrl, component) };
   }
 }

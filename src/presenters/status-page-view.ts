@@ -67,6 +67,9 @@ export function incidentView(incident: Incident, components: Component[], timeZo
     const component = components.find((c) => c.id === code);
     return component ? qualifiedName(component, groups) : fallback;
   };
+  // A maintenance called off before it began is `completed` with cancelled_at: it reads "Cancelled".
+  const cancelled = incident.kind === 'maintenance' && incident.cancelled_at !== null;
+  const label = (status: Incident['status']) => (cancelled && status === 'completed' ? 'Cancelled' : STATUS_LABELS[status]);
   return {
     id: incident.id,
     name: incident.name,
@@ -74,7 +77,7 @@ export function incidentView(incident: Incident, components: Component[], timeZo
     impact: incident.impact,
     impactLabel: IMPACT_LABELS[incident.impact],
     status: incident.status,
-    statusLabel: STATUS_LABELS[incident.status],
+    statusLabel: label(incident.status),
     url: `/incidents/${incident.id}`,
     automatic: incident.source === 'heartbeat',
     started: time(incident.started_at, timeZone),
@@ -84,7 +87,7 @@ export function incidentView(incident: Incident, components: Component[], timeZo
     componentsText: names.join(', '),
     postmortemUrl: incident.postmortem_url,
     updates: incident.updates.map((update) => ({
-      statusLabel: STATUS_LABELS[update.status],
+      statusLabel: label(update.status),
       bodyHtml: renderMarkdown(update.body),
       at: time(update.display_at, timeZone),
       affected: update.affected_components.map((a) => ({

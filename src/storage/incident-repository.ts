@@ -39,6 +39,7 @@ function toIncident(row: IncidentRow, updates: IncidentUpdate[], componentIds: s
       scheduled_until: scheduledUntil,
       auto_start: row.auto_start,
       auto_complete: row.auto_complete,
+      cancelled_at: row.cancelled_at,
     };
   }
   const missingWindow = row.kind === 'maintenance' && (scheduledFor === null || scheduledUntil === null) ? ' and no window' : '';
@@ -184,6 +185,11 @@ export async function updateIncidentState(
       change.postmortem_url ?? null,
     ],
   );
+}
+
+/** Marks a maintenance, completed in the same transaction, as called off before it began. */
+export async function markMaintenanceCancelled(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query(`UPDATE incident SET cancelled_at = $2 WHERE id = $1 AND kind = 'maintenance'`, [id, at]);
 }
 
 export async function addIncidentComponents(db: Queryable, incidentId: string, componentIds: string[]): Promise<void> {

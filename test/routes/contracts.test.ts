@@ -7,6 +7,7 @@ import { declareIncident, DeclareIncidentInput } from '../../src/services/incide
 import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../src/services/incidents/dismiss-heartbeat-notice.ts';
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../src/services/incidents/post-incident-update.ts';
 import { advanceMaintenance, AdvanceMaintenanceInput } from '../../src/services/maintenances/advance-maintenance.ts';
+import { cancelMaintenance, CancelMaintenanceInput } from '../../src/services/maintenances/cancel-maintenance.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/services/maintenances/schedule-maintenance.ts';
 import { limitsOf } from '../../src/services/shared/fields.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
@@ -59,6 +60,7 @@ const ROUTES: [method: 'post', path: string, contract: TSchema][] = [
   ['post', '/api/v1/maintenances/{id}/start', AdvanceMaintenanceInput],
   ['post', '/api/v1/maintenances/{id}/verify', AdvanceMaintenanceInput],
   ['post', '/api/v1/maintenances/{id}/complete', AdvanceMaintenanceInput],
+  ['post', '/api/v1/maintenances/{id}/cancel', CancelMaintenanceInput],
 ];
 
 describe("each write route declares its use-case's contract as its body", () => {
@@ -117,6 +119,8 @@ const CASES: [what: string, url: string, body: Record<string, unknown>, call: (i
   ],
   ['advance: a body past its limit', `/api/v1/maintenances/${ID}/complete`, { body: long(25_001) }, (input) => advanceMaintenance(ctx, ID, 'completed', input)],
   ['advance: an unknown field', `/api/v1/maintenances/${ID}/start`, { status: 'completed' }, (input) => advanceMaintenance(ctx, ID, 'in_progress', input)],
+  ['cancel: a body past its limit', `/api/v1/maintenances/${ID}/cancel`, { body: long(25_001) }, (input) => cancelMaintenance(ctx, ID, input)],
+  ['cancel: an unknown field', `/api/v1/maintenances/${ID}/cancel`, { status: 'completed' }, (input) => cancelMaintenance(ctx, ID, input)],
 ];
 
 describe('a bad input gets the same words from the API and from the use-case', () => {

@@ -3,6 +3,7 @@ import { SYSTEM_ACTORS, userActor, visitorActor, type Actor } from '../../src/do
 import { ForbiddenError } from '../../src/domain/errors.ts';
 import { OPERATOR_HEADER } from '../../src/plugins/auth.ts';
 import { advanceMaintenance } from '../../src/services/maintenances/advance-maintenance.ts';
+import { cancelMaintenance } from '../../src/services/maintenances/cancel-maintenance.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { convertHeartbeatNotice } from '../../src/services/incidents/convert-heartbeat-notice.ts';
 import { dismissHeartbeatNotice } from '../../src/services/incidents/dismiss-heartbeat-notice.ts';
@@ -67,6 +68,7 @@ const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, sco
   ['POST', `/api/v1/maintenances/${ID}/start`, 'maintenances:write'],
   ['POST', `/api/v1/maintenances/${ID}/verify`, 'maintenances:write'],
   ['POST', `/api/v1/maintenances/${ID}/complete`, 'maintenances:write'],
+  ['POST', `/api/v1/maintenances/${ID}/cancel`, 'maintenances:write'],
   ['GET', '/api/v1/components', null],
   ['POST', '/api/v1/components', 'components:write'],
   ['PATCH', `/api/v1/components/${ID}`, 'components:write'],
@@ -116,6 +118,7 @@ const CONSOLE_ROUTES: [method: 'GET' | 'POST', url: string, role: UserRole][] = 
   ['GET', '/console/maintenances/new', 'responder'],
   ['POST', '/console/maintenances', 'responder'],
   ['POST', `/console/maintenances/${ID}/advance`, 'responder'],
+  ['POST', `/console/maintenances/${ID}/cancel`, 'responder'],
   ['POST', `/console/components/${ID}/status`, 'responder'],
   ['POST', `/console/signal/notices/${ID}/dismiss`, 'responder'],
   ['GET', `/console/signal/notices/${ID}/convert`, 'responder'],
@@ -270,6 +273,7 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['scheduleMaintenance', viewer, (ctx) => scheduleMaintenance(ctx, {})],
     ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
     ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
+    ['cancelMaintenance', viewer, (ctx) => cancelMaintenance(ctx, ID)],
     ['setComponentStatus', viewer, (ctx) => setComponentStatus(ctx, ID, { status: 'operational' })],
     ['createComponent', responder, (ctx) => createComponent(ctx, {})],
     ['updateComponent', responder, (ctx) => updateComponent(ctx, ID, {})],

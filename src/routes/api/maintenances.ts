@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { advanceMaintenance, AdvanceMaintenanceInput } from '../../services/maintenances/advance-maintenance.ts';
+import { cancelMaintenance, CancelMaintenanceInput } from '../../services/maintenances/cancel-maintenance.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../services/maintenances/schedule-maintenance.ts';
 import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
@@ -86,4 +87,25 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
       },
     );
   }
+
+  app.post(
+    '/api/v1/maintenances/:id/cancel',
+    {
+      onRequest: app.requireCapability('maintenance.advance'),
+      schema: {
+        tags: ['maintenances'],
+        summary: 'Cancel a maintenance that has not begun',
+        description:
+          'It ends as completed, with no component change; subscribers are told it is cancelled (event maintenance.cancelled) and the calendar (/maintenances.ics) marks it STATUS:CANCELLED. 409 once it has begun: complete it instead.',
+        security: Security,
+        params: Id,
+        body: Type.Optional(CancelMaintenanceInput),
+        response: { 200: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request) => {
+      const maintenance = await cancelMaintenance(app.serviceContext(request.actor), request.params.id, request.body ?? {});
+      return (await writtenIncidentPresenter(app))(maintenance);
+    },
+  );
 }

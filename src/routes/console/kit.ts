@@ -75,6 +75,7 @@ const FLASH: Record<string, string> = {
   resolved: 'Incident resolved.',
   replayed: 'This form was already submitted; here is the result.',
   scheduled: 'Maintenance scheduled.',
+  cancelled: 'Maintenance cancelled: subscribers are told it will not take place, and calendars show it cancelled.',
   'maintenance-started': 'Maintenance started: its window had already begun, so its components are under maintenance now.',
   'template-saved': 'Template saved.',
   'template-deleted': 'Template deleted.',

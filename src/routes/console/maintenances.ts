@@ -3,6 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ConflictError, ValidationError } from '../../domain/errors.ts';
 import { componentChecklist } from '../../presenters/console-view.ts';
 import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
+import { cancelMaintenance } from '../../services/maintenances/cancel-maintenance.ts';
 import { getIncident } from '../../queries/read-incidents.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../services/maintenances/schedule-maintenance.ts';
 import { limitsOf } from '../../services/shared/fields.ts';
@@ -31,7 +32,7 @@ function utcFromLocalInput(value: string): string {
 const FIELD_NAMES: Record<string, string> = { scheduled_for: 'from', scheduled_until: 'until' };
 const SCHEDULE_LIMITS = limitsOf(ScheduleMaintenanceInput);
 
-/** Schedule maintenance (auto-start and auto-complete by default), and start or complete it by hand. */
+/** Schedule maintenance (auto-start and auto-complete by default), start or complete it by hand, or cancel it before it begins. */
 export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }: { kit: ConsoleKit }) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -122,6 +123,26 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
         });
       }
       return reply.redirect('/console?done=updated', 303);
+    },
+  );
+
+  app.post(
+    '/console/maintenances/:id/cancel',
+    { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const body = request.body as Form;
+      try {
+        await cancelMaintenance(kit.ctx(request), request.params.id, { deliver_notifications: checked(body, 'notify') });
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        return kit.send(request, reply, 409, 'message', {
+          title: 'Maintenance',
+          heading: 'That did not change anything',
+          message: error.message,
+          link: { href: '/console', text: 'Back to the dashboard' },
+        });
+      }
+      return reply.redirect('/console?done=cancelled', 303);
     },
   );
 }

@@ -46,6 +46,10 @@ export const PUBLIC_DOCUMENTS: Record<string, { summary: string; schema: Type.TS
     summary: "The badge in shields.io's endpoint schema (?component=KEY for one component)",
     schema: Type.Object({ schemaVersion: Type.Literal(1), label: Type.String(), message: Type.String(), color: Type.String() }),
   },
+  '/maintenances.ics': {
+    summary: 'iCalendar (RFC 5545) of upcoming, current and recent maintenance (?component=KEY for one component)',
+    schema: Type.String(),
+  },
   '/embed/status.json': {
     summary: "Ongoing incidents, in-progress and scheduled maintenance in incident.io's widget feed shape, for a product's own banner",
     schema: WidgetFeedSchema,
