@@ -74,10 +74,10 @@ export async function generate() {
        FROM pg_constraint con JOIN pg_class rel ON rel.oid = con.conrelid JOIN pg_namespace n ON n.oid = rel.relnamespace
        WHERE con.contype = 'c' AND n.nspname = 'public' ORDER BY rel.relname, con.conname`,
     );
-    // PostgreSQL prints `x IN ('a', 'b')` back as `(x = ANY (ARRAY['a'::text, 'b'::text]))`.
+    // PostgreSQL prints `x IN ('a', 'b')` back as `(x = ANY (ARRAY['a'::text, 'b'::text]))`, and `x IN ('a')` as `(x = 'a'::text)`.
     const unions = new Map();
     for (const { table_name, def } of checks) {
-      const match = /^CHECK \(\(?(\w+) = ANY \(\(?ARRAY\[(.+?)\]\)?\)\)?\)$/.exec(def);
+      const match = /^CHECK \(\(?(\w+) = ANY \(\(?ARRAY\[(.+?)\]\)?\)\)?\)$/.exec(def) ?? /^CHECK \(\((\w+) = ('[^']*'::text)\)\)$/.exec(def);
       if (!match) throw new Error(`${table_name}: a CHECK this generator cannot read as a list of values: ${def}`);
       unions.set(`${table_name}.${match[1]}`, [...match[2].matchAll(/'([^']*)'::text/g)].map((value) => `'${value[1]}'`).join(' | '));
     }

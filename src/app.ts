@@ -4,6 +4,8 @@ import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import { generateWebhookSecret } from './channels/webhook-channel.ts';
+import { checkWebhookUrl } from './channels/ssrf-guard.ts';
+import { importRoutes } from './routes/api/imports.ts';
 import { randomIds, type IdSource } from './domain/ids.ts';
 import { authPlugin } from './plugins/auth.ts';
 import { answerFrameworkError, errorHandlerPlugin, MAX_PATH_PARAMETER_LENGTH } from './plugins/error-handler.ts';
@@ -155,6 +157,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
     await app.register(statuspageV1Routes, { prefix: STATUSPAGE_V1_PREFIX });
+    await app.register(importRoutes, {
+      checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate: config.env.LIFELINE_ALLOW_PRIVATE_WEBHOOKS }),
+      generateWebhookSecret: () => generateWebhookSecret(),
+    });
     if (publicPages) await app.register(consoleRoutes, { generateWebhookSecret: () => generateWebhookSecret() });
   }
   await app.register(notificationsPlugin);

@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { PRIVATE_UMASK } from '../data-dir.ts';
-import { connect, type Response, type Transport } from './transport.ts';
+import { connect, connectRemote, type Response, type Transport } from './transport.ts';
+import { importStatuspage } from './import-statuspage.ts';
 
 const USAGE = `Usage: lifeline <command> [options]
 
@@ -33,10 +34,34 @@ Maintenance
   maintenance start ID | maintenance complete ID
   maintenance list
 
+Moving over
+  import statuspage --page-id PAGE_ID --api-key KEY [--api-url URL]
+                  copies a Statuspage page (components, history, templates, subscribers) through
+                  its manage API (default https://api.statuspage.io/v1); safe to run again.
+                  The key may come from STATUSPAGE_API_KEY instead of the command line.
+
+Another Lifeline (a Cloud Run deployment): --lifeline-url URL (or LIFELINE_URL) with an admin
+token in LIFELINE_TOKEN; every command then talks to it over HTTPS instead of a local database.
+
 Scopes: incidents:write components:write maintenances:write subscribers:write heartbeats:write tokens:write admin
 The CLI uses the same LIFELINE_DATA_DIR / DATABASE_URL as the server, and talks to the running server when there is one.`;
 
 class UsageError extends Error {}
+
+/** What a long-running command needs from its surroundings: where progress goes, and how it waits (tests do not sleep). */
+export interface RunOptions {
+  progress: (line: string) => void;
+  wait: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_RUN_OPTIONS: RunOptions = {
+  // One line rewritten in place on a terminal (an empty one clears it); one line each otherwise (a log).
+  progress: (line) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\u001b[K${line}`);
+    else if (line !== '') process.stderr.write(`${line}\n`);
+  },
+  wait: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 function parseComponents(values: string[] | undefined): Record<string, string> | undefined {
   if (!values || values.length === 0) return undefined;
@@ -75,6 +100,7 @@ export async function run(
   env: Record<string, string | undefined>,
   out: (line: string) => void,
   warn: (line: string) => void = (line) => process.stderr.write(`lifeline: ${line}\n`),
+  options: RunOptions = DEFAULT_RUN_OPTIONS,
 ): Promise<void> {
   const print = out;
   out = (line) => print(terminalSafe(line));
@@ -99,6 +125,10 @@ export async function run(
       manual: { type: 'boolean' },
       email: { type: 'string' },
       role: { type: 'string' },
+      'page-id': { type: 'string' },
+      'api-key': { type: 'string' },
+      'api-url': { type: 'string' },
+      'lifeline-url': { type: 'string' },
     },
   });
   const required = (name: keyof typeof values) => {
@@ -112,8 +142,15 @@ export async function run(
   };
   const notify = values['no-notify'] ? { deliver_notifications: false } : {};
 
-  const config = loadConfig(env);
-  const transport: Transport = await connect(config);
+  const remote = values['lifeline-url'] ?? env.LIFELINE_URL;
+  let transport: Transport;
+  if (remote) {
+    if (!env.LIFELINE_TOKEN)
+      throw new UsageError('--lifeline-url needs an admin token in LIFELINE_TOKEN (create one with: lifeline token create --name import --scope admin)');
+    transport = connectRemote(remote, env.LIFELINE_TOKEN);
+  } else {
+    transport = await connect(loadConfig(env));
+  }
   if (transport.notice) warn(transport.notice);
   try {
     const call = async (method: string, path: string, body?: unknown) => expectOk(await transport.request(method, path, body));
@@ -225,6 +262,20 @@ export async function run(
         const { scheduled_maintenances: list } = (await call('GET', '/api/v1/maintenances')) as { scheduled_maintenances: Record<string, unknown>[] };
         if (list.length === 0) out('No maintenances.');
         for (const m of list) out(`${m.id}  ${m.status}  ${m.scheduled_for} → ${m.scheduled_until}  ${m.name}`);
+        return;
+      }
+      case 'import statuspage': {
+        const apiKey = values['api-key'] ?? env.STATUSPAGE_API_KEY;
+        if (!apiKey) throw new UsageError('import statuspage needs --api-key (or STATUSPAGE_API_KEY)');
+        await importStatuspage({
+          pageId: required('page-id'),
+          apiKey,
+          apiUrl: values['api-url'],
+          transport,
+          out,
+          progress: (line) => options.progress(terminalSafe(line)),
+          wait: options.wait,
+        });
         return;
       }
       default:

@@ -82,3 +82,42 @@ export async function connect(config: Config): Promise<Transport> {
     close: () => app.close(),
   };
 }
+
+/**
+ * Another Lifeline over HTTP(S), with an API token: how the CLI reaches a deployment whose database
+ * it cannot (Cloud Run with Cloud SQL). Plain http only to this machine: the token is in every request.
+ */
+export function connectRemote(baseUrl: string, token: string): Transport {
+  let url: URL;
+  try {
+    url = new URL(baseUrl);
+  } catch {
+    throw new Error(`--lifeline-url: not a URL: ${JSON.stringify(baseUrl)}`);
+  }
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+    throw new Error('--lifeline-url: must be https:// (the token is sent with every request)');
+  const base = url.href.replace(/\/+$/, '');
+  return {
+    via: base,
+    notice: null,
+    request: async (method, path, body) => {
+      const response = await fetch(`${base}${path}`, {
+        method,
+        headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        redirect: 'error',
+        signal: AbortSignal.timeout(120_000),
+      });
+      const text = await response.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = { message: `not a Lifeline answer (HTTP ${response.status})` };
+      }
+      return { status: response.status, body: parsed };
+    },
+    close: async () => {},
+  };
+}

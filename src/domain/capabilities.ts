@@ -60,6 +60,8 @@ const CAPABILITIES = {
   // The page definition (config file) applied at start: the system actor only.
   'page.sync': { scopes: NO_SCOPE, role: null },
   'alert_recipient.sync': { scopes: NO_SCOPE, role: null },
+  // Moving a page over from another service writes every kind of record (subscribers, history, structure): admin only.
+  'page.import': { scopes: NO_SCOPE, role: null },
 } as const satisfies Record<string, Grant>;
 
 export type Capability = keyof typeof CAPABILITIES;

@@ -10,6 +10,7 @@ import { advanceMaintenance, AdvanceMaintenanceInput } from '../../src/services/
 import { cancelMaintenance, CancelMaintenanceInput } from '../../src/services/maintenances/cancel-maintenance.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/services/maintenances/schedule-maintenance.ts';
 import { limitsOf } from '../../src/services/shared/fields.ts';
+import { ImportStatuspageBatchInput } from '../../src/services/imports/import-statuspage-batch.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession } from '../helpers/console-client.ts';
@@ -37,12 +38,16 @@ afterAll(() => t.close());
 
 /**
  * A schema as the OpenAPI document shows it: as JSON (TypeBox keeps its markers out of it), with
- * a record's `patternProperties: {"^.*$": X}` written `additionalProperties: X`, as
- * @fastify/swagger does, since OpenAPI 3.0 has no patternProperties.
+ * a record's `patternProperties: {"^.*$": X}` written `additionalProperties: X` and `X | null` as
+ * `nullable`, as @fastify/swagger does, since OpenAPI 3.0 has neither.
  */
 function asOpenApi(schema: unknown): unknown {
   if (Array.isArray(schema)) return schema.map(asOpenApi);
   if (schema === null || typeof schema !== 'object') return schema;
+  // `X | null` (anyOf with a null branch) is OpenAPI 3.0's `nullable: true` on X.
+  const { anyOf, ...own } = schema as { anyOf?: unknown[] };
+  const nonNull = anyOf?.filter((branch) => (branch as { type?: string }).type !== 'null');
+  if (anyOf && nonNull && nonNull.length === 1 && anyOf.length === 2) return { ...(asOpenApi(nonNull[0]) as object), ...own, nullable: true };
   const entries = Object.entries(schema).map(([key, value]): [string, unknown] => {
     const anyKey = key === 'patternProperties' && typeof value === 'object' && value !== null && Object.keys(value).join() === '^.*$';
     return anyKey ? ['additionalProperties', asOpenApi((value as Record<string, unknown>)['^.*$'])] : [key, asOpenApi(value)];
@@ -61,6 +66,7 @@ const ROUTES: [method: 'post', path: string, contract: TSchema][] = [
   ['post', '/api/v1/maintenances/{id}/verify', AdvanceMaintenanceInput],
   ['post', '/api/v1/maintenances/{id}/complete', AdvanceMaintenanceInput],
   ['post', '/api/v1/maintenances/{id}/cancel', CancelMaintenanceInput],
+  ['post', '/api/v1/imports/statuspage', ImportStatuspageBatchInput],
 ];
 
 describe("each write route declares its use-case's contract as its body", () => {

@@ -23,6 +23,7 @@ import { editComponent } from '../../src/services/components/edit-component.ts';
 import { updateComponent } from '../../src/services/components/update-component.ts';
 import { updateComponentGroup } from '../../src/services/components/update-component-group.ts';
 import { importEmailSubscribers } from '../../src/services/subscribers/import-email-subscribers.ts';
+import { importStatuspageBatch } from '../../src/services/imports/import-statuspage-batch.ts';
 import { reactivateSubscriber } from '../../src/services/subscribers/reactivate-subscriber.ts';
 import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
 import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
@@ -94,6 +95,7 @@ const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, sco
   ['POST', `/api/v1/users/${ID}/disable`, 'admin'],
   ['GET', '/api/v1/alert-recipients', 'admin'],
   ['POST', '/api/v1/heartbeats', 'heartbeats:write'],
+  ['POST', '/api/v1/imports/statuspage', 'admin'],
 ];
 
 /** Console routes and the lowest role each needs. */
@@ -314,6 +316,11 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['createApiToken', responder, (ctx) => createApiToken(ctx, { name: 'x', scopes: ['incidents:write'] }, OPERATOR_GRANTOR)],
     ['revokeApiToken', responder, (ctx) => revokeApiToken(ctx, ID, OPERATOR_GRANTOR)],
     ['listApiTokens', responder, (ctx) => listApiTokens(ctx)],
+    [
+      'importStatuspageBatch',
+      responder,
+      (ctx) => importStatuspageBatch(ctx, { page_id: 'p' }, { checkWebhookUrl: async () => ({ ok: true as const }), generateWebhookSecret: () => 'secret' }),
+    ],
   ];
 
   it.each(USE_CASES)('%s refuses an actor without the capability', async (_name, actor, call) => {

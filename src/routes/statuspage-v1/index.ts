@@ -35,6 +35,7 @@ import { advanceMaintenance } from '../../services/maintenances/advance-maintena
 import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
 import type { ServiceContext } from '../../services/context.ts';
 import { componentChange, defined, incidentChange, incidentCreation } from './translate.ts';
+import { replaceMovedIds } from './moved-ids.ts';
 
 export const STATUSPAGE_V1_PREFIX = '/v1';
 /** A maintenance's statuses in the order it moves through them. */
@@ -94,6 +95,8 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     if (!token) throw new UnauthorizedError('send Authorization: OAuth <token> (or Bearer, or ?api_key=); create one with: npx lifeline token create');
     request.actor = await app.actorOfToken(token);
   });
+  // Ids from before the page moved over (lifeline import statuspage) are read as the rows they became.
+  app.addHook('preHandler', (request) => replaceMovedIds(app.db, request));
 
   app.setErrorHandler((error: FastifyError & { validationContext?: string }, request, reply) => {
     let status = statusOfError(error);
