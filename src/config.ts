@@ -4,8 +4,8 @@ import Type, { type Static } from 'typebox';
 import Value from 'typebox/value';
 import { parse as parseYaml } from 'yaml';
 import { redactUrl } from './redact.ts';
-import { isPlainEmailAddress } from './domain/email-address.ts';
-import { KEY_PATTERN } from './domain/validation.ts';
+import { EMAIL_ADDRESS_MAX, isPlainEmailAddress } from './domain/email-address.ts';
+import { COMPONENT_NAME_MAX, DESCRIPTION_MAX, KEY_PATTERN } from './domain/validation.ts';
 
 /** A start-up problem the operator must fix; the message names the variable or file field. */
 export class ConfigError extends Error {}
@@ -239,8 +239,8 @@ const Key = Type.String({ pattern: KEY_PATTERN, description: 'stable identifier:
 const ComponentDefinition = Type.Object(
   {
     key: Key,
-    name: Type.String({ minLength: 1, maxLength: 120 }),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
+    name: Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX }),
+    description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
     only_show_if_degraded: Type.Optional(Type.Boolean()),
     start_date: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
   },
@@ -249,8 +249,8 @@ const ComponentDefinition = Type.Object(
 const GroupDefinition = Type.Object(
   {
     key: Key,
-    name: Type.String({ minLength: 1, maxLength: 120 }),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
+    name: Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX }),
+    description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
     components: Type.Array(ComponentDefinition, { minItems: 1 }),
   },
   { additionalProperties: false },
@@ -258,8 +258,8 @@ const GroupDefinition = Type.Object(
 const HeartbeatDefinition = Type.Object(
   {
     key: Key,
-    label: Type.String({ minLength: 1, maxLength: 120, description: 'public name, e.g. "Messages created"' }),
-    description: Type.Optional(Type.String({ maxLength: 500 })),
+    label: Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX, description: 'public name, e.g. "Messages created"' }),
+    description: Type.Optional(Type.String({ maxLength: DESCRIPTION_MAX })),
     bucket_seconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, description: 'size of one pushed count; default 10' })),
     regions: Type.Array(Type.String({ pattern: KEY_PATTERN }), { minItems: 1 }),
     public: Type.Optional(Type.Boolean({ description: 'shown on the status page; default true' })),
@@ -268,7 +268,9 @@ const HeartbeatDefinition = Type.Object(
     alert: Type.Optional(
       Type.Object(
         {
-          emails: Type.Optional(Type.Array(Type.String({ maxLength: 254, description: 'responders alerted by email (plain addresses, checked below)' }))),
+          emails: Type.Optional(
+            Type.Array(Type.String({ maxLength: EMAIL_ADDRESS_MAX, description: 'responders alerted by email (plain addresses, checked below)' })),
+          ),
           webhooks: Type.Optional(Type.Array(Type.String({ pattern: '^https?://' }))),
         },
         { additionalProperties: false },
@@ -282,7 +284,7 @@ const PageDefinitionSchema = Type.Object(
   {
     page: Type.Object(
       {
-        name: Type.String({ minLength: 1, maxLength: 120 }),
+        name: Type.String({ minLength: 1, maxLength: COMPONENT_NAME_MAX }),
         url: Type.Optional(Type.String({ pattern: '^https?://' })),
         time_zone: Type.Optional(Type.String({ minLength: 1 })),
         components_from: Type.Optional(

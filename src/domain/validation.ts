@@ -65,6 +65,10 @@ export function requireDate(field: string, value: unknown): Date {
 }
 
 export const NAME_MAX = 255;
+/** Longest name of a component or group (and of a heartbeat series' label): the page definition file, the API and the console agree. */
+export const COMPONENT_NAME_MAX = 120;
+/** Longest description of a component, group or heartbeat series. */
+export const DESCRIPTION_MAX = 500;
 /** Longest key of a component, group or heartbeat series: API clients, subscribers and URLs refer to it. */
 export const KEY_MAX = 63;
 /** A key: lowercase letters, digits and dashes, starting with a letter or digit. Written once, for the API, the console and the page definition file. */

@@ -14,6 +14,19 @@ const ROLE_LABELS: Record<string, string> = { admin: 'Admin', responder: 'Respon
 /** The form field of a component in the status grid. */
 export const componentField = (id: string) => `component:${id}`;
 
+/** The impacts a responder may choose in the declare and take-over forms (maintenance has its own form). */
+export const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
+
+/** Names a use-case's `components.<id or key>` error after the component grid's field, as the form shows it. */
+export function componentErrorField(components: Component[]) {
+  return (name: string) => {
+    if (!name.startsWith('components.')) return name;
+    const ref = name.slice('components.'.length);
+    const component = components.find((c) => c.id === ref || c.key === ref);
+    return component ? componentField(component.id) : 'components';
+  };
+}
+
 export interface ConsoleChrome {
   chrome: { name: string; companyUrl: string };
   user: { email: string; label: string; role: string; roleLabel: string; canPublish: boolean; isAdmin: boolean } | null;

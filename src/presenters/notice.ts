@@ -3,7 +3,6 @@
  * (Statuspage's webhook shape plus an explicit `event_type`). Pure: the worker loads the data.
  */
 import { INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
-import type { Incident } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS } from '../domain/status.ts';
 import { formatDateTime } from '../domain/time.ts';
 import type { NoticeData } from '../queries/load-notice-data.ts';
@@ -54,7 +53,9 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
       },
     };
   }
-  const incident = data.incident as Incident;
+  const incident = data.incident;
+  // Every notice event names an incident or a component change; one naming neither is a bug upstream, not a message to send.
+  if (!incident) throw new Error('a notice needs the incident it announces');
   const update = incident.updates.find((u) => u.id === data.updateId) ?? incident.updates[0];
   const statusLabel = STATUS_LABELS[update.status] ?? update.status;
   const kind = incident.kind === 'maintenance' ? 'Maintenance' : 'Incident';

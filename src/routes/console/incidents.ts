@@ -6,10 +6,11 @@ import type { Component, ComponentGroup } from '../../domain/model.ts';
 import { COMPONENT_STATUSES, INCIDENT_STATUSES, type ComponentStatus, type Impact } from '../../domain/status.ts';
 import {
   automaticNoticeView,
-  componentField,
+  componentErrorField,
   componentGrid,
   dashboardView,
   deliveryProgressView,
+  IMPACT_CHOICES,
   IMPACT_LABELS,
   incidentConsoleView,
   options,
@@ -31,7 +32,6 @@ import { findTemplate, listTemplates } from '../../queries/templates.ts';
 import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPENING_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
-const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
 const IMPACT_CHOICE_LABELS = { '': 'From the component statuses', ...IMPACT_LABELS };
 // The forms' maxlength attributes: the browser stops where the use-case would refuse.
 const DECLARE_LIMITS = limitsOf(DeclareIncidentInput);
@@ -41,16 +41,6 @@ const DISMISS_LIMITS = limitsOf(DismissHeartbeatNoticeInput);
 /** Each timeline entry with its delivery progress (the incident page's "reach"). */
 function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: ReturnType<typeof deliveryProgressView>) {
   return { ...view, updates: view.updates.map((u) => ({ ...u, progress: progress.byUpdate.get(u.id) ?? null })) };
-}
-
-/** Names a service's `components.<id>` error after the component, as the form shows it. */
-function componentErrorField(components: Component[]) {
-  return (name: string) => {
-    if (!name.startsWith('components.')) return name;
-    const ref = name.slice('components.'.length);
-    const component = components.find((c) => c.id === ref || c.key === ref);
-    return component ? componentField(component.id) : 'components';
-  };
 }
 
 /**

@@ -2,9 +2,17 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { ConflictError, NotFoundError, ValidationError } from '../../domain/errors.ts';
-import type { Component } from '../../domain/model.ts';
 import { INCIDENT_STATUSES } from '../../domain/status.ts';
-import { automaticNoticeView, componentField, componentGrid, IMPACT_LABELS, options, seriesStateView, STATUS_LABELS } from '../../presenters/console-view.ts';
+import {
+  automaticNoticeView,
+  componentErrorField,
+  componentGrid,
+  IMPACT_CHOICES,
+  IMPACT_LABELS,
+  options,
+  seriesStateView,
+  STATUS_LABELS,
+} from '../../presenters/console-view.ts';
 import { heartbeatChartView, RANGE_SHORT, seriesPath } from '../../presenters/heartbeat-chart.ts';
 import { convertHeartbeatNotice, ConvertHeartbeatNoticeInput } from '../../services/incidents/convert-heartbeat-notice.ts';
 import { dismissHeartbeatNotice, DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
@@ -15,7 +23,6 @@ import { loadComponents, loadPageStructure } from '../../queries/page-structure.
 import { checked, errorsOf, field, FormBody, gridSelection, HTML, IdParams, newFormId, type ConsoleKit, type Form } from './kit.ts';
 
 const OPEN_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'resolved' && s !== 'postmortem');
-const IMPACT_CHOICES = ['none', 'minor', 'major', 'critical'] as const;
 // The forms' maxlength attributes: the browser stops where the use-case would refuse.
 const DISMISS_LIMITS = limitsOf(DismissHeartbeatNoticeInput);
 const CONVERT_LIMITS = limitsOf(ConvertHeartbeatNoticeInput);
@@ -221,14 +228,4 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
       }
     },
   );
-}
-
-/** Names a service's `components.<id>` error after the grid's field, as the form shows it. */
-function componentErrorField(components: Component[]) {
-  return (name: string) => {
-    if (!name.startsWith('components.')) return name;
-    const ref = name.slice('components.'.length);
-    const component = components.find((c) => c.id === ref || c.key === ref);
-    return component ? componentField(component.id) : 'components';
-  };
 }

@@ -5,7 +5,7 @@ import type { Queryable } from '../../storage/database.ts';
 import { lockPageStructure } from '../../storage/locks.ts';
 import { findComponentsByIdOrKey, findGroup, findPage, keyTaken, listComponents, setPositions } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
-import { COMPONENT_NAME_MAX, DESCRIPTION_MAX } from '../shared/fields.ts';
+import { COMPONENT_NAME_MAX, DESCRIPTION_MAX } from '../../domain/validation.ts';
 
 /**
  * What the page-structure use-cases (create, update and archive a group or a component) share.

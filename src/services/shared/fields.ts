@@ -7,7 +7,7 @@
 import Type, { type TObject } from 'typebox';
 import { COMPONENT_STATUSES } from '../../domain/status.ts';
 import { EMAIL_ADDRESS_MAX } from '../../domain/email-address.ts';
-import { BODY_MAX, KEY_PATTERN, NAME_MAX, URL_MAX } from '../../domain/validation.ts';
+import { BODY_MAX, COMPONENT_NAME_MAX, DESCRIPTION_MAX, KEY_PATTERN, NAME_MAX, URL_MAX } from '../../domain/validation.ts';
 
 /** A closed set of words: the error lists them (`status: must be one of …`). */
 export const Enum = <const T extends readonly string[]>(values: T, options: { description?: string; default?: T[number] } = {}) =>
@@ -60,10 +60,6 @@ function maxLengthOf(schema: unknown): number | undefined {
   return Array.isArray(anyOf) ? anyOf.map(maxLengthOf).find((limit) => limit !== undefined) : undefined;
 }
 
-/** Longest name of a component or group. */
-export const COMPONENT_NAME_MAX = 120;
-/** Longest description of a component or group. */
-export const DESCRIPTION_MAX = 500;
 /** Longest name of an incident template (its title is an incident name). */
 export const TEMPLATE_NAME_MAX = 100;
 
