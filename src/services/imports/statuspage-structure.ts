@@ -10,7 +10,7 @@ import {
 } from '../../storage/import-repository.ts';
 import { lockPageStructure } from '../../storage/locks.ts';
 import { findPage, listComponents, listGroups, nextPosition, upsertComponent, upsertGroup } from '../../storage/page-repository.ts';
-import { COMPONENT_NAME_MAX, DESCRIPTION_MAX } from '../shared/fields.ts';
+import { COMPONENT_NAME_MAX, DESCRIPTION_MAX } from '../../domain/validation.ts';
 import { chooseKey } from '../components/structure-change.ts';
 import type { ImportBatchComponent, ImportBatchGroup } from './statuspage-batch-input.ts';
 import { idFor, keyFromName, type ImportScope } from './outcome.ts';
