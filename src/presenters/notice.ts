@@ -57,10 +57,12 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
   // Every notice event names an incident or a component change; one naming neither is a bug upstream, not a message to send.
   if (!incident) throw new Error('a notice needs the incident it announces');
   const update = incident.updates.find((u) => u.id === data.updateId) ?? incident.updates[0];
-  const statusLabel = STATUS_LABELS[update.status] ?? update.status;
+  // A maintenance called off before it began ends `completed`; its last update says it is cancelled.
+  const cancelled = incident.kind === 'maintenance' && incident.cancelled_at !== null && update.status === 'completed';
+  const statusLabel = cancelled ? 'Cancelled' : (STATUS_LABELS[update.status] ?? update.status);
   const kind = incident.kind === 'maintenance' ? 'Maintenance' : 'Incident';
   return {
-    subject: `[${data.page.name}] ${incident.kind === 'maintenance' ? 'Maintenance' : statusLabel}: ${incident.name}`,
+    subject: `[${data.page.name}] ${cancelled ? 'Maintenance cancelled' : incident.kind === 'maintenance' ? 'Maintenance' : statusLabel}: ${incident.name}`,
     title: incident.name,
     statusLabel: incident.kind === 'maintenance' ? `${kind} ${statusLabel.toLowerCase()}` : statusLabel,
     bodyHtml: renderMarkdown(update.body),

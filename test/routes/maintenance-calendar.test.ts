@@ -1,6 +1,8 @@
 import ICAL from 'ical.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { escapeText, foldLine } from '../../src/presenters/maintenance-calendar.ts';
+import { buildNotice } from '../../src/presenters/notice.ts';
+import { loadNoticeData } from '../../src/queries/load-notice-data.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient } from '../helpers/console-client.ts';
 
@@ -134,6 +136,17 @@ describe('cancelling a scheduled maintenance', () => {
     expect(page.body).toMatch(/Cancelled/);
     // Gone from the widget feed's upcoming list.
     expect((await get('/embed/status.json')).json().scheduled_maintenances).toEqual([]);
+  });
+
+  it('tells subscribers it is cancelled, not completed', async () => {
+    const [event] = await t.db.query<{ id: number; type: string; payload: Record<string, unknown>; created_at: Date }>(
+      "SELECT id, type, payload, created_at FROM outbox_event WHERE type = 'maintenance.cancelled'",
+    );
+    expect(event.payload).toMatchObject({ incident_id: upcomingId, deliver_notifications: true });
+    const notice = buildNotice(t.app.views, await loadNoticeData(t.db, event, 'https://status.acme.example'));
+    expect(notice.subject).toBe(`[Acme Chat] Maintenance cancelled: ${NAME}`);
+    expect(notice.statusLabel).toBe('Maintenance cancelled');
+    expect(notice.bodyText).toContain('has been cancelled');
   });
 
   it('refuses one that has begun or is over (409), and an unknown one (404)', async () => {
