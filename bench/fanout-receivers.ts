@@ -1,7 +1,8 @@
 // The receiving side of bench/fanout.ts, in its own process: a minimal SMTP sink that accepts
 // everything and an HTTP receiver that answers 204, both on 127.0.0.1 and free ports. They record
 // when each email is accepted (the 250 after DATA) and each webhook arrives, count duplicates, and
-// check every webhook signature. The parent talks to this process over IPC only.
+// check every webhook signature; chat messages (/chat/<platform>/<n>) are counted apart. The
+// parent talks to this process over IPC only.
 // Settings (environment): FANOUT_SECRET_SALT (webhook secrets are derived from it, see secretFor),
 // FANOUT_WEBHOOK_ORIGINS (how many ports the HTTP receiver listens on: one origin each; default 1).
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
@@ -179,10 +180,35 @@ function verify(path: string, headers: Record<string, string | string[] | undefi
   });
 }
 
+// Chat channels (Slack, Discord, Teams incoming webhooks) post to /chat/<platform>/<n>: counted per
+// URL (a second message to one URL is a duplicate) and answered as each platform does.
+const chats = {
+  times: new Times(),
+  paths: new Set<string>(),
+  duplicates: 0,
+  bytes: 0,
+  byPlatform: { slack: 0, discord: 0, teams: 0 } as Record<string, number>,
+  badPaths: 0,
+};
+
+function onChat(req: IncomingMessage, res: ServerResponse, body: Buffer, platform: string) {
+  chats.times.push(now());
+  chats.bytes += body.length;
+  const path = (req.url ?? '').split('?')[0];
+  if (chats.paths.has(path)) chats.duplicates++;
+  else chats.paths.add(path);
+  chats.byPlatform[platform] = (chats.byPlatform[platform] ?? 0) + 1;
+  if (platform === 'slack') res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+  else if (platform === 'discord') res.writeHead(200, { 'content-type': 'application/json' }).end(`{"id":"${1_000_000_000 + chats.times.length}"}`);
+  else res.writeHead(202).end();
+}
+
 const onRequest = (req: IncomingMessage, res: ServerResponse) => {
   const chunks: Buffer[] = [];
   req.on('data', (chunk: Buffer) => chunks.push(chunk));
   req.on('end', () => {
+    const chat = /^\/chat\/(slack|discord|teams)\/\d+(\?|$)/.exec(req.url ?? '');
+    if (chat) return onChat(req, res, Buffer.concat(chunks), chat[1]);
     hooks.times.push(now());
     const body = Buffer.concat(chunks);
     hooks.bytes += body.length;
@@ -218,6 +244,12 @@ function stats() {
     badSignatures: hooks.badSignatures,
     badPaths: hooks.badPaths,
     webhookBytes: hooks.bytes,
+    chats: chats.times.length,
+    chatFirst: chats.times.length > 0 ? chats.times.data[0] : null,
+    chatLast: chats.times.length > 0 ? chats.times.data[chats.times.length - 1] : null,
+    chatDuplicates: chats.duplicates,
+    chatBytes: chats.bytes,
+    chatsByPlatform: { ...chats.byPlatform },
   };
 }
 export type ReceiverStats = ReturnType<typeof stats>;

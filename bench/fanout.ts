@@ -7,6 +7,8 @@
 // the bench database is dropped, even on failure or at the deadline.
 // Settings (environment):
 //   FANOUT_EMAILS=100000 FANOUT_WEBHOOKS=10000   subscriber counts (try 2000 / 200 first)
+//   FANOUT_CHATS=1000        chat channels (Slack, Discord, Teams in turn), each its own URL spread over the
+//                            receiver's origins; measured apart, so the email and webhook figures stay comparable
 //   FANOUT_WORKERS=2         Lifeline processes with LIFELINE_ROLES=worker (plus one web process)
 //   FANOUT_SMTP_POOL=5       SMTP_POOL_SIZE per worker
 //   FANOUT_WEBHOOK_ORIGINS=10 ports the HTTP receiver listens on (webhook n goes to port n mod N). 10,000
@@ -43,6 +45,7 @@ const MiB = 1024 * 1024;
 
 const EMAILS = setting('FANOUT_EMAILS', 100_000, 0, 2_000_000);
 const WEBHOOKS = setting('FANOUT_WEBHOOKS', 10_000, 0, 200_000);
+const CHATS = setting('FANOUT_CHATS', 1_000, 0, 100_000);
 const WORKERS = setting('FANOUT_WORKERS', 2, 1, 4);
 const SMTP_POOL = setting('FANOUT_SMTP_POOL', 5, 1, 100);
 const DEADLINE_SECONDS = setting('FANOUT_DEADLINE_SECONDS', 360, 60, 3600);
@@ -280,6 +283,19 @@ async function seedSubscribers(url: string, httpPorts: number[], salt: string): 
        ORDER BY n`,
       [total, WEBHOOKS, httpPorts, salt],
     );
+    // Chat channel n: platform n mod 3, its own URL /chat/<platform>/<n> on one of the receiver's ports.
+    // The URL goes where Lifeline keeps it (secret; unsealed values are read as they are), shown elided.
+    await client.query(
+      `INSERT INTO subscriber (id, type, email, url, url_hash, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at)
+       SELECT 'fc' || lpad(n::text, 10, '0'), platform, NULL, base || '…', encode(sha256(convert_to(full_url, 'UTF8')), 'hex'), full_url,
+              true, '[]'::jsonb, 'api', now() - interval '1 day', now() - interval '2 days', now() - interval '1 day'
+       FROM (SELECT n, platform, base, base || n AS full_url
+             FROM (SELECT n, (ARRAY['slack', 'discord', 'teams'])[1 + n % 3] AS platform,
+                          'http://127.0.0.1:' || ($2::int[])[1 + n % cardinality($2::int[])] || '/chat/' || (ARRAY['slack', 'discord', 'teams'])[1 + n % 3] || '/' AS base
+                   FROM generate_series(1, $1::int) AS n) AS p) AS g
+       ORDER BY n`,
+      [CHATS, httpPorts],
+    );
     await client.query('ANALYZE subscriber');
     const rows = await client.query<{ type: string; n: number }>(
       'SELECT type, count(*)::int AS n FROM subscriber WHERE confirmed_at IS NOT NULL GROUP BY type',
@@ -384,7 +400,7 @@ function printReport(): void {
   p('');
   p(`Lifeline fan-out bench · ${new Date(started).toISOString()} · node ${process.version} · ${cpu[0]?.model ?? '?'} × ${cpu.length} · kernel ${release()}`);
   p(
-    `${fmt(EMAILS)} confirmed email + ${fmt(WEBHOOKS)} webhook subscribers (order: ${ORDER}) on PostgreSQL ${results.setup.postgres ?? '?'}; Pub/Sub emulator; ` +
+    `${fmt(EMAILS)} confirmed email + ${fmt(WEBHOOKS)} webhook + ${fmt(CHATS)} chat subscribers (order: ${ORDER}) on PostgreSQL ${results.setup.postgres ?? '?'}; Pub/Sub emulator; ` +
       `1 web + ${WORKERS} worker process(es), SMTP_POOL_SIZE=${SMTP_POOL} per worker; SMTP sink and HTTP receiver (204, ${WEBHOOK_ORIGINS} origin(s)) on 127.0.0.1`,
   );
   p(
@@ -428,6 +444,20 @@ function printReport(): void {
     WEBHOOKS === 0 ? null : hookRate !== null && hooksDone >= WEBHOOKS && hookRate >= TARGETS.webhooksPerSecond,
   );
   row('time to first / last webhook', `${secs(rel(stats?.webhookFirst))} / ${secs(lastHook, 1)}`);
+  if (CHATS > 0) {
+    const chatsDone = stats?.chats ?? 0;
+    const byPlatform = stats
+      ? Object.entries(stats.chatsByPlatform)
+          .map(([platform, n]) => `${platform} ${fmt(n)}`)
+          .join(', ')
+      : '';
+    row(
+      'chat messages received (one per URL)',
+      `${fmt(chatsDone)} / ${fmt(CHATS)}${stats && stats.chatDuplicates > 0 ? ` (${fmt(stats.chatDuplicates)} DUPLICATES)` : ''}`,
+    );
+    row('  by platform', byPlatform || '–');
+    row('time to first / last chat message', `${secs(rel(stats?.chatFirst))} / ${secs(rel(stats?.chatLast), 1)}`);
+  }
   for (const proc of state.lifeline) {
     const peak = Math.max(proc.peakRss, proc.hwm ?? 0);
     row(`peak RSS ${proc.name} (pid ${proc.child.pid})`, mib(peak), '< 512 MiB', peak > 0 ? peak < TARGETS.rssBytes : null);
@@ -463,9 +493,9 @@ function printReport(): void {
   }
   if (results.deliveries) {
     const t = results.deliveries.totals;
-    const ok = t.targeted === EMAILS + WEBHOOKS && t.sent === t.targeted && t.failed === 0 && t.pending === 0;
+    const ok = t.targeted === EMAILS + WEBHOOKS + CHATS && t.sent === t.targeted && t.failed === 0 && t.pending === 0;
     p(
-      `GET /api/v1/incidents/${results.api?.incidentId}/deliveries totals: targeted ${fmt(t.targeted)}, sent ${fmt(t.sent)}, failed ${fmt(t.failed)}, pending ${fmt(t.pending)} → ${ok ? 'all sent' : `NOT all sent (expected ${fmt(EMAILS + WEBHOOKS)} targeted and sent)`}`,
+      `GET /api/v1/incidents/${results.api?.incidentId}/deliveries totals: targeted ${fmt(t.targeted)}, sent ${fmt(t.sent)}, failed ${fmt(t.failed)}, pending ${fmt(t.pending)} → ${ok ? 'all sent' : `NOT all sent (expected ${fmt(EMAILS + WEBHOOKS + CHATS)} targeted and sent)`}`,
     );
     for (const n of results.deliveries.notices as { event_type: string; channel: string; targeted: number; sent: number; failed: number; pending: number }[]) {
       p(`  ${n.event_type} ${n.channel}: targeted ${fmt(n.targeted)}, sent ${fmt(n.sent)}, failed ${fmt(n.failed)}, pending ${fmt(n.pending)}`);
@@ -516,7 +546,7 @@ function printReport(): void {
     try {
       writeFileSync(
         join(state.tmp, 'fanout-results.json'),
-        `${JSON.stringify({ settings: { EMAILS, WEBHOOKS, WORKERS, SMTP_POOL, WEBHOOK_ORIGINS, ORDER, DEADLINE_SECONDS, CEILING_N }, ...results, times: undefined }, null, 2)}\n`,
+        `${JSON.stringify({ settings: { EMAILS, WEBHOOKS, CHATS, WORKERS, SMTP_POOL, WEBHOOK_ORIGINS, ORDER, DEADLINE_SECONDS, CEILING_N }, ...results, times: undefined }, null, 2)}\n`,
       );
     } catch {
       // the report is already printed
@@ -535,7 +565,9 @@ async function main(): Promise<void> {
   state.tmp = tmp;
   const configPath = join(tmp, 'page.yaml');
   writeFileSync(configPath, pageDefinitionYaml());
-  log(`scratch folder ${tmp}; ${fmt(EMAILS)} emails + ${fmt(WEBHOOKS)} webhooks, ${WORKERS} worker(s), deadline ${DEADLINE_SECONDS} s`);
+  log(
+    `scratch folder ${tmp}; ${fmt(EMAILS)} emails + ${fmt(WEBHOOKS)} webhooks + ${fmt(CHATS)} chat channels, ${WORKERS} worker(s), deadline ${DEADLINE_SECONDS} s`,
+  );
 
   // The Google client must never probe the metadata server (the emulator needs no credentials).
   process.env.METADATA_SERVER_DETECTION = 'none';
@@ -642,7 +674,7 @@ async function main(): Promise<void> {
     }
     const stats = await ask<ReceiverStats>('stats');
     results.stats = stats;
-    const count = stats.emails + stats.webhooks;
+    const count = stats.emails + stats.webhooks + stats.chats;
     const t = wall();
     if (count > lastCount) {
       lastCount = count;
@@ -652,12 +684,13 @@ async function main(): Promise<void> {
       const dt = (t - lastLogAt) / 1000;
       log(
         `emails ${fmt(stats.emails)}/${fmt(EMAILS)} (${fmt((stats.emails - lastLogCount.emails) / dt)}/s), webhooks ${fmt(stats.webhooks)}/${fmt(WEBHOOKS)} (${fmt((stats.webhooks - lastLogCount.webhooks) / dt)}/s), ` +
+          `chats ${fmt(stats.chats)}/${fmt(CHATS)}, ` +
           `RSS ${state.lifeline.map((p) => `${p.name} ${mib(memoryOf(p.child.pid)?.rss)}`).join(', ')}`,
       );
       lastLogAt = t;
       lastLogCount = { emails: stats.emails, webhooks: stats.webhooks };
     }
-    if (stats.emails >= EMAILS && stats.webhooks >= WEBHOOKS) {
+    if (stats.emails >= EMAILS && stats.webhooks >= WEBHOOKS && stats.chats >= CHATS) {
       results.complete = true;
       break;
     }

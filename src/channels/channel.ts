@@ -1,3 +1,5 @@
+import type { ChatPlatform } from '../domain/chat-platform.ts';
+
 /**
  * Outbound channel contracts. Only files in channels/ import nodemailer, undici or
  * @google-cloud/pubsub; everything else sees these types.
@@ -5,7 +7,12 @@
 
 /** What a send attempt came to, as the delivery worker needs to record it. */
 export type SendOutcome =
-  | { ok: true; detail?: string }
+  | {
+      ok: true;
+      detail?: string;
+      /** The message the receiver created, when it says (Discord with `?wait=true`), to edit it later. */
+      messageId?: string;
+    }
   | {
       ok: false;
       /** Retrying cannot help (SMTP 5xx, webhook 4xx other than 408/429, blocked address). */
@@ -47,6 +54,22 @@ export interface WebhookRequest {
 
 export interface WebhookChannel {
   send(request: WebhookRequest): Promise<SendOutcome>;
+  close(): Promise<void>;
+}
+
+/** A chat message: the platform's own JSON, posted to a channel's incoming-webhook URL. */
+export interface ChatPost {
+  platform: ChatPlatform;
+  /** The full incoming-webhook URL (a credential: never logged, never in an error text). */
+  url: string;
+  body: string;
+}
+
+export interface ChatChannel {
+  /** Posts a message; at most one per second per URL leaves (later ones wait their turn). */
+  post(request: ChatPost): Promise<SendOutcome>;
+  /** Replaces a message posted before (Discord: `PATCH …/messages/{id}`). */
+  editDiscordMessage(request: { url: string; messageId: string; body: string }): Promise<SendOutcome>;
   close(): Promise<void>;
 }
 

@@ -100,7 +100,7 @@ class OriginLimiter {
   }
 }
 
-function failure(permanent: boolean, error: string, extra: { retryAfterMs?: number; disable?: boolean } = {}): SendOutcome {
+export function failure(permanent: boolean, error: string, extra: { retryAfterMs?: number; disable?: boolean } = {}): SendOutcome {
   const outcome: SendOutcome = { ok: false, permanent, error };
   if (extra.retryAfterMs !== undefined) outcome.retryAfterMs = extra.retryAfterMs;
   if (extra.disable) outcome.disable = true;
@@ -115,7 +115,7 @@ function errorCode(err: unknown): string | undefined {
   return undefined;
 }
 
-function describeError(err: unknown): string {
+export function describeError(err: unknown): string {
   const code = errorCode(err);
   const message = err instanceof Error ? err.message : String(err);
   switch (code) {
@@ -141,7 +141,7 @@ function describeError(err: unknown): string {
  * Reads at most MAX_BODY_READ bytes as text; stopping early destroys the stream (and its socket).
  * A body that breaks or stalls keeps what arrived: the status code already decided the outcome.
  */
-async function readBounded(body: AsyncIterable<Uint8Array>): Promise<string> {
+export async function readBounded(body: AsyncIterable<Uint8Array>): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
   try {
@@ -156,7 +156,7 @@ async function readBounded(body: AsyncIterable<Uint8Array>): Promise<string> {
   return Buffer.concat(chunks).subarray(0, MAX_BODY_READ).toString('utf8');
 }
 
-function errorText(status: number, body: string, note?: string): string {
+export function errorText(status: number, body: string, note?: string): string {
   const snippet = body.replace(/\s+/g, ' ').trim().slice(0, MAX_ERROR_TEXT);
   return [`HTTP ${status}`, note, snippet].filter(Boolean).join(': ');
 }

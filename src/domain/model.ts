@@ -1,3 +1,4 @@
+import type { ChatPlatform } from './chat-platform.ts';
 import type { UserRole } from './roles.ts';
 import type { ComponentStatus, Impact, IncidentStatus, MaintenanceStatus } from './status.ts';
 
@@ -91,6 +92,10 @@ export interface Maintenance extends IncidentBase {
   auto_complete: boolean;
   /** Set when it was called off before it began (it is then `completed`, and never took place). */
   cancelled_at: Date | null;
+  /** Subscribers are reminded this many minutes before it starts (Statuspage's scheduled_remind_prior); null: no reminder. */
+  remind_prior_minutes: number | null;
+  /** When the reminder went out. */
+  reminded_at: Date | null;
 }
 
 /** An incident or a maintenance: one table, one timeline shape, told apart by `kind`. */
@@ -112,7 +117,8 @@ export interface ApiToken {
 
 export interface Subscriber {
   id: string;
-  type: 'email' | 'webhook';
+  /** An email address, a Standard Webhooks endpoint, or a chat channel's incoming webhook (ChatPlatform). */
+  type: 'email' | 'webhook' | ChatPlatform;
   email: string | null;
   url: string | null;
   all_components: boolean;
@@ -134,7 +140,7 @@ export interface Delivery {
   id: number;
   event_id: number;
   subscriber_id: string;
-  channel: 'email' | 'webhook';
+  channel: Subscriber['type'];
   state: DeliveryState;
   attempts: number;
   next_attempt_at: Date;

@@ -13,6 +13,8 @@ export const SUBSCRIBER_EVENTS = [
   'maintenance.updated',
   'maintenance.completed',
   'maintenance.cancelled',
+  // Sent once, `remind_prior_minutes` before a maintenance starts.
+  'maintenance.reminder',
   'component.updated',
 ] as const;
 

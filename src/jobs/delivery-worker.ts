@@ -1,11 +1,13 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
-import type { DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
+import type { ChatChannel, DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
+import { CHAT_PLATFORM_LABELS, isChatPlatform, type ChatPlatform } from '../domain/chat-platform.ts';
 import { signLinkToken } from '../domain/link-token.ts';
 import type { Delivery, OutboxEvent, Subscriber } from '../domain/model.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT } from '../domain/notification-audience.ts';
 import { nextRetryDelay, WEBHOOK_DISABLE_AFTER_MS } from '../domain/retry-policy.ts';
 import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../presenters/alert.ts';
+import { chatConfirmationContent, chatMessageBody, chatNoticeContent } from '../presenters/chat-message.ts';
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice } from '../presenters/notice.ts';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
 import { loadNoticeData, type NoticeData } from '../queries/load-notice-data.ts';
@@ -14,6 +16,7 @@ import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import { claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims } from '../storage/delivery-repository.ts';
 import { insertAudit, insertOutboxEvent } from '../storage/audit-repository.ts';
 import { loadSubscribersForDelivery, markDisabled, markSuppressed, markWebhookResult } from '../storage/subscriber-repository.ts';
+import { findChatMessage, rememberChatMessage } from '../storage/chat-message-repository.ts';
 
 const CONFIRM_LINK_TTL_S = 48 * 3600;
 const isAlert = (event: OutboxEvent) => (ALERT_EVENTS as readonly string[]).includes(event.type);
@@ -25,6 +28,8 @@ export interface DeliveryWorkerDeps {
   random: () => number;
   email: EmailChannel;
   webhook: WebhookChannel;
+  /** Slack, Discord and Teams incoming webhooks. */
+  chat: ChatChannel;
   publicUrl: string;
   linkKey: () => string;
   mailFrom: string;
@@ -74,7 +79,52 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     return { manageUrl: `${deps.publicUrl}/manage/${manage}`, unsubscribeUrl: `${deps.publicUrl}/unsubscribe/${unsubscribe}`, unsubscribeToken: unsubscribe };
   };
 
+  const confirmUrl = (subscriberId: string, event: OutboxEvent) =>
+    `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`;
+
+  /**
+   * A chat channel's message: its confirmation, or a notice in the platform's format. On Discord the
+   * first message about an incident is kept current: each later notice is posted and that first
+   * message edited to match (best effort: the post decides the outcome).
+   */
+  async function sendChat(platform: ChatPlatform, event: OutboxEvent, subscriber: Subscriber & { secret: string | null }): Promise<SendOutcome> {
+    const { data, notice } = await noticeFor(event);
+    // A chat subscriber's sealed secret is its incoming-webhook URL.
+    const url = subscriber.secret;
+    if (!url) return { ok: false, permanent: true, error: 'chat subscriber has no URL' };
+    const link = links(subscriber.id);
+    if (event.type === CONFIRMATION_EVENT) {
+      const content = chatConfirmationContent({
+        pageName: data.page.name,
+        platform,
+        confirmUrl: confirmUrl(subscriber.id, event),
+        manageUrl: link.manageUrl,
+        alreadyConfirmed: event.payload.already_confirmed === true,
+        at: clock.now(),
+      });
+      return deps.chat.post({ platform, url, body: chatMessageBody(platform, content) });
+    }
+    if (!notice) return { ok: false, permanent: true, error: `${event.type} is not sent to chat channels` };
+    const body = chatMessageBody(platform, chatNoticeContent(notice, data, link, clock.now()));
+    const outcome = await deps.chat.post({ platform, url, body });
+    const incidentId = data.incident?.id;
+    if (platform !== 'discord' || !outcome.ok || !incidentId) return outcome;
+    try {
+      const first = await findChatMessage(db, incidentId, subscriber.id);
+      if (!first && outcome.messageId)
+        await rememberChatMessage(db, { incidentId, subscriberId: subscriber.id, messageId: outcome.messageId, at: clock.now() });
+      if (first) {
+        const edited = await deps.chat.editDiscordMessage({ url, messageId: first, body });
+        if (!edited.ok) log.info({ subscriber: subscriber.id, error: edited.error }, 'could not bring the first Discord message up to date');
+      }
+    } catch (error) {
+      log.warn({ err: error, subscriber: subscriber.id }, 'could not keep the Discord message current');
+    }
+    return outcome;
+  }
+
   async function send(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber & { secret: string | null }): Promise<SendOutcome> {
+    if (isChatPlatform(delivery.channel)) return sendChat(delivery.channel, event, subscriber);
     const { data, notice } = await noticeFor(event);
     if (isAlert(event)) {
       const payload = event.payload as unknown as AlertPayload;
@@ -115,6 +165,8 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
             url: subscriber.url ?? '',
             reason: String(event.payload.reason ?? ''),
             byResponder: event.payload.by_responder === true,
+            what: isChatPlatform(subscriber.type) ? `${CHAT_PLATFORM_LABELS[subscriber.type]} channel subscription` : 'webhook endpoint',
+            gone: event.payload.gone === true,
           })
         : renderConfirmationEmail(deps.views, {
             pageName: data.page.name,
@@ -122,7 +174,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
             manageUrl: link.manageUrl,
             alreadyConfirmed: event.payload.already_confirmed === true,
             webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
-            confirmUrl: `${deps.publicUrl}/subscribe/confirm/${signLinkToken({ subscriberId: subscriber.id, purpose: 'confirm', expiresAt: Math.floor(event.created_at.getTime() / 1000) + CONFIRM_LINK_TTL_S }, deps.linkKey())}`,
+            confirmUrl: confirmUrl(subscriber.id, event),
           });
     const headers: Record<string, string> = { 'List-Id': `${data.page.name.replace(/[^\w .-]/g, '')} status <status.${host}>` };
     if (notice) {
@@ -135,19 +187,23 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   async function record(delivery: Delivery, subscriber: Subscriber & { failing_since?: Date | null }, outcome: SendOutcome): Promise<void> {
     const now = clock.now();
     // A success to an endpoint that was not failing changes nothing: skip the write (it halves database work per webhook).
-    if (delivery.channel === 'webhook' && (!outcome.ok || subscriber.failing_since)) {
+    if (delivery.channel !== 'email' && (!outcome.ok || subscriber.failing_since)) {
       const failingSince = await markWebhookResult(db, subscriber.id, outcome.ok, now);
       if (!outcome.ok && failingSince && now.getTime() - failingSince.getTime() > WEBHOOK_DISABLE_AFTER_MS) {
         await disable(subscriber, `failing since ${failingSince.toISOString()}: ${outcome.error}`, now);
       }
     }
     if (outcome.ok) return markSent(db, delivery.id, now);
-    if (outcome.disable) await disable(subscriber, outcome.error, now);
+    if (outcome.disable) await disable(subscriber, outcome.error, now, { gone: true });
     if (outcome.permanent) {
       if (delivery.channel === 'email') await suppress(subscriber, outcome.error, now);
       return markDead(db, delivery.id, outcome.error);
     }
-    const delay = nextRetryDelay(delivery.channel, delivery.attempts, { retryAfterMs: outcome.retryAfterMs, random: deps.random() });
+    // Chat channels retry on the webhook schedule.
+    const delay = nextRetryDelay(delivery.channel === 'email' ? 'email' : 'webhook', delivery.attempts, {
+      retryAfterMs: outcome.retryAfterMs,
+      random: deps.random(),
+    });
     if (delay === null) return markDead(db, delivery.id, `gave up after ${delivery.attempts} attempts: ${outcome.error}`);
     return markRetry(db, delivery.id, new Date(now.getTime() + delay), outcome.error);
   }
@@ -168,13 +224,17 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
     log.warn({ subscriber: subscriber.id, reason }, 'email address suppressed after a hard bounce');
   }
 
-  async function disable(subscriber: Subscriber, reason: string, at: Date) {
+  async function disable(subscriber: Subscriber, reason: string, at: Date, options: { gone?: boolean } = {}) {
     await db.transaction(async (tx) => {
       await markDisabled(tx, subscriber.id, reason, at);
       await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
       // Its owner hears about it by email (the one channel that still works for them).
       if (subscriber.email)
-        await insertOutboxEvent(tx, { type: ENDPOINT_DISABLED_EVENT, payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason }, at });
+        await insertOutboxEvent(tx, {
+          type: ENDPOINT_DISABLED_EVENT,
+          payload: { subscriber_id: subscriber.id, owner_email: subscriber.email, reason, ...(options.gone ? { gone: true } : {}) },
+          at,
+        });
       await insertAudit(tx, {
         actor: 'system:delivery',
         action: 'subscriber.disabled',
@@ -184,7 +244,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         at,
       });
     });
-    log.warn({ subscriber: subscriber.id, reason }, 'webhook endpoint disabled');
+    log.warn({ subscriber: subscriber.id, type: subscriber.type, reason }, 'webhook endpoint or chat channel disabled');
   }
 
   async function deliver(

@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { ServiceContext } from '../services/context.ts';
 import { runDueMaintenances } from '../services/maintenances/run-due-maintenances.ts';
+import { sendMaintenanceReminders } from '../services/maintenances/send-maintenance-reminders.ts';
 import { deleteExpiredIdempotencyKeys } from '../storage/idempotency-repository.ts';
 import { enforceHeartbeatRetention, rollUpHeartbeats } from '../storage/heartbeat-repository.ts';
 
@@ -8,7 +9,8 @@ import { enforceHeartbeatRetention, rollUpHeartbeats } from '../storage/heartbea
 const FULL_RETENTION_EVERY_MS = 3_600_000;
 
 /**
- * Ticks on an interval: starts and completes maintenances that are due, rolls the declared
+ * Ticks on an interval: reminds subscribers of maintenances starting soon, starts and completes
+ * maintenances that are due, rolls the declared
  * heartbeat series up (re-rolling the last 2 hours, so late pushes count) and enforces their
  * retention, and drops idempotency keys older than a day. Retry policy: none needed, the next
  * tick retries.
@@ -24,6 +26,8 @@ export function startMaintenanceJob(options: {
   const tick = () => {
     if (running) return;
     running = (async () => {
+      const reminded = await sendMaintenanceReminders(options.ctx);
+      if (reminded.length > 0) options.log.info({ reminded }, 'maintenance reminders queued');
       const moved = await runDueMaintenances(options.ctx);
       if (moved.started.length + moved.completed.length > 0) options.log.info(moved, 'maintenance windows moved');
       const now = options.ctx.clock.now();

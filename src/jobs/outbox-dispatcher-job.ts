@@ -1,6 +1,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
 import type { DeliveryBatch, Queue } from '../channels/channel.ts';
+import { CHAT_PLATFORMS } from '../domain/chat-platform.ts';
 import { ALERT_EVENTS, CONFIRMATION_EVENT, ENDPOINT_DISABLED_EVENT, SUBSCRIBER_EVENTS } from '../domain/notification-audience.ts';
 import type { Database, Transaction } from '../storage/database.ts';
 import {
@@ -29,22 +30,27 @@ const PUBLISH_CHUNK = 5_000;
 /**
  * Where a public notice's expansion stands, stored in `outbox_event.expanded_through` as JSON.
  * Order: a first small chunk of email addresses (so the first emails leave at once), then every
- * webhook endpoint (few, fast to send, and often feeding other tools), then the remaining
- * addresses, once the webhooks have left or WEBHOOK_HEAD_START_MS has passed: on a small machine
- * expanding and sending a large email audience would otherwise take most of the CPU the webhooks
- * need.
+ * webhook endpoint (few, fast to send, and often feeding other tools) followed by every chat
+ * channel (Slack, Discord, Teams: HTTP posts in the webhook lane), then the remaining addresses,
+ * once the webhooks have left or WEBHOOK_HEAD_START_MS has passed: on a small machine expanding
+ * and sending a large email audience would otherwise take most of the CPU the webhooks need.
  */
 interface Cursor {
   phase: 'first-emails' | 'webhooks' | 'emails';
   /** When the webhook phase ended (ISO): the remaining addresses wait for the webhooks until then + the head start. */
   webhooksFrom?: string;
-  /** Last webhook subscriber expanded. */
+  /** The type the webhook phase is at: `webhook` (when absent, as written before chat channels), then each chat platform. */
+  hookType?: HookType;
+  /** Last subscriber of `hookType` expanded. */
   webhook: string | null;
   /** Last email subscriber expanded; `emailsDone` once the first chunk already covered them all. */
   email: string | null;
   emailsDone?: boolean;
 }
 const FIRST_EMAIL_CHUNK = 500;
+/** The webhook phase walks these types one after the other, each in id order (the subscriber_fanout index). */
+const HOOK_TYPES = ['webhook', ...CHAT_PLATFORMS] as const;
+type HookType = (typeof HOOK_TYPES)[number];
 export const WEBHOOK_HEAD_START_MS = 30_000;
 
 function parseCursor(stored: string | null): Cursor | { legacy: string } {
@@ -75,8 +81,9 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       const at = clock.now();
       const payload = event.payload;
       let audience: Parameters<typeof insertDeliveryChunk>[1] | null = null;
-      // Confirmations always go by email: to the address itself, or to a webhook endpoint's owner.
-      if (event.type === CONFIRMATION_EVENT) audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
+      // Confirmations go by email (to the address itself, or to a webhook endpoint's owner), or into the chat channel itself.
+      if (event.type === CONFIRMATION_EVENT)
+        audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: payload.chat === true ? undefined : 'email' };
       else if (event.type === ENDPOINT_DISABLED_EVENT && typeof payload.owner_email === 'string')
         audience = { id: event.id, componentIds: [], onlySubscriberId: payload.subscriber_id as string, channel: 'email' };
       else if ((SUBSCRIBER_EVENTS as readonly string[]).includes(event.type) && payload.deliver_notifications === true) {
@@ -119,20 +126,19 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
 
   /** One chunk of a public notice's current phase; returns the next cursor (JSON), or null when done. */
   async function expandPhase(tx: Transaction, audience: Audience, cursor: Cursor, at: Date): Promise<string | null> {
-    const type = cursor.phase === 'webhooks' ? 'webhook' : 'email';
+    const hookType = cursor.hookType ?? 'webhook';
+    const type = cursor.phase === 'webhooks' ? hookType : 'email';
     const limit = cursor.phase === 'first-emails' ? FIRST_EMAIL_CHUNK : EXPANSION_CHUNK;
-    const chunk = await insertDeliveryChunk(
-      tx,
-      { ...audience, subscriberType: type },
-      { after: type === 'webhook' ? cursor.webhook : cursor.email, limit },
-      at,
-    );
+    const chunk = await insertDeliveryChunk(tx, { ...audience, subscriberType: type }, { after: type === 'email' ? cursor.email : cursor.webhook, limit }, at);
     const full = chunk.covered === limit;
+    const nextHookType = HOOK_TYPES[HOOK_TYPES.indexOf(hookType) + 1];
     let next: Cursor | null;
     if (cursor.phase === 'first-emails') next = { phase: 'webhooks', webhook: null, email: chunk.lastId, emailsDone: !full };
-    else if (cursor.phase === 'webhooks')
-      next = full ? { ...cursor, webhook: chunk.lastId } : cursor.emailsDone ? null : { ...cursor, phase: 'emails', webhooksFrom: at.toISOString() };
-    else next = full ? { ...cursor, email: chunk.lastId } : null;
+    else if (cursor.phase === 'webhooks') {
+      if (full) next = { ...cursor, webhook: chunk.lastId };
+      else if (nextHookType) next = { ...cursor, hookType: nextHookType, webhook: null };
+      else next = cursor.emailsDone ? null : { ...cursor, phase: 'emails', webhooksFrom: at.toISOString() };
+    } else next = full ? { ...cursor, email: chunk.lastId } : null;
     return next && JSON.stringify(next);
   }
 
@@ -143,8 +149,9 @@ export function createOutboxDispatcher(deps: { db: Database; clock: Clock; queue
       const due = await takeDueForPublishing(db, now, new Date(now.getTime() - REPUBLISH_AFTER_MS), PUBLISH_CHUNK);
       if (due.length === 0) return published;
       const batches: DeliveryBatch[] = [];
+      // Webhooks and chat channels (HTTP posts) share the webhook lane; emails have their own.
       for (const lane of ['webhook', 'email'] as const) {
-        const ids = due.filter((d) => (d.channel === 'webhook') === (lane === 'webhook')).map((d) => d.id);
+        const ids = due.filter((d) => (d.channel !== 'email') === (lane === 'webhook')).map((d) => d.id);
         for (let i = 0; i < ids.length; i += BATCH_SIZE)
           batches.push(lane === 'webhook' ? { deliveryIds: ids.slice(i, i + BATCH_SIZE), lane } : { deliveryIds: ids.slice(i, i + BATCH_SIZE) });
       }

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
-import type { EmailChannel, Queue, WebhookChannel } from '../channels/channel.ts';
+import type { ChatChannel, EmailChannel, Queue, WebhookChannel } from '../channels/channel.ts';
+import { createChatChannel } from '../channels/chat-channel.ts';
 import { createEmailChannel } from '../channels/email-channel.ts';
 import { createEmbeddedQueue } from '../channels/embedded-queue.ts';
 import { createPubSubQueue } from '../channels/pubsub-queue.ts';
@@ -15,7 +16,7 @@ import { subscriptionRoutes } from '../routes/subscriptions/index.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
-    notifications: { queue: Queue; email: EmailChannel | null; webhook: WebhookChannel | null; dispatch(): Promise<void> };
+    notifications: { queue: Queue; email: EmailChannel | null; webhook: WebhookChannel | null; chat: ChatChannel | null; dispatch(): Promise<void> };
   }
 }
 
@@ -34,7 +35,13 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
   const allowPrivate = env.LIFELINE_ALLOW_PRIVATE_WEBHOOKS;
 
   if (web) {
-    const webhookOptions = { checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate }), generateWebhookSecret: () => generateWebhookSecret() };
+    const check = (url: string) => checkWebhookUrl(url, { allowPrivate });
+    // Chat URLs go through the same SSRF guard; with private webhooks allowed (tests), a loopback URL stands in for any platform.
+    const webhookOptions = {
+      checkWebhookUrl: check,
+      generateWebhookSecret: () => generateWebhookSecret(),
+      chatUrls: { checkUrl: check, allowLoopback: allowPrivate },
+    };
     await app.register(subscriptionRoutes, webhookOptions);
     await app.register(subscriberRoutes, webhookOptions);
   }
@@ -48,7 +55,13 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
         log: app.log,
       })
     : createEmbeddedQueue({ log: app.log });
-  const state = { queue, email: null as EmailChannel | null, webhook: null as WebhookChannel | null, dispatch: async () => {} };
+  const state = {
+    queue,
+    email: null as EmailChannel | null,
+    webhook: null as WebhookChannel | null,
+    chat: null as ChatChannel | null,
+    dispatch: async () => {},
+  };
   app.decorate('notifications', state);
   // Every role has the email channel (a pool that connects on first use): the web role emails the
   // console's one-time sign-in links itself; the worker sends every notice through it.
@@ -72,6 +85,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
   }
 
   state.webhook = createWebhookChannel({ allowPrivate });
+  state.chat = createChatChannel({ allowPrivate });
   const dispatcher = createOutboxDispatcher({ db: app.db, clock: app.clock, queue, log: app.log, claimLeaseMs: env.LIFELINE_DELIVERY_LEASE_SECONDS * 1000 });
   state.dispatch = dispatcher.run;
 
@@ -85,6 +99,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
       random: app.random,
       email: state.email as EmailChannel,
       webhook: state.webhook as WebhookChannel,
+      chat: state.chat as ChatChannel,
       publicUrl: app.config.publicUrl,
       linkKey: () => app.linkKey(),
       mailFrom: env.MAIL_FROM,
@@ -115,6 +130,7 @@ export const notificationsPlugin = fp(async (app: FastifyInstance) => {
     await stopConsuming?.();
     await state.email?.close();
     await state.webhook?.close();
+    await state.chat?.close();
     await queue.close();
   });
 });

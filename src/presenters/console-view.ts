@@ -1,4 +1,5 @@
 /** Domain → view models for the responder console (Handlebars). Pure: no I/O, time passed in. */
+import { CHAT_PLATFORM_LABELS, isChatPlatform } from '../domain/chat-platform.ts';
 import { CONSOLE_IMPACT_LABELS, INCIDENT_STATUS_LABELS } from '../domain/labels.ts';
 import type { Component, ComponentGroup, ConsoleSession, Incident, IncidentTemplate, Page, ResponderUser } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
@@ -313,7 +314,7 @@ export interface ProgressRow {
   pending: number;
 }
 
-const CHANNEL_LABELS: Record<string, string> = { email: 'Email', webhook: 'Webhooks' };
+const CHANNEL_LABELS: Record<string, string> = { email: 'Email', webhook: 'Webhooks', ...CHAT_PLATFORM_LABELS };
 const nf = new Intl.NumberFormat('en-US');
 export const formatNumber = (n: number) => nf.format(n);
 
@@ -438,13 +439,15 @@ export function subscriberListItem(
     id: s.id,
     type: s.type,
     isWebhook: s.type === 'webhook',
-    address: s.type === 'webhook' ? (s.url ?? '') : (s.email ?? ''),
-    owner: s.type === 'webhook' ? s.email : null,
+    kindLabel: isChatPlatform(s.type) ? CHAT_PLATFORM_LABELS[s.type] : s.type === 'webhook' ? 'Webhook' : 'Email',
+    // A chat channel's URL is shown with its secret parts elided (as stored in `url`).
+    address: s.type === 'email' ? (s.email ?? '') : (s.url ?? ''),
+    owner: s.type === 'email' ? null : s.email,
     components: names,
     source: s.source,
     state: state.key,
     stateText: state.text,
-    canDisable: s.type === 'webhook' && !s.disabled_at,
+    canDisable: s.type !== 'email' && !s.disabled_at,
     canReactivate: Boolean(s.disabled_at || s.suppressed_at),
     created: when(s.created_at, timeZone),
   };

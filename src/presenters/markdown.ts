@@ -20,3 +20,8 @@ markdown.renderer.rules.image = (tokens, idx, options, env, self) => {
 export function renderMarkdown(text: string): string {
   return markdown.render(text);
 }
+
+/** The Markdown's tokens, parsed as for the page (raw HTML off), for formats that render them their own way (Slack's mrkdwn). */
+export function parseMarkdown(text: string): ReturnType<typeof markdown.parse> {
+  return markdown.parse(text, {});
+}

@@ -61,12 +61,17 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
   const cancelled = incident.kind === 'maintenance' && incident.cancelled_at !== null && update.status === 'completed';
   const statusLabel = cancelled ? 'Cancelled' : (STATUS_LABELS[update.status] ?? update.status);
   const kind = incident.kind === 'maintenance' ? 'Maintenance' : 'Incident';
+  // A reminder: the announcement again, led by when the window opens.
+  const startsAt = data.eventType === 'maintenance.reminder' && incident.kind === 'maintenance' ? formatDateTime(incident.scheduled_for, tz) : null;
+  const lead = startsAt ? `Starts ${startsAt}.\n\n` : '';
   return {
-    subject: `[${data.page.name}] ${cancelled ? 'Maintenance cancelled' : incident.kind === 'maintenance' ? 'Maintenance' : statusLabel}: ${incident.name}`,
+    subject: startsAt
+      ? `[${data.page.name}] Reminder: ${incident.name} starts ${startsAt}`
+      : `[${data.page.name}] ${cancelled ? 'Maintenance cancelled' : incident.kind === 'maintenance' ? 'Maintenance' : statusLabel}: ${incident.name}`,
     title: incident.name,
-    statusLabel: incident.kind === 'maintenance' ? `${kind} ${statusLabel.toLowerCase()}` : statusLabel,
-    bodyHtml: renderMarkdown(update.body),
-    bodyText: update.body,
+    statusLabel: startsAt ? 'Maintenance starts soon' : incident.kind === 'maintenance' ? `${kind} ${statusLabel.toLowerCase()}` : statusLabel,
+    bodyHtml: renderMarkdown(`${lead}${update.body}`),
+    bodyText: `${lead}${update.body}`,
     at: formatDateTime(update.display_at, tz),
     url: `${data.publicUrl}/incidents/${incident.id}`,
     scheduled: incident.kind === 'maintenance' ? `${formatDateTime(incident.scheduled_for, tz)} to ${formatDateTime(incident.scheduled_until, tz)}` : null,
@@ -91,11 +96,17 @@ export function renderConfirmationEmail(
   return { subject, ...views.email('confirm', data) };
 }
 
+/**
+ * Tells a webhook endpoint's or chat channel's owner that nothing more is sent there. `what` names
+ * it ("webhook endpoint", "Slack channel subscription"); `gone` when the receiver said it no longer
+ * exists (404, 410, Slack's channel_not_found...), rather than after days of failures.
+ */
 export function renderEndpointDisabledEmail(
   views: TemplateRenderer,
-  data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean },
+  data: { pageName: string; publicUrl: string; url: string; reason: string; byResponder?: boolean; what?: string; gone?: boolean },
 ) {
-  return { subject: `[${data.pageName}] Your webhook endpoint was disabled`, ...views.email('endpoint-disabled', data) };
+  const what = data.what ?? 'webhook endpoint';
+  return { subject: `[${data.pageName}] Your ${what} was disabled`, ...views.email('endpoint-disabled', { ...data, what }) };
 }
 
 /** Statuspage's webhook body, with `event_type` and the recipient's own unsubscribe link. */

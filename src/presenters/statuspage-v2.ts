@@ -110,8 +110,8 @@ export function presentIncident(incident: Incident, components: Component[], pag
     ...base,
     scheduled_for: iso(incident.scheduled_for),
     scheduled_until: iso(incident.scheduled_until),
-    scheduled_remind_prior: false,
-    scheduled_reminded_at: null,
+    scheduled_remind_prior: incident.remind_prior_minutes !== null,
+    scheduled_reminded_at: iso(incident.reminded_at),
     scheduled_auto_in_progress: incident.auto_start,
     scheduled_auto_completed: incident.auto_complete,
   };

@@ -25,6 +25,10 @@ export interface SubscriptionPage {
   actions?: { action: string; button: string }[];
   secondary?: { action: string; button: string };
   alternative?: { href: string; text: string };
+  /** The link to the chat-channel sign-up. */
+  chatAlternative?: { href: string; text: string };
+  /** The form asks for a chat channel's incoming-webhook URL. */
+  chatForm?: boolean;
   email?: string | null;
   /** A webhook signing secret, shown once. */
   secret?: string;

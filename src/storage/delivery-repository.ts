@@ -1,4 +1,4 @@
-import type { Delivery, DeliveryProgress, OutboxEvent } from '../domain/model.ts';
+import type { Delivery, DeliveryProgress, OutboxEvent, Subscriber } from '../domain/model.ts';
 import type { Queryable } from './database.ts';
 import type { DeliveryRow, OutboxEventRow, SubscriberRow } from './db-types.generated.ts';
 
@@ -61,7 +61,7 @@ export async function markEventExpandedThrough(db: Queryable, id: number, cursor
  */
 export async function insertDeliveryChunk(
   db: Queryable,
-  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email'; alertMetric?: string; subscriberType?: 'email' | 'webhook' },
+  event: { id: number; componentIds: string[]; onlySubscriberId?: string; channel?: 'email'; alertMetric?: string; subscriberType?: Subscriber['type'] },
   chunk: { after: string | null; limit: number },
   at: Date,
 ): Promise<{ covered: number; lastId: string | null; created: number }> {

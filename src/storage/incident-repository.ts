@@ -40,6 +40,8 @@ function toIncident(row: IncidentRow, updates: IncidentUpdate[], componentIds: s
       auto_start: row.auto_start,
       auto_complete: row.auto_complete,
       cancelled_at: row.cancelled_at,
+      remind_prior_minutes: row.remind_prior_minutes,
+      reminded_at: row.reminded_at,
     };
   }
   const missingWindow = row.kind === 'maintenance' && (scheduledFor === null || scheduledUntil === null) ? ' and no window' : '';
@@ -139,14 +141,16 @@ export async function insertIncident(
     scheduled_until: Date | null;
     auto_start: boolean;
     auto_complete: boolean;
+    /** A maintenance's reminder, minutes before it starts; null for none (and for incidents). */
+    remind_prior_minutes?: number | null;
     started_at: Date;
     at: Date;
   },
 ): Promise<void> {
   await db.query(
     `INSERT INTO incident (id, page_id, kind, name, status, impact, source, scheduled_for, scheduled_until, auto_start, auto_complete,
-       created_at, updated_at, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13)`,
+       created_at, updated_at, started_at, remind_prior_minutes)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)`,
     [
       incident.id,
       incident.page_id,
@@ -161,8 +165,27 @@ export async function insertIncident(
       incident.auto_complete,
       incident.at,
       incident.started_at,
+      incident.remind_prior_minutes ?? null,
     ],
   );
+}
+
+/**
+ * Marks the maintenances whose reminder is due as reminded and returns them: still scheduled, not
+ * begun, reminder time reached (and after they were announced: one scheduled less than its reminder
+ * ahead has just been announced). One conditional UPDATE, so however many instances tick at once,
+ * each reminder is claimed by exactly one transaction, once, and stays claimed across restarts.
+ */
+export async function claimDueReminders(db: Queryable, now: Date): Promise<string[]> {
+  const rows = await db.query<Pick<IncidentRow, 'id'>>(
+    `UPDATE incident SET reminded_at = $1
+     WHERE kind = 'maintenance' AND status = 'scheduled' AND reminded_at IS NULL AND remind_prior_minutes IS NOT NULL
+       AND scheduled_for > $1 AND scheduled_for - make_interval(mins => remind_prior_minutes) <= $1
+       AND created_at < scheduled_for - make_interval(mins => remind_prior_minutes)
+     RETURNING id`,
+    [now],
+  );
+  return rows.map((row) => row.id).sort();
 }
 
 export async function updateIncidentState(

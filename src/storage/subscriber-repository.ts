@@ -37,6 +37,8 @@ export async function insertSubscriber(
     type: Subscriber['type'];
     email: string | null;
     url: string | null;
+    /** Chat channels: SHA-256 of the full URL (kept sealed in `secret`), to find the channel again. */
+    url_hash?: string | null;
     secret: string | null;
     all_components: boolean;
     component_ids: string[];
@@ -46,9 +48,9 @@ export async function insertSubscriber(
   },
 ): Promise<Subscriber> {
   const rows = await db.query<SubscriberColumns>(
-    `INSERT INTO subscriber (id, type, email, url, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING ${COLUMNS}`,
-    [s.id, s.type, s.email, s.url, s.secret, s.all_components, JSON.stringify(s.component_ids), s.source, s.confirmed_at, s.at],
+    `INSERT INTO subscriber (id, type, email, url, secret, all_components, component_ids, source, confirmed_at, created_at, updated_at, url_hash)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING ${COLUMNS}`,
+    [s.id, s.type, s.email, s.url, s.secret, s.all_components, JSON.stringify(s.component_ids), s.source, s.confirmed_at, s.at, s.url_hash ?? null],
   );
   return toSubscriber(rows[0]);
 }
@@ -70,6 +72,16 @@ export async function findActiveWebhookSubscriber(db: Queryable, url: string): P
   const rows = await db.query<SubscriberColumns>(
     `SELECT ${COLUMNS} FROM subscriber WHERE type = 'webhook' AND audience = 'public' AND url = $1 AND unsubscribed_at IS NULL`,
     [url],
+  );
+  return rows.length > 0 ? toSubscriber(rows[0]) : null;
+}
+
+/** The active chat subscriber (Slack, Discord, Teams) whose incoming-webhook URL has this SHA-256. */
+export async function findActiveChatSubscriber(db: Queryable, urlHash: string): Promise<Subscriber | null> {
+  const rows = await db.query<SubscriberColumns>(
+    `SELECT ${COLUMNS} FROM subscriber
+     WHERE type IN ('slack', 'discord', 'teams') AND audience = 'public' AND url_hash = $1 AND unsubscribed_at IS NULL`,
+    [urlHash],
   );
   return rows.length > 0 ? toSubscriber(rows[0]) : null;
 }
@@ -175,15 +187,18 @@ export async function listAlertRecipients(db: Queryable, box: SecretBox): Promis
     `SELECT id, type, COALESCE(email, url) AS address, alert_metrics, secret, disabled_at, disabled_reason FROM subscriber
      WHERE audience = 'responder' AND unsubscribed_at IS NULL ORDER BY type, address`,
   );
-  return rows.map((row) => ({
-    id: row.id,
-    type: row.type,
-    address: row.address,
-    metrics: row.alert_metrics,
-    secret: openSecret(row.secret, box),
-    disabled_at: row.disabled_at,
-    disabled_reason: row.disabled_reason,
-  }));
+  // Responders are paged by email or webhook only (insertAlertRecipient); a chat type here would be a row no sync wrote.
+  return rows
+    .flatMap(({ type, ...row }) => (type === 'email' || type === 'webhook' ? [{ ...row, type }] : []))
+    .map((row) => ({
+      id: row.id,
+      type: row.type,
+      address: row.address,
+      metrics: row.alert_metrics,
+      secret: openSecret(row.secret, box),
+      disabled_at: row.disabled_at,
+      disabled_reason: row.disabled_reason,
+    }));
 }
 
 export async function insertAlertRecipient(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels/channel.ts';
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
+import { createChatChannel } from '../../src/channels/chat-channel.ts';
 import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
@@ -51,6 +52,7 @@ describe('delivery claim renewal', () => {
       random: () => 0.5,
       email: slowRelay,
       webhook: createWebhookChannel({ allowPrivate: true }),
+      chat: createChatChannel({ allowPrivate: true }),
       publicUrl: t.config.publicUrl,
       linkKey: () => t.app.linkKey(),
       mailFrom: 'Acme Status <status@acme.example>',

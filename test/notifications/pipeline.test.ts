@@ -203,6 +203,7 @@ describe.each(queues)('subscriber notifications through the %s queue', (queueKin
       random: () => 0.5,
       email: notifications.email!,
       webhook: notifications.webhook!,
+      chat: notifications.chat!,
       publicUrl: t.config.publicUrl,
       linkKey: () => t.app.linkKey(),
       mailFrom: 'x@acme.example',

@@ -7,6 +7,7 @@ import { ReplayDeadLettersInput, replayDeadLetters } from '../../src/services/no
 import { limitsOf } from '../../src/services/shared/fields.ts';
 import { DisableWebhookEndpointInput, disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ImportEmailSubscribersInput, importEmailSubscribers } from '../../src/services/subscribers/import-email-subscribers.ts';
+import { RegisterChatChannelInput } from '../../src/services/subscribers/register-chat-channel.ts';
 import { RegisterWebhookInput, registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
 import { RequestWebhookSubscriptionInput, requestWebhookSubscription } from '../../src/services/subscribers/request-webhook-subscription.ts';
 import { SubscribeByEmailInput, subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
@@ -52,10 +53,11 @@ describe("the route bodies are the use-cases' contracts", () => {
     expect(await bodyOf(path)).toEqual(asOpenApi(contract));
   });
 
-  it('adds a subscriber with either contract, told apart by type', () => {
-    expect(AddSubscriberBody.anyOf).toEqual([SubscribeByEmailInput, RegisterWebhookInput]);
+  it('adds a subscriber with any of the three contracts, told apart by type', () => {
+    expect(AddSubscriberBody.anyOf).toEqual([SubscribeByEmailInput, RegisterWebhookInput, RegisterChatChannelInput]);
     expect(AddSubscriberBody.anyOf[0]).toBe(SubscribeByEmailInput);
     expect(AddSubscriberBody.anyOf[1]).toBe(RegisterWebhookInput);
+    expect(AddSubscriberBody.anyOf[2]).toBe(RegisterChatChannelInput);
   });
 
   it('imports CSV text, whose rows the API hands to the import use-case', async () => {

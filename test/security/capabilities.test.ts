@@ -26,6 +26,8 @@ import { importEmailSubscribers } from '../../src/services/subscribers/import-em
 import { importStatuspageBatch } from '../../src/services/imports/import-statuspage-batch.ts';
 import { reactivateSubscriber } from '../../src/services/subscribers/reactivate-subscriber.ts';
 import { registerWebhook } from '../../src/services/subscribers/register-webhook.ts';
+import { registerChatChannel } from '../../src/services/subscribers/register-chat-channel.ts';
+import { sendMaintenanceReminders } from '../../src/services/maintenances/send-maintenance-reminders.ts';
 import { subscribeByEmail } from '../../src/services/subscribers/subscribe-by-email.ts';
 import { unsubscribe } from '../../src/services/subscribers/unsubscribe.ts';
 import { createTemplate } from '../../src/services/templates/create-template.ts';
@@ -295,6 +297,17 @@ describe('capabilities: the write use-cases check them at every door', () => {
           () => 'secret',
         ),
     ],
+    [
+      'registerChatChannel',
+      visitorActor('public'),
+      (ctx) =>
+        registerChatChannel(
+          ctx,
+          { type: 'slack', url: 'https://hooks.slack.com/services/T/B/x' },
+          { checkUrl: async () => ({ ok: true as const }), allowLoopback: false },
+        ),
+    ],
+    ['sendMaintenanceReminders', SYSTEM_ACTORS.heartbeat, (ctx) => sendMaintenanceReminders(ctx)],
     ['reactivateSubscriber', viewer, (ctx) => reactivateSubscriber(ctx, ID)],
     [
       "subscribeByEmail (a responder's, not the public form)",

@@ -1,12 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
+import { CHAT_PLATFORMS } from '../../domain/chat-platform.ts';
 import type { Subscriber } from '../../domain/model.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { DisableWebhookEndpointInput, disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
 import { importEmailSubscribers, type ImportEmailSubscribersInput } from '../../services/subscribers/import-email-subscribers.ts';
 import { reactivateSubscriber } from '../../services/subscribers/reactivate-subscriber.ts';
+import type { ChatUrlChecks } from '../../services/subscribers/chat-endpoint.ts';
+import { RegisterChatChannelInput, registerChatChannel } from '../../services/subscribers/register-chat-channel.ts';
 import { RegisterWebhookInput, registerWebhook } from '../../services/subscribers/register-webhook.ts';
 import { SubscribeByEmailInput, subscribeByEmail } from '../../services/subscribers/subscribe-by-email.ts';
 import { unsubscribe } from '../../services/subscribers/unsubscribe.ts';
@@ -18,12 +21,13 @@ import { findSubscriber, listSubscribers } from '../../queries/subscriber-list.t
 import { errorResponses, RowIdSchema } from '../schemas.ts';
 
 const Security = [{ bearer: [] }];
+const SUBSCRIBER_TYPES = ['email', 'webhook', ...CHAT_PLATFORMS];
 const Timestamp = Type.Union([Type.String({ format: 'date-time' }), Type.Null()]);
 const SubscriberSchema = Type.Object({
   id: Type.String(),
-  type: Type.String({ enum: ['email', 'webhook'] }),
-  email: Type.Union([Type.String(), Type.Null()]),
-  url: Type.Union([Type.String(), Type.Null()]),
+  type: Type.String({ enum: SUBSCRIBER_TYPES }),
+  email: Type.Union([Type.String(), Type.Null()], { description: "the address; a webhook's or chat channel's owner (optional)" }),
+  url: Type.Union([Type.String(), Type.Null()], { description: "a webhook endpoint; a chat channel's incoming-webhook URL with its secret parts elided" }),
   component_ids: Type.Union([Type.Array(Type.String()), Type.Null()], { description: 'null: all components' }),
   source: Type.String(),
   confirmed_at: Timestamp,
@@ -54,15 +58,17 @@ const presentSubscriber = (s: Subscriber) => ({
 });
 
 /**
- * `POST /subscribers` takes either contract, told apart by `type`. A refusal names the field of the
- * branch the client meant (describeValidation reports the deepest branch: `url` too long, not the
- * missing `email` of the email branch).
+ * `POST /subscribers` takes any of the three contracts, told apart by `type` (a chat channel's may
+ * be left out: its URL's host tells it). A refusal names the field of the branch the client meant
+ * (describeValidation reports the deepest branch: `url` too long, not the missing `email` of the
+ * email branch).
  */
-export const AddSubscriberBody = Type.Union([SubscribeByEmailInput, RegisterWebhookInput]);
+export const AddSubscriberBody = Type.Union([SubscribeByEmailInput, RegisterWebhookInput, RegisterChatChannelInput]);
 
 export interface SubscriberRouteOptions {
   checkWebhookUrl: CheckWebhookUrl;
   generateWebhookSecret: () => string;
+  chatUrls: ChatUrlChecks;
 }
 
 export async function subscriberRoutes(parent: FastifyInstance, options: SubscriberRouteOptions) {
@@ -74,10 +80,10 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       onRequest: app.requireCapability('subscriber.manage'),
       schema: {
         tags: ['subscribers'],
-        summary: 'Add an email or webhook subscriber',
+        summary: 'Add an email, webhook, Slack, Discord or Microsoft Teams subscriber',
         security: Security,
         description:
-          "Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber's `secret` (Standard Webhooks, whsec_...) is in this response only.",
+          "Email subscribers get a confirmation email unless `confirmed` is true (for lists that already consented). A webhook subscriber's `secret` (Standard Webhooks, whsec_...) is in this response only. A chat channel (`type` slack, discord or teams, or told by the incoming-webhook URL's host) gets one message with a confirmation link unless `confirmed` is true; its URL is kept sealed and shown with its secret parts elided.",
         body: AddSubscriberBody,
         response: { 201: SubscriberSchema, ...errorResponses },
       },
@@ -89,8 +95,11 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
         const { subscriber } = await subscribeByEmail(ctx, body, { source: 'api' });
         return reply.code(201).send(presentSubscriber(subscriber));
       }
-      const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
-      return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+      if (body.type === 'webhook') {
+        const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
+        return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+      }
+      return reply.code(201).send(presentSubscriber(await registerChatChannel(ctx, body, options.chatUrls)));
     },
   );
 
@@ -150,7 +159,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
         summary: 'List active subscribers (page with `after`)',
         security: Security,
         querystring: Type.Object({
-          type: Type.Optional(Type.String({ enum: ['email', 'webhook'] })),
+          type: Type.Optional(Type.String({ enum: SUBSCRIBER_TYPES })),
           search: Type.Optional(Type.String({ maxLength: 200 })),
           limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
           after: Type.Optional(Type.String()),

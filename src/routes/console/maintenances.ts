@@ -19,6 +19,8 @@ interface MaintenanceForm {
   autoStart: boolean;
   autoComplete: boolean;
   notify: boolean;
+  /** Remind subscribers an hour before the start (the API takes any number of minutes). */
+  remind: boolean;
 }
 
 /** `<input type="datetime-local">` gives "2026-03-12T02:00" without a zone: the form says it is UTC. */
@@ -58,7 +60,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
     '/console/maintenances/new',
     { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } },
     async (request, reply) =>
-      page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true }),
+      page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true, remind: true }),
   );
 
   app.post(
@@ -75,6 +77,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
         autoStart: checked(body, 'auto_start'),
         autoComplete: checked(body, 'auto_complete'),
         notify: checked(body, 'notify'),
+        remind: checked(body, 'remind'),
       };
       let scheduled: { id: string };
       try {
@@ -88,6 +91,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
             auto_start: form.autoStart,
             auto_complete: form.autoComplete,
             deliver_notifications: form.notify,
+            scheduled_remind_prior: form.remind,
           }),
         );
       } catch (error) {

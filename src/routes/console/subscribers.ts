@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { parse as parseCsv } from 'csv-parse/sync';
 import Type from 'typebox';
+import { CHAT_PLATFORM_LABELS, CHAT_PLATFORMS } from '../../domain/chat-platform.ts';
 import { ValidationError } from '../../domain/errors.ts';
 import { subscriberListItem } from '../../presenters/console-view.ts';
 import { limitsOf } from '../../services/shared/fields.ts';
@@ -58,7 +59,7 @@ function parseSubscriberCsv(text: string): { line: number; email: string; compon
 
 const ListQuery = Type.Object({
   search: Type.Optional(Type.String({ maxLength: 200 })),
-  type: Type.Optional(Type.String({ enum: ['', 'email', 'webhook'] })),
+  type: Type.Optional(Type.String({ enum: ['', 'email', 'webhook', ...CHAT_PLATFORMS] })),
   after: Type.Optional(Type.String({ maxLength: 64 })),
   done: Type.Optional(Type.String({ maxLength: 40 })),
 });
@@ -104,9 +105,10 @@ export async function subscriberConsoleRoutes(
           title: 'Subscribers',
           search,
           typeOptions: [
-            { value: '', label: 'Email and webhooks', selected: !type },
+            { value: '', label: 'Every type', selected: !type },
             { value: 'email', label: 'Email', selected: type === 'email' },
             { value: 'webhook', label: 'Webhooks', selected: type === 'webhook' },
+            ...CHAT_PLATFORMS.map((platform) => ({ value: platform, label: CHAT_PLATFORM_LABELS[platform], selected: type === platform })),
           ],
           subscribers: shown.map((s) => ({ ...subscriberListItem(s, components, tz), formId: newFormId(app) })),
           currentUrl: query(request.query.after ?? null),

@@ -6,7 +6,8 @@
  * - a wrapper (`{"incident": {…}}`, `{"component": {…}}`), in JSON or in a Rails-style form
  *   (`incident[name]=…&incident[components][id]=…`), where every value is text;
  * - fields Lifeline has no use for (`metadata`, `auto_tweet_*`, `backfill_date`,
- *   `wants_twitter_update`, `scheduled_remind_prior`, `reminder_intervals`, …): ignored;
+ *   `wants_twitter_update`, `reminder_intervals`, …): ignored;
+ * - `scheduled_remind_prior` (a flag): true reminds subscribers an hour before, false sends no reminder;
  * - `message` instead of `body` (hubot-statuspage);
  * - booleans as `true`/`false`, `"t"`/`"f"`, `"1"`/`"0"`;
  * - `component_ids`: components affected without a status of their own (they keep theirs).
@@ -119,6 +120,7 @@ export function incidentCreation(body: unknown, currentStatus: (idOrKey: string)
       auto_start: flag(fields.scheduled_auto_in_progress) ?? startsNow,
       auto_complete: flag(fields.scheduled_auto_completed) ?? false,
       deliver_notifications: flag(fields.deliver_notifications),
+      scheduled_remind_prior: flag(fields.scheduled_remind_prior),
     }),
   };
 }

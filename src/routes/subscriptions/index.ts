@@ -5,17 +5,20 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import PostalMime from 'postal-mime';
 import Type from 'typebox';
 import { visitorActor } from '../../domain/actor.ts';
+import { CHAT_PLATFORM_LABELS, CHAT_PLATFORMS, isChatPlatform } from '../../domain/chat-platform.ts';
 import { emailAddressKey, parseEmailAddress } from '../../domain/email-address.ts';
 import { DomainError, NotFoundError } from '../../domain/errors.ts';
 import { verifyLinkToken, type LinkPurpose } from '../../domain/link-token.ts';
 import { KeyedRateLimit } from '../../plugins/address-rate-limit.ts';
 import { httpStatusOf } from '../../plugins/http-errors.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
-import { limitsOf } from '../../services/shared/fields.ts';
+import { Enum, limitsOf } from '../../services/shared/fields.ts';
 import { assertSameOrigin } from '../../plugins/same-origin.ts';
 import { pageSecurityHeaders } from '../../plugins/security-headers.ts';
 import { componentChoices, subscriptionPageView } from '../../presenters/subscription-view.ts';
 import { confirmSubscriber } from '../../services/subscribers/confirm-subscriber.ts';
+import type { ChatUrlChecks } from '../../services/subscribers/chat-endpoint.ts';
+import { RequestChatSubscriptionInput, requestChatSubscription } from '../../services/subscribers/request-chat-subscription.ts';
 import { RequestWebhookSubscriptionInput, requestWebhookSubscription } from '../../services/subscribers/request-webhook-subscription.ts';
 import { rotateWebhookSecret } from '../../services/subscribers/rotate-webhook-secret.ts';
 import { SubscribeByEmailInput, subscribeByEmail } from '../../services/subscribers/subscribe-by-email.ts';
@@ -44,8 +47,15 @@ const WebhookSignUpForm = Type.Object({
   components: Components,
   scope: Type.Optional(Type.String()),
 });
+const ChatSignUpForm = Type.Object({
+  // The form's "tell from the URL" choice is the empty value.
+  type: Type.Optional(Type.Union([Enum(CHAT_PLATFORMS), Type.Literal('')])),
+  url: RequestChatSubscriptionInput.properties.url,
+  components: Components,
+  scope: Type.Optional(Type.String()),
+});
 /** The forms' `maxlength`s, from the contracts. */
-const LIMITS = { ...limitsOf(SubscribeByEmailInput), ...limitsOf(RequestWebhookSubscriptionInput) };
+const LIMITS = { ...limitsOf(SubscribeByEmailInput), ...limitsOf(RequestWebhookSubscriptionInput), ...limitsOf(RequestChatSubscriptionInput) };
 
 /** The Subject of a raw message, unfolded and decoded (mail clients fold long subjects and RFC 2047-encode non-ASCII ones). */
 async function subjectOfRawMessage(raw: string): Promise<string | null> {
@@ -72,6 +82,7 @@ export async function unsubscribeTokenIn(body: unknown): Promise<string | null> 
 export interface SubscriptionRouteOptions {
   checkWebhookUrl: CheckWebhookUrl;
   generateWebhookSecret(): string;
+  chatUrls: ChatUrlChecks;
 }
 
 /**
@@ -141,7 +152,46 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
       choices: await choices({ all: true, ids: [] }),
       email: '',
       alternative: { href: '/subscribe/webhook', text: 'Integrating a system? Receive signed webhooks instead.' },
+      chatAlternative: { href: '/subscribe/chat', text: 'Post updates into a Slack, Microsoft Teams or Discord channel.' },
     }),
+  );
+
+  const chatForm = async (url: string) => ({
+    title: 'Subscribe a chat channel',
+    heading: 'Post status updates into Slack, Microsoft Teams or Discord',
+    message:
+      "Paste the channel's incoming-webhook URL. We post one message there with a link to confirm; nothing else is posted until someone in the channel confirms.",
+    form: { action: '/subscribe/chat', button: 'Subscribe channel' },
+    chatForm: true,
+    url,
+    choices: await choices({ all: true, ids: [] }),
+  });
+  app.get('/subscribe/chat', { schema: { hide: true, response: HTML } }, async (_request, reply) => render(reply, 200, await chatForm('')));
+
+  app.post(
+    '/subscribe/chat',
+    {
+      config: ipLimit,
+      schema: { hide: true, body: ChatSignUpForm, response: HTML },
+    },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const type = request.body.type || undefined;
+      const input: RequestChatSubscriptionInput = { ...(type ? { type } : {}), url: request.body.url.trim(), component_ids: chosenComponents(request.body) };
+      try {
+        await requestChatSubscription(app.serviceContext(visitorActor('public')), input, options.chatUrls);
+      } catch (error) {
+        // The URL is not a channel's incoming webhook (or not acceptable): say so next to the form.
+        if (error instanceof DomainError && error.code === 'invalid_input')
+          return render(reply, 400, { ...(await chatForm(request.body.url)), message: error.message });
+        throw error;
+      }
+      return render(reply, 200, {
+        title: 'Check the channel',
+        heading: 'Check the channel',
+        message: 'A message with a link to confirm is on its way to the channel. Nothing else is posted there until someone in the channel confirms.',
+      });
+    },
   );
 
   const webhookForm = async (url: string) => ({
@@ -237,7 +287,14 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
       throw error;
     });
     if (!subscriber) return invalidLink(reply);
-    if (subscriber?.type === 'webhook') {
+    if (isChatPlatform(subscriber.type)) {
+      return render(reply, 200, {
+        title: 'Channel confirmed',
+        heading: 'The channel is subscribed',
+        message: `This ${CHAT_PLATFORM_LABELS[subscriber.type]} channel will get a message whenever we post about an incident or maintenance. Every message has a link to change or stop this.`,
+      });
+    }
+    if (subscriber.type === 'webhook') {
       return render(reply, 200, {
         title: 'Endpoint confirmed',
         heading: 'Your endpoint is subscribed',
@@ -259,7 +316,8 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
     return render(reply, 200, {
       title: 'Manage subscription',
       heading: 'Manage your subscription',
-      email: subscriber.email ?? subscriber.url,
+      // An address, or the endpoint or channel (a chat URL elided): never a webhook's or channel's owner.
+      email: subscriber.type === 'email' ? subscriber.email : subscriber.url,
       form: { action: `/manage/${request.params.token}`, button: 'Save' },
       choices: await choices({ all: subscriber.all_components, ids: subscriber.component_ids }),
       actions:

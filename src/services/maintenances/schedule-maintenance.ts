@@ -11,6 +11,11 @@ import { applyComponentStatuses } from '../shared/apply-component-statuses.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 import { recordChange } from '../shared/record-change.ts';
 
+/** Minutes before the start a maintenance reminds its subscribers, unless told otherwise (as Statuspage does). */
+const REMIND_PRIOR_DEFAULT = 60;
+/** A week: a reminder further ahead is an announcement. */
+const REMIND_PRIOR_MAX = 10_080;
+
 /** A maintenance window as a responder announces it: the API's request body, the console's schedule form. */
 export const ScheduleMaintenanceInput = Type.Object(
   {
@@ -22,9 +27,20 @@ export const ScheduleMaintenanceInput = Type.Object(
     auto_start: Type.Optional(Type.Boolean({ default: true })),
     auto_complete: Type.Optional(Type.Boolean({ default: true })),
     deliver_notifications: Type.Optional(Type.Boolean({ default: true })),
+    scheduled_remind_prior: Type.Optional(
+      Type.Union([Type.Integer({ minimum: 0, maximum: REMIND_PRIOR_MAX }), Type.Boolean()], {
+        description: `remind every subscriber this many minutes before the start (true: ${REMIND_PRIOR_DEFAULT}, false or 0: no reminder; default ${REMIND_PRIOR_DEFAULT})`,
+      }),
+    ),
   },
   { additionalProperties: false },
 );
+
+/** The reminder's lead in minutes, or null for none. */
+function remindPrior(value: number | boolean | undefined): number | null {
+  if (value === undefined || value === true) return REMIND_PRIOR_DEFAULT;
+  return value === false || value === 0 ? null : value;
+}
 export type ScheduleMaintenanceInput = Static<typeof ScheduleMaintenanceInput>;
 
 /**
@@ -70,6 +86,7 @@ export async function scheduleMaintenance(ctx: ServiceContext, raw: unknown): Pr
       scheduled_until: scheduledUntil,
       auto_start: autoStart,
       auto_complete: input.auto_complete ?? true,
+      remind_prior_minutes: remindPrior(input.scheduled_remind_prior),
       started_at: startsNow ? at : scheduledFor,
       at,
     });

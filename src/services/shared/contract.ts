@@ -30,7 +30,7 @@ function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
   const limit = issue.params?.limit as number | undefined;
   switch (issue.keyword) {
     case 'enum':
-      return `must be one of ${((issue.params?.allowedValues as unknown[] | undefined) ?? []).join(', ')}`;
+      return `must be one of ${(alternatives.length > 1 ? alternatives : ((issue.params?.allowedValues as unknown[] | undefined) ?? [])).join(', ')}`;
     case 'const':
       return alternatives.length > 1 ? `must be one of ${alternatives.join(', ')}` : `must be ${String(issue.params?.allowedValue)}`;
     case 'maxLength':
@@ -59,9 +59,17 @@ function problemOf(issue: ValidationIssue, alternatives: unknown[]): string {
 export function describeValidation(issues: readonly ValidationIssue[], context: string | undefined): { field: string; problem: string; message: string } {
   const branches = issues.filter((i) => i.keyword !== 'anyOf' && i.keyword !== 'oneOf');
   const depth = (i: ValidationIssue) => (i.instancePath ?? '').split('/').length;
-  const issue = branches.length < issues.length ? branches.reduce((best, i) => (depth(i) > depth(best) ? i : best), branches[0] ?? issues[0]) : issues[0];
-  const alternatives =
-    issue.keyword === 'const' ? issues.filter((i) => i.keyword === 'const' && i.instancePath === issue.instancePath).map((i) => i.params?.allowedValue) : [];
+  // A branch refused on its discriminator (`type` is not its value) is not the one the client meant:
+  // at equal depth, another branch's complaint wins (`url` too long for a Slack subscriber, not `type`).
+  const discriminator = (i: ValidationIssue) => i.keyword === 'const' || i.keyword === 'enum';
+  const better = (i: ValidationIssue, best: ValidationIssue) =>
+    depth(i) > depth(best) || (depth(i) === depth(best) && discriminator(best) && !discriminator(i));
+  const issue = branches.length < issues.length ? branches.reduce((best, i) => (better(i, best) ? i : best), branches[0] ?? issues[0]) : issues[0];
+  const alternatives = discriminator(issue)
+    ? issues
+        .filter((i) => discriminator(i) && i.instancePath === issue.instancePath)
+        .flatMap((i) => (i.keyword === 'const' ? [i.params?.allowedValue] : ((i.params?.allowedValues as unknown[] | undefined) ?? [])))
+    : [];
   const field = fieldOf(issue, context);
   const problem = problemOf(issue, alternatives);
   return { field, problem, message: `${field}: ${problem}` };

@@ -38,7 +38,8 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
   const at = ctx.clock.now();
   return ctx.db.transaction(async (tx) => {
     const subscriber = await findSubscriber(tx, subscriberId);
-    if (!subscriber || subscriber.unsubscribed_at || subscriber.type !== 'webhook') throw new NotFoundError('webhook subscriber', subscriberId);
+    // Webhook endpoints and chat channels (an address is suppressed, not disabled).
+    if (!subscriber || subscriber.unsubscribed_at || subscriber.type === 'email') throw new NotFoundError('webhook or chat subscriber', subscriberId);
     if (subscriber.disabled_at) return subscriber;
     await markDisabled(tx, subscriber.id, reason, at);
     await killPendingForSubscriber(tx, subscriber.id, `endpoint disabled: ${reason}`);
