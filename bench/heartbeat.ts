@@ -17,13 +17,20 @@
 //   (b) the alert webhook (`alert.webhooks`) arriving at a loopback receiver, with its event_type,
 //   (c) the first email to the confirmed subscriber accepted by the in-process SMTP server (the
 //   responder alert email to oncall@acme.example is reported too), each with its target.
+// Phase 3, time to notice a depression: 4 weeks of 1-minute history for `sessions-started` / `eu`
+//   imported through POST /api/v1/heartbeats/history (timed), then live pushes at the normal level
+//   for HB_DEPRESSION_LIVE_SECONDS, then at HB_DEPRESSION_LEVEL_PERCENT (45) % of normal, pushes going on.
+//   t0 = start of the first low bucket. From t0 it prints (a) the notice in /api/v2/summary.json,
+//   (b) the alert webhook (its own path) and (c) the responder alert email, against 60 s.
 //
 // Settings (environment):
 //   HB_INGEST_SECONDS=15      recorded ingest window (after HB_WARMUP_SECONDS=3 unrecorded)
 //   HB_CONNECTIONS=64         keep-alive connections of the ingest load
 //   HB_BATCH=500              points per request (the API takes up to 5,000)
 //   HB_REGIONS=40             regions of the ingest metric (= series; 1 s buckets: 77,400 distinct points each)
-//   HB_SKIP_INGEST=1 / HB_SKIP_NOTICE=1   leave a phase out
+//   HB_SKIP_INGEST=1 / HB_SKIP_NOTICE=1 / HB_SKIP_DEPRESSION=1   leave a phase out
+//   HB_DEPRESSION_LIVE_SECONDS=60   normal live pushes before the depression
+//   HB_DEPRESSION_LEVEL_PERCENT=45  the depression level, in percent of normal
 //   HB_LIVE_SECONDS=60        live pushes before the drop
 //   HB_RATE=3000              daily mean count per 10 s bucket of the noticed series
 //   HB_SUBSCRIBERS=1          confirmed email subscribers: one through the API, the rest written with SQL
@@ -69,12 +76,15 @@ const NOTICE_TIMEOUT_SECONDS = setting('HB_NOTICE_TIMEOUT_SECONDS', 150, 30, 900
 const DEADLINE_SECONDS = setting('HB_DEADLINE_SECONDS', 600, 60, 3600);
 const SKIP_INGEST = flag('HB_SKIP_INGEST');
 const SKIP_NOTICE = flag('HB_SKIP_NOTICE');
+const SKIP_DEPRESSION = flag('HB_SKIP_DEPRESSION');
+const DEPRESSION_LIVE_SECONDS = setting('HB_DEPRESSION_LIVE_SECONDS', 60, 20, 600);
+const DEPRESSION_LEVEL_PERCENT = setting('HB_DEPRESSION_LEVEL_PERCENT', 45, 1, 90);
 const CPU_PROF = flag('HB_CPU_PROF');
 const KEEP_TMP = flag('HB_KEEP_TMP');
 const POSTGRES_URL = process.env.HB_POSTGRES_URL || 'postgres://postgres@127.0.0.1:5432';
-if (SKIP_INGEST && SKIP_NOTICE) throw new Error('HB_SKIP_INGEST and HB_SKIP_NOTICE are both set: nothing to do');
+if (SKIP_INGEST && SKIP_NOTICE && SKIP_DEPRESSION) throw new Error('HB_SKIP_INGEST, HB_SKIP_NOTICE and HB_SKIP_DEPRESSION are all set: nothing to do');
 
-const TARGETS = { pointsPerSecond: 20_000, noticeS: 45, webhookS: 45, emailS: 60 };
+const TARGETS = { pointsPerSecond: 20_000, noticeS: 45, webhookS: 45, emailS: 60, depressionS: 60 };
 const BUCKET_MS = 10_000;
 const INGEST_BUCKET_MS = 1_000;
 const MINUTE_MS = 60_000;
@@ -86,6 +96,11 @@ const NOTICE_REGION = 'eu';
 const SUBSCRIBER_EMAIL = 'customer@subscriber.example';
 const ONCALL_EMAIL = 'oncall@acme.example';
 const ALERT_PATH = '/page-me';
+const DEPRESSION_METRIC = 'sessions-started';
+const DEPRESSION_NOTICE = 'Reduced activity: Sessions started in EU';
+const DEPRESSION_PATH = '/depression';
+const DEPRESSION_EMAIL = 'growth-oncall@acme.example';
+const DEPRESSION_HISTORY_DAYS = 28;
 /** Ingest timestamps: from 47.5 h ago (the API takes 48 h) to 26 h ago (the detector reads the last 25 h raw). */
 const INGEST_OLDEST_MS = 47.5 * HOUR_MS;
 const INGEST_NEWEST_MS = 26 * HOUR_MS;
@@ -156,7 +171,7 @@ const p = (line = '') => state.report.push(line);
 
 const regionName = (i: number) => `r${String(i + 1).padStart(4, '0')}`;
 
-function pageDefinition(alertUrl: string): string {
+function pageDefinition(alertUrl: string, depressionUrl: string): string {
   const definition = {
     page: { name: 'Acme Chat (heartbeat bench)', url: 'https://www.acme.example', time_zone: 'Etc/UTC' },
     groups: [
@@ -180,6 +195,14 @@ function pageDefinition(alertUrl: string): string {
         public: true,
         notify_subscribers: true,
         alert: { webhooks: [alertUrl], emails: [ONCALL_EMAIL] },
+      },
+      {
+        key: DEPRESSION_METRIC,
+        label: 'Sessions started',
+        bucket_seconds: 10,
+        regions: [NOTICE_REGION],
+        public: true,
+        alert: { webhooks: [depressionUrl], emails: [DEPRESSION_EMAIL] },
       },
       // 1 s buckets: 10 times the distinct (region, bucket) keys per series in the allowed window, so
       // a long run needs few series (every declared series costs the detector a little on each tick).
@@ -697,6 +720,173 @@ function reportNotice(r: NoticeResult): void {
   }
 }
 
+// ---- phase 3: time to notice a depression ------------------------------------------------------
+
+interface DepressionResult {
+  importMs: number;
+  imported: number;
+  requests: number;
+  t0: number;
+  beforeDrop: { state: string; baseline: string; alarms: string } | null;
+  summaryAt: number | null;
+  impact: string | null;
+  webhookAt: number | null;
+  emailAt: number | null;
+  pushes: number;
+  failedPushes: number;
+  /** The depression's notice was already open before t0 (the import or a push came too late). */
+  falseAlarm: boolean;
+  timedOut: boolean;
+}
+
+async function phaseDepression(base: string, token: string, smtp: SmtpSink, receiver: WebhookReceiver): Promise<DepressionResult> {
+  // ---- 4 weeks of 1-minute history through the import API ----
+  const firstLive = Math.floor(Date.now() / BUCKET_MS) * BUCKET_MS;
+  const from = Math.floor((firstLive - DEPRESSION_HISTORY_DAYS * DAY_MS) / MINUTE_MS) * MINUTE_MS;
+  const { normal } = rng(7);
+  log(
+    `phase 3: importing ${DEPRESSION_HISTORY_DAYS} days of 1-minute history for ${DEPRESSION_METRIC}/${NOTICE_REGION} through POST /api/v1/heartbeats/history`,
+  );
+  const t = wall();
+  let imported = 0;
+  let requests = 0;
+  for (let start = from; start < firstLive; start += 10_000 * MINUTE_MS) {
+    const points = [];
+    for (let at = start; at < Math.min(firstLive, start + 10_000 * MINUTE_MS); at += MINUTE_MS) {
+      let mean = 0;
+      for (let b = at; b < at + MINUTE_MS; b += BUCKET_MS) mean += shape(b);
+      points.push({ metric: DEPRESSION_METRIC, region: NOTICE_REGION, timestamp: iso(at), value: draw(mean, normal) });
+    }
+    await api(base, token, 'POST', '/api/v1/heartbeats/history', { resolution_seconds: 60, points });
+    imported += points.length;
+    requests++;
+  }
+  const importMs = wall() - t;
+  log(`imported ${fmt(imported)} points in ${requests} requests, ${fmt(importMs)} ms`);
+
+  const result: DepressionResult = {
+    importMs,
+    imported,
+    requests,
+    t0: 0,
+    beforeDrop: null,
+    summaryAt: null,
+    impact: null,
+    webhookAt: null,
+    emailAt: null,
+    pushes: 0,
+    failedPushes: 0,
+    falseAlarm: false,
+    timedOut: false,
+  };
+
+  // ---- live pushes: normal, then the depression, pushes going on ----
+  const lowFrom = Math.ceil((Date.now() + DEPRESSION_LIVE_SECONDS * 1000) / BUCKET_MS) * BUCKET_MS;
+  result.t0 = lowFrom;
+  let pushing = true;
+  const pusher = (async () => {
+    // From the end of the imported history: the buckets that ended during the import go first.
+    for (let bucket = firstLive; pushing; bucket += BUCKET_MS) {
+      const due = bucket + BUCKET_MS + PUSH_DELAY_MS;
+      if (due > Date.now()) await sleep(due - Date.now());
+      if (!pushing) break;
+      const level = bucket >= lowFrom ? DEPRESSION_LEVEL_PERCENT / 100 : 1;
+      const { normal: n } = rng(5000 + Math.floor(bucket / BUCKET_MS));
+      try {
+        const response = await fetch(`${base}/api/v1/heartbeats`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: JSON.stringify({
+            points: [{ metric: DEPRESSION_METRIC, region: NOTICE_REGION, timestamp: iso(bucket), value: Math.round(draw(shape(bucket), n) * level) }],
+          }),
+          signal: AbortSignal.timeout(9_000),
+        });
+        await response.text();
+        result.pushes++;
+        if (response.status !== 202) result.failedPushes++;
+      } catch {
+        result.failedPushes++;
+      }
+    }
+  })();
+
+  try {
+    // Just before the depression: what the detector says about the series.
+    await sleep(Math.max(0, lowFrom - 2_000 - Date.now()));
+    try {
+      const hb = await api<{ heartbeats: { metric: string; region: string; state: string; baseline: string; alarms: string }[] }>(
+        base,
+        token,
+        'GET',
+        '/api/v2/heartbeats.json',
+      );
+      const s = hb.heartbeats.find((h) => h.metric === DEPRESSION_METRIC && h.region === NOTICE_REGION);
+      if (s) result.beforeDrop = { state: s.state, baseline: s.baseline, alarms: s.alarms };
+      const early = (await api<{ incidents: { name: string }[] }>(base, token, 'GET', '/api/v2/incidents/unresolved.json')).incidents;
+      result.falseAlarm = early.some((i) => i.name === DEPRESSION_NOTICE);
+    } catch (error) {
+      log(`WARNING: heartbeats.json: ${(error as Error).message}`);
+    }
+    log(`depression from ${iso(lowFrom)} at ${DEPRESSION_LEVEL_PERCENT}% of normal; detector before it: ${JSON.stringify(result.beforeDrop)}`);
+    const limit = lowFrom + NOTICE_TIMEOUT_SECONDS * 1000;
+    for (;;) {
+      await sleep(250);
+      const now = wall();
+      if (result.summaryAt === null) {
+        try {
+          const summary = (await (await fetch(`${base}/api/v2/summary.json`, { signal: AbortSignal.timeout(5_000) })).json()) as {
+            incidents?: { name: string; status: string; impact: string }[];
+          };
+          const open = (summary.incidents ?? []).find((i) => i.name === DEPRESSION_NOTICE && i.status !== 'resolved');
+          if (open) {
+            result.summaryAt = wall();
+            result.impact = open.impact;
+          }
+        } catch {
+          // retried on the next poll
+        }
+      }
+      if (result.webhookAt === null) result.webhookAt = receiver.received.find((r) => r.path.startsWith(DEPRESSION_PATH) && r.at >= lowFrom)?.at ?? null;
+      if (result.emailAt === null)
+        result.emailAt = smtp.messages.find((m) => m.at >= lowFrom && m.rcptTo.some((r) => r.toLowerCase() === DEPRESSION_EMAIL))?.at ?? null;
+      if (result.summaryAt !== null && result.webhookAt !== null && result.emailAt !== null) break;
+      if (now > limit) {
+        result.timedOut = true;
+        break;
+      }
+    }
+  } finally {
+    pushing = false;
+    await pusher;
+  }
+  return result;
+}
+
+function reportDepression(r: DepressionResult): void {
+  const since = (at: number | null) => (at === null ? null : at - r.t0);
+  p(
+    `Phase 3 · time to notice a depression: ${DEPRESSION_METRIC}/${NOTICE_REGION}, ~${fmt(RATE)} per 10 s bucket; history: ${fmt(r.imported)} 1-minute points (${DEPRESSION_HISTORY_DAYS} days) imported through POST /api/v1/heartbeats/history in ${r.requests} requests, ${secs(r.importMs)}`,
+  );
+  p(
+    `  live pushes 0.5 s after each bucket ended: ${fmt(r.pushes)} (${r.failedPushes} failed); from t0 = ${iso(r.t0)} at ${DEPRESSION_LEVEL_PERCENT}% of normal, pushes going on`,
+  );
+  if (r.beforeDrop) p(`  detector just before: state ${r.beforeDrop.state}, baseline ${r.beforeDrop.baseline}, alarms ${r.beforeDrop.alarms}`);
+  if (r.falseAlarm) p('  WARNING: the notice was already open before t0 (a false alarm before the depression): (a), (b) and (c) are not meaningful');
+  const a = since(r.summaryAt);
+  const b = since(r.webhookAt);
+  const c = since(r.emailAt);
+  p(
+    `  (a) "${DEPRESSION_NOTICE}" in /api/v2/summary.json: ${a === null ? 'not seen' : `t0 + ${secs(a, 2)} (${r.impact})`} · target ≤ ${TARGETS.depressionS} s: ${verdict(a, TARGETS.depressionS)}`,
+  );
+  p(
+    `  (b) alert webhook POST ${DEPRESSION_PATH}: ${b === null ? 'not received' : `t0 + ${secs(b, 2)}`} · target ≤ ${TARGETS.depressionS} s: ${verdict(b, TARGETS.depressionS)}`,
+  );
+  p(
+    `  (c) responder alert email to ${DEPRESSION_EMAIL}: ${c === null ? 'not received' : `t0 + ${secs(c, 2)}`} · target ≤ ${TARGETS.depressionS} s: ${verdict(c, TARGETS.depressionS)}`,
+  );
+  if (r.timedOut) p(`  stopped waiting at t0 + ${NOTICE_TIMEOUT_SECONDS} s (HB_NOTICE_TIMEOUT_SECONDS)`);
+}
+
 const median = (values: number[]) => {
   const sorted = values.filter(Number.isFinite).sort((x, y) => x - y);
   if (sorted.length === 0) return Number.NaN;
@@ -726,7 +916,7 @@ async function main(): Promise<void> {
   log(`database ${db.name} (PostgreSQL ${db.version}); SMTP sink ${smtp.url}; webhook receiver ${receiver.base}; scratch ${tmp}`);
 
   const configPath = join(tmp, 'page.yaml');
-  writeFileSync(configPath, pageDefinition(`${receiver.base}${ALERT_PATH}`));
+  writeFileSync(configPath, pageDefinition(`${receiver.base}${ALERT_PATH}`, `${receiver.base}${DEPRESSION_PATH}`));
   const base = `http://${HOST}:${port}`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -808,6 +998,14 @@ async function main(): Promise<void> {
         `ERROR: within ${NOTICE_TIMEOUT_SECONDS} s of t0 there was ${notice.summaryAt === null ? 'no notice in summary.json' : ''}${notice.summaryAt === null && notice.subscriberEmail === null ? ' and ' : ''}${notice.subscriberEmail === null ? 'no subscriber email' : ''} (see the server-side timeline above)`,
       );
     }
+  }
+
+  if (!SKIP_DEPRESSION) {
+    await sleep(2_000);
+    const depression = await phaseDepression(base, token, smtp, receiver);
+    p('');
+    reportDepression(depression);
+    if (depression.summaryAt === null || depression.webhookAt === null || depression.emailAt === null) state.exitCode = 1;
   }
 
   state.sampler.stop();

@@ -15,7 +15,17 @@ import { DEFAULT_DETECTOR_CONFIG, detectorConfig } from '../src/domain/heartbeat
 import type { DetectorConfig, Exclusion } from '../src/domain/heartbeat/types.ts';
 import { loadNab, parseNabTime, type NabFile } from './lib/nab.ts';
 import { replay } from './lib/replay.ts';
-import { controlSeries, incidentSeries, VOLUMES, type GeneratedSeries } from './lib/scenarios.ts';
+import {
+  controlSeries,
+  DEPRESSION_DROPS,
+  DEPRESSION_SHAPES,
+  DEPRESSION_TIMES,
+  depressionKind,
+  depressionSeries,
+  incidentSeries,
+  VOLUMES,
+  type GeneratedSeries,
+} from './lib/scenarios.ts';
 import { score, type Drop, type Ignored, type SeriesScore } from './lib/score.ts';
 
 const started = performance.now();
@@ -128,6 +138,81 @@ target(
   late.length === 0,
   late.map((d) => `${d.series}/${d.drop.kind}: ${fmtSeconds(d.delaySeconds)} vs ${fmtSeconds(d.promisedSeconds)}`).join('; ') ||
     `${stops.length} stops; slowest ${fmtSeconds(Math.max(...stops.map((d) => d.delaySeconds ?? 0)))} (peak 5/bucket at night)`,
+);
+
+// ---------------------------------------------------------------- depressions
+// A depression is traffic well below normal but not stopped ("when things are slower, people do
+// less stuff"). Each week holds 12 of them (see depressionSeries), replayed at 3 volumes and with
+// the default threshold (0.5) and a metric's `threshold: 0.75`.
+console.log('\nDepressions after 4 weeks of history (30 min each, one region; recall over the volumes, time to detect from the onset):');
+const DEPRESSION_VOLUMES = [50, 500, 5000] as const;
+const depressionConfigs = [
+  { name: 'threshold 0.5 (default)', config },
+  { name: 'threshold 0.75', config: detectorConfig({ threshold: 0.75 }) },
+] as const;
+const depressionResults: Array<{ configName: string; peak: number; score: SeriesScore }> = [];
+for (const { name, config: c } of depressionConfigs) {
+  for (const peak of DEPRESSION_VOLUMES) {
+    const series = depressionSeries(peak, seed);
+    const result = replay(series, c, { from: series.evalFrom, to: series.evalTo, exclusions: series.exclusions });
+    const s = score(`${series.name}, ${name}`, result, c, { from: series.evalFrom, to: series.evalTo, drops: series.drops, ignored: series.ignored });
+    printScore(s);
+    depressionResults.push({ configName: name, peak, score: s });
+  }
+}
+console.log('\n  recall and time to detect per depression (volumes 50 / 500 / 5000 per bucket at peak):');
+for (const { name } of depressionConfigs) {
+  for (const drop of DEPRESSION_DROPS) {
+    for (const shape of DEPRESSION_SHAPES) {
+      for (const when of DEPRESSION_TIMES) {
+        const kind = depressionKind(drop, shape, when);
+        const delays = depressionResults.filter((r) => r.configName === name).map((r) => r.score.drops.find((d) => d.drop.kind === kind)?.delaySeconds ?? null);
+        const detected = delays.filter((d) => d !== null).length;
+        console.log(
+          `    ${name.padEnd(24)} ${kind.padEnd(30)} recall ${detected}/${delays.length}  time to detect ${delays.map((d) => fmtSeconds(d)).join(' / ')}`,
+        );
+      }
+    }
+  }
+  const weeks = depressionResults.filter((r) => r.configName === name);
+  const falseAlarms = weeks.reduce((n, r) => n + r.score.falseAlarms.length, 0);
+  console.log(`    ${name.padEnd(24)} false alarms: ${falseAlarms} in ${weeks.length} depression weeks (${(falseAlarms / weeks.length).toFixed(2)} per week)`);
+}
+// The stricter threshold on normal weeks: what a team pays in false alarms for catching 30% drops.
+const strict = depressionConfigs[1].config;
+// Two warm weeks per volume keep the run short.
+const strictControl = VOLUMES.map((peak) => {
+  const series = controlSeries(peak, seed);
+  const coldEnd = series.start + series.coldWeeks * 7 * DAY;
+  const to = coldEnd + 14 * DAY;
+  const result = replay(series, strict, { from: coldEnd, to, exclusions: series.exclusions });
+  return score(`${series.name} weeks 5-6, threshold 0.75`, result, strict, { from: coldEnd, to, drops: [] });
+});
+for (const s of strictControl) printScore(s);
+
+const depressionDelays = (configName: string, test: (kind: string) => boolean, minPeak: number) =>
+  depressionResults
+    .filter((r) => r.configName === configName && r.peak >= minPeak)
+    .flatMap((r) => r.score.drops.filter((d) => test(d.drop.kind)).map((d) => d.delaySeconds ?? Infinity));
+const worst = (values: number[]) => (values.length === 0 ? Infinity : Math.max(...values));
+const sixty = depressionDelays(depressionConfigs[0].name, (k) => k.startsWith('60% drop') && k.endsWith('peak'), HIGH_VOLUME_PEAK);
+target(
+  'a 60% drop (to 40% of normal) at the peak, at high volume, detected within 60 s with the default threshold',
+  worst(sixty) <= 60,
+  `${sixty.length} drops, slowest ${fmtSeconds(worst(sixty) === Infinity ? null : worst(sixty))}`,
+);
+const thirty = depressionDelays(depressionConfigs[1].name, (k) => k.startsWith('30% drop, sudden, peak'), HIGH_VOLUME_PEAK);
+target(
+  'a sudden 30% drop (to 70%) at the peak, at high volume, detected within 60 s with threshold 0.75',
+  worst(thirty) <= 60,
+  `${thirty.length} drops, slowest ${fmtSeconds(worst(thirty) === Infinity ? null : worst(thirty))}`,
+);
+const depressionFalse = depressionResults.reduce((n, r) => n + r.score.falseAlarms.length, 0);
+const strictFalse = strictControl.reduce((n, s) => n + s.falseAlarms.length, 0);
+target(
+  'no false alarm around the depressions, nor in 2 normal weeks per volume with threshold 0.75',
+  depressionFalse === 0 && strictFalse === 0,
+  `${depressionFalse} in the depression weeks; normal weeks at threshold 0.75: ${strictControl.map((s) => s.falseAlarms.length).join(', ')}`,
 );
 
 // ---------------------------------------------------------------- NAB

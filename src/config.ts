@@ -265,6 +265,12 @@ const HeartbeatDefinition = Type.Object(
     public: Type.Optional(Type.Boolean({ description: 'shown on the status page; default true' })),
     threshold: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1, description: 'fire below this fraction of expected; default 0.5' })),
     notify_subscribers: Type.Optional(Type.Boolean({ description: 'tell subscribers automatically when it fires; default false' })),
+    alarm_while_provisional: Type.Optional(
+      Type.Boolean({
+        description:
+          'raise major alarms (drops below the threshold) on a provisional baseline too, in the first 3 weeks without imported history; more false alarms; default false (only near-zero drops alarm until then)',
+      }),
+    ),
     alert: Type.Optional(
       Type.Object(
         {

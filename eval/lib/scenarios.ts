@@ -200,3 +200,51 @@ export function incidentSeries(peak: number, seed = 1): GeneratedSeries[] {
     };
   });
 }
+
+/** The depressions `depressionSeries` injects: the share of traffic lost. */
+export const DEPRESSION_DROPS = [0.3, 0.45, 0.6] as const;
+export const DEPRESSION_SHAPES = ['sudden', 'over 5 min'] as const;
+export const DEPRESSION_TIMES = ['peak', 'night'] as const;
+
+/** "45% drop, over 5 min, night": the kind of a depression drop, as `depressionSeries` names it. */
+export const depressionKind = (drop: number, shape: (typeof DEPRESSION_SHAPES)[number], when: (typeof DEPRESSION_TIMES)[number]) =>
+  `${Math.round(drop * 100)}% drop, ${shape}, ${when}`;
+
+/**
+ * 4 clean weeks of history, then a week with a depression (not a stop) each day, Monday to
+ * Saturday, in one region: 30, 45 and 60% of the traffic lost for 30 minutes, sudden or sliding
+ * down over 5 minutes, at the evening peak (17:00) and at night (03:30, about a tenth of it).
+ * The onset is the start of the drop (of the slide, for the gradual ones).
+ */
+export function depressionSeries(peak: number, seed = 1): GeneratedSeries {
+  const events: Event[] = [];
+  const drops: Drop[] = [];
+  const combos = DEPRESSION_DROPS.flatMap((drop) => DEPRESSION_SHAPES.map((shape) => ({ drop, shape })));
+  for (const [day, { drop, shape }] of combos.entries()) {
+    for (const [when, hour, minute] of [
+      ['peak', 17, 0],
+      ['night', 3, 30],
+    ] as const) {
+      const from = at(day, hour, minute);
+      const level = 1 - drop;
+      const factor = shape === 'sudden' ? () => level : (t: number) => 1 - drop * Math.min(1, (t - from) / (5 * MINUTE));
+      events.push({ from, to: from + 30 * MINUTE, factor });
+      drops.push({ kind: depressionKind(drop, shape, when), onset: from, end: from + 30 * MINUTE, dropTo: null });
+    }
+  }
+  const { counts, pushed } = generate(seed * 1_000_003 + 3000 + peak, peak, 0, 5, events);
+  return {
+    name: `depressions peak=${peak}`,
+    start: SCENARIO_START,
+    bucketSeconds: BUCKET_SECONDS,
+    counts,
+    pushed,
+    drops,
+    ignored: [],
+    exclusions: [],
+    evalFrom: SCENARIO_START + 4 * WEEK,
+    evalTo: SCENARIO_START + 5 * WEEK,
+    peak,
+    coldWeeks: 0,
+  };
+}

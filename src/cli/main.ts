@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config.ts';
 import { PRIVATE_UMASK } from '../data-dir.ts';
+import { importHistoryFile } from './import-history.ts';
 import { connect, connectRemote, type Response, type Transport } from './transport.ts';
 import { importStatuspage } from './import-statuspage.ts';
 
@@ -42,6 +43,12 @@ Moving over
 
 Another Lifeline (a Cloud Run deployment): --lifeline-url URL (or LIFELINE_URL) with an admin
 token in LIFELINE_TOKEN; every command then talks to it over HTTPS instead of a local database.
+
+Heartbeats
+  heartbeats import FILE.csv [--resolution SECONDS] [--metric KEY] [--region KEY]
+                  imports past counts (up to 8 weeks) so drops are detected from day one;
+                  CSV: metric,region,timestamp,value, a Lifeline data.csv (with --metric and --region),
+                  or a Datadog / Prometheus export (timestamp,<series>...); see the README
 
 Scopes: incidents:write components:write maintenances:write subscribers:write heartbeats:write tokens:write admin
 The CLI uses the same LIFELINE_DATA_DIR / DATABASE_URL as the server, and talks to the running server when there is one.`;
@@ -129,6 +136,9 @@ export async function run(
       'api-key': { type: 'string' },
       'api-url': { type: 'string' },
       'lifeline-url': { type: 'string' },
+      resolution: { type: 'string' },
+      metric: { type: 'string' },
+      region: { type: 'string' },
     },
   });
   const required = (name: keyof typeof values) => {
@@ -141,6 +151,13 @@ export async function run(
     return encodeURIComponent(positionals[0]);
   };
   const notify = values['no-notify'] ? { deliver_notifications: false } : {};
+  let resolution: number | undefined;
+  if (values.resolution !== undefined) {
+    resolution = Number(values.resolution);
+    if (!/^\d+$/.test(values.resolution) || resolution < 1 || resolution > 3600)
+      throw new UsageError('--resolution must be a whole number of seconds from 1 to 3600');
+  }
+  if (`${group} ${action}` === 'heartbeats import' && !positionals[0]) throw new UsageError('heartbeats import needs FILE.csv');
 
   const remote = values['lifeline-url'] ?? env.LIFELINE_URL;
   let transport: Transport;
@@ -276,6 +293,26 @@ export async function run(
           progress: (line) => options.progress(terminalSafe(line)),
           wait: options.wait,
         });
+        return;
+      }
+      case 'heartbeats import': {
+        const result = await importHistoryFile({
+          path: positionals[0],
+          resolution,
+          metric: values.metric,
+          region: values.region,
+          metrics: loadConfig(env).pageDefinition.heartbeats ?? [],
+          now: Date.now(),
+          request: (body) => transport.request('POST', '/api/v1/heartbeats/history', body),
+          out,
+          progress: (line, done) => {
+            options.progress(terminalSafe(line));
+            if (done) options.progress('');
+          },
+        });
+        out(
+          `Imported ${result.points.toLocaleString('en-US')} points into ${result.series.length} series in ${result.requests} request${result.requests === 1 ? '' : 's'}. The detector uses them from its next evaluation; with 3 weeks or more a series has a weekly baseline at once.`,
+        );
         return;
       }
       default:

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import type { HeartbeatDefinition } from '../config.ts';
 import type { ServiceContext } from '../services/context.ts';
-import { insertMinuteRollups, latestPoint, seriesStart, upsertHeartbeatPoints } from '../storage/heartbeat-repository.ts';
+import { insertMinuteRollups, latestPoint, rollUpHeartbeats, seriesStart, upsertHeartbeatPoints } from '../storage/heartbeat-repository.ts';
 import type { HeartbeatPoint } from '../domain/model.ts';
 
 const MINUTE_MS = 60_000;
 const HISTORY_MS = 35 * 86_400_000;
 const RAW_MS = 25 * 3_600_000;
+const PUSH_DELAY_MS = 500;
 const REGION_UTC_OFFSET_HOURS: Record<string, number> = { us: -5, eu: 1, au: 10, ap: 8, in: 5.5, ca: -5, sa: -3, jp: 9 };
 
 /** A number in [0, 1) fixed by its inputs, so restarts regenerate the same history. */
@@ -56,29 +57,37 @@ export function startDemoHeartbeatsJob(options: { ctx: ServiceContext; metrics: 
   };
 
   async function seed(): Promise<void> {
-    const now = ctx.clock.now().getTime();
     for (const s of series) {
       if (stopped) return;
-      // Roll-ups up to here, raw buckets from here on.
-      const rawFrom = Math.floor((now - RAW_MS) / MINUTE_MS) * MINUTE_MS;
-      if (!(await seriesStart(ctx.db, s))) {
-        let rows: Parameters<typeof insertMinuteRollups>[1] = [];
-        for (let t = Math.floor((now - HISTORY_MS) / MINUTE_MS) * MINUTE_MS; t < rawFrom; t += MINUTE_MS) {
-          let value = 0;
-          for (let b = t; b < t + MINUTE_MS; b += s.bucketMs) value += demoCount(s.metric, s.region, b, s.bucketMs / 1000);
-          rows.push({ metric: s.metric, region: s.region, bucket: new Date(t), value, samples: Math.max(1, Math.round(MINUTE_MS / s.bucketMs)) });
-          if (rows.length === 10_000) {
-            await insertMinuteRollups(ctx.db, rows);
-            rows = [];
+      // One transaction per series: the detector never sees the history half written (weeks of
+      // roll-ups but no recent buckets yet would look like a stop, and page).
+      await ctx.db.transaction(async (tx) => {
+        const now = ctx.clock.now().getTime();
+        // Roll-ups up to here, raw buckets from here on.
+        const rawFrom = Math.floor((now - RAW_MS) / MINUTE_MS) * MINUTE_MS;
+        if (!(await seriesStart(tx, s))) {
+          let rows: Parameters<typeof insertMinuteRollups>[1] = [];
+          for (let t = Math.floor((now - HISTORY_MS) / MINUTE_MS) * MINUTE_MS; t < rawFrom; t += MINUTE_MS) {
+            let value = 0;
+            for (let b = t; b < t + MINUTE_MS; b += s.bucketMs) value += demoCount(s.metric, s.region, b, s.bucketMs / 1000);
+            rows.push({ metric: s.metric, region: s.region, bucket: new Date(t), value, samples: Math.max(1, Math.round(MINUTE_MS / s.bucketMs)) });
+            if (rows.length === 10_000) {
+              await insertMinuteRollups(tx, rows);
+              rows = [];
+            }
           }
+          await insertMinuteRollups(tx, rows);
+          log.info({ metric: s.metric, region: s.region }, 'demo heartbeat history seeded');
         }
-        await insertMinuteRollups(ctx.db, rows);
-        log.info({ metric: s.metric, region: s.region }, 'demo heartbeat history seeded');
-      }
-      // Fill the gap since the last push (the first start, or downtime), up to the bucket in progress.
-      const last = (await latestPoint(ctx.db, s))?.getTime();
-      const points = rawPoints(s, last === undefined ? rawFrom : Math.max(last + s.bucketMs, rawFrom), Math.floor(now / s.bucketMs) * s.bucketMs);
-      for (let i = 0; i < points.length; i += 5_000) await upsertHeartbeatPoints(ctx.db, points.slice(i, i + 5_000), ctx.clock.now());
+        // Fill the gap since the last push (the first start, or downtime), up to the bucket in progress.
+        const last = (await latestPoint(tx, s))?.getTime();
+        const gapFrom = last === undefined ? rawFrom : Math.max(last + s.bucketMs, rawFrom);
+        const points = rawPoints(s, gapFrom, Math.floor(now / s.bucketMs) * s.bucketMs);
+        for (let i = 0; i < points.length; i += 5_000) await upsertHeartbeatPoints(tx, points.slice(i, i + 5_000), ctx.clock.now());
+        // The roll-up job re-rolls only the last hours: the filled raw buckets are rolled up now, or
+        // the 7-day chart (roll-ups) would show a day of zeros between the seeded roll-ups and its raw tail.
+        if (points.length > 0) await rollUpHeartbeats(tx, { from: new Date(gapFrom), to: new Date(now) }, [s]);
+      });
     }
   }
 
@@ -92,26 +101,33 @@ export function startDemoHeartbeatsJob(options: { ctx: ServiceContext; metrics: 
   }
 
   let timer: NodeJS.Timeout | null = null;
-  running = seed()
-    .then(() => {
-      if (stopped) return;
-      timer = setInterval(() => {
-        if (running) return;
+  // Each bucket is pushed half a second after it ends, as a product does: a push late by more than
+  // the detector's grace (a timer at a random phase was up to a bucket late) is counted as zero.
+  const schedule = () => {
+    if (stopped) return;
+    const now = ctx.clock.now().getTime();
+    const next = Math.floor(now / bucketMs) * bucketMs + bucketMs + PUSH_DELAY_MS;
+    timer = setTimeout(() => {
+      if (!running) {
         running = push()
           .catch((error) => log.warn({ err: error }, 'demo heartbeat push failed; retrying next bucket'))
           .finally(() => {
             running = null;
           });
-      }, bucketMs);
-      timer.unref();
-    })
+      }
+      schedule();
+    }, next - now);
+    timer.unref();
+  };
+  running = seed()
+    .then(schedule)
     .catch((error) => log.error({ err: error }, 'demo heartbeat history could not be seeded'))
     .finally(() => {
       running = null;
     });
   return async () => {
     stopped = true;
-    if (timer) clearInterval(timer);
+    if (timer) clearTimeout(timer);
     await running;
   };
 }

@@ -10,9 +10,9 @@ const FULL_RETENTION_EVERY_MS = 3_600_000;
 
 /**
  * Ticks on an interval: reminds subscribers of maintenances starting soon, starts and completes
- * maintenances that are due, rolls the declared
- * heartbeat series up (re-rolling the last 2 hours, so late pushes count) and enforces their
- * retention, and drops idempotency keys older than a day. Retry policy: none needed, the next
+ * maintenances that are due, rolls the declared heartbeat series up (re-rolling the last 2 hours,
+ * so late pushes count; all 48 raw hours on the first tick) and enforces their retention, and
+ * drops idempotency keys older than a day. Retry policy: none needed, the next
  * tick retries.
  */
 export function startMaintenanceJob(options: {
@@ -23,6 +23,7 @@ export function startMaintenanceJob(options: {
 }): () => Promise<void> {
   let running: Promise<void> | null = null;
   let fullRetentionAt = 0;
+  let rolledAll = false;
   const tick = () => {
     if (running) return;
     running = (async () => {
@@ -32,7 +33,11 @@ export function startMaintenanceJob(options: {
       if (moved.started.length + moved.completed.length > 0) options.log.info(moved, 'maintenance windows moved');
       const now = options.ctx.clock.now();
       await deleteExpiredIdempotencyKeys(options.ctx.db, new Date(now.getTime() - 86_400_000));
-      await rollUpHeartbeats(options.ctx.db, { from: new Date(now.getTime() - 2 * 3_600_000), to: now }, options.series);
+      // The first tick after a start rolls up everything raw (48 h): buckets pushed while this
+      // process was down, or imported, would otherwise never reach the roll-ups the 7-day chart reads.
+      const back = rolledAll ? 2 * 3_600_000 : 48 * 3_600_000;
+      await rollUpHeartbeats(options.ctx.db, { from: new Date(now.getTime() - back), to: now }, options.series);
+      rolledAll = true;
       const full = now.getTime() - fullRetentionAt >= FULL_RETENTION_EVERY_MS;
       await enforceHeartbeatRetention(options.ctx.db, now, full ? 'all' : options.series);
       if (full) fullRetentionAt = now.getTime();

@@ -242,6 +242,7 @@ export function sessionListItem(session: ConsoleSession, current: ConsoleSession
 
 const SERIES_STATE: Record<string, { text: string; className: string }> = {
   ok: { text: 'Normal', className: 's-operational' },
+  pending: { text: 'Lower than normal, checking', className: 's-degraded_performance' },
   major: { text: 'Below normal', className: 's-partial_outage' },
   critical: { text: 'Far below normal', className: 's-major_outage' },
   no_baseline: { text: 'Learning (baseline provisional)', className: 's-learning' },
@@ -251,11 +252,11 @@ const SERIES_STATE: Record<string, { text: string; className: string }> = {
 export function seriesStateView(summary: Record<string, unknown> | null | undefined, timeZone: string) {
   const state = typeof summary?.state === 'string' && summary.state in SERIES_STATE ? summary.state : 'no_baseline';
   const since = typeof summary?.since === 'string' && !Number.isNaN(Date.parse(summary.since)) ? new Date(summary.since) : null;
-  const noData = (state === 'major' || state === 'critical') && summary?.observed === 0;
+  const noData = (state === 'pending' || state === 'major' || state === 'critical') && summary?.observed === 0;
   const base = SERIES_STATE[state];
   return {
     state,
-    text: noData ? 'No data' : base.text,
+    text: noData ? (state === 'pending' ? 'No data, checking' : 'No data') : base.text,
     className: base.className,
     since: since && state !== 'ok' && state !== 'no_baseline' ? when(since, timeZone) : null,
   };

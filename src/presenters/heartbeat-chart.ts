@@ -5,7 +5,8 @@
  * mode works; the state is always also said in words.
  */
 import { formatDateTime, zoneOffsetMs } from '../domain/time.ts';
-import type { ChartRange, HeartbeatChartData } from '../queries/load-heartbeat-chart.ts';
+import type { BaselineMethod } from '../domain/heartbeat/types.ts';
+import type { ChartRange, ChartSummary, HeartbeatChartData } from '../queries/load-heartbeat-chart.ts';
 
 export interface HeartbeatChartModel extends HeartbeatChartData {
   /** IANA zone of the time labels. */
@@ -79,16 +80,59 @@ function formatDelay(seconds: number): string {
 }
 
 export interface ChartStatus {
-  readonly kind: 'ok' | 'below' | 'no_data' | 'learning';
+  readonly kind: 'ok' | 'pending' | 'below' | 'no_data' | 'learning';
   /** "Normal", "Below normal since 14:02", "No data since 14:02", "Baseline provisional: …". */
   readonly text: string;
   /** CSS class (the page's status classes, with their symbol). */
   readonly className: string;
-  /** Set when the baseline is provisional and the state text does not already say so. */
+  /** Which baseline is in use, in words ("Baseline: the same time of week over the last 4 weeks"). */
+  readonly baselineText: string;
+  /**
+   * While the baseline is provisional (or on a holiday, or in maintenance): what will and will not
+   * raise an alarm, and until when; null when every drop below the threshold alarms.
+   */
   readonly provisionalText: string | null;
   readonly delayText: string;
   /** "now 1,234 per 10 s, expected 1,200", or null without data. */
   readonly latestText: string | null;
+}
+
+const BASELINE_WORDS: Record<BaselineMethod, string> = {
+  weekly: 'the same time of week over the last 4 weeks',
+  daily: 'the same time of day on recent days of the same kind (weekday or weekend)',
+  recent: 'the level of the last hours',
+  none: 'none yet (less than half an hour of data)',
+};
+
+const percent = (fraction: number) => `${Math.round(fraction * 100)}%`;
+
+/**
+ * Which baseline the detector uses and, when not every drop can alarm, which can, which cannot and
+ * until when: shared by the charts, the console and /api/v2/heartbeats.json.
+ */
+export function baselineNote(
+  summary: Pick<ChartSummary, 'state' | 'provisional' | 'baseline' | 'alarms' | 'weeklyBaselineFrom'>,
+  options: { threshold: number; now: number; timeZone: string },
+): { baseline: string; note: string | null } {
+  const baseline = `Baseline: ${BASELINE_WORDS[summary.baseline]}${summary.provisional && summary.baseline !== 'none' ? ' (provisional)' : ''}`;
+  const until =
+    summary.weeklyBaselineFrom !== null
+      ? `until ${formatMoment(summary.weeklyBaselineFrom, options.now, options.timeZone)}, when 3 weeks of history give the weekly baseline`
+      : 'until 3 weeks of history give the weekly baseline';
+  const major = `a drop below ${percent(options.threshold)} of normal`;
+  let note: string | null = null;
+  if (summary.alarms === 'none' && summary.baseline === 'none') {
+    note = `${PROVISIONAL_TEXT}. No drop raises an alarm until there is half an hour of data, and only a stop or a drop to near zero ${until}. Import history to detect drops now.`;
+  } else if (summary.alarms === 'none') {
+    note = 'Maintenance in progress: no new alarm is raised.';
+  } else if (summary.provisional && summary.alarms === 'critical_only') {
+    note = `${PROVISIONAL_TEXT}. Only a stop or a drop below 10% of normal raises an alarm ${until}; ${major} does not yet. Import history to detect drops now.`;
+  } else if (summary.provisional) {
+    note = `${PROVISIONAL_TEXT}. ${capitalise(major)} raises an alarm already (alarm_while_provisional), with more false alarms than usual ${until}.`;
+  } else if (summary.alarms === 'critical_only') {
+    note = `Holiday: only a stop or a drop below 10% of normal raises an alarm today; ${major} does not.`;
+  }
+  return { baseline, note };
 }
 
 /** The series' state in words, from the detector's last summary. */
@@ -98,6 +142,7 @@ export function chartStatus(data: HeartbeatChartData, timeZone: string): ChartSt
   let kind: ChartStatus['kind'];
   let text: string;
   let className: string;
+  const since = summary?.since == null ? '' : ` since ${formatMoment(summary.since, now, timeZone)}`;
   if (!summary || summary.state === 'no_baseline') {
     kind = 'learning';
     text = data.seriesStart === null ? 'No data received yet' : PROVISIONAL_TEXT;
@@ -106,14 +151,19 @@ export function chartStatus(data: HeartbeatChartData, timeZone: string): ChartSt
     kind = 'ok';
     text = 'Normal';
     className = 's-operational';
+  } else if (summary.state === 'pending') {
+    // Seen once, not yet confirmed: neither "Normal" nor an alarm.
+    kind = 'pending';
+    text = `${summary.observed === 0 ? 'No data' : 'Lower than normal'}${since}, checking`;
+    className = 's-degraded_performance';
   } else {
     // The detector's notice says "no data" when nothing at all arrived in the window it judged.
     kind = summary.observed === 0 ? 'no_data' : 'below';
-    const since = summary.since === null ? '' : ` since ${formatMoment(summary.since, now, timeZone)}`;
     text = `${kind === 'no_data' ? 'No data' : 'Below normal'}${since}`;
     className = summary.state === 'critical' ? 's-major_outage' : 's-partial_outage';
   }
-  const provisional = summary ? summary.provisional : true;
+  const fallback = { state: 'no_baseline', provisional: true, baseline: 'none', alarms: 'none', weeklyBaselineFrom: null } as const;
+  const words = baselineNote(summary ?? fallback, { threshold: data.threshold, now, timeZone });
   const delay = summary?.promisedDelaySeconds ?? null;
   const delayText =
     delay !== null
@@ -127,7 +177,10 @@ export function chartStatus(data: HeartbeatChartData, timeZone: string): ChartSt
     last && last.observed !== null
       ? `now ${formatCount(last.observed)} ${unit}${last.expected !== null ? `, expected ${formatCount(last.expected)}` : ''}`
       : null;
-  return { kind, text, className, provisionalText: provisional && text !== PROVISIONAL_TEXT ? PROVISIONAL_TEXT : null, delayText, latestText };
+  let provisionalText = words.note;
+  if (provisionalText !== null && text === PROVISIONAL_TEXT && provisionalText.startsWith(`${PROVISIONAL_TEXT}. `))
+    provisionalText = provisionalText.slice(PROVISIONAL_TEXT.length + 2);
+  return { kind, text, className, baselineText: words.baseline, provisionalText, delayText, latestText };
 }
 
 /** The chart's text alternative: what it shows, where the series is now, and its state. */
@@ -136,7 +189,7 @@ export function describeChart(model: HeartbeatChartModel): string {
   const parts = [
     `${model.label} in ${regionLabel(model.region)} over the ${RANGE_LABELS[model.range]}: ${status.latestText ?? 'no data'}; ${lowerFirst(status.text)}.`,
   ];
-  if (status.provisionalText) parts.push(`${status.provisionalText}.`);
+  if (status.provisionalText) parts.push(status.provisionalText);
   const shaded = model.episodes.filter((e) => e.from < model.to && (e.to ?? Infinity) > model.from).length;
   if (shaded > 0) parts.push(`${shaded} ${shaded === 1 ? 'period' : 'periods'} below normal shaded.`);
   parts.push(`Grey band: the normal range. ${status.delayText}. Times in ${zoneLabel(model.timeZone)}.`);
@@ -144,7 +197,7 @@ export function describeChart(model: HeartbeatChartModel): string {
 }
 
 function lowerFirst(text: string): string {
-  return text.startsWith('No data') || text.startsWith('Normal') || text.startsWith('Below') || text.startsWith('Baseline')
+  return text.startsWith('No data') || text.startsWith('Normal') || text.startsWith('Lower') || text.startsWith('Below') || text.startsWith('Baseline')
     ? text[0].toLowerCase() + text.slice(1)
     : text;
 }
@@ -152,7 +205,19 @@ function lowerFirst(text: string): string {
 // ---------------------------------------------------------------------------------------------
 // SVG
 
-const CHART = { width: 640, height: 220, left: 56, right: 10, top: 10, bottom: 24 } as const;
+/**
+ * Two layouts of one chart. SVG text scales with the image, so a 640-wide chart squeezed onto a
+ * phone (about 310 CSS px of figure at 375 px) would print its 12-unit labels at 6 px: the narrow
+ * layout is drawn 340 wide with 13-unit labels (at least 11 CSS px there) and fewer time ticks, and
+ * the page's CSS shows one or the other.
+ */
+const LAYOUTS = {
+  wide: { width: 640, height: 220, left: 56, right: 10, top: 10, bottom: 24, font: 12, labelHalf: 16 },
+  narrow: { width: 340, height: 220, left: 46, right: 8, top: 10, bottom: 26, font: 13, labelHalf: 22 },
+} as const;
+type Layout = keyof typeof LAYOUTS;
+/** Time ticks of the narrow layout: half as many or fewer. */
+const NARROW_TICK_EVERY: Record<ChartRange, number> = { '1h': 20 * 60_000, '24h': 6 * 3_600_000, '7d': 2 * 86_400_000 };
 const SPARK = { width: 120, height: 28, pad: 2 } as const;
 
 interface Scale {
@@ -175,8 +240,8 @@ export function yTicks(max: number): number[] {
 }
 
 /** Time ticks at round local times of `timeZone`: every 10 min (1 h), 3 h (24 h), local midnight (7 d). */
-export function timeTicks(from: number, to: number, range: ChartRange, timeZone: string): { t: number; label: string }[] {
-  const every = range === '1h' ? 10 * MINUTE_MS : range === '24h' ? 3 * HOUR_MS : DAY_MS;
+export function timeTicks(from: number, to: number, range: ChartRange, timeZone: string, everyMs?: number): { t: number; label: string }[] {
+  const every = everyMs ?? (range === '1h' ? 10 * MINUTE_MS : range === '24h' ? 3 * HOUR_MS : DAY_MS);
   // Every zone's offset is a whole number of minutes (quarter hours since 1979), so a 1-minute scan
   // (15 for the long ranges) finds the local round times across DST changes.
   const scan = range === '1h' ? MINUTE_MS : 15 * MINUTE_MS;
@@ -246,9 +311,9 @@ function maxValue(model: HeartbeatChartData): number {
  * expected band (see expectedBand in load-heartbeat-chart.ts) with the expected line, and the
  * observed line on top, each point at the middle of its step.
  */
-export function renderHeartbeatChart(model: HeartbeatChartModel): string {
-  const { width, height, left, right, top, bottom } = CHART;
-  const id = model.id ?? `hb-${model.metric}-${model.region}-${model.range}`;
+export function renderHeartbeatChart(model: HeartbeatChartModel, layout: Layout = 'wide'): string {
+  const { width, height, left, right, top, bottom, font, labelHalf } = LAYOUTS[layout];
+  const id = `${model.id ?? `hb-${model.metric}-${model.region}-${model.range}`}${layout === 'narrow' ? '-n' : ''}`;
   const plotW = width - left - right;
   const plotH = height - top - bottom;
   const ticks = yTicks(maxValue(model) * 1.05);
@@ -261,21 +326,21 @@ export function renderHeartbeatChart(model: HeartbeatChartModel): string {
 
   const out: string[] = [];
   out.push(
-    `<svg xmlns="http://www.w3.org/2000/svg" class="hb-chart" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" class="hb-chart${layout === 'narrow' ? ' hb-narrow' : ''}" viewBox="0 0 ${width} ${height}" width="${width}" height="${height}" role="img" aria-labelledby="${id}-title ${id}-desc" focusable="false">`,
   );
   out.push(`<title id="${id}-title">${escapeXml(title)}</title><desc id="${id}-desc">${escapeXml(describeChart(model))}</desc>`);
   out.push(episodeRects(model, scale, top, plotH, { timeZone: model.timeZone }));
   out.push('<g class="grid" stroke="currentColor" stroke-opacity=".2">');
   for (const v of ticks) out.push(`<line x1="${left}" x2="${width - right}" y1="${fixed(scale.y(v))}" y2="${fixed(scale.y(v))}"/>`);
   out.push('</g>');
-  out.push('<g class="tick y-tick" fill="currentColor" text-anchor="end" font-size="12">');
+  out.push(`<g class="tick y-tick" fill="currentColor" text-anchor="end" font-size="${font}">`);
   for (const v of ticks) out.push(`<text x="${left - 6}" y="${fixed(scale.y(v) + 4)}">${escapeXml(formatCount(v, fraction))}</text>`);
   out.push('</g>');
-  out.push('<g class="tick x-tick" fill="currentColor" text-anchor="middle" font-size="12">');
-  for (const tick of timeTicks(model.from, model.to, model.range, model.timeZone)) {
+  out.push(`<g class="tick x-tick" fill="currentColor" text-anchor="middle" font-size="${font}">`);
+  for (const tick of timeTicks(model.from, model.to, model.range, model.timeZone, layout === 'narrow' ? NARROW_TICK_EVERY[model.range] : undefined)) {
     const x = scale.x(tick.t);
     out.push(
-      `<line class="axis" stroke="currentColor" x1="${fixed(x)}" x2="${fixed(x)}" y1="${top + plotH}" y2="${top + plotH + 4}"/><text x="${fixed(Math.min(Math.max(x, left + 16), width - right - 16))}" y="${height - 6}">${escapeXml(tick.label)}</text>`,
+      `<line class="axis" stroke="currentColor" x1="${fixed(x)}" x2="${fixed(x)}" y1="${top + plotH}" y2="${top + plotH + 4}"/><text x="${fixed(Math.min(Math.max(x, left + labelHalf), width - right - labelHalf))}" y="${height - 6}">${escapeXml(tick.label)}</text>`,
     );
   }
   out.push('</g>');
@@ -286,7 +351,7 @@ export function renderHeartbeatChart(model: HeartbeatChartModel): string {
   if (observed) out.push(`<path class="observed" fill="none" stroke="currentColor" stroke-width="2" stroke-linejoin="round" d="${observed}"/>`);
   else
     out.push(
-      `<text class="tick no-data" fill="currentColor" text-anchor="middle" x="${left + plotW / 2}" y="${top + plotH / 2}">No data in this period</text>`,
+      `<text class="tick no-data" fill="currentColor" text-anchor="middle" font-size="${font}" x="${left + plotW / 2}" y="${top + plotH / 2}">No data in this period</text>`,
     );
   out.push(`<line class="axis" stroke="currentColor" x1="${left}" x2="${width - right}" y1="${top + plotH}" y2="${top + plotH}"/>`);
   out.push('</svg>');
@@ -359,7 +424,8 @@ export function heartbeatChartView(data: HeartbeatChartData, options: { timeZone
     seriesUrl: withQuery(base, { tz: options.tz }),
     csvUrl: withQuery(`${base}/data.csv`, { range: data.range }),
     jsonUrl: withQuery(`${base}/data.json`, { range: data.range }),
-    svg: renderHeartbeatChart({ ...data, timeZone: options.timeZone }),
+    // Both layouts; the page's CSS shows the narrow one on a phone.
+    svg: renderHeartbeatChart({ ...data, timeZone: options.timeZone }) + renderHeartbeatChart({ ...data, timeZone: options.timeZone }, 'narrow'),
   };
 }
 
@@ -450,6 +516,7 @@ export function chartDataJson(data: HeartbeatChartData) {
     points: data.points.map((p) => ({
       bucket_start: new Date(p.start).toISOString(),
       observed: p.observed,
+      pending: p.pending,
       expected: p.expected,
       expected_low: p.low,
       expected_high: p.high,

@@ -5,10 +5,10 @@
  */
 import type { HeartbeatDefinition } from '../config.ts';
 import { windowBaseline } from '../domain/heartbeat/baseline.ts';
-import { detectorConfig } from '../domain/heartbeat/config.ts';
+import { metricDetectorConfig } from '../domain/heartbeat/config.ts';
 import { pointsHistory, type TimeRange } from '../domain/heartbeat/history.ts';
 import { DAY_MS, HOUR_MS, localDaysBefore } from '../domain/time.ts';
-import type { CountHistory, DetectorConfig, Exclusion } from '../domain/heartbeat/types.ts';
+import type { BaselineMethod, CountHistory, DetectorConfig, Exclusion } from '../domain/heartbeat/types.ts';
 import { closedWindowEnd, pastGrainMs, smoothingPadMs } from '../domain/heartbeat/window.ts';
 import type { Queryable } from '../storage/database.ts';
 import { listEpisodes } from '../storage/heartbeat-episode-repository.ts';
@@ -32,8 +32,16 @@ const RAW_TAIL_MS = 2 * HOUR_MS;
 export interface ChartPoint {
   /** Step start, epoch ms. */
   readonly start: number;
-  /** null before the series' first push (unknown, not zero). A step without a push counts 0, as in the detector. */
+  /**
+   * null before the series' first push (unknown, not zero), and while `pending`. A step without a
+   * push counts 0, as in the detector.
+   */
   readonly observed: number | null;
+  /**
+   * The last step has ended but no push for it has arrived yet, and it ended less than the
+   * detector's grace plus one bucket ago: not drawn (a push a little late is not a cliff to zero).
+   */
+  readonly pending: boolean;
   /** null while there is no baseline at all (cold start). */
   readonly expected: number | null;
   readonly low: number | null;
@@ -51,10 +59,16 @@ interface ChartEpisode {
 
 /** What the detector last saw (detector_state.summary), times as epoch ms. */
 export interface ChartSummary {
-  readonly state: 'ok' | 'major' | 'critical' | 'no_baseline';
-  /** Counts over the window the detector judged. */
+  readonly state: 'ok' | 'pending' | 'major' | 'critical' | 'no_baseline';
+  /** Counts over the window the detector judged (`windowSeconds` long). */
   readonly observed: number | null;
   readonly expected: number | null;
+  readonly windowSeconds: number | null;
+  readonly baseline: BaselineMethod;
+  /** Which drops raise an alarm now. */
+  readonly alarms: 'all' | 'critical_only' | 'none';
+  /** While provisional: when the weekly baseline starts. */
+  readonly weeklyBaselineFrom: number | null;
   readonly since: number | null;
   readonly provisional: boolean;
   readonly promisedDelaySeconds: number | null;
@@ -68,6 +82,8 @@ export interface HeartbeatChartData {
   readonly region: string;
   readonly range: ChartRange;
   readonly bucketSeconds: number;
+  /** The metric's major threshold (fraction of expected). */
+  readonly threshold: number;
   readonly stepSeconds: number;
   /** The plotted span [from, to): whole closed steps up to the last closed bucket. */
   readonly from: number;
@@ -101,15 +117,6 @@ export function expectedBand(expected: number, recoverThreshold: number): { low:
   return { low: Math.max(0, Math.min(expected * recoverThreshold, expected - noise)), high: Math.max(expected / recoverThreshold, expected + noise) };
 }
 
-/** The detector's configuration for a metric, as the detector tick builds it. */
-function chartDetectorConfig(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
-  return detectorConfig({
-    bucketSeconds: metric.bucket_seconds ?? 10,
-    threshold: metric.threshold ?? 0.5,
-    baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone },
-  });
-}
-
 interface Computed {
   readonly from: number;
   readonly to: number;
@@ -130,11 +137,12 @@ export interface HeartbeatChartLoader {
  */
 export function createHeartbeatChartLoader(db: Queryable, options: { timeZone: string; holidays?: readonly string[] }): HeartbeatChartLoader {
   const holidays = holidayExclusions(options.holidays ?? [], options.timeZone);
-  const memo = new Map<string, { to: number; computed: Promise<Computed> }>();
+  // `recheckAt`: a computation with a pending step is redone a bucket later (its push may have come).
+  const memo = new Map<string, { to: number; computed: Promise<Computed>; recheckAt: number | null }>();
   const configs = new Map<string, DetectorConfig>();
   const configFor = (metric: HeartbeatDefinition) => {
     let config = configs.get(metric.key);
-    if (!config) configs.set(metric.key, (config = chartDetectorConfig(metric, options.timeZone)));
+    if (!config) configs.set(metric.key, (config = metricDetectorConfig(metric, options.timeZone)));
     return config;
   };
 
@@ -146,18 +154,24 @@ export function createHeartbeatChartLoader(db: Queryable, options: { timeZone: s
       const from = to - Math.floor(RANGE_MS[range] / stepMs) * stepMs;
       const key = `${metric.key}|${region}|${range}`;
       let entry = memo.get(key);
-      if (!entry || entry.to !== to) {
+      if (!entry || entry.to !== to || (entry.recheckAt !== null && now.getTime() >= entry.recheckAt)) {
         const computed = computePoints(db, { metric: metric.key, region }, config, range, { from, to, stepMs }, now.getTime(), holidays);
-        entry = { to, computed };
-        memo.set(key, entry);
-        computed.catch(() => {
-          if (memo.get(key) === entry) memo.delete(key);
-        });
+        const created: { to: number; computed: Promise<Computed>; recheckAt: number | null } = { to, computed, recheckAt: null };
+        entry = created;
+        memo.set(key, created);
+        computed.then(
+          (done) => {
+            if (done.points.some((p) => p.pending)) created.recheckAt = now.getTime() + config.bucketSeconds * 1000;
+          },
+          () => {
+            if (memo.get(key) === created) memo.delete(key);
+          },
+        );
       }
       const series = { metric: metric.key, region };
       const [computed, episodeRows, rows] = await Promise.all([entry.computed, listEpisodes(db, series, new Date(from), now), listDetectorRows(db)]);
       const row = rows.find((r) => r.metric === metric.key && r.region === region);
-      const summary = row ? parseSummary(row.summary) : null;
+      const summary = row && typeof row.summary?.state === 'string' ? parseSeriesSummary(row.summary) : null;
       const episodes: ChartEpisode[] = episodeRows.map((e) => ({
         from: new Date(e.started_at).getTime(),
         to: e.ended_at ? new Date(e.ended_at).getTime() : null,
@@ -175,6 +189,7 @@ export function createHeartbeatChartLoader(db: Queryable, options: { timeZone: s
         region,
         range,
         bucketSeconds: config.bucketSeconds,
+        threshold: config.threshold,
         stepSeconds: stepMs / 1000,
         from: computed.from,
         to: computed.to,
@@ -188,17 +203,25 @@ export function createHeartbeatChartLoader(db: Queryable, options: { timeZone: s
   };
 }
 
-function parseSummary(raw: Record<string, unknown> | null | undefined): ChartSummary | null {
-  if (!raw || typeof raw.state !== 'string') return null;
+/** The detector's stored summary, typed; a missing or unreadable one reads as no baseline yet. */
+export function parseSeriesSummary(raw: Record<string, unknown>): ChartSummary {
   const num = (v: unknown) => (typeof v === 'number' && Number.isFinite(v) ? v : null);
   const time = (v: unknown) => (typeof v === 'string' && !Number.isNaN(Date.parse(v)) ? Date.parse(v) : null);
-  const state = (['ok', 'major', 'critical', 'no_baseline'] as const).find((s) => s === raw.state) ?? 'no_baseline';
+  const state = (['ok', 'pending', 'major', 'critical', 'no_baseline'] as const).find((s) => s === raw.state) ?? 'no_baseline';
+  const provisional = raw.provisional !== false;
   return {
     state,
     observed: num(raw.observed),
     expected: num(raw.expected),
+    windowSeconds: num(raw.window_seconds),
+    // A summary written before these fields existed: what its other fields imply.
+    baseline:
+      (['weekly', 'daily', 'recent', 'none'] as const).find((b) => b === raw.baseline) ?? (state === 'no_baseline' ? 'none' : provisional ? 'daily' : 'weekly'),
+    alarms:
+      (['all', 'critical_only', 'none'] as const).find((a) => a === raw.alarms) ?? (state === 'no_baseline' ? 'none' : provisional ? 'critical_only' : 'all'),
+    weeklyBaselineFrom: time(raw.weekly_baseline_from),
     since: time(raw.since),
-    provisional: raw.provisional !== false,
+    provisional,
     promisedDelaySeconds: num(raw.promised_delay_seconds),
     evaluatedAt: time(raw.evaluated_at),
   };
@@ -227,6 +250,7 @@ async function computePoints(
     const points = Array.from({ length: count }, (_, i) => ({
       start: from + i * stepMs,
       observed: null,
+      pending: false,
       expected: null,
       low: null,
       high: null,
@@ -291,13 +315,37 @@ async function computePoints(
   const perBucket = bucketMs / stepMs;
   const round = (v: number) => Math.round(v * 100) / 100;
   const points: Omit<ChartPoint, 'inEpisode'>[] = [];
+  // Trailing steps with no push yet that ended within the grace plus one bucket are pending.
+  const pendingAfter = now - (config.graceSeconds + config.bucketSeconds) * 1000;
+  let pendingFrom = to;
+  while (
+    pendingFrom - stepMs >= from &&
+    pendingFrom > pendingAfter &&
+    pendingFrom - stepMs >= since &&
+    history.pushes(pendingFrom - stepMs, pendingFrom) === 0
+  ) {
+    pendingFrom -= stepMs;
+  }
+  // Only while the silence is young: the first missing bucket after the last push ended less
+  // than the grace plus one bucket ago. Older, it is an outage, and its buckets are drawn at zero.
+  if (pendingFrom < to) {
+    let lastPushEnd = -Infinity;
+    for (let b = pendingFrom - bucketMs; b >= Math.max(from, pendingFrom - stepMs); b -= bucketMs) {
+      if (history.pushes(b, b + bucketMs) > 0) {
+        lastPushEnd = b + bucketMs;
+        break;
+      }
+    }
+    if (now >= lastPushEnd + bucketMs + (config.graceSeconds + config.bucketSeconds) * 1000) pendingFrom = to;
+  }
   for (let i = 0; i < count; i++) {
     const stepStart = from + i * stepMs;
     const end = stepStart + stepMs;
-    const observed = end <= since ? null : round(history.count(stepStart, end) * perBucket);
+    const pending = stepStart >= pendingFrom;
+    const observed = end <= since || pending ? null : round(history.count(stepStart, end) * perBucket);
     const baseline = end <= since ? null : windowBaseline(history, end, stepMs, config, { exclusions, episodeSince: episodeAt(stepStart) });
     if (!baseline || baseline.method === 'none') {
-      points.push({ start: stepStart, observed, expected: null, low: null, high: null, provisional: true });
+      points.push({ start: stepStart, observed, pending, expected: null, low: null, high: null, provisional: true });
       continue;
     }
     const expected = baseline.expected(stepMs);
@@ -305,6 +353,7 @@ async function computePoints(
     points.push({
       start: stepStart,
       observed,
+      pending,
       expected: round(expected * perBucket),
       low: round(band.low * perBucket),
       high: round(band.high * perBucket),

@@ -45,6 +45,12 @@ export async function rollUpHeartbeats(db: Queryable, window: { from: Date; to: 
      ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
     [window.from, window.to, ...seriesParams(series)],
   );
+  await rollUpHours(db, window, series);
+}
+
+/** Re-sums the 1-hour roll-ups of these series from their 1-minute roll-ups, for the whole hours in [from, to). */
+async function rollUpHours(db: Queryable, window: { from: Date; to: Date }, series: readonly Series[]): Promise<void> {
+  if (series.length === 0) return;
   await db.query(
     `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
      SELECT r.metric, r.region, '1h', date_trunc('hour', r.bucket), sum(r.value), sum(r.samples)::int
@@ -144,6 +150,47 @@ export async function insertMinuteRollups(
      SELECT m, r, '1m', b, v, s FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::float8[], $5::int[]) AS p(m, r, b, v, s)
      ON CONFLICT (metric, region, resolution, bucket) DO NOTHING`,
     [rows.map((p) => p.metric), rows.map((p) => p.region), rows.map((p) => p.bucket), rows.map((p) => p.value), rows.map((p) => p.samples)],
+  );
+}
+
+/**
+ * Imported history of one series: 1-minute roll-ups, a minute written again replaces its value.
+ * Times travel as epoch seconds (float8), which PGlite and pg pass far faster than timestamps.
+ */
+export async function replaceSeriesMinutes(
+  db: Queryable,
+  series: Series,
+  rows: { epochSeconds: number[]; values: number[]; samples: number[] },
+): Promise<void> {
+  if (rows.epochSeconds.length === 0) return;
+  await db.query(
+    `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
+     SELECT $1, $2, '1m', to_timestamp(b), v, s FROM unnest($3::float8[], $4::float8[], $5::int[]) AS p(b, v, s)
+     ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
+    [series.metric, series.region, rows.epochSeconds, rows.values, rows.samples],
+  );
+}
+
+/** Imported history of one series as raw buckets (the recent hours): a bucket written again replaces its value. */
+export async function replaceSeriesPoints(db: Queryable, series: Series, rows: { epochSeconds: number[]; values: number[] }, receivedAt: Date): Promise<void> {
+  if (rows.epochSeconds.length === 0) return;
+  await db.query(
+    `INSERT INTO heartbeat_point (metric, region, bucket, value, received_at)
+     SELECT $1, $2, to_timestamp(b), v, $5 FROM unnest($3::float8[], $4::float8[]) AS p(b, v)
+     ON CONFLICT (metric, region, bucket) DO UPDATE SET value = EXCLUDED.value, received_at = EXCLUDED.received_at`,
+    [series.metric, series.region, rows.epochSeconds, rows.values, receivedAt],
+  );
+}
+
+/** Re-sums one series' 1-hour roll-ups from its 1-minute roll-ups, for the whole hours in [from, to). */
+export async function rollUpSeriesHours(db: Queryable, series: Series, window: { from: Date; to: Date }): Promise<void> {
+  await db.query(
+    `INSERT INTO heartbeat_rollup (metric, region, resolution, bucket, value, samples)
+     SELECT metric, region, '1h', date_trunc('hour', bucket), sum(value), sum(samples)::int
+     FROM heartbeat_rollup WHERE metric = $1 AND region = $2 AND resolution = '1m' AND bucket >= date_trunc('hour', $3::timestamptz) AND bucket < $4
+     GROUP BY metric, region, date_trunc('hour', bucket)
+     ON CONFLICT (metric, region, resolution, bucket) DO UPDATE SET value = EXCLUDED.value, samples = EXCLUDED.samples`,
+    [series.metric, series.region, window.from, window.to],
   );
 }
 

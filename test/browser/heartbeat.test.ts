@@ -174,11 +174,24 @@ describe.skipIf(skip)(`heartbeat charts in Chromium${titleSuffix}`, () => {
     await page.context().close();
   });
 
-  it('fits a 390px wide phone without sideways scrolling', async () => {
-    const page = await open('/heartbeat', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
-    await saveScreenshot(page, 'heartbeat-mobile');
-    await page.context().close();
+  it('fits a 375px wide phone without sideways scrolling, its axis labels at least 11 px', async () => {
+    for (const path of ['/heartbeat', `/heartbeat/${METRIC}/us`]) {
+      const page = await open(path, { viewport: { width: 375, height: 812 }, isMobile: true, hasTouch: true });
+      expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+      // The rendered size of each visible axis label: its font size in the SVG's units times the SVG's scale.
+      const sizes = await page.evaluate(() =>
+        [...document.querySelectorAll<SVGTextElement>('svg.hb-chart text')]
+          .filter((text) => text.getClientRects().length > 0)
+          .map((text) => (text.getScreenCTM()?.a ?? 0) * Number.parseFloat(getComputedStyle(text).fontSize)),
+      );
+      expect(sizes.length).toBeGreaterThan(10);
+      expect(Math.min(...sizes)).toBeGreaterThanOrEqual(11);
+      // One layout of each chart is shown, never both.
+      const shown = await page.evaluate(() => [...document.querySelectorAll('svg.hb-chart')].filter((svg) => svg.getClientRects().length > 0).length);
+      expect(shown).toBe(await page.evaluate(() => document.querySelectorAll('svg.hb-chart').length / 2));
+      if (path === '/heartbeat') await saveScreenshot(page, 'heartbeat-mobile');
+      await page.context().close();
+    }
   });
 
   it('has no serious or critical axe violations on /heartbeat and a series page, in light and dark', async () => {

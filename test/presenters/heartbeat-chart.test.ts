@@ -17,12 +17,25 @@ const FROM = Date.UTC(2026, 2, 10, 11, 0);
 const TO = FROM + 3_600_000;
 const STEP = 10_000;
 
-const OK: ChartSummary = { state: 'ok', observed: 3000, expected: 3000, since: null, provisional: false, promisedDelaySeconds: 25, evaluatedAt: TO };
+const OK: ChartSummary = {
+  state: 'ok',
+  observed: 3000,
+  expected: 3000,
+  windowSeconds: 30,
+  since: null,
+  provisional: false,
+  baseline: 'weekly',
+  alarms: 'all',
+  weeklyBaselineFrom: null,
+  promisedDelaySeconds: 25,
+  evaluatedAt: TO,
+};
 
 function model(overrides: Partial<HeartbeatChartModel> = {}, point: (i: number) => Partial<ChartPoint> = () => ({})): HeartbeatChartModel {
   const points: ChartPoint[] = Array.from({ length: 360 }, (_, i) => ({
     start: FROM + i * STEP,
     observed: 1000,
+    pending: false,
     expected: 1000,
     low: 800,
     high: 1250,
@@ -37,6 +50,7 @@ function model(overrides: Partial<HeartbeatChartModel> = {}, point: (i: number) 
     region: 'eu',
     range: '1h',
     bucketSeconds: 10,
+    threshold: 0.5,
     stepSeconds: 10,
     from: FROM,
     to: TO,
@@ -186,21 +200,45 @@ describe('chartStatus', () => {
     expect(chartStatus(model({ summary: { ...OK, state: 'critical', observed: 0, since: FROM - 86_400_000 } }), 'UTC').text).toBe('No data since Mar 9, 11:00');
   });
 
-  it('says when the baseline is provisional (cold start), and when no delay can be promised', () => {
-    const warming = model({ summary: { ...OK, provisional: true, promisedDelaySeconds: null } });
+  it('says when the baseline is provisional (cold start), what alarms until when, and when no delay can be promised', () => {
+    const weeklyAt = TO + 5 * 86_400_000;
+    const warming = model({
+      summary: { ...OK, provisional: true, baseline: 'daily', alarms: 'critical_only', weeklyBaselineFrom: weeklyAt, promisedDelaySeconds: null },
+    });
+    const note =
+      'Baseline provisional: learning the weekly pattern. Only a stop or a drop below 10% of normal raises an alarm until Mar 15, 12:00, when 3 weeks of history give the weekly baseline; a drop below 50% of normal does not yet. Import history to detect drops now.';
     expect(chartStatus(warming, 'UTC')).toMatchObject({
       text: 'Normal',
-      provisionalText: 'Baseline provisional: learning the weekly pattern',
+      baselineText: 'Baseline: the same time of day on recent days of the same kind (weekday or weekend) (provisional)',
+      provisionalText: note,
       delayText: 'Detection delay: none promised at the current level of activity',
     });
-    expect(describeChart(warming)).toContain('normal. Baseline provisional: learning the weekly pattern.');
-    const learning = model({ summary: { ...OK, state: 'no_baseline', expected: null, provisional: true, promisedDelaySeconds: null } });
+    expect(describeChart(warming)).toContain(`normal. ${note} Grey band`);
+    // A metric that opted in to major alarms on a provisional baseline says so.
+    const optedIn = model({ summary: { ...OK, provisional: true, baseline: 'recent', alarms: 'all', weeklyBaselineFrom: weeklyAt } });
+    expect(chartStatus(optedIn, 'UTC').provisionalText).toBe(
+      'Baseline provisional: learning the weekly pattern. A drop below 50% of normal raises an alarm already (alarm_while_provisional), with more false alarms than usual until Mar 15, 12:00, when 3 weeks of history give the weekly baseline.',
+    );
+    expect(chartStatus(model(), 'UTC')).toMatchObject({ baselineText: 'Baseline: the same time of week over the last 4 weeks', provisionalText: null });
+    expect(chartStatus(model({ summary: { ...OK, alarms: 'critical_only' } }), 'UTC').provisionalText).toMatch(/^Holiday: only a stop/);
+    const learning = model({
+      summary: { ...OK, state: 'no_baseline', expected: null, provisional: true, baseline: 'none', alarms: 'none', promisedDelaySeconds: null },
+    });
     expect(chartStatus(learning, 'UTC')).toMatchObject({
       kind: 'learning',
       text: 'Baseline provisional: learning the weekly pattern',
-      provisionalText: null,
+      provisionalText:
+        'No drop raises an alarm until there is half an hour of data, and only a stop or a drop to near zero until 3 weeks of history give the weekly baseline. Import history to detect drops now.',
       delayText: 'Detection delay: not known yet',
     });
+  });
+
+  it('says a drop seen once is being checked, never "Normal" with nothing arriving', () => {
+    const pending = model({ summary: { ...OK, state: 'pending', observed: 0, since: FROM + 59 * 60_000 } });
+    expect(chartStatus(pending, 'UTC')).toMatchObject({ kind: 'pending', text: 'No data since 11:59, checking', className: 's-degraded_performance' });
+    expect(chartStatus(model({ summary: { ...OK, state: 'pending', observed: 900, since: FROM } }), 'UTC').text).toBe(
+      'Lower than normal since 11:00, checking',
+    );
   });
 });
 
@@ -242,6 +280,7 @@ describe('chart data', () => {
     expect(json.points[1]).toEqual({
       bucket_start: '2026-03-10T11:00:10.000Z',
       observed: 1000,
+      pending: false,
       expected: 1000,
       expected_low: 800,
       expected_high: 1250,

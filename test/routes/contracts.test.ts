@@ -11,6 +11,7 @@ import { cancelMaintenance, CancelMaintenanceInput } from '../../src/services/ma
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../src/services/maintenances/schedule-maintenance.ts';
 import { limitsOf } from '../../src/services/shared/fields.ts';
 import { ImportStatuspageBatchInput } from '../../src/services/imports/import-statuspage-batch.ts';
+import { ImportHeartbeatHistoryInput } from '../../src/services/heartbeats/import-heartbeat-history.ts';
 import { openEpisode } from '../../src/storage/heartbeat-episode-repository.ts';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
 import { consoleClient, unescapeHtml, type ConsoleSession } from '../helpers/console-client.ts';
@@ -67,6 +68,7 @@ const ROUTES: [method: 'post', path: string, contract: TSchema][] = [
   ['post', '/api/v1/maintenances/{id}/complete', AdvanceMaintenanceInput],
   ['post', '/api/v1/maintenances/{id}/cancel', CancelMaintenanceInput],
   ['post', '/api/v1/imports/statuspage', ImportStatuspageBatchInput],
+  ['post', '/api/v1/heartbeats/history', ImportHeartbeatHistoryInput],
 ];
 
 describe("each write route declares its use-case's contract as its body", () => {

@@ -80,8 +80,9 @@ beforeAll(async () => {
 });
 afterAll(() => t?.close());
 
+/** The charts in their wide layout (each also comes in a narrow one for phones). */
 function svgs(html: string): string[] {
-  return html.match(/<svg[\s\S]*?<\/svg>/g) ?? [];
+  return (html.match(/<svg[\s\S]*?<\/svg>/g) ?? []).filter((svg) => !svg.includes('hb-narrow'));
 }
 
 /** Points of the observed line (M and L commands of its path). */

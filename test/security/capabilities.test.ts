@@ -10,6 +10,7 @@ import { dismissHeartbeatNotice } from '../../src/services/incidents/dismiss-hea
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
 import { disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ingestHeartbeats } from '../../src/services/heartbeats/ingest-heartbeats.ts';
+import { importHeartbeatHistory } from '../../src/services/heartbeats/import-heartbeat-history.ts';
 import { SCOPES, type Scope } from '../../src/domain/capabilities.ts';
 import { createApiToken } from '../../src/services/access/create-api-token.ts';
 import { OPERATOR_GRANTOR } from '../../src/services/access/grantor.ts';
@@ -98,6 +99,7 @@ const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, sco
   ['GET', '/api/v1/alert-recipients', 'admin'],
   ['POST', '/api/v1/heartbeats', 'heartbeats:write'],
   ['POST', '/api/v1/imports/statuspage', 'admin'],
+  ['POST', '/api/v1/heartbeats/history', 'heartbeats:write'],
 ];
 
 /** Console routes and the lowest role each needs. */
@@ -320,6 +322,7 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['disableWebhookEndpoint', viewer, (ctx) => disableWebhookEndpoint(ctx, ID)],
     ['replayDeadLetters', viewer, (ctx) => replayDeadLetters(ctx, {})],
     ['ingestHeartbeats', SYSTEM_ACTORS.scheduler, (ctx) => ingestHeartbeats(ctx, [], [])],
+    ['importHeartbeatHistory', SYSTEM_ACTORS.scheduler, (ctx) => importHeartbeatHistory(ctx, [], { resolution_seconds: 60, points: [] })],
     ['createUser', responder, (ctx) => createUser(ctx, {} as never)],
     ['disableUser', responder, (ctx) => disableUser(ctx, ID)],
     ['changeUserRole', responder, (ctx) => changeUserRole(ctx, ID, { role: 'admin' })],

@@ -6,7 +6,7 @@
  * maintenance passed as exclusions are skipped altogether.
  */
 import { pastGrainMs, smoothingPadMs } from './window.ts';
-import { HOUR_MS, isWeekend, localDaysBefore } from '../time.ts';
+import { DAY_MS, HOUR_MS, isWeekend, localDaysBefore } from '../time.ts';
 import type { Baseline, BaselineMethod, CountHistory, DetectorConfig, Exclusion } from './types.ts';
 
 export interface BaselineOptions {
@@ -193,4 +193,15 @@ export function medianInPlace(values: { length: number; [i: number]: number }): 
   }
   const mid = n >> 1;
   return n % 2 === 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2;
+}
+
+/**
+ * The first instant at which a series whose history begins at `since` can have the weekly
+ * baseline: `minWeeks` weeks of history before its longest window, with the smoothing margin (a
+ * few minutes later across a DST change; later still if past weeks are excluded).
+ */
+export function weeklyBaselineFrom(since: number, config: DetectorConfig): number {
+  const grain = pastGrainMs(config);
+  const earliest = since + config.baseline.minWeeks * 7 * DAY_MS + config.maxWindowSeconds * 1000 + smoothingPadMs(config);
+  return Math.ceil(earliest / grain) * grain + config.graceSeconds * 1000;
 }

@@ -82,3 +82,23 @@ export function detectorConfig(overrides: DetectorConfigInput = {}): DetectorCon
   if (problems.length > 0) throw new ValidationError(problems[0][0], problems[0][1]);
   return config;
 }
+
+/** What a metric of the page definition says about its detector (structurally, so the domain needs no config import). */
+export interface MetricDetectorSettings {
+  readonly bucket_seconds?: number;
+  readonly threshold?: number;
+  readonly alarm_while_provisional?: boolean;
+}
+
+/**
+ * The detector's configuration for a declared metric in the page's time zone: shared by the
+ * detector tick and the charts' read model, so a chart's band is the detector's own.
+ */
+export function metricDetectorConfig(metric: MetricDetectorSettings, timeZone: string): DetectorConfig {
+  return detectorConfig({
+    bucketSeconds: metric.bucket_seconds ?? 10,
+    threshold: metric.threshold ?? 0.5,
+    majorWhenProvisional: metric.alarm_while_provisional ?? false,
+    baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone },
+  });
+}

@@ -24,6 +24,7 @@ const SeriesParams = Type.Object({ metric: Type.String({ maxLength: 100 }), regi
 const DataPoint = Type.Object({
   bucket_start: Type.String({ format: 'date-time' }),
   observed: Type.Union([Type.Number(), Type.Null()]),
+  pending: Type.Boolean({ description: 'ended, but its push has not arrived yet (within the grace): observed is null, not zero' }),
   expected: Type.Union([Type.Number(), Type.Null()]),
   expected_low: Type.Union([Type.Number(), Type.Null()]),
   expected_high: Type.Union([Type.Number(), Type.Null()]),

@@ -1,9 +1,10 @@
 import type { HeartbeatDefinition } from '../../config.ts';
 import { SYSTEM_ACTORS } from '../../domain/actor.ts';
-import { detectorConfig } from '../../domain/heartbeat/config.ts';
+import { metricDetectorConfig } from '../../domain/heartbeat/config.ts';
 import { evaluate } from '../../domain/heartbeat/detector.ts';
 import { historyRanges, pointsHistory } from '../../domain/heartbeat/history.ts';
-import type { DetectorConfig, DetectorState, Evaluation, Exclusion } from '../../domain/heartbeat/types.ts';
+import type { BaselineMethod, DetectorConfig, DetectorState, Evaluation, Exclusion } from '../../domain/heartbeat/types.ts';
+import { weeklyBaselineFrom } from '../../domain/heartbeat/baseline.ts';
 import { holidayExclusions } from '../../domain/heartbeat/holidays.ts';
 import { formatDateTime, WEEK_MS } from '../../domain/time.ts';
 import { insertOutboxEvent } from '../../storage/audit-repository.ts';
@@ -16,48 +17,62 @@ import { postIncidentUpdate } from '../incidents/post-incident-update.ts';
 
 const configs = new Map<string, DetectorConfig>();
 function configFor(metric: HeartbeatDefinition, timeZone: string): DetectorConfig {
-  const key = `${metric.key}|${timeZone}`;
+  const key = `${metric.key}|${timeZone}|${metric.bucket_seconds}|${metric.threshold}|${metric.alarm_while_provisional}`;
   let config = configs.get(key);
-  if (!config) {
-    config = detectorConfig({
-      bucketSeconds: metric.bucket_seconds ?? 10,
-      threshold: metric.threshold ?? 0.5,
-      baseline: { timeZone: timeZone === 'Etc/UTC' ? 'UTC' : timeZone },
-    });
-    configs.set(key, config);
-  }
+  if (!config) configs.set(key, (config = metricDetectorConfig(metric, timeZone)));
   return config;
 }
 
-/** What /api/v2/heartbeats.json and the charts show for a series. */
+/**
+ * What /api/v2/heartbeats.json and the charts show for a series. `observed` and `expected` are
+ * counts over the window of `window_seconds` the detector judged. `state` is `pending` while a
+ * drop has been seen once and awaits confirmation (never `ok` with nothing arriving).
+ */
 interface SeriesSummary {
-  state: 'ok' | 'major' | 'critical' | 'no_baseline';
+  state: 'ok' | 'pending' | 'major' | 'critical' | 'no_baseline';
   observed: number | null;
   expected: number | null;
+  window_seconds: number | null;
   since: string | null;
   provisional: boolean;
+  /** weekly, daily, recent (the last hours) or none. */
+  baseline: BaselineMethod;
+  /** Which drops raise an alarm now: all (below the threshold), critical_only (near zero), none. */
+  alarms: 'all' | 'critical_only' | 'none';
+  /** While provisional: when the weekly baseline (and with it every alarm) starts, if history keeps arriving. */
+  weekly_baseline_from: string | null;
   promised_delay_seconds: number | null;
   evaluated_at: string;
 }
 
-function summarise(evaluation: Evaluation | null, at: Date): SeriesSummary {
+function summarise(evaluation: Evaluation | null, at: Date, weeklyFrom: number | null): SeriesSummary {
+  const weekly_baseline_from = weeklyFrom !== null && weeklyFrom > at.getTime() ? new Date(weeklyFrom).toISOString() : null;
   if (!evaluation || evaluation.baseline === 'none') {
     return {
       state: 'no_baseline',
       observed: evaluation?.observed ?? null,
       expected: null,
+      window_seconds: null,
       since: null,
       provisional: true,
+      baseline: 'none',
+      alarms: 'none',
+      weekly_baseline_from,
       promised_delay_seconds: null,
       evaluated_at: at.toISOString(),
     };
   }
+  const state = evaluation.status === 'firing' && evaluation.tier ? evaluation.tier : evaluation.status === 'pending' ? 'pending' : 'ok';
   return {
-    state: evaluation.status === 'firing' && evaluation.tier ? evaluation.tier : 'ok',
+    state,
     observed: evaluation.observed,
     expected: Math.round(evaluation.expected * 100) / 100,
-    since: evaluation.status === 'firing' && evaluation.since !== null ? new Date(evaluation.since).toISOString() : null,
+    window_seconds: Math.round((evaluation.windowEnd - evaluation.windowStart) / 1000),
+    since: state !== 'ok' && evaluation.since !== null ? new Date(evaluation.since).toISOString() : null,
     provisional: evaluation.provisional,
+    baseline: evaluation.baseline,
+    alarms: evaluation.muted ? 'none' : evaluation.majorSuppressedBy !== null ? 'critical_only' : 'all',
+    weekly_baseline_from: evaluation.provisional ? weekly_baseline_from : null,
     promised_delay_seconds: evaluation.promisedDelaySeconds,
     evaluated_at: at.toISOString(),
   };
@@ -102,7 +117,7 @@ export async function evaluateHeartbeats(
         const row = await lockDetectorState(tx, key, now);
         const start = await seriesStart(tx, key);
         if (!start) {
-          await saveDetectorState(tx, { ...row, summary: summarise(null, now) as unknown as Record<string, unknown> }, now);
+          await saveDetectorState(tx, { ...row, summary: summarise(null, now, null) as unknown as Record<string, unknown> }, now);
           return;
         }
         const previous = row.state as DetectorState | null;
@@ -210,7 +225,7 @@ export async function evaluateHeartbeats(
           {
             ...row,
             state: evaluation.state,
-            summary: summarise(evaluation, now) as unknown as Record<string, unknown>,
+            summary: summarise(evaluation, now, weeklyBaselineFrom(start.getTime(), config)) as unknown as Record<string, unknown>,
             incident_id: incidentId,
             muted_until_recovery: muted,
           },
