@@ -3,8 +3,8 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { systemClock, type Clock } from './clock.ts';
 import type { Config } from './config.ts';
-import { generateWebhookSecret } from './channels/webhook-channel.ts';
 import { checkWebhookUrl } from './channels/ssrf-guard.ts';
+import { generateWebhookSecret } from './channels/webhook-channel.ts';
 import { importRoutes } from './routes/api/imports.ts';
 import { randomIds, type IdSource } from './domain/ids.ts';
 import { authPlugin } from './plugins/auth.ts';
@@ -109,8 +109,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       info: {
         title: 'Lifeline responder API',
         version: '1',
-        description: 'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>.',
+        description:
+          'Declare and update incidents, components and maintenance. Authenticate with Authorization: Bearer <token>. The paths under /v1 (tag statuspage-v1) are the Statuspage manage-API door: the tools that drive Atlassian Statuspage drive Lifeline with only their base URL changed.',
       },
+      tags: [
+        {
+          name: 'statuspage-v1',
+          description:
+            "Atlassian Statuspage's manage API (v1), mounted at /v1: `Authorization: OAuth <token>` (or Bearer, or ?api_key=), `{page_id}` = page.id of /api/v2/summary.json, an optional .json suffix, JSON or Rails-style form bodies with unknown fields ignored, bare arrays, errors {error, message}, 429 with Retry-After past 60 requests per token per minute.",
+        },
+      ],
       components: {
         securitySchemes: {
           bearer: { type: 'http', scheme: 'bearer' },
@@ -156,11 +164,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await app.register(userRoutes);
     await app.register(ingestRoutes);
     await app.register(openApiRoutes);
-    await app.register(statuspageV1Routes, { prefix: STATUSPAGE_V1_PREFIX });
-    await app.register(importRoutes, {
+    // Both doors create webhook subscribers: the same SSRF guard and secret generator.
+    const webhookOptions = {
       checkWebhookUrl: (url: string) => checkWebhookUrl(url, { allowPrivate: config.env.LIFELINE_ALLOW_PRIVATE_WEBHOOKS }),
       generateWebhookSecret: () => generateWebhookSecret(),
-    });
+    };
+    await app.register(statuspageV1Routes, { prefix: STATUSPAGE_V1_PREFIX, ...webhookOptions });
+    await app.register(importRoutes, webhookOptions);
     if (publicPages) await app.register(consoleRoutes, { generateWebhookSecret: () => generateWebhookSecret() });
   }
   await app.register(notificationsPlugin);

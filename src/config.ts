@@ -157,6 +157,11 @@ export const ENVIRONMENT = {
     default: '300',
     doc: 'A delivery claimed by a worker that has not reported back after this long is tried again (the worker died).',
   },
+  LIFELINE_V1_RATE_LIMIT: {
+    parse: int(0, 100_000),
+    default: '60',
+    doc: "Requests each API token may make to the Statuspage door (/v1) in any 60 seconds, as Statuspage's own limit (1 per second over a rolling minute); then 429 with Retry-After. 0: no limit.",
+  },
   LIFELINE_ALLOW_PRIVATE_WEBHOOKS: {
     parse: bool,
     default: 'false',

@@ -32,8 +32,11 @@ const CAPABILITIES = {
   'incident.declare': { scopes: ['incidents:write'], role: 'responder' },
   'incident.update': { scopes: ['incidents:write'], role: 'responder' },
   'heartbeat_notice.decide': { scopes: ['incidents:write'], role: 'responder' },
+  // Deleting takes an incident off the page and its history (Statuspage's DELETE): whoever may declare one may delete it.
+  'incident.delete': { scopes: ['incidents:write'], role: 'responder' },
   'maintenance.schedule': { scopes: ['maintenances:write'], role: 'responder' },
   'maintenance.advance': { scopes: ['maintenances:write'], role: 'responder' },
+  'maintenance.delete': { scopes: ['maintenances:write'], role: 'responder' },
   'component.set_status': { scopes: ['components:write'], role: 'responder' },
   // DECISION: a components:write token may restructure the page; in the console that takes admin.
   'page_structure.edit': { scopes: ['components:write'], role: null },
@@ -43,9 +46,9 @@ const CAPABILITIES = {
   // Failed (dead-letter) deliveries. An incident's delivery counts are read with status.read (DECISION: any token).
   'delivery.read': { scopes: ['subscribers:write'], role: 'viewer' },
   'delivery.replay': { scopes: ['subscribers:write'], role: 'responder' },
-  // DECISION: templates have no API, so no scope grants them.
-  'template.read': { scopes: NO_SCOPE, role: 'viewer' },
-  'template.manage': { scopes: NO_SCOPE, role: 'responder' },
+  // Templates are ready-made incidents: whoever may declare one may read and write them (the Statuspage door's incident_templates).
+  'template.read': { scopes: ['incidents:write'], role: 'viewer' },
+  'template.manage': { scopes: ['incidents:write'], role: 'responder' },
   // DECISION: the API needs the admin scope to read the audit log; the console lets a viewer.
   'audit.read': { scopes: NO_SCOPE, role: 'viewer' },
   'token.read': { scopes: ['tokens:write'], role: null },

@@ -10,7 +10,7 @@ import { buildAlertWebhookBody, renderAlertEmail, type AlertPayload } from '../p
 import { chatConfirmationContent, chatMessageBody, chatNoticeContent } from '../presenters/chat-message.ts';
 import { buildNotice, buildWebhookBody, renderConfirmationEmail, renderEndpointDisabledEmail, renderNoticeEmail, type Notice } from '../presenters/notice.ts';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
-import { loadNoticeData, type NoticeData } from '../queries/load-notice-data.ts';
+import { loadNoticeData, NoticeSubjectGone, type NoticeData } from '../queries/load-notice-data.ts';
 import type { Database } from '../storage/database.ts';
 import { PLAIN_BOX, type SecretBox } from '../storage/secret-box.ts';
 import { claimDeliveries, killPendingForSubscriber, loadEvents, markDead, markRetry, markSent, renewClaims } from '../storage/delivery-repository.ts';
@@ -260,6 +260,11 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
       if (inactive) return await markDead(db, delivery.id, inactive);
       await record(delivery, subscriber, await send(delivery, event, subscriber));
     } catch (error) {
+      // A deleted incident: retrying would never succeed, so the delivery ends here with the reason.
+      if (error instanceof NoticeSubjectGone) {
+        await markDead(db, delivery.id, error.message).catch((failure: unknown) => log.error({ err: failure, delivery: delivery.id }, 'could not dead-letter'));
+        return;
+      }
       // A bug or the database: leave the claim; the sweeper releases it after the lease.
       log.error({ err: error, delivery: delivery.id }, 'delivery failed unexpectedly');
     }

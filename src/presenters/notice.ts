@@ -7,7 +7,7 @@ import { COMPONENT_STATUS_LABELS } from '../domain/status.ts';
 import { formatDateTime } from '../domain/time.ts';
 import type { NoticeData } from '../queries/load-notice-data.ts';
 import { renderMarkdown } from './markdown.ts';
-import { presentComponent, presentIncident } from './statuspage-v2.ts';
+import { presentComponent, presentIncident, siblingPositions } from './statuspage-v2.ts';
 import type { TemplateRenderer } from './template-renderer.ts';
 
 const STATUS_LABELS: Record<string, string> = INCIDENT_STATUS_LABELS;
@@ -49,7 +49,7 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
           created_at: at.toISOString(),
           component_type: 'Component',
         },
-        component: presentComponent({ ...component, status: newStatus }, data.page.id),
+        component: presentComponent({ ...component, status: newStatus }, data.page.id, siblingPositions(data.groups, data.components).get(component.id)),
       },
     };
   }
@@ -76,7 +76,12 @@ export function buildNotice(views: TemplateRenderer, data: NoticeData) {
     url: `${data.publicUrl}/incidents/${incident.id}`,
     scheduled: incident.kind === 'maintenance' ? `${formatDateTime(incident.scheduled_for, tz)} to ${formatDateTime(incident.scheduled_until, tz)}` : null,
     affected: update.affected_components.map((a) => ({ name: label(a), status: COMPONENT_STATUS_LABELS[a.new_status] })),
-    webhookObject: { incident: presentIncident(incident, data.components, data.page.id, { publicUrl: data.publicUrl }) },
+    webhookObject: {
+      incident: presentIncident(incident, data.components, data.page.id, {
+        publicUrl: data.publicUrl,
+        positions: siblingPositions(data.groups, data.components),
+      }),
+    },
   };
 }
 

@@ -5,7 +5,7 @@
  * Lifeline's answers unchanged. Fields Lifeline has no notion of are present with Statuspage's
  * empty values; Lifeline's own extra keys (`source`) are kept.
  */
-import type { Component, Incident, Page } from '../domain/model.ts';
+import type { Component, ComponentGroup, Incident, IncidentTemplate, Page, Subscriber } from '../domain/model.ts';
 import type { PublicStatus } from '../queries/load-public-status.ts';
 import { presentComponent, presentComponents, presentIncident, type PresentOptions } from './statuspage-v2.ts';
 
@@ -67,8 +67,22 @@ export function presentV1Components(status: Pick<PublicStatus, 'groups' | 'compo
   return presentComponents(status).map((component) => ({ ...component, automation_email: null }));
 }
 
-export function presentV1Component(component: Component, pageId: string) {
-  return { ...presentComponent(component, pageId), automation_email: null };
+export function presentV1Component(component: Component, pageId: string, position?: number) {
+  return { ...presentComponent(component, pageId, position), automation_email: null };
+}
+
+/** A component group as `GET /pages/{id}/component-groups` lists it (`position` among the groups and ungrouped components). */
+export function presentV1Group(group: ComponentGroup, children: readonly Component[], pageId: string, position = group.position) {
+  return {
+    id: group.id,
+    page_id: pageId,
+    name: group.name,
+    description: group.description,
+    components: children.map((c) => c.id),
+    position,
+    created_at: iso(group.created_at),
+    updated_at: iso(group.updated_at),
+  };
 }
 
 export function presentV1Incident(incident: Incident, components: Component[], pageId: string, options: PresentOptions) {
@@ -96,5 +110,60 @@ export function presentV1Incident(incident: Incident, components: Component[], p
     auto_transition_to_operational_state: null,
     reminder_intervals: null,
     incident_updates: v2.incident_updates.map((update) => ({ ...update, twitter_updated_at: null, wants_twitter_update: false })),
+  };
+}
+
+/**
+ * A subscriber as Statuspage's manage API answers one. `components` lists every component for a
+ * page-wide subscription (`allComponentIds`), as Statuspage does; a suppressed address or a
+ * disabled endpoint is `quarantined_at`. Lifeline adds `confirmed_at`, and `secret` (a webhook's
+ * signing secret) in the answer that creates it.
+ */
+export function presentV1Subscriber(subscriber: Subscriber, allComponentIds: readonly string[], extra: { skipConfirmation?: boolean; secret?: string } = {}) {
+  return {
+    id: subscriber.id,
+    mode: subscriber.type,
+    skip_confirmation_notification: extra.skipConfirmation ?? false,
+    email: subscriber.email,
+    endpoint: subscriber.url,
+    phone_number: null,
+    phone_country: null,
+    display_phone_number: null,
+    obfuscated_channel_name: null,
+    workspace_name: null,
+    slack_channel_id: null,
+    slack_user_id: null,
+    page_access_user_id: null,
+    components: subscriber.all_components ? [...allComponentIds] : subscriber.component_ids,
+    created_at: iso(subscriber.created_at),
+    quarantined_at: iso(subscriber.suppressed_at ?? subscriber.disabled_at),
+    purge_at: null,
+    confirmed_at: iso(subscriber.confirmed_at),
+    ...(extra.secret === undefined ? {} : { secret: extra.secret }),
+  };
+}
+
+/**
+ * An incident template as Statuspage answers one: `title` and `body` of the incident it opens,
+ * `update_status` its status, `components` the components it affects. Lifeline adds
+ * `component_statuses` (the status each gets) and `impact`. Template groups and Twitter are not
+ * Lifeline's (`group_id: null`, `should_tweet: false`); a template always lets the responder choose
+ * whether to notify (`should_send_notifications: true`).
+ */
+export function presentV1Template(template: IncidentTemplate, components: readonly Component[], pageId: string, positions?: ReadonlyMap<string, number>) {
+  return {
+    id: template.id,
+    name: template.name,
+    title: template.title,
+    body: template.body,
+    group_id: null,
+    update_status: template.status,
+    should_tweet: false,
+    should_send_notifications: true,
+    components: components.filter((c) => c.id in template.component_statuses).map((c) => presentV1Component(c, pageId, positions?.get(c.id))),
+    component_statuses: template.component_statuses,
+    impact: template.impact,
+    created_at: iso(template.created_at),
+    updated_at: iso(template.updated_at),
   };
 }

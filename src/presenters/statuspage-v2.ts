@@ -8,6 +8,26 @@ import type { PublicStatus } from '../queries/load-public-status.ts';
 
 export interface PresentOptions {
   publicUrl: string;
+  /** Each component's and group's `position` among its siblings (`siblingPositions`); its stored one when missing. */
+  positions?: ReadonlyMap<string, number>;
+}
+
+/**
+ * `position` as Statuspage counts it: 1-based among siblings. Groups and the components outside any
+ * group are siblings at the top (groups first, as Lifeline lists them); a group's components count
+ * within it. Stored positions are an order, not these numbers (the page definition numbers them
+ * across the whole page), so the numbers are made here, from the page's order.
+ */
+export function siblingPositions(groups: readonly ComponentGroup[], components: readonly Component[]): Map<string, number> {
+  const positions = new Map<string, number>();
+  groups.forEach((group, index) => positions.set(group.id, index + 1));
+  const counts = new Map<string | null, number>([[null, groups.length]]);
+  for (const component of components) {
+    const place = (counts.get(component.group_id) ?? 0) + 1;
+    counts.set(component.group_id, place);
+    positions.set(component.id, place);
+  }
+  return positions;
 }
 
 function iso(date: Date): string;
@@ -20,14 +40,14 @@ export function presentPage(page: Page, options: PresentOptions) {
   return { id: page.id, name: page.name, url: options.publicUrl, time_zone: page.time_zone, updated_at: iso(page.updated_at) };
 }
 
-export function presentComponent(component: Component, pageId: string) {
+export function presentComponent(component: Component, pageId: string, position = component.position) {
   return {
     id: component.id,
     name: component.name,
     status: component.status,
     created_at: iso(component.created_at),
     updated_at: iso(component.updated_at),
-    position: component.position,
+    position,
     description: component.description,
     showcase: component.showcase,
     start_date: component.start_date,
@@ -38,7 +58,7 @@ export function presentComponent(component: Component, pageId: string) {
   };
 }
 
-export function presentGroup(group: ComponentGroup, children: Component[], pageId: string) {
+export function presentGroup(group: ComponentGroup, children: Component[], pageId: string, positions?: ReadonlyMap<string, number>) {
   const latest = children.reduce((at, c) => (c.updated_at > at ? c.updated_at : at), group.updated_at);
   return {
     id: group.id,
@@ -46,7 +66,7 @@ export function presentGroup(group: ComponentGroup, children: Component[], pageI
     status: worstComponentStatus(children.map((c) => c.status)) as ComponentStatus,
     created_at: iso(group.created_at),
     updated_at: iso(latest),
-    position: group.position,
+    position: positions?.get(group.id) ?? group.position,
     description: group.description,
     showcase: false,
     start_date: null,
@@ -60,13 +80,16 @@ export function presentGroup(group: ComponentGroup, children: Component[], pageI
 
 /** Groups first in their order, each followed by its components, then ungrouped components. */
 export function presentComponents(status: Pick<PublicStatus, 'groups' | 'components' | 'page'>) {
+  const positions = siblingPositions(status.groups, status.components);
   const list: (ReturnType<typeof presentComponent> | ReturnType<typeof presentGroup>)[] = [];
   for (const group of status.groups) {
     const children = status.components.filter((c) => c.group_id === group.id);
-    list.push(presentGroup(group, children, status.page.id));
-    for (const child of children) list.push(presentComponent(child, status.page.id));
+    list.push(presentGroup(group, children, status.page.id, positions));
+    for (const child of children) list.push(presentComponent(child, status.page.id, positions.get(child.id)));
   }
-  for (const component of status.components.filter((c) => c.group_id === null)) list.push(presentComponent(component, status.page.id));
+  for (const component of status.components.filter((c) => c.group_id === null)) {
+    list.push(presentComponent(component, status.page.id, positions.get(component.id)));
+  }
   return list;
 }
 
@@ -101,7 +124,7 @@ export function presentIncident(incident: Incident, components: Component[], pag
     started_at: iso(incident.kind === 'maintenance' && incident.status === 'scheduled' ? incident.created_at : incident.started_at),
     page_id: pageId,
     incident_updates: incident.updates.map(presentIncidentUpdate),
-    components: components.filter((c) => incident.component_ids.includes(c.id)).map((c) => presentComponent(c, pageId)),
+    components: components.filter((c) => incident.component_ids.includes(c.id)).map((c) => presentComponent(c, pageId, options.positions?.get(c.id))),
     postmortem_url: incident.postmortem_url,
     source: incident.source,
   };
@@ -120,7 +143,8 @@ export function presentIncident(incident: Incident, components: Component[], pag
 /** The eight public v2 documents, keyed by path. */
 export function presentV2Documents(status: PublicStatus, options: PresentOptions): Record<string, unknown> {
   const page = presentPage(status.page, options);
-  const incident = (i: Incident) => presentIncident(i, status.components, status.page.id, options);
+  const positioned = { ...options, positions: siblingPositions(status.groups, status.components) };
+  const incident = (i: Incident) => presentIncident(i, status.components, status.page.id, positioned);
   const components = presentComponents(status);
   const upcoming = status.maintenances.filter((m) => m.status === 'scheduled').sort((a, b) => Number(a.scheduled_for) - Number(b.scheduled_for));
   const active = status.maintenances.filter((m) => m.status === 'in_progress' || m.status === 'verifying');

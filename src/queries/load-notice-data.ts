@@ -19,6 +19,9 @@ export interface NoticeData {
   componentChange?: { component: Component; oldStatus: ComponentStatus; newStatus: ComponentStatus; at: Date };
 }
 
+/** The incident or component an event is about is gone (a deleted incident): nothing can be told about it, now or later. */
+export class NoticeSubjectGone extends Error {}
+
 /** Everything needed to tell subscribers about one outbox event, read once per event. */
 export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl: string): Promise<NoticeData> {
   const [page, components, groups, unresolvedIncidents, openMaintenances] = await Promise.all([
@@ -34,12 +37,12 @@ export async function loadNoticeData(db: Database, event: OutboxEvent, publicUrl
   const payload = event.payload;
   if (typeof payload.incident_id === 'string') {
     const incident = await findIncident(db, payload.incident_id);
-    if (!incident) throw new Error(`incident ${payload.incident_id} of event ${event.id} no longer exists`);
+    if (!incident) throw new NoticeSubjectGone(`incident ${payload.incident_id} of event ${event.id} no longer exists (deleted)`);
     data.incident = incident;
     data.updateId = payload.update_id as string | undefined;
   } else if (typeof payload.component_id === 'string') {
     const component = components.find((c) => c.id === payload.component_id);
-    if (!component) throw new Error(`component ${payload.component_id} of event ${event.id} no longer exists`);
+    if (!component) throw new NoticeSubjectGone(`component ${payload.component_id} of event ${event.id} no longer exists`);
     data.componentChange = {
       component,
       oldStatus: payload.old_status as ComponentStatus,

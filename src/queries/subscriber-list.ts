@@ -1,9 +1,17 @@
 import type { Subscriber } from '../domain/model.ts';
 import type { Queryable } from '../storage/database.ts';
-import { findSubscriber as findSubscriberRow, listSubscribers as listSubscriberRows } from '../storage/subscriber-repository.ts';
+import { findSubscriber as findSubscriberRow, listSubscribers as listSubscriberRows, type SubscriberState } from '../storage/subscriber-repository.ts';
 
-/** Subscribers by id order, filtered by type and a search text, after a cursor (a page of `limit`). */
-export function listSubscribers(db: Queryable, options: { type?: string; search?: string; limit: number; afterId?: string }): Promise<Subscriber[]> {
+export type { SubscriberState };
+
+/**
+ * Subscribers by id order, filtered by type, a search text and a state (default all), after a
+ * cursor or `offset` rows (a page of `limit`).
+ */
+export function listSubscribers(
+  db: Queryable,
+  options: { type?: string; search?: string; limit: number; afterId?: string; offset?: number; state?: SubscriberState },
+): Promise<Subscriber[]> {
   return listSubscriberRows(db, options);
 }
 

@@ -167,6 +167,19 @@ export async function killPendingForSubscriber(db: Queryable, subscriberId: stri
   await db.query("UPDATE delivery SET state = 'dead', last_error = $2 WHERE subscriber_id = $1 AND state = 'pending'", [subscriberId, reason]);
 }
 
+/**
+ * Nothing more is sent about a deleted incident: its events not yet fanned out are closed as they
+ * are, and its pending deliveries are dead-lettered with `reason`. What was sent stays recorded.
+ */
+export async function withdrawIncidentNotices(db: Queryable, incidentId: string, reason: string, at: Date): Promise<void> {
+  await db.query("UPDATE outbox_event SET dispatched_at = $2 WHERE payload->>'incident_id' = $1 AND dispatched_at IS NULL", [incidentId, at]);
+  await db.query(
+    `UPDATE delivery SET state = 'dead', last_error = $2
+     WHERE state = 'pending' AND event_id IN (SELECT id FROM outbox_event WHERE payload->>'incident_id' = $1)`,
+    [incidentId, reason],
+  );
+}
+
 export async function loadEvents(db: Queryable, ids: number[]): Promise<Map<number, OutboxEvent>> {
   const rows = await db.query<Pick<OutboxEventRow, 'id' | 'type' | 'payload' | 'created_at'>>(
     'SELECT id, type, payload, created_at FROM outbox_event WHERE id = ANY($1)',
@@ -222,7 +235,11 @@ export async function listDeadDeliveries(
 export async function replayDeadDeliveries(db: Queryable, filter: { ids?: number[]; eventId?: number }, now: Date): Promise<number[]> {
   const rows = await db.query<Pick<DeliveryRow, 'id'>>(
     `UPDATE delivery SET state = 'pending', next_attempt_at = $1, published_at = NULL, attempts = 0
-     WHERE state = 'dead' AND (($2::bigint[] IS NOT NULL AND id = ANY($2)) OR ($3::bigint IS NOT NULL AND event_id = $3)) RETURNING id`,
+     WHERE state = 'dead' AND (($2::bigint[] IS NOT NULL AND id = ANY($2)) OR ($3::bigint IS NOT NULL AND event_id = $3))
+       -- nothing more is sent about a deleted incident
+       AND NOT EXISTS (SELECT 1 FROM outbox_event e JOIN incident i ON i.id = e.payload->>'incident_id'
+                       WHERE e.id = delivery.event_id AND i.deleted_at IS NOT NULL)
+     RETURNING id`,
     [now, filter.ids ?? null, filter.eventId ?? null],
   );
   return rows.map((row) => row.id);

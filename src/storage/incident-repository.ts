@@ -67,9 +67,12 @@ function toUpdate(row: IncidentUpdateRow): IncidentUpdate {
   };
 }
 
-/** Loads incidents matching `where` with their updates and components, in the order of `orderBy`. */
+/**
+ * Loads incidents matching `where` with their updates and components, in the order of `tail`.
+ * A deleted incident (`deleted_at`) is never loaded: to every reader it no longer exists.
+ */
 async function loadIncidents(db: Queryable, where: string, params: unknown[], tail: string): Promise<Incident[]> {
-  const rows = await db.query<IncidentRow>(`SELECT * FROM incident WHERE ${where} ${tail}`, params);
+  const rows = await db.query<IncidentRow>(`SELECT * FROM incident WHERE deleted_at IS NULL AND (${where}) ${tail}`, params);
   if (rows.length === 0) return [];
   const ids = rows.map((row) => row.id);
   const [updateRows, componentRows] = await Promise.all([
@@ -110,7 +113,9 @@ export async function listStartedBetween<K extends Kind>(db: Queryable, kind: K,
 }
 
 export async function oldestStart(db: Queryable, kind: Kind): Promise<Date | null> {
-  const rows = await db.query<{ at: IncidentRow['started_at'] | null }>('SELECT min(started_at) AS at FROM incident WHERE kind = $1', [kind]);
+  const rows = await db.query<{ at: IncidentRow['started_at'] | null }>('SELECT min(started_at) AS at FROM incident WHERE kind = $1 AND deleted_at IS NULL', [
+    kind,
+  ]);
   return rows[0]?.at ?? null;
 }
 
@@ -118,10 +123,10 @@ export async function oldestStart(db: Queryable, kind: Kind): Promise<Date | nul
 export async function listDueMaintenanceIds(db: Queryable, now: Date): Promise<{ start: string[]; complete: string[] }> {
   const rows = await db.query<Pick<IncidentRow, 'id'> & { action: 'start' | 'complete' }>(
     `SELECT id, 'start' AS action FROM incident
-       WHERE kind = 'maintenance' AND status = 'scheduled' AND auto_start AND scheduled_for <= $1
+       WHERE kind = 'maintenance' AND status = 'scheduled' AND auto_start AND scheduled_for <= $1 AND deleted_at IS NULL
      UNION ALL
      SELECT id, 'complete' AS action FROM incident
-       WHERE kind = 'maintenance' AND status IN ('in_progress', 'verifying') AND auto_complete AND scheduled_until <= $1`,
+       WHERE kind = 'maintenance' AND status IN ('in_progress', 'verifying') AND auto_complete AND scheduled_until <= $1 AND deleted_at IS NULL`,
     [now],
   );
   return { start: rows.filter((r) => r.action === 'start').map((r) => r.id), complete: rows.filter((r) => r.action === 'complete').map((r) => r.id) };
@@ -236,7 +241,7 @@ export async function statusesImpliedByOtherHolders(db: Queryable, releasingId: 
                         WHERE u.incident_id = i.id AND change->>'code' = ic.component_id ORDER BY u.seq DESC LIMIT 1)
             END AS status
        FROM incident_component ic JOIN incident i ON i.id = ic.incident_id
-      WHERE i.id <> $1 AND i.resolved_at IS NULL AND i.status <> 'scheduled' AND ic.component_id = ANY($2)`,
+      WHERE i.id <> $1 AND i.resolved_at IS NULL AND i.deleted_at IS NULL AND i.status <> 'scheduled' AND ic.component_id = ANY($2)`,
     [releasingId, componentIds],
   );
   for (const row of rows) {
@@ -261,6 +266,11 @@ export async function insertUpdate(db: Queryable, update: Omit<IncidentUpdate, '
       update.display_at ?? update.created_at,
     ],
   );
+}
+
+/** Takes an incident or maintenance off every list and document; the row stays for the record (migration 012). */
+export async function markIncidentDeleted(db: Queryable, id: string, at: Date): Promise<void> {
+  await db.query('UPDATE incident SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, at]);
 }
 
 /** A responder took over an automatic notice: it is theirs now, no longer marked automatic. */

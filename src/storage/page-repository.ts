@@ -271,7 +271,7 @@ export async function setPositions(db: Queryable, table: 'component' | 'componen
 export async function openIncidentsAffecting(db: Queryable, componentId: string): Promise<string[]> {
   const rows = await db.query<Pick<IncidentRow, 'id'>>(
     `SELECT i.id FROM incident i JOIN incident_component ic ON ic.incident_id = i.id
-     WHERE ic.component_id = $1 AND i.resolved_at IS NULL ORDER BY i.created_at`,
+     WHERE ic.component_id = $1 AND i.resolved_at IS NULL AND i.deleted_at IS NULL ORDER BY i.created_at`,
     [componentId],
   );
   return rows.map((row) => row.id);

@@ -8,6 +8,7 @@ import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { convertHeartbeatNotice } from '../../src/services/incidents/convert-heartbeat-notice.ts';
 import { dismissHeartbeatNotice } from '../../src/services/incidents/dismiss-heartbeat-notice.ts';
 import { declareIncident } from '../../src/services/incidents/declare-incident.ts';
+import { deleteIncident } from '../../src/services/incidents/delete-incident.ts';
 import { disableWebhookEndpoint } from '../../src/services/subscribers/disable-webhook-endpoint.ts';
 import { ingestHeartbeats } from '../../src/services/heartbeats/ingest-heartbeats.ts';
 import { importHeartbeatHistory } from '../../src/services/heartbeats/import-heartbeat-history.ts';
@@ -65,6 +66,7 @@ const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, sco
   ['POST', `/api/v1/incidents/${ID}/updates`, 'incidents:write'],
   ['POST', `/api/v1/incidents/${ID}/dismiss`, 'incidents:write'],
   ['POST', `/api/v1/incidents/${ID}/convert`, 'incidents:write'],
+  ['DELETE', `/api/v1/incidents/${ID}`, 'incidents:write'],
   ['GET', `/api/v1/incidents/${ID}/deliveries`, null],
   ['GET', '/api/v1/maintenances', null],
   ['GET', `/api/v1/maintenances/${ID}`, null],
@@ -73,6 +75,7 @@ const API_ROUTES: [method: 'GET' | 'POST' | 'PATCH' | 'DELETE', url: string, sco
   ['POST', `/api/v1/maintenances/${ID}/verify`, 'maintenances:write'],
   ['POST', `/api/v1/maintenances/${ID}/complete`, 'maintenances:write'],
   ['POST', `/api/v1/maintenances/${ID}/cancel`, 'maintenances:write'],
+  ['DELETE', `/api/v1/maintenances/${ID}`, 'maintenances:write'],
   ['GET', '/api/v1/components', null],
   ['POST', '/api/v1/components', 'components:write'],
   ['PATCH', `/api/v1/components/${ID}`, 'components:write'],
@@ -276,6 +279,8 @@ describe('capabilities: the write use-cases check them at every door', () => {
     ['postIncidentUpdate', viewer, (ctx) => postIncidentUpdate(ctx, ID, { status: 'resolved', body: '' })],
     ['dismissHeartbeatNotice', viewer, (ctx) => dismissHeartbeatNotice(ctx, ID, {}, [])],
     ['convertHeartbeatNotice', viewer, (ctx) => convertHeartbeatNotice(ctx, ID, {})],
+    ['deleteIncident', viewer, (ctx) => deleteIncident(ctx, ID, 'incident')],
+    ['deleteIncident (a maintenance)', viewer, (ctx) => deleteIncident(ctx, ID, 'maintenance')],
     ['scheduleMaintenance', viewer, (ctx) => scheduleMaintenance(ctx, {})],
     ['advanceMaintenance', viewer, (ctx) => advanceMaintenance(ctx, ID, 'completed')],
     ['advanceMaintenance (the heartbeat job)', SYSTEM_ACTORS.heartbeat, (ctx) => advanceMaintenance(ctx, ID, 'completed')],

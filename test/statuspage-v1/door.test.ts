@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
+import { UNLIMITED } from './rate-limit.ts';
 
 let t: TestApp;
 let writer: string;
@@ -31,7 +32,7 @@ const call = (
 };
 
 beforeAll(async () => {
-  t = await startTestApp();
+  t = await startTestApp({ env: UNLIMITED });
   writer = await t.token('incidents:write', 'components:write', 'maintenances:write');
   pageId = (await t.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().page.id;
   usApi = await t.componentId('us-api');
@@ -258,11 +259,12 @@ describe("incidents, driven by real tools' bodies", () => {
     expect((await call('GET', `/v1/pages/${pageId}/incidents?q=100%25`)).json()).toEqual([]);
   });
 
-  it('refuses DELETE with 405: history is kept', async () => {
-    const created = (await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'Kept', body: 'b' } } })).json();
-    const response = await call('DELETE', `/v1/pages/${pageId}/incidents/${created.id}`);
-    expect(response.statusCode).toBe(405);
-    expect(response.json().error).toMatch(/resolve/);
+  it('deletes with DELETE, answering the deleted incident (test/statuspage-v1/delete.test.ts has the rest)', async () => {
+    const created = (await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'Made by mistake', body: 'b' } } })).json();
+    const response = await call('DELETE', `/v1/pages/${pageId}/incidents/${created.id}.json`);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({ id: created.id, name: 'Made by mistake', impact_override: null });
+    expect((await call('GET', `/v1/pages/${pageId}/incidents/${created.id}`)).statusCode).toBe(404);
   });
 });
 
@@ -318,6 +320,52 @@ describe('the OpenAPI document', () => {
     const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
     expect(Object.keys(doc.paths)).toContain('/v1/pages/{page_id}/incidents');
     expect(doc.components.securitySchemes.oauth).toMatchObject({ type: 'apiKey', in: 'header', name: 'Authorization' });
+    expect(doc.tags).toContainEqual(expect.objectContaining({ name: 'statuspage-v1', description: expect.stringContaining('Retry-After') }));
+  });
+
+  it('lists every route of the door, each with its summary and the OAuth scheme', async () => {
+    const doc = (await t.app.inject({ method: 'GET', url: '/api/v1/openapi.json' })).json();
+    const operations = Object.entries(doc.paths as Record<string, Record<string, { tags?: string[]; summary?: string; security?: unknown }>>)
+      .filter(([path]) => path.startsWith('/v1/'))
+      .flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => ({ at: `${method.toUpperCase()} ${path}`, ...operation })));
+    expect(operations.map((o) => o.at).sort()).toEqual(
+      [
+        'GET /v1/pages/{page_id}',
+        'GET /v1/pages/{page_id}/components',
+        'POST /v1/pages/{page_id}/components',
+        'GET /v1/pages/{page_id}/components/{component_id}',
+        'PATCH /v1/pages/{page_id}/components/{component_id}',
+        'PUT /v1/pages/{page_id}/components/{component_id}',
+        'DELETE /v1/pages/{page_id}/components/{component_id}',
+        'GET /v1/pages/{page_id}/component-groups',
+        'POST /v1/pages/{page_id}/component-groups',
+        'GET /v1/pages/{page_id}/component-groups/{group_id}',
+        'PATCH /v1/pages/{page_id}/component-groups/{group_id}',
+        'PUT /v1/pages/{page_id}/component-groups/{group_id}',
+        'DELETE /v1/pages/{page_id}/component-groups/{group_id}',
+        'GET /v1/pages/{page_id}/subscribers',
+        'POST /v1/pages/{page_id}/subscribers',
+        'GET /v1/pages/{page_id}/subscribers/{subscriber_id}',
+        'DELETE /v1/pages/{page_id}/subscribers/{subscriber_id}',
+        'GET /v1/pages/{page_id}/incident_templates',
+        'POST /v1/pages/{page_id}/incident_templates',
+        'GET /v1/pages/{page_id}/incidents',
+        'POST /v1/pages/{page_id}/incidents',
+        'GET /v1/pages/{page_id}/incidents/unresolved',
+        'GET /v1/pages/{page_id}/incidents/upcoming',
+        'GET /v1/pages/{page_id}/incidents/active_maintenance',
+        'GET /v1/pages/{page_id}/incidents/scheduled',
+        'GET /v1/pages/{page_id}/incidents/{incident_id}',
+        'PATCH /v1/pages/{page_id}/incidents/{incident_id}',
+        'PUT /v1/pages/{page_id}/incidents/{incident_id}',
+        'DELETE /v1/pages/{page_id}/incidents/{incident_id}',
+      ].sort(),
+    );
+    for (const operation of operations) {
+      expect(operation.tags, operation.at).toEqual(['statuspage-v1']);
+      expect(operation.summary, operation.at).toBeTruthy();
+      expect(operation.security, operation.at).toEqual([{ oauth: [] }]);
+    }
   });
 });
 

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { presentComponent, presentComponents, presentGroup } from '../../presenters/statuspage-v2.ts';
+import { presentComponent, presentComponents, presentGroup, siblingPositions } from '../../presenters/statuspage-v2.ts';
+import type { Component } from '../../domain/model.ts';
 import { archiveComponent } from '../../services/components/archive-component.ts';
 import { archiveComponentGroup } from '../../services/components/archive-component-group.ts';
 import { createComponent, CreateComponentInput } from '../../services/components/create-component.ts';
@@ -33,7 +34,13 @@ export async function componentRoutes(parent: FastifyInstance) {
       group,
       components.filter((c) => c.group_id === groupId),
       await pageId(),
+      siblingPositions(groups, components),
     );
+  };
+  /** A component as written, with its place among its siblings. */
+  const componentResponse = async (component: Component) => {
+    const { groups, components } = await loadPageStructure(app.db);
+    return presentComponent(component, await pageId(), siblingPositions(groups, components).get(component.id));
   };
 
   app.get(
@@ -68,7 +75,7 @@ export async function componentRoutes(parent: FastifyInstance) {
     },
     async (request, reply) => {
       const component = await createComponent(app.serviceContext(request.actor), request.body);
-      return reply.code(201).send(presentComponent(component, await pageId()));
+      return reply.code(201).send(await componentResponse(component));
     },
   );
 
@@ -86,7 +93,7 @@ export async function componentRoutes(parent: FastifyInstance) {
         response: { 200: ComponentSchema, ...errorResponses },
       },
     },
-    async (request) => presentComponent(await editComponent(app.serviceContext(request.actor), request.params.id, request.body), await pageId()),
+    async (request) => componentResponse(await editComponent(app.serviceContext(request.actor), request.params.id, request.body)),
   );
 
   app.delete(

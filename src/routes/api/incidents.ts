@@ -4,6 +4,7 @@ import Type from 'typebox';
 import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
+import { deleteIncident } from '../../services/incidents/delete-incident.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
@@ -87,6 +88,27 @@ export async function incidentRoutes(parent: FastifyInstance) {
     async (request, reply) => {
       const present = await writtenIncidentPresenter(app);
       return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
+    },
+  );
+
+  app.delete(
+    '/api/v1/incidents/:id',
+    {
+      onRequest: app.requireCapability('incident.delete'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'Delete an incident: it leaves the page, its history and every feed',
+        security: Security,
+        description:
+          'Nobody is notified; notices about it not yet sent are withdrawn. The components it still held take what the other open incidents and maintenances say of them, or operational. The record stays in the audit log. Answers the incident as it was. Send an Idempotency-Key header to make retries safe.',
+        params: Id,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+        response: { 200: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const present = await writtenIncidentPresenter(app);
+      return app.idempotentWrite(request, reply, 200, (ctx) => deleteIncident(ctx, request.params.id, 'incident'), present);
     },
   );
 }

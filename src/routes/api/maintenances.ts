@@ -6,6 +6,7 @@ import { cancelMaintenance, CancelMaintenanceInput } from '../../services/mainte
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { scheduleMaintenance, ScheduleMaintenanceInput } from '../../services/maintenances/schedule-maintenance.ts';
 import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
+import { deleteIncident } from '../../services/incidents/delete-incident.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 
@@ -106,6 +107,27 @@ export async function maintenanceRoutes(parent: FastifyInstance) {
     async (request) => {
       const maintenance = await cancelMaintenance(app.serviceContext(request.actor), request.params.id, request.body ?? {});
       return (await writtenIncidentPresenter(app))(maintenance);
+    },
+  );
+
+  app.delete(
+    '/api/v1/maintenances/:id',
+    {
+      onRequest: app.requireCapability('maintenance.delete'),
+      schema: {
+        tags: ['maintenances'],
+        summary: 'Delete a maintenance: it leaves the page, its history and every feed',
+        security: Security,
+        description:
+          'Nobody is notified; notices about it not yet sent are withdrawn. The components it still held take what the other open incidents and maintenances say of them, or operational. The record stays in the audit log. Answers the maintenance as it was. Send an Idempotency-Key header to make retries safe.',
+        params: Id,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+        response: { 200: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const present = await writtenIncidentPresenter(app);
+      return app.idempotentWrite(request, reply, 200, (ctx) => deleteIncident(ctx, request.params.id, 'maintenance'), present);
     },
   );
 }

@@ -20,21 +20,54 @@ import { scopeNeededFor } from '../../domain/capabilities.ts';
 import { ForbiddenError, NotFoundError, UnauthorizedError, ValidationError } from '../../domain/errors.ts';
 import type { Component, Incident } from '../../domain/model.ts';
 import { MAINTENANCE_STATUSES, type ComponentStatus, type MaintenanceStatus } from '../../domain/status.ts';
-import { presentV1Component, presentV1Components, presentV1Incident, presentV1Page } from '../../presenters/statuspage-v1.ts';
+import {
+  presentV1Component,
+  presentV1Components,
+  presentV1Group,
+  presentV1Incident,
+  presentV1Page,
+  presentV1Subscriber,
+  presentV1Template,
+} from '../../presenters/statuspage-v1.ts';
+import { siblingPositions } from '../../presenters/statuspage-v2.ts';
 import { findIncident } from '../../queries/incidents.ts';
 import { loadPage } from '../../queries/page-chrome.ts';
 import { findComponent, loadPageStructure } from '../../queries/page-structure.ts';
 import { listIncidentsPage, listOpenMaintenances, listUnresolvedIncidents } from '../../queries/statuspage-v1.ts';
 import { describeValidation } from '../../services/shared/contract.ts';
+import { registerWebhook } from '../../services/subscribers/register-webhook.ts';
+import { subscribeByEmail } from '../../services/subscribers/subscribe-by-email.ts';
+import { unsubscribe } from '../../services/subscribers/unsubscribe.ts';
+import type { CheckWebhookUrl } from '../../services/subscribers/webhook-endpoint.ts';
+import { findSubscriber, listSubscribers, type SubscriberState } from '../../queries/subscriber-list.ts';
+import { listTemplates } from '../../queries/templates.ts';
+import { createTemplate } from '../../services/templates/create-template.ts';
 import { httpStatusOf } from '../../plugins/http-errors.ts';
+import { RollingWindowLimit } from '../../plugins/token-rate-limit.ts';
+import { archiveComponent } from '../../services/components/archive-component.ts';
+import { archiveComponentGroup } from '../../services/components/archive-component-group.ts';
+import { createComponent } from '../../services/components/create-component.ts';
+import { createComponentGroup } from '../../services/components/create-component-group.ts';
 import { updateComponent } from '../../services/components/update-component.ts';
+import { updateComponentGroup } from '../../services/components/update-component-group.ts';
 import { setComponentStatus } from '../../services/components/set-component-status.ts';
 import { declareIncident } from '../../services/incidents/declare-incident.ts';
+import { deleteIncident } from '../../services/incidents/delete-incident.ts';
 import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
 import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
 import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
 import type { ServiceContext } from '../../services/context.ts';
-import { componentChange, defined, incidentChange, incidentCreation } from './translate.ts';
+import {
+  componentChange,
+  componentCreation,
+  defined,
+  groupChange,
+  incidentChange,
+  incidentCreation,
+  subscriberCreation,
+  TEMPLATE_DEFAULT_COMPONENT_STATUS,
+  templateCreation,
+} from './translate.ts';
 import { replaceMovedIds } from './moved-ids.ts';
 
 export const STATUSPAGE_V1_PREFIX = '/v1';
@@ -53,6 +86,8 @@ const Security = [{ oauth: [] }];
 const PageParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const IncidentParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), incident_id: Type.String({ minLength: 1, maxLength: 64 }) });
 const ComponentParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), component_id: Type.String({ minLength: 1, maxLength: 64 }) });
+const GroupParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), group_id: Type.String({ minLength: 1, maxLength: 64 }) });
+const STRUCTURE_NOTE = 'Only on a page whose components are managed in the console and API (`page.components_from: console`); otherwise 409.';
 /** Any wrapper object: the translation reads the fields it knows and ignores the rest. */
 const AnyBody = Type.Record(Type.String(), Type.Unknown());
 const ListQuery = Type.Object({
@@ -61,6 +96,14 @@ const ListQuery = Type.Object({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
 });
 const Tags = ['statuspage-v1'];
+const SubscriberParams = Type.Object({ page_id: Type.String({ minLength: 1, maxLength: 64 }), subscriber_id: Type.String({ minLength: 1, maxLength: 64 }) });
+const SubscriberListQuery = Type.Object({
+  q: Type.Optional(Type.String({ maxLength: 200, description: 'matches the email address or endpoint' })),
+  type: Type.Optional(Type.String({ enum: ['email', 'webhook'] })),
+  state: Type.Optional(Type.String({ enum: ['active', 'unconfirmed', 'quarantined', 'all'], default: 'active' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 100 })),
+  page: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000, default: 1 })),
+});
 
 /** The token as Statuspage's clients send it. */
 function tokenOf(request: FastifyRequest): string | null {
@@ -77,7 +120,13 @@ function statusOfError(error: FastifyError): number {
   return httpStatusOf(error);
 }
 
-export async function statuspageV1Routes(parent: FastifyInstance) {
+interface StatuspageV1Options {
+  /** The SSRF guard for webhook subscribers' endpoints. */
+  checkWebhookUrl: CheckWebhookUrl;
+  generateWebhookSecret: () => string;
+}
+
+export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: StatuspageV1Options) {
   const app = parent.withTypeProvider<TypeBoxTypeProvider>();
 
   // Bodies: JSON (also when no content type is given) and Rails-style forms; nothing else.
@@ -87,13 +136,22 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     // qs: brackets to nested objects (`incident[components][id]=…`), bounded in depth, count and list size; no prototype keys.
     done(null, parseForm(String(body), { depth: 4, parameterLimit: 1000, arrayLimit: 500, allowPrototypes: false, plainObjects: true }));
   });
-  app.addHook('onRequest', async (request) => {
+  // Statuspage's limit per token: a tool that retries on 429 honouring Retry-After (as its SDKs do) slows down instead of failing.
+  const perMinute = app.config.env.LIFELINE_V1_RATE_LIMIT;
+  const limit = perMinute > 0 ? new RollingWindowLimit({ max: perMinute, windowMs: 60_000, now: () => app.clock.now().getTime() }) : null;
+  app.addHook('onRequest', async (request, reply) => {
     const hasBody =
       (request.headers['content-length'] !== undefined && request.headers['content-length'] !== '0') || request.headers['transfer-encoding'] !== undefined;
     if (hasBody && request.headers['content-type'] === undefined) request.headers['content-type'] = 'application/json';
     const token = tokenOf(request);
     if (!token) throw new UnauthorizedError('send Authorization: OAuth <token> (or Bearer, or ?api_key=); create one with: npx lifeline token create');
     request.actor = await app.actorOfToken(token);
+    const waitMs = limit?.take(request.actor.id) ?? null;
+    if (waitMs !== null) {
+      const seconds = Math.max(1, Math.ceil(waitMs / 1000));
+      const message = `rate limit exceeded: at most ${perMinute} requests per token in any 60 seconds; retry in ${seconds} s`;
+      return reply.code(429).header('retry-after', String(seconds)).send({ error: message, message });
+    }
   });
   // Ids from before the page moved over (lifeline import statuspage) are read as the rows they became.
   app.addHook('preHandler', (request) => replaceMovedIds(app.db, request));
@@ -128,9 +186,14 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     return page;
   };
   const options = { publicUrl: app.config.publicUrl };
+  /** The page's components, and the presenting options with each one's place among its siblings. */
+  const structureNow = async (db: ServiceContext['db'] = app.db) => {
+    const { groups, components } = await loadPageStructure(db);
+    return { groups, components, options: { ...options, positions: siblingPositions(groups, components) } };
+  };
   const presentIncidents = async (pageId: string, incidents: Incident[]) => {
-    const { components } = await loadPageStructure(app.db);
-    return incidents.map((incident) => presentV1Incident(incident, components, pageId, options));
+    const { components, options: positioned } = await structureNow();
+    return incidents.map((incident) => presentV1Incident(incident, components, pageId, positioned));
   };
   const statusLookup =
     (components: Component[]) =>
@@ -173,7 +236,7 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
       const page = await pageFor(request.params.page_id);
       const component = await findComponent(app.db, request.params.component_id);
       if (!component) throw new NotFoundError('component', request.params.component_id);
-      return presentV1Component(component, page.id);
+      return presentV1Component(component, page.id, (await structureNow()).options.positions.get(component.id));
     },
   );
 
@@ -207,10 +270,317 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
           need(request, 'component.set_status');
           result = await setComponentStatus(ctx, component.id, { status: status as string });
         }
-        return presentV1Component(result, page.id);
+        return presentV1Component(result, page.id, (await structureNow()).options.positions.get(result.id));
       },
     });
   }
+
+  app.post(
+    '/pages/:page_id/components',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Add a component',
+        security: Security,
+        params: PageParams,
+        body: AnyBody,
+        description: `Body \`{"component": {name, description, status, group_id, only_show_if_degraded}}\`; other fields are ignored. ${STRUCTURE_NOTE}`,
+      },
+    },
+    async (request, reply) => {
+      const page = await pageFor(request.params.page_id);
+      need(request, 'page_structure.edit');
+      const input = componentCreation(request.body);
+      return app.idempotentWrite(
+        request,
+        reply,
+        201,
+        async (ctx) => {
+          const component = await createComponent(ctx, input);
+          return { component, positions: (await structureNow(ctx.db)).options.positions };
+        },
+        ({ component, positions }) => presentV1Component(component, page.id, positions.get(component.id)),
+      );
+    },
+  );
+
+  app.delete(
+    '/pages/:page_id/components/:component_id',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Remove a component (204); its history is kept',
+        security: Security,
+        params: ComponentParams,
+        description: `Refused (409) while an open incident lists it. ${STRUCTURE_NOTE}`,
+      },
+    },
+    async (request, reply) => {
+      await pageFor(request.params.page_id);
+      need(request, 'page_structure.edit');
+      await archiveComponent(ctxOf(request), request.params.component_id);
+      return reply.code(204).send();
+    },
+  );
+
+  // ---- component groups ----------------------------------------------------------------------------
+
+  /** A group as it is in `db` now, with its components and place. */
+  const groupNow = async (db: ServiceContext['db'], groupId: string, pageId: string) => {
+    const { groups, components, options: positioned } = await structureNow(db);
+    const group = groups.find((g) => g.id === groupId || g.key === groupId);
+    if (!group) throw new NotFoundError('component group', groupId);
+    return presentV1Group(
+      group,
+      components.filter((c) => c.group_id === group.id),
+      pageId,
+      positioned.positions.get(group.id),
+    );
+  };
+
+  app.get(
+    '/pages/:page_id/component-groups',
+    { schema: { tags: Tags, summary: 'Component groups, as a bare array', security: Security, params: PageParams } },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      const { groups, components, options: positioned } = await structureNow();
+      return groups.map((group) =>
+        presentV1Group(
+          group,
+          components.filter((c) => c.group_id === group.id),
+          page.id,
+          positioned.positions.get(group.id),
+        ),
+      );
+    },
+  );
+
+  app.get(
+    '/pages/:page_id/component-groups/:group_id',
+    { schema: { tags: Tags, summary: 'One component group', security: Security, params: GroupParams } },
+    async (request) => {
+      need(request, 'status.read');
+      const page = await pageFor(request.params.page_id);
+      return groupNow(app.db, request.params.group_id, page.id);
+    },
+  );
+
+  app.post(
+    '/pages/:page_id/component-groups',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Add a component group',
+        security: Security,
+        params: PageParams,
+        body: AnyBody,
+        description: `Body \`{"component_group": {name, components: [ids]}, "description": …}\`: the listed components move into the group, in that order. ${STRUCTURE_NOTE}`,
+      },
+    },
+    async (request, reply) => {
+      const page = await pageFor(request.params.page_id);
+      need(request, 'page_structure.edit');
+      const input = groupChange(request.body);
+      return app.idempotentWrite(
+        request,
+        reply,
+        201,
+        async (ctx) => groupNow(ctx.db, (await createComponentGroup(ctx, input)).id, page.id),
+        (group) => group,
+      );
+    },
+  );
+
+  for (const method of ['PATCH', 'PUT'] as const) {
+    app.route({
+      method,
+      url: '/pages/:page_id/component-groups/:group_id',
+      schema: {
+        tags: Tags,
+        summary: 'Rename, describe or regroup a component group',
+        security: Security,
+        params: GroupParams,
+        body: AnyBody,
+        description: `Body as for creating; \`components\` makes the listed components its members (the others in it leave it). ${STRUCTURE_NOTE}`,
+      },
+      handler: async (request, reply) => {
+        const page = await pageFor(request.params.page_id);
+        need(request, 'page_structure.edit');
+        const input = groupChange(request.body);
+        return app.idempotentWrite(
+          request,
+          reply,
+          200,
+          async (ctx) => groupNow(ctx.db, (await updateComponentGroup(ctx, request.params.group_id, input)).id, page.id),
+          (group) => group,
+        );
+      },
+    });
+  }
+
+  app.delete(
+    '/pages/:page_id/component-groups/:group_id',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Remove a component group; its components stay on the page without a group',
+        security: Security,
+        params: GroupParams,
+        description: `Answers the group as it was. ${STRUCTURE_NOTE}`,
+      },
+    },
+    async (request) => {
+      const page = await pageFor(request.params.page_id);
+      need(request, 'page_structure.edit');
+      const before = await groupNow(app.db, request.params.group_id, page.id);
+      await archiveComponentGroup(ctxOf(request), before.id);
+      return before;
+    },
+  );
+
+  // ---- subscribers -----------------------------------------------------------------------------------
+
+  const allComponentIds = async () => (await loadPageStructure(app.db)).components.map((c) => c.id);
+
+  app.post(
+    '/pages/:page_id/subscribers',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Add an email or webhook subscriber',
+        security: Security,
+        params: PageParams,
+        body: AnyBody,
+        description:
+          'Body `{"subscriber": {email, endpoint, component_ids, skip_confirmation_notification}}`. With `endpoint`, a webhook subscriber (its signing `secret` is in this answer only); otherwise an email subscriber, who confirms by email unless `skip_confirmation_notification` is true (then it is confirmed at once and nothing is sent). SMS, Slack and Teams subscribers are not supported.',
+      },
+    },
+    async (request, reply) => {
+      await pageFor(request.params.page_id);
+      need(request, 'subscriber.manage');
+      const creation = subscriberCreation(request.body);
+      const components = await allComponentIds();
+      if (creation.kind === 'webhook') {
+        return app.idempotentWrite(
+          request,
+          reply,
+          201,
+          (ctx) => registerWebhook(ctx, creation.input, doorOptions.checkWebhookUrl, doorOptions.generateWebhookSecret),
+          ({ subscriber, secret }) => presentV1Subscriber(subscriber, components, { skipConfirmation: creation.skipConfirmation, secret }),
+        );
+      }
+      return app.idempotentWrite(
+        request,
+        reply,
+        201,
+        (ctx) => subscribeByEmail(ctx, creation.input, { source: 'api' }),
+        ({ subscriber }) => presentV1Subscriber(subscriber, components, { skipConfirmation: creation.skipConfirmation }),
+      );
+    },
+  );
+
+  app.get(
+    '/pages/:page_id/subscribers',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Subscribers, as a bare array (state active by default, as on Statuspage)',
+        security: Security,
+        params: PageParams,
+        querystring: SubscriberListQuery,
+      },
+    },
+    async (request) => {
+      need(request, 'subscriber.read');
+      await pageFor(request.params.page_id);
+      const limit = request.query.limit ?? 100;
+      const [subscribers, components] = await Promise.all([
+        listSubscribers(app.db, {
+          type: request.query.type,
+          search: request.query.q || undefined,
+          state: (request.query.state ?? 'active') as SubscriberState,
+          limit,
+          offset: ((request.query.page ?? 1) - 1) * limit,
+        }),
+        allComponentIds(),
+      ]);
+      return subscribers.map((subscriber) => presentV1Subscriber(subscriber, components));
+    },
+  );
+
+  app.get(
+    '/pages/:page_id/subscribers/:subscriber_id',
+    { schema: { tags: Tags, summary: 'One subscriber', security: Security, params: SubscriberParams } },
+    async (request) => {
+      need(request, 'subscriber.read');
+      await pageFor(request.params.page_id);
+      const subscriber = await findSubscriber(app.db, request.params.subscriber_id);
+      if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', request.params.subscriber_id);
+      return presentV1Subscriber(subscriber, await allComponentIds());
+    },
+  );
+
+  app.delete(
+    '/pages/:page_id/subscribers/:subscriber_id',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Unsubscribe a subscriber; what was not yet sent to it is dropped',
+        security: Security,
+        params: SubscriberParams,
+        description: 'Answers the subscriber as it was. Nobody is emailed.',
+      },
+    },
+    async (request) => {
+      await pageFor(request.params.page_id);
+      need(request, 'subscriber.manage');
+      const subscriber = await findSubscriber(app.db, request.params.subscriber_id);
+      if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', request.params.subscriber_id);
+      const removed = await unsubscribe(ctxOf(request), subscriber.id, 'removed');
+      return presentV1Subscriber(removed, await allComponentIds());
+    },
+  );
+
+  // ---- incident templates ------------------------------------------------------------------------
+
+  app.get(
+    '/pages/:page_id/incident_templates',
+    { schema: { tags: Tags, summary: 'Incident templates, by name, as a bare array', security: Security, params: PageParams } },
+    async (request) => {
+      need(request, 'template.read');
+      const page = await pageFor(request.params.page_id);
+      const [templates, { components, options: positioned }] = await Promise.all([listTemplates(app.db), structureNow()]);
+      return templates.map((template) => presentV1Template(template, components, page.id, positioned.positions));
+    },
+  );
+
+  app.post(
+    '/pages/:page_id/incident_templates',
+    {
+      schema: {
+        tags: Tags,
+        summary: 'Add an incident template',
+        security: Security,
+        params: PageParams,
+        body: AnyBody,
+        description: `Body \`{"template": {name, title, body, update_status, component_ids}}\` (also wrapped as \`incident_template\`). A component in \`component_ids\` gets ${TEMPLATE_DEFAULT_COMPONENT_STATUS} when the template is used, unless \`components\` ({id: status}) gives its status. Template groups and Twitter fields are ignored.`,
+      },
+    },
+    async (request, reply) => {
+      const page = await pageFor(request.params.page_id);
+      need(request, 'template.manage');
+      const input = templateCreation(request.body);
+      const { components, options: positioned } = await structureNow();
+      return app.idempotentWrite(
+        request,
+        reply,
+        201,
+        (ctx) => createTemplate(ctx, input),
+        (template) => presentV1Template(template, components, page.id, positioned.positions),
+      );
+    },
+  );
 
   // ---- incidents and maintenances ----------------------------------------------------------------
 
@@ -272,9 +642,10 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
     },
     async (request, reply) => {
       const page = await pageFor(request.params.page_id);
-      const { components } = await loadPageStructure(app.db);
+      const { components, options: positioned } = await structureNow();
       const creation = incidentCreation(request.body, statusLookup(components), app.clock.now());
-      const present = (incident: Incident & { components?: Component[] }) => presentV1Incident(incident, incident.components ?? components, page.id, options);
+      const present = (incident: Incident & { components?: Component[] }) =>
+        presentV1Incident(incident, incident.components ?? components, page.id, positioned);
       if (creation.kind === 'incident') {
         need(request, 'incident.declare');
         return app.idempotentWrite(request, reply, 201, (ctx) => declareIncident(ctx, creation.input), present);
@@ -329,9 +700,9 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
         const page = await pageFor(request.params.page_id);
         const incident = await findIncident(app.db, request.params.incident_id);
         if (!incident) throw new NotFoundError('incident', request.params.incident_id);
-        const { components } = await loadPageStructure(app.db);
+        const { components, options: positioned } = await structureNow();
         const change = incidentChange(request.body, incident, statusLookup(components));
-        const present = (written: Incident & { components?: Component[] }) => presentV1Incident(written, written.components ?? components, page.id, options);
+        const present = (written: Incident & { components?: Component[] }) => presentV1Incident(written, written.components ?? components, page.id, positioned);
         if (change.kind === 'nothing') return reply.code(200).send(present(incident));
         if (change.kind === 'maintenance-step') {
           need(request, 'maintenance.advance');
@@ -346,12 +717,25 @@ export async function statuspageV1Routes(parent: FastifyInstance) {
   app.delete(
     '/pages/:page_id/incidents/:incident_id',
     {
-      schema: { tags: Tags, summary: 'Not supported: resolve the incident instead', security: Security, params: IncidentParams },
+      schema: {
+        tags: Tags,
+        summary: 'Delete an incident or maintenance',
+        security: Security,
+        params: IncidentParams,
+        description:
+          'Answers the deleted incident. It leaves the page, its history and every feed; nobody is notified; the components it held take what the other open incidents say of them, or operational. The audit log keeps the record.',
+      },
     },
     async (request, reply) => {
-      await pageFor(request.params.page_id);
-      const message = 'deleting incidents is not supported: history is kept; resolve it instead (PATCH with status resolved)';
-      return reply.code(405).header('allow', 'GET, PATCH, PUT').send({ error: message, message });
+      const page = await pageFor(request.params.page_id);
+      // The kind decides the capability. A retry of a DELETE that went through finds nothing here
+      // and still reaches its stored answer (Idempotency-Key); without a key it is a 404.
+      const incident = await findIncident(app.db, request.params.incident_id);
+      const kind = incident?.kind ?? 'incident';
+      if (incident) need(request, kind === 'maintenance' ? 'maintenance.delete' : 'incident.delete');
+      const { options: positioned } = await structureNow();
+      const present = (deleted: Incident & { components?: Component[] }) => presentV1Incident(deleted, deleted.components ?? [], page.id, positioned);
+      return app.idempotentWrite(request, reply, 200, (ctx) => deleteIncident(ctx, request.params.incident_id, kind), present);
     },
   );
 }

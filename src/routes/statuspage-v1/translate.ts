@@ -175,3 +175,86 @@ export function componentChange(body: unknown): { status?: unknown; edits: Field
   });
   return { status: text(fields.status), edits };
 }
+
+/** `POST /pages/{id}/components`: a new component (`showcase`, `start_date` and the like are ignored). */
+export function componentCreation(body: unknown): Fields {
+  const fields = unwrap(body, 'component');
+  return defined({
+    name: fields.name,
+    description: fields.description === '' || fields.description === null ? undefined : fields.description,
+    status: text(fields.status),
+    group_id: fields.group_id === '' ? undefined : (fields.group_id ?? undefined),
+    only_show_if_degraded: flag(fields.only_show_if_degraded),
+  });
+}
+
+/**
+ * `POST|PATCH|PUT /pages/{id}/component-groups[/{id}]`: `{"component_group": {name, components}, "description": …}`.
+ * Statuspage takes the description beside the wrapper; inside it is accepted too.
+ */
+export function groupChange(body: unknown): Fields {
+  const fields = unwrap(body, 'component_group');
+  const outer = isObject(body) ? body : {};
+  const description = fields.description !== undefined ? fields.description : outer.description;
+  return defined({
+    name: text(fields.name),
+    description: description === '' ? null : description,
+    components: list(fields.components),
+  });
+}
+
+export type SubscriberCreation = { kind: 'email' | 'webhook'; input: Fields; skipConfirmation: boolean };
+
+/**
+ * `POST /pages/{id}/subscribers`: `{"subscriber": {email | endpoint, component_ids, skip_confirmation_notification}}`.
+ * An `endpoint` makes a webhook subscriber (its `email` is where failures are reported); otherwise
+ * an email subscriber, confirmed at once with `skip_confirmation_notification` (no email is sent).
+ * SMS, Slack and Teams subscribers are not Lifeline's: refused by name.
+ */
+export function subscriberCreation(body: unknown): SubscriberCreation {
+  const fields = unwrap(body, 'subscriber');
+  const componentIds = list(fields.component_ids);
+  const skip = flag(fields.skip_confirmation_notification);
+  const skipConfirmation = skip === true;
+  const endpoint = text(fields.endpoint);
+  if (endpoint !== undefined) {
+    return { kind: 'webhook', skipConfirmation, input: defined({ type: 'webhook', url: endpoint, email: text(fields.email), component_ids: componentIds }) };
+  }
+  if (text(fields.email) === undefined && (text(fields.phone_number) !== undefined || text(fields.slack_channel_id) !== undefined)) {
+    throw new ValidationError('subscriber', 'only email and webhook (endpoint) subscribers are supported');
+  }
+  return {
+    kind: 'email',
+    skipConfirmation,
+    input: defined({ type: 'email', email: fields.email ?? '', component_ids: componentIds, confirmed: skip }),
+  };
+}
+
+/** The status a template gives a component listed in `component_ids` without one of its own: the mildest that says "affected". */
+export const TEMPLATE_DEFAULT_COMPONENT_STATUS = 'degraded_performance';
+
+/**
+ * `POST /pages/{id}/incident_templates`: `{"template": {name, title, body, update_status, component_ids, …}}`,
+ * also wrapped as `incident_template` (yannh/statuspage-go-sdk, which also sends the title as `suffix`).
+ * `components` ({id: status}) is taken too, as for incidents. Without a body, Statuspage's placeholder words.
+ */
+export function templateCreation(request: unknown): Fields {
+  const fields = unwrap(request, 'template', 'incident_template');
+  const components: Fields = isObject(fields.components) ? { ...fields.components } : {};
+  for (const id of list(fields.component_ids) ?? []) {
+    if (typeof id === 'string' && !(id in components)) components[id] = TEMPLATE_DEFAULT_COMPONENT_STATUS;
+  }
+  const status = text(fields.update_status);
+  // Without a body (that SDK sends it under a numeric key), Statuspage's placeholder words for the status.
+  const body =
+    text(fields.body) ??
+    DEFAULT_INCIDENT_BODIES[(typeof status === 'string' && status in DEFAULT_INCIDENT_BODIES ? status : 'investigating') as IncidentStatus];
+  return defined({
+    name: fields.name,
+    title: fields.title ?? (typeof fields.suffix === 'string' ? fields.suffix : undefined),
+    body,
+    status,
+    impact: text(fields.impact_override) ?? text(fields.impact),
+    components: Object.keys(components).length > 0 ? components : undefined,
+  });
+}

@@ -4,9 +4,9 @@ import type { ComponentGroup } from '../../domain/model.ts';
 import { findGroup, listGroups, nextPosition, upsertGroup } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
-import { ComponentKey, ComponentName, Description, Position } from '../shared/fields.ts';
+import { ComponentKey, ComponentName, Description, PathIdOrKey, Position } from '../shared/fields.ts';
 import { recordChange } from '../shared/record-change.ts';
-import { chooseKey, optionalDescription, placeAmong, reorder, structureChange, structureName } from './structure-change.ts';
+import { chooseKey, optionalDescription, placeAmong, reorder, setGroupMembers, structureChange, structureName } from './structure-change.ts';
 
 /** A new component group: the API's request body, the console's "Add a group" form. */
 export const CreateComponentGroupInput = Type.Object(
@@ -15,6 +15,10 @@ export const CreateComponentGroupInput = Type.Object(
     description: Type.Optional(Description),
     key: Type.Optional(ComponentKey),
     position: Type.Optional(Position),
+    /** Statuspage's `components`: the group's members in order (ids or keys); the ones it held and are not listed leave it. */
+    components: Type.Optional(
+      Type.Array(PathIdOrKey, { maxItems: 500, description: "the group's components in order (ids or keys); others in it leave it, ungrouped" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -32,7 +36,8 @@ export async function createComponentGroup(ctx: ServiceContext, raw: unknown): P
     const id = await upsertGroup(tx, { id: ctx.ids.id(), page_id: pageId, key, name, description, position: await nextPosition(tx, 'component_group'), at });
     const place = placeAmong(input.position, groups.length + 1);
     if (place !== undefined) await reorder(tx, 'component_group', [...groups.map((g) => g.id), id], id, place, at);
-    await recordChange(tx, ctx, { action: 'component_group.created', targetType: 'component_group', targetId: id, details: { key, name } }, at);
+    const components = input.components === undefined ? undefined : await setGroupMembers(tx, id, input.components, at);
+    await recordChange(tx, ctx, { action: 'component_group.created', targetType: 'component_group', targetId: id, details: { key, name, components } }, at);
     return (await findGroup(tx, id))!;
   });
 }

@@ -3,7 +3,7 @@ import type { Component, ComponentGroup } from '../../domain/model.ts';
 import { requireText } from '../../domain/validation.ts';
 import type { Queryable } from '../../storage/database.ts';
 import { lockPageStructure } from '../../storage/locks.ts';
-import { findComponentsByIdOrKey, findGroup, findPage, keyTaken, listComponents, setPositions } from '../../storage/page-repository.ts';
+import { findComponentsByIdOrKey, findGroup, findPage, keyTaken, listComponents, setPositions, updateComponentFields } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
 import { COMPONENT_NAME_MAX, DESCRIPTION_MAX } from '../../domain/validation.ts';
 
@@ -114,3 +114,34 @@ export async function resolveGroupId(db: Queryable, ref: string | null | undefin
 
 /** The ids of a group's components (or the ungrouped ones), in page order. */
 export const siblingsOf = async (db: Queryable, groupId: string | null) => (await listComponents(db)).filter((c) => c.group_id === groupId).map((c) => c.id);
+
+/**
+ * Makes `refs` (component ids or keys, in order) a group's members, as Statuspage's
+ * `component_group.components` does: listed components move into the group in that order; the
+ * group's other components leave it, last among the ungrouped ones. Returns the member ids.
+ */
+export async function setGroupMembers(db: Queryable, groupId: string, refs: string[], at: Date): Promise<string[]> {
+  const found = await findComponentsByIdOrKey(db, refs, { forUpdate: true });
+  const members: string[] = [];
+  for (const ref of refs) {
+    const component = found.find((c) => c.id === ref || c.key === ref);
+    if (!component) throw new ValidationError(`components.${ref}`, 'no such component');
+    if (!members.includes(component.id)) members.push(component.id);
+  }
+  const all = await listComponents(db);
+  const joining = all.filter((c) => members.includes(c.id) && c.group_id !== groupId);
+  const leaving = all.filter((c) => c.group_id === groupId && !members.includes(c.id));
+  for (const component of joining) await updateComponentFields(db, component.id, { ...component, group_id: groupId, at });
+  for (const component of leaving) await updateComponentFields(db, component.id, { ...component, group_id: null, at });
+  const ungrouped = [...all.filter((c) => c.group_id === null && !members.includes(c.id)), ...leaving].map((c) => c.id);
+  for (const order of [members, ungrouped]) {
+    await setPositions(
+      db,
+      'component',
+      order,
+      order.map((_, index) => index + 1),
+      at,
+    );
+  }
+  return members;
+}

@@ -4,9 +4,9 @@ import type { ComponentGroup } from '../../domain/model.ts';
 import { findGroup, listGroups, updateGroupFields } from '../../storage/page-repository.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
-import { ComponentName, Description, Position } from '../shared/fields.ts';
+import { ComponentName, Description, PathIdOrKey, Position } from '../shared/fields.ts';
 import { recordChange } from '../shared/record-change.ts';
-import { editedText, placeAmong, reorder, requireGroup, structureChange } from './structure-change.ts';
+import { editedText, placeAmong, reorder, requireGroup, setGroupMembers, structureChange } from './structure-change.ts';
 
 /** A group's edit: missing fields keep their value; the key never changes. */
 export const UpdateComponentGroupInput = Type.Object(
@@ -14,6 +14,10 @@ export const UpdateComponentGroupInput = Type.Object(
     name: Type.Optional(ComponentName),
     description: Type.Optional(Description),
     position: Type.Optional(Position),
+    /** Statuspage's `components`: the group's members in order (ids or keys); the ones it held and are not listed leave it. */
+    components: Type.Optional(
+      Type.Array(PathIdOrKey, { maxItems: 500, description: "the group's components in order (ids or keys); others in it leave it, ungrouped" }),
+    ),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -38,10 +42,11 @@ export async function updateComponentGroup(ctx: ServiceContext, idOrKey: string,
         place,
         at,
       );
+    const components = input.components === undefined ? undefined : await setGroupMembers(tx, group.id, input.components, at);
     await recordChange(
       tx,
       ctx,
-      { action: 'component_group.edited', targetType: 'component_group', targetId: group.id, details: { name, position: place ?? null } },
+      { action: 'component_group.edited', targetType: 'component_group', targetId: group.id, details: { name, position: place ?? null, components } },
       at,
     );
     return (await findGroup(tx, group.id))!;
