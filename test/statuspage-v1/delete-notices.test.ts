@@ -3,6 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels/channel.ts';
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
+import { createChatChannel } from '../../src/channels/chat-channel.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
 import { insertDeliveryChunk } from '../../src/storage/delivery-repository.ts';
@@ -126,6 +127,7 @@ describe('the delivery worker, for an incident deleted behind a delivery', () =>
       random: () => 0.5,
       email: relay,
       webhook: createWebhookChannel({ allowPrivate: true }),
+      chat: createChatChannel({ allowPrivate: true }),
       publicUrl: web.config.publicUrl,
       linkKey: () => web.app.linkKey(),
       mailFrom: 'Acme Status <status@acme.example>',
