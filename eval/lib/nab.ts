@@ -1,7 +1,48 @@
 /** Loads the NAB subset (../shared/data/nab from the project root) as dense bucket series. */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import type { Series } from './replay.ts';
+
+/**
+ * Where the NAB data is, and every place looked at. NAB_DIR (the nab folder itself) or else
+ * LIFELINE_SHARED (the shared folder), when set, is the only place looked at; otherwise ../shared
+ * beside this checkout, then ../shared beside the main checkout when this one is a git worktree
+ * (a worktree's own ../shared is often absent). A
+ * directory counts only if it holds every file in `files`, so a half-copied folder is reported,
+ * not half-replayed.
+ */
+export function findNabDir(root: string, files: readonly string[], env: NodeJS.ProcessEnv = process.env): { dir: string | null; tried: string[] } {
+  const candidates: string[] = [];
+  if (env.NAB_DIR) candidates.push(resolve(root, env.NAB_DIR));
+  if (env.LIFELINE_SHARED) candidates.push(resolve(root, env.LIFELINE_SHARED, 'data/nab'));
+  candidates.push(resolve(root, '../shared/data/nab'));
+  const main = mainCheckout(root);
+  if (main && main !== root) candidates.push(resolve(main, '../shared/data/nab'));
+  const tried: string[] = [];
+  for (const dir of new Set(candidates)) {
+    const missing = files.filter((f) => !existsSync(join(dir, f)));
+    if (missing.length === 0) return { dir, tried };
+    tried.push(existsSync(dir) ? `${dir} (missing ${missing.join(', ')})` : `${dir} (no such directory)`);
+    // A location given explicitly that is wrong is an error, not a cue to read other data instead.
+    if (env.NAB_DIR || env.LIFELINE_SHARED) break;
+  }
+  return { dir: null, tried };
+}
+
+/** The main working tree of the repository `root` belongs to (itself unless it is a linked worktree); null without git. */
+function mainCheckout(root: string): string | null {
+  try {
+    const common = execFileSync('git', ['rev-parse', '--path-format=absolute', '--git-common-dir'], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    return dirname(common.trim());
+  } catch {
+    return null;
+  }
+}
 
 /** NAB timestamps carry no zone: read them as UTC, i.e. as the wall clock they were recorded in. */
 export function parseNabTime(text: string): number {

@@ -214,7 +214,8 @@ export const depressionKind = (drop: number, shape: (typeof DEPRESSION_SHAPES)[n
  * 4 clean weeks of history, then a week with a depression (not a stop) each day, Monday to
  * Saturday, in one region: 30, 45 and 60% of the traffic lost for 30 minutes, sudden or sliding
  * down over 5 minutes, at the evening peak (17:00) and at night (03:30, about a tenth of it).
- * The onset is the start of the drop (of the slide, for the gradual ones).
+ * The onset is the start of the drop (of the slide, for the gradual ones); a slide also says how
+ * it slides, so that its time to detect can be counted from when it crosses the alarm level.
  */
 export function depressionSeries(peak: number, seed = 1): GeneratedSeries {
   const events: Event[] = [];
@@ -229,7 +230,13 @@ export function depressionSeries(peak: number, seed = 1): GeneratedSeries {
       const level = 1 - drop;
       const factor = shape === 'sudden' ? () => level : (t: number) => 1 - drop * Math.min(1, (t - from) / (5 * MINUTE));
       events.push({ from, to: from + 30 * MINUTE, factor });
-      drops.push({ kind: depressionKind(drop, shape, when), onset: from, end: from + 30 * MINUTE, dropTo: null });
+      drops.push({
+        kind: depressionKind(drop, shape, when),
+        onset: from,
+        end: from + 30 * MINUTE,
+        dropTo: null,
+        ...(shape === 'sudden' ? {} : { slide: { seconds: 5 * 60, lost: drop } }),
+      });
     }
   }
   const { counts, pushed } = generate(seed * 1_000_003 + 3000 + peak, peak, 0, 5, events);

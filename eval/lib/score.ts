@@ -10,6 +10,19 @@ export interface Drop {
   readonly end: number;
   /** The level it drops to, for the promised delay (0 = stop); null when no promise applies (a slide, flapping). */
   readonly dropTo?: number | null;
+  /** A gradual drop: the level slides linearly from normal at the onset to (1 - lost) over `seconds`. */
+  readonly slide?: { readonly seconds: number; readonly lost: number };
+}
+
+/** The level of normal below which the detector calls a window bad: the threshold with its tolerance (0.55 by default). */
+export const alarmLevel = (config: DetectorConfig): number => config.threshold * (1 + config.thresholdTolerance);
+
+/** When a sliding drop's level crosses the alarm level; null for a sudden drop or a slide that stays above it. */
+function crossingOf(drop: Drop, config: DetectorConfig): number | null {
+  if (!drop.slide) return null;
+  const below = 1 - alarmLevel(config);
+  if (drop.slide.lost < below) return null;
+  return drop.onset + drop.slide.seconds * 1000 * (below / drop.slide.lost);
 }
 
 /** A period where an alarm is neither required nor false (a brief blip, a spike-labelled window). */
@@ -23,6 +36,10 @@ interface DropResult {
   readonly episode: Episode | null;
   /** Seconds from onset to the firing tick (negative: already firing at onset); null when missed. */
   readonly delaySeconds: number | null;
+  /** For a slide: when its level crossed the alarm level (null: sudden, or never below it). */
+  readonly crossing: number | null;
+  /** Seconds from `crossing` to the firing tick (negative: fired before the crossing); null when missed or no crossing. */
+  readonly crossingDelaySeconds: number | null;
   /** What the detector promises for this drop at the expected level it saw just before onset. */
   readonly promisedSeconds: number | null;
   /** Seconds from the end of the drop to recovery, when it recovered. */
@@ -58,10 +75,13 @@ export function score(
       result.episodes.find((e) => e.firedAt < drop.onset && (e.recoveredAt === null || e.recoveredAt > drop.onset)) ??
       null;
     if (episode) used.add(episode);
+    const crossing = crossingOf(drop, config);
     return {
       drop,
       episode,
       delaySeconds: episode ? (episode.firedAt - drop.onset) / 1000 : null,
+      crossing,
+      crossingDelaySeconds: episode && crossing !== null ? (episode.firedAt - crossing) / 1000 : null,
       promisedSeconds: drop.dropTo === null ? null : promisedDelaySeconds(result.rateAt(drop.onset - 1), config, { dropTo: drop.dropTo ?? 0 }),
       recoverySeconds: episode?.recoveredAt != null ? (episode.recoveredAt - drop.end) / 1000 : null,
     };
