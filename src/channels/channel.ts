@@ -35,9 +35,64 @@ export interface EmailMessage {
   headers: Record<string, string>;
 }
 
+/**
+ * One notice's email, built once for all its recipients: the same subject, bodies and headers for
+ * everyone but for slots (their own manage and unsubscribe links), written into the bodies with
+ * `slotMarker(name)`.
+ */
+export interface EmailLayout {
+  subject: string;
+  text: string;
+  html: string;
+  /** Headers the same for every recipient (List-Id, ...), single-line values. */
+  headers: Record<string, string>;
+}
+
+/** What one recipient's copy of a layout holds of its own. */
+export interface LayoutRecipient {
+  to: string;
+  messageId: string;
+  /** Each slot's value, as it goes into the text body and (already escaped) into the HTML body. */
+  slots: Record<string, { text: string; html: string }>;
+  /** Headers of this recipient only (List-Unsubscribe, ...), single-line values. */
+  headers: Record<string, string>;
+}
+
 export interface EmailChannel {
   send(message: EmailMessage): Promise<SendOutcome>;
+  /**
+   * Sends a recipient's copy of a layout. A channel builds the layout's MIME once and writes each
+   * copy from its parts (a fan-out of 100,000 builds one message, not 100,000); the copy reads
+   * exactly as `send(fillLayout(layout, recipient))` would.
+   */
+  sendCopy(layout: EmailLayout, recipient: LayoutRecipient): Promise<SendOutcome>;
   close(): Promise<void>;
+}
+
+/**
+ * Slot markers carry a per-process random part, so no incident text can name one and have a
+ * recipient's link put in its place. Letters and digits only: HTML escaping leaves them alone.
+ */
+const SLOT_NONCE = Array.from(crypto.getRandomValues(new Uint8Array(8)), (b) => (b % 36).toString(36)).join('');
+export const SLOT_MARKER_PATTERN = new RegExp(`lifelineslot${SLOT_NONCE}([a-z]+)end`, 'g');
+
+/** Where the slot `name` (lower-case letters) goes in a layout's bodies. */
+export function slotMarker(name: string): string {
+  if (!/^[a-z]+$/.test(name)) throw new Error(`slot names are lower-case letters: ${JSON.stringify(name)}`);
+  return `lifelineslot${SLOT_NONCE}${name}end`;
+}
+
+/** The plain message a recipient's copy of a layout stands for. A slot without a value is left empty. */
+export function fillLayout(layout: EmailLayout, recipient: LayoutRecipient): EmailMessage {
+  const fill = (body: string, format: 'text' | 'html') => body.replace(SLOT_MARKER_PATTERN, (_, name: string) => recipient.slots[name]?.[format] ?? '');
+  return {
+    to: recipient.to,
+    subject: layout.subject,
+    text: fill(layout.text, 'text'),
+    html: fill(layout.html, 'html'),
+    messageId: recipient.messageId,
+    headers: { ...layout.headers, ...recipient.headers },
+  };
 }
 
 export interface WebhookRequest {

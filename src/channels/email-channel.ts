@@ -9,7 +9,8 @@ import type { Clock } from '../clock.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { isPlainEmailAddress } from '../domain/email-address.ts';
 import { systemClock } from '../clock.ts';
-import type { EmailChannel, EmailMessage, SendOutcome } from './channel.ts';
+import { fillLayout, type EmailChannel, type EmailLayout, type EmailMessage, type SendOutcome } from './channel.ts';
+import { encodeLayout, writeCopy, type EncodedLayout } from './email-copies.ts';
 
 /** Pino-compatible (a Fastify logger fits). */
 export interface EmailChannelLog {
@@ -152,7 +153,7 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
         disableUrlAccess: true,
       });
 
-  async function writeToMailDir(mail: SendMailOptions, message: EmailMessage): Promise<SendOutcome> {
+  async function writeToMailDir(mail: SendMailOptions, message: Pick<EmailMessage, 'to' | 'messageId'>): Promise<SendOutcome> {
     try {
       const info = await files!.sendMail(mail);
       // Each message holds live links (sign-in, confirm, unsubscribe): readable by this user only.
@@ -186,41 +187,71 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     }
   }
 
-  return {
-    async send(message) {
-      if (closed) return { ok: false, permanent: false, error: 'email channel is closed' };
-      // Only a plain local@domain: nodemailer would read a display name, comment or list in a
-      // stored address as another mailbox than the one that was confirmed and rate-limited.
-      if (!isPlainEmailAddress(message.to)) {
-        return { ok: false, permanent: true, error: `invalid recipient ${JSON.stringify(message.to)}: expected exactly one address, plain local@domain` };
-      }
-      let mail: SendMailOptions;
-      try {
-        mail = compose(options.from, envelopeFrom, message);
-      } catch (error) {
-        // A malformed header is our bug, not the subscriber's: retryable, so it shows up in dead letters.
-        return { ok: false, permanent: false, error: (error as Error).message };
-      }
-      if (!primary) return writeToMailDir(mail, message);
+  /** Hands a composed message to the relay (or the mail dir), with the fallback relay behind it. */
+  async function dispatch(mail: SendMailOptions, message: Pick<EmailMessage, 'to' | 'messageId'>): Promise<SendOutcome> {
+    if (!primary) return writeToMailDir(mail, message);
 
-      const inCooldown = fallback !== undefined && clock.now().getTime() < primaryDownUntil;
-      let first: Attempt | undefined;
-      if (!inCooldown) {
-        first = await attempt(primary, mail);
-        if (first.ok) return { ok: true, detail: first.detail };
-        if (!fallback || !first.failover) return first.outcome;
-        if (first.relayDown) primaryDownUntil = clock.now().getTime() + cooldownMs;
-        log.warn(
-          { to: message.to, messageId: message.messageId, error: first.outcome.error },
-          `primary SMTP relay ${primary.name} failed; trying the fallback ${fallback.name}`,
-        );
+    const inCooldown = fallback !== undefined && clock.now().getTime() < primaryDownUntil;
+    let first: Attempt | undefined;
+    if (!inCooldown) {
+      first = await attempt(primary, mail);
+      if (first.ok) return { ok: true, detail: first.detail };
+      if (!fallback || !first.failover) return first.outcome;
+      if (first.relayDown) primaryDownUntil = clock.now().getTime() + cooldownMs;
+      log.warn(
+        { to: message.to, messageId: message.messageId, error: first.outcome.error },
+        `primary SMTP relay ${primary.name} failed; trying the fallback ${fallback.name}`,
+      );
+    }
+    const second = await attempt(fallback!, mail);
+    if (second.ok) return { ok: true, detail: `${second.detail} (via fallback ${fallback!.name})` };
+    const before = first && !first.ok ? first.outcome.error : `primary ${primary.name} skipped after a recent failure`;
+    const error = `${before}; then ${second.outcome.error}`;
+    const retryAfter = Math.max(first && !first.ok ? (first.outcome.retryAfterMs ?? 0) : 0, second.outcome.retryAfterMs ?? 0);
+    return { ...second.outcome, error, ...(retryAfter > 0 && !second.outcome.permanent ? { retryAfterMs: retryAfter } : {}) };
+  }
+
+  // Only a plain local@domain: nodemailer would read a display name, comment or list in a
+  // stored address as another mailbox than the one that was confirmed and rate-limited.
+  const refuseRecipient = (to: string): SendOutcome | null =>
+    isPlainEmailAddress(to)
+      ? null
+      : { ok: false, permanent: true, error: `invalid recipient ${JSON.stringify(to)}: expected exactly one address, plain local@domain` };
+
+  async function send(message: EmailMessage): Promise<SendOutcome> {
+    if (closed) return { ok: false, permanent: false, error: 'email channel is closed' };
+    const refused = refuseRecipient(message.to);
+    if (refused) return refused;
+    let mail: SendMailOptions;
+    try {
+      mail = compose(options.from, envelopeFrom, message);
+    } catch (error) {
+      // A malformed header is our bug, not the subscriber's: retryable, so it shows up in dead letters.
+      return { ok: false, permanent: false, error: (error as Error).message };
+    }
+    return dispatch(mail, message);
+  }
+
+  // Each layout is encoded once, on its first copy; the worker drops a layout when its notice is
+  // done, and the cache lets it go with it.
+  const encodedLayouts = new WeakMap<EmailLayout, EncodedLayout | null>();
+
+  return {
+    send,
+
+    async sendCopy(layout, recipient) {
+      if (closed) return { ok: false, permanent: false, error: 'email channel is closed' };
+      const refused = refuseRecipient(recipient.to);
+      if (refused) return refused;
+      let encoded = encodedLayouts.get(layout);
+      if (encoded === undefined) {
+        encoded = encodeLayout(layout, options.from, preparedLine);
+        encodedLayouts.set(layout, encoded);
       }
-      const second = await attempt(fallback!, mail);
-      if (second.ok) return { ok: true, detail: `${second.detail} (via fallback ${fallback!.name})` };
-      const before = first && !first.ok ? first.outcome.error : `primary ${primary.name} skipped after a recent failure`;
-      const error = `${before}; then ${second.outcome.error}`;
-      const retryAfter = Math.max(first && !first.ok ? (first.outcome.retryAfterMs ?? 0) : 0, second.outcome.retryAfterMs ?? 0);
-      return { ...second.outcome, error, ...(retryAfter > 0 && !second.outcome.permanent ? { retryAfterMs: retryAfter } : {}) };
+      const raw = encoded && writeCopy(encoded, recipient, clock.now(), preparedLine);
+      // Anything the prepared path cannot write exactly (a non-ASCII header, say) goes the long way.
+      if (!raw) return send(fillLayout(layout, recipient));
+      return dispatch({ envelope: { from: envelopeFrom, to: [recipient.to] }, raw, messageId: recipient.messageId }, recipient);
     },
 
     async close() {
@@ -260,17 +291,30 @@ function checkDkim(dkim: DkimOptions) {
   return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey: dkim.privateKey, headerFieldNames: DKIM_SIGNED_HEADERS };
 }
 
+/** A header's value cleaned of line breaks and control characters (the contract says single-line). */
+function cleanHeaderValue(raw: string): string {
+  return (
+    raw
+      .replace(/[\r\n\t]+/g, ' ')
+      // eslint-disable-next-line no-control-regex -- stripping control characters is the point
+      .replace(/[\x00-\x1f\x7f]/g, '')
+      .trim()
+  );
+}
+
+/** A header as one plain ASCII line, as `compose` would send it, or null when it needs encoding or folding. */
+function preparedLine(name: string, raw: string): string | null {
+  if (!HEADER_NAME.test(name)) return null;
+  const value = headerValue(name, cleanHeaderValue(raw));
+  return typeof value === 'object' && !value.foldLines ? value.value : null;
+}
+
 function compose(from: string, envelopeFrom: string, message: EmailMessage): SendMailOptions {
   const headers: Record<string, string | { prepared: true; value: string }> = {};
   for (const [key, raw] of Object.entries(message.headers)) {
     if (!HEADER_NAME.test(key)) throw new Error(`invalid email header name ${JSON.stringify(key)}`);
     // Line breaks would inject headers; the contract says values are single-line.
-    const value = raw
-      .replace(/[\r\n\t]+/g, ' ')
-      // eslint-disable-next-line no-control-regex -- stripping control characters is the point
-      .replace(/[\x00-\x1f\x7f]/g, '')
-      .trim();
-    headers[key] = headerValue(key, value);
+    headers[key] = headerValue(key, cleanHeaderValue(raw));
   }
   return {
     from,

@@ -1,6 +1,14 @@
 import type { FastifyBaseLogger } from 'fastify';
 import type { Clock } from '../clock.ts';
-import type { ChatChannel, DeliveryBatch, EmailChannel, SendOutcome, WebhookChannel } from '../channels/channel.ts';
+import {
+  slotMarker,
+  type ChatChannel,
+  type DeliveryBatch,
+  type EmailChannel,
+  type EmailLayout,
+  type SendOutcome,
+  type WebhookChannel,
+} from '../channels/channel.ts';
 import { CHAT_PLATFORM_LABELS, isChatPlatform, type ChatPlatform } from '../domain/chat-platform.ts';
 import { signLinkToken } from '../domain/link-token.ts';
 import type { Delivery, OutboxEvent, Subscriber } from '../domain/model.ts';
@@ -59,14 +67,24 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
   const { db, clock, log } = deps;
   const host = new URL(deps.publicUrl).hostname;
   const mailDomain = /@([^>\s]+)>?\s*$/.exec(deps.mailFrom)?.[1] ?? host;
-  const notices = new Map<number, Promise<{ data: NoticeData; notice: Notice | null }>>();
+  const notices = new Map<number, Promise<{ data: NoticeData; notice: Notice | null; layout: EmailLayout | null }>>();
+  const listId = (data: NoticeData) => `${data.page.name.replace(/[^\w .-]/g, '')} status <status.${host}>`;
+
+  /** A notice's email as every subscriber gets it, their own links left as slots: rendered once per event. */
+  const noticeLayout = (notice: Notice, data: NoticeData): EmailLayout => ({
+    ...renderNoticeEmail(deps.views, notice, data, { manageUrl: slotMarker('manage'), unsubscribeUrl: slotMarker('unsubscribe') }),
+    headers: { 'List-Id': listId(data), 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  });
 
   const noticeFor = (event: OutboxEvent) => {
     let pending = notices.get(event.id);
     if (!pending) {
       if (notices.size > 200) notices.delete(notices.keys().next().value as number);
       const personal = event.type === CONFIRMATION_EVENT || event.type === ENDPOINT_DISABLED_EVENT || isAlert(event);
-      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => ({ data, notice: personal ? null : buildNotice(deps.views, data) }));
+      pending = loadNoticeData(db, event, deps.publicUrl).then((data) => {
+        const notice = personal ? null : buildNotice(deps.views, data);
+        return { data, notice, layout: notice && noticeLayout(notice, data) };
+      });
       pending.catch(() => notices.delete(event.id));
       notices.set(event.id, pending);
     }
@@ -125,7 +143,7 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
 
   async function send(delivery: Delivery, event: OutboxEvent, subscriber: Subscriber & { secret: string | null }): Promise<SendOutcome> {
     if (isChatPlatform(delivery.channel)) return sendChat(delivery.channel, event, subscriber);
-    const { data, notice } = await noticeFor(event);
+    const { data, notice, layout } = await noticeFor(event);
     if (isAlert(event)) {
       const payload = event.payload as unknown as AlertPayload;
       if (delivery.channel === 'webhook') {
@@ -156,9 +174,19 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
         body: buildWebhookBody(notice, data, link, clock.now()),
       });
     }
-    const content = notice
-      ? renderNoticeEmail(deps.views, notice, data, link)
-      : event.type === ENDPOINT_DISABLED_EVENT
+    if (layout) {
+      return deps.email.sendCopy(layout, {
+        to: subscriber.email as string,
+        messageId: `<delivery-${delivery.id}.${event.id}@${host}>`,
+        slots: {
+          manage: { text: link.manageUrl, html: deps.views.escape(link.manageUrl) },
+          unsubscribe: { text: link.unsubscribeUrl, html: deps.views.escape(link.unsubscribeUrl) },
+        },
+        headers: { 'List-Unsubscribe': `<${link.unsubscribeUrl}>, <mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${link.unsubscribeToken}>` },
+      });
+    }
+    const content =
+      event.type === ENDPOINT_DISABLED_EVENT
         ? renderEndpointDisabledEmail(deps.views, {
             pageName: data.page.name,
             publicUrl: deps.publicUrl,
@@ -176,12 +204,12 @@ export function createDeliveryWorker(deps: DeliveryWorkerDeps) {
             webhookUrl: subscriber.type === 'webhook' ? subscriber.url : null,
             confirmUrl: confirmUrl(subscriber.id, event),
           });
-    const headers: Record<string, string> = { 'List-Id': `${data.page.name.replace(/[^\w .-]/g, '')} status <status.${host}>` };
-    if (notice) {
-      headers['List-Unsubscribe'] = `<${link.unsubscribeUrl}>, <mailto:unsubscribe@${mailDomain}?subject=unsubscribe%20${link.unsubscribeToken}>`;
-      headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';
-    }
-    return deps.email.send({ to: subscriber.email as string, ...content, messageId: `<delivery-${delivery.id}.${event.id}@${host}>`, headers });
+    return deps.email.send({
+      to: subscriber.email as string,
+      ...content,
+      messageId: `<delivery-${delivery.id}.${event.id}@${host}>`,
+      headers: { 'List-Id': listId(data) },
+    });
   }
 
   async function record(delivery: Delivery, subscriber: Subscriber & { failing_since?: Date | null }, outcome: SendOutcome): Promise<void> {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import type { FastifyBaseLogger } from 'fastify';
 import PostalMime from 'postal-mime';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
+import { fillLayout, slotMarker, type EmailChannel, type EmailLayout, type EmailMessage, type LayoutRecipient } from '../../src/channels/channel.ts';
 import { createEmailChannel, type EmailChannelLog, type EmailChannelOptions } from '../../src/channels/email-channel.ts';
 import { ManualClock } from '../../src/clock.ts';
 import { closedPort, startSmtpServer, type TestSmtpServer } from '../helpers/smtp-server.ts';
@@ -235,6 +235,106 @@ describe('email channel over SMTP', () => {
     const [{ raw, envelope }] = await smtp.waitFor(1);
     expect(header(raw, 'Bcc')).toEqual([]);
     expect(envelope.rcptTo).toEqual(['ada@example.net']);
+  });
+});
+
+describe('copies of a notice layout', () => {
+  const layout = (subject = '[Acme Chat] Elevated error rates on Messaging'): EmailLayout => ({
+    subject,
+    text: `We are investigating elevated error rates — in Zürich too.\n\nManage: ${slotMarker('manage')}\nUnsubscribe: ${slotMarker('unsubscribe')}`,
+    html: `<p>We are investigating <strong>elevated error rates</strong> — in Zürich too.</p><p><a href="${slotMarker('manage')}">Manage</a> · <a href="${slotMarker('unsubscribe')}">Unsubscribe</a></p>`,
+    headers: { 'List-Id': 'Acme Chat status <acme-chat.status.acme.example>', 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' },
+  });
+  const recipient = (to: string, n: number): LayoutRecipient => ({
+    to,
+    messageId: `<delivery-${n}.7@status.acme.example>`,
+    slots: {
+      manage: { text: `https://status.acme.example/manage/m${n}?a=1&b=2`, html: `https://status.acme.example/manage/m${n}?a=1&amp;b=2` },
+      unsubscribe: { text: `https://status.acme.example/unsubscribe/u${n}`, html: `https://status.acme.example/unsubscribe/u${n}` },
+    },
+    headers: { 'List-Unsubscribe': `<https://status.acme.example/unsubscribe/u${n}>, <mailto:unsubscribe@acme.example?subject=unsubscribe%20u${n}>` },
+  });
+
+  /** What a mail client shows of a message: the fields a copy must have exactly as the full composer writes them. */
+  const seen = (m: { raw: string; parsed: Awaited<ReturnType<TestSmtpServer['waitFor']>>[number]['parsed'] }) => ({
+    from: m.parsed.from,
+    to: m.parsed.to,
+    subject: m.parsed.subject,
+    messageId: m.parsed.messageId,
+    // postal-mime keeps the line break before the boundary of a quoted-printable part (the
+    // composer's) and drops it for base64 (the copy's): the bodies are the same either way.
+    text: m.parsed.text?.replace(/\n$/, ''),
+    html: m.parsed.html?.replace(/\n$/, ''),
+    listId: header(m.raw, 'List-Id'),
+    unsubscribe: header(m.raw, 'List-Unsubscribe'),
+    unsubscribePost: header(m.raw, 'List-Unsubscribe-Post'),
+  });
+
+  it('reads exactly as the message the full composer writes, each recipient with their own links', async () => {
+    const smtp = await server();
+    const email = channel({ smtpUrl: smtp.url, poolSize: 1 });
+    const shared = layout();
+    expect(await email.sendCopy(shared, recipient('ada@example.net', 1))).toMatchObject({ ok: true });
+    expect(await email.sendCopy(shared, recipient('bob@example.net', 2))).toMatchObject({ ok: true });
+    expect(await email.send(fillLayout(shared, recipient('ada@example.net', 1)))).toMatchObject({ ok: true });
+
+    const [ada, bob, composed] = await smtp.waitFor(3);
+    expect(seen(ada)).toEqual(seen(composed));
+    // The copy was written from the prepared parts, not by the composer (which picks quoted-printable here).
+    expect(ada.raw).toContain('Content-Transfer-Encoding: base64');
+    expect(composed.raw).not.toContain('Content-Transfer-Encoding: base64');
+    expect(ada.envelope.rcptTo).toEqual(['ada@example.net']);
+    expect(bob.envelope.rcptTo).toEqual(['bob@example.net']);
+    expect(bob.parsed.text).toContain('Manage: https://status.acme.example/manage/m2?a=1&b=2\n');
+    expect(bob.parsed.html).toContain('href="https://status.acme.example/manage/m2?a=1&amp;b=2"');
+    expect(bob.parsed.text).not.toMatch(/lifelineslot/);
+    expect(header(bob.raw, 'List-Unsubscribe')).toEqual([
+      ' <https://status.acme.example/unsubscribe/u2>, <mailto:unsubscribe@acme.example?subject=unsubscribe%20u2>',
+    ]);
+    // One line per header as the composer writes them, and every body line within RFC 5322's limit.
+    for (const line of bob.raw.split('\r\n')) expect(line.length).toBeLessThanOrEqual(998);
+    expect(header(bob.raw, 'Date')[0]).toMatch(/^ \w{3}, \d{2} \w{3} \d{4} \d{2}:\d{2}:\d{2} \+0000$/);
+  });
+
+  it('encodes a non-ASCII subject as the composer does, and falls back to it for a header it cannot write as one line', async () => {
+    const smtp = await server();
+    const email = channel({ smtpUrl: smtp.url, poolSize: 1 });
+    const accented = layout('[Acme Chat] Überlastung in Zürich: Nachrichten kommen verspätet an, wir arbeiten daran');
+    const folded = { ...layout(), headers: { ...layout().headers, 'List-Id': 'Accès Chat status <acme-chat.status.acme.example>' } };
+    expect(await email.sendCopy(accented, recipient('ada@example.net', 1))).toMatchObject({ ok: true });
+    expect(await email.sendCopy(folded, recipient('ada@example.net', 2))).toMatchObject({ ok: true });
+    expect(await email.send(fillLayout(folded, recipient('ada@example.net', 2)))).toMatchObject({ ok: true });
+
+    const [copy, fallback, composed] = await smtp.waitFor(3);
+    expect(copy.parsed.subject).toBe(accented.subject);
+    expect(seen(fallback)).toEqual(seen(composed));
+    expect(fallback.raw).not.toContain('Content-Transfer-Encoding: base64');
+    expect(copy.raw).toContain('Content-Transfer-Encoding: base64');
+    expect(fallback.parsed.text).toContain('https://status.acme.example/manage/m2?a=1&b=2');
+  });
+
+  it('refuses a copy for more than one recipient, and leaves no slot marker from incident text', async () => {
+    const smtp = await server();
+    const email = channel({ smtpUrl: smtp.url });
+    const outcome = await email.sendCopy(layout(), recipient('a@example.net, b@example.net', 1));
+    expect(outcome).toMatchObject({ ok: false, permanent: true, error: expect.stringContaining('exactly one address') });
+    expect(smtp.connections).toBe(0);
+    // A slot name nobody filled is left empty, never shown as a marker.
+    const stray = { ...layout(), text: `Oops ${slotMarker('other')} here` };
+    expect(fillLayout(stray, recipient('ada@example.net', 1)).text).toBe('Oops  here');
+  });
+
+  it('signs each copy with DKIM over its own List-Unsubscribe', async () => {
+    const smtp = await server();
+    const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+    const email = channel({
+      smtpUrl: smtp.url,
+      dkim: { domainName: 'acme.example', keySelector: 'lifeline', privateKey: privateKey.export({ type: 'pkcs8', format: 'pem' }).toString() },
+    });
+    expect(await email.sendCopy(layout(), recipient('ada@example.net', 1))).toMatchObject({ ok: true });
+    const [{ raw }] = await smtp.waitFor(1);
+    expect(verifyDkim(raw, publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(true);
+    expect(verifyDkim(raw.replace('unsubscribe/u1>', 'unsubscribe/u9>'), publicKey.export({ type: 'spki', format: 'pem' }).toString())).toBe(false);
   });
 });
 

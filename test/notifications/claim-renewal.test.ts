@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels/channel.ts';
+import { fillLayout, type EmailChannel, type EmailMessage, type SendOutcome } from '../../src/channels/channel.ts';
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
 import { createChatChannel } from '../../src/channels/chat-channel.ts';
 import { createDeliveryWorker } from '../../src/jobs/delivery-worker.ts';
@@ -41,6 +41,9 @@ describe('delivery claim renewal', () => {
         await relayAccepts;
         sent.push(message);
         return { ok: true };
+      },
+      sendCopy(layout, recipient) {
+        return this.send(fillLayout(layout, recipient));
       },
       close: async () => {},
     };

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
+import { fillLayout, type EmailChannel, type EmailMessage } from '../../src/channels/channel.ts';
 import { validatePageDefinition } from '../../src/config.ts';
 import { changeUserRole } from '../../src/services/access/change-user-role.ts';
 import { evaluateHeartbeats } from '../../src/services/heartbeats/evaluate-heartbeats.ts';
@@ -506,6 +506,9 @@ describe('manage: components, tokens, accounts, audit', () => {
         sent.push(message);
         delivered();
         return { ok: true };
+      },
+      sendCopy(layout, recipient) {
+        return this.send(fillLayout(layout, recipient));
       },
       close: async () => {},
     } satisfies EmailChannel;

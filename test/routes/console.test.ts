@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
+import { fillLayout, type EmailChannel, type EmailMessage } from '../../src/channels/channel.ts';
 import { createUser } from '../../src/services/access/create-user.ts';
 import { setPassword } from '../../src/services/access/set-password.ts';
 import type { UserRole } from '../../src/domain/roles.ts';
@@ -155,6 +155,9 @@ describe('signing in', () => {
         sent.push(message);
         delivered();
         return { ok: true };
+      },
+      sendCopy(layout, recipient) {
+        return this.send(fillLayout(layout, recipient));
       },
       close: async () => {},
     };

@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { buildApp } from '../../src/app.ts';
-import type { EmailChannel, EmailMessage } from '../../src/channels/channel.ts';
+import { fillLayout, type EmailChannel, type EmailMessage } from '../../src/channels/channel.ts';
 import { ManualClock } from '../../src/clock.ts';
 import type { Database, Transaction } from '../../src/storage/database.ts';
 import { startTestApp, testConfig, type TestApp } from '../helpers/app.ts';
@@ -93,6 +93,9 @@ describe('"Email me a sign-in link" does not tell accounts apart', () => {
       send: (message) => {
         sent.push(message);
         return new Promise(() => {});
+      },
+      sendCopy(layout, recipient) {
+        return this.send(fillLayout(layout, recipient));
       },
       close: async () => {},
     };

@@ -1,7 +1,7 @@
 // Deleting an incident stops what was still to be sent about it, through the real pipeline
 // (outbox → dispatcher → embedded queue → worker → a real SMTP server on loopback).
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { EmailChannel, EmailMessage, SendOutcome } from '../../src/channels/channel.ts';
+import { fillLayout, type EmailChannel, type EmailMessage, type SendOutcome } from '../../src/channels/channel.ts';
 import { createWebhookChannel } from '../../src/channels/webhook-channel.ts';
 import { createChatChannel } from '../../src/channels/chat-channel.ts';
 import { ManualClock } from '../../src/clock.ts';
@@ -118,6 +118,9 @@ describe('the delivery worker, for an incident deleted behind a delivery', () =>
       async send(message): Promise<SendOutcome> {
         sent.push(message);
         return { ok: true };
+      },
+      sendCopy(layout, recipient) {
+        return this.send(fillLayout(layout, recipient));
       },
       close: async () => {},
     };
