@@ -4,6 +4,7 @@ import { CONSOLE_IMPACT_LABELS, INCIDENT_STATUS_LABELS } from '../domain/labels.
 import type { Component, ComponentGroup, ConsoleSession, Incident, IncidentTemplate, Page, ResponderUser } from '../domain/model.ts';
 import { COMPONENT_STATUS_LABELS, COMPONENT_STATUSES, impactOfComponentStatuses, type ComponentStatus, type Impact } from '../domain/status.ts';
 import { formatDateTime } from '../domain/time.ts';
+import { shownSubscriberUrl } from '../domain/subscriber-url.ts';
 import { renderMarkdown } from './markdown.ts';
 import { incidentView } from './status-page-view.ts';
 
@@ -393,12 +394,14 @@ export function deadLetterItem(
     created_at: Date;
   },
   timeZone: string,
+  mayManageSubscribers: boolean,
 ) {
+  const recipient = d.channel === 'email' ? d.recipient : shownSubscriberUrl(d.recipient, mayManageSubscribers);
   return {
     id: d.id,
     eventId: d.event_id,
     eventType: d.event_type,
-    recipient: d.recipient ?? '(removed subscriber)',
+    recipient: recipient ?? '(removed subscriber)',
     channel: CHANNEL_LABELS[d.channel] ?? d.channel,
     attempts: d.attempts,
     lastError: d.last_error ?? 'no reason recorded',
@@ -427,6 +430,7 @@ export function subscriberListItem(
   },
   components: Component[],
   timeZone: string,
+  mayManageSubscribers: boolean,
 ) {
   const state = s.disabled_at
     ? { key: 'disabled', text: `Disabled: ${s.disabled_reason ?? 'no reason given'}` }
@@ -441,8 +445,8 @@ export function subscriberListItem(
     type: s.type,
     isWebhook: s.type === 'webhook',
     kindLabel: isChatPlatform(s.type) ? CHAT_PLATFORM_LABELS[s.type] : s.type === 'webhook' ? 'Webhook' : 'Email',
-    // A chat channel's URL is shown with its secret parts elided (as stored in `url`).
-    address: s.type === 'email' ? (s.email ?? '') : (s.url ?? ''),
+    // A chat channel's URL is stored with its secret parts elided; a webhook's whole, shown so only to who may manage it.
+    address: s.type === 'email' ? (s.email ?? '') : (shownSubscriberUrl(s.url, mayManageSubscribers) ?? ''),
     owner: s.type === 'email' ? null : s.email,
     components: names,
     source: s.source,

@@ -6,6 +6,7 @@
  * empty values; Lifeline's own extra keys (`source`) are kept.
  */
 import type { Component, ComponentGroup, Incident, IncidentTemplate, Page, Subscriber } from '../domain/model.ts';
+import { shownSubscriberUrl } from '../domain/subscriber-url.ts';
 import type { PublicStatus } from '../queries/load-public-status.ts';
 import { presentComponent, presentComponents, presentIncident, type PresentOptions } from './statuspage-v2.ts';
 
@@ -117,15 +118,21 @@ export function presentV1Incident(incident: Incident, components: Component[], p
  * A subscriber as Statuspage's manage API answers one. `components` lists every component for a
  * page-wide subscription (`allComponentIds`), as Statuspage does; a suppressed address or a
  * disabled endpoint is `quarantined_at`. Lifeline adds `confirmed_at`, and `secret` (a webhook's
- * signing secret) in the answer that creates it.
+ * signing secret) in the answer that creates it. The endpoint is whole only for a caller who may
+ * manage subscribers.
  */
-export function presentV1Subscriber(subscriber: Subscriber, allComponentIds: readonly string[], extra: { skipConfirmation?: boolean; secret?: string } = {}) {
+export function presentV1Subscriber(
+  subscriber: Subscriber,
+  allComponentIds: readonly string[],
+  mayManage: boolean,
+  extra: { skipConfirmation?: boolean; secret?: string } = {},
+) {
   return {
     id: subscriber.id,
     mode: subscriber.type,
     skip_confirmation_notification: extra.skipConfirmation ?? false,
     email: subscriber.email,
-    endpoint: subscriber.url,
+    endpoint: shownSubscriberUrl(subscriber.url, mayManage),
     phone_number: null,
     phone_country: null,
     display_phone_number: null,

@@ -6,11 +6,13 @@ export type { SubscriberState };
 
 /**
  * Subscribers by id order, filtered by type, a search text and a state (default all), after a
- * cursor or `offset` rows (a page of `limit`).
+ * cursor or `offset` rows (a page of `limit`). The search matches endpoint URLs only with
+ * `searchUrls` (default): a caller who may not see a URL whole must not be able to guess it
+ * character by character through the search.
  */
 export function listSubscribers(
   db: Queryable,
-  options: { type?: string; search?: string; limit: number; afterId?: string; offset?: number; state?: SubscriberState },
+  options: { type?: string; search?: string; searchUrls?: boolean; limit: number; afterId?: string; offset?: number; state?: SubscriberState },
 ): Promise<Subscriber[]> {
   return listSubscriberRows(db, options);
 }

@@ -223,7 +223,8 @@ export async function listDeadDeliveries(
   options: { limit: number; eventId?: number },
 ): Promise<(Delivery & { recipient: string | null; event_type: string })[]> {
   const rows = await db.query<DeliveryRow & { recipient: SubscriberRow['email']; event_type: OutboxEventRow['type'] }>(
-    `SELECT d.*, COALESCE(s.email, s.url) AS recipient, e.type AS event_type FROM delivery d
+    // The address the delivery went to: a chat or webhook subscriber's `email` is its owner's, not the recipient.
+    `SELECT d.*, CASE WHEN s.type = 'email' THEN s.email ELSE s.url END AS recipient, e.type AS event_type FROM delivery d
      JOIN subscriber s ON s.id = d.subscriber_id JOIN outbox_event e ON e.id = d.event_id
      WHERE d.state = 'dead' AND ($1::bigint IS NULL OR d.event_id = $1) ORDER BY d.id DESC LIMIT $2`,
     [options.eventId ?? null, options.limit],

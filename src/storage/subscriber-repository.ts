@@ -113,19 +113,27 @@ export type SubscriberState = 'active' | 'unconfirmed' | 'quarantined' | 'all';
 
 export async function listSubscribers(
   db: Queryable,
-  options: { type?: string; search?: string; limit: number; afterId?: string; offset?: number; state?: SubscriberState },
+  options: { type?: string; search?: string; searchUrls?: boolean; limit: number; afterId?: string; offset?: number; state?: SubscriberState },
 ): Promise<Subscriber[]> {
   const rows = await db.query<SubscriberColumns>(
     `SELECT ${COLUMNS} FROM subscriber
      WHERE unsubscribed_at IS NULL AND audience = 'public' AND ($1::text IS NULL OR type = $1)
-       AND ($2::text IS NULL OR email ILIKE '%' || $2 || '%' OR url ILIKE '%' || $2 || '%')
+       AND ($2::text IS NULL OR email ILIKE '%' || $2 || '%' OR ($7::boolean AND url ILIKE '%' || $2 || '%'))
        AND ($3::text IS NULL OR id > $3)
        AND ($5::text = 'all'
          OR ($5 = 'active' AND confirmed_at IS NOT NULL AND suppressed_at IS NULL AND disabled_at IS NULL)
          OR ($5 = 'unconfirmed' AND confirmed_at IS NULL)
          OR ($5 = 'quarantined' AND (suppressed_at IS NOT NULL OR disabled_at IS NOT NULL)))
      ORDER BY id LIMIT $4 OFFSET $6`,
-    [options.type ?? null, options.search ?? null, options.afterId ?? null, options.limit, options.state ?? 'all', options.offset ?? 0],
+    [
+      options.type ?? null,
+      options.search ?? null,
+      options.afterId ?? null,
+      options.limit,
+      options.state ?? 'all',
+      options.offset ?? 0,
+      options.searchUrls ?? true,
+    ],
   );
   return rows.map(toSubscriber);
 }

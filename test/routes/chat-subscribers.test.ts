@@ -113,11 +113,16 @@ describe('chat subscribers through the API (private webhooks allowed, as in test
   it('shows the channels in the console, by platform, with their URL elided', async () => {
     const client = consoleClient(t);
     await client.account('viewer@example.org', 'viewer');
+    await client.account('responder@example.org', 'responder');
+    // A viewer sees the host and a tail only; a responder the URL as stored (secret parts elided).
     const page = await client.get('/console/subscribers?type=teams', await client.signIn('viewer@example.org'));
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('Microsoft Teams');
-    expect(unescapeHtml(page.body)).toContain('sig=…');
+    expect(unescapeHtml(page.body)).toMatch(/<strong>https?:\/\/[^/<]+\/…[^/<]{0,4}<\/strong>/);
     expect(page.body).not.toContain('SeCrEtSiG');
+    const managed = await client.get('/console/subscribers?type=teams', await client.signIn('responder@example.org'));
+    expect(unescapeHtml(managed.body)).toContain('sig=…');
+    expect(managed.body).not.toContain('SeCrEtSiG');
     expect(page.body).toContain('<option value="slack"');
   });
 });

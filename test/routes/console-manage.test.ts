@@ -376,7 +376,10 @@ describe('manage: subscribers', () => {
     const search = await get('/console/subscribers?search=ben%40example', viewer);
     expect(search.body.match(/<tr id="subscriber-/g)).toHaveLength(1);
     expect(search.body).toContain('ben@example.org');
-    expect((await get('/console/subscribers?type=webhook', viewer)).body).toContain('https://hooks.example.org/reach');
+    // A viewer sees a webhook's URL elided (it is the endpoint's credential); a responder sees it whole.
+    expect((await get('/console/subscribers?type=webhook', viewer)).body).toContain('https://hooks.example.org/…<');
+    expect((await get('/console/subscribers?type=webhook', viewer)).body).not.toContain('hooks.example.org/reach');
+    expect((await get('/console/subscribers?type=webhook', responder)).body).toContain('https://hooks.example.org/reach');
     expect((await get('/console/subscribers?type=webhook', viewer)).body).not.toContain('ben@example.org');
 
     const ben = (await t.db.query<{ id: string }>("SELECT id FROM subscriber WHERE email = 'ben@example.org'"))[0].id;

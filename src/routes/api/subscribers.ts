@@ -2,7 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { CHAT_PLATFORMS } from '../../domain/chat-platform.ts';
+import type { Actor } from '../../domain/actor.ts';
 import type { Subscriber } from '../../domain/model.ts';
+import { shownSubscriberUrl } from '../../domain/subscriber-url.ts';
 import { parse as parseCsv } from 'csv-parse/sync';
 import { NotFoundError, ValidationError } from '../../domain/errors.ts';
 import { DisableWebhookEndpointInput, disableWebhookEndpoint } from '../../services/subscribers/disable-webhook-endpoint.ts';
@@ -41,11 +43,12 @@ const SubscriberSchema = Type.Object({
 });
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
-const presentSubscriber = (s: Subscriber) => ({
+/** An endpoint URL is whole only for a caller who may manage subscribers (src/domain/subscriber-url.ts). */
+const presentSubscriber = (s: Subscriber, caller: Actor) => ({
   id: s.id,
   type: s.type,
   email: s.email,
-  url: s.url,
+  url: shownSubscriberUrl(s.url, caller.capabilities.has('subscriber.manage')),
   component_ids: s.all_components ? null : s.component_ids,
   source: s.source,
   confirmed_at: iso(s.confirmed_at),
@@ -93,13 +96,13 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
       const body = request.body;
       if (body.type === 'email') {
         const { subscriber } = await subscribeByEmail(ctx, body, { source: 'api' });
-        return reply.code(201).send(presentSubscriber(subscriber));
+        return reply.code(201).send(presentSubscriber(subscriber, request.actor));
       }
       if (body.type === 'webhook') {
         const { subscriber, secret } = await registerWebhook(ctx, body, options.checkWebhookUrl, options.generateWebhookSecret);
-        return reply.code(201).send({ ...presentSubscriber(subscriber), secret });
+        return reply.code(201).send({ ...presentSubscriber(subscriber, request.actor), secret });
       }
-      return reply.code(201).send(presentSubscriber(await registerChatChannel(ctx, body, options.chatUrls)));
+      return reply.code(201).send(presentSubscriber(await registerChatChannel(ctx, body, options.chatUrls), request.actor));
     },
   );
 
@@ -169,8 +172,9 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     },
     async (request) => {
       const limit = request.query.limit ?? 100;
-      const list = await listSubscribers(app.db, { type: request.query.type, search: request.query.search, limit, afterId: request.query.after });
-      return { subscribers: list.map(presentSubscriber), next: list.length === limit ? list[list.length - 1].id : null };
+      const searchUrls = request.actor.capabilities.has('subscriber.manage');
+      const list = await listSubscribers(app.db, { type: request.query.type, search: request.query.search, searchUrls, limit, afterId: request.query.after });
+      return { subscribers: list.map((s) => presentSubscriber(s, request.actor)), next: list.length === limit ? list[list.length - 1].id : null };
     },
   );
 
@@ -189,7 +193,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     async (request, reply) => {
       const subscriber = await findSubscriber(app.db, request.params.id);
       if (!subscriber) return reply.code(404).send({ error: 'not_found', message: `subscriber ${JSON.stringify(request.params.id)} not found` });
-      return presentSubscriber(subscriber);
+      return presentSubscriber(subscriber, request.actor);
     },
   );
 
@@ -205,7 +209,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
         response: { 200: SubscriberSchema, ...errorResponses },
       },
     },
-    async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed')),
+    async (request) => presentSubscriber(await unsubscribe(app.serviceContext(request.actor), request.params.id, 'removed'), request.actor),
   );
 
   app.post(
@@ -221,7 +225,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
         response: { 200: SubscriberSchema, ...errorResponses },
       },
     },
-    async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, request.body ?? {})),
+    async (request) => presentSubscriber(await disableWebhookEndpoint(app.serviceContext(request.actor), request.params.id, request.body ?? {}), request.actor),
   );
 
   app.post(
@@ -236,7 +240,7 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
         response: { 200: SubscriberSchema, ...errorResponses },
       },
     },
-    async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id)),
+    async (request) => presentSubscriber(await reactivateSubscriber(app.serviceContext(request.actor), request.params.id), request.actor),
   );
 
   app.get(
@@ -310,7 +314,14 @@ export async function subscriberRoutes(parent: FastifyInstance, options: Subscri
     },
     async (request) => {
       const dead = await listDeadLetters(app.db, { limit: request.query.limit ?? 100, eventId: request.query.event_id });
-      return { deliveries: dead.map((d) => ({ ...d, created_at: d.created_at.toISOString() })) };
+      const mayManage = request.actor.capabilities.has('subscriber.manage');
+      return {
+        deliveries: dead.map((d) => ({
+          ...d,
+          recipient: d.channel === 'email' ? d.recipient : shownSubscriberUrl(d.recipient, mayManage),
+          created_at: d.created_at.toISOString(),
+        })),
+      };
     },
   );
 

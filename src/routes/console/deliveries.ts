@@ -97,6 +97,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
         loadDeadLetters(app.db, { groupLimit: 50, limit: DEAD_LIST_LIMIT, eventId }),
       ]);
       const tz = page?.time_zone ?? 'Etc/UTC';
+      const mayManageSubscribers = kit.ctx(request).actor.capabilities.has('subscriber.manage');
       const total = groups.reduce((n, g) => n + g.dead, 0);
       const shown = eventId === undefined ? total : (groups.find((g) => g.event_id === eventId)?.dead ?? dead.length);
       return kit.send(
@@ -117,7 +118,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
             current: g.event_id === eventId,
             filterUrl: `/console/deliveries/dead?event=${g.event_id}`,
           })),
-          deliveries: dead.map((d) => deadLetterItem(d, tz)),
+          deliveries: dead.map((d) => deadLetterItem(d, tz, mayManageSubscribers)),
           totalText: formatNumber(total),
           shownText: dead.length < shown ? `Showing the newest ${formatNumber(dead.length)} of ${formatNumber(shown)}.` : null,
         },

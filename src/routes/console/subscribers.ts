@@ -80,10 +80,11 @@ export async function subscriberConsoleRoutes(
     async (request, reply) => {
       const search = (request.query.search ?? '').trim();
       const type = request.query.type || undefined;
+      const mayManage = kit.ctx(request).actor.capabilities.has('subscriber.manage');
       const [page, components, list] = await Promise.all([
         loadPage(app.db),
         loadComponents(app.db),
-        listSubscribers(app.db, { type, search: search || undefined, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
+        listSubscribers(app.db, { type, search: search || undefined, searchUrls: mayManage, limit: PAGE_SIZE + 1, afterId: request.query.after || undefined }),
       ]);
       const tz = page?.time_zone ?? 'Etc/UTC';
       const more = list.length > PAGE_SIZE;
@@ -110,7 +111,7 @@ export async function subscriberConsoleRoutes(
             { value: 'webhook', label: 'Webhooks', selected: type === 'webhook' },
             ...CHAT_PLATFORMS.map((platform) => ({ value: platform, label: CHAT_PLATFORM_LABELS[platform], selected: type === platform })),
           ],
-          subscribers: shown.map((s) => ({ ...subscriberListItem(s, components, tz), formId: newFormId(app) })),
+          subscribers: shown.map((s) => ({ ...subscriberListItem(s, components, tz, mayManage), formId: newFormId(app) })),
           currentUrl: query(request.query.after ?? null),
           nextUrl: more ? query(shown[shown.length - 1].id) : null,
           firstUrl: request.query.after ? query(null) : null,

@@ -178,6 +178,7 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
   const need = (request: FastifyRequest, capability: Capability) => {
     if (!request.actor.capabilities.has(capability)) throw new ForbiddenError(`this token lacks the ${scopeNeededFor(capability)} scope`);
   };
+  const manages = (request: FastifyRequest) => request.actor.capabilities.has('subscriber.manage');
   const ctxOf = (request: FastifyRequest): ServiceContext => app.serviceContext(request.actor);
   /** The page in the path must be this page (its id, as `page.id` in /api/v2/summary.json). */
   const pageFor = async (pageId: string) => {
@@ -467,7 +468,7 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
           reply,
           201,
           (ctx) => registerWebhook(ctx, creation.input, doorOptions.checkWebhookUrl, doorOptions.generateWebhookSecret),
-          ({ subscriber, secret }) => presentV1Subscriber(subscriber, components, { skipConfirmation: creation.skipConfirmation, secret }),
+          ({ subscriber, secret }) => presentV1Subscriber(subscriber, components, manages(request), { skipConfirmation: creation.skipConfirmation, secret }),
         );
       }
       return app.idempotentWrite(
@@ -475,7 +476,7 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
         reply,
         201,
         (ctx) => subscribeByEmail(ctx, creation.input, { source: 'api' }),
-        ({ subscriber }) => presentV1Subscriber(subscriber, components, { skipConfirmation: creation.skipConfirmation }),
+        ({ subscriber }) => presentV1Subscriber(subscriber, components, manages(request), { skipConfirmation: creation.skipConfirmation }),
       );
     },
   );
@@ -499,13 +500,14 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
         listSubscribers(app.db, {
           type: request.query.type,
           search: request.query.q || undefined,
+          searchUrls: manages(request),
           state: (request.query.state ?? 'active') as SubscriberState,
           limit,
           offset: ((request.query.page ?? 1) - 1) * limit,
         }),
         allComponentIds(),
       ]);
-      return subscribers.map((subscriber) => presentV1Subscriber(subscriber, components));
+      return subscribers.map((subscriber) => presentV1Subscriber(subscriber, components, manages(request)));
     },
   );
 
@@ -517,7 +519,7 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
       await pageFor(request.params.page_id);
       const subscriber = await findSubscriber(app.db, request.params.subscriber_id);
       if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', request.params.subscriber_id);
-      return presentV1Subscriber(subscriber, await allComponentIds());
+      return presentV1Subscriber(subscriber, await allComponentIds(), manages(request));
     },
   );
 
@@ -538,7 +540,7 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
       const subscriber = await findSubscriber(app.db, request.params.subscriber_id);
       if (!subscriber || subscriber.unsubscribed_at) throw new NotFoundError('subscriber', request.params.subscriber_id);
       const removed = await unsubscribe(ctxOf(request), subscriber.id, 'removed');
-      return presentV1Subscriber(removed, await allComponentIds());
+      return presentV1Subscriber(removed, await allComponentIds(), manages(request));
     },
   );
 

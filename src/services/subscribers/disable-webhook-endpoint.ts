@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
+import { elideSubscriberUrl } from '../../domain/subscriber-url.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { Subscriber } from '../../domain/model.ts';
 import { requireText } from '../../domain/validation.ts';
@@ -55,7 +56,7 @@ export async function disableWebhookEndpoint(ctx: ServiceContext, subscriberId: 
       action: 'subscriber.disabled',
       target_type: 'subscriber',
       target_id: subscriber.id,
-      details: { reason, url: subscriber.url },
+      details: { reason, url: subscriber.url === null ? null : elideSubscriberUrl(subscriber.url) },
       at,
     });
     return { ...subscriber, disabled_at: at, disabled_reason: reason };

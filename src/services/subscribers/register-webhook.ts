@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { authorize } from '../../domain/actor.ts';
+import { elideSubscriberUrl } from '../../domain/subscriber-url.ts';
 import { parseEmailAddress } from '../../domain/email-address.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Subscriber } from '../../domain/model.ts';
@@ -57,7 +58,7 @@ export async function registerWebhook(
       action: 'subscriber.created',
       target_type: 'subscriber',
       target_id: subscriber.id,
-      details: { type: 'webhook', url },
+      details: { type: 'webhook', url: elideSubscriberUrl(url) },
       at,
     });
     return { subscriber, secret };

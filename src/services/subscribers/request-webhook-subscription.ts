@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { parseEmailAddress } from '../../domain/email-address.ts';
+import { elideSubscriberUrl } from '../../domain/subscriber-url.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
 import { findActiveWebhookSubscriber, findConfirmationSentAt, insertSubscriber } from '../../storage/subscriber-repository.ts';
 import { secretsOf, type ServiceContext } from '../context.ts';
@@ -57,7 +58,7 @@ export async function requestWebhookSubscription(ctx: ServiceContext, raw: unkno
       action: 'subscriber.created',
       target_type: 'subscriber',
       target_id: subscriber.id,
-      details: { type: 'webhook', source: 'public', url },
+      details: { type: 'webhook', source: 'public', url: elideSubscriberUrl(url) },
       at,
     });
     await requestConfirmation(tx, subscriber, at, null);
