@@ -188,7 +188,8 @@ describe('the public chat sign-up form', () => {
     const rows = await t.db.query<{ type: string; confirmed_at: Date | null; source: string; all_components: boolean }>(
       "SELECT type, confirmed_at, source, all_components FROM subscriber WHERE type = 'slack'",
     );
-    expect(rows).toEqual([{ type: 'slack', confirmed_at: null, source: 'public', all_components: true }]);
+    // The second sign-up does not change the first one's choice of components.
+    expect(rows).toEqual([{ type: 'slack', confirmed_at: null, source: 'public', all_components: false }]);
     // One confirmation message asked for (a second within the minute is not posted).
     const events = await t.db.query<{ payload: { chat?: boolean } }>("SELECT payload FROM outbox_event WHERE type = 'subscriber.confirmation_requested'");
     expect(events).toHaveLength(1);

@@ -1,6 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { insertAudit } from '../../storage/audit-repository.ts';
-import { findActiveChatSubscriber, findConfirmationSentAt, insertSubscriber, setComponentFilter } from '../../storage/subscriber-repository.ts';
+import { findActiveChatSubscriber, findConfirmationSentAt, insertSubscriber } from '../../storage/subscriber-repository.ts';
 import { secretsOf, type ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
 import { CHAT_PLATFORMS } from '../../domain/chat-platform.ts';
@@ -36,7 +36,7 @@ export async function requestChatSubscription(ctx: ServiceContext, raw: unknown,
     const existing = await findActiveChatSubscriber(tx, accepted.hash);
     if (existing) {
       const lastSentAt = await findConfirmationSentAt(tx, existing.id);
-      if (!existing.confirmed_at) await setComponentFilter(tx, existing.id, filter, at);
+      // Whoever submits the form again need not be the channel's: its choices stay as they are.
       await requestConfirmation(tx, existing, at, lastSentAt);
       return;
     }

@@ -4,7 +4,7 @@ import { parseEmailAddress } from '../../domain/email-address.ts';
 import { ConflictError } from '../../domain/errors.ts';
 import type { Subscriber } from '../../domain/model.ts';
 import { insertAudit } from '../../storage/audit-repository.ts';
-import { findActiveEmailSubscriber, findConfirmationSentAt, insertSubscriber, setComponentFilter } from '../../storage/subscriber-repository.ts';
+import { findActiveEmailSubscriber, findConfirmationSentAt, insertSubscriber } from '../../storage/subscriber-repository.ts';
 import type { ServiceContext } from '../context.ts';
 import { parseInput } from '../shared/contract.ts';
 import { ComponentRefs, SubscriberEmailAddress } from '../shared/fields.ts';
@@ -29,7 +29,9 @@ export type SubscriptionSource = 'public' | 'api' | 'import';
 /**
  * Email sign-up. Public sign-ups always confirm by email (double opt-in); responders importing an
  * already-consented list may pass `confirmed`. A public sign-up for an address already subscribed
- * sends that address a "manage" link instead, and answers the same: no enumeration.
+ * (confirmed: a "manage" link; unconfirmed: the confirmation again, at most once a minute) changes
+ * nothing of its subscription, since whoever submits the form need not own the address; it answers
+ * the same as a fresh sign-up: no enumeration.
  */
 export async function subscribeByEmail(
   ctx: ServiceContext,
@@ -48,7 +50,6 @@ export async function subscribeByEmail(
     if (existing) {
       if (source !== 'public') throw new ConflictError(`email: ${email} is already subscribed (subscriber ${existing.id})`);
       const lastSentAt = await findConfirmationSentAt(tx, existing.id);
-      if (!existing.confirmed_at) await setComponentFilter(tx, existing.id, filter, at);
       await requestConfirmation(tx, existing, at, lastSentAt);
       return { subscriber: existing, created: false };
     }
