@@ -6,6 +6,8 @@
 //   lifeline:  the message Lifeline actually sent in this run (parsed from the SMTP sink's first
 //              message), with a per-recipient To, Message-ID and link tokens.
 // usage: node bench/fanout-mail-ceiling.ts [--n 5000] [--warmup 200] [--sample sample.eml]
+//        node bench/fanout-mail-ceiling.ts --smtp smtp://127.0.0.1:PORT --sample sample.eml [--pool 5]
+//          (raw_pool: the SMTP hand-off reference, pooled transport sending the prebuilt sample)
 // Prints one JSON line per message kind.
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -16,7 +18,13 @@ import type { SendMailOptions } from 'nodemailer';
 import PostalMime from 'postal-mime';
 
 const { values: o } = parseArgs({
-  options: { n: { type: 'string', default: '5000' }, warmup: { type: 'string', default: '200' }, sample: { type: 'string' } },
+  options: {
+    n: { type: 'string', default: '5000' },
+    warmup: { type: 'string', default: '200' },
+    sample: { type: 'string' },
+    smtp: { type: 'string' },
+    pool: { type: 'string', default: '5' },
+  },
 });
 const N = Number(o.n);
 const WARMUP = Number(o.warmup);
@@ -213,5 +221,52 @@ async function measure(kind: string, make: (i: number) => SendMailOptions) {
   };
 }
 
-console.log(JSON.stringify(await measure('reference', referenceMessage)));
-if (o.sample) console.log(JSON.stringify(await measure('lifeline', await lifelineMessageFactory(readFileSync(o.sample, 'utf8')))));
+// ---- the SMTP hand-off reference: one prebuilt raw message through a pooled transport --------
+
+/**
+ * The cheapest a Node process can hand a message to SMTP here (issue 16's reference): nodemailer's
+ * pooled SMTP transport sending the same prebuilt raw message (the one Lifeline sent) to the bench's
+ * sink, each with its own envelope recipient. Nothing is built per message.
+ */
+async function measureRawPool(url: string, raw: Buffer, pool: number) {
+  const transporter = nodemailer.createTransport({ url, pool: true, maxConnections: pool, maxMessages: Infinity });
+  const sendMany = async (start: number, count: number) => {
+    let next = 0;
+    let sent = 0;
+    const worker = async () => {
+      while (next < count) {
+        const i = start + next++;
+        await transporter.sendMail({ envelope: { from: 'status@example.test', to: [`reference${i}@example.test`] }, raw });
+        sent++;
+      }
+    };
+    await Promise.all(Array.from({ length: WINDOW }, worker));
+    return sent;
+  };
+  await sendMany(1_000_000, WARMUP);
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const sent = await sendMany(0, N);
+  const wallMs = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  transporter.close();
+  return {
+    kind: 'raw_pool',
+    n: N,
+    sent,
+    wall_s: Number((wallMs / 1000).toFixed(3)),
+    msgs_per_s: Number((sent / (wallMs / 1000)).toFixed(1)),
+    cpu_pct: Number((((cpu.user + cpu.system) / 1000 / wallMs) * 100).toFixed(1)),
+    cpu_ms_per_msg: Number(((cpu.user + cpu.system) / 1000 / sent).toFixed(3)),
+    avg_msg_bytes: raw.length,
+  };
+}
+
+if (o.smtp) {
+  // Only the SMTP reference (the build rates are measured after the receivers are gone).
+  if (!o.sample) throw new Error('--smtp needs --sample (the message to send)');
+  console.log(JSON.stringify(await measureRawPool(o.smtp, readFileSync(o.sample), Number(o.pool))));
+} else {
+  console.log(JSON.stringify(await measure('reference', referenceMessage)));
+  if (o.sample) console.log(JSON.stringify(await measure('lifeline', await lifelineMessageFactory(readFileSync(o.sample, 'utf8')))));
+}

@@ -121,8 +121,15 @@ export async function claimDeliveries(db: Queryable, ids: number[], now: Date): 
   return rows.map(toDelivery);
 }
 
-export async function markSent(db: Queryable, id: number, at: Date): Promise<void> {
-  await db.query("UPDATE delivery SET state = 'sent', sent_at = $2, last_error = NULL WHERE id = $1 AND state = 'sending'", [id, at], { prepare: true });
+/** Records sends the receivers accepted, several in one statement (each with its own time). */
+export async function markSent(db: Queryable, sent: ReadonlyArray<{ id: number; at: Date }>): Promise<void> {
+  if (sent.length === 0) return;
+  await db.query(
+    `UPDATE delivery AS d SET state = 'sent', sent_at = s.at, last_error = NULL
+     FROM unnest($1::bigint[], $2::timestamptz[]) AS s(id, at) WHERE d.id = s.id AND d.state = 'sending'`,
+    [sent.map((s) => s.id), sent.map((s) => s.at)],
+    { prepare: true },
+  );
 }
 
 export async function markRetry(db: Queryable, id: number, nextAttemptAt: Date, error: string): Promise<void> {

@@ -33,7 +33,7 @@ describe("the delivery worker's prepared statements", () => {
     const { db, sent } = recorder();
     const at = new Date('2026-01-01T00:00:00Z');
     await claimDeliveries(db, [1], at);
-    await markSent(db, 1, at);
+    await markSent(db, [{ id: 1, at }]);
     await markRetry(db, 1, at, 'error');
     await markDead(db, 1, 'error');
     await renewClaims(db, [1], at);
@@ -43,7 +43,7 @@ describe("the delivery worker's prepared statements", () => {
     expect(sent.every((statement) => statement.options?.prepare === true)).toBe(true);
     expect(sent.map((statement) => statementName(statement.sql))).toEqual([
       'lifeline_e5f2f8c438751ab0', // claimDeliveries
-      'lifeline_f12823758ec14e57', // markSent
+      'lifeline_7a3f25cb9f3ca7b6', // markSent (many at once since issue 16)
       'lifeline_211c9c13dda39696', // markRetry
       'lifeline_2bb2316ec64d0a41', // markDead
       'lifeline_34c7aa466496f163', // renewClaims
