@@ -85,6 +85,25 @@ describe('POST /api/v1/heartbeats/history', { timeout: 120_000 }, () => {
     expect((await post({ resolution_seconds: 60, points: [point(threeDaysAgo)] }, 'nope')).statusCode).toBe(401);
   });
 
+  it('refuses a body over 2 MB with a 413, storing nothing, and takes one just under it', async () => {
+    // Valid JSON padded with trailing white space: only the size can refuse it.
+    const at = NOW - 6 * DAY;
+    const json = JSON.stringify({ resolution_seconds: 60, points: [point(at, 600, 'messages-created', 'us')] });
+    const padded = (bytes: number) =>
+      t.app.inject({
+        method: 'POST',
+        url: '/api/v1/heartbeats/history',
+        payload: json + ' '.repeat(bytes - json.length),
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      });
+    const over = await padded(2 * 1024 * 1024 + 1);
+    expect(over.statusCode).toBe(413);
+    expect(over.json().error).toBe('FST_ERR_CTP_BODY_TOO_LARGE');
+    expect(await minutes('messages-created', 'us', at, at + HOUR)).toEqual([]);
+    expect((await padded(2 * 1024 * 1024)).statusCode).toBe(200);
+    expect((await minutes('messages-created', 'us', at, at + HOUR)).map((r) => r.value)).toEqual([600]);
+  });
+
   it('stores old slots as 1-minute and 1-hour roll-ups, and a repeated slot replaces its value', async () => {
     const from = threeDaysAgo;
     const first = await post({ resolution_seconds: 60, points: Array.from({ length: 60 }, (_, i) => point(from + i * 60_000, 600)) });
