@@ -273,6 +273,11 @@ export async function markIncidentDeleted(db: Queryable, id: string, at: Date): 
   await db.query('UPDATE incident SET deleted_at = $2, updated_at = $2 WHERE id = $1 AND deleted_at IS NULL', [id, at]);
 }
 
+/** A new name for an incident or maintenance; its timeline is untouched. */
+export async function renameIncidentRow(db: Queryable, id: string, name: string, at: Date): Promise<void> {
+  await db.query('UPDATE incident SET name = $2, updated_at = $3 WHERE id = $1', [id, name, at]);
+}
+
 /** A responder took over an automatic notice: it is theirs now, no longer marked automatic. */
 export async function setIncidentSource(db: Queryable, id: string, source: Incident['source'], at: Date): Promise<void> {
   await db.query('UPDATE incident SET source = $2, updated_at = $3 WHERE id = $1', [id, source, at]);

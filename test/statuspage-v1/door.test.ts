@@ -225,6 +225,43 @@ describe("incidents, driven by real tools' bodies", () => {
     expect(same.json().incident_updates).toHaveLength(1);
   });
 
+  it('renames an incident with incident[name], posting no update for that, and audits it', async () => {
+    const created = (await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'Slow logins', body: 'b' } } })).json();
+    const renamed = await call('PATCH', `/v1/pages/${pageId}/incidents/${created.id}`, { body: { incident: { name: 'Slow logins in Europe' } } });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ id: created.id, name: 'Slow logins in Europe', status: 'investigating' });
+    expect(renamed.json().incident_updates).toHaveLength(1);
+    // A form body, with a status: renamed and moved on in one request, one update.
+    const both = await t.app.inject({
+      method: 'PATCH',
+      url: `/v1/pages/${pageId}/incidents/${created.id}`,
+      headers: { authorization: `OAuth ${writer}`, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: 'incident[name]=Slow+logins+everywhere&incident[status]=identified',
+    });
+    expect(both.statusCode).toBe(200);
+    expect(both.json()).toMatchObject({ name: 'Slow logins everywhere', status: 'identified' });
+    expect(both.json().incident_updates.map((u: { status: string }) => u.status)).toEqual(['identified', 'investigating']);
+    await t.settle();
+    const v2 = (await t.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json();
+    expect(v2.incidents.find((i: { id: string }) => i.id === created.id).name).toBe('Slow logins everywhere');
+    const audit = await t.db.query<{ action: string; details: unknown }>('SELECT action, details FROM audit_log WHERE target_id = $1 ORDER BY id', [
+      created.id,
+    ]);
+    expect(audit.filter((row) => row.action === 'incident.renamed').map((row) => row.details)).toEqual([
+      { from: 'Slow logins', to: 'Slow logins in Europe' },
+      { from: 'Slow logins in Europe', to: 'Slow logins everywhere' },
+    ]);
+    expect(audit.map((row) => row.action)).toEqual(['incident.created', 'incident.renamed', 'incident.renamed', 'incident.updated']);
+
+    const empty = await call('PATCH', `/v1/pages/${pageId}/incidents/${created.id}`, { body: { incident: { name: ' ' } } });
+    expect(empty.statusCode).toBe(422);
+    expect(empty.json().error).toMatch(/^name: /);
+    const readOnly = await t.token('heartbeats:write');
+    const forbidden = await call('PATCH', `/v1/pages/${pageId}/incidents/${created.id}`, { token: readOnly, body: { incident: { name: 'Nope' } } });
+    expect(forbidden.statusCode).toBe(403);
+    expect((await call('GET', `/v1/pages/${pageId}/incidents/${created.id}`)).json().name).toBe('Slow logins everywhere');
+  });
+
   it('answers 422 naming the field for what the use-case refuses, and 422 for a missing wrapper', async () => {
     const noName = await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { status: 'investigating', body: 'b' } } });
     expect(noName.statusCode).toBe(422);
@@ -312,6 +349,14 @@ describe('maintenances', () => {
     expect(created.json().status).toBe('in_progress');
     const component = (await call('GET', `/v1/pages/${pageId}/components/${usApi}`)).json();
     expect(component.status).toBe('under_maintenance');
+    // Renamed without moving it on: no update, and the maintenance scope is the one asked for.
+    const incidentsOnly = await t.token('incidents:write');
+    const refused = await call('PATCH', `/v1/pages/${pageId}/incidents/${created.json().id}`, { token: incidentsOnly, body: { incident: { name: 'Hotfix' } } });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json().error).toContain('maintenances:write');
+    const renamed = await call('PATCH', `/v1/pages/${pageId}/incidents/${created.json().id}`, { body: { incident: { name: 'Hotfix window (EU)' } } });
+    expect(renamed.json()).toMatchObject({ name: 'Hotfix window (EU)', status: 'in_progress' });
+    expect(renamed.json().incident_updates).toHaveLength(created.json().incident_updates.length);
   });
 });
 

@@ -98,11 +98,12 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
     expect(v2Unresolved.incidents.map((open: { id: string }) => open.id)).toEqual([incident.id]);
   });
 
-  it('updates it: a message, a new status and component statuses in one PATCH', async () => {
+  it('updates it: a new name, a message, a new status and component statuses in one PATCH', async () => {
     const updated = await client.PATCH('/pages/{page_id}/incidents/{incident_id}', {
       params: { path: { page_id, incident_id: incident.id as string } },
       body: {
         incident: {
+          name: 'API errors in the US and Europe',
           status: 'identified',
           body: 'A bad deploy; rolling back. Europe is affected too.',
           components: { [usApi]: 'major_outage', [euApi]: 'degraded_performance' },
@@ -111,7 +112,7 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
       },
     });
     expect(updated.response.status).toBe(200);
-    expect(updated.data).toMatchObject({ id: incident.id, status: 'identified' });
+    expect(updated.data).toMatchObject({ id: incident.id, name: 'API errors in the US and Europe', status: 'identified' });
     expect(updated.data?.incident_updates?.map((update) => update.status)).toEqual(['identified', 'investigating']);
     expect(updated.data?.incident_updates?.[0].affected_components).toEqual(
       expect.arrayContaining([expect.objectContaining({ code: usApi, old_status: 'partial_outage', new_status: 'major_outage' })]),
@@ -119,7 +120,7 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
 
     const v2Incident = (await v2('incidents.json')).incidents.find((i: { id: string }) => i.id === incident.id);
     // The impact the tool set stays until it sets another (as Statuspage's override does).
-    expect(v2Incident).toMatchObject({ status: 'identified', impact: 'major' });
+    expect(v2Incident).toMatchObject({ name: 'API errors in the US and Europe', status: 'identified', impact: 'major' });
     expect(v2Incident.incident_updates[0].body).toBe('A bad deploy; rolling back. Europe is affected too.');
     expect((await v2Component(usApi)).status).toBe('major_outage');
     expect((await v2Component(euApi)).status).toBe('degraded_performance');

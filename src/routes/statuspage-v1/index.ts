@@ -54,9 +54,11 @@ import { setComponentStatus } from '../../services/components/set-component-stat
 import { declareIncident } from '../../services/incidents/declare-incident.ts';
 import { deleteIncident } from '../../services/incidents/delete-incident.ts';
 import { postIncidentUpdate } from '../../services/incidents/post-incident-update.ts';
+import { renameIncident } from '../../services/incidents/rename-incident.ts';
+import type { IncidentAfterWrite } from '../../services/shared/incident-after-write.ts';
 import { advanceMaintenance } from '../../services/maintenances/advance-maintenance.ts';
 import { scheduleMaintenance } from '../../services/maintenances/schedule-maintenance.ts';
-import type { ServiceContext } from '../../services/context.ts';
+import { joinTransaction, type ServiceContext } from '../../services/context.ts';
 import {
   componentChange,
   componentCreation,
@@ -64,6 +66,7 @@ import {
   groupChange,
   incidentChange,
   incidentCreation,
+  incidentRename,
   subscriberCreation,
   TEMPLATE_DEFAULT_COMPONENT_STATUS,
   templateCreation,
@@ -696,22 +699,30 @@ export async function statuspageV1Routes(parent: FastifyInstance, doorOptions: S
         params: IncidentParams,
         body: AnyBody,
         description:
-          'Body `{"incident": {status, body (or message), impact_override, components, component_ids, deliver_notifications}}`. A request that moves nothing answers the incident as it is. The name is not changed.',
+          'Body `{"incident": {name, status, body (or message), impact_override, components, component_ids, deliver_notifications}}`. A new `name` renames it (no update is posted for that, nobody is notified); the rest posts one update. A request that changes nothing answers the incident as it is.',
       },
       handler: async (request, reply) => {
         const page = await pageFor(request.params.page_id);
         const incident = await findIncident(app.db, request.params.incident_id);
         if (!incident) throw new NotFoundError('incident', request.params.incident_id);
         const { components, options: positioned } = await structureNow();
+        const name = incidentRename(request.body, incident);
         const change = incidentChange(request.body, incident, statusLookup(components));
         const present = (written: Incident & { components?: Component[] }) => presentV1Incident(written, written.components ?? components, page.id, positioned);
-        if (change.kind === 'nothing') return reply.code(200).send(present(incident));
-        if (change.kind === 'maintenance-step') {
-          need(request, 'maintenance.advance');
-          return app.idempotentWrite(request, reply, 200, (ctx) => advanceMaintenance(ctx, incident.id, change.status, change.input), present);
-        }
-        need(request, 'incident.update');
-        return app.idempotentWrite(request, reply, 200, (ctx) => postIncidentUpdate(ctx, incident.id, change.input), present);
+        if (change.kind === 'nothing' && name === undefined) return reply.code(200).send(present(incident));
+        if (name !== undefined) need(request, incident.kind === 'maintenance' ? 'maintenance.schedule' : 'incident.update');
+        if (change.kind === 'maintenance-step') need(request, 'maintenance.advance');
+        if (change.kind === 'incident-update') need(request, 'incident.update');
+        // Renamed first, in the same transaction, so the update's notices carry the new name.
+        const write = (ctx: ServiceContext) =>
+          ctx.db.transaction(async (tx) => {
+            const inTx = { ...ctx, db: joinTransaction(tx) };
+            let written = name === undefined ? null : await renameIncident(inTx, incident.id, incident.kind, { name });
+            if (change.kind === 'maintenance-step') written = await advanceMaintenance(inTx, incident.id, change.status, change.input);
+            if (change.kind === 'incident-update') written = await postIncidentUpdate(inTx, incident.id, change.input);
+            return written as IncidentAfterWrite;
+          });
+        return app.idempotentWrite(request, reply, 200, write, present);
       },
     });
   }

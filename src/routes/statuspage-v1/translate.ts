@@ -130,7 +130,7 @@ export type IncidentChange = { kind: 'nothing' } | { kind: 'incident-update'; in
 /**
  * `PATCH|PUT /pages/{id}/incidents/{incident_id}`: one update, when the request moves anything.
  * A message without a status keeps the status; a status without a message gets Statuspage's
- * placeholder words. `name` is not changed (Lifeline keeps an incident's first name).
+ * placeholder words. A new `name` is `incidentRename`'s.
  */
 export function incidentChange(
   body: unknown,
@@ -162,6 +162,15 @@ export function incidentChange(
       deliver_notifications: flag(fields.deliver_notifications),
     }),
   };
+}
+
+/**
+ * `PATCH|PUT /pages/{id}/incidents/{incident_id}` with `name`: the new name, or undefined when the
+ * tool sent none or sent the incident's own back (tools PUT the whole incident).
+ */
+export function incidentRename(body: unknown, current: { name: string }): unknown {
+  const name = unwrap(body, 'incident').name;
+  return name === undefined || name === null || name === current.name ? undefined : name;
 }
 
 /** `PATCH|PUT /pages/{id}/components/{component_id}`: a status change, and structure edits if any. */
