@@ -64,6 +64,8 @@ interface IncidentBase {
   id: string;
   name: string;
   impact: Impact;
+  /** The impact a responder chose rather than the one computed from component statuses (Statuspage's `impact_override`); null when computed. */
+  impact_override: Impact | null;
   source: 'responder' | 'heartbeat';
   postmortem_url: string | null;
   created_at: Date;

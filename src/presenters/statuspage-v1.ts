@@ -91,7 +91,7 @@ export function presentV1Incident(incident: Incident, components: Component[], p
   const maintenance = incident.kind === 'maintenance';
   return {
     ...v2,
-    impact_override: null,
+    impact_override: incident.impact_override,
     metadata: {},
     postmortem_body: null,
     postmortem_body_last_updated_at: null,

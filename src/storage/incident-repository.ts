@@ -18,6 +18,7 @@ function toIncident(row: IncidentRow, updates: IncidentUpdate[], componentIds: s
     id: row.id,
     name: row.name,
     impact: row.impact,
+    impact_override: row.impact_override,
     source: row.source,
     postmortem_url: row.postmortem_url,
     created_at: row.created_at,
@@ -141,6 +142,8 @@ export async function insertIncident(
     name: string;
     status: IncidentStatus | MaintenanceStatus;
     impact: Impact;
+    /** Set when the impact was chosen, not computed. */
+    impact_override?: Impact | null;
     source: Incident['source'];
     scheduled_for: Date | null;
     scheduled_until: Date | null;
@@ -154,8 +157,8 @@ export async function insertIncident(
 ): Promise<void> {
   await db.query(
     `INSERT INTO incident (id, page_id, kind, name, status, impact, source, scheduled_for, scheduled_until, auto_start, auto_complete,
-       created_at, updated_at, started_at, remind_prior_minutes)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14)`,
+       created_at, updated_at, started_at, remind_prior_minutes, impact_override)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12, $13, $14, $15)`,
     [
       incident.id,
       incident.page_id,
@@ -171,6 +174,7 @@ export async function insertIncident(
       incident.at,
       incident.started_at,
       incident.remind_prior_minutes ?? null,
+      incident.impact_override ?? null,
     ],
   );
 }
@@ -195,12 +199,24 @@ export async function claimDueReminders(db: Queryable, now: Date): Promise<strin
 
 export async function updateIncidentState(
   db: Queryable,
-  change: { id: string; status: string; impact: Impact; at: Date; monitoring_at?: Date; resolved_at?: Date; started_at?: Date; postmortem_url?: string },
+  change: {
+    id: string;
+    status: string;
+    impact: Impact;
+    /** Given when the impact was chosen in this change; an earlier choice otherwise stays. */
+    impact_override?: Impact;
+    at: Date;
+    monitoring_at?: Date;
+    resolved_at?: Date;
+    started_at?: Date;
+    postmortem_url?: string;
+  },
 ): Promise<void> {
   await db.query(
     `UPDATE incident SET status = $2, impact = $3, updated_at = $4,
        monitoring_at = COALESCE(monitoring_at, $5), resolved_at = COALESCE($6, resolved_at),
-       started_at = COALESCE($7, started_at), postmortem_url = COALESCE($8, postmortem_url)
+       started_at = COALESCE($7, started_at), postmortem_url = COALESCE($8, postmortem_url),
+       impact_override = COALESCE($9, impact_override)
      WHERE id = $1`,
     [
       change.id,
@@ -211,6 +227,7 @@ export async function updateIncidentState(
       change.resolved_at ?? null,
       change.started_at ?? null,
       change.postmortem_url ?? null,
+      change.impact_override ?? null,
     ],
   );
 }

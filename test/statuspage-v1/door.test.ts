@@ -137,7 +137,7 @@ describe("incidents, driven by real tools' bodies", () => {
       status: 'investigating',
       impact: 'major',
       page_id: pageId,
-      impact_override: null,
+      impact_override: 'major',
       metadata: {},
       postmortem_body: null,
       scheduled_for: null,
@@ -170,7 +170,7 @@ describe("incidents, driven by real tools' bodies", () => {
   it('Checkly: ignores the fields Lifeline has no use for (metadata, auto_tweet_*, backfill_date, …)', async () => {
     const created = await call('POST', `/v1/pages/${pageId}/incidents`, { body: fixture('checkly-create.json') });
     expect(created.statusCode).toBe(201);
-    expect(created.json()).toMatchObject({ name: 'Checkly: Login flow failing', status: 'investigating', impact: 'minor' });
+    expect(created.json()).toMatchObject({ name: 'Checkly: Login flow failing', status: 'investigating', impact: 'minor', impact_override: 'minor' });
   });
 
   it('hubot-statuspage: takes message as the body, "f" as false, and the .json suffix', async () => {
@@ -216,6 +216,20 @@ describe("incidents, driven by real tools' bodies", () => {
     expect(created.incident_updates[0].body).toBe('We are currently investigating this issue.');
     const moved = (await call('PATCH', `/v1/pages/${pageId}/incidents/${created.id}`, { body: { incident: { status: 'monitoring' } } })).json();
     expect(moved.incident_updates[0].body).toBe('A fix has been implemented and we are monitoring the results.');
+  });
+
+  it('keeps impact_override: null while the impact is computed, the chosen one once a tool sets it, until it sets another', async () => {
+    const created = (
+      await call('POST', `/v1/pages/${pageId}/incidents`, { body: { incident: { name: 'Computed impact', components: { [usApi]: 'degraded_performance' } } } })
+    ).json();
+    expect(created).toMatchObject({ impact: 'minor', impact_override: null });
+    const url = `/v1/pages/${pageId}/incidents/${created.id}`;
+    const overridden = (await call('PATCH', url, { body: { incident: { status: 'identified', impact_override: 'critical' } } })).json();
+    expect(overridden).toMatchObject({ impact: 'critical', impact_override: 'critical' });
+    const moved = (await call('PATCH', url, { body: { incident: { status: 'monitoring' } } })).json();
+    expect(moved).toMatchObject({ impact: 'critical', impact_override: 'critical' });
+    expect((await call('GET', url)).json()).toMatchObject({ impact_override: 'critical' });
+    await call('PATCH', url, { body: { incident: { status: 'resolved' } } });
   });
 
   it('answers a PATCH that moves nothing with the incident as it is, posting no update', async () => {

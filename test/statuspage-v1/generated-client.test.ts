@@ -75,7 +75,7 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
     expect(created.error).toBeUndefined();
     expect(created.response.status).toBe(201);
     incident = created.data as Incident;
-    expect(incident).toMatchObject({ name: 'Elevated API errors', status: 'investigating', impact: 'major', page_id });
+    expect(incident).toMatchObject({ name: 'Elevated API errors', status: 'investigating', impact: 'major', impact_override: 'major', page_id });
     expect(incident.components?.map((component) => [component.id, component.status]).sort()).toEqual(
       [
         [usApi, 'partial_outage'],
@@ -112,7 +112,7 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
       },
     });
     expect(updated.response.status).toBe(200);
-    expect(updated.data).toMatchObject({ id: incident.id, name: 'API errors in the US and Europe', status: 'identified' });
+    expect(updated.data).toMatchObject({ id: incident.id, name: 'API errors in the US and Europe', status: 'identified', impact_override: 'major' });
     expect(updated.data?.incident_updates?.map((update) => update.status)).toEqual(['identified', 'investigating']);
     expect(updated.data?.incident_updates?.[0].affected_components).toEqual(
       expect.arrayContaining([expect.objectContaining({ code: usApi, old_status: 'partial_outage', new_status: 'major_outage' })]),

@@ -53,6 +53,7 @@ export async function declareIncident(ctx: ServiceContext, raw: unknown, options
       name,
       status,
       impact,
+      impact_override: explicitImpact ?? null,
       source: options.source ?? 'responder',
       scheduled_for: null,
       scheduled_until: null,

@@ -69,7 +69,15 @@ export async function postIncidentUpdate(ctx: ServiceContext, incidentId: string
       changes.length === 0 ? (await findComponentsByIdOrKey(tx, incident.component_ids)).map((component) => ({ component, status: component.status })) : [];
     const affected = await applyComponentStatuses(tx, changes.length > 0 ? changes : unchanged, at, incident.id);
     const impact = explicitImpact ?? incident.impact;
-    await updateIncidentState(tx, { id: incident.id, status, impact, at, postmortem_url: input.postmortem_url, ...lifecycleTimestamps(status, at) });
+    await updateIncidentState(tx, {
+      id: incident.id,
+      status,
+      impact,
+      impact_override: explicitImpact,
+      at,
+      postmortem_url: input.postmortem_url,
+      ...lifecycleTimestamps(status, at),
+    });
     const updateId = ctx.ids.id();
     const deliver = input.deliver_notifications ?? true;
     await insertUpdate(tx, {
