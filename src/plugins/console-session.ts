@@ -13,12 +13,14 @@ import { assertSameOrigin } from './same-origin.ts';
 declare module 'fastify' {
   interface FastifyInstance {
     /**
-     * preHandler for console routes: a signed-in user whose role grants `capability`
-     * (src/domain/capabilities.ts). A request without a session is sent to the sign-in page; a
-     * state-changing request must be same-origin and carry the session's CSRF token, else 403; a
-     * role without the capability gets 403.
+     * The guard of a console route, spread into its options (`...app.requireConsoleCapability(c)`):
+     * a signed-in user whose role grants `capability` (src/domain/capabilities.ts). A request
+     * without a session is sent to the sign-in page; a state-changing request must be same-origin
+     * and carry the session's CSRF token, else 403; a role without the capability gets 403. It runs
+     * as preValidation (the form is parsed, for its CSRF field, but not yet checked), so a caller
+     * without the capability learns nothing from how its body would have been judged.
      */
-    requireConsoleCapability(capability: Capability): (request: FastifyRequest, reply: FastifyReply) => Promise<void>;
+    requireConsoleCapability(capability: Capability): { preValidation: (request: FastifyRequest, reply: FastifyReply) => Promise<void> };
     /** The CSRF token every state-changing console form of this session carries (`_csrf`). */
     csrfTokenFor(session: ConsoleSession): string;
     setSessionCookie(request: FastifyRequest, reply: FastifyReply, token: string): void;
@@ -93,7 +95,7 @@ export const consoleSessionPlugin = fp(async (app: FastifyInstance) => {
     return actual.length === expected.length && timingSafeEqual(actual, expected);
   };
 
-  app.decorate('requireConsoleCapability', (capability: Capability) => async (request: FastifyRequest, reply: FastifyReply) => {
+  const guard = (capability: Capability) => async (request: FastifyRequest, reply: FastifyReply) => {
     const writing = request.method !== 'GET' && request.method !== 'HEAD';
     if (writing) assertSameOrigin(request);
     if (!request.consoleUser) {
@@ -104,5 +106,6 @@ export const consoleSessionPlugin = fp(async (app: FastifyInstance) => {
     if (!capabilitiesOfRole(request.consoleUser.role).has(capability)) {
       throw new ForbiddenError(`your role (${request.consoleUser.role}) cannot do this; it needs ${roleNeededFor(capability)} or above. Ask an admin.`);
     }
-  });
+  };
+  app.decorate('requireConsoleCapability', (capability: Capability) => ({ preValidation: guard(capability) }));
 });

@@ -411,3 +411,75 @@ describe('capabilities: the actor labels written to the database are unchanged',
     );
   });
 });
+
+/**
+ * The console's guard runs before the body is validated: a viewer posting a malformed form to a
+ * route it may not use gets 403, never 400 (which would tell it how the form is judged). Every
+ * console POST route the app has is walked, read from Fastify's own route tree, so a new route
+ * cannot be left out; an admin's 400 for the same body shows the body is indeed malformed.
+ */
+describe('capabilities: the console checks the role before it looks at the form', () => {
+  let t: TestApp;
+  let viewer: ConsoleSession;
+  let admin: ConsoleSession;
+  // Open to anyone (signing in), or within a viewer's role: these are not refused.
+  const NOT_REFUSED = new Set([
+    '/console/sign-in',
+    '/console/sign-in/link',
+    '/console/sign-in/:token',
+    '/console/sign-out',
+    '/console/account/password',
+    '/console/account/sessions/:id/revoke',
+  ]);
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    const client = consoleClient(t);
+    await client.account('viewer@acme.example', 'viewer');
+    await client.account('boss@acme.example', 'admin');
+    viewer = await client.signIn('viewer@acme.example');
+    admin = await client.signIn('boss@acme.example');
+  });
+  afterAll(() => t.close());
+
+  /** Every POST route's full path, from the tree `printRoutes` draws (four characters per level). */
+  const postRoutes = (): string[] => {
+    const stack: string[] = [];
+    const paths: string[] = [];
+    for (const line of t.app.printRoutes({ commonPrefix: false, method: 'POST' }).split('\n')) {
+      const match = /^((?:[│ ] {3})*)[├└]── (\S+) \(/.exec(line);
+      if (!match) continue;
+      const depth = match[1].length / 4;
+      stack.length = depth;
+      stack.push(match[2]);
+      paths.push(stack.join(''));
+    }
+    return paths;
+  };
+
+  it('walks every console POST route', () => {
+    const routes = postRoutes().filter((path) => path.startsWith('/console'));
+    expect(routes).toContain('/console/subscribers/import');
+    expect(routes).toContain('/console/components/:id/archive');
+    expect(routes.length).toBeGreaterThan(30);
+  });
+
+  it('a viewer posting a malformed form to any console route beyond its role gets 403, not 400', async () => {
+    const routes = postRoutes().filter((path) => path.startsWith('/console') && !NOT_REFUSED.has(path));
+    const results: string[] = [];
+    for (const path of routes) {
+      const url = path.replaceAll(/:[a-z_]+/g, 'no-such-id');
+      // A field past the 30,000-character limit, and a CSV of the wrong type: no console form accepts it.
+      const post = (session: ConsoleSession) =>
+        t.app.inject({
+          method: 'POST',
+          url,
+          payload: encodeForm({ _csrf: session.csrf, csv: ['a', 'b'], body: 'x'.repeat(30_001) }),
+          remoteAddress: session.ip,
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: session.cookie },
+        });
+      results.push(`${path}: viewer ${(await post(viewer)).statusCode}, admin ${(await post(admin)).statusCode}`);
+    }
+    expect(results).toEqual(routes.map((path) => `${path}: viewer 403, admin 400`));
+  });
+});

@@ -47,7 +47,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
   app.get(
     '/console/account',
     {
-      preHandler: app.requireConsoleCapability('account.self'),
+      ...app.requireConsoleCapability('account.self'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => page(request, reply, 200),
@@ -55,7 +55,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
 
   app.post(
     '/console/account/password',
-    { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const session = request.consoleSession as ConsoleUserSession;
@@ -89,7 +89,7 @@ export async function accountRoutes(parent: FastifyInstance, { kit }: { kit: Con
 
   app.post(
     '/console/account/sessions/:id/revoke',
-    { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('account.self'), schema: { hide: true, params: SessionParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const user = request.consoleUser as ConsoleUser;
       await revokeSession(kit.ctx(request), request.params.id, user.id);

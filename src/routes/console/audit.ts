@@ -17,7 +17,7 @@ export async function auditConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   app.get(
     '/console/audit',
     {
-      preHandler: app.requireConsoleCapability('audit.read'),
+      ...app.requireConsoleCapability('audit.read'),
       schema: {
         hide: true,
         querystring: Type.Object({

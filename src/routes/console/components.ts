@@ -102,7 +102,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
   app.get(
     '/console/components',
     {
-      preHandler: app.requireConsoleCapability('status.read'),
+      ...app.requireConsoleCapability('status.read'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => page(request, reply, 200),
@@ -110,7 +110,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/components/:id/status',
-    { preHandler: app.requireConsoleCapability('component.set_status'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('component.set_status'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const id = request.params.id;
@@ -140,7 +140,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/components',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const form = readComponentForm(request.body as Form);
       try {
@@ -161,7 +161,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/component-groups',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const groupForm = { name: field(request.body as Form, 'name'), description: field(request.body as Form, 'description') };
       try {
@@ -253,19 +253,19 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.get(
     '/console/components/:id/edit',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } },
     async (request, reply) => componentEditor(request, reply, 200, request.params.id, null),
   );
 
   app.get(
     '/console/component-groups/:id',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, response: HTML } },
     async (request, reply) => groupEditor(request, reply, 200, request.params.id, null),
   );
 
   app.post(
     '/console/components/:id',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const form = readComponentForm(request.body as Form);
       try {
@@ -286,7 +286,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/component-groups/:id',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const form = { name: field(body, 'name'), description: field(body, 'description'), position: field(body, 'position') };
@@ -306,7 +306,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/components/:id/archive',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       try {
         await archiveComponent(kit.ctx(request), request.params.id);
@@ -320,7 +320,7 @@ export async function componentConsoleRoutes(parent: FastifyInstance, { kit }: {
 
   app.post(
     '/console/component-groups/:id/archive',
-    { preHandler: app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('page_structure.edit'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       await archiveComponentGroup(kit.ctx(request), request.params.id);
       return reply.redirect('/console/components?done=group-removed', 303);

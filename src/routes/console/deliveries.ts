@@ -38,7 +38,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console/incidents/:id/progress.json',
     {
-      preHandler: app.requireConsoleCapability('status.read'),
+      ...app.requireConsoleCapability('status.read'),
       schema: {
         hide: true,
         params: IdParams,
@@ -83,7 +83,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console/deliveries/dead',
     {
-      preHandler: app.requireConsoleCapability('delivery.read'),
+      ...app.requireConsoleCapability('delivery.read'),
       schema: {
         hide: true,
         querystring: Type.Object({ event: Type.Optional(RowIdSchema), done: Type.Optional(Type.String({ maxLength: 40 })) }),
@@ -129,7 +129,7 @@ export async function deliveryConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   app.post(
     '/console/deliveries/replay',
-    { preHandler: app.requireConsoleCapability('delivery.replay'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('delivery.replay'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const eventText = field(body, 'event_id');

@@ -57,7 +57,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console',
     {
-      preHandler: app.requireConsoleCapability('status.read'),
+      ...app.requireConsoleCapability('status.read'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => {
@@ -130,7 +130,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console/incidents/new',
     {
-      preHandler: app.requireConsoleCapability('incident.declare'),
+      ...app.requireConsoleCapability('incident.declare'),
       schema: { hide: true, querystring: Type.Object({ template: Type.Optional(Type.String({ maxLength: 64 })) }), response: HTML },
     },
     async (request, reply) => {
@@ -169,7 +169,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   app.post(
     '/console/incidents',
-    { preHandler: app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const form = readDeclareForm(body);
@@ -225,7 +225,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   // The live preview's fragment (called by the page's script as the responder types).
   app.post(
     '/console/preview',
-    { preHandler: app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('incident.declare'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const { page, groups, components } = await catalog();
@@ -305,7 +305,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console/incidents/:id',
     {
-      preHandler: app.requireConsoleCapability('status.read'),
+      ...app.requireConsoleCapability('status.read'),
       schema: { hide: true, params: IdParams, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => incidentPage(request, reply, request.params.id, 200),
@@ -313,7 +313,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   app.post(
     '/console/incidents/:id/updates',
-    { preHandler: app.requireConsoleCapability('incident.update'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('incident.update'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const id = request.params.id;

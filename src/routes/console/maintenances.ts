@@ -58,14 +58,14 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
 
   app.get(
     '/console/maintenances/new',
-    { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } },
+    { ...app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, response: HTML } },
     async (request, reply) =>
       page(request, reply, 200, { name: '', body: '', from: '', until: '', components: [], autoStart: true, autoComplete: true, notify: true, remind: true }),
   );
 
   app.post(
     '/console/maintenances',
-    { preHandler: app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('maintenance.schedule'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const form: MaintenanceForm = {
@@ -112,7 +112,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
 
   app.post(
     '/console/maintenances/:id/advance',
-    { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       try {
@@ -132,7 +132,7 @@ export async function maintenanceConsoleRoutes(parent: FastifyInstance, { kit }:
 
   app.post(
     '/console/maintenances/:id/cancel',
-    { preHandler: app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('maintenance.advance'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       try {

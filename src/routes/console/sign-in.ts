@@ -190,7 +190,7 @@ export async function signInRoutes(parent: FastifyInstance, { kit }: { kit: Cons
 
   app.post(
     '/console/sign-out',
-    { preHandler: app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('account.self'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       if (request.consoleSession) await revokeSession(kit.ctx(request), request.consoleSession.id);
       app.clearSessionCookie(request, reply);

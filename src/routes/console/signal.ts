@@ -96,7 +96,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
   app.get(
     '/console/signal',
     {
-      preHandler: app.requireConsoleCapability('status.read'),
+      ...app.requireConsoleCapability('status.read'),
       schema: {
         hide: true,
         querystring: Type.Object({ range: Type.Optional(Type.String({ enum: [...CHART_RANGES] })), done: Type.Optional(Type.String({ maxLength: 40 })) }),
@@ -123,7 +123,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
 
   app.post(
     '/console/signal/notices/:id/dismiss',
-    { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const id = request.params.id;
       const reason = field(request.body as Form, 'reason');
@@ -187,7 +187,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
 
   app.get(
     '/console/signal/notices/:id/convert',
-    { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, response: HTML } },
+    { ...app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, response: HTML } },
     async (request, reply) => {
       const notice = await loadNotice(request.params.id);
       return convertPage(request, reply, 200, notice, { status: 'identified', impact: '', body: '', notify: true, selected: {} });
@@ -196,7 +196,7 @@ export async function signalConsoleRoutes(parent: FastifyInstance, { kit }: { ki
 
   app.post(
     '/console/signal/notices/:id/convert',
-    { preHandler: app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('heartbeat_notice.decide'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const id = request.params.id;
       const body = request.body as Form;

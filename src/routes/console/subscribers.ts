@@ -76,7 +76,7 @@ export async function subscriberConsoleRoutes(
 
   app.get(
     '/console/subscribers',
-    { preHandler: app.requireConsoleCapability('subscriber.read'), schema: { hide: true, querystring: ListQuery, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.read'), schema: { hide: true, querystring: ListQuery, response: HTML } },
     async (request, reply) => {
       const search = (request.query.search ?? '').trim();
       const type = request.query.type || undefined;
@@ -131,7 +131,7 @@ export async function subscriberConsoleRoutes(
 
   app.post(
     '/console/subscribers/:id/remove',
-    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       await unsubscribe(kit.ctx(request), request.params.id, 'removed');
       return reply.redirect(back(request, 'subscriber-removed'), 303);
@@ -140,7 +140,7 @@ export async function subscriberConsoleRoutes(
 
   app.post(
     '/console/subscribers/:id/disable',
-    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const reason = field(request.body as Form, 'reason');
       try {
@@ -168,7 +168,7 @@ export async function subscriberConsoleRoutes(
 
   app.post(
     '/console/subscribers/:id/reactivate',
-    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       await reactivateSubscriber(kit.ctx(request), request.params.id);
       return reply.redirect(back(request, 'subscriber-reactivated'), 303);
@@ -177,7 +177,7 @@ export async function subscriberConsoleRoutes(
 
   app.post(
     '/console/subscribers/:id/rotate-secret',
-    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       let secret: string | null = null;
       const result = await kit.once(request, async (ctx) => {
@@ -238,14 +238,14 @@ export async function subscriberConsoleRoutes(
 
   app.get(
     '/console/subscribers/import',
-    { preHandler: app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, response: HTML } },
+    { ...app.requireConsoleCapability('subscriber.manage'), schema: { hide: true, response: HTML } },
     async (request, reply) => importPage(request, reply, 200, { csv: '', confirmed: false }),
   );
 
   app.post(
     '/console/subscribers/import',
     {
-      preHandler: app.requireConsoleCapability('subscriber.manage'),
+      ...app.requireConsoleCapability('subscriber.manage'),
       bodyLimit: IMPORT_MAX_CHARS * 3 + 10_000,
       schema: {
         hide: true,

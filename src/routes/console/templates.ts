@@ -35,7 +35,7 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
   app.get(
     '/console/templates',
     {
-      preHandler: app.requireConsoleCapability('template.read'),
+      ...app.requireConsoleCapability('template.read'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => {
@@ -80,15 +80,13 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
     );
   };
 
-  app.get(
-    '/console/templates/new',
-    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, response: HTML } },
-    async (request, reply) => editor(request, reply, 200, EMPTY, null),
+  app.get('/console/templates/new', { ...app.requireConsoleCapability('template.manage'), schema: { hide: true, response: HTML } }, async (request, reply) =>
+    editor(request, reply, 200, EMPTY, null),
   );
 
   app.get(
     '/console/templates/:id',
-    { preHandler: app.requireConsoleCapability('template.read'), schema: { hide: true, params: IdParams, response: HTML } },
+    { ...app.requireConsoleCapability('template.read'), schema: { hide: true, params: IdParams, response: HTML } },
     async (request, reply) => {
       const template = await findTemplate(app.db, request.params.id);
       if (!template) throw new NotFoundError('template', request.params.id);
@@ -138,18 +136,18 @@ export async function templateConsoleRoutes(parent: FastifyInstance, { kit }: { 
 
   app.post(
     '/console/templates',
-    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('template.manage'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => save(request, reply, null),
   );
   app.post(
     '/console/templates/:id',
-    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => save(request, reply, request.params.id),
   );
 
   app.post(
     '/console/templates/:id/delete',
-    { preHandler: app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('template.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       await deleteTemplate(kit.ctx(request), request.params.id);
       return reply.redirect('/console/templates?done=template-deleted', 303);

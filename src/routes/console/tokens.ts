@@ -59,7 +59,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
   app.get(
     '/console/tokens',
     {
-      preHandler: app.requireConsoleCapability('token.read'),
+      ...app.requireConsoleCapability('token.read'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => page(request, reply, 200, { name: '', scopes: [] }),
@@ -67,7 +67,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
 
   app.post(
     '/console/tokens',
-    { preHandler: app.requireConsoleCapability('token.grant'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('token.grant'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const form = { name: field(body, 'name'), scopes: fieldList(body, 'scopes') };
@@ -119,7 +119,7 @@ export async function tokenConsoleRoutes(parent: FastifyInstance, { kit }: { kit
 
   app.post(
     '/console/tokens/:id/revoke',
-    { preHandler: app.requireConsoleCapability('token.revoke'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('token.revoke'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       await revokeApiToken(kit.ctx(request), request.params.id, consoleGrantor((request.consoleUser as ConsoleUser).role));
       return reply.redirect('/console/tokens?done=token-revoked', 303);

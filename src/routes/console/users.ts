@@ -53,7 +53,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
   app.get(
     '/console/users',
     {
-      preHandler: app.requireConsoleCapability('user.manage'),
+      ...app.requireConsoleCapability('user.manage'),
       schema: { hide: true, querystring: Type.Object({ done: Type.Optional(Type.String({ maxLength: 40 })) }), response: HTML },
     },
     async (request, reply) => page(request, reply, 200, blank),
@@ -61,7 +61,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   app.post(
     '/console/users',
-    { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('user.manage'), schema: { hide: true, body: FormBody, response: HTML } },
     async (request, reply) => {
       const body = request.body as Form;
       const form = { email: field(body, 'email'), name: field(body, 'name'), role: field(body, 'role') };
@@ -106,7 +106,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   app.post(
     '/console/users/:id/role',
-    { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const id = request.params.id;
       const me = request.consoleUser as ConsoleUser;
@@ -126,7 +126,7 @@ export async function userConsoleRoutes(parent: FastifyInstance, { kit }: { kit:
 
   app.post(
     '/console/users/:id/disable',
-    { preHandler: app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    { ...app.requireConsoleCapability('user.manage'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
     async (request, reply) => {
       const id = request.params.id;
       const refuse = (message: string) => page(request, reply, 409, blank, { [`role-${id}`]: message, summary: message });
