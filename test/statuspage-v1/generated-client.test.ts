@@ -2,6 +2,10 @@
 // types by openapi-typescript: `npm run statuspage:client`; calls by openapi-fetch) drives a Lifeline listening
 // on loopback, with only its base URL changed, through an incident's life and a component's status.
 // What it does is then read back from Lifeline's public v2 JSON, as a visitor's widget would.
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import createClient from 'openapi-fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../helpers/app.ts';
@@ -166,4 +170,16 @@ describe('a client generated from Statuspage’s OpenAPI document', () => {
     expect(missing.response.status).toBe(404);
     expect(missing.error).toMatchObject({ message: expect.stringContaining('not-this-page') });
   });
+});
+
+describe('test/statuspage-v1/statuspage-api.generated.ts', () => {
+  it('is what openapi-typescript makes of the document (a change to the document comes with `npm run statuspage:client`)', async () => {
+    const root = join(import.meta.dirname, '../..');
+    // The npm script's own arguments, so the check and the script cannot drift apart.
+    const script: string = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).scripts['statuspage:client'];
+    const [command, ...args] = script.split(/\s+/);
+    expect(command).toBe('openapi-typescript');
+    const cli = join(root, 'node_modules/openapi-typescript/bin/cli.js');
+    await expect(promisify(execFile)(process.execPath, [cli, ...args, '--check'], { cwd: root })).resolves.toMatchObject({ stderr: '' });
+  }, 60_000);
 });
