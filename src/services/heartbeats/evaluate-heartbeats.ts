@@ -142,7 +142,9 @@ export async function evaluateHeartbeats(
         let incidentId = row.incident_id;
         let muted = row.muted_until_recovery;
         const sub = { ...ctx, db: joinTransaction(tx), actor: SYSTEM_ACTORS.heartbeat };
-        const where = `${metric.label} in ${region.toUpperCase()}`;
+        // The notice is public: an internal series (public: false) is named by its region only, never by its label.
+        const named = metric.public !== false;
+        const where = named ? `${metric.label} in ${region.toUpperCase()}` : region.toUpperCase();
         const notify = metric.notify_subscribers ?? false;
         const alert = (type: string) =>
           insertOutboxEvent(tx, {
@@ -170,8 +172,8 @@ export async function evaluateHeartbeats(
         if (evaluation.transition === 'fired' || (evaluation.transition === 'escalated' && !incidentId && !muted)) {
           const since = formatDateTime(new Date(evaluation.since ?? now.getTime()), options.timeZone);
           const what = evaluation.noData
-            ? `have received no ${metric.label.toLowerCase()} data from ${region.toUpperCase()} since ${since}`
-            : `are seeing reduced activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} since ${since}`;
+            ? `have received no ${named ? `${metric.label.toLowerCase()} ` : ''}data from ${region.toUpperCase()} since ${since}`
+            : `are seeing reduced activity in ${region.toUpperCase()}${named ? ` for ${metric.label.toLowerCase()}` : ''} since ${since}`;
           const incident = await declareIncident(
             sub,
             {
@@ -195,7 +197,7 @@ export async function evaluateHeartbeats(
           if (!muted) {
             if (incidentId) {
               await postIncidentUpdate(sub, incidentId, {
-                body: `Activity in ${region.toUpperCase()} for ${metric.label.toLowerCase()} has dropped further. We are investigating.`,
+                body: `Activity in ${region.toUpperCase()}${named ? ` for ${metric.label.toLowerCase()}` : ''} has dropped further. We are investigating.`,
                 impact: 'critical',
                 deliver_notifications: notify,
               }).catch(() => null);
@@ -210,7 +212,7 @@ export async function evaluateHeartbeats(
             // A responder may have resolved it meanwhile; only close what is still open.
             await postIncidentUpdate(sub, incidentId, {
               status: 'resolved',
-              body: `Activity has returned to normal for ${where}. This notice was closed automatically.`,
+              body: `Activity has returned to normal ${named ? 'for' : 'in'} ${where}. This notice was closed automatically.`,
               deliver_notifications: notify,
             }).catch(() => null);
           }

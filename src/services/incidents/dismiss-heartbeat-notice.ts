@@ -44,7 +44,7 @@ export async function dismissHeartbeatNotice(
     if (isUnresolved(incident.status)) {
       await postIncidentUpdate({ ...ctx, db: joinTransaction(tx) }, incident.id, {
         status: 'resolved',
-        body: `False alarm: a responder checked and ${metric?.label.toLowerCase() ?? 'activity'} in ${episode.region.toUpperCase()} was not affected by a problem on our side. This automatic notice is closed.`,
+        body: `False alarm: a responder checked and ${metric && metric.public !== false ? metric.label.toLowerCase() : 'activity'} in ${episode.region.toUpperCase()} was not affected by a problem on our side. This automatic notice is closed.`,
         deliver_notifications: metric?.notify_subscribers ?? false,
       });
     }
