@@ -8,7 +8,7 @@ import { PAGE_SCOPE, renderScopedDocument } from '../presenters/scoped-documents
 import { statusPageView } from '../presenters/status-page-view.ts';
 import { presentV2Documents } from '../presenters/statuspage-v2.ts';
 import { loadPublicStatus } from '../queries/load-public-status.ts';
-import { chooseResponse, type EncodedBody } from '../snapshot/encoded-body.ts';
+import { chooseResponse, markedStale, type EncodedBody } from '../snapshot/encoded-body.ts';
 import { PublicSnapshot, type Rendered } from '../snapshot/public-snapshot.ts';
 import { readRevision } from '../storage/page-repository.ts';
 
@@ -60,10 +60,12 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   app.decorate('snapshot', snapshot);
 
   app.decorate('sendEncoded', (request: FastifyRequest, reply: FastifyReply, body: EncodedBody) => {
-    const answer = chooseResponse(body, { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] });
-    reply.headers(answer.headers);
-    if (snapshot.stale) reply.header('x-lifeline-stale', 'true');
-    return reply.code(answer.status).send(answer.payload ?? undefined);
+    const fitting = chooseResponse(body, request.headers['accept-encoding'], request.headers['if-none-match']);
+    const answer = snapshot.stale ? markedStale(fitting) : fitting;
+    return reply
+      .code(answer.status)
+      .headers(answer.headers)
+      .send(answer.payload ?? undefined);
   });
 
   let unlisten: (() => Promise<void>) | null = null;

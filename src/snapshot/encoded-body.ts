@@ -6,6 +6,15 @@ import { pageSecurityHeaders } from '../plugins/security-headers.ts';
 const brotli = promisify(brotliCompress);
 const gz = promisify(gzip);
 
+type Encoding = 'identity' | 'gzip' | 'br';
+
+/** What to send for one request: shared by every request it fits, so it must not be changed. */
+export interface Answer {
+  readonly status: 200 | 304;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly payload: Buffer | null;
+}
+
 /** A response body compressed once, when it is built, and served as-is to every visitor. */
 export interface EncodedBody {
   contentType: string;
@@ -14,8 +23,11 @@ export interface EncodedBody {
   br: Buffer;
   etag: string;
   builtAt: Date;
-  /** Response headers per encoding, built once so serving a request only picks one. */
-  headers: Record<'identity' | 'gzip' | 'br', Record<string, string>>;
+  /**
+   * The whole answer per encoding (200, and 304 for a revalidation), built once: in a stampede
+   * serving a request only picks one and allocates nothing.
+   */
+  answers: Record<Encoding, { ok: Answer; notModified: Answer }>;
 }
 
 // Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
@@ -52,12 +64,24 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
   };
   // Content-Length given here: the server's fast path writes the body in one piece, and without it
   // Node would send it chunked while the Fastify route sends a length.
-  const headers = {
-    identity: { ...common, etag, 'content-length': String(identity.length) },
-    gzip: { ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip', 'content-length': String(gzipped.length) },
-    br: { ...common, etag: `"${hash}-br"`, 'content-encoding': 'br', 'content-length': String(brotlied.length) },
+  const answers = (headers: Record<string, string>, payload: Buffer) => {
+    // A 304 carries the validators and caching headers of the 200, not its encoding or length.
+    const { 'content-encoding': _encoding, 'content-length': _length, ...notModified } = headers;
+    return { ok: { status: 200, headers, payload }, notModified: { status: 304, headers: notModified, payload: null } } as const;
   };
-  return { contentType, identity, gzip: gzipped, br: brotlied, etag, builtAt, headers };
+  return {
+    contentType,
+    identity,
+    gzip: gzipped,
+    br: brotlied,
+    etag,
+    builtAt,
+    answers: {
+      identity: answers({ ...common, etag, 'content-length': String(identity.length) }, identity),
+      gzip: answers({ ...common, etag: `"${hash}-gzip"`, 'content-encoding': 'gzip', 'content-length': String(gzipped.length) }, gzipped),
+      br: answers({ ...common, etag: `"${hash}-br"`, 'content-encoding': 'br', 'content-length': String(brotlied.length) }, brotlied),
+    },
+  };
 }
 
 /**
@@ -65,17 +89,34 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
  * If-None-Match names the same content (any encoding's tag). Shared by the Fastify route and the
  * server's fast path, so both answer byte for byte the same.
  */
-export function chooseResponse(
-  body: EncodedBody,
-  request: { acceptEncoding: string | undefined; ifNoneMatch: string | undefined },
-): { status: 200 | 304; headers: Record<string, string>; payload: Buffer | null } {
-  const accept = request.acceptEncoding ?? '';
-  const encoding = accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity';
-  const headers = body.headers[encoding];
-  const inm = request.ifNoneMatch;
-  if (inm && (inm === '*' || inm.includes(body.etag.slice(1, -1)))) {
-    const { 'content-encoding': _encoding, 'content-length': _length, ...rest } = headers;
-    return { status: 304, headers: rest, payload: null };
+export function chooseResponse(body: EncodedBody, acceptEncoding: string | undefined, ifNoneMatch: string | undefined): Answer {
+  const accept = acceptEncoding ?? '';
+  const answers = body.answers[accept.includes('br') ? 'br' : accept.includes('gzip') ? 'gzip' : 'identity'];
+  return ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1))) ? answers.notModified : answers.ok;
+}
+
+/**
+ * One request header read from the raw list (`rawHeaders`: name, value, name, value...), joined with
+ * ", " when repeated as Node joins it. The server's fast path reads only the two headers it needs:
+ * `request.headers` would build an object of every header a browser sends, on every visit.
+ */
+export function rawHeader(raw: readonly string[], name: string): string | undefined {
+  let value: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const field = raw[i];
+    if (field.length === name.length && field.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
   }
-  return { status: 200, headers, payload: body[encoding] };
+  return value;
+}
+
+const staleAnswers = new WeakMap<Answer, Answer>();
+
+/** The answer marked as coming from a snapshot the database could not refresh (built once per answer). */
+export function markedStale(answer: Answer): Answer {
+  let marked = staleAnswers.get(answer);
+  if (!marked) {
+    marked = { ...answer, headers: { ...answer.headers, 'x-lifeline-stale': 'true' } };
+    staleAnswers.set(answer, marked);
+  }
+  return marked;
 }

@@ -1,6 +1,6 @@
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PUBLIC_DOCUMENTS } from '../../src/routes/public-api/index.ts';
@@ -110,6 +110,49 @@ describe('the fast path answers as the routes do', () => {
         expect(notModified.body.length + notModifiedRoute.body.length, `${what} revalidated`).toBe(0);
       }
     }
+  });
+});
+
+/** Through the server, with the header lines exactly as given (case, repeats): what undici would normalise. */
+function rawGet(path: string, lines: string[]): Promise<{ status: number; headers: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const { port } = t.app.server.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1', () =>
+      socket.write(`GET ${path} HTTP/1.1\r\nHost: status.test\r\n${lines.map((l) => `${l}\r\n`).join('')}Connection: close\r\n\r\n`),
+    );
+    const chunks: Buffer[] = [];
+    socket.on('data', (chunk) => chunks.push(chunk));
+    socket.on('error', reject);
+    socket.on('end', () => {
+      const [head] = Buffer.concat(chunks).toString('latin1').split('\r\n\r\n');
+      const [statusLine, ...fields] = head.split('\r\n');
+      const headers = Object.fromEntries(fields.map((f) => [f.slice(0, f.indexOf(':')).toLowerCase(), f.slice(f.indexOf(':') + 1).trim()]));
+      resolve({ status: Number(statusLine.split(' ')[1]), headers });
+    });
+  });
+}
+
+describe('the fast path reads the request headers it needs as Node would', () => {
+  const path = '/api/v2/status.json';
+
+  it('whatever their case, and repeated ones joined with ", "', async () => {
+    expect((await rawGet(path, ['ACCEPT-ENCODING: gzip'])).headers['content-encoding']).toBe('gzip');
+    // Joined, "deflate, br" and "br, deflate" both ask for br; only the first or only the last would not.
+    expect((await rawGet(path, ['Accept-Encoding: deflate', 'accept-encoding: br'])).headers['content-encoding']).toBe('br');
+    expect((await rawGet(path, ['accept-encoding: br', 'Accept-Encoding: deflate'])).headers['content-encoding']).toBe('br');
+    expect((await rawGet(path, ['X-Accept-Encoding: br'])).headers['content-encoding']).toBeUndefined();
+
+    const etag = (await route(path, { 'accept-encoding': 'br' })).headers.etag;
+    for (const lines of [
+      [`IF-NONE-MATCH: ${etag}`],
+      ['If-None-Match: "other"', `if-none-match: ${etag}`],
+      [`if-none-match: ${etag}`, 'If-None-Match: "other"'],
+    ]) {
+      const answer = await rawGet(path, ['Accept-Encoding: br', ...lines]);
+      expect(answer.status, lines.join(' | ')).toBe(304);
+      expect(answer.headers.etag, lines.join(' | ')).toBe(etag);
+    }
+    expect((await rawGet(path, ['Accept-Encoding: br', 'If-None-Match: "other"'])).status).toBe(200);
   });
 });
 

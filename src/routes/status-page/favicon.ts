@@ -19,7 +19,7 @@ export async function faviconRoutes(app: FastifyInstance) {
   const icon = await encodeBody('image/svg+xml', FAVICON_SVG, new Date(0));
   for (const url of ['/favicon.svg', '/favicon.ico']) {
     app.get(url, { schema: { hide: true, response: { 200: Type.String({ description: 'image/svg+xml' }), 304: Type.Null() } } }, async (request, reply) => {
-      const answer = chooseResponse(icon, { acceptEncoding: request.headers['accept-encoding'], ifNoneMatch: request.headers['if-none-match'] });
+      const answer = chooseResponse(icon, request.headers['accept-encoding'], request.headers['if-none-match']);
       return reply
         .code(answer.status)
         .headers({ ...answer.headers, 'cache-control': FAVICON_CACHE_CONTROL })
