@@ -16,6 +16,15 @@ export const fmt = (n: number | null | undefined, digits = 0) =>
  * process serving ~40k requests/s promotes enough to run old-generation collections whose pauses
  * put p99 at ~20 ms; with it p99 stays at ~3 ms, bench:page) and a 384 MB old generation (without
  * a cap V8 lets a fan-out worker's heap grow to ~500 MB RSS before collecting; with it ~260 MB at
- * the same throughput, bench:fanout, and it fits Cloud Run's default 512 MiB instance).
+ * the same throughput, bench:fanout, and it fits Cloud Run's default 512 MiB instance), and no
+ * allocation-site pretenuring (after the seeding's slow POSTs V8 had decided that Node's per-request
+ * objects live long and allocated every later visitor's directly in the old generation: ~1.4 MB per
+ * scavenge promoted, a mark-compact every 1–2 s and GC threads busy; without it the old generation
+ * holds still under load, bench:page).
  */
-export const LIFELINE_NODE_FLAGS = ['--disable-warning=ExperimentalWarning', '--max-semi-space-size=32', '--max-old-space-size=384'];
+export const LIFELINE_NODE_FLAGS = [
+  '--disable-warning=ExperimentalWarning',
+  '--max-semi-space-size=32',
+  '--max-old-space-size=384',
+  '--no-allocation-site-pretenuring',
+];
