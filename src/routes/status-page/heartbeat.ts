@@ -87,19 +87,19 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
   };
 
   /**
-   * The zone for time labels: ?tz if it is an IANA zone, else the page's. The case is fixed
-   * (europe/berlin → Europe/Berlin); an alias is kept as given, since ICU's canonical name can be
-   * the older one (Asia/Kolkata → Asia/Calcutta).
+   * The zone for time labels: ?tz if it is an IANA zone, else the page's, always by ICU's canonical
+   * name (europe/berlin, EUROPE/BERLIN → Europe/Berlin; asia/kolkata → Asia/Calcutta, as browsers
+   * report it too). The name is part of the chart cache's key: every spelling of one zone must be
+   * one entry, or varying the case of ?tz would build (and keep) a chart per spelling.
    */
   function zoneOf(tz: string | undefined): { timeZone: string; tz: string | null } {
     if (tz === undefined) return { timeZone: pageZone, tz: null };
-    let resolved: string;
+    let name: string;
     try {
-      resolved = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
+      name = new Intl.DateTimeFormat('en-US', { timeZone: tz }).resolvedOptions().timeZone;
     } catch {
       throw new ValidationError('tz', `${JSON.stringify(tz)} is not an IANA time zone`);
     }
-    const name = resolved.toLowerCase() === tz.toLowerCase() ? resolved : tz;
     return { timeZone: name, tz: name };
   }
 
