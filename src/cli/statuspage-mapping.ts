@@ -10,6 +10,8 @@ const COMPONENT_STATUSES = ['operational', 'degraded_performance', 'partial_outa
 const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
 const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'];
 const IMPACTS = ['none', 'minor', 'major', 'critical', 'maintenance'];
+/** The impacts an incident's `impact_override` may hold in Lifeline (migration 016). */
+const IMPACT_OVERRIDES = ['none', 'minor', 'major', 'critical'];
 /** The statuses a Lifeline template may open an incident with. */
 const TEMPLATE_STATUSES = ['investigating', 'identified', 'monitoring'];
 
@@ -125,6 +127,7 @@ export function mapIncident(incident: Json, notes: Notes) {
     name: text(incident.name),
     status: ownStatus,
     impact: IMPACTS.includes(impact) ? impact : kind === 'maintenance' ? 'maintenance' : 'none',
+    impact_override: IMPACT_OVERRIDES.includes(text(incident.impact_override)) ? text(incident.impact_override) : null,
     created_at: createdAt,
     updated_at: textOrNull(incident.updated_at) ?? createdAt,
     started_at: textOrNull(incident.started_at),

@@ -145,6 +145,17 @@ describe('moving a page onto a console-managed Lifeline', () => {
       { code: 'cmpusapi0001', name: 'United States - API', old_status: 'operational', new_status: 'major_outage' },
     ]);
     expect(incidents.map((i: { id: string }) => i.id)).not.toContain('inc000000005');
+    // Statuspage's impact_override comes along, read back by the /v1 door; a computed impact has none.
+    const v1 = async (id: string) =>
+      (
+        await lifeline.t.app.inject({
+          method: 'GET',
+          url: `/v1/pages/${lifeline.pageId}/incidents/${id}`,
+          headers: { authorization: `OAuth ${lifeline.admin}` },
+        })
+      ).json();
+    expect(await v1('inc000000004')).toMatchObject({ impact: 'critical', impact_override: 'critical' });
+    expect(await v1('inc000000001')).toMatchObject({ impact: 'major', impact_override: null });
 
     const unresolved = (await lifeline.t.app.inject({ method: 'GET', url: '/api/v2/incidents/unresolved.json' })).json().incidents;
     expect(unresolved.map((i: { id: string }) => i.id)).toEqual(['inc000000003']);

@@ -51,6 +51,7 @@ const Update = Type.Object(
   },
   { additionalProperties: false },
 );
+const IMPACT_OVERRIDES = IMPACTS.filter((impact) => impact !== 'maintenance');
 const Incident = Type.Object(
   {
     id: SourceId,
@@ -58,6 +59,8 @@ const Incident = Type.Object(
     name: Text,
     status: Enum([...INCIDENT_STATUSES, ...MAINTENANCE_STATUSES]),
     impact: Enum(IMPACTS),
+    // Optional: a batch from a CLI older than the column still reads.
+    impact_override: Type.Optional(Type.Union([Enum(IMPACT_OVERRIDES), Type.Null()])),
     created_at: Timestamp,
     updated_at: Timestamp,
     started_at: NullableTimestamp,
