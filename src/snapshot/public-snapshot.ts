@@ -19,6 +19,30 @@ export interface SnapshotSource {
 
 const LAZY_LIMIT = 500;
 
+/** JSON keeping the Dates and Maps a PublicStatus is made of, for the copy kept on disk. */
+function statusToJson(status: PublicStatus): unknown {
+  return JSON.parse(
+    JSON.stringify(status, function (this: Record<string, unknown>, key: string, value: unknown) {
+      const raw = this[key];
+      if (raw instanceof Date) return { $date: raw.toISOString() };
+      if (raw instanceof Map) return { $map: [...raw.entries()] };
+      return value;
+    }),
+  );
+}
+
+function statusFromJson(saved: unknown): PublicStatus {
+  return JSON.parse(JSON.stringify(saved), (_key, value: unknown) => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      const tagged = value as { $date?: unknown; $map?: unknown };
+      const keys = Object.keys(value);
+      if (keys.length === 1 && typeof tagged.$date === 'string') return new Date(tagged.$date);
+      if (keys.length === 1 && Array.isArray(tagged.$map)) return new Map(tagged.$map as [unknown, unknown][]);
+    }
+    return value;
+  }) as PublicStatus;
+}
+
 /**
  * The public page's in-memory snapshot. Rebuilt once per change however many requests or
  * notifications arrive (single flight), served to every visitor, and kept on disk so a restart
@@ -159,20 +183,39 @@ export class PublicSnapshot {
       const documents = Object.fromEntries([...entries].map(([path, e]) => [path, { contentType: e.contentType, text: e.identity.toString('utf8') }]));
       mkdirSync(dirname(this.persistPath), { recursive: true, mode: PRIVATE_DIR_MODE });
       const tmp = `${this.persistPath}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ builtAt: this.builtAt, documents }), { mode: PRIVATE_FILE_MODE });
+      // The state too, so a restart during an outage can render the pages again with the stale banner.
+      const status = this.status ? statusToJson(this.status) : null;
+      writeFileSync(tmp, JSON.stringify({ builtAt: this.builtAt, documents, status }), { mode: PRIVATE_FILE_MODE });
       renameSync(tmp, this.persistPath);
     } catch (error) {
       this.log?.warn({ err: error }, 'could not persist the public snapshot');
     }
   }
 
-  /** Loads the snapshot a previous process persisted, to serve while the database is down. */
+  /**
+   * Loads the snapshot a previous process persisted, to serve while the database is down. Its
+   * documents were rendered fresh, so they are rendered again from the saved state with the "may
+   * be out of date" banner; only if that fails (or the file predates saving the state) are the
+   * saved documents served as they are.
+   */
   async restoreFromDisk(): Promise<boolean> {
     if (!this.persistPath) return false;
     try {
-      const saved = JSON.parse(readFileSync(this.persistPath, 'utf8')) as { builtAt: string; documents: Record<string, { contentType: string; text: string }> };
+      const saved = JSON.parse(readFileSync(this.persistPath, 'utf8')) as {
+        builtAt: string;
+        documents: Record<string, { contentType: string; text: string }>;
+        status?: unknown;
+      };
       const builtAt = new Date(saved.builtAt);
-      this.entries = await this.encode(new Map(Object.entries(saved.documents)), builtAt);
+      let rendered: Rendered = new Map(Object.entries(saved.documents));
+      if (saved.status) {
+        try {
+          rendered = await this.source.render(statusFromJson(saved.status), true);
+        } catch (error) {
+          this.log?.warn({ err: error }, 'the saved snapshot could not be rendered again; serving it as saved');
+        }
+      }
+      this.entries = await this.encode(rendered, builtAt);
       this.builtAt = builtAt;
       this.stale = true;
       return true;
