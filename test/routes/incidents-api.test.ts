@@ -101,6 +101,35 @@ describe('declaring and updating incidents', () => {
     const [website] = await t.db.query("SELECT status FROM component WHERE key = 'website'");
     expect(website.status).toBe('major_outage');
   });
+
+  it('renames an incident with PATCH: no update, no notice, an audit row with both names', async () => {
+    const created = (await post('/api/v1/incidents', { name: 'Slow API', body: 'Looking into it' })).json();
+    const events = async () => Number((await t.db.query<{ n: number }>('SELECT count(*)::int AS n FROM outbox_event'))[0].n);
+    const before = await events();
+    const patch = (payload: object, token = writer) =>
+      t.app.inject({ method: 'PATCH', url: `/api/v1/incidents/${created.id}`, payload, headers: { authorization: `Bearer ${token}` } });
+    const renamed = await patch({ name: 'Slow API in Europe' });
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.json()).toMatchObject({ id: created.id, name: 'Slow API in Europe', status: 'investigating' });
+    expect(renamed.json().incident_updates).toHaveLength(1);
+    expect(await events()).toBe(before);
+    const audit = await t.db.query<{ action: string; details: unknown }>(
+      "SELECT action, details FROM audit_log WHERE action = 'incident.renamed' AND target_id = $1",
+      [created.id],
+    );
+    expect(audit.map((row) => row.details)).toEqual([{ from: 'Slow API', to: 'Slow API in Europe' }]);
+
+    expect((await patch({ name: '' })).statusCode).toBe(400);
+    expect((await patch({ name: 'x', status: 'resolved' })).statusCode).toBe(400);
+    expect((await patch({ name: 'Nope' }, await t.token('heartbeats:write'))).statusCode).toBe(403);
+    const missing = await t.app.inject({
+      method: 'PATCH',
+      url: '/api/v1/incidents/nope',
+      payload: { name: 'x' },
+      headers: { authorization: `Bearer ${writer}` },
+    });
+    expect(missing.statusCode).toBe(404);
+  });
 });
 
 describe('bad input', () => {

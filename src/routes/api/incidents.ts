@@ -5,6 +5,7 @@ import { declareIncident, DeclareIncidentInput } from '../../services/incidents/
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
 import { getIncident, listIncidents } from '../../queries/read-incidents.ts';
 import { deleteIncident } from '../../services/incidents/delete-incident.ts';
+import { renameIncident, RenameIncidentInput } from '../../services/incidents/rename-incident.ts';
 import { errorResponses, IncidentSchema } from '../schemas.ts';
 import { incidentPresenter, writtenIncidentPresenter } from './incident-answers.ts';
 import { IdempotencyKey, PathId } from '../../services/shared/fields.ts';
@@ -88,6 +89,28 @@ export async function incidentRoutes(parent: FastifyInstance) {
     async (request, reply) => {
       const present = await writtenIncidentPresenter(app);
       return app.idempotentWrite(request, reply, 201, (ctx) => postIncidentUpdate(ctx, request.params.id, request.body), present);
+    },
+  );
+
+  app.patch(
+    '/api/v1/incidents/:id',
+    {
+      onRequest: app.requireCapability('incident.update'),
+      schema: {
+        tags: ['incidents'],
+        summary: 'Rename an incident',
+        security: Security,
+        description:
+          'Gives the incident a new name. No update is posted and nobody is notified; notices still to be sent carry the new name. The audit log keeps the old name and the new.',
+        params: Id,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(IdempotencyKey) }),
+        body: RenameIncidentInput,
+        response: { 200: IncidentSchema, ...errorResponses },
+      },
+    },
+    async (request, reply) => {
+      const present = await writtenIncidentPresenter(app);
+      return app.idempotentWrite(request, reply, 200, (ctx) => renameIncident(ctx, request.params.id, 'incident', request.body), present);
     },
   );
 

@@ -10,7 +10,7 @@ import { IncidentName } from '../shared/fields.ts';
 import { readIncidentAfterWrite, type IncidentAfterWrite } from '../shared/incident-after-write.ts';
 import { recordChange } from '../shared/record-change.ts';
 
-const RenameIncidentInput = Type.Object({ name: IncidentName }, { additionalProperties: false });
+export const RenameIncidentInput = Type.Object({ name: IncidentName }, { additionalProperties: false });
 
 /**
  * Gives an incident or maintenance a new name, as Statuspage's PATCH with `incident[name]` does:
