@@ -57,7 +57,7 @@ export const errorHandlerPlugin = fp(async (app: FastifyInstance) => {
       return reply
         .code(404)
         .type('text/html; charset=utf-8')
-        .headers(pageSecurityHeaders(html, { framing: 'deny' }))
+        .headers(pageSecurityHeaders(html, app.views.scriptHashes, { framing: 'deny' }))
         .send(html);
     }
     return reply.code(404).send({ error: 'not_found', message: `no route for ${request.method} ${path}` });

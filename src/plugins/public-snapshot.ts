@@ -30,6 +30,7 @@ export const publicSnapshotPlugin = fp(async (app: FastifyInstance) => {
   const snapshot = new PublicSnapshot({
     log: app.log,
     persistPath: join(app.config.dataDir, 'snapshot', 'public.json'),
+    templateScripts: app.views.scriptHashes,
     source: {
       load: async () => {
         const status = await loadPublicStatus(app.db, app.clock.now());

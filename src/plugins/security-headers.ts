@@ -26,14 +26,6 @@ export function inlineScriptHashes(file: string, source: string, clientFiles: Re
   });
 }
 
-/** The templates' own scripts, set once at start by the views plugin; until then no script is allowed. */
-let templateScripts: ReadonlySet<string> = new Set();
-
-/** Called once at start with the script hashes of the loaded views (plugins/views.ts). */
-export function allowTemplateScripts(hashes: ReadonlySet<string>): void {
-  templateScripts = hashes;
-}
-
 export interface PageSecurityOptions {
   /** Console and form pages are never framed (clickjacking); the public status page may be embedded. */
   framing?: 'deny' | 'allow';
@@ -43,10 +35,12 @@ export interface PageSecurityOptions {
 /**
  * The security headers of every HTML page we send: public pages, the 404 page, subscription forms
  * and the console. The Content-Security-Policy lets run only the templates' own inline scripts that
- * this page carries, by hash: the allowed set comes from the templates, never from the rendered
- * text, so a script smuggled in by user content is not allowed by the page it is in.
+ * this page carries, by hash: the allowed set (`templateScripts`, the app's `views.scriptHashes`)
+ * comes from the templates, never from the rendered text, so a script smuggled in by user content
+ * is not allowed by the page it is in. It is passed in, not kept here, so that two apps in one
+ * process (tests, the CLI's in-process app) each answer with their own views' scripts.
  */
-export function pageSecurityHeaders(html: string, options: PageSecurityOptions = {}): Record<string, string> {
+export function pageSecurityHeaders(html: string, templateScripts: ReadonlySet<string>, options: PageSecurityOptions = {}): Record<string, string> {
   const scripts = [...new Set([...html.matchAll(INLINE_SCRIPT)].map((match) => sourceHash(match[1])))].filter((hash) => templateScripts.has(hash));
   const deny = options.framing === 'deny';
   const policy = [

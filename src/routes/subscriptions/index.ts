@@ -114,7 +114,7 @@ export async function subscriptionRoutes(parent: FastifyInstance, options: Subsc
       .code(status)
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')
-      .headers(pageSecurityHeaders(html, { framing: 'deny', referrer: 'same-origin' }))
+      .headers(pageSecurityHeaders(html, app.views.scriptHashes, { framing: 'deny', referrer: 'same-origin' }))
       .send(html);
   };
   const choices = async (selected: { all: boolean; ids: string[] }) => {
