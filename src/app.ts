@@ -15,7 +15,7 @@ import { notificationsPlugin } from './plugins/notifications.ts';
 import { publicSnapshotPlugin } from './plugins/public-snapshot.ts';
 import { storagePlugin } from './plugins/storage.ts';
 import { configureValidation } from './plugins/validation.ts';
-import { chooseResponse, markedStale, rawHeader } from './snapshot/encoded-body.ts';
+import { chooseResponse, markedStale } from './snapshot/encoded-body.ts';
 import { viewsPlugin } from './plugins/views.ts';
 import { componentRoutes } from './routes/api/components.ts';
 import { consoleRoutes } from './routes/console/index.ts';
@@ -142,7 +142,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       if (request.method !== 'GET' || !request.url) return false;
       const body = app.snapshot.get(request.url);
       if (!body) return false;
-      const fitting = chooseResponse(body, rawHeader(request.rawHeaders, 'accept-encoding'), rawHeader(request.rawHeaders, 'if-none-match'));
+      const fitting = chooseResponse(body, request.headers['accept-encoding'], request.headers['if-none-match']);
       const answer = app.snapshot.stale ? markedStale(fitting) : fitting;
       response.writeHead(answer.status, answer.headers);
       response.end(answer.payload ?? undefined);

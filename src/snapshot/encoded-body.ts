@@ -106,20 +106,6 @@ export function chooseResponse(body: EncodedBody, acceptEncoding: string | undef
   return ifNoneMatch && (ifNoneMatch === '*' || ifNoneMatch.includes(body.etag.slice(1, -1))) ? answers.notModified : answers.ok;
 }
 
-/**
- * One request header read from the raw list (`rawHeaders`: name, value, name, value...), joined with
- * ", " when repeated as Node joins it. The server's fast path reads only the two headers it needs:
- * `request.headers` would build an object of every header a browser sends, on every visit.
- */
-export function rawHeader(raw: readonly string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < raw.length; i += 2) {
-    const field = raw[i];
-    if (field.length === name.length && field.toLowerCase() === name) value = value === undefined ? raw[i + 1] : `${value}, ${raw[i + 1]}`;
-  }
-  return value;
-}
-
 const staleAnswers = new WeakMap<Answer, Answer>();
 
 /** The answer marked as coming from a snapshot the database could not refresh (built once per answer). */

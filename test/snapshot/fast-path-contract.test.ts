@@ -132,7 +132,7 @@ function rawGet(path: string, lines: string[]): Promise<{ status: number; header
   });
 }
 
-describe('the fast path reads the request headers it needs as Node would', () => {
+describe('the fast path reads the request headers it needs as the routes do', () => {
   const path = '/api/v2/status.json';
 
   it('whatever their case, and repeated ones joined with ", "', async () => {
