@@ -8,14 +8,19 @@
 // usage: node bench/fanout-mail-ceiling.ts [--n 5000] [--warmup 200] [--sample sample.eml]
 //        node bench/fanout-mail-ceiling.ts --smtp smtp://127.0.0.1:PORT --sample sample.eml [--pool 5]
 //          (raw_pool: the SMTP hand-off reference, pooled transport sending the prebuilt sample)
+//        node bench/fanout-mail-ceiling.ts --dkim --sample sample.eml
+//          (dkim: CPU per RSA-2048 signature of the sample, by Lifeline's signer, by nodemailer's DKIM
+//          stream, and the bare crypto.sign of the same header bytes)
 // Prints one JSON line per message kind.
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, generateKeyPairSync, randomBytes, sign as rsaSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import nodemailer from 'nodemailer';
+import DKIM from 'nodemailer/lib/dkim';
 import type { SendMailOptions } from 'nodemailer';
 import PostalMime from 'postal-mime';
+import { signRawMessage } from '../src/channels/dkim.ts';
 
 const { values: o } = parseArgs({
   options: {
@@ -24,6 +29,7 @@ const { values: o } = parseArgs({
     sample: { type: 'string' },
     smtp: { type: 'string' },
     pool: { type: 'string', default: '5' },
+    dkim: { type: 'boolean', default: false },
   },
 });
 const N = Number(o.n);
@@ -262,7 +268,31 @@ async function measureRawPool(url: string, raw: Buffer, pool: number) {
   };
 }
 
-if (o.smtp) {
+/** CPU per signature, each way, on one unsigned copy of the sample (synchronous ways timed in a loop). */
+async function measureDkim(sample: Buffer) {
+  const raw = Buffer.from(sample.toString('latin1').replace(/^DKIM-Signature:[^\r\n]*(\r\n[ \t][^\r\n]*)*\r\n/i, ''), 'latin1');
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const key = { domainName: 'bench.example', keySelector: 'lifeline', privateKey, headerFieldNames: 'From:Subject:Date:Message-ID:To:List-Unsubscribe' };
+  const header = raw.subarray(0, raw.indexOf('\r\n\r\n'));
+  const time = async (run: () => unknown) => {
+    for (let i = 0; i < WARMUP; i++) await run();
+    const cpu = process.cpuUsage();
+    for (let i = 0; i < N; i++) await run();
+    const used = process.cpuUsage(cpu);
+    return Number(((used.user + used.system) / 1000 / N).toFixed(3));
+  };
+  const lifeline = await time(() => signRawMessage(raw, key));
+  const stream = await time(async () => {
+    for await (const _chunk of new DKIM({ ...key }).sign(raw));
+  });
+  const signatureOnly = await time(() => rsaSign('sha256', header, privateKey));
+  return { kind: 'dkim', n: N, avg_msg_bytes: raw.length, lifeline_cpu_ms: lifeline, nodemailer_stream_cpu_ms: stream, rsa_sign_cpu_ms: signatureOnly };
+}
+
+if (o.dkim) {
+  if (!o.sample) throw new Error('--dkim needs --sample (the message to sign)');
+  console.log(JSON.stringify(await measureDkim(readFileSync(o.sample))));
+} else if (o.smtp) {
   // Only the SMTP reference (the build rates are measured after the receivers are gone).
   if (!o.sample) throw new Error('--smtp needs --sample (the message to send)');
   console.log(JSON.stringify(await measureRawPool(o.smtp, readFileSync(o.sample), Number(o.pool))));

@@ -114,6 +114,8 @@ interface Results {
   stages: Record<string, number | null> | null;
   cpu: GroupWindow | null;
   ceiling: { reference?: CeilingResult; lifeline?: CeilingResult; raw_pool?: CeilingResult; error?: string } | null;
+  /** FANOUT_DKIM=1: CPU-ms per RSA-2048 signature of the run's sample message, three ways. */
+  dkim: { lifeline_cpu_ms: number; nodemailer_stream_cpu_ms: number; rsa_sign_cpu_ms: number; avg_msg_bytes: number } | null;
   profiles: string[];
   complete: boolean;
   notes: string[];
@@ -147,6 +149,7 @@ const results: Results = {
   stages: null,
   cpu: null,
   ceiling: null,
+  dkim: null,
   profiles: [],
   complete: false,
   notes: [],
@@ -526,6 +529,13 @@ function printReport(): void {
     );
   }
   p('');
+  if (results.dkim) {
+    const d = results.dkim;
+    p(
+      `DKIM signing cost (RSA-2048, relaxed/relaxed, the run's ${fmt(d.avg_msg_bytes)} B sample, in its own process after the fan-out): ` +
+        `Lifeline's signer ${fmt(d.lifeline_cpu_ms, 3)} CPU-ms/msg; nodemailer's DKIM stream ${fmt(d.nodemailer_stream_cpu_ms, 3)}; the RSA signature alone ${fmt(d.rsa_sign_cpu_ms, 3)}`,
+    );
+  }
   if (ceiling?.raw_pool) {
     p(
       `SMTP hand-off reference (nodemailer pooled transport, ${SMTP_POOL} connections, one process, the prebuilt sample message ${fmt(ceiling.raw_pool.avg_msg_bytes)} B, ` +
@@ -848,6 +858,15 @@ async function main(): Promise<void> {
     if (handOff?.error) results.ceiling.error = `${results.ceiling.error ?? ''} hand-off: ${handOff.error}`.trim();
   } else if (CEILING_N > 0) {
     results.notes.push('nodemailer ceiling skipped: too close to the deadline');
+  }
+  if (DKIM && CEILING_N > 0 && samplePath && wall() < started + (DEADLINE_SECONDS - 15) * 1000) {
+    log('measuring the DKIM signing cost of the sample message');
+    const run = await runToCompletion('dkim cost', NODE, [...NODE_FLAGS, 'bench/fanout-mail-ceiling.ts', '--dkim', '--sample', samplePath, '--n', '2000'], {
+      timeoutMs: 60_000,
+    });
+    const line = run.stdout.split('\n').find((l) => l.startsWith('{'));
+    if (run.code === 0 && line) results.dkim = JSON.parse(line) as NonNullable<Results['dkim']>;
+    else results.notes.push(`DKIM signing cost not measured: exit ${run.code}: ${run.stderr.trim().slice(-300)}`);
   }
   printReport();
 }

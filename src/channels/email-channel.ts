@@ -10,6 +10,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { isPlainEmailAddress } from '../domain/email-address.ts';
 import { systemClock } from '../clock.ts';
 import { fillLayout, type EmailChannel, type EmailLayout, type EmailMessage, type SendOutcome } from './channel.ts';
+import { signRawMessage, type DkimKey } from './dkim.ts';
 import { encodeLayout, writeCopy, type EncodedLayout } from './email-copies.ts';
 
 /** Pino-compatible (a Fastify logger fits). */
@@ -124,7 +125,6 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 60_000,
-    dkim,
     disableFileAccess: true,
     disableUrlAccess: true,
   });
@@ -148,7 +148,6 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
         buffer: true,
         // The wire format, so the file is byte for byte what a relay would get.
         newline: 'windows',
-        dkim,
         disableFileAccess: true,
         disableUrlAccess: true,
       });
@@ -229,7 +228,9 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       // A malformed header is our bug, not the subscriber's: retryable, so it shows up in dead letters.
       return { ok: false, permanent: false, error: (error as Error).message };
     }
-    return dispatch(mail, message);
+    // The transports do not sign: a raw copy arrives signed already (signRawMessage), so the
+    // composer's messages ask for nodemailer's signing one by one.
+    return dispatch(dkim ? { ...mail, dkim } : mail, message);
   }
 
   // Each layout is encoded once, on its first copy; the worker drops a layout when its notice is
@@ -251,7 +252,9 @@ export function createEmailChannel(options: EmailChannelOptions): EmailChannel {
       const raw = encoded && writeCopy(encoded, recipient, clock.now(), preparedLine);
       // Anything the prepared path cannot write exactly (a non-ASCII header, say) goes the long way.
       if (!raw) return send(fillLayout(layout, recipient));
-      return dispatch({ envelope: { from: envelopeFrom, to: [recipient.to] }, raw, messageId: recipient.messageId }, recipient);
+      const signed = dkim ? signRawMessage(raw, dkim) : raw;
+      if (!signed) return { ok: false, permanent: false, error: 'DKIM signing failed' };
+      return dispatch({ envelope: { from: envelopeFrom, to: [recipient.to] }, raw: signed, messageId: recipient.messageId }, recipient);
     },
 
     async close() {
@@ -279,7 +282,7 @@ function relayName(url: string, option: string): string {
   return `${parsed.hostname}:${port}`;
 }
 
-function checkDkim(dkim: DkimOptions) {
+function checkDkim(dkim: DkimOptions): DkimKey {
   if (!dkim.domainName.trim()) throw new Error('dkim.domainName must not be empty');
   if (!dkim.keySelector.trim()) throw new Error('dkim.keySelector must not be empty');
   let privateKey: KeyObject;
@@ -289,9 +292,9 @@ function checkDkim(dkim: DkimOptions) {
   } catch (error) {
     throw new Error(`dkim.privateKey is not a usable private key: ${(error as Error).message}`);
   }
-  // nodemailer hands the key to crypto's sign() as it is: a parsed KeyObject saves parsing the PEM
+  // Signing hands the key to crypto's sign() as it is: a parsed KeyObject saves parsing the PEM
   // on every message (0.79 → 0.33 CPU-ms per RSA-2048 signature here, issue 16).
-  return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey: privateKey as unknown as string, headerFieldNames: DKIM_SIGNED_HEADERS };
+  return { domainName: dkim.domainName, keySelector: dkim.keySelector, privateKey, headerFieldNames: DKIM_SIGNED_HEADERS };
 }
 
 /** A header's value cleaned of line breaks and control characters (the contract says single-line). */
