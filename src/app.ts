@@ -67,6 +67,9 @@ function trustedHops(hops: number): false | ((address: string, hop: number) => b
   return hops > 0 ? (_address, hop) => hop < hops : false;
 }
 
+/** Fastify's own default: longer than the idle timeout of common proxies (nginx 60 s, AWS ALB 60 s). */
+export const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
 /** The whole application as a Fastify instance: the server listens on it, tests inject into it. */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config } = options;
@@ -74,11 +77,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // routing, with exactly what the route would send (same chooseResponse), for less CPU per visitor.
   let fastPath: ((request: IncomingMessage, response: ServerResponse) => boolean) | null = null;
   const app = Fastify({
-    serverFactory: (handler) =>
-      createServer((request, response) => {
+    serverFactory: (handler) => {
+      const server = createServer((request, response) => {
         if (fastPath?.(request, response)) return;
         handler(request, response);
-      }),
+      });
+      // Fastify applies its keepAliveTimeout only to a server it creates itself; left at Node's 5 s,
+      // a proxy or load balancer that reuses an idle connection a moment after we close it sees a
+      // reset (a 502 to the visitor) in the middle of a stampede.
+      server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+      return server;
+    },
     logger: withRedaction(options.logger ?? { level: config.env.LOG_LEVEL }),
     trustProxy: trustedHops(config.env.LIFELINE_TRUST_PROXY),
     bodyLimit: 256 * 1024,
