@@ -407,6 +407,49 @@ describe('publishing from the console', () => {
     expect(reopen.body).toMatch(/id="status-error">a postmortem incident cannot move to investigating/);
   });
 
+  it('renames an incident in place: the page and summary.json show the new name, no update is posted, the audit log keeps both', async () => {
+    const declared = await post(
+      '/console/incidents',
+      { _csrf: responder.csrf, name: 'Mesages delayed', status: 'investigating', body: 'Looking', 'component:x': '' },
+      { session: responder },
+    );
+    const id = /\/console\/incidents\/([a-z0-9]+)/.exec(declared.headers.location as string)?.[1] as string;
+    const page = await get(`/console/incidents/${id}`, responder);
+    expect(page.body).toContain(`action="/console/incidents/${id}/name"`);
+    const updatesBefore = await t.db.query('SELECT id FROM incident_update WHERE incident_id = $1', [id]);
+
+    const nul = await post(`/console/incidents/${id}/name`, { _csrf: responder.csrf, name: 'Bad\u0000name' }, { session: responder });
+    expect(nul.statusCode).toBe(400);
+    expect(nul.body).toContain('NUL byte');
+    const empty = await post(`/console/incidents/${id}/name`, { _csrf: responder.csrf, name: '   ' }, { session: responder });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('aria-invalid="true"');
+    expect(empty.body).toContain('<details class="card" open>');
+    expect((await post(`/console/incidents/${id}/name`, { _csrf: viewer.csrf, name: 'Viewer rename' }, { session: viewer })).statusCode).toBe(403);
+    expect((await post(`/console/incidents/${id}/name`, { name: 'No token' }, { session: responder })).statusCode).toBe(403);
+    expect((await post('/console/incidents/nosuchincident/name', { _csrf: responder.csrf, name: 'Ghost' }, { session: responder })).statusCode).toBe(404);
+
+    const renamed = await post(
+      `/console/incidents/${id}/name`,
+      { _csrf: responder.csrf, form_id: formIdOf(page.body.slice(page.body.indexOf('/name"'))), name: 'Messages <b>delayed</b>' },
+      { session: responder },
+    );
+    expect(renamed.statusCode, renamed.body).toBe(303);
+    expect(renamed.headers.location).toBe(`/console/incidents/${id}?done=renamed`);
+    const after = await get(renamed.headers.location as string, responder);
+    expect(after.body).toContain('<h1>Messages &lt;b&gt;delayed&lt;/b&gt;');
+    expect(after.body).toContain('nobody was notified');
+    await t.settle();
+    const summary = (await t.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
+    expect(summary.incidents.find((i: { id: string }) => i.id === id)?.name).toBe('Messages <b>delayed</b>');
+    expect(await t.db.query('SELECT id FROM incident_update WHERE incident_id = $1', [id])).toEqual(updatesBefore);
+    const audit = await t.db.query<{ actor: string; details: { from: string; to: string } }>(
+      "SELECT actor, details FROM audit_log WHERE action = 'incident.renamed' AND target_id = $1",
+      [id],
+    );
+    expect(audit).toEqual([{ actor: 'user:resp@example.com', details: { from: 'Mesages delayed', to: 'Messages <b>delayed</b>' } }]);
+  });
+
   it('re-renders the form with the error next to the field for bad input, never a 500', async () => {
     const euApi = await t.componentId('eu-api');
     const empty = await post('/console/incidents', { _csrf: responder.csrf, name: '  ', body: 'x', status: 'investigating' }, { session: responder });

@@ -22,6 +22,7 @@ import {
 import { declareIncident, DeclareIncidentInput } from '../../services/incidents/declare-incident.ts';
 import { DismissHeartbeatNoticeInput } from '../../services/incidents/dismiss-heartbeat-notice.ts';
 import { postIncidentUpdate, PostIncidentUpdateInput } from '../../services/incidents/post-incident-update.ts';
+import { renameIncident, RenameIncidentInput } from '../../services/incidents/rename-incident.ts';
 import { limitsOf } from '../../services/shared/fields.ts';
 import { loadIncidentDeliveryCounts } from '../../queries/delivery-progress.ts';
 import { loadSignalPanel } from '../../queries/heartbeat-notices.ts';
@@ -37,6 +38,7 @@ const IMPACT_CHOICE_LABELS = { '': 'From the component statuses', ...IMPACT_LABE
 const DECLARE_LIMITS = limitsOf(DeclareIncidentInput);
 const UPDATE_LIMITS = limitsOf(PostIncidentUpdateInput);
 const DISMISS_LIMITS = limitsOf(DismissHeartbeatNoticeInput);
+const RENAME_LIMITS = limitsOf(RenameIncidentInput);
 
 /** Each timeline entry with its delivery progress (the incident page's "reach"). */
 function withProgress<T extends { updates: { id: string }[] }>(view: T, progress: ReturnType<typeof deliveryProgressView>) {
@@ -256,7 +258,7 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
     id: string,
     status: number,
     extra: {
-      form?: Partial<{ status: string; body: string; notify: boolean; postmortemUrl: string; selected: Record<string, string> }>;
+      form?: Partial<{ status: string; body: string; notify: boolean; postmortemUrl: string; selected: Record<string, string>; name: string }>;
       errors?: Record<string, string>;
       preview?: unknown;
     } = {},
@@ -273,7 +275,15 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
       );
     const { events, counts } = await loadIncidentDeliveryCounts(app.db, incident.id);
     const progress = deliveryProgressView(incident.updates, events, counts);
-    const form = { status: incident.status, body: '', notify: true, postmortemUrl: incident.postmortem_url ?? '', selected: {}, ...extra.form };
+    const form = {
+      status: incident.status,
+      body: '',
+      notify: true,
+      postmortemUrl: incident.postmortem_url ?? '',
+      selected: {},
+      name: incident.name,
+      ...extra.form,
+    };
     const nextStatuses = incident.resolved_at ? ['resolved', 'postmortem'] : INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
     return kit.send(
       request,
@@ -290,8 +300,8 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
           otherView: { text: 'Alerts to the responders listed for the heartbeat series.', channels: progress.other, deadUrl: null },
         },
         automaticOpen: incident.source === 'heartbeat' && incident.resolved_at === null,
-        form: { ...form, formId: newFormId(app), resolveFormId: newFormId(app) },
-        limits: UPDATE_LIMITS,
+        form: { ...form, formId: newFormId(app), resolveFormId: newFormId(app), renameFormId: newFormId(app) },
+        limits: { ...UPDATE_LIMITS, name: RENAME_LIMITS.name },
         statusOptions: options(nextStatuses, STATUS_LABELS, form.status),
         grid: componentGrid(groups, components, form.selected),
         errors: extra.errors ?? {},
@@ -349,6 +359,23 @@ export async function incidentConsoleRoutes(parent: FastifyInstance, { kit }: { 
           return incidentPage(request, reply, id, 409, { form, errors: { status: error.message.replace(/^status: /, ''), summary: error.message } });
         if (!(error instanceof ValidationError)) throw error;
         return incidentPage(request, reply, id, 400, { form, errors: errorsOf(error, componentErrorField(components)) });
+      }
+    },
+  );
+  // Statuspage's console edits an incident's title in place: the page and feeds show the new name
+  // at once, no update is posted and nobody is notified (the use-case says why).
+  app.post(
+    '/console/incidents/:id/name',
+    { ...app.requireConsoleCapability('incident.update'), schema: { hide: true, params: IdParams, body: FormBody, response: HTML } },
+    async (request, reply) => {
+      const name = field(request.body as Form, 'name');
+      const id = request.params.id;
+      try {
+        const result = await kit.once(request, (ctx) => renameIncident(ctx, id, 'incident', { name }));
+        return reply.redirect(`/console/incidents/${result.id}?done=${result.replayed ? 'replayed' : 'renamed'}`, 303);
+      } catch (error) {
+        if (!(error instanceof ValidationError)) throw error;
+        return incidentPage(request, reply, id, 400, { form: { name }, errors: errorsOf(error) });
       }
     },
   );

@@ -73,6 +73,7 @@ const FLASH: Record<string, string> = {
   published: 'Published. The status page and summary.json show it now.',
   updated: 'Update posted.',
   resolved: 'Incident resolved.',
+  renamed: 'Renamed. The status page and feeds show the new name; nobody was notified.',
   replayed: 'This form was already submitted; here is the result.',
   scheduled: 'Maintenance scheduled.',
   cancelled: 'Maintenance cancelled: subscribers are told it will not take place, and calendars show it cancelled.',
