@@ -22,4 +22,4 @@ EXPOSE 8080
 # 384 MB old generation keeps a fan-out worker near 260 MB RSS (bench:fanout) and inside Cloud
 # Run's default 512 MiB instance; no allocation-site pretenuring, so a burst of slow requests does
 # not leave every later visitor's request objects allocated in the old generation (README, Benchmarks).
-CMD ["node", "--max-semi-space-size=32", "--max-old-space-size=384", "--no-allocation-site-pretenuring", "dist/server.js"]
+CMD ["node", "--max-semi-space-size=32", "--max-old-space-size=384", "--no-allocation-site-pretenuring", "--no-memory-reducer", "dist/server.js"]

@@ -20,11 +20,14 @@ export const fmt = (n: number | null | undefined, digits = 0) =>
  * allocation-site pretenuring (after the seeding's slow POSTs V8 had decided that Node's per-request
  * objects live long and allocated every later visitor's directly in the old generation: ~1.4 MB per
  * scavenge promoted, a mark-compact every 1–2 s and GC threads busy; without it the old generation
- * holds still under load, bench:page).
+ * holds still under load, bench:page), and no memory reducer (in a lull between bursts it ran a
+ * memory-reducing full collection after which the same process served ~25% fewer requests/s until
+ * it exited, bench:page's later rounds).
  */
 export const LIFELINE_NODE_FLAGS = [
   '--disable-warning=ExperimentalWarning',
   '--max-semi-space-size=32',
   '--max-old-space-size=384',
   '--no-allocation-site-pretenuring',
+  '--no-memory-reducer',
 ];
