@@ -20,6 +20,33 @@ export interface DkimKey {
   headerFieldNames: string;
 }
 
+/** nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 requires to be signed. */
+export const DKIM_SIGNED_HEADERS = [
+  'From',
+  'Sender',
+  'Reply-To',
+  'Subject',
+  'Date',
+  'Message-ID',
+  'To',
+  'Cc',
+  'MIME-Version',
+  'Content-Type',
+  'Content-Transfer-Encoding',
+  'Content-ID',
+  'Content-Description',
+  'In-Reply-To',
+  'References',
+  'List-Id',
+  'List-Help',
+  'List-Unsubscribe',
+  'List-Unsubscribe-Post',
+  'List-Subscribe',
+  'List-Post',
+  'List-Owner',
+  'List-Archive',
+].join(':');
+
 /** The message with its DKIM-Signature header in front, or null when signing failed (nodemailer sends such mail unsigned; we do not). */
 export function signRawMessage(raw: Buffer, key: DkimKey): Buffer | null {
   const split = headerEnd(raw);

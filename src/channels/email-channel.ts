@@ -10,7 +10,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../data-dir.ts';
 import { isPlainEmailAddress } from '../domain/email-address.ts';
 import { systemClock } from '../clock.ts';
 import { fillLayout, type EmailChannel, type EmailLayout, type EmailMessage, type SendOutcome } from './channel.ts';
-import { signRawMessage, type DkimKey } from './dkim.ts';
+import { DKIM_SIGNED_HEADERS, signRawMessage, type DkimKey } from './dkim.ts';
 import { encodeLayout, writeCopy, type EncodedLayout } from './email-copies.ts';
 
 /** Pino-compatible (a Fastify logger fits). */
@@ -50,32 +50,6 @@ export interface EmailChannelOptions {
 const RETRY_AFTER_421_MS = 60_000;
 /** RFC 5322 line limit: longer header lines must be folded, so they cannot be sent prepared. */
 const MAX_HEADER_LINE = 998;
-/** nodemailer's default list plus List-Unsubscribe-Post, which RFC 8058 requires to be signed. */
-const DKIM_SIGNED_HEADERS = [
-  'From',
-  'Sender',
-  'Reply-To',
-  'Subject',
-  'Date',
-  'Message-ID',
-  'To',
-  'Cc',
-  'MIME-Version',
-  'Content-Type',
-  'Content-Transfer-Encoding',
-  'Content-ID',
-  'Content-Description',
-  'In-Reply-To',
-  'References',
-  'List-Id',
-  'List-Help',
-  'List-Unsubscribe',
-  'List-Unsubscribe-Post',
-  'List-Subscribe',
-  'List-Post',
-  'List-Owner',
-  'List-Archive',
-].join(':');
 const HEADER_NAME = /^[!-9;-~]+$/;
 /** nodemailer error codes that say the relay itself cannot be used right now. */
 const RELAY_DOWN_CODES = new Set(['ECONNECTION', 'ESOCKET', 'ETIMEDOUT', 'EDNS', 'ETLS', 'EPROTOCOL', 'EAUTH', 'ENOAUTH', 'EPROXY']);
